@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+TOKEN_PREFIX = "adk_"
+
+
+def token_digest(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+class DeskPermission(models.Model):
+    """Holds the desk-wide permissions; no table of its own."""
+
+    class Meta:
+        managed = False
+        default_permissions = ()
+        permissions = [
+            ("work_desk", "Can work the abuse desk (queue, cases, proposals)"),
+            ("view_content", "Can open message content of complaints (S1)"),
+            ("view_traffic_data", "Can look up sessions and mail logs (S2)"),
+            ("review_measures", "Can review and approve measures"),
+            ("edit_policies", "Can edit suspension criteria and clauses"),
+            ("view_dashboards", "Can see the managers' dashboards"),
+        ]
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(revoked_at__isnull=True)
+
+
+class ApiToken(models.Model):
+    """An API key. Only its SHA-256 digest is stored; the key is shown once.
+
+    The key is 32 random bytes, so a plain (unsalted) digest is as strong as a
+    password hash here and can be looked up by index.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, blank=True)
+    prefix = models.CharField(max_length=12, help_text="First characters of the key, to recognise it")
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        state = "revoked" if self.revoked_at else "active"
+        return f"{self.prefix}… ({self.user}, {state})"
+
+    @staticmethod
+    def generate_key() -> str:
+        return TOKEN_PREFIX + secrets.token_urlsafe(32)

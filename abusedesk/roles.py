@@ -1,0 +1,80 @@
+"""The desk's roles. Partners are API clients (see complaints.Partner), not roles.
+
+One place lists what each group may do; `sync_roles()` makes the database agree
+and is safe to run any number of times.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group, Permission
+from django.db import models
+
+
+class Role(models.TextChoices):
+    STAFF = "staff", "abuse_staff"
+    MANAGER = "manager", "manager"
+
+
+GROUP_NAMES = {Role.STAFF: "abuse_staff", Role.MANAGER: "manager"}
+
+# app_label.codename; codenames that do not exist yet (apps still to come) are skipped.
+STAFF_PERMISSIONS = [
+    "abusedesk.work_desk",
+    "abusedesk.view_content",
+    "abusedesk.view_traffic_data",
+    "subscribers.view_subscriber",
+    "subscribers.view_account",
+    "subscribers.view_addressblock",
+    "subscribers.view_session",
+    "subscribers.view_maillogentry",
+    "complaints.view_report",
+    "complaints.add_report",
+    "complaints.view_case",
+    "complaints.change_case",
+    "sanctions.view_sanction",
+    "sanctions.add_sanction",
+]
+MANAGER_PERMISSIONS = STAFF_PERMISSIONS + [
+    "abusedesk.review_measures",
+    "abusedesk.edit_policies",
+    "abusedesk.view_dashboards",
+    "subscribers.add_subscriber",
+    "subscribers.change_subscriber",
+    "subscribers.add_account",
+    "subscribers.change_account",
+    "subscribers.add_addressblock",
+    "subscribers.change_addressblock",
+    "subscribers.delete_addressblock",
+]
+ROLE_PERMISSIONS = {Role.STAFF: STAFF_PERMISSIONS, Role.MANAGER: MANAGER_PERMISSIONS}
+
+
+def _permissions(names: list[str]) -> list[Permission]:
+    wanted = {tuple(name.split(".", 1)) for name in names}
+    perms = Permission.objects.select_related("content_type")
+    return [p for p in perms if (p.content_type.app_label, p.codename) in wanted]
+
+
+def sync_roles() -> dict[Role, Group]:
+    groups = {}
+    for role, names in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=GROUP_NAMES[role])
+        group.permissions.set(_permissions(names))
+        groups[role] = group
+    return groups
+
+
+def sync_roles_after_migrate(**kwargs) -> None:
+    sync_roles()
+
+
+def user_role(user) -> Role | None:
+    """The highest role a user holds, or None (partners, anonymous)."""
+    if not user.is_authenticated:
+        return None
+    names = {g.name for g in user.groups.all()}
+    if user.is_superuser or GROUP_NAMES[Role.MANAGER] in names:
+        return Role.MANAGER
+    if GROUP_NAMES[Role.STAFF] in names:
+        return Role.STAFF
+    return None
