@@ -1,1 +1,225 @@
-from django.db import models  # noqa: F401
+"""The ISP's own inventory: who holds which account, address and session, and when.
+
+Addresses are stored as fixed-width hex keys (see ipkeys) so that every "who held
+this address" question is a B-tree lookup on SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+from subscribers.choices import (
+    AccountKind,
+    AccountStatus,
+    BlockKind,
+    MailLogKind,
+    MailService,
+    SessionSource,
+    SubscriberKind,
+    SubscriberStatus,
+)
+
+KEY_LENGTH = 32
+
+
+class Subscriber(models.Model):
+    subscriber_id = models.CharField(max_length=64, unique=True, help_text="The ISP's customer id.")
+    name = models.CharField(max_length=200)
+    email = models.EmailField(blank=True)
+    kind = models.CharField(max_length=16, choices=SubscriberKind.choices, default=SubscriberKind.INDIVIDUAL)
+    status = models.CharField(
+        max_length=16, choices=SubscriberStatus.choices, default=SubscriberStatus.ACTIVE
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["subscriber_id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=SubscriberKind.values), name="subscriber_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=SubscriberStatus.values), name="subscriber_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subscriber_id} {self.name}"
+
+
+class Account(models.Model):
+    """A mail, connection or hosting account of one subscriber.
+
+    identifier: mail → login name; connection → access-line user name
+    ("c1001@flets"); hosting → comma-separated domain names and/or server addresses,
+    mirrored into HostedName for indexed lookups.
+    """
+
+    account_id = models.CharField(max_length=64, unique=True)
+    subscriber = models.ForeignKey(Subscriber, on_delete=models.PROTECT, related_name="accounts")
+    kind = models.CharField(max_length=16, choices=AccountKind.choices)
+    identifier = models.CharField(max_length=1000, blank=True)
+    status = models.CharField(max_length=16, choices=AccountStatus.choices, default=AccountStatus.ACTIVE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["account_id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=AccountKind.values), name="account_kind_valid"),
+            models.CheckConstraint(condition=Q(status__in=AccountStatus.values), name="account_status_valid"),
+            # A login or line user name must lead to one account, or attribution is a guess.
+            models.UniqueConstraint(
+                fields=["kind", "identifier"],
+                condition=Q(kind__in=[AccountKind.MAIL, AccountKind.CONNECTION]) & ~Q(identifier=""),
+                name="account_unique_login_identifier",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} ({self.kind} {self.identifier})"
+
+
+class HostedName(models.Model):
+    """One domain name or server address served by a hosting account (lowercase)."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="hosted_names")
+    name = models.CharField(max_length=253, db_index=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "name"], name="hostedname_unique_per_account"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AddressBlock(models.Model):
+    prefix = models.CharField(max_length=49, unique=True, help_text="Canonical CIDR text.")
+    kind = models.CharField(max_length=16, choices=BlockKind.choices)
+    start_key = models.CharField(max_length=KEY_LENGTH, editable=False)
+    end_key = models.CharField(max_length=KEY_LENGTH, editable=False)
+    prefix_len = models.PositiveSmallIntegerField(
+        editable=False, help_text="Length in the 128-bit space (an IPv4 /24 is 120)."
+    )
+    family = models.PositiveSmallIntegerField(editable=False, choices=[(4, "IPv4"), (6, "IPv6")])
+    account = models.ForeignKey(
+        Account,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="address_blocks",
+        help_text="The connection account of a static block, or the hosting account.",
+    )
+    sub_allocated_to = models.ForeignKey(
+        Subscriber, on_delete=models.PROTECT, null=True, blank=True, related_name="sub_allocations"
+    )
+    abuse_contact = models.EmailField(blank=True)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["start_key", "prefix_len"]
+        indexes = [models.Index(fields=["start_key", "end_key"], name="addressblock_range")]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=BlockKind.values), name="addressblock_kind_valid"),
+            models.CheckConstraint(
+                condition=~Q(kind=BlockKind.SUB_ALLOCATION) | Q(sub_allocated_to__isnull=False),
+                name="addressblock_sub_allocation_has_holder",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=BlockKind.STATIC) | Q(account__isnull=False),
+                name="addressblock_static_has_account",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prefix} ({self.kind})"
+
+
+class Session(models.Model):
+    """A connection account held an address or a delegated prefix from started_at.
+
+    stopped_at is exclusive and null while the session is open. prefix_len is in the
+    128-bit mapped space: an IPv4 address is 128, a delegated IPv6 /56 is 56.
+    """
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="sessions")
+    ip_start_key = models.CharField(max_length=KEY_LENGTH)
+    prefix_len = models.PositiveSmallIntegerField()
+    address = models.CharField(max_length=49, help_text="As given: an address or a prefix.")
+    started_at = models.DateTimeField()
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    source = models.CharField(max_length=8, choices=SessionSource.choices)
+    radius_session_id = models.CharField(max_length=128, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [
+            # The instant lookup: ip_start_key = ? AND prefix_len = ? AND started_at <= ?
+            # ORDER BY started_at DESC LIMIT 1 reads one index entry.
+            models.Index(fields=["ip_start_key", "prefix_len", "started_at"], name="session_range_start"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "ip_start_key", "prefix_len", "started_at"],
+                name="session_unique_account_range_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(stopped_at__isnull=True) | Q(stopped_at__gte=models.F("started_at")),
+                name="session_stops_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.address} {self.account.account_id} {self.started_at:%Y-%m-%dT%H:%M:%S%z}"
+
+
+class SessionPrefixLength(models.Model):
+    """Every prefix_len present in Session, kept by the services that write sessions.
+
+    The instant lookup needs one probe per length. Asking Session for its distinct
+    lengths would read the whole table on PostgreSQL; this table has a handful of rows.
+    """
+
+    prefix_len = models.PositiveSmallIntegerField(unique=True)
+
+    def __str__(self) -> str:
+        return f"/{self.prefix_len}"
+
+
+class MailLogEntry(models.Model):
+    """One authenticated submission on our mail servers, or one POP/IMAP login."""
+
+    kind = models.CharField(max_length=16, choices=MailLogKind.choices)
+    service = models.CharField(max_length=8, choices=MailService.choices)
+    login = models.CharField(max_length=255)
+    client_ip = models.CharField(max_length=45)
+    client_key = models.CharField(max_length=KEY_LENGTH)
+    at = models.DateTimeField()
+    queue_id = models.CharField(max_length=32, blank=True)
+    message_id = models.CharField(max_length=998, blank=True)
+    host = models.CharField(max_length=255, help_text="The host name in the log line.")
+    raw_line = models.TextField()
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name_plural = "mail log entries"
+        indexes = [
+            models.Index(fields=["login", "at"], name="maillog_login_at"),
+            models.Index(fields=["client_key", "at"], name="maillog_client_at"),
+            models.Index(fields=["message_id"], name="maillog_message_id"),
+            models.Index(fields=["queue_id"], name="maillog_queue_id"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "host", "at", "login", "client_key", "queue_id"],
+                name="maillog_unique_event",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%dT%H:%M:%S%z} {self.kind} {self.login} {self.client_ip}"

@@ -1,0 +1,52 @@
+"""Stored values are stable English keys; labels are translated for display."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class SubscriberKind(models.TextChoices):
+    INDIVIDUAL = "individual", _("Individual")
+    BUSINESS = "business", _("Business")
+
+
+class SubscriberStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    SUSPENDED = "suspended", _("Suspended")
+    TERMINATED = "terminated", _("Terminated")
+
+
+class AccountKind(models.TextChoices):
+    MAIL = "mail", _("Mail")
+    CONNECTION = "connection", _("Connection")
+    HOSTING = "hosting", _("Hosting")
+
+
+class AccountStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    SUSPENDED = "suspended", _("Suspended")
+    CLOSED = "closed", _("Closed")
+
+
+class BlockKind(models.TextChoices):
+    DYNAMIC = "dynamic", _("Dynamic pool")
+    STATIC = "static", _("Static assignment")
+    SUB_ALLOCATION = "sub_allocation", _("Sub-allocation")
+    HOSTING = "hosting", _("Hosting")
+    MAIL_SERVERS = "mail_servers", _("Mail servers")
+    INFRASTRUCTURE = "infrastructure", _("Infrastructure")
+
+
+class MailLogKind(models.TextChoices):
+    SUBMISSION = "submission", _("Authenticated submission")
+    LOGIN = "login", _("Mailbox login")
+
+
+class MailService(models.TextChoices):
+    SMTP = "smtp", "SMTP"
+    POP3 = "pop3", "POP3"
+    IMAP = "imap", "IMAP"
+
+
+class SessionSource(models.TextChoices):
+    CSV = "csv", "CSV"
+    RADIUS = "radius", "RADIUS"

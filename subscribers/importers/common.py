@@ -1,0 +1,130 @@
+"""What every importer shares: results, file errors, CSV reading, batched writes."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+from typing import Any, TextIO
+
+from django.db import transaction
+
+from subscribers.services import InventoryError
+
+BATCH_SIZE = 1000
+
+# Outcomes beyond the services' created/updated/unchanged.
+REJECTED = "rejected"
+IGNORED = "ignored"  # a line the importer has no use for (other daemons' syslog lines)
+JOINED = "joined"  # a Postfix cleanup line whose message-id went onto its submission
+NOTE = "note"  # not a record: something the operator should know about a record
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    file: str
+    line: int
+    outcome: str
+    message: str = ""
+
+
+class ImportFileError(InventoryError):
+    """The file as a whole cannot be imported (missing, unreadable, bad header)."""
+
+
+Row = tuple[int, Any]
+Handler = Callable[[int, Any], list[ImportResult]]
+
+
+def open_text(path: str | Path, *, strict: bool = True) -> TextIO:
+    """Open for reading as UTF-8. strict=False replaces undecodable bytes (raw logs)."""
+    try:
+        return open(path, encoding="utf-8-sig", errors="strict" if strict else "replace", newline="")
+    except OSError as exc:
+        raise ImportFileError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def read_lines(path: str | Path, *, strict: bool = True) -> Iterator[tuple[int, str]]:
+    """(line number, line without end-of-line) for each line; decoding errors are file errors."""
+    with open_text(path, strict=strict) as handle:
+        number = 0
+        try:
+            for number, line in enumerate(handle, start=1):  # noqa: B007
+                yield number, line.rstrip("\r\n")
+        except UnicodeDecodeError:
+            raise ImportFileError(f"{path}: line {number + 1} is not UTF-8") from None
+        except OSError as exc:
+            raise ImportFileError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def csv_rows(path: str | Path, header: list[str]) -> Iterator[ImportResult | Row]:
+    """(line, {column: value}) per data row; a row of the wrong width is rejected."""
+    label = str(path)
+    with open_text(path) as handle:
+        reader = csv.reader(handle)
+        try:
+            found = [h.strip().lower() for h in next(reader, [])]
+            if found != header:
+                raise ImportFileError(
+                    f"{label}: header must be {','.join(header)}, found {','.join(found) or 'nothing'}"
+                )
+            for row in reader:
+                if not any(cell.strip() for cell in row):
+                    continue
+                if len(row) != len(header):
+                    reason = f"expected {len(header)} fields, found {len(row)}"
+                    yield ImportResult(label, reader.line_num, REJECTED, reason)
+                    continue
+                yield reader.line_num, dict(zip(header, (cell.strip() for cell in row), strict=True))
+        except UnicodeDecodeError:
+            raise ImportFileError(f"{label}: line {reader.line_num + 1} is not UTF-8") from None
+        except csv.Error as exc:
+            raise ImportFileError(f"{label}: line {reader.line_num}: {exc}") from None
+
+
+def _batched(items: Iterable, size: int) -> Iterator[list]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def run_batched(file: str, items: Iterable[ImportResult | Row], handle: Handler) -> Iterator[ImportResult]:
+    """Apply `handle` to each row, a transaction per batch and a savepoint per row.
+
+    Results are yielded after each batch commits, never from inside a transaction, so
+    a consumer that stops early cannot leave one open. An InventoryError rejects its row
+    only.
+    """
+    for chunk in _batched(items, BATCH_SIZE):
+        results: list[ImportResult] = []
+        with transaction.atomic():
+            for item in chunk:
+                if isinstance(item, ImportResult):
+                    results.append(item)
+                    continue
+                line, payload = item
+                try:
+                    with transaction.atomic():
+                        results.extend(handle(line, payload))
+                except ImportFileError:
+                    raise
+                except InventoryError as exc:
+                    results.append(ImportResult(file, line, REJECTED, str(exc)))
+        yield from results
+
+
+class BoundedCache(dict):
+    """A lookup cache that forgets everything once it grows past `limit` entries."""
+
+    def __init__(self, limit: int = 100_000):
+        super().__init__()
+        self.limit = limit
+
+    def get_or_load(self, key, load: Callable[[Any], Any]):
+        if key not in self:
+            if len(self) >= self.limit:
+                self.clear()
+            self[key] = load(key)
+        return self[key]

@@ -1,0 +1,59 @@
+"""import_inventory: subscribers.csv, accounts.csv and netblocks.csv from one directory."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from subscribers import services
+from subscribers.importers.common import NOTE, ImportFileError, ImportResult, csv_rows, run_batched
+
+SUBSCRIBERS = ("subscribers.csv", ["subscriber_id", "name", "email", "kind", "status"])
+ACCOUNTS = ("accounts.csv", ["account_id", "subscriber_id", "kind", "identifier", "status"])
+NETBLOCKS = ("netblocks.csv", ["prefix", "kind", "assigned_to", "sub_allocated_to", "abuse_contact"])
+
+
+def _subscriber(row: dict) -> services.Outcome:
+    return services.subscriber_upsert(**row)[1]
+
+
+def _account(row: dict) -> services.Outcome:
+    return services.account_upsert(**row)[1]
+
+
+def _netblock(row: dict) -> services.Outcome:
+    return services.block_upsert(
+        prefix=row["prefix"],
+        kind=row["kind"],
+        account_id=row["assigned_to"],
+        sub_allocated_to=row["sub_allocated_to"],
+        abuse_contact=row["abuse_contact"],
+    )[1]
+
+
+def import_inventory(directory: str | Path) -> Iterator[ImportResult]:
+    """Import the three files in dependency order; a missing one is skipped with a note."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise ImportFileError(f"{directory} is not a directory")
+    files = [
+        (directory / name, header, apply)
+        for (name, header), apply in (
+            (SUBSCRIBERS, _subscriber),
+            (ACCOUNTS, _account),
+            (NETBLOCKS, _netblock),
+        )
+    ]
+    if not any(path.exists() for path, _, _ in files):
+        names = ", ".join(path.name for path, _, _ in files)
+        raise ImportFileError(f"{directory} holds none of {names}")
+    for path, header, apply in files:
+        label = str(path)
+        if not path.exists():
+            yield ImportResult(label, 0, NOTE, "not found; skipped")
+            continue
+
+        def handle(line: int, row: dict, label=label, apply=apply) -> list[ImportResult]:
+            return [ImportResult(label, line, apply(row))]
+
+        yield from run_batched(label, csv_rows(path, header), handle)

@@ -1,0 +1,239 @@
+"""import_maillog: authenticated submissions (Postfix) and mailbox logins (Dovecot).
+
+Postfix logs a submission in two lines of one queue id: smtpd's `client=…,
+sasl_username=…` and, usually a moment later, cleanup's `message-id=<…>`. Submissions
+wait in a bounded dict until their message-id arrives, then are written in batches.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from collections.abc import Iterator
+from datetime import datetime, tzinfo
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+
+from subscribers import services
+from subscribers.choices import MailLogKind, MailService
+from subscribers.importers.common import (
+    BATCH_SIZE,
+    IGNORED,
+    JOINED,
+    REJECTED,
+    ImportFileError,
+    ImportResult,
+    read_lines,
+)
+from subscribers.models import MailLogEntry
+from subscribers.services import InventoryError
+
+# Submissions still waiting for their cleanup line. A submission that never gets one
+# (rejected after the client line) is written without a message-id when pushed out.
+PENDING_LIMIT = 10_000
+# Queue ids of submissions written without a message-id, for a cleanup line that comes
+# later still; only the keys are kept, so this can be longer.
+WRITTEN_BARE_LIMIT = 100_000
+
+_LINE = re.compile(
+    r"^(?:(?P<iso>\d{4}-\d\d-\d\dT\S+)|(?P<trad>[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d))"
+    r" (?P<host>\S+) (?P<program>[\w./-]+?)(?:\[\d+\])?: (?P<message>.*)$"
+)
+_POSTFIX = re.compile(r"^postfix[\w.-]*/(?:[\w.-]+/)*(?P<daemon>smtpd|cleanup)$")
+_SMTPD = re.compile(r"^(?P<queue_id>[0-9A-Za-z]+): client=(?P<client>[^,]*)(?P<rest>.*)$")
+_CLIENT = re.compile(r"^[^\[\s]*\[(?P<ip>[^\]]+)\](?::\d+)?$")
+_SASL_USER = re.compile(r"sasl_username=(?P<login>[^,\s]+)")
+_CLEANUP = re.compile(r"^(?P<queue_id>[0-9A-Za-z]+): message-id=(?P<message_id>.*)$")
+_DOVECOT = re.compile(r"^(?P<service>pop3|imap)-login: Login: (?P<rest>.*)$")
+_DOVECOT_USER = re.compile(r"user=<(?P<login>[^>]*)>")
+_DOVECOT_RIP = re.compile(r"rip=(?P<ip>[0-9A-Fa-f.:]+)")
+
+
+class _Clock:
+    """Turns syslog timestamps into instants.
+
+    Traditional timestamps ("Nov 20 10:16:38") carry neither year nor zone; they need
+    --year and --tz. The year advances when the month drops (December → January).
+    """
+
+    def __init__(self, year: int | None, zone: tzinfo | None):
+        self.year = year
+        self.zone = zone
+        self.last_month = 0
+
+    def iso(self, text: str) -> datetime:
+        try:
+            value = datetime.fromisoformat(text)
+        except ValueError:
+            raise InventoryError(f"timestamp {text!r} is not RFC 3339") from None
+        if value.tzinfo is None:
+            raise InventoryError(f"timestamp {text!r} has no UTC offset")
+        return value
+
+    def traditional(self, text: str) -> datetime:
+        if self.year is None or self.zone is None:
+            raise ImportFileError(
+                f"traditional syslog timestamp {text!r} has no year or zone: pass --year and --tz "
+                "(e.g. --year 2026 --tz Asia/Tokyo)"
+            )
+        try:
+            month = datetime.strptime(text[:3], "%b").month
+        except ValueError:
+            raise InventoryError(f"timestamp {text!r} has no valid month") from None
+        if self.last_month - month > 6:
+            self.year += 1
+        self.last_month = month
+        try:
+            naive = datetime.strptime(f"{self.year} {text}", "%Y %b %d %H:%M:%S")
+        except ValueError:
+            raise InventoryError(f"timestamp {text!r} is not a valid time in {self.year}") from None
+        return naive.replace(tzinfo=self.zone)
+
+
+def zone_named(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ValueError, KeyError):  # ZoneInfoNotFoundError is a KeyError
+        raise ImportFileError(f"--tz {name!r} is not an IANA time zone (e.g. Asia/Tokyo)") from None
+
+
+class _MaillogImport:
+    def __init__(self, path: str, clock: _Clock):
+        self.file = path
+        self.clock = clock
+        self.pending: OrderedDict[tuple[str, str], tuple[int, MailLogEntry]] = OrderedDict()
+        # Submissions written without a message-id, so a late cleanup line can still find them.
+        self.written_bare: OrderedDict[tuple[str, str], None] = OrderedDict()
+        self.ready: list[tuple[int, MailLogEntry]] = []
+        self.flushed: list[ImportResult] = []  # results of writes made out of turn
+
+    def run(self) -> Iterator[ImportResult]:
+        for number, text in read_lines(self.file, strict=False):
+            try:
+                result = self.line(number, text)
+            except ImportFileError:
+                raise
+            except InventoryError as exc:
+                result = ImportResult(self.file, number, REJECTED, str(exc))
+            if result is not None:
+                yield result
+            if len(self.ready) >= BATCH_SIZE:
+                yield from self.write()
+        self.ready.extend(self.pending.values())
+        self.pending.clear()
+        yield from self.write()
+
+    def line(self, number: int, text: str) -> ImportResult | None:
+        """The result of a line, or None when it waits for its batch to be written."""
+        match = _LINE.match(text)
+        if match is None:
+            return self.result(number, IGNORED)
+        host, program, message = match["host"], match["program"], match["message"]
+        postfix = _POSTFIX.match(program)
+        if postfix and postfix["daemon"] == "smtpd" and "sasl_username=" in message:
+            return self.submission(number, self.at(match), host, message, text)
+        if postfix and postfix["daemon"] == "cleanup" and "message-id=" in message:
+            return self.cleanup(number, self.at(match), host, message)
+        if program == "dovecot" and _DOVECOT.match(message):
+            return self.login(number, self.at(match), host, message, text)
+        if match["trad"]:
+            self.at(match)  # fail on the first traditional line, not on the first useful one
+        return self.result(number, IGNORED)
+
+    def at(self, match: re.Match) -> datetime:
+        return self.clock.iso(match["iso"]) if match["iso"] else self.clock.traditional(match["trad"])
+
+    def result(self, number: int, outcome: str, message: str = "") -> ImportResult:
+        return ImportResult(self.file, number, outcome, message)
+
+    def submission(self, number: int, at: datetime, host: str, message: str, raw: str) -> None:
+        parsed = _SMTPD.match(message)
+        client = _CLIENT.match(parsed["client"].strip()) if parsed else None
+        login = _SASL_USER.search(message)
+        if not (parsed and client and login):
+            raise InventoryError("submission line without queue id, client=name[address] or sasl_username")
+        entry = services.maillog_entry_build(
+            kind=MailLogKind.SUBMISSION,
+            service=MailService.SMTP,
+            login=login["login"],
+            client_ip=client["ip"],
+            at=at,
+            host=host,
+            queue_id=parsed["queue_id"],
+            raw_line=raw,
+        )
+        key = (host, parsed["queue_id"])
+        if key in self.pending:  # the same queue id again: the earlier one will get no cleanup
+            self.ready.append(self.pending.pop(key))
+        self.pending[key] = (number, entry)
+        if len(self.pending) > PENDING_LIMIT:
+            old_key, old = self.pending.popitem(last=False)
+            self.ready.append(old)
+            self.remember_bare(old_key)
+
+    def remember_bare(self, key: tuple[str, str]) -> None:
+        self.written_bare[key] = None
+        if len(self.written_bare) > WRITTEN_BARE_LIMIT:
+            self.written_bare.popitem(last=False)
+
+    def cleanup(self, number: int, at: datetime, host: str, message: str) -> ImportResult:
+        parsed = _CLEANUP.match(message)
+        if parsed is None:
+            raise InventoryError("cleanup line without queue id and message-id")
+        message_id = parsed["message_id"].strip().strip("<>")
+        key = (host, parsed["queue_id"])
+        if not message_id:
+            return self.result(number, IGNORED)
+        if key in self.pending:
+            line, entry = self.pending.pop(key)
+            entry.message_id = message_id
+            self.ready.append((line, entry))
+            return self.result(number, JOINED)
+        if key in self.written_bare:
+            del self.written_bare[key]
+            self.flush_ready()
+            services.maillog_attach_message_id(host=host, queue_id=key[1], message_id=message_id, at=at)
+            return self.result(number, JOINED)
+        return self.result(number, IGNORED)  # mail that did not come in by authenticated submission
+
+    def login(self, number: int, at: datetime, host: str, message: str, raw: str) -> None:
+        service = _DOVECOT.match(message)
+        login = _DOVECOT_USER.search(service["rest"])
+        rip = _DOVECOT_RIP.search(service["rest"])
+        if not (login and rip):
+            raise InventoryError(f"{service['service']}-login line without user=<…> or rip=")
+        entry = services.maillog_entry_build(
+            kind=MailLogKind.LOGIN,
+            service=service["service"],
+            login=login["login"],
+            client_ip=rip["ip"],
+            at=at,
+            host=host,
+            raw_line=raw,
+        )
+        self.ready.append((number, entry))
+
+    def flush_ready(self) -> None:
+        # A late cleanup line updates the database, so its submission must be there.
+        self.flushed.extend(self._write_ready())
+
+    def write(self) -> Iterator[ImportResult]:
+        results, self.flushed = self.flushed + self._write_ready(), []
+        yield from results
+
+    def _write_ready(self) -> list[ImportResult]:
+        batch, self.ready = self.ready, []
+        if not batch:
+            return []
+        with transaction.atomic():
+            outcomes = services.maillog_bulk_record(entries=[entry for _, entry in batch])
+        return [self.result(line, outcome) for (line, _), outcome in zip(batch, outcomes, strict=True)]
+
+
+def import_maillog(
+    path: str | Path, *, year: int | None = None, tz: str | None = None
+) -> Iterator[ImportResult]:
+    clock = _Clock(year, zone_named(tz) if tz else None)
+    return _MaillogImport(str(path), clock).run()

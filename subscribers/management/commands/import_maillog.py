@@ -1,0 +1,25 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from subscribers.importers.common import ImportFileError
+from subscribers.importers.maillog import import_maillog
+from subscribers.importers.report import ImportReport
+
+
+class Command(BaseCommand):
+    help = (
+        "Import Postfix authenticated submissions and Dovecot POP/IMAP logins from a syslog FILE. "
+        "Lines with traditional timestamps (Nov 20 10:16:38) need --year and --tz. Safe to re-run."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", metavar="FILE")
+        parser.add_argument("--year", type=int, help="year of the first traditional timestamp")
+        parser.add_argument("--tz", help="IANA zone of traditional timestamps, e.g. Asia/Tokyo")
+
+    def handle(self, *args, file, year, tz, **options):
+        report = ImportReport(stdout=self.stdout, stderr=self.stderr)
+        try:
+            report.run(import_maillog(file, year=year, tz=tz))
+        except ImportFileError as exc:
+            raise CommandError(str(exc))
+        report.finish()

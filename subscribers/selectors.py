@@ -1,0 +1,215 @@
+"""Reads other apps use to ask the inventory who held what, and when.
+
+All address questions go through ipkeys keys, so each is a B-tree lookup (see the
+models); `at` arguments must be aware datetimes (instants, not clock readings).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from ipaddress import IPv4Address, IPv6Address
+
+from django.db.models import QuerySet
+
+from subscribers import ipkeys
+from subscribers.choices import AccountKind, AccountStatus, BlockKind, MailLogKind
+from subscribers.models import (
+    Account,
+    AddressBlock,
+    HostedName,
+    MailLogEntry,
+    Session,
+    SessionPrefixLength,
+    Subscriber,
+)
+
+IP = str | IPv4Address | IPv6Address
+
+_V4_MIN_LEN = 96  # IPv4 lives in ::ffff:0:0/96; shorter lengths cannot hold an IPv4 session
+
+
+def _check_aware(at: datetime) -> None:
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise ValueError("`at` must be an aware datetime: attribution compares instants")
+
+
+def _session_lengths(address: IPv4Address | IPv6Address) -> list[int]:
+    # Lengths come from SessionPrefixLength, kept by the services that write sessions,
+    # rather than a fixed list: one tiny indexed read, and a /60 or /48 delegation
+    # works the day the first one is imported. Most specific first.
+    lengths = SessionPrefixLength.objects.order_by("-prefix_len").values_list("prefix_len", flat=True)
+    if address.version == 4:
+        return [n for n in lengths if n >= _V4_MIN_LEN]
+    return list(lengths)
+
+
+def session_probe(*, start_key: str, prefix_len: int, at: datetime) -> QuerySet[Session]:
+    """The latest session on exactly this range that started by `at` (it may have stopped).
+
+    Served by the (ip_start_key, prefix_len, started_at) index: one descent, no sort.
+    """
+    return (
+        Session.objects.filter(ip_start_key=start_key, prefix_len=prefix_len, started_at__lte=at)
+        .select_related("account__subscriber")
+        .order_by("-started_at")[:1]
+    )
+
+
+def session_at(*, ip: IP, at: datetime) -> Session | None:
+    """The session that held `ip` (or a delegated prefix containing it) at instant `at`.
+
+    A session covers started_at <= at < stopped_at; at a handover the instant belongs
+    to the new holder. One index probe per prefix length in use; the most specific
+    holder wins.
+    """
+    _check_aware(at)
+    address = ipkeys.parse_ip(ip)
+    for length in _session_lengths(address):
+        session = session_probe(
+            start_key=ipkeys.start_key_at(address, length), prefix_len=length, at=at
+        ).first()
+        if session is not None and (session.stopped_at is None or at < session.stopped_at):
+            return session
+    return None
+
+
+def block_for(*, ip: IP) -> AddressBlock | None:
+    """The most specific of our address blocks containing `ip`, or None (not ours)."""
+    key = ipkeys.ip_key(ip)
+    return (
+        AddressBlock.objects.filter(start_key__lte=key, end_key__gte=key)
+        .select_related("account__subscriber", "sub_allocated_to")
+        .order_by("-prefix_len")
+        .first()
+    )
+
+
+def is_own_mail_server(ip: IP) -> bool:
+    key = ipkeys.ip_key(ip)
+    return AddressBlock.objects.filter(
+        kind=BlockKind.MAIL_SERVERS, start_key__lte=key, end_key__gte=key
+    ).exists()
+
+
+@dataclass(frozen=True)
+class AttributionHit:
+    """What the inventory says about one address at one instant.
+
+    reason: dynamic_session, static_block, sub_allocation, hosting_block, mail_servers,
+    infrastructure, not_ours, no_session (a dynamic pool address nobody held then).
+    """
+
+    block: AddressBlock | None
+    session: Session | None
+    account: Account | None
+    reason: str
+
+    @property
+    def subscriber(self) -> Subscriber | None:
+        """The customer responsible: the account's holder or the sub-allocation holder."""
+        if self.account is not None:
+            return self.account.subscriber
+        if self.block is not None and self.reason == "sub_allocation":
+            return self.block.sub_allocated_to
+        return None
+
+
+_BLOCK_REASONS = {
+    BlockKind.SUB_ALLOCATION: "sub_allocation",
+    BlockKind.HOSTING: "hosting_block",
+    BlockKind.MAIL_SERVERS: "mail_servers",
+    BlockKind.INFRASTRUCTURE: "infrastructure",
+}
+
+
+def account_for_ip_at(*, ip: IP, at: datetime) -> AttributionHit:
+    _check_aware(at)
+    block = block_for(ip=ip)
+    if block is None or block.kind == BlockKind.DYNAMIC:
+        # A session outside every known block still names its holder: the session log
+        # is the stronger record when the address plan is incomplete.
+        session = session_at(ip=ip, at=at)
+        if session is not None:
+            return AttributionHit(block, session, session.account, "dynamic_session")
+        return AttributionHit(block, None, None, "not_ours" if block is None else "no_session")
+    if block.kind == BlockKind.STATIC:
+        return AttributionHit(block, session_at(ip=ip, at=at), block.account, "static_block")
+    account = block.account if block.kind == BlockKind.HOSTING else None
+    return AttributionHit(block, None, account, _BLOCK_REASONS[block.kind])
+
+
+def _host_candidates(host: str) -> list[str]:
+    host = host.strip().rstrip(".").lower()
+    try:
+        return [str(ipkeys.parse_ip(host))]
+    except ValueError:
+        pass
+    try:
+        host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return []
+    labels = host.split(".")
+    return [".".join(labels[i:]) for i in range(len(labels))]
+
+
+def hosting_account_for_host(*, host: str) -> Account | None:
+    """The hosting account serving `host`: the exact name, else the nearest parent domain.
+
+    Among accounts listing the same name, an active one wins over suspended or closed.
+    """
+    candidates = _host_candidates(host)
+    if not candidates:
+        return None
+    hits = list(
+        HostedName.objects.filter(name__in=candidates, account__kind=AccountKind.HOSTING).select_related(
+            "account__subscriber"
+        )
+    )
+    if not hits:
+        return None
+    best = min(hits, key=lambda h: (candidates.index(h.name), h.account.status != AccountStatus.ACTIVE))
+    return best.account
+
+
+def mail_submissions(
+    *,
+    login: str | None = None,
+    client_ip: IP | None = None,
+    message_id: str | None = None,
+    around: datetime,
+    window: timedelta,
+) -> QuerySet[MailLogEntry]:
+    """Authenticated submissions within `window` either side of `around`, oldest first.
+
+    At least one of login, client_ip, message_id is required so the read uses an index.
+    message_id is matched with or without angle brackets.
+    """
+    _check_aware(around)
+    if not (login or client_ip or message_id):
+        raise ValueError("give at least one of login, client_ip, message_id")
+    entries = MailLogEntry.objects.filter(
+        kind=MailLogKind.SUBMISSION, at__gte=around - window, at__lte=around + window
+    )
+    if login:
+        entries = entries.filter(login=login)
+    if client_ip:
+        entries = entries.filter(client_key=ipkeys.ip_key(client_ip))
+    if message_id:
+        entries = entries.filter(message_id=message_id.strip().strip("<>"))
+    return entries.order_by("at")
+
+
+def mail_logins(*, client_ip: IP, before: datetime, window: timedelta) -> QuerySet[MailLogEntry]:
+    """POP/IMAP logins from client_ip in the `window` up to `before`, newest first.
+
+    For POP-before-SMTP and SMTP AUTH relaying: which mail account logged in from the
+    address a spam came from.
+    """
+    _check_aware(before)
+    return MailLogEntry.objects.filter(
+        kind=MailLogKind.LOGIN,
+        client_key=ipkeys.ip_key(client_ip),
+        at__gte=before - window,
+        at__lte=before,
+    ).order_by("-at")

@@ -1,0 +1,46 @@
+"""Writes to the inventory. Importers, the admin and the demo loader all come here.
+
+Every function validates first and raises InventoryError with a reason a person can
+act on; a write that passes validation does not fail on a database constraint.
+"""
+
+from subscribers.services.common import InventoryError, Outcome
+from subscribers.services.inventory import (
+    account_upsert,
+    block_prefix_fields,
+    block_upsert,
+    hosted_names_parse,
+    hosted_names_sync,
+    subscriber_upsert,
+)
+from subscribers.services.maillog import (
+    maillog_attach_message_id,
+    maillog_bulk_record,
+    maillog_entry_build,
+    maillog_record,
+)
+from subscribers.services.sessions import (
+    SessionResult,
+    session_close,
+    session_prefix_length_register,
+    session_record,
+)
+
+__all__ = [
+    "InventoryError",
+    "Outcome",
+    "SessionResult",
+    "account_upsert",
+    "block_prefix_fields",
+    "block_upsert",
+    "hosted_names_parse",
+    "hosted_names_sync",
+    "maillog_attach_message_id",
+    "maillog_bulk_record",
+    "maillog_entry_build",
+    "maillog_record",
+    "session_close",
+    "session_prefix_length_register",
+    "session_record",
+    "subscriber_upsert",
+]

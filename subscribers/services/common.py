@@ -1,0 +1,65 @@
+"""What the inventory services share: the error, outcomes and small validators."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import models
+
+from abusedesk.errors import ApplicationError
+
+
+class InventoryError(ApplicationError, ValueError):
+    """Input the inventory cannot accept; the message says why."""
+
+
+class Outcome(StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+
+
+def required(value: str, field: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise InventoryError(f"{field} is empty")
+    return value
+
+
+def choice(value: str, choices: type[models.TextChoices], field: str) -> str:
+    value = (value or "").strip().lower()
+    if value not in choices.values:
+        raise InventoryError(f"{field} {value!r} is not one of {', '.join(choices.values)}")
+    return value
+
+
+def email_or_blank(value: str, field: str = "email") -> str:
+    value = (value or "").strip()
+    if value:
+        try:
+            validate_email(value)
+        except ValidationError:
+            raise InventoryError(f"{field} {value!r} is not an e-mail address") from None
+    return value
+
+
+def aware(value: datetime, field: str) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise InventoryError(f"{field} {value.isoformat()} has no UTC offset")
+    return value
+
+
+def upsert(model: type[models.Model], lookup: dict, values: dict) -> tuple[models.Model, Outcome]:
+    obj = model.objects.filter(**lookup).first()
+    if obj is None:
+        return model.objects.create(**lookup, **values), Outcome.CREATED
+    changed = [field for field, value in values.items() if getattr(obj, field) != value]
+    if not changed:
+        return obj, Outcome.UNCHANGED
+    for field in changed:
+        setattr(obj, field, values[field])
+    obj.save(update_fields=changed + ["updated_at"])
+    return obj, Outcome.UPDATED

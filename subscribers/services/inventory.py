@@ -1,0 +1,193 @@
+"""Subscribers, accounts (with their hosted names) and address blocks."""
+
+from __future__ import annotations
+
+import re
+
+from django.db import transaction
+
+from subscribers import ipkeys
+from subscribers.choices import AccountKind, AccountStatus, BlockKind, SubscriberKind, SubscriberStatus
+from subscribers.models import Account, AddressBlock, HostedName, Subscriber
+from subscribers.services.common import InventoryError, Outcome, choice, email_or_blank, required, upsert
+
+
+def subscriber_upsert(
+    *,
+    subscriber_id: str,
+    name: str,
+    email: str = "",
+    kind: str = SubscriberKind.INDIVIDUAL,
+    status: str = SubscriberStatus.ACTIVE,
+) -> tuple[Subscriber, Outcome]:
+    values = {
+        "name": required(name, "name"),
+        "email": email_or_blank(email),
+        "kind": choice(kind, SubscriberKind, "kind"),
+        "status": choice(status, SubscriberStatus, "status"),
+    }
+    return upsert(Subscriber, {"subscriber_id": required(subscriber_id, "subscriber_id")}, values)
+
+
+_HOSTNAME = re.compile(
+    r"^(?=.{1,253}$)[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?(\.[a-z0-9_]([a-z0-9-]{0,61}[a-z0-9])?)*$"
+)
+
+
+def hosted_names_parse(identifier: str) -> list[str]:
+    """The lowercase domain names and canonical addresses in a hosting identifier."""
+    names = []
+    for item in re.split(r"[,\s]+", identifier or ""):
+        item = item.strip().rstrip(".").lower()
+        if not item:
+            continue
+        try:
+            names.append(str(ipkeys.parse_ip(item)))
+            continue
+        except ValueError:
+            pass
+        try:
+            item = item.encode("idna").decode("ascii")  # 例え.jp → xn--r8jz45g.jp
+        except UnicodeError:
+            raise InventoryError(f"hosted name {item!r} is not a domain name or address") from None
+        if not _HOSTNAME.match(item):
+            raise InventoryError(f"hosted name {item!r} is not a domain name or address")
+        if item not in names:
+            names.append(item)
+    return names
+
+
+def hosted_names_sync(*, account: Account) -> None:
+    """Make HostedName rows mirror the account's identifier (hosting accounts only)."""
+    wanted = set(hosted_names_parse(account.identifier)) if account.kind == AccountKind.HOSTING else set()
+    have = set(account.hosted_names.values_list("name", flat=True))
+    account.hosted_names.filter(name__in=have - wanted).delete()
+    HostedName.objects.bulk_create([HostedName(account=account, name=name) for name in sorted(wanted - have)])
+
+
+def _account_identifier(kind: str, identifier: str) -> str:
+    identifier = (identifier or "").strip()
+    if kind == AccountKind.HOSTING:
+        return ",".join(hosted_names_parse(identifier))
+    if any(ch.isspace() for ch in identifier):
+        raise InventoryError(f"identifier {identifier!r} contains white space")
+    return identifier
+
+
+def account_upsert(
+    *,
+    account_id: str,
+    subscriber_id: str,
+    kind: str,
+    identifier: str = "",
+    status: str = AccountStatus.ACTIVE,
+) -> tuple[Account, Outcome]:
+    account_id = required(account_id, "account_id")
+    kind = choice(kind, AccountKind, "kind")
+    subscriber = Subscriber.objects.filter(subscriber_id=(subscriber_id or "").strip()).first()
+    if subscriber is None:
+        raise InventoryError(f"unknown subscriber_id {subscriber_id!r}")
+    identifier = _account_identifier(kind, identifier)
+    existing = Account.objects.filter(account_id=account_id).only("kind").first()
+    if existing and existing.kind != kind:
+        # Sessions and blocks point at accounts by kind; re-typing one would corrupt them.
+        raise InventoryError(f"account {account_id} is a {existing.kind} account; its kind cannot change")
+    if identifier and kind in (AccountKind.MAIL, AccountKind.CONNECTION):
+        other = (
+            Account.objects.filter(kind=kind, identifier=identifier).exclude(account_id=account_id).first()
+        )
+        if other:
+            raise InventoryError(
+                f"{kind} identifier {identifier!r} already belongs to account {other.account_id}"
+            )
+    values = {
+        "subscriber": subscriber,
+        "kind": kind,
+        "identifier": identifier,
+        "status": choice(status, AccountStatus, "status"),
+    }
+    with transaction.atomic():
+        account, outcome = upsert(Account, {"account_id": account_id}, values)
+        if outcome is not Outcome.UNCHANGED:
+            hosted_names_sync(account=account)
+    return account, outcome
+
+
+# -- address blocks ---------------------------------------------------------------
+
+
+def block_prefix_fields(*, prefix: str) -> dict:
+    """The canonical prefix text and its keys, for a new or edited AddressBlock."""
+    try:
+        network = ipkeys.parse_network(prefix)
+    except ValueError as exc:
+        raise InventoryError(str(exc)) from None
+    start_key, end_key, prefix_len = ipkeys.network_key(network)
+    return {
+        "prefix": str(network),
+        "start_key": start_key,
+        "end_key": end_key,
+        "prefix_len": prefix_len,
+        "family": network.version,
+    }
+
+
+_ACCOUNT_KIND_FOR_BLOCK = {BlockKind.STATIC: AccountKind.CONNECTION, BlockKind.HOSTING: AccountKind.HOSTING}
+
+
+def _block_account(kind: str, account_id: str) -> Account | None:
+    account_id = (account_id or "").strip()
+    wanted = _ACCOUNT_KIND_FOR_BLOCK.get(kind)
+    if not account_id:
+        if kind == BlockKind.STATIC:
+            raise InventoryError("a static block needs assigned_to (a connection account id)")
+        return None
+    if wanted is None:
+        raise InventoryError(f"assigned_to is only for static and hosting blocks, not {kind}")
+    account = Account.objects.filter(account_id=account_id).first()
+    if account is None:
+        raise InventoryError(f"unknown account_id {account_id!r} in assigned_to")
+    if account.kind != wanted:
+        raise InventoryError(
+            f"a {kind} block must be assigned to a {wanted} account; {account_id} is {account.kind}"
+        )
+    return account
+
+
+def _block_holder(kind: str, subscriber_id: str) -> Subscriber | None:
+    subscriber_id = (subscriber_id or "").strip()
+    if kind != BlockKind.SUB_ALLOCATION:
+        if subscriber_id:
+            raise InventoryError(f"sub_allocated_to is only for sub_allocation blocks, not {kind}")
+        return None
+    if not subscriber_id:
+        raise InventoryError("a sub_allocation block needs sub_allocated_to (a subscriber id)")
+    holder = Subscriber.objects.filter(subscriber_id=subscriber_id).first()
+    if holder is None:
+        raise InventoryError(f"unknown subscriber_id {subscriber_id!r} in sub_allocated_to")
+    return holder
+
+
+def block_upsert(
+    *,
+    prefix: str,
+    kind: str,
+    account_id: str = "",
+    sub_allocated_to: str = "",
+    abuse_contact: str = "",
+    note: str | None = None,
+) -> tuple[AddressBlock, Outcome]:
+    """Create or update the block with this prefix; note=None leaves an existing note alone."""
+    fields = block_prefix_fields(prefix=prefix)
+    kind = choice(kind, BlockKind, "kind")
+    values = {
+        **fields,
+        "kind": kind,
+        "account": _block_account(kind, account_id),
+        "sub_allocated_to": _block_holder(kind, sub_allocated_to),
+        "abuse_contact": email_or_blank(abuse_contact, "abuse_contact"),
+    }
+    if note is not None:
+        values["note"] = note
+    prefix_text = values.pop("prefix")
+    return upsert(AddressBlock, {"prefix": prefix_text}, values)

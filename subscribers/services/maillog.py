@@ -1,0 +1,112 @@
+"""Mail log entries: authenticated submissions and POP/IMAP logins."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db.models import Q
+
+from subscribers import ipkeys
+from subscribers.choices import MailLogKind, MailService
+from subscribers.models import MailLogEntry
+from subscribers.services.common import InventoryError, Outcome, aware, choice, required
+
+
+def maillog_entry_build(
+    *,
+    kind: str,
+    service: str,
+    login: str,
+    client_ip: str,
+    at: datetime,
+    host: str,
+    queue_id: str = "",
+    message_id: str = "",
+    raw_line: str = "",
+) -> MailLogEntry:
+    """A validated, unsaved entry; save a batch of them with maillog_bulk_record."""
+    try:
+        address = ipkeys.parse_ip(client_ip)
+    except ValueError as exc:
+        raise InventoryError(str(exc)) from None
+    return MailLogEntry(
+        kind=choice(kind, MailLogKind, "kind"),
+        service=choice(service, MailService, "service"),
+        login=required(login, "login"),
+        client_ip=str(address),
+        client_key=ipkeys.ip_key(address),
+        at=aware(at, "time"),
+        host=required(host, "host"),
+        queue_id=queue_id,
+        message_id=message_id.strip().strip("<>"),  # stored bare: "abc@example"
+        raw_line=raw_line,
+    )
+
+
+def _maillog_key(entry: MailLogEntry) -> tuple:
+    return (entry.kind, entry.host, entry.at, entry.login, entry.client_key, entry.queue_id)
+
+
+def maillog_bulk_record(*, entries: list[MailLogEntry]) -> list[Outcome]:
+    """Insert new entries and add a late message-id to known ones.
+
+    Returns one outcome per entry, in order; a repeat within the batch is UNCHANGED.
+    """
+    outcomes: list[Outcome] = []
+    if not entries:
+        return outcomes
+    stamps = [e.at for e in entries]
+    existing = {
+        _maillog_key(e): e
+        for e in MailLogEntry.objects.filter(
+            login__in={e.login for e in entries}, at__gte=min(stamps), at__lte=max(stamps)
+        ).only("kind", "host", "at", "login", "client_key", "queue_id", "message_id")
+    }
+    new = []
+    for entry in entries:
+        key = _maillog_key(entry)
+        old = existing.get(key)
+        if old is None:
+            new.append(entry)
+            existing[key] = entry
+            outcomes.append(Outcome.CREATED)
+        elif entry.message_id and not old.message_id:
+            if old.pk is not None:  # else it is earlier in this batch, not saved yet
+                MailLogEntry.objects.filter(pk=old.pk).update(message_id=entry.message_id)
+            old.message_id = entry.message_id
+            outcomes.append(Outcome.UPDATED)
+        else:
+            outcomes.append(Outcome.UNCHANGED)
+    # ignore_conflicts: a concurrent import of the same file must not abort this one.
+    MailLogEntry.objects.bulk_create(new, ignore_conflicts=True)
+    return outcomes
+
+
+def maillog_record(**fields) -> tuple[MailLogEntry, Outcome]:
+    """One entry (same arguments as maillog_entry_build), for callers without a batch."""
+    entry = maillog_entry_build(**fields)
+    [outcome] = maillog_bulk_record(entries=[entry])
+    saved = MailLogEntry.objects.get(
+        kind=entry.kind,
+        host=entry.host,
+        at=entry.at,
+        login=entry.login,
+        client_key=entry.client_key,
+        queue_id=entry.queue_id,
+    )
+    return saved, outcome
+
+
+def maillog_attach_message_id(*, host: str, queue_id: str, message_id: str, at: datetime) -> int:
+    """Add a message-id logged after its submission was saved; returns rows changed.
+
+    Postfix reuses short queue ids, so only a submission from the hour before counts.
+    """
+    return MailLogEntry.objects.filter(
+        Q(message_id=""),
+        kind=MailLogKind.SUBMISSION,
+        queue_id=queue_id,
+        host=host,
+        at__gte=at - timedelta(hours=1),
+        at__lte=at,
+    ).update(message_id=message_id)

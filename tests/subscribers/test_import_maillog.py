@@ -1,0 +1,114 @@
+from datetime import UTC, datetime
+
+import pytest
+from django.core.management.base import CommandError
+
+from subscribers.importers import maillog
+from subscribers.models import MailLogEntry
+from tests.subscribers.commands import DATA, run_command
+
+pytestmark = pytest.mark.django_db
+
+RFC3339 = DATA / "maillog-rfc3339.log"
+TRADITIONAL = DATA / "maillog-traditional.log"
+
+
+def test_submissions_and_logins_are_imported():
+    output = run_command("import_maillog", RFC3339)
+    assert "read 11, created 4, updated 0, unchanged 0, rejected 2, ignored 4, joined 1" in output.out
+    submission = MailLogEntry.objects.get(queue_id="4F2A1C3D")
+    assert (submission.kind, submission.service, submission.login, submission.client_ip) == (
+        "submission",
+        "smtp",
+        "taro",
+        "61.114.5.23",
+    )
+    assert submission.at == datetime(2026, 11, 20, 1, 16, 38, 123456, tzinfo=UTC)
+    assert submission.host == "mail1"
+    assert "sasl_username=taro" in submission.raw_line
+
+
+def test_the_message_id_is_joined_onto_its_submission():
+    run_command("import_maillog", RFC3339)
+    assert MailLogEntry.objects.get(queue_id="4F2A1C3D").message_id == "20261120101638.abc123@example.jp"
+    assert MailLogEntry.objects.get(queue_id="7D9E4F30").message_id == ""
+
+
+def test_pop3_and_imap_logins_are_kept_with_the_remote_address():
+    run_command("import_maillog", RFC3339)
+    logins = {(e.service, e.login, e.client_ip) for e in MailLogEntry.objects.filter(kind="login")}
+    assert logins == {("pop3", "hanako", "198.51.100.23"), ("imap", "taro", "2001:db8:1200:1::5")}
+
+
+def test_malformed_relevant_lines_are_rejected_with_reasons():
+    output = run_command("import_maillog", RFC3339)
+    assert "maillog-rfc3339.log:8: 'not-an-ip' is not an IPv4 or IPv6 address" in output.err
+    assert "maillog-rfc3339.log:9: imap-login line without user=<…> or rip=" in output.err
+
+
+def test_re_import_is_idempotent():
+    run_command("import_maillog", RFC3339)
+    output = run_command("import_maillog", RFC3339)
+    assert "read 11, created 0, updated 0, unchanged 4, rejected 2, ignored 4, joined 1" in output.out
+    assert MailLogEntry.objects.count() == 4
+
+
+def test_a_message_id_logged_after_the_submission_was_written_is_still_joined(tmp_path, monkeypatch):
+    # With room for one pending submission, the second pushes the first out unjoined.
+    monkeypatch.setattr(maillog, "PENDING_LIMIT", 1)
+    path = tmp_path / "mail.log"
+    path.write_text(
+        "2026-11-20T10:00:00+09:00 mail1 postfix/submission/smtpd[1]: AAA1: client=x[61.114.5.23], "
+        "sasl_method=PLAIN, sasl_username=taro\n"
+        "2026-11-20T10:00:01+09:00 mail1 postfix/submission/smtpd[2]: BBB2: client=x[61.114.5.24], "
+        "sasl_method=PLAIN, sasl_username=hanako\n"
+        "2026-11-20T10:00:02+09:00 mail1 postfix/submission/smtpd[3]: CCC3: client=x[61.114.5.25], "
+        "sasl_method=PLAIN, sasl_username=jiro\n"
+        "2026-11-20T10:00:03+09:00 mail1 postfix/cleanup[4]: AAA1: message-id=<late@example.jp>\n"
+        "2026-11-20T10:00:04+09:00 mail1 postfix/cleanup[4]: CCC3: message-id=<ccc@example.jp>\n"
+    )
+    output = run_command("import_maillog", path)
+    assert "read 5, created 3, updated 0, unchanged 0, rejected 0, joined 2" in output.out
+    assert MailLogEntry.objects.get(queue_id="AAA1").message_id == "late@example.jp"
+    assert MailLogEntry.objects.get(queue_id="CCC3").message_id == "ccc@example.jp"
+    assert MailLogEntry.objects.get(queue_id="BBB2").message_id == ""
+
+
+def test_traditional_timestamps_use_year_and_zone():
+    output = run_command("import_maillog", TRADITIONAL, year=2026, tz="Asia/Tokyo")
+    assert "read 3, created 2, updated 0, unchanged 0, rejected 0, joined 1" in output.out
+    submission = MailLogEntry.objects.get(queue_id="8A1B2C3D")
+    assert submission.at == datetime(2026, 11, 20, 1, 16, 38, tzinfo=UTC)
+    assert submission.message_id == "trad.20261120@example.jp"
+    assert MailLogEntry.objects.get(kind="login").at == datetime(2026, 11, 20, 1, 20, 1, tzinfo=UTC)
+
+
+def test_traditional_timestamps_without_year_and_zone_stop_the_import():
+    with pytest.raises(CommandError, match="pass --year and --tz"):
+        run_command("import_maillog", TRADITIONAL)
+    with pytest.raises(CommandError, match="pass --year and --tz"):
+        run_command("import_maillog", TRADITIONAL, year=2026)
+
+
+def test_an_unknown_zone_is_a_command_error():
+    with pytest.raises(CommandError, match="'Mars/Olympus' is not an IANA time zone"):
+        run_command("import_maillog", TRADITIONAL, year=2026, tz="Mars/Olympus")
+
+
+def test_the_year_advances_when_the_log_crosses_new_year(tmp_path):
+    path = tmp_path / "mail.log"
+    path.write_text(
+        "Dec 31 23:59:59 mail2 dovecot: imap-login: Login: user=<taro>, method=PLAIN, rip=61.114.5.23\n"
+        "Jan  1 00:00:01 mail2 dovecot: imap-login: Login: user=<taro>, method=PLAIN, rip=61.114.5.23\n"
+    )
+    run_command("import_maillog", path, year=2026, tz="UTC")
+    stamps = sorted(MailLogEntry.objects.values_list("at", flat=True))
+    assert stamps == [
+        datetime(2026, 12, 31, 23, 59, 59, tzinfo=UTC),
+        datetime(2027, 1, 1, 0, 0, 1, tzinfo=UTC),
+    ]
+
+
+def test_a_missing_file_is_a_command_error(tmp_path):
+    with pytest.raises(CommandError, match="cannot read"):
+        run_command("import_maillog", tmp_path / "maillog")
