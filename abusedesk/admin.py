@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import ApiToken
+from .models import ApiToken, AuditEntry
 from .services import api_token_revoke
 
 
@@ -21,3 +21,20 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def revoke(self, request, queryset):
         for token in queryset:
             api_token_revoke(token=token)
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    list_display = ["id", "at", "actor_name", "action", "object_type", "object_id", "case_id"]
+    list_filter = ["action", "object_type"]
+    search_fields = ["actor_name", "object_id", "reason"]
+
+    # Append-only: no one edits or deletes the record, not even superusers.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

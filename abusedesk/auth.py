@@ -14,12 +14,7 @@ class HashedTokenAuthentication(authentication.TokenAuthentication):
     model = ApiToken
 
     def authenticate_credentials(self, key):
-        token = (
-            ApiToken.objects.active()
-            .select_related("user")
-            .filter(digest=token_digest(key))
-            .first()
-        )
+        token = ApiToken.objects.active().select_related("user").filter(digest=token_digest(key)).first()
         if token is None:
             raise exceptions.AuthenticationFailed(_("Invalid or revoked token."))
         if not token.user.is_active:

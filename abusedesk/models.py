@@ -62,3 +62,35 @@ class ApiToken(models.Model):
     @staticmethod
     def generate_key() -> str:
         return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+class AuditEntry(models.Model):
+    """One line of the append-only, hash-chained audit trail.
+
+    `entry_hash` = SHA-256 over the previous entry's hash and this entry's
+    canonical JSON, so editing or deleting any row breaks every later link;
+    `verify_audit` names the first broken entry. Rows are never updated.
+    """
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_name = models.CharField(max_length=150, help_text="Kept when the user is deleted")
+    action = models.CharField(max_length=64, db_index=True)
+    object_type = models.CharField(max_length=64)
+    object_id = models.CharField(max_length=64)
+    case_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    reason = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    entry_hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object_idx")]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        when = f"{self.at:%Y-%m-%d %H:%M:%S}"
+        return f"#{self.pk} {when} {self.actor_name} {self.action} {self.object_type}:{self.object_id}"

@@ -127,7 +127,6 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -136,6 +135,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+
+if not DEBUG:
+    # Production serves its collected static files itself (gunicorn, no CDN).
+    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "abusedesk.urls"
 WSGI_APPLICATION = "abusedesk.wsgi.application"
@@ -246,7 +249,11 @@ EMAIL_USE_TLS = _bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = _str("DEFAULT_FROM_EMAIL", "abuse@example.net")
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["abusedesk.auth.HashedTokenAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "abusedesk.auth.HashedTokenAuthentication",
+        # The browsable docs and the desk's own pages call the API with the session.
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -259,10 +266,22 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Partner ISPs file abuse reports and follow their status; staff read cases.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "ENUM_NAME_OVERRIDES": {
+        "ReportStatusEnum": "complaints.choices.ReportStatus",
+        "CaseStatusEnum": "complaints.choices.CaseStatus",
+    },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+
+# Caches hold rate-limit counters; with several web processes use a shared one
+# (e.g. redis://127.0.0.1:6379/1).
+try:
+    CACHES = {"default": env.cache_url_config(_str("CACHE_URL", "locmemcache://"))}
+except Exception as exc:
+    raise ImproperlyConfigured(f"CACHE_URL is not a valid cache URL: {exc}") from None
 
 # Celery: without a broker, tasks run eagerly in-process (the embedded default).
 CELERY_BROKER_URL = _str("CELERY_BROKER_URL")
@@ -277,15 +296,44 @@ CELERY_TASK_DEFAULT_QUEUE = _str("CELERY_TASK_DEFAULT_QUEUE", "abusedesk")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 
+# Intake.
+ABUSEDESK_MAX_REPORT_BYTES = _int("ABUSEDESK_MAX_REPORT_BYTES", 10 * 1024 * 1024, minimum=1024)
+# Django refuses bodies above this before the view sees them; leave room for
+# form fields around a pasted message so the view can answer 413 itself.
+DATA_UPLOAD_MAX_MEMORY_SIZE = ABUSEDESK_MAX_REPORT_BYTES + 256 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = ABUSEDESK_MAX_REPORT_BYTES + 256 * 1024
+ABUSEDESK_IMAP_HOST = _str("ABUSEDESK_IMAP_HOST")
+ABUSEDESK_IMAP_PORT = _int("ABUSEDESK_IMAP_PORT", 993, minimum=1)
+ABUSEDESK_IMAP_SSL = _bool("ABUSEDESK_IMAP_SSL", True)
+ABUSEDESK_IMAP_USER = _str("ABUSEDESK_IMAP_USER")
+ABUSEDESK_IMAP_PASSWORD = _str("ABUSEDESK_IMAP_PASSWORD")
+ABUSEDESK_IMAP_FOLDER = _str("ABUSEDESK_IMAP_FOLDER", "INBOX")
+ABUSEDESK_IMAP_POLL_SECONDS = _int("ABUSEDESK_IMAP_POLL_SECONDS", 60, minimum=10)
+
 # The ISP itself.
 ABUSEDESK_OWN_DOMAINS = [d.lower().strip(".") for d in _list("ABUSEDESK_OWN_DOMAINS")]
 ABUSEDESK_DNS_SERVERS = _dns_servers("ABUSEDESK_DNS_SERVERS")
 ABUSEDESK_DNS_TIMEOUT = float(_int("ABUSEDESK_DNS_TIMEOUT_MS", 3000, minimum=1)) / 1000
 ABUSEDESK_DNSBL_ZONES = _dnsbl_zones("ABUSEDESK_DNSBL_ZONES")
+# Off only where DNS makes no sense (the demo's documentation addresses).
+ABUSEDESK_COLLECT_EVIDENCE = _bool("ABUSEDESK_COLLECT_EVIDENCE", True)
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": _str("LOG_LEVEL", "INFO")},
+    # Eager tasks would log every success at INFO in the web process.
+    "loggers": {"celery.app.trace": {"level": "WARNING"}},
 }
+
+CELERY_BEAT_SCHEDULE = {
+    "sweep-reports": {"task": "complaints.tasks.sweep_reports", "schedule": 300.0},
+    "reattribute-changed": {"task": "complaints.tasks.reattribute_changed", "schedule": 600.0},
+    "sweep-evidence": {"task": "complaints.evidence.tasks.sweep_evidence", "schedule": 600.0},
+}
+if ABUSEDESK_IMAP_HOST:
+    CELERY_BEAT_SCHEDULE["poll-imap"] = {
+        "task": "complaints.tasks.poll_imap_mailbox",
+        "schedule": float(ABUSEDESK_IMAP_POLL_SECONDS),
+    }

@@ -1,1 +1,278 @@
-from django.db import models  # noqa: F401
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .choices import CaseKind, CaseStatus, Channel, ReportFormat, ReportStatus
+
+
+class Partner(models.Model):
+    """A partner ISP filing reports over the API. Its user has no password and no role."""
+
+    name = models.CharField(max_length=100, unique=True)
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="partner")
+    contact_email = models.EmailField(blank=True)
+    rate_limit = models.CharField(
+        max_length=20, default="120/min", help_text=_("Requests allowed, e.g. 120/min or 5000/day")
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Case(models.Model):
+    """Reports that accuse the same resource: one spam run is one case."""
+
+    key = models.CharField(
+        max_length=200, help_text=_("The accused resource, e.g. session:42 or host:x.example")
+    )
+    kind = models.CharField(max_length=16, choices=CaseKind.choices)
+    subject = models.CharField(max_length=255, help_text=_("What is accused, for people"))
+    status = models.CharField(max_length=16, choices=CaseStatus.choices, default=CaseStatus.OPEN)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_cases",
+    )
+    report_count = models.PositiveIntegerField(default=0)
+    reporter_count = models.PositiveIntegerField(default=0)
+    first_seen = models.DateTimeField(null=True, blank=True)
+    last_seen = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_activity_at = models.DateTimeField(default=timezone.now, db_index=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    resolution = models.CharField(max_length=32, blank=True)
+
+    # Attribution rolled up from the reports (see complaints.attribution).
+    roles = models.JSONField(default=list, blank=True)
+    sending_method = models.CharField(max_length=32, blank=True, db_index=True)
+    account_kinds = models.JSONField(default=list, blank=True)
+    accounts = models.JSONField(default=list, blank=True)
+    attribution = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            # At most one open case per accused resource; concurrent intake
+            # relies on this to never create a duplicate.
+            models.UniqueConstraint(
+                fields=["key"], condition=Q(status=CaseStatus.OPEN), name="case_one_open_per_key"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "-last_activity_at"], name="case_queue_idx")]
+
+    def __str__(self) -> str:
+        return f"Case {self.pk}: {self.subject}"
+
+
+class Report(models.Model):
+    """One complaint, stored byte-for-byte as received, with the facts parsed from it."""
+
+    # What arrived, written before anything else happens.
+    raw = models.BinaryField()
+    raw_sha256 = models.CharField(max_length=64, db_index=True)
+    size = models.PositiveIntegerField()
+    content_type = models.CharField(max_length=100, blank=True)
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    reporter_key = models.CharField(
+        max_length=320, help_text=_("Who sent it: partner:<name>, email:<address> or user:<name>")
+    )
+    partner = models.ForeignKey(
+        Partner, null=True, blank=True, on_delete=models.PROTECT, related_name="reports"
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    idempotency_key = models.CharField(max_length=200, blank=True)
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    status = models.CharField(max_length=16, choices=ReportStatus.choices, default=ReportStatus.RECEIVED)
+    status_reason = models.TextField(blank=True)
+
+    # Parsed facts (see complaints.parsing.ParsedReport).
+    format = models.CharField(max_length=20, choices=ReportFormat.choices, blank=True)
+    category = models.CharField(max_length=40, blank=True)
+    reporter = models.CharField(max_length=320, blank=True, db_index=True)
+    source_ip = models.GenericIPAddressField(null=True, blank=True, db_index=True)
+    occurred_at = models.DateTimeField(null=True, blank=True)
+    subject = models.TextField(blank=True)
+    message_id = models.CharField(max_length=998, blank=True, db_index=True)
+    mail_from = models.CharField(max_length=320, blank=True)
+    header_from = models.CharField(max_length=320, blank=True)
+    authenticated_as = models.CharField(max_length=320, blank=True)
+    facts = models.JSONField(default=dict, blank=True, help_text=_("Everything the parser extracted"))
+    url_hosts = models.JSONField(default=list, blank=True)
+
+    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.SET_NULL, related_name="reports")
+    attribution = models.JSONField(null=True, blank=True)
+    attributed_at = models.DateTimeField(null=True, blank=True)
+    attribution_inputs = models.CharField(
+        max_length=64,
+        blank=True,
+        db_index=True,
+        help_text=_("Version of the inventory and logs it was computed on"),
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reporter_key", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="report_unique_idempotency_key",
+            ),
+            # The same reporter re-sending the same bytes is the same report.
+            models.UniqueConstraint(fields=["reporter_key", "raw_sha256"], name="report_unique_per_reporter"),
+            models.CheckConstraint(condition=Q(size__gte=0), name="report_size_non_negative"),
+        ]
+        indexes = [
+            models.Index(fields=["case", "reporter_key"], name="report_case_reporter_idx"),
+            models.Index(fields=["partner", "-received_at"], name="report_partner_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Report {self.pk} ({self.get_channel_display()}, {self.received_at:%Y-%m-%d %H:%M})"
+
+    @property
+    def reference(self) -> str:
+        return f"ADR-{self.pk:08d}"
+
+
+class Hop(models.Model):
+    """One Received header of the reported message, newest first (position 0)."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="hops")
+    position = models.PositiveSmallIntegerField()
+    from_name = models.CharField(max_length=255, blank=True)
+    from_rdns = models.CharField(max_length=255, blank=True)
+    from_address = models.GenericIPAddressField(null=True, blank=True)
+    by_name = models.CharField(max_length=255, blank=True)
+    with_protocol = models.CharField(max_length=64, blank=True)
+    hop_id = models.CharField(max_length=255, blank=True)
+    time = models.DateTimeField(null=True, blank=True)
+    trusted = models.BooleanField(default=False)
+    is_origin = models.BooleanField(default=False)
+    raw = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["report", "position"]
+        constraints = [models.UniqueConstraint(fields=["report", "position"], name="hop_unique_position")]
+
+    def __str__(self) -> str:
+        return f"{self.from_address or self.from_name} → {self.by_name}"
+
+
+class ReportUrl(models.Model):
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="report_urls")
+    url = models.TextField()
+    host = models.CharField(max_length=255, blank=True, db_index=True)
+
+    def __str__(self) -> str:
+        return self.url[:80]
+
+
+class Evidence(models.Model):
+    """One DNS answer, kept as it came back. Never updated: a re-check adds a record.
+
+    `digest` is SHA-256 over the canonical JSON of (query, server, asked_at,
+    outcome, answer), so a dossier can show the record has not changed since.
+    """
+
+    class Kind(models.TextChoices):
+        PTR = "ptr", _("Reverse DNS (PTR)")
+        FORWARD = "forward", _("Forward confirmation of the PTR name")
+        DNSBL = "dnsbl", _("DNS blocklist")
+        A = "a", "A"
+        AAAA = "aaaa", "AAAA"
+        MX = "mx", "MX"
+        NS = "ns", "NS"
+        SPF = "spf", "SPF (TXT)"
+        DMARC = "dmarc", "DMARC (TXT)"
+
+    class Outcome(models.TextChoices):
+        ANSWER = "answer", _("Answer")
+        NXDOMAIN = "nxdomain", _("No such name")
+        NOANSWER = "noanswer", _("No record of that type")
+        SERVFAIL = "servfail", _("Server failure")
+        TIMEOUT = "timeout", _("Timeout")
+        ERROR = "error", _("Error")
+
+    report = models.ForeignKey(
+        Report, null=True, blank=True, on_delete=models.CASCADE, related_name="evidence"
+    )
+    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.SET_NULL, related_name="evidence")
+    subject = models.CharField(max_length=255, db_index=True, help_text=_("The address or host looked into"))
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    query_name = models.CharField(max_length=255)
+    query_type = models.CharField(max_length=10)
+    zone = models.CharField(max_length=255, blank=True, help_text=_("Blocklist zone, for DNSBL lookups"))
+    zone_kind = models.CharField(max_length=16, blank=True)
+    server = models.CharField(max_length=100, help_text=_("Resolver asked, host:port or 'system'"))
+    asked_at = models.DateTimeField(default=timezone.now)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    answer = models.JSONField(default=list, blank=True, help_text=_("Records as text, in the order returned"))
+    ttl = models.PositiveIntegerField(null=True, blank=True)
+    response_text = models.TextField(blank=True, help_text=_("The whole response as returned"))
+    listed = models.BooleanField(null=True, blank=True, help_text=_("For DNSBL: listed or not"))
+    digest = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["-asked_at", "-id"]
+        indexes = [
+            models.Index(fields=["subject", "kind", "-asked_at"], name="evidence_subject_idx"),
+            models.Index(fields=["report", "kind"], name="evidence_report_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.query_name} → {self.outcome} @ {self.asked_at:%Y-%m-%d %H:%M:%S}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("evidence is immutable: add a new record instead of changing this one")
+        super().save(*args, **kwargs)
+
+
+class NetworkContact(models.Model):
+    """The abuse contact of a network that is not ours, kept by the desk's admins.
+
+    Matched by prefix (most specific wins) or by domain (the origin's reverse name
+    or a spamvertised host, nearest parent wins), before the RFC 2142 guess abuse@domain.
+    """
+
+    name = models.CharField(max_length=200)
+    prefix = models.CharField(max_length=49, blank=True, help_text=_("CIDR, e.g. 203.0.113.0/24"))
+    start_key = models.CharField(max_length=32, blank=True, editable=False)
+    end_key = models.CharField(max_length=32, blank=True, editable=False)
+    prefix_len = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    domain = models.CharField(max_length=253, blank=True, db_index=True)
+    abuse_email = models.EmailField()
+    note = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["start_key", "end_key"], name="contact_range_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(prefix="") | ~Q(domain=""), name="contact_has_prefix_or_domain"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.abuse_email}>"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        from subscribers import ipkeys
+
+        self.domain = self.domain.strip().lower().rstrip(".")
+        if self.prefix:
+            try:
+                network = ipkeys.parse_network(self.prefix)
+            except ValueError as exc:
+                raise ValidationError({"prefix": str(exc)}) from None
+            self.prefix = str(network)
+            self.start_key, self.end_key, self.prefix_len = ipkeys.network_key(network)

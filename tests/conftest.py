@@ -1,7 +1,32 @@
 import pytest
 
+pytest_plugins = ["tests.personas"]
+
 
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     # Password hashing dominates a suite that creates many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _no_dns_leaves_the_machine(settings):
+    """Evidence lookups go to a dead loopback port unless a test starts its own DNS server."""
+    settings.ABUSEDESK_DNS_SERVERS = [("127.0.0.1", 9)]
+    settings.ABUSEDESK_DNS_TIMEOUT = 0.2
+
+
+@pytest.fixture(autouse=True)
+def _tasks_in_process(request):
+    """Run tasks eagerly unless the test drives a real worker.
+
+    `make test-services` sets CELERY_BROKER_URL for the whole suite; only the
+    tests marked `services` should then go through Redis and a worker.
+    """
+    from abusedesk.celery import app
+
+    eager = request.node.get_closest_marker("services") is None
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = eager
+    yield
+    app.conf.task_always_eager = previous

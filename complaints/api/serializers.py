@@ -1,0 +1,241 @@
+from __future__ import annotations
+
+import ipaddress
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from complaints.models import Case, Evidence, Hop, Report
+
+CATEGORIES = ["spam", "phishing", "malware", "spamvertised", "login-attack", "other"]
+
+
+class PlainReportSerializer(serializers.Serializer):
+    """The short JSON form: what a partner or a caller on the phone can tell."""
+
+    source_ip = serializers.IPAddressField(help_text="Address the spam came from")
+    occurred_at = serializers.DateTimeField(help_text="ISO 8601 with a zone offset")
+    category = serializers.ChoiceField(choices=CATEGORIES, default="spam")
+    message = serializers.CharField(required=False, allow_blank=True, max_length=10 * 1024 * 1024)
+    reporter = serializers.EmailField(required=False, help_text="Who complained, if not the partner itself")
+
+    def validate_occurred_at(self, value):
+        raw = self.initial_data.get("occurred_at", "")
+        if isinstance(raw, str) and not (raw.endswith("Z") or raw[-6:-5] in "+-" and raw[-3] == ":"):
+            raise serializers.ValidationError(_("needs a zone offset, e.g. 2026-11-20T14:30:05+09:00"))
+        return value
+
+
+def _is_host_or_ip(value: str) -> bool:
+    try:
+        ipaddress.ip_address(value)
+        return True
+    except ValueError:
+        return (
+            bool(value)
+            and all(part and len(part) < 64 for part in value.rstrip(".").split("."))
+            and "." in value
+        )
+
+
+class XarfV4Serializer(serializers.Serializer):
+    """The XARF v4 fields the desk relies on; everything else is kept as received."""
+
+    xarf_version = serializers.CharField()
+    category = serializers.CharField()
+    type = serializers.CharField()
+    timestamp = serializers.DateTimeField()
+    source_identifier = serializers.CharField()
+    reporter = serializers.DictField()
+
+    def validate_source_identifier(self, value):
+        if not _is_host_or_ip(value.strip()):
+            raise serializers.ValidationError(_("not an IP address or host name"))
+        return value
+
+    def validate_reporter(self, value):
+        if not isinstance(value.get("contact"), str) or "@" not in value.get("contact", ""):
+            raise serializers.ValidationError(_("reporter.contact must be an e-mail address"))
+        return value
+
+
+def xarf_v3_errors(data: dict) -> dict[str, list[str]]:
+    """XARF v3 in both published shapes: abusix (Report.SourceIp) and the spec's (Report.Source.IP)."""
+    from django.utils.dateparse import parse_datetime
+
+    errors: dict[str, list[str]] = {}
+    report = data.get("Report") if isinstance(data.get("Report"), dict) else {}
+    source = report.get("Source") if isinstance(report.get("Source"), dict) else {}
+
+    def first(*pairs):
+        for name, holder in pairs:
+            if name in holder:
+                return name, holder[name]
+        return None, None
+
+    name, ip = first(("SourceIp", report), ("SourceIp", data), ("IP", source))
+    if name is not None:
+        try:
+            ipaddress.ip_address(str(ip))
+        except ValueError:
+            errors[f"Report.{'Source.' if name == 'IP' else ''}{name}"] = [str(_("not an IP address"))]
+    name, port = first(("SourcePort", report), ("SourcePort", data), ("Port", source))
+    if name is not None and not (isinstance(port, int) and 0 <= port <= 65535):
+        errors["Report.SourcePort"] = [str(_("not a port number 0-65535"))]
+    name, date = first(("Date", report), ("Date", data))
+    if name is not None and (not isinstance(date, str) or parse_datetime(date) is None):
+        errors["Report.Date"] = [str(_("not an ISO 8601 date"))]
+    return errors
+
+
+class HopSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Hop
+        fields = [
+            "position",
+            "from_name",
+            "from_rdns",
+            "from_address",
+            "by_name",
+            "with_protocol",
+            "hop_id",
+            "time",
+            "trusted",
+            "is_origin",
+        ]
+
+
+class ReportPartnerSerializer(serializers.ModelSerializer):
+    """What a partner sees: its report and our progress, never our subscriber."""
+
+    reference = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Report
+        fields = [
+            "id",
+            "reference",
+            "status",
+            "received_at",
+            "format",
+            "category",
+            "source_ip",
+            "occurred_at",
+            "subject",
+            "message_id",
+            "url_hosts",
+        ]
+
+
+class CaseBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Case
+        fields = ["id", "key", "kind", "subject", "status", "report_count", "reporter_count"]
+
+
+class ReportStaffSerializer(serializers.ModelSerializer):
+    reference = serializers.CharField(read_only=True)
+    hops = HopSerializer(many=True, read_only=True)
+    case = CaseBriefSerializer(read_only=True)
+    partner = serializers.StringRelatedField()
+    problems = serializers.SerializerMethodField()
+    rcpt_to = serializers.SerializerMethodField()
+    urls = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Report
+        fields = [
+            "id",
+            "reference",
+            "status",
+            "status_reason",
+            "channel",
+            "partner",
+            "received_at",
+            "raw_sha256",
+            "size",
+            "format",
+            "category",
+            "source_ip",
+            "occurred_at",
+            "reporter",
+            "subject",
+            "message_id",
+            "mail_from",
+            "header_from",
+            "rcpt_to",
+            "authenticated_as",
+            "url_hosts",
+            "urls",
+            "problems",
+            "hops",
+            "case",
+            "attribution",
+        ]
+
+    def get_problems(self, obj) -> list[str]:
+        return list(obj.facts.get("problems") or [])
+
+    def get_rcpt_to(self, obj) -> list[str]:
+        return list(obj.facts.get("rcpt_to") or [])
+
+    def get_urls(self, obj) -> list[str]:
+        return [u.url for u in obj.report_urls.all()]
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    assignee = serializers.StringRelatedField()
+    evidence = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Case
+        fields = [
+            "id",
+            "key",
+            "kind",
+            "subject",
+            "status",
+            "assignee",
+            "report_count",
+            "reporter_count",
+            "first_seen",
+            "last_seen",
+            "created_at",
+            "last_activity_at",
+            "roles",
+            "sending_method",
+            "accounts",
+            "account_kinds",
+            "attribution",
+            "evidence",
+        ]
+
+    def get_evidence(self, obj) -> list[dict]:
+        return EvidenceSerializer(obj.evidence.order_by("-asked_at")[:200], many=True).data
+
+
+class EvidenceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Evidence
+        fields = [
+            "id",
+            "subject",
+            "kind",
+            "query_name",
+            "query_type",
+            "zone",
+            "zone_kind",
+            "server",
+            "asked_at",
+            "outcome",
+            "answer",
+            "ttl",
+            "listed",
+            "digest",
+        ]
+
+
+class ContentRequestSerializer(serializers.Serializer):
+    purpose = serializers.CharField(
+        min_length=5, max_length=500, help_text="Why you need to read the content"
+    )

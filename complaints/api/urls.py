@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("reports/", views.ReportListCreateView.as_view(), name="api-report-list"),
+    path("reports/<int:pk>/", views.ReportDetailView.as_view(), name="api-report-detail"),
+    path("reports/<int:pk>/content/", views.ReportContentView.as_view(), name="api-report-content"),
+    path("cases/<int:pk>/", views.CaseDetailView.as_view(), name="api-case-detail"),
+]

@@ -1,0 +1,179 @@
+from __future__ import annotations
+
+import json
+
+from django.conf import settings
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, status
+from rest_framework.exceptions import ParseError, UnsupportedMediaType, ValidationError
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from abusedesk.errors import ApplicationError, PermissionDenied
+from complaints.choices import Channel
+from complaints.selectors import (
+    case_get_for_user,
+    is_desk_user,
+    partner_of,
+    report_get_for_user,
+    report_list_for_user,
+)
+from complaints.services import report_ingest
+from complaints.services.content import report_content
+
+from .serializers import (
+    CaseSerializer,
+    ContentRequestSerializer,
+    PlainReportSerializer,
+    ReportPartnerSerializer,
+    ReportStaffSerializer,
+    XarfV4Serializer,
+    xarf_v3_errors,
+)
+from .throttles import PartnerRateThrottle
+
+ACCEPTED_TYPES = ("message/rfc822", "application/json")
+
+
+class PayloadTooLarge(ApplicationError):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    code = "too_large"
+
+
+def _serializer_for(user):
+    return ReportStaffSerializer if is_desk_user(user) else ReportPartnerSerializer
+
+
+def _read_body(request) -> bytes:
+    limit = settings.ABUSEDESK_MAX_REPORT_BYTES
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    if declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"report is larger than the limit of {limit} bytes")
+    raw = request.body
+    if len(raw) > limit:
+        raise PayloadTooLarge(f"report is larger than the limit of {limit} bytes")
+    if not raw.strip():
+        raise ValidationError({"body": ["the request body is empty"]})
+    return raw
+
+
+def _validate_json(raw: bytes) -> dict | None:
+    """Returns the validated short form, or None for an XARF report (kept as received)."""
+    try:
+        data = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ParseError(f"body is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise ValidationError({"body": ["a JSON object is expected"]})
+    if "xarf_version" in data:
+        XarfV4Serializer(data=data).is_valid(raise_exception=True)
+        return None
+    if any(key in data for key in ("Version", "ReportClass", "Report", "SourceIp")):
+        errors = xarf_v3_errors(data)
+        if errors:
+            raise ValidationError(errors)
+        return None
+    form = PlainReportSerializer(data=data)
+    form.is_valid(raise_exception=True)
+    return dict(form.validated_data, source_ip=str(form.validated_data["source_ip"]))
+
+
+class ReportListCreateView(APIView):
+    throttle_classes = [PartnerRateThrottle]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("status", str, description="Only reports in this status")],
+        responses={
+            200: ReportStaffSerializer(many=True),
+            403: OpenApiResponse(description="Not a partner or desk user"),
+        },
+        description="Reports visible to the caller: a partner sees its own, desk staff all.",
+    )
+    def get(self, request):
+        reports = report_list_for_user(request.user)
+        if request.query_params.get("status"):
+            reports = reports.filter(status=request.query_params["status"])
+        if is_desk_user(request.user):
+            reports = reports.prefetch_related("hops", "report_urls")
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(reports, request, view=self)
+        return paginator.get_paginated_response(_serializer_for(request.user)(page, many=True).data)
+
+    @extend_schema(
+        request={
+            "message/rfc822": OpenApiTypes.BINARY,
+            "application/json": PlainReportSerializer,
+        },
+        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)],
+        responses={
+            201: ReportStaffSerializer,
+            200: OpenApiResponse(ReportStaffSerializer, description="Already received: the same report"),
+            400: OpenApiResponse(description="Bad input, with a reason per field"),
+            413: OpenApiResponse(description="Larger than the size limit"),
+            415: OpenApiResponse(description="Not message/rfc822 or application/json"),
+            429: OpenApiResponse(description="Rate limit of this partner exceeded"),
+        },
+        description=(
+            "File a report: a raw RFC 5322 message (forwarded spam, ARF, X-ARF), an XARF v4 JSON "
+            "report, or the short JSON form (source_ip, occurred_at, category, message)."
+        ),
+    )
+    def post(self, request):
+        partner = partner_of(request.user)
+        if partner is None and not is_desk_user(request.user):
+            raise PermissionDenied("only partners and desk staff may file reports")
+        content_type = (request.content_type or "").split(";")[0].strip().lower()
+        if content_type not in ACCEPTED_TYPES:
+            raise UnsupportedMediaType(content_type or "(none)")
+        raw = _read_body(request)
+        form = _validate_json(raw) if content_type == "application/json" else None
+        result = report_ingest(
+            raw=raw,
+            channel=Channel.API,
+            content_type=content_type,
+            reporter_key=f"partner:{partner.name}" if partner else f"user:{request.user.get_username()}",
+            partner=partner,
+            submitted_by=None if partner else request.user,
+            idempotency_key=request.headers.get("Idempotency-Key", "").strip(),
+            form=form,
+        )
+        body = _serializer_for(request.user)(result.report).data
+        return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
+
+
+class ReportDetailView(generics.GenericAPIView):
+    throttle_classes = [PartnerRateThrottle]
+    serializer_class = ReportStaffSerializer
+
+    @extend_schema(responses={200: ReportStaffSerializer, 404: OpenApiResponse(description="No such report")})
+    def get(self, request, pk: int):
+        report = report_get_for_user(request.user, pk)
+        return Response(_serializer_for(request.user)(report).data)
+
+
+class ReportContentView(APIView):
+    """Message content (S1): only by an explicit, logged request with a purpose."""
+
+    @extend_schema(
+        request=ContentRequestSerializer,
+        responses={200: OpenApiTypes.OBJECT, 404: OpenApiResponse(description="No such report")},
+    )
+    def post(self, request, pk: int):
+        if not request.user.has_perm("abusedesk.view_content"):
+            raise PermissionDenied("reading complaint content needs the view_content permission")
+        report = report_get_for_user(request.user, pk)
+        form = ContentRequestSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        return Response(
+            report_content(report=report, user=request.user, purpose=form.validated_data["purpose"])
+        )
+
+
+class CaseDetailView(generics.GenericAPIView):
+    serializer_class = CaseSerializer
+
+    @extend_schema(responses={200: CaseSerializer, 404: OpenApiResponse(description="No such case")})
+    def get(self, request, pk: int):
+        return Response(CaseSerializer(case_get_for_user(request.user, pk)).data)

@@ -1,0 +1,425 @@
+"""The attribution rules of issue #4, in the order a person would apply them.
+
+Every conclusion adds a step (why) and records (on what). The engine reads; it
+never writes. Instants are compared as instants: `report.occurred_at` is UTC and
+the inventory's selectors take aware datetimes.
+"""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+from datetime import timedelta
+
+from django.conf import settings
+
+from complaints.models import Evidence, Hop, NetworkContact, Report
+from subscribers import ipkeys
+from subscribers import selectors as inventory
+from subscribers.choices import AccountKind, BlockKind
+from subscribers.models import Account
+
+from .result import Attribution, Method, Role
+
+LOG_WINDOW = timedelta(minutes=10)  # mail log entries this close to the spam confirm it
+BURST_WINDOW = timedelta(minutes=10)
+BURST_REPORTERS = 10  # this many reporters within BURST_WINDOW looks like a bot run
+FREEMAIL_HELOS = ("hotmail.com", "yahoo.com", "gmail.com", "outlook.com", "aol.com", "msn.com")
+
+
+def attribute(report: Report) -> Attribution:
+    result = Attribution()
+    hops = list(Hop.objects.filter(report=report).order_by("position"))
+    origin_hop = next((h for h in hops if h.is_origin), None)
+    ip = report.source_ip
+    at = report.occurred_at
+    if ip and at:
+        _attribute_origin(result, report, ip, at, origin_hop, hops)
+    elif ip:
+        result.step("no_time", ip=ip)
+    for host in report.url_hosts or []:
+        _attribute_host(result, host)
+    if hops and _is_own_name(hops[0].by_name) and not _has(result, Role.SENDING, Role.RELAY):
+        result.add_role(Role.RECEIVING)
+        result.step("received_by_our_mx", host=hops[0].by_name)
+    if not result.roles:
+        if ip or report.url_hosts:
+            result.add_role(Role.NOT_OURS)
+            result.abuse_contact = _abuse_contact(ip, origin_hop, report.url_hosts or [])
+            result.step("not_ours", ip=ip, contact=(result.abuse_contact or {}).get("email"))
+        else:
+            result.add_role(Role.UNKNOWN)
+            result.step("nothing_to_go_on")
+    return result
+
+
+def _has(result: Attribution, *roles: str) -> bool:
+    return any(role in result.roles for role in roles)
+
+
+def _is_own_name(name: str | None) -> bool:
+    name = (name or "").lower().rstrip(".")
+    return any(name == d or name.endswith("." + d) for d in settings.ABUSEDESK_OWN_DOMAINS)
+
+
+# -- the origin address ------------------------------------------------------------
+
+
+def _attribute_origin(result, report, ip, at, origin_hop, hops) -> None:
+    hit = inventory.account_for_ip_at(ip=ip, at=at)
+    result.record("block", hit.block.pk if hit.block else None)
+    result.record("session", hit.session.pk if hit.session else None)
+    by_ours = origin_hop is not None and (
+        _is_own_name(origin_hop.by_name) or _relayed_by_our_server(origin_hop, hops)
+    )
+    login = report.authenticated_as
+
+    if hit.reason == "mail_servers" or (by_ours and login):
+        _through_our_server(result, report, ip, at, origin_hop, login, hit)
+        return
+    if hit.reason == "not_ours":
+        # Our server handing the mail on (a hop above it) is relaying; our server
+        # as the last stop is only receiving (decided with the hosts below).
+        if by_ours and origin_hop.position > 0:
+            _relay_for_outsider(result, ip, at)
+        else:
+            _submitted_elsewhere_by_ours(result, report, at, origin_hop, hops)
+        return
+    result.add_role(Role.SENDING)
+    result.step(
+        "origin_in_our_block",
+        ip=ip,
+        block=hit.block.prefix if hit.block else None,
+        kind=hit.block.kind if hit.block else None,
+        at=at.isoformat(),
+    )
+    if hit.reason == "sub_allocation":
+        holder = hit.block.sub_allocated_to
+        result.sub_allocation = {
+            "subscriber_id": holder.subscriber_id,
+            "name": holder.name,
+            "abuse_contact": hit.block.abuse_contact or holder.email,
+        }
+        result.step(
+            "sub_allocated", holder=holder.subscriber_id, contact=result.sub_allocation["abuse_contact"]
+        )
+        return
+    if hit.reason == "no_session":
+        result.step("no_session_at_time", ip=ip, at=at.isoformat())
+    elif hit.account is not None:
+        result.add_account(hit.account)
+        result.step(
+            hit.reason, ip=ip, account=hit.account.account_id, session=hit.session.pk if hit.session else None
+        )
+    result.sending_method = _sending_method(result, report, ip, origin_hop, login)
+
+
+def _submitted_elsewhere_by_ours(result, report, at, origin_hop, hops) -> None:
+    """Method 4 seen from the connecting side: our customer submitted to another
+    ISP's server with a login, and that server's own header says so.
+
+    The origin is the other ISP's server; the hop it added just below is read only
+    when it is consistent (added by that server, authenticated, from our address).
+    """
+    if origin_hop is None or not report.authenticated_as:
+        return
+    below = next((h for h in hops if h.position == origin_hop.position + 1), None)
+    if below is None or not below.from_address:
+        return
+    names = {n.lower() for n in (origin_hop.from_name, origin_hop.from_rdns) if n}
+    if (below.by_name or "").lower() not in names:
+        return
+    client = inventory.account_for_ip_at(ip=below.from_address, at=below.time or at)
+    if client.reason == "not_ours":
+        return
+    result.add_role(Role.SENDING)
+    result.sending_method = Method.OTHER_ISP
+    result.record("block", client.block.pk if client.block else None)
+    result.record("session", client.session.pk if client.session else None)
+    result.relaying_network = {
+        "host": below.by_name,
+        "address": origin_hop.from_address,
+        "login": report.authenticated_as,
+    }
+    result.step(
+        "submitted_to_other_isp",
+        client=below.from_address,
+        relay=below.by_name,
+        login=report.authenticated_as,
+    )
+    if client.account is not None:
+        result.add_account(client.account)
+        result.step(client.reason, ip=below.from_address, account=client.account.account_id)
+
+
+def _relayed_by_our_server(origin_hop: Hop, hops: list[Hop]) -> bool:
+    """The hop above the origin came from one of our mail servers' addresses."""
+    above = next((h for h in hops if h.position == origin_hop.position - 1), None)
+    return bool(above and above.from_address and inventory.is_own_mail_server(above.from_address))
+
+
+def _sending_method(result, report, ip, origin_hop, login) -> str:
+    if login and origin_hop is not None and not _is_own_name(origin_hop.by_name):
+        result.relaying_network = {"host": origin_hop.by_name, "login": login}
+        result.step("left_through_other_isp", relay=origin_hop.by_name, login=login)
+        return Method.OTHER_ISP
+    listing = _exploited_listing(ip)
+    if listing is not None:
+        result.record("evidence", listing.pk)
+        result.probable_victim = True
+        result.step("listed_as_exploited", zone=listing.zone)
+        return Method.HIJACKED
+    helo = origin_hop.from_name if origin_hop else None
+    if _helo_is_suspicious(helo, ip):
+        result.probable_victim = True
+        result.step("bot_helo", helo=helo or "")
+        return Method.HIJACKED
+    burst = _reporter_burst(report)
+    if burst >= BURST_REPORTERS:
+        result.probable_victim = True
+        result.step("reporter_burst", reporters=burst, minutes=int(BURST_WINDOW.total_seconds() // 60))
+        return Method.HIJACKED
+    result.step("direct_to_foreign_mx")
+    return Method.SELF_OPERATED
+
+
+def _exploited_listing(ip: str) -> Evidence | None:
+    return (
+        Evidence.objects.filter(subject=ip, kind=Evidence.Kind.DNSBL, zone_kind="exploited", listed=True)
+        .order_by("-asked_at")
+        .first()
+    )
+
+
+def _helo_is_suspicious(helo: str | None, ip: str) -> bool:
+    """Real mail servers greet with a name that resolves; bots greet with anything."""
+    helo = (helo or "").strip().lower()
+    if not helo:
+        return True
+    if helo.startswith("["):
+        literal = helo.strip("[]").removeprefix("ipv6:")
+        try:
+            return ipaddress.ip_address(literal) != ipaddress.ip_address(ip)
+        except ValueError:
+            return True
+    if "." not in helo:
+        return True
+    return any(helo == d or helo.endswith("." + d) for d in FREEMAIL_HELOS)
+
+
+def _reporter_burst(report: Report) -> int:
+    if report.case_id is None or report.occurred_at is None:
+        return 0
+    return (
+        Report.objects.filter(
+            case_id=report.case_id,
+            occurred_at__gte=report.occurred_at - BURST_WINDOW,
+            occurred_at__lte=report.occurred_at + BURST_WINDOW,
+        )
+        .values("reporter_key")
+        .distinct()
+        .count()
+    )
+
+
+# -- our own mail servers -------------------------------------------------------------
+
+
+def _through_our_server(result, report, ip, at, origin_hop, login, hit) -> None:
+    """Method 1: submitted through our server with a customer's mail account."""
+    client_ip = ip if hit.reason != "mail_servers" else (origin_hop.from_address if origin_hop else None)
+    entries = _submissions(login, client_ip, report.message_id, at)
+    if not login and entries:
+        login = entries[0].login
+    result.add_role(Role.SENDING)
+    result.sending_method = Method.CONTRACTED
+    result.step("via_our_mail_server", login=login or "", server=origin_hop.by_name if origin_hop else None)
+    account = _mail_account(login)
+    if account is not None:
+        result.add_account(account)
+        result.step("mail_account", login=login, account=account.account_id)
+    elif login:
+        result.step("login_not_in_inventory", login=login)
+    if entries:
+        for entry in entries:
+            result.record("maillog", entry.pk)
+        result.step(
+            "maillog_confirms",
+            entries=len(entries),
+            queue_id=entries[0].queue_id,
+            client=entries[0].client_ip,
+            at=entries[0].at.isoformat(),
+        )
+    else:
+        result.step("maillog_no_match", login=login or "")
+    client_ip = client_ip or (entries[0].client_ip if entries else None)
+    if client_ip:
+        client = inventory.account_for_ip_at(ip=client_ip, at=at)
+        if client.account is not None and client.account.kind == AccountKind.CONNECTION:
+            result.record("session", client.session.pk if client.session else None)
+            result.add_account(client.account)
+            result.step("client_connection", ip=client_ip, account=client.account.account_id)
+    if _looks_stolen(entries):
+        result.probable_victim = True
+        result.step("many_client_addresses", addresses=len({e.client_key for e in entries}))
+
+
+def _submissions(login, client_ip, message_id, at) -> list:
+    if not (login or client_ip or message_id):
+        return []
+    entries = inventory.mail_submissions(
+        login=login or None, client_ip=None if login else client_ip, around=at, window=LOG_WINDOW
+    )
+    found = list(entries[:50])
+    if message_id:
+        exact = [e for e in found if e.message_id == message_id.strip().strip("<>")]
+        found = exact or found
+    if login and client_ip:
+        exact = [e for e in found if e.client_key == ipkeys.ip_key(client_ip)]
+        found = exact or found
+    return found
+
+
+def _looks_stolen(entries) -> bool:
+    # One login submitting from many addresses within minutes: credentials in a botnet.
+    return len({e.client_key for e in entries}) >= 5
+
+
+def _mail_account(login: str | None) -> Account | None:
+    if not login:
+        return None
+    return (
+        Account.objects.select_related("subscriber")
+        .filter(kind=AccountKind.MAIL, identifier__iexact=login.split("@")[0] if "@" not in login else login)
+        .first()
+        or Account.objects.select_related("subscriber")
+        .filter(kind=AccountKind.MAIL, identifier__iexact=login)
+        .first()
+    )
+
+
+def _relay_for_outsider(result, ip, at) -> None:
+    """Our server took mail from an outside address without a login: POP-before-SMTP?"""
+    logins = list(inventory.mail_logins(client_ip=ip, before=at, window=LOG_WINDOW)[:5])
+    result.add_role(Role.RELAY)
+    if not logins:
+        result.step("relay_without_login", ip=ip)
+        return
+    entry = logins[0]
+    result.record("maillog", entry.pk)
+    result.sending_method = Method.OTHER_ISP
+    result.step("pop_before_smtp", ip=ip, login=entry.login, at=entry.at.isoformat(), service=entry.service)
+    account = _mail_account(entry.login)
+    if account is not None:
+        result.add_account(account)
+
+
+# -- advertised hosts ------------------------------------------------------------------
+
+
+def _attribute_host(result: Attribution, host: str) -> None:
+    account = inventory.hosting_account_for_host(host=host)
+    if account is not None:
+        result.add_role(Role.HOSTING)
+        result.add_account(account)
+        result.step("hosted_here", host=host, account=account.account_id)
+        return
+    for address in _addresses_of(result, host):
+        block = inventory.block_for(ip=address)
+        if block is None:
+            continue
+        if block.kind == BlockKind.HOSTING:
+            result.add_role(Role.HOSTING)
+            result.record("block", block.pk)
+            if block.account is not None:
+                result.add_account(block.account)
+                result.step("hosting_address", host=host, ip=address, account=block.account.account_id)
+            else:
+                result.step("hosting_address_shared", host=host, ip=address)
+            return
+        if block.kind == BlockKind.STATIC and block.account is not None:
+            result.add_role(Role.HOSTING)
+            result.record("block", block.pk)
+            result.add_account(block.account)
+            result.step("self_hosted_on_connection", host=host, ip=address, account=block.account.account_id)
+            return
+
+
+def _addresses_of(result: Attribution, host: str) -> list[str]:
+    try:
+        return [str(ipkeys.parse_ip(host))]
+    except ValueError:
+        pass
+    addresses = []
+    for kind in (Evidence.Kind.A, Evidence.Kind.AAAA):
+        record = Evidence.objects.filter(subject=host, kind=kind).order_by("-asked_at").first()
+        if record is not None and record.outcome == Evidence.Outcome.ANSWER:
+            result.record("evidence", record.pk)
+            addresses += [a for a in record.answer if _is_ip(a)]
+    return addresses
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+        return True
+    except ValueError:
+        return False
+
+
+# -- whom to tell when it is not ours ---------------------------------------------------
+
+
+def _abuse_contact(ip, origin_hop, hosts) -> dict | None:
+    if ip:
+        key = ipkeys.ip_key(ip)
+        contact = (
+            NetworkContact.objects.exclude(prefix="")
+            .filter(start_key__lte=key, end_key__gte=key)
+            .order_by("-prefix_len")
+            .first()
+        )
+        if contact:
+            return {"email": contact.abuse_email, "name": contact.name, "source": "registry"}
+    names = [n for n in (_reverse_name(ip, origin_hop), *hosts) if n and not _is_ip(n)]
+    for name in names:
+        labels = name.lower().rstrip(".").split(".")
+        parents = [".".join(labels[i:]) for i in range(len(labels) - 1)]
+        contact = NetworkContact.objects.filter(domain__in=parents).first()
+        if contact:
+            return {"email": contact.abuse_email, "name": contact.name, "source": "registry"}
+    for name in names:
+        domain = _registrable(name)
+        if domain:
+            return {"email": f"abuse@{domain}", "name": domain, "source": "rfc2142"}
+    return None
+
+
+def _reverse_name(ip, origin_hop) -> str | None:
+    if ip:
+        ptr = (
+            Evidence.objects.filter(subject=ip, kind=Evidence.Kind.PTR, outcome=Evidence.Outcome.ANSWER)
+            .order_by("-asked_at")
+            .first()
+        )
+        if ptr and ptr.answer:
+            return ptr.answer[0].rstrip(".")
+    if origin_hop and origin_hop.from_rdns and origin_hop.from_rdns.lower() != "unknown":
+        return origin_hop.from_rdns
+    return None
+
+
+@functools.cache
+def _extractor():
+    import tldextract
+
+    return tldextract.TLDExtract(suffix_list_urls=())  # the bundled list: never fetch at run time
+
+
+def _registrable(name: str) -> str | None:
+    parts = _extractor()(name)
+    if parts.top_domain_under_public_suffix:
+        return parts.top_domain_under_public_suffix
+    labels = name.lower().rstrip(".").split(".")
+    # A suffix outside the public list (a private or test TLD): the last two labels.
+    return ".".join(labels[-2:]) if len(labels) >= 2 else None

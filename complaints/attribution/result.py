@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+class Role:
+    SENDING = "sending"
+    RELAY = "relay"
+    HOSTING = "hosting"
+    RECEIVING = "receiving"
+    UPSTREAM = "upstream"
+    NOT_OURS = "not_ours"
+    UNKNOWN = "unknown"
+
+
+class Method:
+    CONTRACTED = "contracted_isp_server"
+    SELF_OPERATED = "self_operated_server"
+    HIJACKED = "hijacked_host"
+    OTHER_ISP = "other_isp_server"
+
+
+@dataclass
+class Attribution:
+    """The answer for one report. `steps` are short machine-readable reasons
+    ({"code": ..., plus parameters}) that the UI turns into sentences; `records`
+    name every inventory, log and evidence row the answer rests on."""
+
+    roles: list[str] = field(default_factory=list)
+    sending_method: str | None = None
+    accounts: list[str] = field(default_factory=list)
+    account_kinds: list[str] = field(default_factory=list)
+    subscribers: list[str] = field(default_factory=list)
+    sub_allocation: dict | None = None
+    abuse_contact: dict | None = None
+    relaying_network: dict | None = None
+    probable_victim: bool = False
+    steps: list[dict] = field(default_factory=list)
+    records: list[dict] = field(default_factory=list)
+
+    def step(self, code: str, **params) -> None:
+        self.steps.append({"code": code, **{k: v for k, v in params.items() if v not in (None, "")}})
+
+    def record(self, kind: str, pk) -> None:
+        entry = {"type": kind, "id": pk}
+        if pk is not None and entry not in self.records:
+            self.records.append(entry)
+
+    def add_role(self, role: str) -> None:
+        if role not in self.roles:
+            self.roles.append(role)
+
+    def add_account(self, account) -> None:
+        if account is None or account.account_id in self.accounts:
+            return
+        self.accounts.append(account.account_id)
+        if account.kind not in self.account_kinds:
+            self.account_kinds.append(account.kind)
+        subscriber_id = account.subscriber.subscriber_id
+        if subscriber_id not in self.subscribers:
+            self.subscribers.append(subscriber_id)
+        self.record("account", account.account_id)
+
+    def to_dict(self) -> dict:
+        return asdict(self)

@@ -1,0 +1,42 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Channel(models.TextChoices):
+    API = "api", _("Partner API")
+    WEB = "web", _("Web form")
+    MAILBOX = "mailbox", _("Mailbox import")
+    IMAP = "imap", _("IMAP abuse mailbox")
+
+
+class ReportStatus(models.TextChoices):
+    RECEIVED = "received", _("Received")  # stored, not parsed yet
+    PARSED = "parsed", _("Parsed")
+    MANUAL_TRIAGE = "manual_triage", _("Needs manual triage")
+    CLOSED = "closed", _("Closed")
+
+
+class ReportFormat(models.TextChoices):
+    ARF = "arf", "ARF"
+    DMARC_FORENSIC = "dmarc-forensic", _("DMARC failure report")
+    XARF_MAIL = "xarf-0.2", "X-ARF"
+    XARF4_JSON = "xarf-4-json", "XARF v4 JSON"
+    XARF3_JSON = "xarf-3-json", "XARF v3 JSON"
+    SPAMCOP = "spamcop", "SpamCop"
+    JMRP = "jmrp", "JMRP"
+    RAW_SPAM = "raw-spam", _("Forwarded spam")
+    PLAIN_FORM = "form", _("Short form")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class CaseKind(models.TextChoices):
+    SESSION = "session", _("Address in one session")
+    ADDRESS = "address", _("Address")
+    LOGIN = "login", _("Mail login")
+    HOST = "host", _("Spamvertised host")
+    REPORT = "report", _("Single report")
+
+
+class CaseStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")

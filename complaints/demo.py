@@ -1,0 +1,306 @@
+"""A believable small ISP for `make run`: inventory, sessions, mail log, complaints.
+
+Everything uses documentation address ranges (RFC 5737, RFC 3849) and example
+domains. The inventory goes through the real importers, the complaints through
+the real intake, so the demo shows what the desk does with real input.
+"""
+
+from __future__ import annotations
+
+import csv
+import email
+import email.policy
+import random
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+
+from django.core.management import call_command
+
+from complaints.choices import Channel
+
+ISP_DOMAIN = "isp.example.jp"
+DYNAMIC_POOL = "198.51.100.0/24"
+STATIC_BLOCK = "203.0.113.0/25"
+HOSTING_BLOCK = "203.0.113.128/26"
+SUB_ALLOCATION = "203.0.113.192/27"
+MAIL_SERVERS = "192.0.2.0/28"
+IPV6_POOL = "2001:db8:1000::/40"
+
+FAMILY = ["佐藤", "鈴木", "高橋", "田中", "伊藤", "渡辺", "山本", "中村", "小林", "加藤", "吉田", "山田"]
+GIVEN = ["太郎", "花子", "健", "陽子", "翔", "美咲", "大輔", "さくら", "直樹", "恵"]
+COMPANIES = ["株式会社みどり商事", "有限会社さくら印刷", "合同会社ひかりWeb", "株式会社あおば物流"]
+
+
+def _write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+def write_inventory(folder: Path, rng: random.Random, subscribers: int = 300) -> dict:
+    subs, accounts, blocks = [], [], []
+    plan = {"dynamic": [], "static": [], "mail": [], "hosting": []}
+    for n in range(1, subscribers + 1):
+        sid = f"S-{n:05d}"
+        business = n % 10 == 0
+        name = (
+            COMPANIES[n % len(COMPANIES)] + f" {n}"
+            if business
+            else rng.choice(FAMILY) + " " + rng.choice(GIVEN)
+        )
+        subs.append(
+            [sid, name, f"customer{n}@mail.example.jp", "business" if business else "individual", "active"]
+        )
+        accounts.append([f"C-{n:05d}", sid, "connection", f"c{n:05d}@{ISP_DOMAIN}", "active"])
+        accounts.append([f"M-{n:05d}", sid, "mail", f"user{n:05d}", "active"])
+        plan["mail"].append((f"M-{n:05d}", f"user{n:05d}", f"C-{n:05d}"))
+        if business and len(plan["static"]) < 20:
+            plan["static"].append(f"C-{n:05d}")
+        else:
+            plan["dynamic"].append(f"C-{n:05d}")
+        if business and n % 20 == 0:
+            hid = f"H-{n:05d}"
+            accounts.append([hid, sid, "hosting", f"shop{n}.example.com,www.shop{n}.example.com", "active"])
+            plan["hosting"].append((hid, f"shop{n}.example.com"))
+    holder = [
+        f"S-{subscribers + 1:05d}",
+        "株式会社テストネットワークス",
+        "noc@transit.example",
+        "business",
+        "active",
+    ]
+    subs.append(holder)
+    blocks += [
+        [DYNAMIC_POOL, "dynamic", "", "", ""],
+        [HOSTING_BLOCK, "hosting", "", "", ""],
+        [SUB_ALLOCATION, "sub_allocation", "", holder[0], "abuse@transit.example"],
+        [MAIL_SERVERS, "mail_servers", "", "", ""],
+        ["192.0.2.16/28", "infrastructure", "", "", ""],
+        [IPV6_POOL, "dynamic", "", "", ""],
+    ]
+    for i, account_id in enumerate(plan["static"]):
+        blocks.append([f"203.0.113.{i + 1}/32", "static", account_id, "", ""])
+    _write_csv(folder / "subscribers.csv", ["subscriber_id", "name", "email", "kind", "status"], subs)
+    _write_csv(
+        folder / "accounts.csv", ["account_id", "subscriber_id", "kind", "identifier", "status"], accounts
+    )
+    _write_csv(
+        folder / "netblocks.csv",
+        ["prefix", "kind", "assigned_to", "sub_allocated_to", "abuse_contact"],
+        blocks,
+    )
+    return plan
+
+
+def write_sessions(path: Path, rng: random.Random, plan: dict, now: datetime, days: int = 14) -> list:
+    """One dynamic session a day per active account; addresses change hands every day."""
+    rows, sessions = [], []
+    start_day = (now - timedelta(days=days)).replace(hour=0, minute=0, second=0, microsecond=0)
+    for d in range(days + 1):
+        day = start_day + timedelta(days=d)
+        online = rng.sample(plan["dynamic"], k=min(180, len(plan["dynamic"])))
+        hosts = rng.sample(range(2, 255), k=len(online))
+        for account_id, host in zip(online, hosts, strict=True):
+            begin = day + timedelta(minutes=rng.randrange(0, 60))
+            end = day + timedelta(hours=23, minutes=rng.randrange(0, 59))
+            open_end = d == days  # today's sessions are still open
+            ip = f"198.51.100.{host}"
+            rows.append([account_id, ip, begin.isoformat(), "" if open_end else end.isoformat()])
+            sessions.append((account_id, ip, begin, None if open_end else end))
+            if host % 3 == 0:
+                rows.append(
+                    [
+                        account_id,
+                        f"2001:db8:10{host:02x}:{d:x}00::/56",
+                        begin.isoformat(),
+                        "" if open_end else end.isoformat(),
+                    ]
+                )
+    _write_csv(path, ["account_id", "ip", "start", "stop"], rows)
+    return sessions
+
+
+def write_maillog(path: Path, rng: random.Random, plan: dict, sessions: list, now: datetime) -> list:
+    """Authenticated submissions from customers' current addresses, in RFC 3339 syslog form."""
+    by_account = {}
+    for account_id, ip, begin, end in sessions:
+        by_account.setdefault(account_id, []).append((ip, begin, end))
+    lines, sent = [], []
+    for mail_id, login, conn_id in rng.sample(plan["mail"], k=120):
+        for ip, begin, end in rng.sample(
+            by_account.get(conn_id, []), k=min(2, len(by_account.get(conn_id, [])))
+        ):
+            at = begin + timedelta(minutes=rng.randrange(5, 600))
+            if end and at >= end or at > now:
+                continue
+            queue = f"{rng.getrandbits(40):010X}"
+            msgid = f"{queue.lower()}@{ISP_DOMAIN}"
+            stamp = at.astimezone(UTC).isoformat(timespec="microseconds")
+            lines.append(
+                f"{stamp} smtp1 postfix/submission/smtpd[2{rng.randrange(1000, 9999)}]: {queue}: "
+                f"client=unknown[{ip}], sasl_method=PLAIN, sasl_username={login}"
+            )
+            lines.append(
+                f"{stamp} smtp1 postfix/cleanup[3{rng.randrange(1000, 9999)}]: {queue}: message-id=<{msgid}>"
+            )
+            sent.append((mail_id, login, ip, at, queue, msgid))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return sent
+
+
+def _spam(
+    *,
+    origin_ip: str,
+    at: datetime,
+    subject: str,
+    url: str,
+    sender: str,
+    helo: str,
+    auth_login: str | None = None,
+    reporter_mx: str = "mx.receiver.example",
+) -> bytes:
+    msg = EmailMessage()
+    if auth_login:
+        # Submitted through our own server with the customer's login, then on to the receiver.
+        msg["Received"] = (
+            f"from smtp1.{ISP_DOMAIN} (smtp1.{ISP_DOMAIN} [192.0.2.5]) by {reporter_mx} (Postfix) "
+            f"with ESMTPS id 5R{at:%H%M%S}Y; {format_datetime(at + timedelta(seconds=2))}"
+        )
+        msg["Received"] = (
+            f"from {helo} (unknown [{origin_ip}]) (Authenticated sender: {auth_login}) by smtp1.{ISP_DOMAIN} "
+            f"(Postfix) with ESMTPSA id 6S{at:%H%M%S}Z; {format_datetime(at)}"
+        )
+    else:
+        msg["Received"] = (
+            f"from {helo} (unknown [{origin_ip}]) by {reporter_mx} (Postfix) with ESMTP "
+            f"id 4Q{at:%H%M%S}X; {format_datetime(at)}"
+        )
+    msg["From"] = sender
+    msg["To"] = "victim@receiver.example"
+    msg["Subject"] = subject
+    msg["Date"] = format_datetime(at)
+    msg["Message-ID"] = make_msgid(domain=helo if "." in helo else "pc.invalid")
+    msg.set_content(f"今だけ特別価格！ Special offer today only.\n\n{url}\n")
+    return bytes(msg)
+
+
+def _arf(spam: bytes, *, source_ip: str, at: datetime, reporter: str) -> bytes:
+    report = EmailMessage()
+    report["From"] = reporter
+    report["To"] = f"abuse@{ISP_DOMAIN}"
+    report["Subject"] = f"FW: Abuse report for {source_ip}"
+    report["Date"] = format_datetime(at + timedelta(minutes=30))
+    report["Message-ID"] = make_msgid(domain="fbl.receiver.example")
+    report.set_content("This is an email abuse report for an email message received from IP " + source_ip)
+    report.make_mixed()
+    report.replace_header("Content-Type", "multipart/report; report-type=feedback-report")
+    feedback = EmailMessage()
+    feedback.set_content(
+        f"Feedback-Type: abuse\nUser-Agent: DemoFBL/1.0\nVersion: 1\nSource-IP: {source_ip}\n"
+        f"Arrival-Date: {format_datetime(at)}\n"
+    )
+    feedback.replace_header("Content-Type", "message/feedback-report")
+    report.attach(feedback)
+    report.add_attachment(email.message_from_bytes(spam, policy=email.policy.default))
+    return bytes(report)
+
+
+def build_complaints(rng: random.Random, plan: dict, sessions: list, sent: list, now: datetime) -> list:
+    """(raw, channel, reporter_key, partner_name) for a few dozen complaints."""
+    reporters = [f"user{i}@receiver{i % 7}.example" for i in range(40)]
+    out = []
+    # Spam runs from dynamic addresses, reported by many people: two from a
+    # customer's own mail server (a proper name), two from infected PCs (bot greeting).
+    runs = [s for s in sessions if s[3] is not None][-400:]
+    for n, (_account_id, ip, begin, end) in enumerate(rng.sample(runs, k=4)):
+        at = begin + (end - begin) / 3
+        spam = _spam(
+            origin_ip=ip,
+            at=at,
+            subject="【限定】在庫処分セール",
+            url="https://cheap-deals.example.net/sale",
+            sender="sale@cheap-deals.example.net",
+            helo=f"mail{n}.cheap-deals.example.net" if n < 2 else f"pc-{rng.randrange(1000, 9999)}",
+        )
+        for reporter in rng.sample(reporters, k=rng.randrange(2, 8)):
+            out.append((spam, Channel.MAILBOX, f"email:{reporter}", None))
+        out.append(
+            (
+                _arf(spam, source_ip=ip, at=at, reporter="fbl@receiver.example"),
+                Channel.API,
+                "",
+                "Receiver FBL",
+            )
+        )
+    # Authenticated submissions through our own server.
+    for _mail_id, login, ip, at, queue, _msgid in rng.sample(sent, k=min(3, len(sent))):
+        spam = _spam(
+            origin_ip=ip,
+            at=at,
+            subject="Investment opportunity",
+            url=f"http://invest-{queue[:4].lower()}.example.org/",
+            sender=f"{login}@{ISP_DOMAIN}",
+            helo="pc",
+            auth_login=login,
+        )
+        for reporter in rng.sample(reporters, k=3):
+            out.append((spam, Channel.MAILBOX, f"email:{reporter}", None))
+    # A site on our hosting service advertised by foreign spam.
+    for _hid, domain in plan["hosting"][:2]:
+        at = now - timedelta(days=rng.randrange(1, 10))
+        spam = _spam(
+            origin_ip=f"192.0.2.{rng.randrange(100, 200)}",
+            at=at,
+            subject="Cheap watches",
+            url=f"http://{domain}/watches",
+            sender="promo@elsewhere.example",
+            helo="bulk.elsewhere.example",
+        )
+        out.append((spam, Channel.MAILBOX, f"email:{rng.choice(reporters)}", None))
+    # Spam from a sub-allocated block, and foreign spam we only received.
+    for ip in ("203.0.113.200", "192.0.2.250"):
+        at = now - timedelta(days=rng.randrange(1, 5), hours=3)
+        spam = _spam(
+            origin_ip=ip,
+            at=at,
+            subject="You have won",
+            url="http://prize.example.info/",
+            sender="winner@prize.example.info",
+            helo="mail.prize.example.info",
+        )
+        out.append((spam, Channel.MAILBOX, f"email:{rng.choice(reporters)}", None))
+    return out
+
+
+def load_demo(folder: Path, *, stdout) -> dict:
+    from complaints.models import Partner
+    from complaints.services import report_ingest
+    from complaints.services.partners import partner_create
+
+    rng = random.Random(2026)
+    now = datetime.now(UTC)
+    plan = write_inventory(folder, rng)
+    call_command("import_inventory", str(folder), stdout=stdout)
+    sessions = write_sessions(folder / "sessions.csv", rng, plan, now)
+    call_command("import_sessions", str(folder / "sessions.csv"), stdout=stdout)
+    sent = write_maillog(folder / "mail.log", rng, plan, sessions, now)
+    call_command("import_maillog", str(folder / "mail.log"), stdout=stdout)
+    partner = (
+        Partner.objects.filter(name="Receiver FBL").first()
+        or partner_create(name="Receiver FBL", contact_email="abuse@receiver.example")[0]
+    )
+    created = 0
+    for raw, channel, reporter_key, partner_name in build_complaints(rng, plan, sessions, sent, now):
+        result = report_ingest(
+            raw=raw,
+            channel=channel,
+            content_type="message/rfc822",
+            reporter_key=reporter_key or f"partner:{partner.name}",
+            partner=partner if partner_name else None,
+            acknowledge=False,  # the demo reporters' addresses are made up
+        )
+        created += result.created
+    return {"complaints": created}

@@ -1,0 +1,200 @@
+"""Which DNS questions to ask about a subject, asked in parallel.
+
+No database here: callers pass `cached`, which returns a still-fresh earlier
+result for a question (or None), and get back only the results of questions
+that were actually sent. Cached results still feed the follow-up questions
+(forward confirmation of a PTR name, the TXT reason of a blocklist listing).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import dns.exception
+import dns.name
+import dns.reversename
+from django.conf import settings
+
+from complaints.models import Evidence
+
+from .resolver import DnsResult, query
+
+Kind = Evidence.Kind
+Outcome = Evidence.Outcome
+
+# Blocking on DNS is I/O, so threads help well beyond the core count; the cap
+# keeps one report from opening hundreds of sockets against a slow resolver.
+MAX_WORKERS = 32
+
+# (subject, kind, query_name, query_type, zone): one question about one subject.
+Key = tuple[str, str, str, str, str]
+Cached = Callable[[Key], DnsResult | None]
+
+# Spamhaus and others answer 127.255.255.x for "query refused" (e.g. asked
+# through a public resolver): an error, not a listing.
+_LOOPBACK = ipaddress.ip_network("127.0.0.0/8")
+_DNSBL_ERRORS = ipaddress.ip_network("127.255.255.0/24")
+
+
+@dataclass(frozen=True)
+class Ask:
+    subject: str
+    kind: str
+    name: str
+    rdtype: str
+    zone: str = ""
+    zone_kind: str = ""
+
+    @property
+    def key(self) -> Key:
+        return (self.subject, self.kind, self.name, self.rdtype, self.zone)
+
+
+@dataclass(frozen=True)
+class Check:
+    """A question about a subject and the result that came back."""
+
+    subject: str
+    kind: str
+    result: DnsResult
+    zone: str = ""
+    zone_kind: str = ""
+    listed: bool | None = None  # DNSBL A lookups: listed, not listed, or unknown (failure)
+    confirmed: bool | None = None  # forward lookups: the PTR name resolves back to the subject
+
+
+def normalize_name(name: str) -> str:
+    """A DNS name as the resolver records it: lowercase, no final dot, IDNA."""
+    try:
+        return dns.name.from_text(name).to_text(omit_final_dot=True).lower()
+    except dns.exception.DNSException:
+        # Not a valid name: ask anyway, so the error is on record.
+        return name.lower().rstrip(".")
+
+
+def is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def dnsbl_name(ip: str, zone: str) -> str:
+    """Reversed octets (IPv4) or reversed nibbles (IPv6) under the zone."""
+    origin = dns.name.from_text(zone)
+    return dns.reversename.from_address(ip, v4_origin=origin, v6_origin=origin).to_text(omit_final_dot=True)
+
+
+def dnsbl_listed(result: DnsResult) -> bool | None:
+    if result.outcome in (Outcome.NXDOMAIN, Outcome.NOANSWER):
+        return False
+    if result.outcome != Outcome.ANSWER:
+        return None  # a failure says nothing either way
+    addresses = [ipaddress.ip_address(a) for a in result.answer if is_ip(a)]
+    return any(a in _LOOPBACK and a not in _DNSBL_ERRORS for a in addresses)
+
+
+def forward_confirms(ip: str, answer: Iterable[str]) -> bool:
+    wanted = ipaddress.ip_address(ip)
+    return any(is_ip(a) and ipaddress.ip_address(a) == wanted for a in answer)
+
+
+# Planning -------------------------------------------------------------------
+
+
+def _ip_asks(ip: str) -> list[Ask]:
+    subject = str(ipaddress.ip_address(ip))
+    asks = [Ask(subject, Kind.PTR, dns.reversename.from_address(subject).to_text(omit_final_dot=True), "PTR")]
+    for zone, zone_kind in settings.ABUSEDESK_DNSBL_ZONES:
+        asks.append(Ask(subject, Kind.DNSBL, dnsbl_name(subject, zone), "A", zone, zone_kind))
+    return asks
+
+
+def _host_asks(host: str) -> list[Ask]:
+    name = normalize_name(host)
+    return [Ask(name, kind, name, kind.upper()) for kind in (Kind.A, Kind.AAAA, Kind.MX, Kind.NS)]
+
+
+def _domain_asks(domain: str) -> list[Ask]:
+    name = normalize_name(domain)
+    return [Ask(name, Kind.SPF, name, "TXT"), Ask(name, Kind.DMARC, f"_dmarc.{name}", "TXT")]
+
+
+def _follow_ups(ask: Ask, result: DnsResult) -> list[Ask]:
+    if ask.kind == Kind.PTR and result.outcome == Outcome.ANSWER:
+        rdtype = "A" if ipaddress.ip_address(ask.subject).version == 4 else "AAAA"
+        return [Ask(ask.subject, Kind.FORWARD, normalize_name(ptr), rdtype) for ptr in result.answer]
+    if ask.kind == Kind.DNSBL and ask.rdtype == "A" and dnsbl_listed(result):
+        return [dataclasses.replace(ask, rdtype="TXT")]
+    return []
+
+
+# Running --------------------------------------------------------------------
+
+
+def _keep_only(result: DnsResult, prefix: str) -> DnsResult:
+    """TXT records of one kind (SPF, DMARC); the response text keeps them all."""
+    kept = [t for t in result.answer if t.lstrip('"').lower().startswith(prefix)]
+    return dataclasses.replace(result, answer=kept)
+
+
+def _check(ask: Ask, result: DnsResult) -> Check:
+    if ask.kind == Kind.SPF:
+        result = _keep_only(result, "v=spf1")
+    elif ask.kind == Kind.DMARC:
+        result = _keep_only(result, "v=dmarc1")
+    listed = dnsbl_listed(result) if ask.kind == Kind.DNSBL and ask.rdtype == "A" else None
+    confirmed = forward_confirms(ask.subject, result.answer) if ask.kind == Kind.FORWARD else None
+    return Check(ask.subject, ask.kind, result, ask.zone, ask.zone_kind, listed, confirmed)
+
+
+def run_checks(
+    *,
+    ips: Iterable[str] = (),
+    hosts: Iterable[str] = (),
+    domains: Iterable[str] = (),
+    cached: Cached | None = None,
+    workers: int = MAX_WORKERS,
+) -> list[Check]:
+    """Ask every question about these subjects, in parallel; return the new results.
+
+    Two rounds, because forward confirmation needs the PTR names and a
+    blocklist reason is only asked for when listed.
+    """
+    asks: list[Ask] = []
+    for ip in dict.fromkeys(ips):
+        asks += _ip_asks(ip)
+    for host in dict.fromkeys(hosts):
+        asks += _host_asks(host)
+    for domain in dict.fromkeys(domains):
+        asks += _domain_asks(domain)
+    checks: list[Check] = []
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="dns") as pool:
+        while asks:
+            asks = list({a.key: a for a in asks}.values())  # one question once per round
+            known = {a.key: cached(a.key) for a in asks} if cached else {}
+            to_send = [a for a in asks if known.get(a.key) is None]
+            sent = dict(zip(to_send, pool.map(lambda a: query(a.name, a.rdtype), to_send), strict=True))
+            checks += [_check(a, r) for a, r in sent.items()]
+            asks = [f for a in asks for f in _follow_ups(a, known.get(a.key) or sent[a])]
+    return checks
+
+
+def ip_checks(ip: str, *, cached: Cached | None = None) -> list[Check]:
+    """PTR, forward confirmation of each PTR name, and each configured blocklist."""
+    return run_checks(ips=[ip], cached=cached)
+
+
+def host_checks(host: str, *, cached: Cached | None = None) -> list[Check]:
+    """A, AAAA, MX and NS of a host name."""
+    return run_checks(hosts=[host], cached=cached)
+
+
+def domain_policy_checks(domain: str, *, cached: Cached | None = None) -> list[Check]:
+    """SPF (TXT of the domain) and DMARC (TXT of _dmarc.domain)."""
+    return run_checks(domains=[domain], cached=cached)

@@ -1,0 +1,140 @@
+"""The one place DNS queries are made.
+
+Every query comes back as a `DnsResult`, whatever happened: NXDOMAIN, no
+answer, SERVFAIL and timeouts are facts worth keeping as evidence, so they are
+recorded as outcomes and never raised.
+
+Settings are read on every call (not at import) so tests and a changed
+configuration take effect without reloading anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import dns.exception
+import dns.message
+import dns.name
+import dns.nameserver
+import dns.rdatatype
+import dns.resolver
+from django.conf import settings
+
+from complaints.models import Evidence
+
+Outcome = Evidence.Outcome
+
+SYSTEM = "system"
+
+
+@dataclass(frozen=True)
+class DnsResult:
+    query_name: str
+    query_type: str
+    server: str  # "host:port" of the server that answered, or "system"
+    asked_at: datetime  # aware, UTC
+    outcome: str  # an Evidence.Outcome value
+    answer: list[str] = field(default_factory=list)  # rdata as text, in the order returned
+    ttl: int | None = None  # the answer's TTL, or the negative TTL from the SOA
+    response_text: str = ""  # the whole response as returned, or the error
+
+
+def _configured_servers() -> list[tuple[str, int]]:
+    return [(host, int(port)) for host, port in (settings.ABUSEDESK_DNS_SERVERS or [])]
+
+
+def _server_label(servers: list[tuple[str, int]]) -> str:
+    if not servers:
+        return SYSTEM
+    return ",".join(_host_port(host, port) for host, port in servers)[:100]
+
+
+def _host_port(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def build_resolver() -> dns.resolver.Resolver:
+    """A resolver for the configured servers, or the system's when none is set.
+
+    Built per call: it is cheap, and it never caches, so each query reaches a
+    server and the record shows what that server said at that moment.
+    """
+    servers = _configured_servers()
+    if servers:
+        resolver = dns.resolver.Resolver(configure=False)
+        # Per-nameserver ports: `resolver.port` would force one port on all.
+        resolver.nameservers = [dns.nameserver.Do53Nameserver(host, port) for host, port in servers]
+    else:
+        resolver = dns.resolver.Resolver()
+    timeout = float(settings.ABUSEDESK_DNS_TIMEOUT)
+    resolver.timeout = timeout
+    resolver.lifetime = timeout
+    resolver.cache = None
+    return resolver
+
+
+def query(name: str, rdtype: str) -> DnsResult:
+    """Ask for `rdtype` records of `name` (absolute; a trailing dot is optional)."""
+    rdtype = rdtype.upper()
+    asked_at = datetime.now(UTC)
+    servers = _configured_servers()
+    base = {"query_name": name, "query_type": rdtype, "server": _server_label(servers), "asked_at": asked_at}
+    try:
+        qname = dns.name.from_text(name)
+        base["query_name"] = qname.to_text(omit_final_dot=True)
+        answer = build_resolver().resolve(qname, rdtype, search=False, raise_on_no_answer=False)
+    except dns.resolver.NXDOMAIN as exc:
+        response = next(iter(exc.responses().values()), None)
+        return DnsResult(
+            **base, outcome=Outcome.NXDOMAIN, ttl=_negative_ttl(response), response_text=_text(response, exc)
+        )
+    except dns.resolver.NoNameservers as exc:
+        failed = _last_failure(exc)
+        if failed is None:  # no server answered at all, e.g. network unreachable
+            return DnsResult(**base, outcome=Outcome.ERROR, response_text=str(exc))
+        # A server answered SERVFAIL (or REFUSED): keep which one, and its words.
+        server, response = failed
+        labels = {str(dns.nameserver.Do53Nameserver(h, p)): _host_port(h, p) for h, p in servers}
+        base["server"] = labels.get(server, base["server"])
+        return DnsResult(**base, outcome=Outcome.SERVFAIL, response_text=response.to_text())
+    except dns.exception.Timeout as exc:
+        return DnsResult(**base, outcome=Outcome.TIMEOUT, response_text=str(exc))
+    except (dns.exception.DNSException, ValueError, OSError) as exc:
+        return DnsResult(**base, outcome=Outcome.ERROR, response_text=f"{type(exc).__name__}: {exc}")
+    if servers:
+        base["server"] = _host_port(answer.nameserver, answer.port)
+    response = answer.response
+    if answer.rrset is None:
+        return DnsResult(
+            **base, outcome=Outcome.NOANSWER, ttl=_negative_ttl(response), response_text=response.to_text()
+        )
+    return DnsResult(
+        **base,
+        outcome=Outcome.ANSWER,
+        answer=[rdata.to_text() for rdata in answer.rrset],
+        ttl=answer.rrset.ttl,
+        response_text=response.to_text(),
+    )
+
+
+def _negative_ttl(response: dns.message.Message | None) -> int | None:
+    """RFC 2308: a negative answer is cached for min(SOA TTL, SOA MINIMUM)."""
+    if response is None:
+        return None
+    for rrset in response.authority:
+        if rrset.rdtype == dns.rdatatype.SOA and len(rrset):
+            return min(rrset.ttl, rrset[0].minimum)
+    return None
+
+
+def _last_failure(exc: dns.resolver.NoNameservers) -> tuple[str, dns.message.Message] | None:
+    # Each error is (str(nameserver), tcp, port, error, response or None).
+    for server, _tcp, _port, _error, response in reversed(exc.kwargs.get("errors") or []):
+        if isinstance(response, dns.message.Message):
+            return server, response
+    return None
+
+
+def _text(response: dns.message.Message | None, exc: Exception) -> str:
+    return response.to_text() if response is not None else str(exc)

@@ -1,0 +1,142 @@
+"""Reads of DNS evidence: what a report or case rests on."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.utils import getaddresses
+
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from complaints.choices import ReportStatus
+from complaints.models import Case, Evidence, Report
+
+from .lookups import is_ip, normalize_name
+
+
+@dataclass(frozen=True)
+class Subjects:
+    """What a report lets us look into: addresses, URL host names, sender domains."""
+
+    ips: tuple[str, ...] = ()
+    hosts: tuple[str, ...] = ()
+    domains: tuple[str, ...] = ()
+
+    @property
+    def all(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(self.ips + self.hosts + self.domains))
+
+    def __bool__(self) -> bool:
+        return bool(self.ips or self.hosts or self.domains)
+
+
+def _domain_of(address: str) -> str | None:
+    # mail_from may be "<a@b>" or "<>"; header_from may carry a display name.
+    for _name, addr in getaddresses([address]):
+        local, at, domain = addr.rpartition("@")
+        if at and local and domain:
+            return normalize_name(domain)
+    return None
+
+
+def report_subjects(report: Report) -> Subjects:
+    ips: list[str] = []
+    hosts: list[str] = []
+    if report.source_ip:
+        ips.append(str(ipaddress.ip_address(report.source_ip)))
+    for host in report.url_hosts or []:
+        host = str(host).strip("[]")
+        if is_ip(host):  # http://203.0.113.9/ : the address itself is the subject
+            ips.append(str(ipaddress.ip_address(host)))
+        elif host:
+            hosts.append(normalize_name(host))
+    domains = [d for d in (_domain_of(report.mail_from), _domain_of(report.header_from)) if d]
+    unique = dict.fromkeys
+    return Subjects(ips=tuple(unique(ips)), hosts=tuple(unique(hosts)), domains=tuple(unique(domains)))
+
+
+def evidence_key(record: Evidence) -> tuple[str, str, str, str, str]:
+    """The question a record answers; the same key as `lookups.Ask.key`."""
+    return (record.subject, record.kind, record.query_name, record.query_type, record.zone)
+
+
+def evidence_latest(*, subjects: tuple[str, ...], since: datetime | None = None) -> dict[tuple, Evidence]:
+    """The newest record per question about these subjects (optionally asked since a time)."""
+    records = Evidence.objects.filter(subject__in=subjects).order_by("-asked_at", "-id")
+    if since is not None:
+        records = records.filter(asked_at__gte=since)
+    latest: dict[tuple, Evidence] = {}
+    for record in records:
+        latest.setdefault(evidence_key(record), record)
+    return latest
+
+
+def _evidence_for_subjects(subjects: tuple[str, ...], *, history: bool) -> list[Evidence]:
+    if not subjects:
+        return []
+    if history:
+        records = Evidence.objects.filter(subject__in=subjects)
+        return list(records.order_by("subject", "kind", "-asked_at", "-id"))
+    latest = evidence_latest(subjects=subjects)
+    return sorted(latest.values(), key=lambda r: (r.subject, r.kind, r.query_name, r.query_type, r.zone))
+
+
+def evidence_for_report(report: Report, *, history: bool = False) -> list[Evidence]:
+    """The latest record per question about the report's subjects; every record with `history`.
+
+    By subject, not by `Evidence.report`: a question answered for an earlier
+    report within its TTL is not asked again, and still counts for this one.
+    """
+    return _evidence_for_subjects(report_subjects(report).all, history=history)
+
+
+def evidence_for_case(case: Case, *, history: bool = False) -> list[Evidence]:
+    subjects: dict[str, None] = {}
+    for report in case.reports.only("source_ip", "url_hosts", "mail_from", "header_from"):
+        subjects.update(dict.fromkeys(report_subjects(report).all))
+    return _evidence_for_subjects(tuple(subjects), history=history)
+
+
+def reports_missing_evidence(*, limit: int = 500, now: datetime | None = None) -> list[int]:
+    """Parsed reports of the last 7 days, older than 5 minutes, with no evidence yet.
+
+    The 5 minutes leave the task enqueued on commit time to run; reports whose
+    subjects were all answered within the TTL for another report have no rows
+    of their own, so they are filtered by subject too (else they would be
+    re-sent every sweep for a week).
+    """
+    now = now or timezone.now()
+    candidates = (
+        Report.objects.filter(
+            status=ReportStatus.PARSED,
+            received_at__gte=now - timedelta(days=7),
+            received_at__lt=now - timedelta(minutes=5),
+        )
+        .filter(Q(source_ip__isnull=False) | ~Q(url_hosts=[]))
+        .filter(~Exists(Evidence.objects.filter(report=OuterRef("pk"))))
+        .order_by("received_at", "pk")
+        .only("pk", "source_ip", "url_hosts", "mail_from", "header_from")
+    )
+    found: list[int] = []
+    # Bounded: at most ten batches of candidates are looked at per sweep.
+    chunk: list[tuple[int, tuple[str, ...]]] = []
+    for report in candidates[: limit * 10].iterator(chunk_size=500):
+        chunk.append((report.pk, report_subjects(report).all))
+        if len(chunk) == 500:
+            found += _without_evidence(chunk)
+            chunk = []
+        if len(found) >= limit:
+            return found[:limit]
+    found += _without_evidence(chunk)
+    return found[:limit]
+
+
+def _without_evidence(reports: list[tuple[int, tuple[str, ...]]]) -> list[int]:
+    """The reports with a subject that has no evidence row at all."""
+    wanted = {s for _pk, subjects in reports for s in subjects}
+    if not wanted:
+        return []
+    seen = set(Evidence.objects.filter(subject__in=wanted).values_list("subject", flat=True).distinct())
+    return [pk for pk, subjects in reports if subjects and not set(subjects) <= seen]

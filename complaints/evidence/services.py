@@ -1,0 +1,129 @@
+"""Writes of DNS evidence: ask what is not known fresh, keep each answer as a new record."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from datetime import UTC, datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from complaints.models import Evidence, Report
+
+from .lookups import Check, Key, run_checks
+from .resolver import DnsResult
+from .selectors import evidence_latest, report_subjects
+
+logger = logging.getLogger(__name__)
+
+Outcome = Evidence.Outcome
+
+# A "no such name" or "not listed" is re-checked within minutes: a blocklist
+# listing or a new record should show up soon, whatever the SOA says.
+NEGATIVE_FRESH_SECONDS = 300
+# Even long TTLs are re-checked daily: evidence for a dispute should be recent.
+MAX_FRESH_SECONDS = 24 * 3600
+
+
+def evidence_digest(record) -> str:
+    """SHA-256 hex over the canonical JSON of what was asked, of whom, when, and the answer.
+
+    Canonical: sorted keys, compact separators, UTF-8 (ensure_ascii off),
+    `asked_at` in UTC with microseconds.
+
+    Takes an `Evidence` (or anything with the same attributes), so a verifier
+    can recompute it from a stored row and compare with `record.digest`.
+    """
+    canonical = {
+        "query_name": record.query_name,
+        "query_type": record.query_type,
+        "zone": record.zone,
+        "server": record.server,
+        "asked_at": record.asked_at.astimezone(UTC).isoformat(timespec="microseconds"),
+        "outcome": record.outcome,
+        "answer": list(record.answer),
+        "ttl": record.ttl,
+        "response_text": record.response_text,
+    }
+    text = json.dumps(canonical, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def fresh_for(record: Evidence | DnsResult) -> timedelta:
+    """How long a result stands in for a new query. Failures never do."""
+    if record.outcome == Outcome.ANSWER:
+        seconds = min(record.ttl or 0, MAX_FRESH_SECONDS)
+    elif record.outcome in (Outcome.NXDOMAIN, Outcome.NOANSWER):
+        negative = record.ttl if record.ttl is not None else NEGATIVE_FRESH_SECONDS
+        seconds = min(negative, NEGATIVE_FRESH_SECONDS)
+    else:
+        seconds = 0
+    return timedelta(seconds=seconds)
+
+
+def is_fresh(record: Evidence, *, now: datetime) -> bool:
+    return record.asked_at + fresh_for(record) > now
+
+
+def _result_of(record: Evidence) -> DnsResult:
+    return DnsResult(
+        query_name=record.query_name,
+        query_type=record.query_type,
+        server=record.server,
+        asked_at=record.asked_at,
+        outcome=record.outcome,
+        answer=list(record.answer),
+        ttl=record.ttl,
+        response_text=record.response_text,
+    )
+
+
+def _evidence(check: Check, report: Report) -> Evidence:
+    result = check.result
+    record = Evidence(
+        report=report,
+        case_id=report.case_id,
+        subject=check.subject[:255],
+        kind=check.kind,
+        query_name=result.query_name[:255],
+        query_type=result.query_type[:10],
+        zone=check.zone[:255],
+        zone_kind=check.zone_kind[:16],
+        server=result.server[:100],
+        asked_at=result.asked_at,
+        outcome=result.outcome,
+        answer=list(result.answer),
+        ttl=result.ttl,
+        response_text=result.response_text,
+        listed=check.listed,
+    )
+    record.digest = evidence_digest(record)
+    return record
+
+
+def evidence_collect(*, report_id: int) -> int:
+    """Ask the DNS about a report's subjects; store each new answer. Returns the rows added.
+
+    Questions answered within their TTL (for any report) are not asked again,
+    which makes this safe to run twice. The DNS work happens before, and
+    outside, the one short transaction that writes the rows.
+    """
+    report = Report.objects.get(pk=report_id)
+    subjects = report_subjects(report)
+    if not subjects:
+        return 0
+    now = timezone.now()
+    latest = evidence_latest(subjects=subjects.all, since=now - timedelta(seconds=MAX_FRESH_SECONDS))
+    fresh = {key: _result_of(r) for key, r in latest.items() if is_fresh(r, now=now)}
+
+    def cached(key: Key) -> DnsResult | None:
+        return fresh.get(key)
+
+    checks = run_checks(ips=subjects.ips, hosts=subjects.hosts, domains=subjects.domains, cached=cached)
+    records = [_evidence(check, report) for check in checks]
+    with transaction.atomic():
+        Evidence.objects.bulk_create(records)
+    logger.info("report %s: %d evidence records added, %d still fresh", report_id, len(records), len(fresh))
+    return len(records)

@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from complaints.api.serializers import CATEGORIES
+
+
+class MessageForm(forms.Form):
+    """A complaint e-mail pasted as text or uploaded as an .eml file."""
+
+    message = forms.CharField(
+        label=_("Paste the message (with all headers)"),
+        widget=forms.Textarea(attrs={"rows": 12}),
+        required=False,
+    )
+    file = forms.FileField(label=_("or upload an .eml file"), required=False)
+
+    def clean(self):
+        data = super().clean()
+        upload, text = data.get("file"), data.get("message") or ""
+        if upload and text.strip():
+            raise forms.ValidationError(_("Paste a message or upload a file, not both."))
+        if upload:
+            if upload.size > settings.ABUSEDESK_MAX_REPORT_BYTES:
+                raise forms.ValidationError(
+                    _("The file is larger than the limit of %(n)s bytes.")
+                    % {"n": settings.ABUSEDESK_MAX_REPORT_BYTES}
+                )
+            data["raw"] = upload.read()
+        elif text.strip():
+            data["raw"] = text.encode("utf-8")
+        else:
+            raise forms.ValidationError(_("Paste a message or choose a file."))
+        if len(data["raw"]) > settings.ABUSEDESK_MAX_REPORT_BYTES:
+            raise forms.ValidationError(
+                _("The message is larger than the limit of %(n)s bytes.")
+                % {"n": settings.ABUSEDESK_MAX_REPORT_BYTES}
+            )
+        return data
+
+
+class PhoneForm(forms.Form):
+    """What a customer who phoned can tell us."""
+
+    source_ip = forms.GenericIPAddressField(label=_("Source address"), unpack_ipv4=True)
+    occurred_at = forms.DateTimeField(
+        label=_("When (your time zone)"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
+    )
+    category = forms.ChoiceField(label=_("Category"), choices=[(c, c) for c in CATEGORIES], initial="spam")
+    reporter = forms.EmailField(label=_("Caller's e-mail"), required=False)
+    message = forms.CharField(
+        label=_("What the caller said or forwarded"), widget=forms.Textarea(attrs={"rows": 6}), required=False
+    )
+
+    def clean_occurred_at(self):
+        value = self.cleaned_data["occurred_at"]
+        if value > timezone.now() + timezone.timedelta(minutes=5):
+            raise forms.ValidationError(_("That time is in the future."))
+        return value
+
+
+class ContentForm(forms.Form):
+    purpose = forms.CharField(label=_("Why do you need to read the content?"), min_length=5, max_length=500)

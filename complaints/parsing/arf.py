@@ -1,0 +1,135 @@
+"""ARF (RFC 5965) feedback reports, DMARC failure reports, Microsoft JMRP, Exim DMARC text."""
+
+from __future__ import annotations
+
+import re
+from email.message import Message
+
+from . import mime
+from .common import (
+    FEEDBACK_CATEGORIES,
+    embedded_message,
+    find_embedded,
+    finish,
+    first,
+    parse_fields,
+    state_source,
+    state_time,
+    wrapper_parts,
+)
+from .model import ParsedReport, TrustContext
+from .origin import SMTP_AUTH_RESULT
+from .reported import apply_message, clean_message_id
+from .urls import UrlCollector
+
+_JMRP_SUBJECT = re.compile(r"complaint about message from\s+\[?([0-9A-Fa-f:.]+)", re.IGNORECASE)
+_EXIM_IP = re.compile(r"^\s*Sender IP Address:\s*(\S+)", re.IGNORECASE | re.MULTILINE)
+_EXIM_DATE = re.compile(r"^\s*Received date:\s*(.+)$", re.IGNORECASE | re.MULTILINE)
+_EXIM_COPY = re.compile(
+    r"^-+ This is a copy of (?:the headers|the message)[^\n]*\n", re.IGNORECASE | re.MULTILINE
+)
+
+
+def read_arf(msg: Message, trust: TrustContext) -> ParsedReport | None:
+    feedback = _feedback_part(msg)
+    if feedback is None:
+        return None
+    fields = parse_fields(mime.decode_bytes(mime.part_bytes(feedback)))
+    feedback_type = (first(fields, "Feedback-Type") or "").lower() or None
+    report = ParsedReport(format="dmarc-forensic" if feedback_type == "auth-failure" else "arf")
+    report.feedback_type = feedback_type
+    report.category = FEEDBACK_CATEGORIES.get(feedback_type or "", "other")
+    report.reporter = mime.first_address(mime.header(msg, "From"))
+    report.user_agent = first(fields, "User-Agent")
+    state_source(report, first(fields, "Source-IP"), "Source-IP")
+    state_time(report, first(fields, "Arrival-Date", "Received-Date"), "Arrival-Date")
+    report.reported_domains = [d.lower() for v in fields.get("reported-domain", []) for d in v.split() if d][
+        :50
+    ]
+    report.mail_from = mime.first_address(first(fields, "Original-Mail-From")) or None
+    report.rcpt_to = [a for v in fields.get("original-rcpt-to", []) for a in mime.addresses(v)][:100]
+    for value in fields.get("authentication-results", []):
+        login = SMTP_AUTH_RESULT.search(value)
+        if login:  # only the sender's own provider sees an SMTP AUTH login
+            report.authenticated, report.authenticated_as = True, login.group(1)
+    urls = UrlCollector()
+    for value in fields.get("reported-uri", []):
+        urls.add(value.strip())
+    _apply_embedded(report, msg, trust, urls)
+    report.message_id = report.message_id or clean_message_id(first(fields, "Message-ID"))
+    return finish(report, urls)
+
+
+def read_jmrp(msg: Message, trust: TrustContext) -> ParsedReport | None:
+    """Microsoft JMRP: multipart/mixed, the complained-about message attached, IP in Subject."""
+    subject = mime.header(msg, "Subject") or ""
+    match = _JMRP_SUBJECT.search(subject)
+    part, inner = find_embedded(msg)
+    if inner is None or not (match or mime.header(inner, "X-HmXmrOriginalRecipient")):
+        return None
+    report = ParsedReport(format="jmrp", feedback_type="abuse", category="spam")
+    report.reporter = mime.first_address(mime.header(msg, "From"))
+    if match:
+        state_source(report, match.group(1), "Subject")
+    urls = UrlCollector()
+    apply_message(report, inner, trust, urls)
+    report.reported_message_raw = mime.message_bytes(inner)
+    return finish(report, urls)
+
+
+def read_dmarc_text(msg: Message, trust: TrustContext) -> ParsedReport | None:
+    """Exim's DMARC forensic mail: plain text with "Sender IP Address:" and pasted headers."""
+    for part in wrapper_parts(msg):
+        if mime.content_type(part) != "text/plain":
+            continue
+        text = mime.part_text(part)
+        source = _EXIM_IP.search(text)
+        if not source or "dmarc" not in text.lower():
+            continue
+        report = ParsedReport(format="dmarc-forensic", feedback_type="auth-failure", category="auth-failure")
+        report.reporter = mime.first_address(mime.header(msg, "From"))
+        state_source(report, source.group(1), "Sender IP Address")
+        date = _EXIM_DATE.search(text)
+        state_time(report, date.group(1) if date else None, "Received date")
+        urls = UrlCollector()
+        copy = _EXIM_COPY.search(text)
+        if copy:
+            pasted = text[copy.end() :].lstrip("\n").encode("utf-8", "replace")
+            inner = mime.parse_message(pasted)
+            apply_message(report, inner, trust, urls)
+            report.reported_message_raw = pasted
+        return finish(report, urls)
+    return None
+
+
+def _feedback_part(msg: Message) -> Message | None:
+    for part in wrapper_parts(msg):
+        if mime.content_type(part) == "message/feedback-report":
+            return part
+    # Outlook re-labels the part (name="ATT00001") but keeps its fields.
+    if mime.content_type(msg) == "multipart/report" and (mime.param(msg, "report-type") or "").lower() == (
+        "feedback-report"
+    ):
+        for part in wrapper_parts(msg):
+            if (
+                part is not msg
+                and not part.is_multipart()
+                and "feedback-type:" in (mime.decode_bytes(mime.part_bytes(part)[:4000]).lower())
+            ):
+                return part
+    return None
+
+
+def _apply_embedded(report: ParsedReport, msg: Message, trust: TrustContext, urls: UrlCollector) -> None:
+    for part in wrapper_parts(msg):
+        if part is msg:
+            continue
+        inner = embedded_message(part)
+        if inner is None:
+            continue
+        if not mime.raw_headers(inner, "Received") and not inner.keys():
+            report.note("the reported message is redacted or empty")
+        apply_message(report, inner, trust, urls)
+        report.reported_message_raw = mime.message_bytes(inner)
+        return
+    report.note("no copy of the reported message")

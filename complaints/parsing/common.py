@@ -1,0 +1,159 @@
+"""Steps every format shares: key/value field blocks, wrapper parts, finishing."""
+
+from __future__ import annotations
+
+import re
+from email.message import Message
+
+from . import mime
+from .dates import parse_date
+from .hosts import normalise_ip
+from .model import ParsedReport
+from .urls import UrlCollector
+
+MAX_FIELDS = 500
+MAX_VALUE = 8192  # characters of one (folded) field value
+_FIELD = re.compile(r"^([A-Za-z][A-Za-z0-9_.-]{0,60})\s*:\s?(.*)$")
+_EMBEDDED_TYPES = (
+    "message/rfc822",
+    "text/rfc822-headers",
+    "text/rfc822-header",
+    "message/rfc822-headers",
+    "message/rfc822-header",
+    "text/rfc822",
+)
+
+FEEDBACK_CATEGORIES = {
+    "abuse": "spam",
+    "complaint": "spam",
+    "spam": "spam",
+    "fraud": "phishing",
+    "phishing": "phishing",
+    "virus": "malware",
+    "malware": "malware",
+    "opt-out": "opt-out",
+    "auth-failure": "auth-failure",
+    "not-spam": "other",
+    "other": "other",
+    "login-attack": "login-attack",
+}
+
+
+def parse_fields(text: str) -> dict[str, list[str]]:
+    """ "Key: value" lines with folded continuations -> {lowercase key: [values]}."""
+    fields: dict[str, list[str]] = {}
+    last: str | None = None
+    count = 0
+    for line in text[: MAX_FIELDS * 1000].splitlines()[: MAX_FIELDS * 4]:
+        if line[:1] in (" ", "\t") and last is not None:
+            if len(fields[last][-1]) < MAX_VALUE:
+                fields[last][-1] = (fields[last][-1] + " " + line.strip()).strip()[:MAX_VALUE]
+            continue
+        match = _FIELD.match(line.strip())
+        if not match:
+            last = None
+            continue
+        last = match.group(1).lower()
+        fields.setdefault(last, []).append(match.group(2).strip())
+        count += 1
+        if count >= MAX_FIELDS:
+            break
+    return fields
+
+
+def first(fields: dict[str, list[str]], *names: str) -> str | None:
+    for name in names:
+        for value in fields.get(name.lower(), []):
+            if value.strip():
+                return value.strip()
+    return None
+
+
+def wrapper_parts(msg: Message, limit: int = 100):
+    """Parts of the report itself: descend into multiparts, never into an embedded message."""
+    stack, seen = [msg], 0
+    while stack and seen < limit:
+        part = stack.pop(0)
+        seen += 1
+        yield part
+        if mime.content_type(part).startswith("multipart/") and part.is_multipart():
+            try:
+                stack[0:0] = [p for p in part.get_payload() if isinstance(p, Message)]
+            except Exception:
+                continue
+
+
+def embedded_message(part: Message) -> Message | None:
+    """The message inside a message/rfc822 or text/rfc822-headers part."""
+    ctype = mime.content_type(part)
+    if ctype not in _EMBEDDED_TYPES:
+        return None
+    try:
+        payload = part.get_payload()
+    except Exception:
+        payload = None
+    if isinstance(payload, list) and payload and isinstance(payload[0], Message):
+        inner = payload[0]
+        encoding = str(part.get("Content-Transfer-Encoding", "") or "").strip().lower()
+        # A headerless result means something (an mbox ">From " line, an encoding)
+        # hid the headers from the parser: re-read the bytes then.
+        if encoding not in ("base64", "quoted-printable") and len(inner.keys()) > 0:
+            return inner
+    data = mime.part_bytes(part)
+    return mime.parse_message(mime.normalise_bytes(data)) if data.strip() else None
+
+
+def find_embedded(msg: Message) -> tuple[Message | None, Message | None]:
+    """(part, message) of the first embedded message among the wrapper parts."""
+    for part in wrapper_parts(msg):
+        if part is msg:
+            continue
+        inner = embedded_message(part)
+        if inner is not None:
+            return part, inner
+    return None, None
+
+
+def state_source(report: ParsedReport, value: str | None, field: str) -> None:
+    """The source IP the report states. A stated value that is no IP needs a human."""
+    if not value:
+        return
+    ip = normalise_ip(value.split()[0] if value.split() else value)
+    if ip:
+        report.source_ip_stated = ip
+    else:
+        report.fail(f"{field} is not an IP address: {value[:60]!r}")
+
+
+def state_time(report: ParsedReport, value: str | None, field: str) -> None:
+    """The arrival time the report states; it beats the Received chain's."""
+    if not value:
+        return
+    when = parse_date(value)
+    if when is None:
+        report.fail(f"{field} is not a date: {value[:60]!r}")
+    elif report.occurred_at is None:
+        report.occurred_at, report.occurred_at_basis = when, "stated"
+
+
+def finish(report: ParsedReport, urls: UrlCollector) -> ParsedReport:
+    """Derive source_ip, occurred_at fallbacks and url_hosts from what was gathered."""
+    report.source_ip = report.source_ip_stated or report.header_source_ip
+    if (
+        report.source_ip_stated
+        and report.header_source_ip
+        and report.source_ip_stated != report.header_source_ip
+    ):
+        report.source_disagreement = True
+        report.note(
+            f"stated source {report.source_ip_stated} differs from Received chain {report.header_source_ip}"
+        )
+    if report.occurred_at is None:
+        origin = next((hop for hop in report.hops if hop.is_origin), None)
+        if origin is not None and origin.time is not None:
+            report.occurred_at, report.occurred_at_basis = origin.time, "origin-hop"
+        elif report.date is not None:
+            report.occurred_at, report.occurred_at_basis = report.date, "date-header"
+    report.urls = urls.urls
+    report.url_hosts = urls.hosts()
+    return report

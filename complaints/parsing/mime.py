@@ -1,0 +1,344 @@
+"""E-mail helpers on top of the standard library: line endings, charsets, headers."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import codecs
+import email
+import quopri
+import re
+from email import policy
+from email.generator import BytesGenerator
+from email.message import Message
+from email.utils import getaddresses
+from io import BytesIO
+
+MAX_HEADER = 16_384  # longer header values are cut: nothing legitimate needs more
+MAX_TEXT = 2_000_000  # characters of one decoded part that we look at
+MAX_PARTS = 2000  # no real report has more; the header registry costs ~0.5 ms per part
+_DELIMITER = re.compile(rb"^--(?=[^\n]*[^\s-])\S{1,200}[ \t]*$", re.MULTILINE)
+# Writes parsed headers back as they came (and fast: refolding costs ~50 us a header).
+_AS_PARSED = policy.default.clone(refold_source="none", linesep="\n")
+_JIS_SHIFT = re.compile(rb"(\x1b\$[@B]|\x1b\([BJI])")
+
+# Mail in the wild labels charsets loosely; map labels to the codec that decodes
+# what senders really meant (Windows supersets of the Japanese and Chinese sets).
+_CHARSET_ALIASES = {
+    "shift_jis": "cp932",
+    "shift-jis": "cp932",
+    "sjis": "cp932",
+    "x-sjis": "cp932",
+    "ms_kanji": "cp932",
+    "windows-31j": "cp932",
+    "csshiftjis": "cp932",
+    "iso-2022-jp": "iso2022_jp_ext",
+    "iso-2022-jp-2": "iso2022_jp_2",
+    "csiso2022jp": "iso2022_jp_ext",
+    "euc-jp": "euc_jis_2004",
+    "x-euc-jp": "euc_jis_2004",
+    "eucjp": "euc_jis_2004",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "x-gbk": "gb18030",
+    "euc-cn": "gb18030",
+    "ks_c_5601-1987": "cp949",
+    "euc-kr": "cp949",
+    "big5": "big5hkscs",
+    "iso-8859-1": "cp1252",
+    "latin1": "cp1252",
+    "us-ascii": "cp1252",
+    "ascii": "cp1252",
+    "utf8": "utf-8",
+    "unicode-1-1-utf-7": "utf-7",
+    "x-unknown": "utf-8",
+    "unknown-8bit": "utf-8",
+}
+_ENCODED_WORD = re.compile(r"=\?([^?\s]{1,40})\?([bBqQ])\?([^?\s]*?)\?=")
+_ENCODED_GAP = re.compile(r"(\?=)\s+(=\?)")
+_CHARSET_LABEL = re.compile(r"[a-z0-9][a-z0-9_.:+-]{0,39}")
+
+
+def normalise_bytes(raw: bytes) -> bytes:
+    """A copy with LF line endings and without an mbox "From " line or a BOM."""
+    data = bytes(raw)
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    data = data.lstrip(b"\r\n\t ")
+    if b"\r" in data:
+        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    if data.startswith((b"From ", b">From ")):  # mbox separator, or its escaped copy
+        data = data.split(b"\n", 1)[1] if b"\n" in data else b""
+    return data
+
+
+def parse_message(data: bytes) -> Message:
+    """Parse with policy.default; compat32 if the default policy chokes on a header."""
+    try:
+        return email.message_from_bytes(data, policy=policy.default)
+    except Exception:
+        return email.message_from_bytes(data, policy=policy.compat32)
+
+
+def cap_parts(data: bytes) -> tuple[bytes, bool]:
+    """Cut a MIME bomb after MAX_PARTS boundary lines. Returns (data, was_cut)."""
+    for count, match in enumerate(_DELIMITER.finditer(data), start=1):
+        if count > MAX_PARTS:
+            return data[: match.start()], True
+    return data, False
+
+
+def codec_for(charset: str | None) -> str:
+    label = (charset or "").strip().strip("\"'").lower()
+    label = _CHARSET_ALIASES.get(label, label)
+    if not _CHARSET_LABEL.fullmatch(label):
+        return "utf-8"
+    try:
+        return codecs.lookup(label).name
+    except LookupError:
+        return "utf-8"
+
+
+def decode_bytes(data: bytes, charset: str | None = None) -> str:
+    """Decode with the declared charset, falling back sensibly, never raising."""
+    if charset is None and b"\x1b$" in data:
+        charset = "iso-2022-jp"  # undeclared JIS: ESC $ B is unmistakable
+    name = codec_for(charset)
+    try:
+        return data.decode(name)
+    except (UnicodeDecodeError, LookupError):
+        pass
+    if name.startswith("iso2022_jp"):
+        return _decode_windows_jis(data)
+    if name != "utf-8":
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+    return data.decode(name if name != "utf-8" else "cp1252", errors="replace")
+
+
+def _decode_windows_jis(data: bytes) -> str:
+    """ISO-2022-JP as Windows writes it (CP50220): NEC and IBM extensions such as
+    circled digits, which no Python ISO-2022-JP codec knows. Each JIS pair is
+    mapped to Shift_JIS and decoded as cp932."""
+    out, mode = [], b"(B"
+    for chunk in _JIS_SHIFT.split(data):
+        if chunk.startswith(b"\x1b"):
+            mode = chunk[1:]
+        elif mode in (b"$@", b"$B"):
+            out.append(_jis_pairs_to_sjis(chunk).decode("cp932", errors="replace"))
+        elif mode == b"(I":  # half-width katakana
+            out.append(bytes(b | 0x80 for b in chunk).decode("cp932", errors="replace"))
+        else:
+            out.append(chunk.decode("cp1252", errors="replace"))
+    return "".join(out)
+
+
+def _jis_pairs_to_sjis(chunk: bytes) -> bytes:
+    out, i = bytearray(), 0
+    while i < len(chunk):
+        j1, j2 = chunk[i], chunk[i + 1] if i + 1 < len(chunk) else 0
+        if not (0x21 <= j1 <= 0x7E and 0x21 <= j2 <= 0x7E):
+            out.append(j1 if j1 < 0x80 else 0x3F)  # a line break inside JIS mode, or junk
+            i += 1
+            continue
+        s1 = (j1 + 1) // 2 + (0x70 if j1 <= 0x5E else 0xB0)
+        s2 = j2 + (0x1F if j1 % 2 else 0x7E)
+        out += bytes((s1, s2 + (1 if j1 % 2 and s2 >= 0x7F else 0)))
+        i += 2
+    return bytes(out)
+
+
+def decode_words(value: str | None) -> str:
+    """Unfold a raw header value and decode RFC 2047 encoded words, tolerantly."""
+    if not value:
+        return ""
+    text = " ".join(str(value)[:MAX_HEADER].split())
+    text = _ENCODED_GAP.sub(r"\1\2", text)  # whitespace between encoded words is not content
+    return _ENCODED_WORD.sub(_decode_word, text)
+
+
+def _decode_word(match: re.Match) -> str:
+    charset, kind, payload = match.group(1).split("*", 1)[0], match.group(2).lower(), match.group(3)
+    try:
+        if kind == "b":
+            data = base64.b64decode(payload + "=" * (-len(payload) % 4))
+        else:
+            data = quopri.decodestring(payload.replace("_", " ").encode("ascii", "replace"), header=True)
+    except (binascii.Error, ValueError):
+        return match.group(0)
+    return decode_bytes(data, charset)
+
+
+def raw_headers(msg: Message, name: str) -> list[str]:
+    """All raw values of one header, without asking the policy to parse them."""
+    wanted = name.lower()
+    try:
+        items = msg.raw_items()
+    except Exception:
+        items = []
+    out = []
+    for key, value in items:
+        if str(key).lower() == wanted:
+            out.append(str(value)[:MAX_HEADER])
+    return out
+
+
+def header(msg: Message | None, name: str) -> str | None:
+    """First value of a header, unfolded and decoded; None when absent or empty."""
+    if msg is None:
+        return None
+    values = raw_headers(msg, name)
+    if not values:
+        return None
+    decoded = decode_words(values[0]).strip()
+    return decoded or None
+
+
+def headers(msg: Message | None, name: str) -> list[str]:
+    if msg is None:
+        return []
+    return [v for v in (decode_words(x).strip() for x in raw_headers(msg, name)) if v]
+
+
+_ANGLE_ADDR = re.compile(r"<\s*([^<>\s@]+@[^<>\s@]+)\s*>")
+_BARE_ADDR = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+
+
+def addresses(value: str | None) -> list[str]:
+    """E-mail addresses in a header value, in order. Display names may contain '@'."""
+    if not value:
+        return []
+    found = _ANGLE_ADDR.findall(value)
+    if not found:
+        try:
+            found = [addr for _, addr in getaddresses([value]) if "@" in addr]
+        except Exception:
+            found = []
+        if not found:
+            found = _BARE_ADDR.findall(value)
+    out: list[str] = []
+    for addr in found:
+        addr = addr.strip().strip("<>").rstrip(".;,")
+        if addr and addr not in out:
+            out.append(addr)
+    return out
+
+
+def first_address(value: str | None) -> str | None:
+    found = addresses(value)
+    return found[0] if found else None
+
+
+def content_type(part: Message) -> str:
+    try:
+        return (part.get_content_type() or "text/plain").lower()
+    except Exception:
+        return "text/plain"
+
+
+def param(part: Message, name: str) -> str | None:
+    try:
+        value = part.get_param(name)
+    except Exception:
+        return None
+    if isinstance(value, tuple):  # RFC 2231 value
+        value = value[2]
+    return str(value) if value else None
+
+
+def part_bytes(part: Message) -> bytes:
+    """The decoded body of a leaf part, or the text of an embedded message part."""
+    try:
+        payload = part.get_payload()
+    except Exception:
+        return b""
+    if isinstance(payload, list):
+        data = b"\n".join(message_bytes(m) for m in payload if isinstance(m, Message))
+        encoding = str(part.get("Content-Transfer-Encoding", "") or "").strip().lower()
+        # Exchange sometimes base64-encodes message/* parts; the parser then sees
+        # a headerless "message" whose body is the base64 text.
+        if encoding == "base64" and not re.match(rb"[\w-]+:", data):
+            return lenient_b64decode(data)[0]
+        return data
+    try:
+        data = part.get_payload(decode=True)
+    except Exception:
+        data = None
+    if data is None:
+        data = payload.encode("utf-8", "surrogateescape") if isinstance(payload, str) else b""
+    return data
+
+
+def message_bytes(msg: Message) -> bytes:
+    """Serialise a (sub)message; parsed headers are written back unchanged."""
+    out = BytesIO()
+    try:
+        BytesGenerator(out, mangle_from_=False, policy=_AS_PARSED).flatten(msg)
+    except Exception:
+        try:
+            return msg.as_bytes(policy=policy.compat32)
+        except Exception:
+            return b""
+    return out.getvalue()
+
+
+def part_text(part: Message) -> str:
+    data = part_bytes(part)[: MAX_TEXT * 2]
+    encoding = str(part.get("Content-Transfer-Encoding", "") or "").strip().lower()
+    if encoding not in ("base64", "quoted-printable") and _looks_quoted_printable(data):
+        data = quopri.decodestring(data)  # labelled 7bit but written as QP, as ratware does
+    return decode_bytes(data, param(part, "charset"))[:MAX_TEXT]
+
+
+def _looks_quoted_printable(data: bytes) -> bool:
+    sample = data[:200_000]
+    return b"=3D" in sample and len(re.findall(rb"=(?:3D|20|09|\n)", sample)) >= 5
+
+
+def lenient_b64decode(data: bytes | str) -> tuple[bytes, bool]:
+    """Decode base64, ignoring junk and a damaged tail. Returns (bytes, was_clean)."""
+    if isinstance(data, str):
+        data = data.encode("ascii", "ignore")
+    compact = re.sub(rb"[^A-Za-z0-9+/=_-]", b"", data).rstrip(b"=")
+    compact = compact.replace(b"-", b"+").replace(b"_", b"/").replace(b"=", b"")
+    clean = len(compact) % 4 != 1
+    usable = compact[: len(compact) - (len(compact) % 4 == 1)]
+    try:
+        return base64.b64decode(usable + b"=" * (-len(usable) % 4)), clean
+    except (binascii.Error, ValueError):
+        return b"", False
+
+
+def walk(msg: Message, limit: int = 500):
+    """msg.walk() with a cap on the number of parts (defends against MIME bombs)."""
+    count = 0
+    try:
+        for part in msg.walk():
+            yield part
+            count += 1
+            if count >= limit:
+                return
+    except Exception:
+        return
+
+
+_BOUNDARY_LINE = re.compile(rb"^--([^\s]{1,200}?)(--)?[ \t]*$", re.MULTILINE)
+
+
+def repair_boundary(msg: Message) -> Message | None:
+    """A multipart message whose declared boundary never occurs: find the real one.
+
+    Returns a re-parsed message with the boundary that the body uses, or None.
+    """
+    if content_type(msg).split("/")[0] != "multipart" or msg.is_multipart():
+        return None
+    body = part_bytes(msg)
+    match = _BOUNDARY_LINE.search(body)
+    if not match:
+        return None
+    boundary = match.group(1).decode("ascii", "replace")
+    head = b'MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="' + boundary.encode() + b'"\n\n'
+    repaired = parse_message(head + body)
+    return repaired if repaired.is_multipart() else None

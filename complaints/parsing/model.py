@@ -1,0 +1,120 @@
+"""Plain data classes the parser returns. No Django here: the parser must run anywhere."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from datetime import UTC, datetime
+
+
+def _never_own(ip: str) -> bool:
+    return False
+
+
+@dataclass(frozen=True)
+class TrustContext:
+    """What the desk knows about its own infrastructure.
+
+    `own_domains` are lowercase domains of the ISP's own mail and web hosts;
+    `is_own_mail_server` answers whether an IP (text) lies in our mail server blocks.
+    A Received hop from one of these continues the chain of trust.
+    """
+
+    own_domains: tuple[str, ...] = ()
+    is_own_mail_server: Callable[[str], bool] = _never_own
+
+
+@dataclass(frozen=True)
+class Hop:
+    """One Received header, parsed. `time` is an aware UTC datetime or None."""
+
+    from_name: str | None = None  # HELO, or the name as given when no HELO is recorded
+    from_rdns: str | None = None  # the name the receiving MTA looked up, if it recorded one
+    from_address: str | None = None  # normalised IP text of the connecting host
+    by_name: str | None = None
+    with_protocol: str | None = None
+    id: str | None = None
+    time: datetime | None = None
+    raw: str = ""
+    trusted: bool = False
+    is_origin: bool = False
+
+    def to_dict(self) -> dict:
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        out["time"] = _iso(self.time)
+        return out
+
+
+@dataclass
+class ParsedReport:
+    format: str = "unknown"
+    feedback_type: str | None = None
+    category: str | None = None
+    source_ip: str | None = None
+    source_ip_stated: str | None = None
+    header_source_ip: str | None = None
+    source_disagreement: bool = False
+    source_port: int | None = None
+    occurred_at: datetime | None = None
+    occurred_at_basis: str | None = None  # "stated", "origin-hop" or "date-header"
+    reporter: str | None = None
+    report_id: str | None = None
+    user_agent: str | None = None
+    subject: str | None = None
+    message_id: str | None = None
+    date: datetime | None = None  # the reported message's own Date header
+    mail_from: str | None = None
+    rcpt_to: list[str] = field(default_factory=list)
+    header_from: str | None = None
+    header_to: list[str] = field(default_factory=list)
+    reported_domains: list[str] = field(default_factory=list)
+    authenticated: bool | None = None
+    authenticated_as: str | None = None
+    hops: list[Hop] = field(default_factory=list)
+    urls: list[str] = field(default_factory=list)
+    url_hosts: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    parse_error: str | None = None
+    body_text: str | None = None
+    body_html: str | None = None
+    reported_message_raw: bytes | None = None
+
+    def note(self, problem: str) -> None:
+        if problem not in self.problems and len(self.problems) < 50:
+            self.problems.append(problem)
+
+    def fail(self, reason: str) -> None:
+        """Record why the report needs manual triage; facts read so far are kept."""
+        if self.parse_error is None:
+            self.parse_error = reason
+        elif reason not in self.parse_error:
+            self.parse_error = f"{self.parse_error}; {reason}"
+
+    def to_dict(self, *, include_content: bool = True) -> dict:
+        """JSON-ready dict. Datetimes become ISO 8601 UTC text, the raw message base64.
+
+        `include_content=False` leaves out bodies and the embedded message: content
+        is evidence under access control, facts are not.
+        """
+        out: dict = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name in ("body_text", "body_html", "reported_message_raw") and not include_content:
+                continue
+            if isinstance(value, datetime):
+                value = _iso(value)
+            elif isinstance(value, bytes):
+                value = base64.b64encode(value).decode("ascii")
+            elif f.name == "hops":
+                value = [hop.to_dict() for hop in value]
+            elif isinstance(value, list):
+                value = list(value)
+            out[f.name] = value
+        return out
+
+
+def _iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")

@@ -1,0 +1,192 @@
+"""Where did the message enter the first trusted system? And did its sender log in?
+
+Walk the Received hops from the newest. The top hop was written by the reporter's own
+system and is trusted. Trust passes down to the next hop only while the chain is
+consistent: the connecting host of the trusted hop is vouched for (internal address,
+one of our own mail servers, a mailbox the user fetched from, or a host of the same
+organisation as the trusted receivers) AND the next hop down was written by that host.
+The first connecting host that is not vouched for is the origin; every header below
+it may be forged and is never trusted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from .hosts import clean_host, is_internal_ip, is_under, normalise_ip, registrable_domain
+from .model import Hop, TrustContext
+
+MAX_HOPS = 100
+_RETRIEVAL = re.compile(r"^(?:IMAPS?|POP3?S?|fetchmail)\b", re.IGNORECASE)
+_AUTH_PROTOCOL = re.compile(r"^(?:E?SMTPS?A|UTF8SMTPS?A)$", re.IGNORECASE)
+_PLAIN_PROTOCOL = {"SMTP", "ESMTP", "ESMTPS", "SMTPS", "UTF8SMTP", "UTF8SMTPS"}
+_LOGIN_MARKERS = (
+    re.compile(r"\(Authenticated sender:\s*([^\s)]+)", re.IGNORECASE),
+    re.compile(r"\bsasl_username=([^\s,;)]+)", re.IGNORECASE),
+    re.compile(r"SquirrelMail authenticated user\s+([^\s)]+)", re.IGNORECASE),
+    re.compile(r"\bauthenticated (?:user|as)[:\s]+([^\s)]+)", re.IGNORECASE),
+    re.compile(r"\(account\s+([^\s)]+)", re.IGNORECASE),
+)
+# Authentication-Results "auth=pass smtp.auth=X": the client logged in as X (RFC 8601).
+SMTP_AUTH_RESULT = re.compile(r"\bauth=pass\b[^;]{0,200}?\bsmtp\.(?:auth|user)=([^\s;]+)", re.IGNORECASE)
+_BARE_MARKERS = (
+    re.compile(r"\(authenticated bits=\d+\)", re.IGNORECASE),
+    re.compile(r"\bpop[- ]?before[- ]?smtp\b", re.IGNORECASE),
+)
+
+
+@dataclass
+class ChainResult:
+    hops: list[Hop]
+    origin: Hop | None
+    authenticated: bool | None
+    authenticated_as: str | None
+
+
+def analyse_chain(hops: list[Hop], trust: TrustContext, auth_results: Sequence[str] = ()) -> ChainResult:
+    """Mark trusted hops and the origin; read authentication on the sender's side.
+
+    `auth_results` are Authentication-Results values of the reported message: an
+    "auth=pass smtp.auth=X" there counts when its authserv-id is a sender-side host.
+    """
+    hops = list(hops[:MAX_HOPS])
+    origin_index = _find_origin(hops, trust)
+    marked = []
+    for i, hop in enumerate(hops):
+        trusted = origin_index is not None and i <= origin_index
+        marked.append(replace(hop, trusted=trusted, is_origin=(i == origin_index)))
+    origin = marked[origin_index] if origin_index is not None else None
+    sender_side = marked[origin_index:] if origin_index is not None else []
+    authenticated, login = _authentication(sender_side, auth_results)
+    return ChainResult(marked, origin, authenticated, login)
+
+
+def _find_origin(hops: list[Hop], trust: TrustContext) -> int | None:
+    org: set[str] = set()  # domains of the receivers we already trust
+    expect: int | None = None  # the vouched-for host that must have written the next hop
+    last_host: int | None = None
+    for i, hop in enumerate(hops):
+        if hop.by_name is None and (hop.time is None or hop.from_name is None):
+            # "(qmail 123 invoked from network)" says nothing about hosts, and a
+            # "from x" without "by" or date is a truncated copy of another header.
+            continue
+        if expect is not None and not _written_by(hop, hops[expect]):
+            return expect  # a gap or a forgery: the chain ends at the last vouched host
+        earlier = set(org)
+        domain = registrable_domain(hop.by_name)
+        if domain:
+            org.add(domain)
+        if _is_local(hop):
+            continue  # injected on the same host; the next hop must come from it too
+        last_host = i
+        if not _vouched(hop, trust, org, earlier):
+            return i
+        expect = i
+    return last_host  # trust ran to the bottom: the lowest host we saw is the origin
+
+
+def _is_local(hop: Hop) -> bool:
+    if hop.from_address:
+        return False
+    name = (hop.from_name or "").lower()
+    return not name or "@" in name or "." not in name or name.startswith("localhost")
+
+
+def _vouched(hop: Hop, trust: TrustContext, org: set[str], earlier: set[str]) -> bool:
+    ip = hop.from_address
+    if ip and is_internal_ip(ip):
+        return True
+    if ip and _own_server(trust, ip):
+        return True
+    if hop.with_protocol and _RETRIEVAL.match(hop.with_protocol):
+        return True  # fetchmail/getmail: the user pulled it from their own mailbox
+    if hop.from_rdns:
+        if is_under(hop.from_rdns, trust.own_domains):
+            return True
+        return registrable_domain(hop.from_rdns) in org
+    # No looked-up name, only what the client said (HELO). A claim to be one of
+    # *our* hosts is checkable against our address blocks, so it never suffices.
+    # Nor does echoing the receiving server's own domain, the oldest bot trick: the
+    # name must match a domain that an earlier trusted hop established.
+    name = clean_host(hop.from_name)
+    if not name or is_under(name, trust.own_domains):
+        return False
+    return registrable_domain(name) in earlier
+
+
+def _own_server(trust: TrustContext, ip: str) -> bool:
+    try:
+        return bool(trust.is_own_mail_server(ip))
+    except Exception:
+        return False
+
+
+def _written_by(below: Hop, host: Hop) -> bool:
+    """Was the hop `below` added by the connecting host of `host`?"""
+    by = (below.by_name or "").lower().rstrip(".")
+    if not by:
+        return False
+    by_ip = normalise_ip(by)
+    if by_ip:
+        return by_ip == host.from_address
+    if by.startswith("localhost"):
+        return host.from_address is None or is_internal_ip(host.from_address)
+    names = [n for n in (host.from_rdns, _plain_name(host.from_name)) if n]
+    if by in names or any(by.startswith(n + ".") or n.startswith(by + ".") for n in names):
+        return True  # the same name, or a short name and its FQDN
+    if "." not in by:  # "mfast1", "sloti36d2t12": compare with the first label
+        return any(n.split(".")[0] == by for n in names)
+    domain = registrable_domain(by)
+    return bool(domain) and any(registrable_domain(n) == domain for n in names)
+
+
+def _plain_name(name: str | None) -> str | None:
+    """A host name as given, single labels ("mx1") included, for matching only."""
+    value = (name or "").lower().rstrip(".")
+    return (
+        value if re.fullmatch(r"[a-z0-9_](?:[a-z0-9_.-]{0,252})", value) and not normalise_ip(value) else None
+    )
+
+
+def _authentication(sender_side: list[Hop], auth_results: Sequence[str]) -> tuple[bool | None, str | None]:
+    authenticated, login = False, None
+    by_domains = set()
+    for hop in sender_side:
+        if not hop.by_name:
+            continue  # "by  (Postfix)": no MTA writes an empty by; a forged decoy
+        by_domains.add(registrable_domain(hop.by_name))
+        found, name = _hop_auth(hop)
+        if found:
+            authenticated = True
+            login = login or name
+    for value in auth_results:
+        authserv = value.split(";", 1)[0].strip().lower()
+        match = SMTP_AUTH_RESULT.search(value)
+        if match and (registrable_domain(authserv) or authserv) in by_domains:
+            authenticated, login = True, login or match.group(1)
+    if authenticated:
+        return True, login
+    if sender_side and _plain_protocol(sender_side[0].with_protocol):
+        return False, None
+    return None, None
+
+
+def _hop_auth(hop: Hop) -> tuple[bool, str | None]:
+    protocol = (hop.with_protocol or "").split()
+    found = bool(protocol) and bool(_AUTH_PROTOCOL.match(protocol[0]))
+    for pattern in (*_LOGIN_MARKERS, SMTP_AUTH_RESULT):
+        match = pattern.search(hop.raw)
+        if match:
+            return True, match.group(1).strip("<>\"'")
+    if any(p.search(hop.raw) for p in _BARE_MARKERS):
+        found = True
+    return found, None
+
+
+def _plain_protocol(protocol: str | None) -> bool:
+    words = (protocol or "").upper().split()
+    if not words:
+        return False
+    return words[0] in _PLAIN_PROTOCOL or (len(words) > 1 and words[-1] in _PLAIN_PROTOCOL)

@@ -1,0 +1,72 @@
+"""Acknowledgements to people who mailed us a complaint."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from complaints.choices import Channel, ReportFormat
+from complaints.models import Report
+
+# Feedback loops and DMARC reporters are machines: answering them only adds noise.
+MACHINE_FORMATS = {ReportFormat.ARF, ReportFormat.DMARC_FORENSIC, ReportFormat.XARF_MAIL, ReportFormat.JMRP}
+JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+
+
+def ack_wanted(report: Report) -> bool:
+    if report.channel not in (Channel.MAILBOX, Channel.IMAP) or not report.reporter_key.startswith("email:"):
+        return False
+    if "@" not in report.reporter_key or report.format in MACHINE_FORMATS:
+        return False
+    head = bytes(report.raw[:65536]).split(b"\n\n", 1)[0]
+    try:
+        auto = email.message_from_bytes(head, policy=email.policy.compat32).get("Auto-Submitted", "no")
+    except Exception:
+        auto = "no"
+    return str(auto).strip().lower() == "no"
+
+
+def ack_language(report: Report) -> str:
+    address = report.reporter_key.removeprefix("email:")
+    return "ja" if address.endswith(".jp") or JAPANESE.search(report.subject or "") else "en"
+
+
+def acknowledgement_enqueue(report: Report) -> None:
+    if ack_wanted(report):
+        from complaints.tasks import send_acknowledgement
+
+        transaction.on_commit(lambda: send_acknowledgement.delay(report.pk))
+
+
+def acknowledgement_send(*, report_id: int) -> bool:
+    """Send once: claim the report with a conditional update, release it if sending fails."""
+    report = Report.objects.defer("raw").get(pk=report_id)
+    claimed = Report.objects.filter(pk=report_id, acknowledged_at__isnull=True).update(
+        acknowledged_at=timezone.now()
+    )
+    if not claimed:
+        return False
+    try:
+        with translation.override(ack_language(report)):
+            context = {"report": report, "reference": report.reference}
+            subject = render_to_string("complaints/email/ack_subject.txt", context).strip()
+            body = render_to_string("complaints/email/ack_body.txt", context)
+        message = EmailMessage(
+            subject=subject,
+            body=body,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[report.reporter_key.removeprefix("email:")],
+            headers={"Auto-Submitted": "auto-replied", "X-Abuse-Desk-Reference": report.reference},
+        )
+        message.send()
+    except Exception:
+        Report.objects.filter(pk=report_id).update(acknowledged_at=None)
+        raise
+    return True

@@ -1,0 +1,81 @@
+"""Grouping reports into cases by the resource they accuse."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Max, Min, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from abusedesk.audit import audit_record
+from complaints.choices import CaseKind, CaseStatus
+from complaints.models import Case, Report
+
+
+def case_key_for(report: Report) -> tuple[str, str, str]:
+    """(key, kind, subject) of the resource a report accuses.
+
+    An authenticated login beats an address (the same account sends from many
+    addresses); an address seen inside a session of ours is keyed by that
+    session, so an address handed to another customer starts another case.
+    """
+    from subscribers.selectors import session_at
+
+    if report.authenticated_as:
+        login = report.authenticated_as.lower()
+        return f"login:{login}", CaseKind.LOGIN, f"login {login}"
+    if report.source_ip:
+        session = session_at(ip=report.source_ip, at=report.occurred_at) if report.occurred_at else None
+        if session is not None:
+            return f"session:{session.pk}", CaseKind.SESSION, f"{report.source_ip} (session {session.pk})"
+        return f"ip:{report.source_ip}", CaseKind.ADDRESS, report.source_ip
+    if report.url_hosts:
+        host = report.url_hosts[0]
+        return f"host:{host}", CaseKind.HOST, host
+    return f"report:{report.pk}", CaseKind.REPORT, f"report {report.pk}"
+
+
+def _open_case(key: str, kind: str, subject: str) -> tuple[Case, bool]:
+    case = Case.objects.filter(key=key, status=CaseStatus.OPEN).first()
+    if case:
+        return case, False
+    try:
+        with transaction.atomic():
+            return Case.objects.create(key=key, kind=kind, subject=subject[:255]), True
+    except IntegrityError:
+        # Another report for the same resource created it a moment ago.
+        return Case.objects.get(key=key, status=CaseStatus.OPEN), False
+
+
+def case_attach(*, report: Report) -> Case:
+    key, kind, subject = case_key_for(report)
+    case, created = _open_case(key, kind, subject)
+    Report.objects.filter(pk=report.pk).update(case=case)
+    report.case = case
+    case_refresh_counts(case_id=case.pk)
+    if created:
+        audit_record(
+            action="case.opened", obj=case, case_id=case.pk, data={"key": key, "first_report": report.pk}
+        )
+    audit_record(action="report.grouped", obj=report, case_id=case.pk, data={"key": key})
+    return case
+
+
+def case_refresh_counts(*, case_id: int) -> None:
+    """Recount from the reports, so concurrent intake cannot lose an increment.
+
+    The row lock comes first, in its own statement: on PostgreSQL the recount
+    statement then starts after any other writer to this case has committed,
+    and its snapshot sees that writer's report.
+    """
+    list(Case.objects.select_for_update().filter(pk=case_id).values_list("pk", flat=True))
+    reports = Report.objects.filter(case=OuterRef("pk")).order_by().values("case")
+    Case.objects.filter(pk=case_id).update(
+        report_count=Coalesce(Subquery(reports.annotate(n=Count("pk")).values("n")), 0),
+        reporter_count=Coalesce(
+            Subquery(reports.annotate(n=Count("reporter_key", distinct=True)).values("n")), 0
+        ),
+        first_seen=Subquery(reports.annotate(t=Min(Coalesce("occurred_at", "received_at"))).values("t")),
+        last_seen=Subquery(reports.annotate(t=Max(Coalesce("occurred_at", "received_at"))).values("t")),
+        last_activity_at=timezone.now(),
+    )

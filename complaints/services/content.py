@@ -1,0 +1,27 @@
+"""Access to complaint content (S1), always recorded with who, when and why."""
+
+from __future__ import annotations
+
+from abusedesk.audit import audit_record
+from complaints.models import Report
+from complaints.parsing import parse_report
+
+
+def report_content(*, report: Report, user, purpose: str) -> dict:
+    raw = bytes(Report.objects.values_list("raw", flat=True).get(pk=report.pk))
+    audit_record(
+        actor=user,
+        action="content.viewed",
+        obj=report,
+        case_id=report.case_id,
+        reason=purpose,
+        data={"sha256": report.raw_sha256},
+    )
+    parsed = parse_report(raw, content_type=report.content_type or None)
+    return {
+        "id": report.pk,
+        "sha256": report.raw_sha256,
+        "raw": raw.decode("utf-8", errors="replace"),
+        "body_text": parsed.body_text or "",
+        "body_html": parsed.body_html or "",
+    }

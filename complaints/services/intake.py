@@ -1,0 +1,220 @@
+"""One intake path for every channel.
+
+Order matters: the raw bytes are committed first, in their own transaction, so a
+crash in parsing, grouping or a later task never loses a complaint; processing
+then runs (and can be re-run by a task) on the stored copy.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from abusedesk.audit import audit_record
+from complaints.choices import Channel, ReportFormat, ReportStatus
+from complaints.models import Hop, Report, ReportUrl
+from complaints.parsing import ParsedReport, TrustContext, parse_report
+
+from .acks import acknowledgement_enqueue
+from .cases import case_attach
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    report: Report
+    created: bool
+
+
+def trust_context() -> TrustContext:
+    from subscribers.selectors import is_own_mail_server
+
+    return TrustContext(
+        own_domains=tuple(settings.ABUSEDESK_OWN_DOMAINS), is_own_mail_server=is_own_mail_server
+    )
+
+
+def _existing(reporter_key: str, digest: str, idempotency_key: str) -> Report | None:
+    reports = Report.objects.filter(reporter_key=reporter_key)
+    if idempotency_key:
+        found = reports.filter(idempotency_key=idempotency_key).first()
+        if found:
+            return found
+    return reports.filter(raw_sha256=digest).first()
+
+
+def report_ingest(
+    *,
+    raw: bytes,
+    channel: Channel,
+    reporter_key: str,
+    content_type: str = "",
+    partner=None,
+    submitted_by=None,
+    idempotency_key: str = "",
+    form: dict | None = None,
+    acknowledge: bool = True,
+) -> IngestResult:
+    """Store a complaint as received, then parse and group it.
+
+    `form` carries the already validated fields of a short form (API plain JSON,
+    or staff filling in a phone call); `raw` is then the form as received.
+    Returns the existing report, unchanged, when the same reporter re-sends the
+    same bytes or the same idempotency key. `acknowledge=False` sends no
+    acknowledgement (bulk imports of old mail, demo data).
+    """
+    digest = hashlib.sha256(raw).hexdigest()
+    found = _existing(reporter_key, digest, idempotency_key)
+    if found:
+        return IngestResult(found, created=False)
+    try:
+        with transaction.atomic():
+            report = Report.objects.create(
+                raw=raw,
+                raw_sha256=digest,
+                size=len(raw),
+                content_type=content_type[:100],
+                channel=channel,
+                reporter_key=reporter_key[:320],
+                partner=partner,
+                submitted_by=submitted_by,
+                idempotency_key=idempotency_key[:200],
+                received_at=timezone.now(),
+            )
+            audit_record(
+                actor=submitted_by or (partner.user if partner else None),
+                action="report.received",
+                obj=report,
+                data={"channel": channel, "sha256": digest, "size": len(raw)},
+                system_actor=channel,
+            )
+    except IntegrityError:
+        # The same report arrived twice at the same moment; the other one won.
+        found = _existing(reporter_key, digest, idempotency_key)
+        if found is None:
+            raise
+        return IngestResult(found, created=False)
+    report_process(report_id=report.pk, form=form)
+    report.refresh_from_db()
+    if acknowledge:
+        acknowledgement_enqueue(report)
+    return IngestResult(report, created=True)
+
+
+def report_process(*, report_id: int, form: dict | None = None) -> None:
+    """Parse a stored report and attach it to its case. Safe to run again."""
+    report = Report.objects.get(pk=report_id)
+    if report.status not in (ReportStatus.RECEIVED,):
+        return
+    try:
+        parsed = _parse(report, form)
+        with transaction.atomic():
+            _store_facts(report, parsed)
+            if report.status == ReportStatus.PARSED:
+                case_attach(report=report)
+                transaction.on_commit(lambda: _followups(report_id))
+    except Exception as exc:  # the complaint is stored; a person takes it from here
+        logger.exception("processing report %s failed", report_id)
+        Report.objects.filter(pk=report_id, status=ReportStatus.RECEIVED).update(
+            status=ReportStatus.MANUAL_TRIAGE,
+            status_reason=f"processing failed: {type(exc).__name__}: {exc}"[:2000],
+        )
+
+
+def _followups(report_id: int) -> None:
+    """Attribution now (from the inventory), then evidence (DNS) and attribution again
+    with what the evidence showed (blocklist listings, where URL hosts point)."""
+    from celery import chain
+
+    from complaints.tasks import attribute_report, collect_evidence
+
+    attribute_report.delay(report_id)
+    if settings.ABUSEDESK_COLLECT_EVIDENCE:
+        chain(collect_evidence.si(report_id), attribute_report.si(report_id)).delay()
+
+
+def _parse(report: Report, form: dict | None) -> ParsedReport:
+    raw = bytes(report.raw)
+    if form is None:
+        return parse_report(raw, content_type=report.content_type or None, trust=trust_context())
+    message = (form.get("message") or "").encode("utf-8")
+    parsed = parse_report(message, trust=trust_context()) if message.strip() else None
+    base = parsed or ParsedReport()
+    return dataclasses.replace(
+        base,
+        format=ReportFormat.PLAIN_FORM,
+        source_ip=form["source_ip"],
+        source_ip_stated=form["source_ip"],
+        occurred_at=form["occurred_at"],
+        category=form.get("category") or "spam",
+        reporter=form.get("reporter") or base.reporter,
+        parse_error=None,
+    )
+
+
+def _store_facts(report: Report, parsed: ParsedReport) -> None:
+    report.format = parsed.format or ReportFormat.UNKNOWN
+    report.category = (parsed.category or "")[:40]
+    report.reporter = (parsed.reporter or "")[:320]
+    report.source_ip = parsed.source_ip
+    report.occurred_at = parsed.occurred_at
+    report.subject = parsed.subject or ""
+    report.message_id = (parsed.message_id or "")[:998]
+    report.mail_from = (parsed.mail_from or "")[:320]
+    report.header_from = (parsed.header_from or "")[:320]
+    report.authenticated_as = (parsed.authenticated_as or "")[:320]
+    report.url_hosts = list(parsed.url_hosts)
+    # Content stays in `raw` (S1, behind the logged action); hops have their own table.
+    facts = parsed.to_dict(include_content=False)
+    facts.pop("hops", None)
+    report.facts = facts
+    if parsed.parse_error:
+        report.status = ReportStatus.MANUAL_TRIAGE
+        report.status_reason = parsed.parse_error[:2000]
+    elif not (parsed.source_ip or parsed.url_hosts or parsed.authenticated_as):
+        report.status = ReportStatus.MANUAL_TRIAGE
+        report.status_reason = "no source address, login or advertised host found"
+    else:
+        report.status = ReportStatus.PARSED
+    report.save()
+    Hop.objects.filter(report=report).delete()
+    Hop.objects.bulk_create(
+        Hop(
+            report=report,
+            position=i,
+            from_name=(h.from_name or "")[:255],
+            from_rdns=(h.from_rdns or "")[:255],
+            from_address=h.from_address,
+            by_name=(h.by_name or "")[:255],
+            with_protocol=(h.with_protocol or "")[:64],
+            hop_id=(h.id or "")[:255],
+            time=h.time,
+            trusted=h.trusted,
+            is_origin=h.is_origin,
+            raw=h.raw or "",
+        )
+        for i, h in enumerate(parsed.hops)
+    )
+    ReportUrl.objects.filter(report=report).delete()
+    ReportUrl.objects.bulk_create(ReportUrl(report=report, url=u, host=_host_of(u)) for u in parsed.urls)
+    audit_record(
+        action="report.parsed",
+        obj=report,
+        data={"status": report.status, "format": report.format, "reason": report.status_reason},
+    )
+
+
+def _host_of(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    try:
+        return (urlsplit(url).hostname or "")[:255]
+    except ValueError:
+        return ""

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+import re
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from abusedesk.errors import ApplicationError
+from abusedesk.services import api_token_create
+from complaints.models import Partner
+
+RATE_RE = re.compile(r"^\d+/(s|sec|m|min|h|hour|d|day)$")
+
+
+@transaction.atomic
+def partner_create(*, name: str, contact_email: str = "", rate_limit: str = "120/min") -> tuple[Partner, str]:
+    """Create a partner ISP with its API client user; returns the partner and its key."""
+    name = name.strip()
+    if not name:
+        raise ApplicationError("partner name must not be empty", fields={"name": ["required"]})
+    if not RATE_RE.match(rate_limit):
+        raise ApplicationError(
+            f"rate limit {rate_limit!r} must look like 120/min", fields={"rate_limit": ["invalid"]}
+        )
+    if Partner.objects.filter(name__iexact=name).exists():
+        raise ApplicationError(f"partner {name!r} already exists", code="conflict")
+    User = get_user_model()
+    username = "partner:" + re.sub(r"[^\w.@+-]", "-", name)[:140]
+    user = User(username=username, email=contact_email)
+    user.set_unusable_password()  # an API client, never a browser user
+    user.save()
+    partner = Partner.objects.create(name=name, user=user, contact_email=contact_email, rate_limit=rate_limit)
+    _, key = api_token_create(user=user, name=f"partner {name}")
+    return partner, key

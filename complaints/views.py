@@ -1,0 +1,131 @@
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from abusedesk.errors import NotFound
+from complaints.choices import Channel
+from complaints.forms import ContentForm, MessageForm, PhoneForm
+from complaints.models import Case
+from complaints.selectors import case_get_for_user, report_get_for_user, report_list_for_user
+from complaints.services import report_ingest
+from complaints.services.content import report_content
+
+desk_required = permission_required("abusedesk.work_desk", raise_exception=True)
+
+
+def _get_report(user, pk):
+    try:
+        return report_get_for_user(user, pk)
+    except NotFound:
+        raise Http404 from None
+
+
+@login_required
+@desk_required
+def report_list(request):
+    page = Paginator(report_list_for_user(request.user).select_related("case"), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "complaints/report_list.html", {"page": page})
+
+
+@login_required
+@desk_required
+def report_new(request):
+    message_form, phone_form = MessageForm(prefix="m"), PhoneForm(prefix="p")
+    if request.method == "POST":
+        kind = request.POST.get("kind")
+        if kind == "phone":
+            phone_form = PhoneForm(request.POST, prefix="p")
+            if phone_form.is_valid():
+                form = dict(phone_form.cleaned_data)
+                raw = json.dumps(
+                    {**form, "occurred_at": form["occurred_at"].isoformat()}, ensure_ascii=False
+                ).encode()
+                return _ingested(request, raw, "application/json", form)
+        else:
+            message_form = MessageForm(request.POST, request.FILES, prefix="m")
+            if message_form.is_valid():
+                return _ingested(request, message_form.cleaned_data["raw"], "message/rfc822", None)
+    return render(
+        request, "complaints/report_new.html", {"message_form": message_form, "phone_form": phone_form}
+    )
+
+
+def _ingested(request, raw: bytes, content_type: str, form: dict | None):
+    result = report_ingest(
+        raw=raw,
+        channel=Channel.WEB,
+        content_type=content_type,
+        reporter_key=f"user:{request.user.get_username()}",
+        submitted_by=request.user,
+        form=form,
+    )
+    if result.created:
+        messages.success(request, _("Report %(ref)s stored.") % {"ref": result.report.reference})
+    else:
+        messages.info(
+            request, _("This report was already filed as %(ref)s.") % {"ref": result.report.reference}
+        )
+    return redirect("report-detail", pk=result.report.pk)
+
+
+@login_required
+@desk_required
+def report_detail(request, pk):
+    report = _get_report(request.user, pk)
+    context = {
+        "report": report,
+        "hops": report.hops.all(),
+        "urls": report.report_urls.all(),
+        "content_form": ContentForm(),
+        "facts_json": json.dumps(report.facts, indent=2, ensure_ascii=False),
+    }
+    return render(request, "complaints/report_detail.html", context)
+
+
+@login_required
+@desk_required
+@permission_required("abusedesk.view_content", raise_exception=True)
+@require_POST
+def report_show_content(request, pk):
+    report = _get_report(request.user, pk)
+    form = ContentForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say why you need to read the content (at least 5 characters)."))
+        return redirect("report-detail", pk=pk)
+    content = report_content(report=report, user=request.user, purpose=form.cleaned_data["purpose"])
+    return render(request, "complaints/report_content.html", {"report": report, "content": content})
+
+
+@login_required
+@desk_required
+def case_list(request):
+    cases = Case.objects.select_related("assignee").order_by("-last_activity_at", "-id")
+    if request.GET.get("status") in ("open", "closed"):
+        cases = cases.filter(status=request.GET["status"])
+    page = Paginator(cases, 50).get_page(request.GET.get("page"))
+    return render(request, "complaints/case_list.html", {"page": page})
+
+
+@login_required
+@desk_required
+def case_detail(request, pk):
+    try:
+        case = case_get_for_user(request.user, pk)
+    except NotFound:
+        raise Http404 from None
+    context = {
+        "case": case,
+        "reports": case.reports.defer("raw").order_by("-received_at")[:200],
+        "evidence": case.evidence.order_by("-asked_at")[:200],
+    }
+    return render(request, "complaints/case_detail.html", context)

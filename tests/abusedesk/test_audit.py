@@ -1,0 +1,50 @@
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from abusedesk.audit import audit_record, audit_verify
+from abusedesk.models import AuditEntry
+
+pytestmark = pytest.mark.django_db
+
+
+def verify() -> str:
+    out = io.StringIO()
+    call_command("verify_audit", stdout=out)
+    return out.getvalue()
+
+
+def test_an_untouched_chain_verifies(staff):
+    for i in range(5):
+        audit_record(actor=staff, action="test.step", object_type="thing", object_id=i, reason="because")
+    assert "intact: 5 entries" in verify()
+
+
+def test_an_edited_entry_is_named(staff):
+    entries = [audit_record(actor=staff, action="test.step", object_type="t", object_id=i) for i in range(4)]
+    AuditEntry.objects.filter(pk=entries[2].pk).update(reason="rewritten history")
+    with pytest.raises(CommandError, match=f"entry #{entries[2].pk}.*edited"):
+        verify()
+
+
+def test_a_deleted_entry_breaks_the_next_link(staff):
+    entries = [audit_record(actor=staff, action="test.step", object_type="t", object_id=i) for i in range(4)]
+    AuditEntry.objects.filter(pk=entries[1].pk).delete()
+    result = audit_verify()
+    assert result.first_broken.pk == entries[2].pk
+    assert "does not link" in result.problem
+
+
+def test_entries_keep_the_actor_name_and_link_to_the_previous(staff):
+    first = audit_record(actor=staff, action="a", object_type="t", object_id=1)
+    second = audit_record(action="b", object_type="t", object_id=2)
+    assert second.prev_hash == first.entry_hash
+    assert (first.actor_name, second.actor_name) == ("sato", "system")
+
+
+def test_the_admin_cannot_change_or_delete_entries(manager_client, staff):
+    entry = audit_record(actor=staff, action="a", object_type="t", object_id=1)
+    manager = manager_client
+    assert manager.post(f"/admin/abusedesk/auditentry/{entry.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert AuditEntry.objects.filter(pk=entry.pk).exists()

@@ -1,0 +1,292 @@
+"""Each attribution rule of issue #4 on a report built to match it."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from complaints.attribution.services import reattribute_changed, report_attribute
+from complaints.choices import Channel
+from complaints.models import Evidence, NetworkContact
+from complaints.services import report_ingest
+from subscribers.models import Account
+from subscribers.services import session_record
+from tests.attribution.conftest import HANDOVER
+
+pytestmark = pytest.mark.django_db
+_counter = iter(range(10**6))
+
+
+def message(received: list[str], *, url="http://cheap.example.net/x", msgid=None) -> bytes:
+    lines = [f"Received: {r}" for r in received]
+    lines += [
+        "From: sale@spammer.example",
+        "To: victim@receiver.example",
+        "Subject: Cheap pills",
+        f"Message-ID: {msgid or f'<m{next(_counter)}@pc.invalid>'}",
+        "Date: Fri, 20 Nov 2026 14:00:00 +0900",
+        "",
+        f"Buy now {url}",
+        "",
+    ]
+    return "\r\n".join(lines).encode()
+
+
+def attributed(raw: bytes, reporter="email:a@receiver.example") -> dict:
+    report = report_ingest(raw=raw, channel=Channel.MAILBOX, reporter_key=reporter, acknowledge=False).report
+    return report_attribute(report_id=report.pk)
+
+
+def direct(ip: str, at: datetime, helo="mail.bulk-sender.example", rdns="unknown") -> str:
+    return f"from {helo} ({rdns} [{ip}]) by mx.receiver.example (Postfix) with ESMTP id 1A; {at:%a, %d %b %Y %H:%M:%S +0000}"
+
+
+def codes(result) -> list[str]:
+    return [s["code"] for s in result["steps"]]
+
+
+def test_a_dynamic_address_is_blamed_on_who_held_it_then(isp):
+    before = attributed(message([direct("198.51.100.23", HANDOVER - timedelta(seconds=1))]))
+    after = attributed(message([direct("198.51.100.23", HANDOVER + timedelta(minutes=5))]))
+    assert before["roles"] == ["sending"] and before["accounts"] == ["C-1"]
+    assert after["accounts"] == ["C-2"]  # handed over five minutes earlier: not C-1
+    assert {"type": "session", "id": before["records"][1]["id"]} in before["records"]
+
+
+def test_the_headers_own_zone_offset_decides_the_instant(isp):
+    # 14:29:59 +0900 is 05:29:59Z, one second before the handover.
+    hop = "from mail.bulk-sender.example (unknown [198.51.100.23]) by mx.receiver.example with ESMTP id 2B; Fri, 20 Nov 2026 14:29:59 +0900"
+    assert attributed(message([hop]))["accounts"] == ["C-1"]
+
+
+def test_an_open_session_covers_the_present(isp):
+    result = attributed(message([direct("198.51.100.23", HANDOVER + timedelta(days=3))]))
+    assert result["accounts"] == ["C-2"]
+
+
+def test_an_address_in_a_delegated_ipv6_prefix(isp):
+    result = attributed(message([direct("2001:db8:1000:100::25", HANDOVER)]))
+    assert result["roles"] == ["sending"] and result["accounts"] == ["C-1"]
+
+
+def test_a_pool_address_nobody_held_names_no_account(isp):
+    result = attributed(message([direct("198.51.100.99", HANDOVER)]))
+    assert result["roles"] == ["sending"] and result["accounts"] == []
+    assert "no_session_at_time" in codes(result)
+
+
+def test_a_static_line_with_its_own_mail_server_is_self_operated(isp):
+    result = attributed(message([direct("203.0.113.5", HANDOVER)]))
+    assert result["accounts"] == ["C-3"]
+    assert result["sending_method"] == "self_operated_server"
+    assert not result["probable_victim"]
+
+
+def test_a_sub_allocated_block_names_the_holder_and_blames_no_account(isp):
+    result = attributed(message([direct("203.0.113.200", HANDOVER)]))
+    assert result["roles"] == ["sending"]
+    assert result["accounts"] == []
+    assert result["sub_allocation"]["subscriber_id"] == "S-9"
+    assert result["sub_allocation"]["abuse_contact"] == "abuse@transit.example"
+
+
+def test_submission_through_our_server_with_a_login_is_the_contracted_server(isp):
+    at = HANDOVER - timedelta(minutes=30)
+    result = attributed(
+        message(
+            [
+                f"from smtp1.isp.example.jp (smtp1.isp.example.jp [192.0.2.5]) by mx.receiver.example with ESMTPS id 3C; {at:%a, %d %b %Y %H:%M:%S +0000}",
+                f"from pc (unknown [198.51.100.23]) (Authenticated sender: taro) by smtp1.isp.example.jp (Postfix) with ESMTPSA id 4F2A1C3D; {at:%a, %d %b %Y %H:%M:%S +0000}",
+            ],
+            msgid="<run-1@pc.invalid>",
+        )
+    )
+    assert result["sending_method"] == "contracted_isp_server"
+    assert result["accounts"] == ["M-1", "C-1"]
+    assert "maillog_confirms" in codes(result)
+    assert any(r["type"] == "maillog" for r in result["records"])
+
+
+def test_pop_before_smtp_relay_for_an_outside_address(isp):
+    at = HANDOVER
+    result = attributed(
+        message(
+            [
+                f"from smtp1.isp.example.jp (smtp1.isp.example.jp [192.0.2.5]) by mx.receiver.example with ESMTPS id 5D; {at:%a, %d %b %Y %H:%M:%S +0000}",
+                f"from client.elsewhere.example (client.elsewhere.example [233.252.0.40]) by smtp1.isp.example.jp (Postfix) with ESMTP id 6E; {at:%a, %d %b %Y %H:%M:%S +0000}",
+            ]
+        )
+    )
+    assert result["roles"] == ["relay"]
+    assert result["sending_method"] == "other_isp_server"
+    assert result["accounts"] == ["M-2"]
+    assert "pop_before_smtp" in codes(result)
+
+
+def test_our_customer_sending_through_another_isps_server(isp):
+    at = HANDOVER + timedelta(minutes=1)
+    result = attributed(
+        message(
+            [
+                f"from mail.other-isp.example (mail.other-isp.example [233.252.0.9]) by mx.receiver.example with ESMTPS id 7F; {at:%a, %d %b %Y %H:%M:%S +0000}",
+                f"from pc (unknown [198.51.100.23]) (Authenticated sender: spammer@other-isp.example) by mail.other-isp.example with ESMTPSA id 8G; {at:%a, %d %b %Y %H:%M:%S +0000}",
+            ]
+        )
+    )
+    assert result["roles"] == ["sending"]
+    assert result["sending_method"] == "other_isp_server"
+    assert result["accounts"] == ["C-2"]
+    assert result["relaying_network"]["host"] == "mail.other-isp.example"
+
+
+def test_a_blocklisted_origin_is_a_hijacked_host_and_the_holder_a_probable_victim(isp):
+    Evidence.objects.create(
+        subject="203.0.113.5",
+        kind="dnsbl",
+        query_name="5.113.0.203.xbl.test",
+        query_type="A",
+        zone="xbl.test",
+        zone_kind="exploited",
+        server="127.0.0.1:53",
+        outcome="answer",
+        answer=["127.0.0.4"],
+        listed=True,
+        digest="x" * 64,
+    )
+    result = attributed(message([direct("203.0.113.5", HANDOVER)]))
+    assert result["sending_method"] == "hijacked_host"
+    assert result["probable_victim"] is True
+    assert result["accounts"] == ["C-3"]
+
+
+def test_a_bot_greeting_marks_a_hijacked_host(isp):
+    result = attributed(message([direct("198.51.100.23", HANDOVER, helo="DESKTOP-7Q2K9")]))
+    assert result["sending_method"] == "hijacked_host"
+    assert "bot_helo" in codes(result)
+
+
+def test_a_site_on_our_hosting_is_matched_by_domain(isp):
+    result = attributed(message([direct("233.252.0.77", HANDOVER)], url="http://www.shop.example.jp/buy"))
+    assert "hosting" in result["roles"] and result["accounts"] == ["H-1"]
+
+
+def test_a_self_hosted_site_on_a_static_line(isp):
+    Evidence.objects.create(
+        subject="home.example.org",
+        kind="a",
+        query_name="home.example.org",
+        query_type="A",
+        server="127.0.0.1:53",
+        outcome="answer",
+        answer=["203.0.113.5"],
+        digest="y" * 64,
+    )
+    result = attributed(message([direct("233.252.0.77", HANDOVER)], url="http://home.example.org/"))
+    assert result["roles"] == ["hosting"] and result["accounts"] == ["C-3"]
+    assert "self_hosted_on_connection" in codes(result)
+
+
+def test_spam_received_by_our_mx_from_elsewhere_is_receiving(isp):
+    at = HANDOVER
+    hop = f"from bulk.elsewhere.example (bulk.elsewhere.example [233.252.0.77]) by mx1.isp.example.jp (Postfix) with ESMTP id 9H; {at:%a, %d %b %Y %H:%M:%S +0000}"
+    result = attributed(message([hop]))
+    assert result["roles"] == ["receiving"]
+
+
+def test_nothing_of_ours_names_the_responsible_network(isp):
+    result = attributed(message([direct("233.252.0.77", HANDOVER, rdns="host77.bulk-hoster.example")]))
+    assert result["roles"] == ["not_ours"]
+    assert result["abuse_contact"] == {
+        "email": "abuse@bulk-hoster.example",
+        "name": "bulk-hoster.example",
+        "source": "rfc2142",
+    }
+
+
+def test_the_contact_registry_beats_the_rfc2142_guess(isp):
+    contact = NetworkContact(name="Bulk Hoster", prefix="233.252.0.0/24", abuse_email="noc@bulk.example")
+    contact.full_clean()
+    contact.save()
+    result = attributed(message([direct("233.252.0.77", HANDOVER, rdns="host77.bulk-hoster.example")]))
+    assert result["abuse_contact"]["email"] == "noc@bulk.example"
+
+
+def test_a_report_with_nothing_to_go_on_is_unknown(isp):
+    report = report_ingest(
+        raw=b"Subject: help\r\n\r\nI got spam\r\n",
+        channel=Channel.MAILBOX,
+        reporter_key="email:x@y.example",
+        acknowledge=False,
+    ).report
+    assert report_attribute(report_id=report.pk)["roles"] == ["unknown"]
+
+
+def test_attribution_follows_a_session_imported_later(isp):
+    raw = message([direct("198.51.100.99", HANDOVER)])
+    report = report_ingest(
+        raw=raw, channel=Channel.MAILBOX, reporter_key="email:a@b.example", acknowledge=False
+    ).report
+    assert report_attribute(report_id=report.pk)["accounts"] == []
+    session_record(
+        account=Account.objects.get(account_id="C-3"),
+        ip="198.51.100.99",
+        started_at=HANDOVER - timedelta(hours=1),
+        stopped_at=HANDOVER + timedelta(hours=1),
+    )
+    assert reattribute_changed() == 1
+    report.refresh_from_db()
+    assert report.attribution["accounts"] == ["C-3"]
+    assert reattribute_changed() == 0  # nothing changed since
+
+
+def test_the_case_rolls_up_roles_methods_and_accounts(isp, staff_token):
+    from tests.personas import token_client
+
+    for reporter in ("email:a@x.example", "email:b@y.example"):
+        attributed(message([direct("198.51.100.23", HANDOVER + timedelta(minutes=2))]), reporter)
+    report = report_ingest(
+        raw=message([direct("198.51.100.23", HANDOVER + timedelta(minutes=3))]),
+        channel=Channel.MAILBOX,
+        reporter_key="email:c@z.example",
+        acknowledge=False,
+    ).report
+    report_attribute(report_id=report.pk)
+    case = token_client(staff_token).get(f"/api/v1/cases/{report.case_id}/").json()
+    assert case["roles"] == ["sending"]
+    assert case["sending_method"] == "self_operated_server"
+    assert case["accounts"] == ["C-2"]
+    detail = token_client(staff_token).get(f"/api/v1/reports/{report.pk}/").json()
+    assert detail["attribution"]["accounts"] == ["C-2"]
+    assert detail["attribution"]["steps"][0]["code"] == "origin_in_our_block"
+
+
+def test_attribution_runs_after_intake_on_commit(isp, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        report = report_ingest(
+            raw=message([direct("198.51.100.23", HANDOVER)]),
+            channel=Channel.MAILBOX,
+            reporter_key="email:a@b.example",
+            acknowledge=False,
+        ).report
+    report.refresh_from_db()
+    assert report.attribution["accounts"] == ["C-2"]
+    assert report.attributed_at is not None
+
+
+def test_time_is_checked_in_utc_for_a_report_from_another_zone(isp):
+    at = datetime(2026, 11, 20, 0, 29, 59, tzinfo=UTC) + timedelta(hours=5)  # 05:29:59Z
+    hop = f"from mail.x.example (unknown [198.51.100.23]) by mx.receiver.example with ESMTP id 1; {at.astimezone().strftime('%a, %d %b %Y %H:%M:%S %z')}"
+    assert attributed(message([hop]))["accounts"] == ["C-1"]
+
+
+def test_the_browser_shows_the_reasoning_as_sentences(isp, staff_client):
+    raw = message([direct("198.51.100.23", HANDOVER - timedelta(seconds=1))])
+    report = report_ingest(
+        raw=raw, channel=Channel.MAILBOX, reporter_key="email:a@b.example", acknowledge=False
+    ).report
+    report_attribute(report_id=report.pk)
+    page = staff_client.get(f"/reports/{report.pk}/").content.decode()
+    assert "Our session log shows C-1 held 198.51.100.23 at that moment" in page
+    case_page = staff_client.get(f"/cases/{report.case_id}/").content.decode()
+    assert "C-1" in case_page and "self_operated_server" in case_page
+    ja = staff_client.get(f"/cases/{report.case_id}/", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert "C-1" in ja

@@ -1,0 +1,116 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from abusedesk.models import AuditEntry
+from complaints.choices import Channel
+from complaints.models import Case, Report
+from complaints.services import report_ingest
+from subscribers.services import account_upsert, session_record, subscriber_upsert
+from tests.complaints.samples import spam
+
+pytestmark = pytest.mark.django_db
+AT = datetime(2026, 11, 20, 5, 30, 5, tzinfo=UTC)
+
+
+def ingest(raw: bytes, reporter: str = "email:a@receiver.example", **kw):
+    return report_ingest(
+        raw=raw, channel=Channel.MAILBOX, content_type="message/rfc822", reporter_key=reporter, **kw
+    )
+
+
+@pytest.fixture
+def two_customers_share_an_address(db):
+    """198.51.100.23 is C-1 until 05:30:00Z, then C-2."""
+    for n in (1, 2):
+        subscriber_upsert(subscriber_id=f"S-{n}", name=f"Customer {n}")
+        account_upsert(account_id=f"C-{n}", subscriber_id=f"S-{n}", kind="connection", identifier=f"c{n}@isp")
+    from subscribers.models import Account
+
+    handover = datetime(2026, 11, 20, 5, 30, 0, tzinfo=UTC)
+    session_record(
+        account=Account.objects.get(account_id="C-1"),
+        ip="198.51.100.23",
+        started_at=handover - timedelta(hours=5),
+        stopped_at=handover,
+    )
+    session_record(account=Account.objects.get(account_id="C-2"), ip="198.51.100.23", started_at=handover)
+    return handover
+
+
+def test_the_raw_report_is_stored_before_parsing_and_survives_a_parser_crash(monkeypatch):
+    def explode(*args, **kwargs):
+        raise RuntimeError("parser bug")
+
+    monkeypatch.setattr("complaints.services.intake.parse_report", explode)
+    result = ingest(spam(at=AT))
+    report = Report.objects.get(pk=result.report.pk)
+    assert bytes(report.raw) == spam(at=AT)
+    assert report.status == "manual_triage"
+    assert "parser bug" in report.status_reason
+    assert AuditEntry.objects.filter(action="report.received", object_id=str(report.pk)).exists()
+
+
+def test_garbage_is_stored_for_manual_triage_with_a_reason():
+    result = ingest(b"\x00\xff\xfe garbage that is no mail at all")
+    assert result.created
+    assert result.report.status == "manual_triage"
+    assert result.report.status_reason
+
+
+def test_reports_from_one_address_in_one_session_share_a_case(two_customers_share_an_address):
+    a = ingest(spam(at=AT + timedelta(minutes=1)), "email:a@x.example").report
+    b = ingest(spam(at=AT + timedelta(minutes=9), message_id="<2@x>"), "email:b@y.example").report
+    assert a.case_id == b.case_id
+    case = Case.objects.get(pk=a.case_id)
+    assert case.kind == "session"
+    assert (case.report_count, case.reporter_count) == (2, 2)
+
+
+def test_an_address_handed_to_another_customer_starts_another_case(two_customers_share_an_address):
+    handover = two_customers_share_an_address
+    before = ingest(spam(at=handover - timedelta(seconds=1)), "email:a@x.example").report
+    after = ingest(spam(at=handover, message_id="<2@x>"), "email:a@x.example").report
+    assert before.case_id != after.case_id
+
+
+def test_distinct_reporters_are_counted_once():
+    for i in range(3):
+        ingest(spam(at=AT, message_id=f"<{i}@x>"), "email:same@x.example")
+    ingest(spam(at=AT, message_id="<9@x>"), "email:other@y.example")
+    case = Case.objects.get()
+    assert (case.report_count, case.reporter_count) == (4, 2)
+
+
+def test_an_authenticated_login_groups_across_addresses():
+    a = ingest(spam(at=AT, origin_ip="198.51.100.1", login="taro"), "email:a@x.example").report
+    b = ingest(
+        spam(at=AT, origin_ip="198.51.100.99", login="taro", message_id="<2@x>"), "email:b@x.example"
+    ).report
+    assert a.authenticated_as == "taro"
+    assert a.case_id == b.case_id
+    assert Case.objects.get().kind == "login"
+
+
+def test_a_report_with_only_an_advertised_host_is_grouped_by_host():
+    result = report_ingest(
+        raw=b'{"source_ip": "x"}',
+        channel=Channel.WEB,
+        reporter_key="user:sato",
+        content_type="application/json",
+        form={
+            "source_ip": None,
+            "occurred_at": None,
+            "category": "spamvertised",
+            "message": "Subject: hi\n\nsee http://Shop.Example.COM/x\n",
+        },
+    )
+    assert result.report.case.key == "host:shop.example.com"
+
+
+def test_every_step_leaves_an_audit_entry():
+    report = ingest(spam(at=AT)).report
+    actions = list(AuditEntry.objects.filter(object_id=str(report.pk)).values_list("action", flat=True))
+    assert actions[:2] == ["report.received", "report.parsed"]
+    assert "report.grouped" in actions
+    assert AuditEntry.objects.filter(action="case.opened", case_id=report.case_id).exists()

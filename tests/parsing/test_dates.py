@@ -1,0 +1,39 @@
+"""Dates as real mail writes them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from complaints.parsing.dates import parse_date
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Thu, 29 Apr 2013 23:45:50 PST", datetime(2013, 4, 30, 7, 45, 50)),
+        ("Mon, 07 Sep 2015 08:58:04 EDT", datetime(2015, 9, 7, 12, 58, 4)),
+        ("Thu, 9 Apr 2006 23:34:45 JST", datetime(2006, 4, 9, 14, 34, 45)),
+        ("Mon, 18 Jan 2016 23:57:24 UTC", datetime(2016, 1, 18, 23, 57, 24)),
+        ("Thu, 29 Apr 2009 00:00:00 -0000 (EST)", datetime(2009, 4, 29, 0, 0, 0)),  # the number wins
+        ("8 Oct 2011 20:15:58 +0000 (GMT)", datetime(2011, 10, 8, 20, 15, 58)),  # no weekday
+        ("Sun, 29 Apr 2015 23:34:45 +0000", datetime(2015, 4, 29, 23, 34, 45)),  # wrong weekday
+        ("Sat, 16 Jan 2016 7:10:13 +0000", datetime(2016, 1, 16, 7, 10, 13)),  # single-digit hour
+        ("18 Feb 01 12:29:13 AM", datetime(2001, 2, 18, 0, 29, 13)),  # two-digit year, AM/PM
+        ("Tue, 19 Jan 2016 14:32:34", datetime(2016, 1, 19, 14, 32, 34)),  # no zone: taken as UTC
+        ("Thu, 29 Apr 2015 23:34:45 +0000 (UTC", datetime(2015, 4, 29, 23, 34, 45)),  # unclosed comment
+        ("Thu, 29\n  Apr 2015 23:34:45 GMT", datetime(2015, 4, 29, 23, 34, 45)),  # folded
+        ("2024-01-15T14:30:25Z", datetime(2024, 1, 15, 14, 30, 25)),
+        ("2024-01-15T23:30:25+09:00", datetime(2024, 1, 15, 14, 30, 25)),
+    ],
+)
+def test_parse_date(text, expected):
+    assert parse_date(text) == expected.replace(tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "text", ["This is not a date", "", None, "32 Foo 2020 99:99:99", "Mon, 1 Jan 9999 10:00:00"]
+)
+def test_nonsense_is_none(text):
+    assert parse_date(text) is None

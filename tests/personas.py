@@ -1,0 +1,53 @@
+"""The people and clients the tests act as: staff, manager, a partner, anonymous."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from abusedesk.roles import Role
+from abusedesk.services import api_token_create, user_create
+
+PASSWORD = "correct horse battery staple"
+
+
+def make_user(username: str, role: Role):
+    return user_create(username=username, role=role, password=PASSWORD)
+
+
+@pytest.fixture
+def staff(db):
+    return make_user("sato", Role.STAFF)
+
+
+@pytest.fixture
+def manager(db):
+    return make_user("tanaka", Role.MANAGER)
+
+
+@pytest.fixture
+def other_manager(db):
+    return make_user("suzuki", Role.MANAGER)
+
+
+@pytest.fixture
+def staff_client(staff):
+    client = Client()
+    client.force_login(staff)
+    return client
+
+
+@pytest.fixture
+def manager_client(manager):
+    client = Client()
+    client.force_login(manager)
+    return client
+
+
+@pytest.fixture
+def staff_token(staff):
+    return api_token_create(user=staff)[1]
+
+
+def token_client(key: str) -> Client:
+    return Client(HTTP_AUTHORIZATION=f"Token {key}")
