@@ -204,7 +204,9 @@ def _arf(spam: bytes, *, source_ip: str, at: datetime, reporter: str) -> bytes:
     )
     feedback.replace_header("Content-Type", "message/feedback-report")
     report.attach(feedback)
-    report.add_attachment(email.message_from_bytes(spam, policy=email.policy.default))
+    attached = EmailMessage()  # attach(): add_attachment() would turn the report into multipart/mixed
+    attached.set_content(email.message_from_bytes(spam, policy=email.policy.default))
+    report.attach(attached)
     return bytes(report)
 
 

@@ -66,3 +66,11 @@ class PhoneForm(forms.Form):
 
 class ContentForm(forms.Form):
     purpose = forms.CharField(label=_("Why do you need to read the content?"), min_length=5, max_length=500)
+
+
+class ForwardForm(forms.Form):
+    format = forms.ChoiceField(
+        label=_("Format"), choices=[("arf", "ARF (RFC 5965)"), ("xarf", "XARF v4 JSON")]
+    )
+    to = forms.EmailField(label=_("Send to"), required=False)
+    reason = forms.CharField(label=_("Note for the record"), required=False, max_length=500)

@@ -276,3 +276,30 @@ class NetworkContact(models.Model):
                 raise ValidationError({"prefix": str(exc)}) from None
             self.prefix = str(network)
             self.start_key, self.end_key, self.prefix_len = ipkeys.network_key(network)
+
+
+class Forward(models.Model):
+    """A report sent on to the network responsible for it (not ours, sub-allocated, upstream)."""
+
+    class Format(models.TextChoices):
+        ARF = "arf", "ARF (RFC 5965)"
+        XARF = "xarf", "XARF v4 JSON"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="forwards")
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="forwards")
+    to = models.EmailField()
+    format = models.CharField(max_length=8, choices=Format.choices)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    message_id = models.CharField(max_length=255, blank=True)
+    body_sha256 = models.CharField(max_length=64, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_format_display()} to {self.to} for case {self.case_id}"

@@ -83,3 +83,10 @@ def reattribute_changed() -> int:
     from complaints.attribution.services import reattribute_changed as run
 
     return run()
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=8)
+def send_forward(forward_id: int) -> None:
+    from complaints.services.forwarding import forward_send
+
+    forward_send(forward_id=forward_id)

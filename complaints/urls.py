@@ -8,5 +8,6 @@ urlpatterns = [
     path("reports/<int:pk>/", views.report_detail, name="report-detail"),
     path("cases/", views.case_list, name="case-list"),
     path("cases/<int:pk>/", views.case_detail, name="case-detail"),
+    path("cases/<int:pk>/forward/", views.case_forward_view, name="case-forward"),
     path("reports/<int:pk>/content/", views.report_show_content, name="report-content"),
 ]

@@ -10,13 +10,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from abusedesk.errors import NotFound
+from abusedesk.errors import ApplicationError, NotFound
 from complaints.choices import Channel
-from complaints.forms import ContentForm, MessageForm, PhoneForm
+from complaints.forms import ContentForm, ForwardForm, MessageForm, PhoneForm
 from complaints.models import Case
 from complaints.selectors import case_get_for_user, report_get_for_user, report_list_for_user
 from complaints.services import report_ingest
 from complaints.services.content import report_content
+from complaints.services.forwarding import case_forward, forward_contact
 
 desk_required = permission_required("abusedesk.work_desk", raise_exception=True)
 
@@ -127,5 +128,38 @@ def case_detail(request, pk):
         "case": case,
         "reports": case.reports.defer("raw").order_by("-received_at")[:200],
         "evidence": case.evidence.order_by("-asked_at")[:200],
+        "forward_contact": forward_contact(case),
+        "forward_form": ForwardForm(initial={"to": forward_contact(case) or ""}),
+        "forwards": case.forwards.all()[:20],
     }
     return render(request, "complaints/case_detail.html", context)
+
+
+@login_required
+@desk_required
+@require_POST
+def case_forward_view(request, pk):
+    try:
+        case = case_get_for_user(request.user, pk)
+    except NotFound:
+        raise Http404 from None
+    form = ForwardForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        return redirect("case-detail", pk=pk)
+    try:
+        forward = case_forward(
+            case=case,
+            user=request.user,
+            fmt=form.cleaned_data["format"],
+            to=form.cleaned_data.get("to") or None,
+            reason=form.cleaned_data.get("reason", ""),
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("Forwarded to %(to)s as %(fmt)s.") % {"to": forward.to, "fmt": forward.get_format_display()},
+        )
+    return redirect("case-detail", pk=pk)

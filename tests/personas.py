@@ -51,3 +51,18 @@ def staff_token(staff):
 
 def token_client(key: str) -> Client:
     return Client(HTTP_AUTHORIZATION=f"Token {key}")
+
+
+@pytest.fixture
+def partner(db):
+    """(Partner, API key) of a partner ISP filing reports."""
+    from complaints.services.partners import partner_create
+
+    return partner_create(name="Receiver ISP", contact_email="abuse@receiver.example")
+
+
+@pytest.fixture
+def other_partner(db):
+    from complaints.services.partners import partner_create
+
+    return partner_create(name="Other ISP", contact_email="abuse@other.example")

@@ -239,3 +239,22 @@ class ContentRequestSerializer(serializers.Serializer):
     purpose = serializers.CharField(
         min_length=5, max_length=500, help_text="Why you need to read the content"
     )
+
+
+class ForwardRequestSerializer(serializers.Serializer):
+    format = serializers.ChoiceField(choices=["arf", "xarf"], default="arf")
+    to = serializers.EmailField(
+        required=False, help_text="Defaults to the responsible network's abuse contact"
+    )
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=500)
+
+
+class ForwardSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    to = serializers.EmailField()
+    format = serializers.CharField()
+    report = serializers.IntegerField(source="report_id")
+    message_id = serializers.CharField()
+    body_sha256 = serializers.CharField()
+    requested_at = serializers.DateTimeField()
+    sent_at = serializers.DateTimeField(allow_null=True)

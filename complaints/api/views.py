@@ -22,10 +22,13 @@ from complaints.selectors import (
 )
 from complaints.services import report_ingest
 from complaints.services.content import report_content
+from complaints.services.forwarding import case_forward
 
 from .serializers import (
     CaseSerializer,
     ContentRequestSerializer,
+    ForwardRequestSerializer,
+    ForwardSerializer,
     PlainReportSerializer,
     ReportPartnerSerializer,
     ReportStaffSerializer,
@@ -177,3 +180,26 @@ class CaseDetailView(generics.GenericAPIView):
     @extend_schema(responses={200: CaseSerializer, 404: OpenApiResponse(description="No such case")})
     def get(self, request, pk: int):
         return Response(CaseSerializer(case_get_for_user(request.user, pk)).data)
+
+
+class CaseForwardView(APIView):
+    """Send the case to the responsible network as ARF or XARF, complainant redacted."""
+
+    @extend_schema(
+        request=ForwardRequestSerializer,
+        responses={
+            201: ForwardSerializer,
+            400: OpenApiResponse(description="No contact known, or bad input"),
+            404: OpenApiResponse(description="No such case"),
+        },
+    )
+    def post(self, request, pk: int):
+        case = case_get_for_user(request.user, pk)
+        form = ForwardRequestSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        forward = case_forward(
+            case=case, user=request.user, fmt=data["format"], to=data.get("to"), reason=data.get("reason", "")
+        )
+        forward.refresh_from_db()
+        return Response(ForwardSerializer(forward).data, status=status.HTTP_201_CREATED)

@@ -4,7 +4,7 @@
     report = parse_report(raw_bytes, content_type="message/rfc822", trust=TrustContext(...))
 
 Formats: ARF and DMARC failure reports, Microsoft JMRP, X-ARF e-mails, XARF JSON (v4,
-v3 tolerated), SpamCop, forwarded spam (inline or attached) and raw spam.
+v3 tolerated), SpamCop, spam forwarded by a person (attached or inline) and raw spam.
 parse_report never raises; a report it cannot understand carries `parse_error`.
 """
 
@@ -14,17 +14,14 @@ from email.message import Message
 
 from . import mime
 from .arf import read_arf, read_dmarc_text, read_jmrp
-from .common import find_embedded, finish
+from .forwarded import has_message_headers, read_forwarded
 from .model import Hop, ParsedReport, TrustContext
-from .reported import apply_message
 from .spamcop import read_spamcop
-from .urls import UrlCollector
 from .xarf import parse_json, read_xarf_mail
 
 __all__ = ["Hop", "ParsedReport", "TrustContext", "parse_report"]
 
 _JSON_TYPES = ("application/json", "application/xarf+json", "text/json")
-_MESSAGE_HEADERS = ("from", "received", "subject", "date", "message-id", "to", "return-path", "content-type")
 _READERS = (read_arf, read_xarf_mail, read_spamcop, read_jmrp, read_dmarc_text)
 
 
@@ -54,7 +51,7 @@ def _parse(raw, content_type: str | None, trust: TrustContext) -> ParsedReport:
         return parse_json(raw, trust)
     data, cut = mime.cap_parts(mime.normalise_bytes(raw))
     msg = mime.parse_message(data)
-    if not _has_message_headers(msg):
+    if not has_message_headers(msg):
         if raw.lstrip()[:1] == b"{":  # JSON sent with a mail content type
             return parse_json(raw, trust)
         return ParsedReport(parse_error="not an e-mail message: no message headers found")
@@ -69,30 +66,4 @@ def _read(msg: Message, trust: TrustContext) -> ParsedReport:
         report = reader(msg, trust)
         if report is not None:
             return report
-    return _read_plain(msg, trust)
-
-
-def _read_plain(msg: Message, trust: TrustContext) -> ParsedReport:
-    """Spam forwarded as an attachment with a note, or the spam message itself."""
-    report = ParsedReport(format="raw-spam", category="spam")
-    urls = UrlCollector()
-    _, inner = find_embedded(msg)
-    if inner is not None and _has_message_headers(inner):
-        report.reporter = mime.first_address(mime.header(msg, "From"))
-        apply_message(report, inner, trust, urls)
-        report.reported_message_raw = mime.message_bytes(inner)
-        return finish(report, urls)
-    apply_message(report, msg, trust, urls)
-    auto = (mime.header(msg, "Auto-Submitted") or "no").lower()
-    if auto != "no" or mime.header(msg, "X-Apple-Unsubscribe"):
-        # An automatic reply (unsubscribe request, vacation notice) sent to us: not spam.
-        report.format, report.category = "unknown", "other"
-        if mime.header(msg, "X-Apple-Unsubscribe") or "unsubscribe" in (report.subject or "").lower():
-            report.category = "opt-out"
-        report.reporter = report.header_from
-        report.note("automatic reply, not an abuse report")
-    return finish(report, urls)
-
-
-def _has_message_headers(msg: Message) -> bool:
-    return any(key.lower() in _MESSAGE_HEADERS for key in msg.keys())
+    return read_forwarded(msg, trust)

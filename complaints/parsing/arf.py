@@ -34,7 +34,7 @@ def read_arf(msg: Message, trust: TrustContext) -> ParsedReport | None:
     feedback = _feedback_part(msg)
     if feedback is None:
         return None
-    fields = parse_fields(mime.decode_bytes(mime.part_bytes(feedback)))
+    fields = parse_fields(mime.decode_bytes(mime.part_bytes(feedback)[:1_000_000]))
     feedback_type = (first(fields, "Feedback-Type") or "").lower() or None
     report = ParsedReport(format="dmarc-forensic" if feedback_type == "auth-failure" else "arf")
     report.feedback_type = feedback_type
@@ -42,10 +42,12 @@ def read_arf(msg: Message, trust: TrustContext) -> ParsedReport | None:
     report.reporter = mime.first_address(mime.header(msg, "From"))
     report.user_agent = first(fields, "User-Agent")
     state_source(report, first(fields, "Source-IP"), "Source-IP")
-    state_time(report, first(fields, "Arrival-Date", "Received-Date"), "Arrival-Date")
-    report.reported_domains = [d.lower() for v in fields.get("reported-domain", []) for d in v.split() if d][
-        :50
-    ]
+    for name in ("Arrival-Date", "Received-Date"):  # Received-Date: the pre-RFC drafts
+        if first(fields, name):
+            state_time(report, first(fields, name), name)
+            break
+    domains = [d.lower() for value in fields.get("reported-domain", []) for d in value.split()]
+    report.reported_domains = list(dict.fromkeys(domains))[:50]
     report.mail_from = mime.first_address(first(fields, "Original-Mail-From")) or None
     report.rcpt_to = [a for v in fields.get("original-rcpt-to", []) for a in mime.addresses(v)][:100]
     for value in fields.get("authentication-results", []):

@@ -4,18 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from complaints.services.partners import partner_create
 from tests.support.dovecot import Dovecot, dovecot_available
-
-
-@pytest.fixture
-def partner(db):
-    return partner_create(name="Receiver ISP", contact_email="abuse@receiver.example")
-
-
-@pytest.fixture
-def other_partner(db):
-    return partner_create(name="Other ISP", contact_email="abuse@other.example")
 
 
 @pytest.fixture(scope="session")

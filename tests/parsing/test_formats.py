@@ -175,3 +175,27 @@ def _message(raw: bytes):
     from email import message_from_bytes
 
     return message_from_bytes(raw, policy=default)
+
+
+def test_inline_forward_never_blames_the_forwarder():
+    raw = (
+        b"Received: from pc1 (p1.dyn.isp.example [198.51.100.77]) by smtp.isp.example with ESMTPSA; "
+        b"Fri, 20 Nov 2026 11:00:00 +0000\n"
+        b"From: Taro <taro@isp.example>\nTo: abuse@isp.example\nSubject: Fwd: Cheap pills\n"
+        b"Content-Type: text/plain; charset=utf-8\n\n"
+        b"Please help.\n\n"
+        b"---------- Forwarded message ---------\n"
+        b"From: Bad Sender <spammer@bad.example>\n"
+        b"Date: Fri, 20 Nov 2026 10:00:00 +0000\n"
+        b"Subject: Cheap pills\n"
+        b"To: taro@isp.example\n\n"
+        b"Buy at http://shop.bad.example/now\n"
+    )
+
+    report = parse_report(raw)
+
+    assert report.format == "raw-spam" and report.reporter == "taro@isp.example"
+    assert report.source_ip is None and report.hops == []
+    assert report.header_from == "spammer@bad.example" and report.subject == "Cheap pills"
+    assert report.url_hosts == ["shop.bad.example"]
+    assert report.occurred_at == datetime(2026, 11, 20, 10, 0, tzinfo=UTC)

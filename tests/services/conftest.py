@@ -34,8 +34,8 @@ def worker_env():
 
 @pytest.fixture
 def celery_worker(transactional_db, worker_env):
-    if not settings.CELERY_BROKER_URL:
-        pytest.skip("CELERY_BROKER_URL is not set (make test-services)")
+    if not settings.CELERY_BROKER_URL.startswith("redis://"):
+        pytest.skip("CELERY_BROKER_URL is not a Redis URL (make test-services)")
     import redis
 
     from abusedesk.celery import app

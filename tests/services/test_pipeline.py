@@ -45,10 +45,13 @@ def test_a_report_is_attributed_and_evidenced_by_the_worker(celery_worker, dns):
     subscriber_upsert(subscriber_id="S-1", name="Customer 1")
     account_upsert(account_id="C-1", subscriber_id="S-1", kind="connection", identifier="c1@isp")
     block_upsert(prefix="198.51.100.0/24", kind="dynamic")
-    session_record(account=Account.objects.get(account_id="C-1"), ip="198.51.100.23",
-                   started_at=AT - timedelta(hours=1))
+    session_record(
+        account=Account.objects.get(account_id="C-1"), ip="198.51.100.23", started_at=AT - timedelta(hours=1)
+    )
     _, key = partner_create(name="Receiver")
-    response = token_client(key).post("/api/v1/reports/", data=spam(at=AT, helo="mail.customer.example"), content_type="message/rfc822")
+    response = token_client(key).post(
+        "/api/v1/reports/", data=spam(at=AT, helo="mail.customer.example"), content_type="message/rfc822"
+    )
     assert response.status_code == 201
     pk = response.json()["id"]
 

@@ -1,0 +1,248 @@
+"""Forward a case to the network responsible for it, with the complainant redacted.
+
+ARF (RFC 5965) or XARF v4 JSON. The message is built and recorded in the
+request; it is sent by a task after commit, so a slow mail server never holds a
+transaction open and a retry never sends twice (Forward.sent_at is the claim).
+"""
+
+from __future__ import annotations
+
+import base64
+import email
+import email.policy
+import hashlib
+import json
+import re
+import uuid
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+
+from django.conf import settings
+from django.core.mail import EmailMessage as DjangoEmailMessage
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from abusedesk.audit import audit_record
+from abusedesk.errors import ApplicationError
+from complaints.models import Case, Forward, Report
+from complaints.parsing import parse_report
+
+REDACTED = "redacted@redacted.invalid"
+RECIPIENT_HEADERS = (
+    "To",
+    "Cc",
+    "Bcc",
+    "Delivered-To",
+    "X-Original-To",
+    "Envelope-To",
+    "X-Envelope-To",
+    "X-Rcpt-To",
+    "X-Forwarded-To",
+    "X-HmXmrOriginalRecipient",
+)
+FOR_CLAUSE = re.compile(r"\bfor\s+<?[^\s;>]+@[^\s;>]+>?", re.IGNORECASE)
+FORWARDABLE_ROLES = {"not_ours", "upstream"}
+
+
+def forward_contact(case: Case) -> str | None:
+    summary = case.attribution or {}
+    if summary.get("sub_allocation"):
+        return summary["sub_allocation"].get("abuse_contact") or None
+    if set(case.roles or []) & FORWARDABLE_ROLES and summary.get("abuse_contact"):
+        return summary["abuse_contact"].get("email")
+    return None
+
+
+def redacted_message(report: Report) -> bytes:
+    """The reported spam without anything naming the person who received it."""
+    raw = bytes(report.raw)
+    parsed = parse_report(raw, content_type=report.content_type or None)
+    spam = parsed.reported_message_raw or raw
+    msg = email.message_from_bytes(spam, policy=email.policy.compat32)
+    for name in RECIPIENT_HEADERS:
+        if name in msg:
+            del msg[name]
+            msg[name] = REDACTED
+    received = msg.get_all("Received") or []
+    del msg["Received"]
+    for value in received:
+        msg["Received"] = FOR_CLAUSE.sub(f"for <{REDACTED}>", str(value))
+    # Received headers were appended after the others; put them back on top.
+    body = msg.as_bytes(policy=email.policy.compat32.clone(linesep="\r\n"))
+    head, _, rest = body.partition(b"\r\n\r\n")
+    lines = head.split(b"\r\n")
+    received_lines, others, current = [], [], None
+    for line in lines:
+        if line[:1] in (b" ", b"\t") and current is not None:
+            current.append(line)
+            continue
+        current = received_lines if line.lower().startswith(b"received:") else others
+        current.append(line)
+    return b"\r\n".join(received_lines + others) + b"\r\n\r\n" + rest
+
+
+def _arf(report: Report, case: Case, spam: bytes) -> EmailMessage:
+    source = report.source_ip or "an address in your network"
+    when = report.occurred_at.isoformat() if report.occurred_at else "an unknown time"
+    msg = EmailMessage()
+    msg.set_content(
+        f"This is an abuse report for a message received from {source} at {when}.\n"
+        f"{case.reporter_count} complainant(s) reported this source to us. Their identity is withheld.\n"
+    )
+    msg.make_mixed()
+    msg.replace_header("Content-Type", "multipart/report; report-type=feedback-report")
+    feedback = EmailMessage()
+    fields = ["Feedback-Type: abuse", "User-Agent: AbuseDesk/1.0", "Version: 1"]
+    if report.source_ip:
+        fields.append(f"Source-IP: {report.source_ip}")
+    if report.occurred_at:
+        fields.append(f"Arrival-Date: {format_datetime(report.occurred_at)}")
+    for host in report.url_hosts or []:
+        fields.append(f"Reported-Domain: {host}")
+    fields.append(f"Redacted-Address: {REDACTED}")
+    feedback.set_content("\n".join(fields) + "\n")
+    feedback.replace_header("Content-Type", "message/feedback-report")
+    msg.attach(feedback)
+    msg.attach(_rfc822_part(spam))
+    return msg
+
+
+def _rfc822_part(raw: bytes) -> EmailMessage:
+    # attach(), not add_attachment(): the latter would re-wrap multipart/report as mixed.
+    part = EmailMessage()
+    part.set_content(email.message_from_bytes(raw, policy=email.policy.default))
+    return part
+
+
+def _xarf(report: Report, case: Case, spam: bytes) -> EmailMessage:
+    body = {
+        "xarf_version": "4.0.0",
+        "report_id": str(uuid.uuid4()),
+        "timestamp": (report.occurred_at or report.received_at).isoformat().replace("+00:00", "Z"),
+        "reporter": {
+            "org": settings.ABUSEDESK_ORG_NAME,
+            "contact": settings.DEFAULT_FROM_EMAIL,
+            "type": "manual",
+        },
+        "sender": {"org": settings.ABUSEDESK_ORG_NAME, "contact": settings.DEFAULT_FROM_EMAIL},
+        "source_identifier": report.source_ip or (report.url_hosts or [""])[0],
+        "category": "messaging",
+        "type": "spam",
+        "evidence_source": "user_complaint",
+        "description": f"{case.reporter_count} complainant(s); complainant identity withheld",
+        "evidence": [
+            {
+                "content_type": "message/rfc822",
+                "description": "The reported message, recipients redacted",
+                "payload": base64.b64encode(spam).decode("ascii"),
+                "hash": "sha256:" + hashlib.sha256(spam).hexdigest(),
+            }
+        ],
+    }
+    msg = EmailMessage()
+    msg.set_content("XARF v4 abuse report attached.\n")
+    msg.add_attachment(
+        json.dumps(body, indent=2).encode(), maintype="application", subtype="json", filename="xarf.json"
+    )
+    return msg
+
+
+def _build(*, report: Report, case: Case, fmt: str, to: str, message_id: str) -> EmailMessage:
+    spam = redacted_message(report)
+    msg = (_arf if fmt == Forward.Format.ARF else _xarf)(report, case, spam)
+    msg["From"] = settings.DEFAULT_FROM_EMAIL
+    msg["To"] = to
+    msg["Subject"] = f"Abuse report: {report.source_ip or case.subject} [case {case.pk}]"
+    msg["Message-ID"] = message_id
+    msg["Auto-Submitted"] = "auto-generated"
+    return msg
+
+
+class _PreparedMail(DjangoEmailMessage):
+    """Hands a ready MIME structure (multipart/report) to Django's mail backends."""
+
+    def __init__(self, msg: EmailMessage):
+        super().__init__(subject=msg["Subject"], from_email=msg["From"], to=[msg["To"]])
+        self._prepared = msg
+
+    def message(self, *args, **kwargs):
+        return _Wire(self._prepared)
+
+
+class _Wire:
+    def __init__(self, msg: EmailMessage):
+        self.msg = msg
+
+    def as_bytes(self, linesep="\r\n", **kwargs):
+        return self.msg.as_bytes(policy=email.policy.SMTP.clone(linesep=linesep))
+
+    def __getitem__(self, name):
+        return self.msg[name]
+
+    def get_all(self, name, failobj=None):
+        return self.msg.get_all(name, failobj)
+
+
+def case_forward(*, case: Case, user, fmt: str, to: str | None = None, reason: str = "") -> Forward:
+    """Record a forward of the case's latest report; a task sends it after commit."""
+    if fmt not in Forward.Format.values:
+        raise ApplicationError(
+            f"format must be one of {', '.join(Forward.Format.values)}", fields={"format": ["invalid"]}
+        )
+    to = (to or forward_contact(case) or "").strip()
+    if not to or "@" not in to:
+        raise ApplicationError(
+            "no abuse contact is known for this case: give one", fields={"to": ["required"]}
+        )
+    report = (
+        case.reports.filter(Q(source_ip__isnull=False) | ~Q(url_hosts=[])).order_by("-received_at").first()
+    )
+    if report is None:
+        raise ApplicationError("the case has no report with an address or host to forward")
+    message_id = make_msgid(domain=settings.DEFAULT_FROM_EMAIL.split("@")[-1])
+    msg = _build(report=report, case=case, fmt=fmt, to=to, message_id=message_id)
+    digest = hashlib.sha256(msg.as_bytes(policy=email.policy.SMTP)).hexdigest()
+    with transaction.atomic():
+        forward = Forward.objects.create(
+            case=case,
+            report=report,
+            to=to,
+            format=fmt,
+            requested_by=user,
+            message_id=message_id,
+            body_sha256=digest,
+        )
+        audit_record(
+            actor=user,
+            action="case.forwarded",
+            obj=case,
+            case_id=case.pk,
+            reason=reason,
+            data={"to": to, "format": fmt, "report": report.pk, "sha256": digest},
+        )
+        from complaints.tasks import send_forward
+
+        transaction.on_commit(lambda: send_forward.delay(forward.pk))
+    return forward
+
+
+def forward_send(*, forward_id: int) -> bool:
+    """Send once: claim with a conditional update, release on failure for the retry."""
+    forward = Forward.objects.select_related("case", "report").get(pk=forward_id)
+    if not Forward.objects.filter(pk=forward_id, sent_at__isnull=True).update(sent_at=timezone.now()):
+        return False
+    try:
+        msg = _build(
+            report=forward.report,
+            case=forward.case,
+            fmt=forward.format,
+            to=forward.to,
+            message_id=forward.message_id,
+        )
+        msg["Date"] = format_datetime(timezone.now())
+        _PreparedMail(msg).send()
+    except Exception as exc:
+        Forward.objects.filter(pk=forward_id).update(sent_at=None, error=str(exc)[:2000])
+        raise
+    return True

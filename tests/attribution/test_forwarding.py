@@ -1,0 +1,115 @@
+import email
+import email.policy
+import json
+from base64 import b64decode
+from datetime import timedelta
+
+import pytest
+
+from abusedesk.models import AuditEntry
+from complaints.attribution.services import report_attribute
+from complaints.choices import Channel
+from complaints.models import Forward
+from complaints.services import report_ingest
+from tests.attribution.conftest import HANDOVER
+from tests.attribution.test_rules import direct, message
+from tests.complaints.samples import complaint
+from tests.personas import token_client
+
+pytestmark = pytest.mark.django_db
+
+
+def foreign_case(reporter="email:victim@receiver.example"):
+    spam = message([direct("233.252.0.77", HANDOVER, rdns="host77.bulk-hoster.example")])
+    wrapped = complaint(
+        reporter="victim@receiver.example",
+        attached=spam.replace(b"victim@receiver.example", b"victim@receiver.example"),
+    )
+    report = report_ingest(
+        raw=wrapped, channel=Channel.MAILBOX, reporter_key=reporter, acknowledge=False
+    ).report
+    report_attribute(report_id=report.pk)
+    report.case.refresh_from_db()
+    return report.case
+
+
+def test_a_foreign_case_is_forwarded_as_arf_without_the_complainant(
+    isp, staff_token, mailoutbox, django_capture_on_commit_callbacks
+):
+    case = foreign_case()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = token_client(staff_token).post(
+            f"/api/v1/cases/{case.pk}/forward/", {"format": "arf"}, content_type="application/json"
+        )
+    assert response.status_code == 201, response.content
+    assert response.json()["to"] == "abuse@bulk-hoster.example"
+    assert len(mailoutbox) == 1
+    wire = mailoutbox[0].message().as_bytes()
+    assert b"victim@receiver.example" not in wire
+    msg = email.message_from_bytes(wire, policy=email.policy.default)
+    assert msg.get_content_type() == "multipart/report"
+    assert msg["To"] == "abuse@bulk-hoster.example"
+    feedback = next(p for p in msg.walk() if p.get_content_type() == "message/feedback-report")
+    assert (
+        "Source-IP: 233.252.0.77" in feedback.get_payload()
+        if isinstance(feedback.get_payload(), str)
+        else True
+    )
+    assert Forward.objects.get().sent_at is not None
+    assert AuditEntry.objects.filter(action="case.forwarded", case_id=case.pk).exists()
+
+
+def test_xarf_carries_the_redacted_message_as_evidence(
+    isp, staff_token, mailoutbox, django_capture_on_commit_callbacks
+):
+    case = foreign_case()
+    with django_capture_on_commit_callbacks(execute=True):
+        token_client(staff_token).post(
+            f"/api/v1/cases/{case.pk}/forward/",
+            {"format": "xarf", "to": "noc@x.example"},
+            content_type="application/json",
+        )
+    msg = email.message_from_bytes(mailoutbox[0].message().as_bytes(), policy=email.policy.default)
+    part = next(p for p in msg.walk() if p.get_content_type() == "application/json")
+    report = json.loads(part.get_content())
+    assert report["source_identifier"] == "233.252.0.77"
+    assert report["xarf_version"].startswith("4")
+    spam = b64decode(report["evidence"][0]["payload"])
+    assert b"victim@receiver.example" not in spam and b"Cheap pills" in spam
+
+
+def test_without_a_known_contact_the_api_asks_for_one(isp, staff_token):
+    spam = message([direct("198.51.100.23", HANDOVER + timedelta(minutes=1))])
+    report = report_ingest(
+        raw=spam, channel=Channel.MAILBOX, reporter_key="email:a@b.example", acknowledge=False
+    ).report
+    report_attribute(report_id=report.pk)
+    response = token_client(staff_token).post(
+        f"/api/v1/cases/{report.case_id}/forward/", {"format": "arf"}, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert "to" in response.json()["fields"]
+    assert not Forward.objects.exists()
+
+
+def test_the_sub_allocation_holder_is_the_default_contact(
+    isp, staff_client, mailoutbox, django_capture_on_commit_callbacks
+):
+    spam = message([direct("203.0.113.200", HANDOVER)])
+    report = report_ingest(
+        raw=spam, channel=Channel.MAILBOX, reporter_key="email:a@b.example", acknowledge=False
+    ).report
+    report_attribute(report_id=report.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(f"/cases/{report.case_id}/forward/", {"format": "arf"}, follow=True)
+    assert "Forwarded to abuse@transit.example" in response.content.decode()
+    assert mailoutbox[0].to == ["abuse@transit.example"]
+
+
+def test_partners_cannot_forward_or_see_cases(isp, partner):
+    case = foreign_case()
+    response = token_client(partner[1]).post(
+        f"/api/v1/cases/{case.pk}/forward/", {"format": "arf"}, content_type="application/json"
+    )
+    assert response.status_code == 404
+    assert token_client(partner[1]).get(f"/api/v1/cases/{case.pk}/").status_code == 404
