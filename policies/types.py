@@ -1,0 +1,91 @@
+"""The plain data the policy evaluation takes and gives. No Django models here.
+
+`policies.evaluation.evaluate(facts, criteria)` is a pure function of these:
+the sanctions app builds CaseFacts from a case; the criteria snapshot comes from
+the active (versioned) criteria set; the Recommendation is stored with the
+version it used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+
+LEVELS = ("L0", "L1", "L2", "L3", "L4", "L5", "L6", "L7")
+EVIDENCE_LEVELS = ("E0", "E1", "E2", "E3", "E4")
+CULPABILITY = ("intentional", "victim", "undetermined")
+APPROVALS = ("staff", "manager", "manager_legal")
+
+
+@dataclass(frozen=True)
+class PriorMeasure:
+    """A measure this subscriber already had (for repeat offenders, POLICY.md rule 14)."""
+
+    level: str
+    intentional: bool
+    decided_at: datetime
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """Everything the criteria look at, as plain values.
+
+    roles: sending, relay, hosting, receiving, upstream, not_ours, unknown.
+    sending_method: contracted_isp_server, self_operated_server, hijacked_host,
+    other_isp_server, or None. account_kinds: mail, connection, hosting.
+    connection_type: "static" or "dynamic" for a connection account.
+    reports: (reporter_key, occurred_at) per report, so the criteria apply their
+    own N reporters within W. accounts_identified: how many of our accounts the
+    attribution names (0: nobody can be identified).
+    """
+
+    roles: tuple[str, ...] = ()
+    sending_method: str | None = None
+    account_kinds: tuple[str, ...] = ()
+    connection_type: str | None = None
+    sub_allocated: bool = False
+    accounts_identified: int = 0
+    reports: tuple[tuple[str, datetime], ...] = ()
+    own_log_confirms: bool = False  # our own mail log / session log ties the report to the account
+    dnsbl_exploited: bool = False
+    telemetry: tuple[str, ...] = ()  # E3 signals: "dnsbl_listed", "submission_volume", "spam_trap", ...
+    warned_before: bool = False  # a documented warning was sent earlier (E4 if it went on)
+    aggravating: tuple[str, ...] = ()  # "forged_sender", "made_up_recipients", "identity_fraud"
+    probable_victim: bool = False
+    stolen_credentials: bool = False
+    hijack_kind: str | None = None  # infected_pc, open_proxy, open_relay, wireless_lan, compromised_site
+    phishing: bool = False
+    joe_job: bool = False  # only forged headers point at us
+    shared_ipv4: bool = False  # CGN address without a source port
+    ongoing: bool = False  # still going on (a flood)
+    culpability: str | None = None  # as recorded by staff; None: not recorded
+    prior_measures: tuple[PriorMeasure, ...] = ()
+    now: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """What the criteria recommend for a case, and why. `level` None means no measure."""
+
+    criteria_version: int
+    rule: str | None  # the default rule number ("1".."14") or the configured rule's key
+    level: str | None  # L0..L7, or None for "no measure"
+    also: tuple[str, ...] = ()  # levels taken together, e.g. L3 with an L2 warning
+    target: str = "none"  # mail_account, connection_account, hosting_content, hosting_account, forward, none
+    evidence_level: str = "E0"
+    evidence_reasons: tuple[str, ...] = ()
+    culpability: str = "undetermined"
+    culpability_reasons: tuple[str, ...] = ()
+    clauses: tuple[str, ...] = ()  # catalogue ids, e.g. "C-03a", "C-08"
+    legal_basis: tuple[str, ...] = ()
+    approval: str = "staff"  # staff, manager, manager_legal
+    notice_required: bool = True
+    hearing_required: bool = False
+    review_within_hours: int | None = None
+    emergency_allowed: bool = False
+    forward_to: str | None = None  # "holder", "relaying_network", "origin_network"
+    no_measure_reason: str | None = None
+    reasons: tuple[str, ...] = field(default=())  # short machine-readable steps, shown as sentences
+
+    def to_dict(self) -> dict:
+        return asdict(self)
