@@ -31,9 +31,14 @@ class BlockKind(models.TextChoices):
     DYNAMIC = "dynamic", _("Dynamic pool")
     STATIC = "static", _("Static assignment")
     SUB_ALLOCATION = "sub_allocation", _("Sub-allocation")
+    # A customer network we only carry (transit, wholesale): for its traffic we are upstream.
+    TRANSIT = "transit", _("Transit customer")
     HOSTING = "hosting", _("Hosting")
     MAIL_SERVERS = "mail_servers", _("Mail servers")
     INFRASTRUCTURE = "infrastructure", _("Infrastructure")
+
+
+HELD_BLOCK_KINDS = (BlockKind.SUB_ALLOCATION, BlockKind.TRANSIT)  # run by a holder, not by us
 
 
 class MailLogKind(models.TextChoices):

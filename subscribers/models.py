@@ -127,7 +127,8 @@ class AddressBlock(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=BlockKind.values), name="addressblock_kind_valid"),
             models.CheckConstraint(
-                condition=~Q(kind=BlockKind.SUB_ALLOCATION) | Q(sub_allocated_to__isnull=False),
+                condition=~Q(kind__in=[BlockKind.SUB_ALLOCATION, BlockKind.TRANSIT])
+                | Q(sub_allocated_to__isnull=False),
                 name="addressblock_sub_allocation_has_holder",
             ),
             models.CheckConstraint(

@@ -96,7 +96,7 @@ def is_own_mail_server(ip: IP) -> bool:
 class AttributionHit:
     """What the inventory says about one address at one instant.
 
-    reason: dynamic_session, static_block, sub_allocation, hosting_block, mail_servers,
+    reason: dynamic_session, static_block, sub_allocation, transit, hosting_block, mail_servers,
     infrastructure, not_ours, no_session (a dynamic pool address nobody held then).
     """
 
@@ -110,13 +110,14 @@ class AttributionHit:
         """The customer responsible: the account's holder or the sub-allocation holder."""
         if self.account is not None:
             return self.account.subscriber
-        if self.block is not None and self.reason == "sub_allocation":
+        if self.block is not None and self.reason in ("sub_allocation", "transit"):
             return self.block.sub_allocated_to
         return None
 
 
 _BLOCK_REASONS = {
     BlockKind.SUB_ALLOCATION: "sub_allocation",
+    BlockKind.TRANSIT: "transit",
     BlockKind.HOSTING: "hosting_block",
     BlockKind.MAIL_SERVERS: "mail_servers",
     BlockKind.INFRASTRUCTURE: "infrastructure",

@@ -85,6 +85,22 @@ def _attribute_origin(result, report, ip, at, origin_hop, hops) -> None:
         else:
             _submitted_elsewhere_by_ours(result, report, at, origin_hop, hops)
         return
+    if hit.reason == "transit":
+        holder = hit.block.sub_allocated_to
+        result.add_role(Role.UPSTREAM)
+        result.sub_allocation = {
+            "subscriber_id": holder.subscriber_id,
+            "name": holder.name,
+            "abuse_contact": hit.block.abuse_contact or holder.email,
+        }
+        result.step(
+            "transit_customer",
+            ip=ip,
+            block=hit.block.prefix,
+            holder=holder.subscriber_id,
+            contact=result.sub_allocation["abuse_contact"],
+        )
+        return
     result.add_role(Role.SENDING)
     result.step(
         "origin_in_our_block",

@@ -13,6 +13,9 @@ SENTENCES = {
     "hosting_block": _("{ip} is an address of our hosting service, account {account}."),
     "infrastructure": _("{ip} is one of our infrastructure addresses."),
     "no_session_at_time": _("No session of ours held {ip} at {at}: no account can be named."),
+    "transit_customer": _(
+        "{ip} is in {block}, a network of our transit customer {holder}: we only carried it (abuse contact {contact})."
+    ),
     "sub_allocated": _(
         "The block is sub-allocated to {holder}, who runs its own network (abuse contact {contact}). No account of ours is blamed."
     ),

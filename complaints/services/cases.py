@@ -19,11 +19,16 @@ def case_key_for(report: Report) -> tuple[str, str, str]:
     addresses); an address seen inside a session of ours is keyed by that
     session, so an address handed to another customer starts another case.
     """
-    from subscribers.selectors import session_at
+    from subscribers.selectors import block_for, hosting_account_for_host, session_at
 
     if report.authenticated_as:
         login = report.authenticated_as.lower()
         return f"login:{login}", CaseKind.LOGIN, f"login {login}"
+    if report.source_ip and block_for(ip=report.source_ip) is None:
+        # Foreign spam advertising a site we host: the site is what our case is about.
+        for host in report.url_hosts or []:
+            if hosting_account_for_host(host=host) is not None:
+                return f"host:{host}", CaseKind.HOST, host
     if report.source_ip:
         session = session_at(ip=report.source_ip, at=report.occurred_at) if report.occurred_at else None
         if session is not None:

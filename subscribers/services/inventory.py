@@ -7,7 +7,14 @@ import re
 from django.db import transaction
 
 from subscribers import ipkeys
-from subscribers.choices import AccountKind, AccountStatus, BlockKind, SubscriberKind, SubscriberStatus
+from subscribers.choices import (
+    HELD_BLOCK_KINDS,
+    AccountKind,
+    AccountStatus,
+    BlockKind,
+    SubscriberKind,
+    SubscriberStatus,
+)
 from subscribers.models import Account, AddressBlock, HostedName, Subscriber
 from subscribers.services.common import InventoryError, Outcome, choice, email_or_blank, required, upsert
 
@@ -156,12 +163,14 @@ def _block_account(kind: str, account_id: str) -> Account | None:
 
 def _block_holder(kind: str, subscriber_id: str) -> Subscriber | None:
     subscriber_id = (subscriber_id or "").strip()
-    if kind != BlockKind.SUB_ALLOCATION:
+    if kind not in HELD_BLOCK_KINDS:
         if subscriber_id:
-            raise InventoryError(f"sub_allocated_to is only for sub_allocation blocks, not {kind}")
+            raise InventoryError(
+                f"sub_allocated_to is only for sub_allocation and transit blocks, not {kind}"
+            )
         return None
     if not subscriber_id:
-        raise InventoryError("a sub_allocation block needs sub_allocated_to (a subscriber id)")
+        raise InventoryError(f"a {kind} block needs sub_allocated_to (a subscriber id)")
     holder = Subscriber.objects.filter(subscriber_id=subscriber_id).first()
     if holder is None:
         raise InventoryError(f"unknown subscriber_id {subscriber_id!r} in sub_allocated_to")

@@ -45,6 +45,7 @@ def isp(db, settings):
             {"sub_allocated_to": "S-9", "abuse_contact": "abuse@transit.example"},
         ),
         ("192.0.2.0/28", "mail_servers", {}),
+        ("198.18.0.0/15", "transit", {"sub_allocated_to": "S-9", "abuse_contact": "noc@transit.example"}),
     ]:
         block_upsert(prefix=prefix, kind=kind, **extra)
     c1, c2 = Account.objects.get(account_id="C-1"), Account.objects.get(account_id="C-2")

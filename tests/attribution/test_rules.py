@@ -290,3 +290,11 @@ def test_the_browser_shows_the_reasoning_as_sentences(isp, staff_client):
     assert "C-1" in case_page and "self_operated_server" in case_page
     ja = staff_client.get(f"/cases/{report.case_id}/", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
     assert "C-1" in ja
+
+
+def test_a_transit_customers_network_makes_us_upstream(isp):
+    result = attributed(message([direct("198.18.4.5", HANDOVER)]))
+    assert result["roles"] == ["upstream"]
+    assert result["accounts"] == []
+    assert result["sub_allocation"]["abuse_contact"] == "noc@transit.example"
+    assert "transit_customer" in codes(result)

@@ -114,3 +114,13 @@ def test_every_step_leaves_an_audit_entry():
     assert actions[:2] == ["report.received", "report.parsed"]
     assert "report.grouped" in actions
     assert AuditEntry.objects.filter(action="case.opened", case_id=report.case_id).exists()
+
+
+def test_foreign_spam_advertising_a_site_we_host_is_grouped_by_the_site():
+    subscriber_upsert(subscriber_id="S-7", name="Shop owner")
+    account_upsert(account_id="H-7", subscriber_id="S-7", kind="hosting", identifier="shop.example.jp")
+    a = ingest(spam(at=AT, origin_ip="233.252.0.1", url="http://shop.example.jp/a"), "email:a@x.example").report
+    b = ingest(spam(at=AT, origin_ip="233.252.0.2", url="http://shop.example.jp/b", message_id="<2@x>"),
+               "email:b@x.example").report
+    assert a.case_id == b.case_id
+    assert a.case.key == "host:shop.example.jp"
