@@ -53,7 +53,12 @@ def main() -> None:
     ]
     t0 = time.perf_counter()
     for i, raw in enumerate(messages):
-        report_ingest(raw=raw, channel=Channel.MAILBOX, reporter_key=f"email:r{i % 300}@receiver.example")
+        report_ingest(
+            raw=raw,
+            channel=Channel.MAILBOX,
+            reporter_key=f"email:r{i % 300}@receiver.example",
+            acknowledge=False,
+        )
     elapsed = time.perf_counter() - t0
     print(f"ingested {args.reports} reports in {elapsed:.1f} s: {args.reports / elapsed:,.0f} reports/s")
 

@@ -40,67 +40,86 @@ def report_attribute(*, report_id: int) -> dict:
     report = Report.objects.defer("raw").get(pk=report_id)
     version = inventory_version()
     result = attribute(report).to_dict()
+    previous = report.attribution
     with transaction.atomic():
-        changed = report.attribution != result
         Report.objects.filter(pk=report.pk).update(
             attribution=result, attributed_at=timezone.now(), attribution_inputs=version
         )
-        if changed:
-            audit_record(
-                action="report.attributed",
-                obj=report,
-                case_id=report.case_id,
-                data={
-                    "roles": result["roles"],
-                    "method": result["sending_method"],
-                    "accounts": result["accounts"],
-                    "records": result["records"],
-                },
-            )
+        if previous == result:
+            return result
+        audit_record(
+            action="report.attributed",
+            obj=report,
+            case_id=report.case_id,
+            data={
+                "roles": result["roles"],
+                "method": result["sending_method"],
+                "accounts": result["accounts"],
+                "records": result["records"],
+            },
+        )
         if report.case_id:
-            case_rollup(case_id=report.case_id)
+            # A first attribution folds into the case summary in O(1), so a run
+            # reported 5,000 times stays linear; a changed one needs a recount.
+            case_rollup(case_id=report.case_id, adding=result if previous is None else None)
     return result
 
 
-def case_rollup(*, case_id: int) -> None:
+def _empty_summary() -> dict:
+    return {
+        "roles": [],
+        "sending_method": None,
+        "methods": {},
+        "accounts": [],
+        "account_kinds": [],
+        "sub_allocation": None,
+        "abuse_contact": None,
+        "probable_victim": False,
+        "reports_attributed": 0,
+    }
+
+
+def _fold(summary: dict, a: dict) -> dict:
+    """Add one report's attribution to a case summary (unions; methods counted)."""
+    for key, source in (("roles", "roles"), ("accounts", "accounts"), ("account_kinds", "account_kinds")):
+        summary[key] += [x for x in a.get(source, []) if x not in summary[key]]
+    if a.get("sending_method"):
+        methods = Counter(summary["methods"])
+        methods[a["sending_method"]] += 1
+        summary["methods"] = dict(methods)
+        summary["sending_method"] = methods.most_common(1)[0][0]
+    summary["sub_allocation"] = summary["sub_allocation"] or a.get("sub_allocation")
+    summary["abuse_contact"] = summary["abuse_contact"] or a.get("abuse_contact")
+    summary["probable_victim"] = summary["probable_victim"] or bool(a.get("probable_victim"))
+    summary["reports_attributed"] += 1
+    # A case with a real role is not also "unknown" or "not ours" because of one thin report.
+    for weak in ("unknown", "not_ours"):
+        if len(summary["roles"]) > 1 and weak in summary["roles"]:
+            summary["roles"].remove(weak)
+    return summary
+
+
+def case_rollup(*, case_id: int, adding: dict | None = None) -> None:
     """The case's roles, method and accounts from its reports' attributions.
 
     Roles and accounts are unions; the method is the one most reports agree on,
-    with its count kept so a person can see when reports disagree.
+    with the count per method kept so a person can see when reports disagree.
+    With `adding`, fold that one attribution into the stored summary; without,
+    recount from every report.
     """
     case = Case.objects.select_for_update().get(pk=case_id)
-    attributions = [
-        a for a in Report.objects.filter(case_id=case_id).values_list("attribution", flat=True) if a
-    ]
-    roles, accounts, kinds, methods = [], [], [], Counter()
-    for a in attributions:
-        roles += [r for r in a.get("roles", []) if r not in roles]
-        accounts += [x for x in a.get("accounts", []) if x not in accounts]
-        kinds += [k for k in a.get("account_kinds", []) if k not in kinds]
-        if a.get("sending_method"):
-            methods[a["sending_method"]] += 1
-    if len(roles) > 1 and "unknown" in roles:
-        roles.remove("unknown")
-    if len(roles) > 1 and "not_ours" in roles:
-        roles.remove("not_ours")
-    sub = next((a["sub_allocation"] for a in attributions if a.get("sub_allocation")), None)
-    contact = next((a["abuse_contact"] for a in attributions if a.get("abuse_contact")), None)
-    summary = {
-        "roles": roles,
-        "sending_method": methods.most_common(1)[0][0] if methods else None,
-        "methods": dict(methods),
-        "accounts": accounts,
-        "account_kinds": kinds,
-        "sub_allocation": sub,
-        "abuse_contact": contact,
-        "probable_victim": any(a.get("probable_victim") for a in attributions),
-        "reports_attributed": len(attributions),
-    }
+    if adding is not None and case.attribution:
+        summary = _fold(dict(case.attribution), adding)
+    else:
+        summary = _empty_summary()
+        for a in Report.objects.filter(case_id=case_id).values_list("attribution", flat=True).iterator():
+            if a:
+                _fold(summary, a)
     Case.objects.filter(pk=case.pk).update(
-        roles=roles,
+        roles=summary["roles"],
         sending_method=summary["sending_method"] or "",
-        accounts=accounts,
-        account_kinds=kinds,
+        accounts=summary["accounts"],
+        account_kinds=summary["account_kinds"],
         attribution=summary,
     )
 

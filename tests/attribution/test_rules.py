@@ -298,3 +298,21 @@ def test_a_transit_customers_network_makes_us_upstream(isp):
     assert result["accounts"] == []
     assert result["sub_allocation"]["abuse_contact"] == "noc@transit.example"
     assert "transit_customer" in codes(result)
+
+
+def test_the_incremental_case_summary_equals_a_full_recount(isp):
+    from complaints.attribution.services import case_rollup
+    from complaints.models import Case
+
+    for i, helo in enumerate(["mail.x.example", "DESKTOP-1", "mail.y.example"]):
+        attributed(
+            message([direct("198.51.100.23", HANDOVER + timedelta(minutes=i + 1), helo=helo)]),
+            f"email:r{i}@x",
+        )
+    case = Case.objects.get()
+    incremental = case.attribution
+    case_rollup(case_id=case.pk)
+    case.refresh_from_db()
+    assert case.attribution == incremental
+    assert incremental["methods"] == {"self_operated_server": 2, "hijacked_host": 1}
+    assert incremental["reports_attributed"] == 3
