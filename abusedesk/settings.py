@@ -300,6 +300,9 @@ CELERY_TASK_DEFAULT_QUEUE = _str("CELERY_TASK_DEFAULT_QUEUE", "abusedesk")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 
+# Triage: hours from the first report to the first action before a case is overdue.
+ABUSEDESK_SLA_FIRST_ACTION_HOURS = _int("ABUSEDESK_SLA_FIRST_ACTION_HOURS", 24, minimum=1)
+
 # Intake.
 ABUSEDESK_MAX_REPORT_BYTES = _int("ABUSEDESK_MAX_REPORT_BYTES", 10 * 1024 * 1024, minimum=1024)
 # Django refuses bodies above this before the view sees them; leave room for

@@ -74,3 +74,37 @@ class ForwardForm(forms.Form):
     )
     to = forms.EmailField(label=_("Send to"), required=False)
     reason = forms.CharField(label=_("Note for the record"), required=False, max_length=500)
+
+
+def desk_users():
+    from django.contrib.auth import get_user_model
+    from django.db.models import Q
+
+    perm = Q(groups__permissions__codename="work_desk") | Q(is_superuser=True)
+    return get_user_model().objects.filter(perm, is_active=True).distinct().order_by("username")
+
+
+class BulkForm(forms.Form):
+    ACTIONS = [
+        ("assign_me", _("Assign to me")),
+        ("assign", _("Assign to…")),
+        ("not_ours", _("Close as not ours and forward")),
+        ("duplicate", _("Close as duplicate of…")),
+        ("joe_job", _("Mark as joe job")),
+    ]
+    cases = forms.CharField(required=False)
+    action = forms.ChoiceField(choices=ACTIONS)
+    assignee = forms.IntegerField(required=False)
+    duplicate_of = forms.IntegerField(required=False)
+
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None:
+            data = data.copy()
+            data["cases"] = ",".join(data.getlist("cases"))
+        super().__init__(data, *args, **kwargs)
+
+    def clean_cases(self):
+        ids = [int(x) for x in self.cleaned_data["cases"].split(",") if x.strip().isdigit()]
+        if not ids:
+            raise forms.ValidationError(_("Select at least one case."))
+        return ids

@@ -55,6 +55,20 @@ class Case(models.Model):
     account_kinds = models.JSONField(default=list, blank=True)
     accounts = models.JSONField(default=list, blank=True)
     attribution = models.JSONField(null=True, blank=True)
+    # The same lists as ",a,b," text, so the queue can filter and search them on
+    # SQLite and PostgreSQL alike (JSON containment is not portable).
+    roles_text = models.CharField(max_length=120, blank=True)
+    account_kinds_text = models.CharField(max_length=60, blank=True)
+    accounts_text = models.CharField(max_length=500, blank=True)
+
+    # Written by the sanctions side after evaluating the criteria.
+    evidence_level = models.CharField(max_length=2, blank=True, db_index=True)
+    recommended_level = models.CharField(max_length=2, blank=True, db_index=True)
+    recommendation = models.JSONField(null=True, blank=True)
+    recommended_at = models.DateTimeField(null=True, blank=True)
+
+    # The first thing a person did about it (assign, forward, propose, close): the SLA clock.
+    first_action_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -64,7 +78,10 @@ class Case(models.Model):
                 fields=["key"], condition=Q(status=CaseStatus.OPEN), name="case_one_open_per_key"
             ),
         ]
-        indexes = [models.Index(fields=["status", "-last_activity_at"], name="case_queue_idx")]
+        indexes = [
+            models.Index(fields=["status", "-last_activity_at"], name="case_queue_idx"),
+            models.Index(fields=["status", "created_at"], name="case_untouched_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"Case {self.pk}: {self.subject}"
@@ -303,3 +320,19 @@ class Forward(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_format_display()} to {self.to} for case {self.case_id}"
+
+
+class SavedFilter(models.Model):
+    """A queue filter a user named, stored as its query string (shareable as a URL)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_filters")
+    name = models.CharField(max_length=80)
+    query = models.CharField(max_length=1000)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="savedfilter_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,23 +1,29 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from abusedesk.errors import ApplicationError, NotFound
 from complaints.choices import Channel
-from complaints.forms import ContentForm, ForwardForm, MessageForm, PhoneForm
-from complaints.models import Case
+from complaints.filters import CaseFilter, sla_hours
+from complaints.forms import BulkForm, ContentForm, ForwardForm, MessageForm, PhoneForm, desk_users
+from complaints.models import Case, SavedFilter
 from complaints.selectors import case_get_for_user, report_get_for_user, report_list_for_user
 from complaints.services import report_ingest
 from complaints.services.content import report_content
 from complaints.services.forwarding import case_forward, forward_contact
+from complaints.services.triage import case_assign, case_close
 
 desk_required = permission_required("abusedesk.work_desk", raise_exception=True)
 
@@ -110,11 +116,105 @@ def report_show_content(request, pk):
 @login_required
 @desk_required
 def case_list(request):
-    cases = Case.objects.select_related("assignee").order_by("-last_activity_at", "-id")
-    if request.GET.get("status") in ("open", "closed"):
-        cases = cases.filter(status=request.GET["status"])
-    page = Paginator(cases, 50).get_page(request.GET.get("page"))
-    return render(request, "complaints/case_list.html", {"page": page})
+    """The triage queue: filters in the query string, so a view can be shared as a URL."""
+    data = request.GET.copy()
+    data.setdefault("status", "open")
+    queue = CaseFilter(data, queryset=Case.objects.select_related("assignee"), request=request)
+    page = Paginator(queue.qs, _page_size(request)).get_page(request.GET.get("page"))
+    context = {
+        "filter": queue,
+        "page": page,
+        "saved": SavedFilter.objects.filter(user=request.user),
+        "query": request.GET.urlencode(),
+        "staff": desk_users(),
+        "sla_deadline": timezone.now() - timedelta(hours=sla_hours()),
+        "now": timezone.now(),
+    }
+    return render(request, "complaints/case_list.html", context)
+
+
+def _page_size(request) -> int:
+    size = request.GET.get("size", "50")
+    return min(int(size), 200) if size.isdigit() and int(size) > 0 else 50
+
+
+@login_required
+@desk_required
+@require_POST
+def case_bulk(request):
+    form = BulkForm(request.POST)
+    back = request.POST.get("next") or reverse("case-list")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("case-list")
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        return redirect(back)
+    ids, action = form.cleaned_data["cases"], form.cleaned_data["action"]
+    try:
+        if action == "assign_me":
+            case_assign(case_ids=ids, assignee_id=request.user.pk, actor=request.user)
+        elif action == "assign":
+            case_assign(case_ids=ids, assignee_id=form.cleaned_data.get("assignee"), actor=request.user)
+        elif action == "not_ours":
+            _forward_and_close(request, ids)
+        elif action == "duplicate":
+            case_close(
+                case_ids=ids,
+                resolution="duplicate",
+                actor=request.user,
+                duplicate_of=form.cleaned_data.get("duplicate_of"),
+            )
+        elif action == "joe_job":
+            case_close(
+                case_ids=ids,
+                resolution="joe_job",
+                actor=request.user,
+                reason="only forged headers point at us",
+            )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("%(n)s case(s) updated.") % {"n": len(ids)})
+    return redirect(back)
+
+
+def _forward_and_close(request, ids: list[int]) -> None:
+    """Forward each case to its known contact (ARF), then close it as not ours."""
+    missing = []
+    for case in Case.objects.filter(pk__in=ids):
+        try:
+            case_forward(case=case, user=request.user, fmt="arf")
+        except ApplicationError:
+            missing.append(case.pk)
+    closable = [pk for pk in ids if pk not in missing]
+    case_close(case_ids=closable, resolution="not_ours", actor=request.user)
+    if missing:
+        raise ApplicationError(
+            _("No abuse contact is known for case(s) %(ids)s: forward them from the case page.")
+            % {"ids": ", ".join(map(str, missing))}
+        )
+
+
+@login_required
+@desk_required
+@require_POST
+def saved_filter_save(request):
+    name = request.POST.get("name", "").strip()[:80]
+    query = request.POST.get("query", "")[:1000]
+    if not name:
+        messages.error(request, _("Give the filter a name."))
+    else:
+        SavedFilter.objects.update_or_create(user=request.user, name=name, defaults={"query": query})
+        messages.success(request, _("Filter %(name)s saved.") % {"name": name})
+    return redirect(f"{reverse('case-list')}?{query}")
+
+
+@login_required
+@desk_required
+@require_POST
+def saved_filter_delete(request, pk):
+    SavedFilter.objects.filter(user=request.user, pk=pk).delete()
+    return redirect("case-list")
 
 
 @login_required

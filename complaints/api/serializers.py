@@ -258,3 +258,14 @@ class ForwardSerializer(serializers.Serializer):
     body_sha256 = serializers.CharField()
     requested_at = serializers.DateTimeField()
     sent_at = serializers.DateTimeField(allow_null=True)
+
+
+class CaseListItemSerializer(CaseSerializer):
+    """A queue row: the case without its evidence list (one query per page, not per case)."""
+
+    class Meta(CaseSerializer.Meta):
+        fields = [f for f in CaseSerializer.Meta.fields if f != "evidence"] + [
+            "evidence_level",
+            "recommended_level",
+            "first_action_at",
+        ]

@@ -13,6 +13,8 @@ from rest_framework.views import APIView
 
 from abusedesk.errors import ApplicationError, PermissionDenied
 from complaints.choices import Channel
+from complaints.filters import CaseFilter
+from complaints.models import Case
 from complaints.selectors import (
     case_get_for_user,
     is_desk_user,
@@ -25,6 +27,7 @@ from complaints.services.content import report_content
 from complaints.services.forwarding import case_forward
 
 from .serializers import (
+    CaseListItemSerializer,
     CaseSerializer,
     ContentRequestSerializer,
     ForwardRequestSerializer,
@@ -172,6 +175,18 @@ class ReportContentView(APIView):
         return Response(
             report_content(report=report, user=request.user, purpose=form.validated_data["purpose"])
         )
+
+
+class CaseListView(generics.ListAPIView):
+    """The triage queue over the API, with the same filters as the browser queue."""
+
+    serializer_class = CaseListItemSerializer
+    filterset_class = CaseFilter
+
+    def get_queryset(self):
+        if not is_desk_user(self.request.user):
+            raise PermissionDenied("only desk staff may list cases")
+        return Case.objects.select_related("assignee").order_by("-last_activity_at", "-id")
 
 
 class CaseDetailView(generics.GenericAPIView):

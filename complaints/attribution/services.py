@@ -121,7 +121,14 @@ def case_rollup(*, case_id: int, adding: dict | None = None) -> None:
         accounts=summary["accounts"],
         account_kinds=summary["account_kinds"],
         attribution=summary,
+        roles_text=_as_text(summary["roles"]),
+        account_kinds_text=_as_text(summary["account_kinds"]),
+        accounts_text=_as_text(summary["accounts"])[:500],
     )
+
+
+def _as_text(values: list[str]) -> str:
+    return "," + ",".join(values) + "," if values else ""
 
 
 def reattribute_changed(*, limit: int = 500) -> int:

@@ -1,0 +1,102 @@
+"""What staff do to cases in the queue: assign, close, mark as a joe job."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from abusedesk.audit import audit_record
+from abusedesk.errors import ApplicationError
+from complaints.choices import CaseStatus
+from complaints.models import Case
+
+RESOLUTIONS = {
+    "not_ours": "not ours, forwarded",
+    "duplicate": "duplicate",
+    "joe_job": "joe job (forged headers point at us)",
+    "no_action": "no action needed",
+}
+
+
+def _touch(case_ids: list[int]) -> None:
+    now = timezone.now()
+    Case.objects.filter(pk__in=case_ids, first_action_at__isnull=True).update(first_action_at=now)
+    Case.objects.filter(pk__in=case_ids).update(last_activity_at=now)
+
+
+@transaction.atomic
+def case_assign(*, case_ids: list[int], assignee_id: int | None, actor) -> int:
+    if assignee_id is not None:
+        user = get_user_model().objects.filter(pk=assignee_id, is_active=True).first()
+        if user is None or not user.has_perm("abusedesk.work_desk"):
+            raise ApplicationError(
+                "cases can only be assigned to desk staff", fields={"assignee": ["invalid"]}
+            )
+    changed = (
+        Case.objects.filter(pk__in=case_ids).exclude(assignee_id=assignee_id).update(assignee_id=assignee_id)
+    )
+    _touch(case_ids)
+    for pk in case_ids:
+        audit_record(
+            actor=actor,
+            action="case.assigned",
+            object_type="complaints.case",
+            object_id=pk,
+            case_id=pk,
+            data={"assignee": assignee_id},
+        )
+    return changed
+
+
+@transaction.atomic
+def case_close(
+    *, case_ids: list[int], resolution: str, actor, reason: str = "", duplicate_of: int | None = None
+) -> int:
+    if resolution not in RESOLUTIONS:
+        raise ApplicationError(f"unknown resolution {resolution!r}", fields={"resolution": ["invalid"]})
+    if resolution == "duplicate":
+        if duplicate_of is None or not Case.objects.filter(pk=duplicate_of).exists():
+            raise ApplicationError("name the case this one duplicates", fields={"duplicate_of": ["required"]})
+        if duplicate_of in case_ids:
+            raise ApplicationError("a case cannot duplicate itself", fields={"duplicate_of": ["invalid"]})
+    now = timezone.now()
+    open_ids = list(Case.objects.filter(pk__in=case_ids, status=CaseStatus.OPEN).values_list("pk", flat=True))
+    _touch(open_ids)
+    Case.objects.filter(pk__in=open_ids).update(
+        status=CaseStatus.CLOSED, closed_at=now, resolution=resolution
+    )
+    for pk in open_ids:
+        audit_record(
+            actor=actor,
+            action="case.closed",
+            object_type="complaints.case",
+            object_id=pk,
+            case_id=pk,
+            reason=reason,
+            data={"resolution": resolution, "duplicate_of": duplicate_of},
+        )
+    return len(open_ids)
+
+
+def case_search_q(text: str) -> Q:
+    """Free text over address, account id, domain, reporter and Message-ID."""
+    from django.db.models import Exists, OuterRef
+
+    from complaints.models import Report
+
+    text = text.strip()
+    bare = text.strip("<>")
+    reports = Report.objects.filter(case=OuterRef("pk")).filter(
+        Q(reporter__iexact=text)
+        | Q(message_id=bare)
+        | Q(message_id=f"<{bare}>")
+        | Q(reporter_key=f"email:{text.lower()}")
+    )
+    return (
+        Q(key__icontains=text)
+        | Q(subject__icontains=text)
+        | Q(accounts_text__icontains=text)
+        | Exists(reports)
+    )
