@@ -19,6 +19,7 @@ from complaints.choices import Channel
 from complaints.filters import CaseFilter, sla_hours
 from complaints.forms import BulkForm, ContentForm, ForwardForm, MessageForm, PhoneForm, desk_users
 from complaints.models import Case, SavedFilter
+from complaints.sanitize import CONTENT_CSP, FRAME_SANDBOX
 from complaints.selectors import case_get_for_user, report_get_for_user, report_list_for_user
 from complaints.services import report_ingest
 from complaints.services.content import report_content
@@ -110,7 +111,15 @@ def report_show_content(request, pk):
         messages.error(request, _("Say why you need to read the content (at least 5 characters)."))
         return redirect("report-detail", pk=pk)
     content = report_content(report=report, user=request.user, purpose=form.cleaned_data["purpose"])
-    return render(request, "complaints/report_content.html", {"report": report, "content": content})
+    response = render(
+        request,
+        "complaints/report_content.html",
+        {"report": report, "content": content, "sandbox": FRAME_SANDBOX},
+    )
+    response["Content-Security-Policy"] = CONTENT_CSP
+    response["Cache-Control"] = "no-store"  # content (S1) must not stay in caches
+    response["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 @login_required

@@ -5,6 +5,7 @@ from __future__ import annotations
 from abusedesk.audit import audit_record
 from complaints.models import Report
 from complaints.parsing import parse_report
+from complaints.sanitize import safe_html
 
 
 def report_content(*, report: Report, user, purpose: str) -> dict:
@@ -24,4 +25,5 @@ def report_content(*, report: Report, user, purpose: str) -> dict:
         "raw": raw.decode("utf-8", errors="replace"),
         "body_text": parsed.body_text or "",
         "body_html": parsed.body_html or "",
+        "safe_html": safe_html(parsed.body_html or ""),
     }
