@@ -40,6 +40,10 @@ check: lint test
 demo: $(STAMP)
 	$(PY) manage.py load_demo
 
+# Screenshots of the main pages (Debian chromium) into docs/screenshots/.
+screenshots: $(STAMP)
+	env -u DATABASE_URL -u CELERY_BROKER_URL $(PY) tools/screenshots.py
+
 bench: $(STAMP)
 	$(PY) bench/run.py
 

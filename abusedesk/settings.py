@@ -123,6 +123,7 @@ INSTALLED_APPS = [
     "complaints",
     "policies",
     "sanctions",
+    "dashboards",
 ]
 
 MIDDLEWARE = [
@@ -303,6 +304,25 @@ CELERY_TIMEZONE = "UTC"
 # Triage: hours from the first report to the first action before a case is overdue.
 ABUSEDESK_SLA_FIRST_ACTION_HOURS = _int("ABUSEDESK_SLA_FIRST_ACTION_HOURS", 24, minimum=1)
 
+# Measures (sanctions). The executor carries out and lifts measures: "manual"
+# records the instruction for a person to confirm; "webhook" POSTs a signed JSON
+# instruction to the ISP's provisioning system.
+ABUSEDESK_EXECUTOR = _str("ABUSEDESK_EXECUTOR", "manual")
+if ABUSEDESK_EXECUTOR not in ("manual", "webhook"):
+    raise ImproperlyConfigured(f"ABUSEDESK_EXECUTOR must be manual or webhook, got {ABUSEDESK_EXECUTOR!r}")
+ABUSEDESK_EXECUTOR_URL = _str("ABUSEDESK_EXECUTOR_URL")
+ABUSEDESK_EXECUTOR_SECRET = _str("ABUSEDESK_EXECUTOR_SECRET")
+if ABUSEDESK_EXECUTOR == "webhook" and not (ABUSEDESK_EXECUTOR_URL and ABUSEDESK_EXECUTOR_SECRET):
+    raise ImproperlyConfigured(
+        "ABUSEDESK_EXECUTOR=webhook needs ABUSEDESK_EXECUTOR_URL and ABUSEDESK_EXECUTOR_SECRET"
+    )
+ABUSEDESK_EXECUTOR_TIMEOUT = _int("ABUSEDESK_EXECUTOR_TIMEOUT", 10, minimum=1)
+ABUSEDESK_EXECUTOR_MAX_RETRIES = _int("ABUSEDESK_EXECUTOR_MAX_RETRIES", 6)
+ABUSEDESK_EMERGENCY_REVIEW_HOURS = _int("ABUSEDESK_EMERGENCY_REVIEW_HOURS", 24, minimum=1)
+ABUSEDESK_EMERGENCY_NOTIFY_HOURS = _int("ABUSEDESK_EMERGENCY_NOTIFY_HOURS", 24, minimum=1)
+ABUSEDESK_MEASURE_REVIEW_DAYS = _int("ABUSEDESK_MEASURE_REVIEW_DAYS", 30, minimum=1)
+ABUSEDESK_HEARING_DAYS = _int("ABUSEDESK_HEARING_DAYS", 14, minimum=1)
+
 # Intake.
 ABUSEDESK_MAX_REPORT_BYTES = _int("ABUSEDESK_MAX_REPORT_BYTES", 10 * 1024 * 1024, minimum=1024)
 # Django refuses bodies above this before the view sees them; leave room for
@@ -338,6 +358,7 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-reports": {"task": "complaints.tasks.sweep_reports", "schedule": 300.0},
     "reattribute-changed": {"task": "complaints.tasks.reattribute_changed", "schedule": 600.0},
     "sweep-evidence": {"task": "complaints.evidence.tasks.sweep_evidence", "schedule": 600.0},
+    "refresh-recommendations": {"task": "sanctions.tasks.refresh_recommendations", "schedule": 300.0},
 }
 if ABUSEDESK_IMAP_HOST:
     CELERY_BEAT_SCHEDULE["poll-imap"] = {

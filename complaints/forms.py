@@ -108,3 +108,19 @@ class BulkForm(forms.Form):
         if not ids:
             raise forms.ValidationError(_("Select at least one case."))
         return ids
+
+
+class ReplyForm(forms.Form):
+    template = forms.ChoiceField(label=_("Template"))
+    note = forms.CharField(
+        label=_("Added text (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        from complaints.services.replies import TEMPLATES
+
+        super().__init__(*args, **kwargs)
+        self.fields["template"].choices = list(TEMPLATES.items())

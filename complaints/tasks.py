@@ -90,3 +90,10 @@ def send_forward(forward_id: int) -> None:
     from complaints.services.forwarding import forward_send
 
     forward_send(forward_id=forward_id)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=8)
+def send_reply(case_id: int, address: str, template: str, note: str = "") -> None:
+    from complaints.services.replies import reply_send
+
+    reply_send(case_id=case_id, address=address, template=template, note=note)

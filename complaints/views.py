@@ -17,13 +17,14 @@ from django.views.decorators.http import require_POST
 from abusedesk.errors import ApplicationError, NotFound
 from complaints.choices import Channel
 from complaints.filters import CaseFilter, sla_hours
-from complaints.forms import BulkForm, ContentForm, ForwardForm, MessageForm, PhoneForm, desk_users
+from complaints.forms import BulkForm, ContentForm, ForwardForm, MessageForm, PhoneForm, ReplyForm, desk_users
 from complaints.models import Case, SavedFilter
 from complaints.sanitize import CONTENT_CSP, FRAME_SANDBOX
 from complaints.selectors import case_get_for_user, report_get_for_user, report_list_for_user
 from complaints.services import report_ingest
 from complaints.services.content import report_content
 from complaints.services.forwarding import case_forward, forward_contact
+from complaints.services.replies import case_reply, case_reporters
 from complaints.services.triage import case_assign, case_close
 
 desk_required = permission_required("abusedesk.work_desk", raise_exception=True)
@@ -240,6 +241,8 @@ def case_detail(request, pk):
         "forward_contact": forward_contact(case),
         "forward_form": ForwardForm(initial={"to": forward_contact(case) or ""}),
         "forwards": case.forwards.all()[:20],
+        "reply_form": ReplyForm(),
+        "complainants": len(case_reporters(case)),
     }
     return render(request, "complaints/case_detail.html", context)
 
@@ -271,4 +274,30 @@ def case_forward_view(request, pk):
             request,
             _("Forwarded to %(to)s as %(fmt)s.") % {"to": forward.to, "fmt": forward.get_format_display()},
         )
+    return redirect("case-detail", pk=pk)
+
+
+@login_required
+@desk_required
+@require_POST
+def case_reply_view(request, pk):
+    try:
+        case = case_get_for_user(request.user, pk)
+    except NotFound:
+        raise Http404 from None
+    form = ReplyForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        return redirect("case-detail", pk=pk)
+    try:
+        n = case_reply(
+            case=case,
+            user=request.user,
+            template=form.cleaned_data["template"],
+            note=form.cleaned_data.get("note", ""),
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Reply sent to %(n)s complainant(s).") % {"n": n})
     return redirect("case-detail", pk=pk)

@@ -184,6 +184,8 @@ class CaseListView(generics.ListAPIView):
     filterset_class = CaseFilter
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return Case.objects.none()
         if not is_desk_user(self.request.user):
             raise PermissionDenied("only desk staff may list cases")
         return Case.objects.select_related("assignee").order_by("-last_activity_at", "-id")

@@ -40,7 +40,7 @@ SENTENCES = {
     "left_through_other_isp": _("The mail left through another provider's server {relay} (login {login})."),
     "listed_as_exploited": _("{zone} lists the address as exploited: the customer is probably a victim."),
     "bot_helo": _(
-        "The sender greeted as \u201c{helo}\u201d, which no real mail server does: probably a hijacked machine."
+        "The sender greeted as “{helo}”, which no real mail server does: probably a hijacked machine."
     ),
     "reporter_burst": _("{reporters} reporters within {minutes} minutes: a bot-like run."),
     "direct_to_foreign_mx": _(

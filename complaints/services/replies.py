@@ -1,0 +1,74 @@
+"""Replies to the people who complained about a case, from templates, in their language.
+
+Each complainant gets their own message (never a shared To/Cc: they must not see
+each other), and nothing about our customer beyond what the template says.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from abusedesk.audit import audit_record
+from abusedesk.errors import ApplicationError
+from complaints.models import Case
+
+TEMPLATES = {
+    "investigating": _("We are investigating"),
+    "actioned": _("Action has been taken"),
+    "not_ours": _("Not our network: forwarded"),
+    "receiving_only": _("We only received it: filtering options"),
+}
+
+
+def case_reporters(case: Case) -> list[str]:
+    keys = (
+        case.reports.filter(reporter_key__startswith="email:")
+        .values_list("reporter_key", flat=True)
+        .distinct()
+    )
+    return sorted({k.removeprefix("email:") for k in keys if "@" in k})
+
+
+def case_reply(*, case: Case, user, template: str, note: str = "") -> int:
+    """Queue one reply per complainant of the case; returns how many."""
+    if template not in TEMPLATES:
+        raise ApplicationError(f"unknown reply template {template!r}", fields={"template": ["invalid"]})
+    reporters = case_reporters(case)
+    if not reporters:
+        raise ApplicationError("this case has no complainant with an e-mail address")
+    with transaction.atomic():
+        Case.objects.filter(pk=case.pk, first_action_at__isnull=True).update(first_action_at=timezone.now())
+        audit_record(
+            actor=user,
+            action="case.replied",
+            obj=case,
+            case_id=case.pk,
+            reason=note,
+            data={"template": template, "recipients": len(reporters)},
+        )
+        from complaints.tasks import send_reply
+
+        for address in reporters:
+            transaction.on_commit(lambda a=address: send_reply.delay(case.pk, a, template, note))
+    return len(reporters)
+
+
+def reply_send(*, case_id: int, address: str, template: str, note: str = "") -> None:
+    case = Case.objects.get(pk=case_id)
+    language = "ja" if address.endswith(".jp") else "en"
+    with translation.override(language):
+        context = {"case": case, "note": note, "template": template}
+        subject = render_to_string("complaints/email/reply_subject.txt", context).strip()
+        body = render_to_string("complaints/email/reply_body.txt", context)
+    EmailMessage(
+        subject=subject,
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[address],
+        headers={"Auto-Submitted": "auto-replied"},
+    ).send()

@@ -1,0 +1,112 @@
+"""Managers' pages: the active criteria, their versions, and the clause catalogue.
+
+Every change goes through policies.services and so writes a new version.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from abusedesk.errors import ApplicationError, NotFound
+
+from .forms import ClauseForm, RuleForm, form_errors
+from .selectors import (
+    active_criteria,
+    clause_catalogue,
+    clause_history,
+    criteria_get,
+    criteria_rules,
+    criteria_versions,
+    rule_get,
+)
+from .services import clause_edit, criteria_edit
+
+policy_editor = permission_required("abusedesk.edit_policies", raise_exception=True)
+
+
+@login_required
+@policy_editor
+def policy_index(request):
+    criteria = active_criteria()
+    context = {"criteria": criteria, "rules": criteria_rules(criteria), "clauses": clause_catalogue()}
+    return render(request, "policies/index.html", context)
+
+
+@login_required
+@policy_editor
+def rule_edit(request, key):
+    criteria = active_criteria()
+    try:
+        rule = rule_get(criteria=criteria, key=key)
+    except NotFound:
+        raise Http404 from None
+    form = RuleForm.for_rule(rule, criteria)
+    if request.method == "POST":
+        form = RuleForm(request.POST)
+        if not form.is_valid():
+            for line in form_errors(form):
+                messages.error(request, line)
+        else:
+            try:
+                created = criteria_edit(
+                    user=request.user,
+                    note=form.cleaned_data["note"],
+                    rules={key: form.rule_changes()},
+                    base_version=form.cleaned_data["base_version"],
+                )
+            except ApplicationError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, _("Criteria version %(v)s is now active.") % {"v": created.version})
+                return redirect("policies-index")
+    return render(request, "policies/rule_edit.html", {"criteria": criteria, "rule": rule, "form": form})
+
+
+@login_required
+@policy_editor
+def version_list(request):
+    return render(request, "policies/versions.html", {"versions": criteria_versions()})
+
+
+@login_required
+@policy_editor
+def version_detail(request, version):
+    try:
+        criteria = criteria_get(version=version)
+    except NotFound:
+        raise Http404 from None
+    return render(
+        request, "policies/version_detail.html", {"criteria": criteria, "rules": criteria_rules(criteria)}
+    )
+
+
+@login_required
+@policy_editor
+def clause_edit_view(request, catalogue_id):
+    try:
+        history = clause_history(catalogue_id=catalogue_id)
+    except NotFound:
+        raise Http404 from None
+    form = ClauseForm.for_clause(history[0])
+    if request.method == "POST":
+        form = ClauseForm(request.POST)
+        if not form.is_valid():
+            for line in form_errors(form):
+                messages.error(request, line)
+        else:
+            try:
+                created = clause_edit(user=request.user, catalogue_id=catalogue_id, **form.cleaned_data)
+            except ApplicationError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(
+                    request,
+                    _("Clause %(id)s version %(v)s saved.") % {"id": catalogue_id, "v": created.version},
+                )
+                return redirect("policies-index")
+    context = {"clause": history[0], "history": history, "form": form}
+    return render(request, "policies/clause_edit.html", context)

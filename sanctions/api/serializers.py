@@ -1,0 +1,139 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from ..choices import Culpability, LegalBasis, Level, TargetKind
+from ..forms import REQUIRED
+from ..models import Execution, HearingAnswer, Notice, Sanction, Transition
+
+
+class ProposeSerializer(serializers.Serializer):
+    case = serializers.IntegerField()
+    account = serializers.CharField(required=False, allow_blank=True, help_text="The account's id, e.g. M-1")
+    content_ref = serializers.CharField(required=False, allow_blank=True, max_length=1000)
+    target_kind = serializers.ChoiceField(choices=TargetKind.choices, required=False)
+    level = serializers.ChoiceField(choices=Level.choices)
+    justification = serializers.CharField(
+        trim_whitespace=True,
+        error_messages={"blank": REQUIRED["justification"], "required": REQUIRED["justification"]},
+    )
+    clauses = serializers.ListField(
+        child=serializers.CharField(),
+        allow_empty=False,
+        error_messages={"empty": REQUIRED["clauses"], "required": REQUIRED["clauses"]},
+    )
+    legal_basis = serializers.ChoiceField(
+        choices=LegalBasis.choices,
+        error_messages={"required": REQUIRED["legal_basis"], "invalid_choice": REQUIRED["legal_basis"]},
+    )
+    legal_references = serializers.CharField(required=False, allow_blank=True)
+    evidence_relied_on = serializers.ListField(
+        child=serializers.CharField(help_text='"report:<id>" or "evidence:<id>"'),
+        allow_empty=False,
+        error_messages={"empty": REQUIRED["evidence_relied_on"], "required": REQUIRED["evidence_relied_on"]},
+    )
+    culpability = serializers.ChoiceField(choices=Culpability.choices, required=False, allow_blank=True)
+    period_days = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=3650)
+    emergency = serializers.BooleanField(required=False, default=False)
+
+
+class TransitionRequestSerializer(serializers.Serializer):
+    to_state = serializers.CharField()
+    reason = serializers.CharField(error_messages={"blank": "Say why: a reason is required."})
+
+
+class HearingAnswerRequestSerializer(serializers.Serializer):
+    received_at = serializers.DateTimeField()
+    channel = serializers.CharField(required=False, allow_blank=True, max_length=16)
+    text = serializers.CharField()
+
+
+class TransitionSerializer(serializers.ModelSerializer):
+    # Plain strings: the states' enum is the Sanction's `state` (one name in the schema).
+    from_state = serializers.CharField()
+    to_state = serializers.CharField()
+
+    class Meta:
+        model = Transition
+        fields = ["action", "from_state", "to_state", "actor_name", "at", "reason"]
+
+
+class NoticeSerializer(serializers.ModelSerializer):
+    kind = serializers.CharField(help_text="notice, hearing or lift")
+
+    class Meta:
+        model = Notice
+        fields = ["id", "kind", "language", "to", "subject", "created_at", "respond_by", "sent_at", "error"]
+
+
+class HearingAnswerSerializer(serializers.ModelSerializer):
+    recorded_by = serializers.CharField(source="recorded_by.get_username")
+
+    class Meta:
+        model = HearingAnswer
+        fields = ["id", "received_at", "channel", "text", "recorded_by", "recorded_at"]
+
+
+class ExecutionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Execution
+        fields = [
+            "id",
+            "action",
+            "executor",
+            "status",
+            "attempts",
+            "response_status",
+            "last_error",
+            "requested_at",
+            "confirmed_at",
+        ]
+
+
+class SanctionSerializer(serializers.ModelSerializer):
+    reference = serializers.CharField(read_only=True)
+    account = serializers.CharField(source="account.account_id", default=None)
+    proposed_by = serializers.CharField(source="proposed_by.get_username")
+    decided_by = serializers.CharField(source="decided_by.get_username", default=None)
+    transitions = TransitionSerializer(many=True)
+    notices = NoticeSerializer(many=True)
+    hearing_answers = HearingAnswerSerializer(many=True)
+    executions = ExecutionSerializer(many=True)
+
+    class Meta:
+        model = Sanction
+        fields = [
+            "id",
+            "reference",
+            "case",
+            "account",
+            "content_ref",
+            "target_kind",
+            "level",
+            "recommended_level",
+            "justification",
+            "clauses",
+            "legal_basis",
+            "legal_references",
+            "evidence_relied_on",
+            "culpability",
+            "criteria_version",
+            "recommendation",
+            "state",
+            "emergency",
+            "proposed_by",
+            "created_at",
+            "decided_by",
+            "decided_at",
+            "review_due_at",
+            "reviewed_at",
+            "notify_due_at",
+            "notified_at",
+            "carried_out_at",
+            "period_days",
+            "ends_at",
+            "transitions",
+            "notices",
+            "hearing_answers",
+            "executions",
+        ]

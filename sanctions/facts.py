@@ -1,0 +1,114 @@
+"""From a case to the plain facts the criteria evaluate (policies.types.CaseFacts).
+
+Reads only: the case's roll-up, its reports' attributions (steps), its evidence
+and the subscriber's earlier measures. No policy decisions are taken here; the
+facts say what was observed and the criteria decide what it means.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import NamedTuple
+
+from django.utils import timezone
+
+from complaints.models import Case, Evidence, Report
+from policies.types import CaseFacts, PriorMeasure
+from subscribers.models import Account
+
+from .choices import Culpability, State, level_rank
+
+# Steps that mean our own session or mail log ties the report to the account.
+OWN_LOG_STEPS = {"dynamic_session", "static_block", "maillog_confirms", "pop_before_smtp", "mail_account"}
+# A measure that was actually taken counts for the repeat-offender rule; a
+# proposal that was rejected or is still pending does not.
+TAKEN_STATES = (State.CARRIED_OUT, State.NOTIFIED, State.HEARING, State.UPHELD, State.LIFTED)
+ONGOING_WITHIN = timedelta(hours=24)
+
+
+def case_facts(
+    case: Case, *, culpability: str | None = None, exclude_sanction_id: int | None = None
+) -> CaseFacts:
+    reports = list(
+        Report.objects.filter(case=case).only(
+            "reporter_key", "occurred_at", "received_at", "attribution", "category"
+        )
+    )
+    steps = [step.get("code") for r in reports for step in (r.attribution or {}).get("steps", [])]
+    summary = case.attribution or {}
+    listings = list(
+        Evidence.objects.filter(case=case, kind=Evidence.Kind.DNSBL, listed=True).values_list(
+            "zone_kind", flat=True
+        )
+    )
+    prior = prior_measures(case, exclude_sanction_id=exclude_sanction_id)
+    now = timezone.now()
+    return CaseFacts(
+        roles=tuple(case.roles or ()),
+        sending_method=case.sending_method or None,
+        account_kinds=tuple(case.account_kinds or ()),
+        connection_type=_connection_type(steps),
+        sub_allocated=bool(summary.get("sub_allocation")),
+        accounts_identified=len(case.accounts or ()),
+        reports=tuple((r.reporter_key, r.occurred_at or r.received_at) for r in reports),
+        own_log_confirms=any(code in OWN_LOG_STEPS for code in steps),
+        dnsbl_exploited="exploited" in listings,
+        telemetry=("dnsbl_listed",) if listings else (),
+        warned_before=any(level_rank(p.level) >= level_rank("L2") for p in prior),
+        probable_victim=bool(summary.get("probable_victim")),
+        stolen_credentials="many_client_addresses" in steps,
+        hijack_kind=_hijack_kind(steps),
+        phishing=any((r.category or "").lower() == "phishing" for r in reports),
+        ongoing=bool(case.last_seen and now - case.last_seen <= ONGOING_WITHIN),
+        culpability=culpability or None,
+        prior_measures=tuple(
+            PriorMeasure(
+                level=p.level, intentional=p.culpability == Culpability.INTENTIONAL, decided_at=p.decided_at
+            )
+            for p in prior
+        ),
+        now=now,
+    )
+
+
+def _connection_type(steps: list[str]) -> str | None:
+    if "static_block" in steps:
+        return "static"
+    if "dynamic_session" in steps:
+        return "dynamic"
+    return None
+
+
+def _hijack_kind(steps: list[str]) -> str | None:
+    # Attribution tells an exploited or bot-like origin apart, not which kind of
+    # hijack it was; an infected PC is the common case and what rule 5 covers.
+    if {"listed_as_exploited", "bot_helo", "reporter_burst"} & set(steps):
+        return "infected_pc"
+    return None
+
+
+def case_subscriber_ids(case: Case) -> list[int]:
+    """Primary keys of the subscribers whose accounts the case names."""
+    return list(
+        Account.objects.filter(account_id__in=case.accounts or [])
+        .values_list("subscriber_id", flat=True)
+        .distinct()
+    )
+
+
+def prior_measures(case: Case, *, exclude_sanction_id: int | None = None):
+    """Measures taken earlier on any account of the case's subscribers, oldest first."""
+    from .models import Sanction
+
+    measures = Sanction.objects.filter(
+        account__subscriber_id__in=case_subscriber_ids(case), state__in=TAKEN_STATES
+    ).order_by("created_at", "id")
+    if exclude_sanction_id is not None:
+        measures = measures.exclude(pk=exclude_sanction_id)
+    return [Prior(s.level, s.culpability, s.carried_out_at or s.decided_at or s.created_at) for s in measures]
+
+
+class Prior(NamedTuple):
+    level: str
+    culpability: str
+    decided_at: datetime

@@ -1,0 +1,113 @@
+"""Forms of the sanctions pages. They check what a person must fill in; the
+services check the rules again (guards.py) and their reasons land on the same fields."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from subscribers.models import Account
+
+from .choices import Culpability, LegalBasis, Level
+
+REQUIRED = {
+    "justification": _("Write why this measure is needed: the justification is required."),
+    "clauses": _("Cite at least one contract clause."),
+    "legal_basis": _("Choose the legal basis of the measure."),
+    "evidence_relied_on": _("Name the evidence the measure relies on (at least one report or record)."),
+}
+
+
+class ProposalForm(forms.Form):
+    level = forms.ChoiceField(label=_("Level"), choices=Level.choices)
+    account = forms.ModelChoiceField(label=_("Account"), queryset=Account.objects.none(), required=False)
+    content_ref = forms.CharField(
+        label=_("Hosted content (URL or path)"),
+        required=False,
+        max_length=1000,
+        help_text=_("For a measure on specific hosted content instead of a whole account."),
+    )
+    justification = forms.CharField(
+        label=_("Justification"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": REQUIRED["justification"]},
+    )
+    clauses = forms.MultipleChoiceField(
+        label=_("Contract clauses"),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": REQUIRED["clauses"]},
+    )
+    legal_basis = forms.ChoiceField(
+        label=_("Legal basis"),
+        choices=[("", "—")] + LegalBasis.choices,
+        error_messages={"required": REQUIRED["legal_basis"]},
+    )
+    legal_references = forms.CharField(
+        label=_("Statutes cited"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    evidence_relied_on = forms.MultipleChoiceField(
+        label=_("Evidence relied on"),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": REQUIRED["evidence_relied_on"]},
+    )
+    culpability = forms.ChoiceField(
+        label=_("Culpability"), choices=[("", "—")] + Culpability.choices, required=False
+    )
+    period_days = forms.IntegerField(label=_("Period in days"), required=False, min_value=1, max_value=3650)
+    emergency = forms.BooleanField(
+        label=_("Emergency: carry out before approval (C-09)"),
+        required=False,
+    )
+
+    def __init__(self, *args, accounts, clause_choices, evidence_choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["account"].queryset = accounts
+        self.fields["clauses"].choices = clause_choices
+        self.fields["evidence_relied_on"].choices = evidence_choices
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("account") and not (data.get("content_ref") or "").strip():
+            self.add_error(
+                "account", _("Choose the account, or give the hosted content the measure acts on.")
+            )
+        return data
+
+
+class TransitionForm(forms.Form):
+    to_state = forms.CharField(widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label=_("Comment"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Say why: a comment is required.")},
+    )
+
+
+class EmergencyForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why it cannot wait for approval"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Say why it cannot wait for approval.")},
+    )
+
+
+class ConfirmForm(forms.Form):
+    note = forms.CharField(label=_("What was done"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class HearingAnswerForm(forms.Form):
+    received_at = forms.DateTimeField(label=_("Received at"))
+    channel = forms.ChoiceField(
+        label=_("How"),
+        choices=[
+            ("email", _("E-mail")),
+            ("phone", _("Phone")),
+            ("letter", _("Letter")),
+            ("other", _("Other")),
+        ],
+    )
+    text = forms.CharField(
+        label=_("The customer's answer"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": _("Write down the customer's answer.")},
+    )

@@ -1,0 +1,72 @@
+"""The only place that calls into `policies`: the recommendation and the clauses.
+
+Kept in one module so the names the policies app provides are written once, and
+so tests can stand in for the criteria where a test is about the lifecycle and
+must not change when a default rule does.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+from policies.types import CaseFacts, Recommendation
+
+
+@dataclass(frozen=True)
+class ClauseChoice:
+    """One clause version in force, as the proposal form offers and the record stores it."""
+
+    catalogue_id: str
+    isp_number: str
+    title: str
+    title_ja: str
+    version: int
+
+    def snapshot(self) -> dict:
+        return {
+            "catalogue_id": self.catalogue_id,
+            "isp_number": self.isp_number,
+            "title": self.title,
+            "title_ja": self.title_ja,
+            "version": self.version,
+        }
+
+
+def _policies(name: str):
+    # The policies app publishes reads in `selectors` and may re-export them in
+    # `services`; either is the same function.
+    for module in ("policies.services", "policies.selectors"):
+        found = getattr(importlib.import_module(module), name, None)
+        if found is not None:
+            return found
+    raise ImportError(f"policies provides no {name}()")
+
+
+def recommend(facts: CaseFacts) -> Recommendation:
+    return _policies("recommend")(facts)
+
+
+def _choice(clause) -> ClauseChoice:
+    return ClauseChoice(
+        catalogue_id=clause.catalogue_id,
+        isp_number=str(clause.isp_number or ""),
+        title=str(clause.title),
+        title_ja=str(getattr(clause, "title_ja", "") or ""),
+        version=clause.version,
+    )
+
+
+def clause_lookup(ids) -> dict[str, ClauseChoice]:
+    """The version in force of each named clause, by catalogue id; unknown ids are left out."""
+    found = _policies("clause_lookup")(list(ids))
+    clauses = found.values() if isinstance(found, dict) else found
+    return {c.catalogue_id: _choice(c) for c in clauses}
+
+
+def current_clauses() -> list[ClauseChoice]:
+    """Every clause in the version in force today, for the proposal form's checkboxes."""
+    from policies.models import Clause
+
+    ids = sorted(set(Clause.objects.values_list("catalogue_id", flat=True)))
+    return sorted(clause_lookup(ids).values(), key=lambda c: c.catalogue_id)

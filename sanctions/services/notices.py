@@ -1,0 +1,154 @@
+"""Notices to the customer and the hearing.
+
+A notice is rendered and stored when the decision is taken (same transaction),
+then sent by a task after commit; the stored body is what the customer got.
+Its context is built here from an explicit list of facts: nothing from the
+complaints' reporters or content (S1, S3) is ever put into it.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from abusedesk.audit import audit_record
+from abusedesk.errors import ApplicationError, Conflict, NotFound, PermissionDenied
+from complaints.models import Report
+
+from ..choices import Level, NoticeKind, State
+from ..conf import setting
+from ..models import HearingAnswer, Notice, Sanction
+
+MAX_OBSERVATIONS = 20
+ANSWERABLE_STATES = (State.CARRIED_OUT, State.NOTIFIED, State.HEARING, State.UPHELD, State.LIFTED)
+
+
+def notice_language(subscriber) -> str:
+    email = (getattr(subscriber, "email", "") or "").lower()
+    return "ja" if email.endswith(".jp") else "en"
+
+
+def observations(sanction: Sanction) -> list[dict]:
+    """What was seen, as times and our own addresses: never who reported it."""
+    reports = (
+        Report.objects.filter(case_id=sanction.case_id)
+        .exclude(occurred_at__isnull=True)
+        .order_by("occurred_at")
+        .only("occurred_at", "source_ip", "category")[:MAX_OBSERVATIONS]
+    )
+    return [{"at": r.occurred_at, "ip": r.source_ip or "", "category": r.category or ""} for r in reports]
+
+
+def notice_context(sanction: Sanction, respond_by) -> dict:
+    subscriber = sanction.account.subscriber if sanction.account_id else None
+    return {
+        "org_name": settings.ABUSEDESK_ORG_NAME,
+        "reference": sanction.reference,
+        "subscriber_name": subscriber.name if subscriber else "",
+        "account_id": sanction.account.account_id if sanction.account_id else "",
+        "content_ref": sanction.content_ref,
+        "level": sanction.level,
+        "target_kind": sanction.target_kind,
+        "measure": Level(sanction.level).label,
+        "target": sanction.get_target_kind_display(),
+        "clauses": sanction.clauses,
+        "period_days": sanction.period_days,
+        "ends_at": sanction.ends_at,
+        "carried_out_at": sanction.carried_out_at,
+        "report_count": sanction.case.report_count,
+        "observations": observations(sanction),
+        "respond_by": respond_by,
+        "reply_to": settings.DEFAULT_FROM_EMAIL,
+    }
+
+
+def notice_prepare(*, sanction: Sanction, kind: str, actor) -> Notice:
+    subscriber = sanction.account.subscriber if sanction.account_id else None
+    language = notice_language(subscriber)
+    respond_by = None
+    if kind in (NoticeKind.NOTICE, NoticeKind.HEARING):
+        respond_by = timezone.now() + timedelta(days=setting("ABUSEDESK_HEARING_DAYS"))
+    with translation.override(language):
+        context = notice_context(sanction, respond_by)
+        subject = render_to_string(f"sanctions/email/{language}/{kind}_subject.txt", context).strip()
+        body = render_to_string(f"sanctions/email/{language}/{kind}_body.txt", context)
+    notice = Notice.objects.create(
+        sanction=sanction,
+        kind=kind,
+        language=language,
+        to=(subscriber.email if subscriber else "") or "",
+        subject=subject[:255],
+        body=body,
+        created_by=actor,
+        respond_by=respond_by,
+    )
+    audit_record(
+        actor=actor,
+        action=f"notice.{kind}.prepared",
+        obj=notice,
+        case_id=sanction.case_id,
+        data={"to": notice.to, "language": language},
+    )
+    from ..tasks import send_notice
+
+    transaction.on_commit(lambda: send_notice.delay(notice.pk), robust=True)
+    return notice
+
+
+def notice_send(*, notice_id: int) -> bool:
+    """Send once: claim with a conditional update, release the claim if sending fails."""
+    notice = Notice.objects.get(pk=notice_id)
+    if not notice.to:
+        Notice.objects.filter(pk=notice_id).update(error=_("No e-mail address on file: send it by post."))
+        return False
+    if not Notice.objects.filter(pk=notice_id, sent_at__isnull=True).update(sent_at=timezone.now(), error=""):
+        return False
+    try:
+        EmailMessage(
+            subject=notice.subject,
+            body=notice.body,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[notice.to],
+            headers={"X-Abuse-Desk-Reference": notice.sanction.reference, "Auto-Submitted": "auto-generated"},
+        ).send()
+    except Exception as exc:
+        Notice.objects.filter(pk=notice_id).update(sent_at=None, error=str(exc)[:500])
+        raise
+    return True
+
+
+def hearing_answer_record(*, sanction_id: int, text: str, received_at, channel: str, actor) -> HearingAnswer:
+    """Record what the customer answered, as received."""
+    if not actor.has_perm("abusedesk.work_desk"):
+        raise PermissionDenied(_("Only desk staff may record answers."))
+    if not (text or "").strip():
+        raise ApplicationError(
+            _("Write down the customer's answer."), fields={"text": [_("This field is required.")]}
+        )
+    with transaction.atomic():
+        sanction = Sanction.objects.filter(pk=sanction_id).first()
+        if sanction is None:
+            raise NotFound(f"no sanction {sanction_id}")
+        if sanction.state not in ANSWERABLE_STATES:
+            raise Conflict(_("The customer has not been told of this measure yet."), code="not_notified")
+        answer = HearingAnswer.objects.create(
+            sanction=sanction,
+            text=text.strip(),
+            received_at=received_at or timezone.now(),
+            channel=channel or "",
+            recorded_by=actor,
+        )
+        audit_record(
+            actor=actor,
+            action="sanction.hearing_answer",
+            obj=answer,
+            case_id=sanction.case_id,
+            data={"sanction": sanction.pk, "channel": answer.channel, "received_at": answer.received_at},
+        )
+    return answer

@@ -1,0 +1,172 @@
+"""The one way a sanction changes state: `sanction_transition`.
+
+It checks the map (transitions.py), the permissions and the four-eyes rule, then
+moves the row with a conditional UPDATE (… WHERE state = <what we read>), so two
+managers deciding at once cannot both win: the second UPDATE matches no row and
+its caller gets a Conflict naming who decided. The Transition row, the audit
+entry, the execution request and the notice are written in the same transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from abusedesk.audit import audit_record
+from abusedesk.errors import ApplicationError, Conflict, NotFound, PermissionDenied
+
+from ..choices import ExecutionAction, State
+from ..conf import setting
+from ..guards import needs_manager
+from ..models import Sanction, Transition
+from ..transitions import DECISION, EXECUTION, TRANSITIONS, Edge, edge_for
+
+
+def sanction_transition(*, sanction_id: int, to_state: str, actor, reason: str) -> Sanction:
+    """Take the edge from the sanction's current state to `to_state`.
+
+    `actor` None is the system (a provisioning system's confirmation); it may only
+    take EXECUTION edges. Raises Conflict when the edge is not open (someone else
+    already moved the sanction), PermissionDenied for four-eyes and role failures.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError(
+            _("Say why: a reason is required."), fields={"reason": [_("This field is required.")]}
+        )
+    with transaction.atomic():
+        sanction = (
+            Sanction.objects.select_related("case", "account__subscriber", "decided_by")
+            .filter(pk=sanction_id)
+            .first()
+        )
+        if sanction is None:
+            raise NotFound(f"no sanction {sanction_id}")
+        edge = edge_for(
+            sanction.state, to_state, emergency=sanction.emergency, reviewed=sanction.reviewed_at is not None
+        )
+        if edge is None:
+            raise _refused(sanction, to_state)
+        _check_actor(edge, sanction, actor)
+        now = timezone.now()
+        if not _claim(sanction, edge, actor, now):
+            raise _refused(Sanction.objects.get(pk=sanction_id), to_state)
+        _record(edge, sanction, actor, reason, now)
+        sanction.refresh_from_db()
+        _side_effects(edge, sanction, actor, reason)
+    return sanction
+
+
+def _record(edge: Edge, sanction: Sanction, actor, reason: str, now) -> None:
+    """The Transition row and its audit entry, in the caller's transaction."""
+    Transition.objects.create(
+        sanction=sanction,
+        action=edge.action,
+        from_state=edge.source,
+        to_state=edge.target,
+        actor=actor,
+        actor_name=actor.get_username() if actor else "system",
+        at=now,
+        reason=reason,
+    )
+    audit_record(
+        actor=actor,
+        action=f"sanction.{edge.action}",
+        obj=sanction,
+        case_id=sanction.case_id,
+        reason=reason,
+        data={"from": edge.source, "to": edge.target, "decision": edge.to_state, "level": sanction.level},
+    )
+
+
+def _refused(sanction: Sanction, to_state: str) -> Conflict:
+    # Someone already took an edge that started where this request would have: a race lost.
+    last = (
+        sanction.transitions.filter(from_state__in=[src for (src, dst) in TRANSITIONS if dst == to_state])
+        .order_by("-at", "-id")
+        .first()
+    )
+    if last is not None:
+        return Conflict(
+            _("Already decided by %(who)s: the sanction is %(state)s since %(at)s.")
+            % {
+                "who": last.actor_name,
+                "state": sanction.get_state_display(),
+                "at": f"{last.at:%Y-%m-%d %H:%M:%S} UTC",
+            },
+            code="already_decided",
+        )
+    return Conflict(
+        _("A sanction that is %(state)s cannot go to %(to)s.")
+        % {"state": sanction.get_state_display(), "to": to_state},
+        code="illegal_transition",
+    )
+
+
+def _check_actor(edge: Edge, sanction: Sanction, actor) -> None:
+    if actor is None:
+        if edge.rule != EXECUTION:
+            raise PermissionDenied(_("Only a person can take this decision."))
+        return
+    if not actor.has_perm("abusedesk.work_desk"):
+        raise PermissionDenied(_("Only desk staff may act on measures."))
+    if edge.rule != DECISION:
+        return
+    if actor.pk == sanction.proposed_by_id:
+        raise PermissionDenied(
+            _("Four eyes: the proposer cannot decide on their own proposal."), code="four_eyes"
+        )
+    if needs_manager(sanction) and not actor.has_perm("abusedesk.review_measures"):
+        raise PermissionDenied(_("This measure needs a manager's approval."), code="manager_required")
+
+
+def _claim(sanction: Sanction, edge: Edge, actor, now) -> bool:
+    """The conditional UPDATE that makes exactly one of two racing callers win."""
+    fields = {"state": edge.target}
+    if edge.rule == DECISION and (edge.source == State.PROPOSED or edge.unreviewed_emergency_only):
+        fields.update(decided_by=actor, decided_at=now)
+    if edge.rule == DECISION and sanction.emergency and sanction.reviewed_at is None:
+        # Any decision a reviewer takes on an emergency measure is its review.
+        fields["reviewed_at"] = now
+    if edge.rule == EXECUTION:
+        fields.update(_carried_out_fields(sanction, now))
+    if edge.action == "notify":
+        fields["notified_at"] = now
+    rows = Sanction.objects.filter(pk=sanction.pk, state=sanction.state)
+    if edge.unreviewed_emergency_only:
+        rows = rows.filter(reviewed_at__isnull=True)
+    return rows.update(**fields) == 1
+
+
+def _carried_out_fields(sanction: Sanction, now) -> dict:
+    fields = {"carried_out_at": now}
+    if sanction.period_days:
+        fields["ends_at"] = now + timedelta(days=sanction.period_days)
+    if not sanction.emergency:
+        # POLICY.md: every restriction has a review date.
+        hours = (sanction.recommendation or {}).get("review_within_hours")
+        review_in = (
+            timedelta(hours=hours) if hours else timedelta(days=setting("ABUSEDESK_MEASURE_REVIEW_DAYS"))
+        )
+        fields["review_due_at"] = fields.get("ends_at") or now + review_in
+    return fields
+
+
+def _side_effects(edge: Edge, sanction: Sanction, actor, reason: str) -> None:
+    from .execution import execution_mark_confirmed, execution_request
+    from .notices import notice_prepare
+
+    if edge.rule == EXECUTION:
+        execution_mark_confirmed(
+            sanction=sanction, action=ExecutionAction.CARRY_OUT, actor=actor, note=reason
+        )
+    if edge.executes:
+        execution_request(sanction=sanction, action=edge.executes, actor=actor, reason=reason)
+    elif edge.action == "reject" and sanction.executions.filter(action=ExecutionAction.CARRY_OUT).exists():
+        # An emergency execution was already requested: rejecting it means undoing it.
+        execution_request(sanction=sanction, action=ExecutionAction.LIFT, actor=actor, reason=reason)
+    if edge.notice:
+        notice_prepare(sanction=sanction, kind=edge.notice, actor=actor)

@@ -1,0 +1,48 @@
+"""Celery tasks: take ids, idempotent, safe to re-send."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.db import OperationalError
+
+from .conf import setting
+from .executors import TransientExecutionError
+
+
+def backoff_seconds(retries: int) -> int:
+    return min(15 * 2**retries, 3600)
+
+
+@shared_task(bind=True, max_retries=None)
+def run_execution(self, execution_id: int) -> None:
+    from .services.execution import execution_give_up, execution_run
+
+    try:
+        execution_run(execution_id=execution_id)
+    except TransientExecutionError as exc:
+        if self.request.retries >= setting("ABUSEDESK_EXECUTOR_MAX_RETRIES"):
+            execution_give_up(execution_id=execution_id, error=str(exc))
+            return
+        raise self.retry(exc=exc, countdown=backoff_seconds(self.request.retries)) from None
+
+
+@shared_task(autoretry_for=(OSError, OperationalError), retry_backoff=True, max_retries=8)
+def send_notice(notice_id: int) -> None:
+    from .services.notices import notice_send
+
+    notice_send(notice_id=notice_id)
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def refresh_recommendations() -> int:
+    """Periodic: every open case's evidence level and recommended measure, kept current."""
+    from .services.recommend import refresh_stale_recommendations
+
+    return refresh_stale_recommendations()
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def refresh_case_recommendation(case_id: int) -> None:
+    from .services.recommend import case_recommendation_refresh
+
+    case_recommendation_refresh(case_id=case_id)

@@ -1,0 +1,113 @@
+"""Staff propose a measure from a case, seeing the recommendation and why."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from abusedesk.errors import ApplicationError
+from complaints.models import Evidence, Report
+from subscribers.models import Account
+
+from .. import policy
+from ..choices import LegalBasis
+from ..facts import case_facts
+from ..forms import ProposalForm
+from ..selectors import subscriber_history
+from ..services import sanction_propose
+from .common import desk_required, get_case
+
+
+def _evidence_choices(case) -> list[tuple[str, str]]:
+    reports = (
+        Report.objects.filter(case=case)
+        .only("id", "occurred_at", "source_ip")
+        .order_by("occurred_at", "id")[:200]
+    )
+    evidence = Evidence.objects.filter(case=case).order_by("asked_at", "id")[:200]
+    choices = [
+        (f"report:{r.pk}", f"{r.reference} · {r.occurred_at or '—'} · {r.source_ip or '—'}") for r in reports
+    ]
+    choices += [
+        (f"evidence:{e.pk}", f"{e.get_kind_display()} {e.query_name} · {e.get_outcome_display()}")
+        for e in evidence
+    ]
+    return choices
+
+
+def _initial(recommendation, accounts, evidence_choices) -> dict:
+    basis = next((b for b in recommendation.legal_basis if b in LegalBasis.values), "")
+    wanted_kind = {"mail_account": "mail", "connection_account": "connection", "hosting_account": "hosting"}
+    account = next((a for a in accounts if a.kind == wanted_kind.get(recommendation.target)), None)
+    return {
+        "level": recommendation.level,
+        "clauses": list(recommendation.clauses),
+        "legal_basis": basis,
+        "legal_references": ", ".join(b for b in recommendation.legal_basis if b not in LegalBasis.values),
+        "culpability": recommendation.culpability,
+        "evidence_relied_on": [value for value, _label in evidence_choices if value.startswith("report:")],
+        "account": account.pk if account else None,
+    }
+
+
+@login_required
+@desk_required
+def sanction_propose_view(request, case_id: int):
+    case = get_case(request.user, case_id)
+    facts = case_facts(case)
+    recommendation = policy.recommend(facts)
+    accounts = Account.objects.filter(account_id__in=case.accounts or []).select_related("subscriber")
+    clause_choices = [
+        (c.catalogue_id, f"{c.catalogue_id} · {c.isp_number} {c.title} (v{c.version})")
+        for c in policy.current_clauses()
+    ]
+    evidence_choices = _evidence_choices(case)
+    form_kwargs = {
+        "accounts": accounts,
+        "clause_choices": clause_choices,
+        "evidence_choices": evidence_choices,
+    }
+    if request.method == "POST":
+        form = ProposalForm(request.POST, **form_kwargs)
+        if form.is_valid():
+            sanction = _propose(request, case, form)
+            if sanction is not None:
+                messages.success(request, _("Measure %(ref)s proposed.") % {"ref": sanction.reference})
+                return redirect("sanction-detail", pk=sanction.pk)
+    else:
+        form = ProposalForm(initial=_initial(recommendation, list(accounts), evidence_choices), **form_kwargs)
+    context = {
+        "case": case,
+        "facts": facts,
+        "recommendation": recommendation,
+        "history": subscriber_history(case)[:100],
+        "form": form,
+    }
+    return render(request, "sanctions/propose.html", context, status=400 if form.errors else 200)
+
+
+def _propose(request, case, form):
+    data = form.cleaned_data
+    try:
+        return sanction_propose(
+            case=case,
+            account=data.get("account"),
+            content_ref=data.get("content_ref") or "",
+            level=data["level"],
+            justification=data["justification"],
+            clauses=data["clauses"],
+            legal_basis=data["legal_basis"],
+            legal_references=data.get("legal_references") or "",
+            evidence_relied_on=data["evidence_relied_on"],
+            culpability=data.get("culpability") or "",
+            period_days=data.get("period_days"),
+            emergency=data.get("emergency", False),
+            proposer=request.user,
+        )
+    except ApplicationError as exc:
+        for field, errors in (exc.fields or {"__all__": [exc.message]}).items():
+            for error in errors:
+                form.add_error(field if field in form.fields else None, error)
+        return None

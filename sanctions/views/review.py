@@ -1,0 +1,149 @@
+"""The review queue, a sanction's page (dossier beside the decisions) and its POST actions."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from abusedesk.errors import ApplicationError
+
+from ..dossier import dossier_open
+from ..forms import ConfirmForm, EmergencyForm, HearingAnswerForm, TransitionForm
+from ..selectors import overdue_emergency, review_queue, subscriber_history
+from ..services import (
+    execution_confirm,
+    hearing_answer_record,
+    sanction_emergency_execute,
+    sanction_transition,
+)
+from ..transitions import DECISION, EXECUTION, edges_from
+from .common import desk_required, form_errors, get_sanction, report_error
+
+
+@login_required
+@desk_required
+def review_queue_view(request):
+    sanctions = list(review_queue()[:200])
+    return render(
+        request,
+        "sanctions/review_queue.html",
+        {"sanctions": sanctions, "overdue": overdue_emergency().count()},
+    )
+
+
+def _actions(sanction, user) -> list:
+    """The edges this user could take now; EXECUTION edges are offered as 'confirm'."""
+    edges = edges_from(
+        sanction.state, emergency=sanction.emergency, reviewed=sanction.reviewed_at is not None
+    )
+    return [
+        e
+        for e in edges
+        if e.rule != EXECUTION and not (e.rule == DECISION and user.pk == sanction.proposed_by_id)
+    ]
+
+
+@login_required
+@desk_required
+def sanction_detail_view(request, pk: int):
+    sanction = get_sanction(request.user, pk)
+    context = {
+        "sanction": sanction,
+        "dossier": dossier_open(case=sanction.case, user=request.user),
+        "actions": _actions(sanction, request.user),
+        "own_proposal": request.user.pk == sanction.proposed_by_id,
+        "executions": sanction.executions.all(),
+        "history": subscriber_history(sanction.case).exclude(pk=sanction.pk)[:50],
+        "confirm_form": ConfirmForm(),
+        "emergency_form": EmergencyForm(),
+        "answer_form": HearingAnswerForm(),
+    }
+    return render(request, "sanctions/sanction_detail.html", context)
+
+
+@login_required
+@desk_required
+@require_POST
+def sanction_transition_view(request, pk: int):
+    sanction = get_sanction(request.user, pk)
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_errors(form))
+        return redirect("sanction-detail", pk=sanction.pk)
+    try:
+        sanction = sanction_transition(
+            sanction_id=sanction.pk,
+            to_state=form.cleaned_data["to_state"],
+            actor=request.user,
+            reason=form.cleaned_data["reason"],
+        )
+    except ApplicationError as exc:
+        report_error(request, exc)
+    else:
+        messages.success(
+            request, _("The measure is now %(state)s.") % {"state": sanction.get_state_display()}
+        )
+    return redirect("sanction-detail", pk=sanction.pk)
+
+
+@login_required
+@desk_required
+@require_POST
+def sanction_emergency_view(request, pk: int):
+    sanction = get_sanction(request.user, pk)
+    form = EmergencyForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_errors(form))
+        return redirect("sanction-detail", pk=sanction.pk)
+    try:
+        sanction_emergency_execute(
+            sanction_id=sanction.pk, actor=request.user, reason=form.cleaned_data["reason"]
+        )
+    except ApplicationError as exc:
+        report_error(request, exc)
+    else:
+        messages.success(request, _("The instruction was sent for execution."))
+    return redirect("sanction-detail", pk=sanction.pk)
+
+
+@login_required
+@desk_required
+@require_POST
+def execution_confirm_view(request, pk: int, execution_id: int):
+    sanction = get_sanction(request.user, pk)
+    form = ConfirmForm(request.POST)
+    form.is_valid()
+    execution = sanction.executions.filter(pk=execution_id).first()
+    if execution is None:
+        messages.error(request, _("No such instruction for this measure."))
+        return redirect("sanction-detail", pk=sanction.pk)
+    try:
+        execution_confirm(
+            execution_id=execution.pk, actor=request.user, note=form.cleaned_data.get("note", "")
+        )
+    except ApplicationError as exc:
+        report_error(request, exc)
+    else:
+        messages.success(request, _("Confirmed as carried out."))
+    return redirect("sanction-detail", pk=sanction.pk)
+
+
+@login_required
+@desk_required
+@require_POST
+def hearing_answer_view(request, pk: int):
+    sanction = get_sanction(request.user, pk)
+    form = HearingAnswerForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_errors(form))
+        return redirect("sanction-detail", pk=sanction.pk)
+    try:
+        hearing_answer_record(sanction_id=sanction.pk, actor=request.user, **form.cleaned_data)
+    except ApplicationError as exc:
+        report_error(request, exc)
+    else:
+        messages.success(request, _("The customer's answer was recorded."))
+    return redirect("sanction-detail", pk=sanction.pk)

@@ -1,0 +1,84 @@
+"""Notices and the hearing: in the customer's language, with the facts, never the complainant."""
+
+import pytest
+
+from complaints.models import Report
+from sanctions.choices import State
+from sanctions.models import HearingAnswer
+from sanctions.services import sanction_transition
+from subscribers.models import Subscriber
+
+from . import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def notify(sanction, staff, manager, capture):
+    with capture(execute=True):
+        factories.walk(sanction, factories.PATHS[State.NOTIFIED], desk=staff, decider=manager)
+
+
+def test_the_notice_is_mailed_in_japanese_to_a_jp_address(
+    sanction, staff, manager, mailoutbox, django_capture_on_commit_callbacks
+):
+    notify(sanction, staff, manager, django_capture_on_commit_callbacks)
+    assert len(mailoutbox) == 1
+    mail = mailoutbox[0]
+    assert mail.to == ["c3@mail.example.jp"]
+    assert sanction.reference in mail.subject and "利用制限措置" in mail.subject
+    assert "技術的な制限" in mail.body  # the measure, L3
+    assert "未承諾広告メール・大量送信" in mail.body  # the clause's title
+    assert "203.0.113.5" in mail.body and "2026-11-20 14:30" in mail.body  # what was seen, in Tokyo time
+    assert "ご返信ください" in mail.body  # how to respond
+    notice = sanction.notices.get()
+    assert notice.sent_at is not None and notice.language == "ja" and notice.body == mail.body
+
+
+def test_the_notice_is_in_english_otherwise(
+    sanction, staff, manager, mailoutbox, django_capture_on_commit_callbacks
+):
+    Subscriber.objects.filter(subscriber_id="S-3").update(email="owner@customer.example")
+    notify(sanction, staff, manager, django_capture_on_commit_callbacks)
+    body = mailoutbox[0].body
+    assert "Measure: L3 targeted technical restriction" in body
+    assert "C-03a Unsolicited or mass mail" in body
+    assert "How to respond" in body
+
+
+def test_no_notice_names_a_complainant(
+    sanction, staff, manager, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        factories.walk(sanction, factories.PATHS[State.HEARING], desk=staff, decider=manager)
+        sanction_transition(sanction_id=sanction.pk, to_state=State.LIFTED, actor=manager, reason="cured")
+    assert [n.kind for n in sanction.notices.all()] == ["notice", "hearing", "lift"]
+    reporters = set(Report.objects.filter(case=sanction.case).values_list("reporter_key", flat=True))
+    secrets = {key.split(":", 1)[1] for key in reporters} | {"receiver.example", "victim@", "Receiver ISP"}
+    for mail in mailoutbox:
+        for secret in secrets:
+            assert secret not in mail.body and secret not in mail.subject
+
+
+def test_staff_record_the_customers_answer(
+    sanction, staff, manager, staff_client, django_capture_on_commit_callbacks
+):
+    notify(sanction, staff, manager, django_capture_on_commit_callbacks)
+    response = staff_client.post(
+        f"/sanctions/{sanction.pk}/hearing-answers/",
+        {
+            "received_at": "2026-11-22 10:00",
+            "channel": "phone",
+            "text": "Our server was misconfigured; fixed now.",
+        },
+    )
+    assert response.status_code == 302
+    answer = HearingAnswer.objects.get(sanction=sanction)
+    assert answer.recorded_by == staff and answer.channel == "phone" and "misconfigured" in answer.text
+
+
+def test_an_answer_before_any_notice_is_refused(sanction, staff_client):
+    response = staff_client.post(
+        f"/sanctions/{sanction.pk}/hearing-answers/",
+        {"received_at": "2026-11-22 10:00", "channel": "email", "text": "?"},
+    )
+    assert response.status_code == 302 and not HearingAnswer.objects.exists()

@@ -1,0 +1,50 @@
+from datetime import timedelta
+
+import pytest
+
+from complaints.attribution.services import report_attribute
+from complaints.models import Case
+from complaints.services import report_ingest
+from sanctions.services.recommend import refresh_stale_recommendations
+from tests.attribution.conftest import HANDOVER
+from tests.attribution.test_rules import direct, message
+
+pytestmark = pytest.mark.django_db
+
+
+def test_open_cases_get_an_evidence_level_and_a_recommendation_and_follow_changes(isp, staff_client):
+    for i in range(3):
+        report = report_ingest(
+            raw=message([direct("203.0.113.5", HANDOVER + timedelta(hours=i))]),
+            channel="mailbox",
+            reporter_key=f"email:r{i}@x.example",
+            acknowledge=False,
+        ).report
+        report_attribute(report_id=report.pk)
+    assert refresh_stale_recommendations() == 1
+    case = Case.objects.get()
+    assert case.evidence_level in ("E1", "E2")
+    assert case.recommended_level
+    assert case.recommendation["criteria_version"] >= 1
+    assert refresh_stale_recommendations() == 0  # nothing changed
+    queue = staff_client.get(f"/cases/?evidence_level={case.evidence_level}")
+    assert [c.pk for c in queue.context["page"]] == [case.pk]
+    Case.objects.filter(pk=case.pk).update(last_activity_at=case.recommended_at + timedelta(seconds=1))
+    assert refresh_stale_recommendations() == 1
+
+
+def test_a_rule_edit_makes_every_open_case_re_evaluated(isp, manager):
+    from policies.services import criteria_edit
+
+    report = report_ingest(
+        raw=message([direct("203.0.113.5", HANDOVER)]),
+        channel="mailbox",
+        reporter_key="email:r@x.example",
+        acknowledge=False,
+    ).report
+    report_attribute(report_id=report.pk)
+    refresh_stale_recommendations()
+    before = Case.objects.get().recommendation["criteria_version"]
+    criteria_edit(user=manager, note="stricter window", rules={"3": {"window_days": 14}})
+    assert refresh_stale_recommendations() == 1
+    assert Case.objects.get().recommendation["criteria_version"] == before + 1
