@@ -290,7 +290,7 @@ except Exception as exc:
 CELERY_BROKER_URL = _str("CELERY_BROKER_URL")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 if not CELERY_BROKER_URL:
-    CELERY_BROKER_URL = "memory://"  # never used while eager; keeps kombu from guessing a host
+    CELERY_BROKER_URL = "memory://localhost/"  # never used while eager; keeps kombu from guessing a host
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True

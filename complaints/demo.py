@@ -305,4 +305,25 @@ def load_demo(folder: Path, *, stdout) -> dict:
             acknowledge=False,  # the demo reporters' addresses are made up
         )
         created += result.created
+    # Attribution normally follows each commit; do it here too, so the demo is
+    # attributed however the command runs (inside a transaction in tests).
+    from complaints.attribution.services import report_attribute
+    from complaints.models import Report
+
+    for pk in Report.objects.filter(attributed_at__isnull=True, status="parsed").values_list("pk", flat=True):
+        report_attribute(report_id=pk)
+    _spread_over_time()
     return {"complaints": created}
+
+
+def _spread_over_time() -> None:
+    """The demo's complaints arrive an hour after their spam, not all at load time,
+    so the queue's ages and the dashboard's days look like a real desk's."""
+    from django.db.models import F, Min
+
+    from complaints.models import Case, Report
+
+    Report.objects.filter(occurred_at__isnull=False).update(received_at=F("occurred_at") + timedelta(hours=1))
+    for case in Case.objects.annotate(first=Min("reports__received_at")):
+        if case.first:
+            Case.objects.filter(pk=case.pk).update(created_at=case.first, last_activity_at=case.first)

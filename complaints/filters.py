@@ -31,7 +31,9 @@ def sla_hours() -> int:
 
 class CaseFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
-    status = django_filters.ChoiceFilter(choices=CaseStatus.choices, empty_label=_("any status"))
+    status = django_filters.ChoiceFilter(
+        choices=CaseStatus.choices, empty_label=_("any status"), label=_("Status")
+    )
     role = django_filters.ChoiceFilter(choices=ROLES, method="by_text", label=_("Role"))
     sending_method = django_filters.ChoiceFilter(choices=METHODS, label=_("Sending method"))
     account_kind = django_filters.ChoiceFilter(choices=KINDS, method="by_text", label=_("Account kind"))

@@ -30,3 +30,18 @@ def _tasks_in_process(request):
     app.conf.task_always_eager = eager
     yield
     app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def _default_policies(request):
+    """Transactional tests flush every table afterwards, including the default
+    criteria and clauses that a migration seeds; put them back for the next one."""
+    marker = request.node.get_closest_marker("django_db")
+    if not (marker and marker.kwargs.get("transaction")):
+        return
+    request.getfixturevalue("transactional_db")
+    from policies.defaults import seed_defaults
+    from policies.models import Clause, CriteriaSet, Rule
+
+    if not CriteriaSet.objects.exists():
+        seed_defaults(Clause, CriteriaSet, Rule)

@@ -56,7 +56,8 @@ def login(page, base: str, username: str, password: str) -> None:
     page.goto(base + "/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
+    page.wait_for_url(lambda url: "/login/" not in url)
 
 
 def shoot(page, base: str, path: str, name: str) -> None:

@@ -76,6 +76,7 @@ def _empty_summary() -> dict:
         "abuse_contact": None,
         "probable_victim": False,
         "reports_attributed": 0,
+        "steps": [],
     }
 
 
@@ -92,6 +93,8 @@ def _fold(summary: dict, a: dict) -> dict:
     summary["abuse_contact"] = summary["abuse_contact"] or a.get("abuse_contact")
     summary["probable_victim"] = summary["probable_victim"] or bool(a.get("probable_victim"))
     summary["reports_attributed"] += 1
+    # The reasoning shown on the case is the latest report's, step by step.
+    summary["steps"] = a.get("steps", [])
     # A case with a real role is not also "unknown" or "not ours" because of one thin report.
     for weak in ("unknown", "not_ours"):
         if len(summary["roles"]) > 1 and weak in summary["roles"]:
@@ -112,7 +115,8 @@ def case_rollup(*, case_id: int, adding: dict | None = None) -> None:
         summary = _fold(dict(case.attribution), adding)
     else:
         summary = _empty_summary()
-        for a in Report.objects.filter(case_id=case_id).values_list("attribution", flat=True).iterator():
+        reports = Report.objects.filter(case_id=case_id).order_by("received_at", "id")
+        for a in reports.values_list("attribution", flat=True).iterator():
             if a:
                 _fold(summary, a)
     Case.objects.filter(pk=case.pk).update(

@@ -281,3 +281,11 @@ JA.update({
     "Forward": "転送",
     "listed": "掲載あり",
 })
+
+JA.update({
+    "Measures": "措置",
+    "Recommended: %(level)s (evidence %(ev)s)": "推奨: %(level)s（証拠 %(ev)s）",
+    "any status": "すべての状態",
+    "Propose a measure": "措置を提案",
+    "Dossier": "調書",
+})

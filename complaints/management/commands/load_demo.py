@@ -2,6 +2,7 @@ import io
 import tempfile
 from pathlib import Path
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.test.utils import override_settings
 
@@ -36,5 +37,8 @@ class Command(BaseCommand):
                 quiet = io.StringIO()
                 result = load_demo(Path(folder), stdout=quiet)
             self.stdout.write(f"demo data loaded: {result['complaints']} complaints")
+            # By name: the criteria live in other apps, which complaints does not import.
+            call_command("refresh_recommendations", stdout=quiet)
+            call_command("load_demo_measures", stdout=quiet)
         for username, password, role in DEMO_USERS:
             self.stdout.write(f"  log in as {username} / {password} ({role.label})")
