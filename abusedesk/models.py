@@ -94,3 +94,14 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         when = f"{self.at:%Y-%m-%d %H:%M:%S}"
         return f"#{self.pk} {when} {self.actor_name} {self.action} {self.object_type}:{self.object_id}"
+
+
+class UserPreference(models.Model):
+    """A person's language and time zone; blank means the browser's language and the site's zone."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preference")
+    language = models.CharField(max_length=8, blank=True)
+    time_zone = models.CharField(max_length=64, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.language or '-'} {self.time_zone or '-'}"

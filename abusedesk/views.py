@@ -1,9 +1,17 @@
+import zoneinfo
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from .models import UserPreference
 from .roles import user_role
 
 
@@ -18,3 +26,37 @@ def healthz(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+class PreferenceForm(forms.Form):
+    language = forms.ChoiceField(label=_("Language"), required=False)
+    time_zone = forms.ChoiceField(label=_("Time zone"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = [("", _("As my browser asks"))] + list(settings.LANGUAGES)
+        zones = sorted(zoneinfo.available_timezones())
+        self.fields["time_zone"].choices = [
+            ("", _("The desk's time zone (%(tz)s)") % {"tz": settings.TIME_ZONE})
+        ] + [(z, z) for z in zones]
+
+
+@login_required
+def preferences(request):
+    pref, _created = UserPreference.objects.get_or_create(user=request.user)
+    if request.method == "POST":
+        form = PreferenceForm(request.POST)
+        if form.is_valid():
+            pref.language = form.cleaned_data["language"]
+            pref.time_zone = form.cleaned_data["time_zone"]
+            pref.save()
+            if pref.language:
+                translation.activate(pref.language)
+            messages.success(request, _("Preferences saved."))
+            response = redirect("preferences")
+            if pref.language:
+                response.set_cookie(settings.LANGUAGE_COOKIE_NAME, pref.language, samesite="Lax")
+            return response
+    else:
+        form = PreferenceForm(initial={"language": pref.language, "time_zone": pref.time_zone})
+    return render(request, "preferences.html", {"form": form, "now": timezone.now()})

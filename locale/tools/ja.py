@@ -289,3 +289,13 @@ JA.update({
     "Propose a measure": "措置を提案",
     "Dossier": "調書",
 })
+
+JA.update({
+    "Preferences": "個人設定",
+    "Time zone": "タイムゾーン",
+    "As my browser asks": "ブラウザの設定に従う",
+    "The desk's time zone (%(tz)s)": "窓口のタイムゾーン（%(tz)s）",
+    "Preferences saved.": "個人設定を保存しました。",
+    "Times are shown like this: %(now)s.": "日時はこのように表示されます: %(now)s",
+    "Save": "保存",
+})

@@ -20,3 +20,11 @@ def no_measure_sentence(key: str | None) -> str:
     except ImportError:
         return key or ""
     return no_measure_text(key)
+
+
+@register.inclusion_tag("sanctions/_history.html")
+def subscriber_history_for(case):
+    """The case's subscribers' measures, for pages outside this app (the case page)."""
+    from sanctions.selectors import subscriber_history
+
+    return {"history": subscriber_history(case)[:50]}

@@ -48,3 +48,18 @@ def test_a_rule_edit_makes_every_open_case_re_evaluated(isp, manager):
     criteria_edit(user=manager, note="stricter window", rules={"3": {"window_days": 14}})
     assert refresh_stale_recommendations() == 1
     assert Case.objects.get().recommendation["criteria_version"] == before + 1
+
+
+def test_the_case_page_shows_the_subscribers_history(isp, staff_client):
+    report = report_ingest(
+        raw=message([direct("203.0.113.5", HANDOVER)]),
+        channel="mailbox",
+        reporter_key="email:r@x.example",
+        acknowledge=False,
+    ).report
+    report_attribute(report_id=report.pk)
+    page = staff_client.get(f"/cases/{report.case_id}/").content.decode()
+    assert (
+        "The subscriber&#x27;s history of measures" in page or "The subscriber's history of measures" in page
+    )
+    assert "No earlier measures on this subscriber" in page

@@ -1,0 +1,24 @@
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_saved_language_wins_over_the_browser(staff_client):
+    staff_client.post("/preferences/", {"language": "ja", "time_zone": ""})
+    page = staff_client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<html lang="ja">' in page
+    assert "ログアウト" in page
+
+
+def test_times_are_shown_in_the_users_zone(staff_client):
+    staff_client.post("/preferences/", {"language": "en", "time_zone": "America/New_York"})
+    page = staff_client.get("/preferences/").content.decode()
+    assert " EST" in page or " EDT" in page
+    staff_client.post("/preferences/", {"language": "en", "time_zone": ""})
+    assert " JST" in staff_client.get("/preferences/").content.decode()  # the desk's default zone
+
+
+def test_an_unknown_zone_is_refused(staff_client):
+    response = staff_client.post("/preferences/", {"language": "en", "time_zone": "Mars/Olympus"})
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
