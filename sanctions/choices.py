@@ -3,18 +3,11 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from policies import choices as _policy_choices
 
-class Level(models.TextChoices):
-    """The measure ladder of POLICY.md, least restrictive first."""
-
-    L0 = "L0", _("L0 record, acknowledge, watch")
-    L1 = "L1", _("L1 advisory with remediation steps")
-    L2 = "L2", _("L2 warning with facts and a deadline")
-    L3 = "L3", _("L3 targeted technical restriction")
-    L4 = "L4", _("L4 stop outbound mail of a mail account")
-    L5 = "L5", _("L5 suspend a mail account or disable hosted content")
-    L6 = "L6", _("L6 suspend a connection account")
-    L7 = "L7", _("L7 terminate the contract")
+# One measure ladder and one culpability scale for the whole desk: the policies'.
+Level = _policy_choices.Level
+Culpability = _policy_choices.Culpability
 
 
 # POLICY.md: from L4 on, the guards that no configuration switches off apply.
@@ -51,17 +44,11 @@ ACCOUNT_KIND_TARGET = {
 }
 
 
-class Culpability(models.TextChoices):
-    INTENTIONAL = "intentional", _("Intentional")
-    VICTIM = "victim", _("Victim")
-    UNDETERMINED = "undetermined", _("Undetermined (treated as victim)")
-
-
 class LegalBasis(models.TextChoices):
     BUSINESS_ACT = "legitimate_business_act", _("Legitimate business act")
     EMERGENCY = "emergency_necessity", _("Emergency necessity")
     CONSENT = "consent", _("Consent")
-    ORDER = "order", _("Order of a court or authority")
+    ORDER = "court_or_authority_order", _("Order of a court or authority")  # as in policies
     CONTRACT = "contract", _("The contract alone")
 
 
