@@ -4,6 +4,16 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def rename_order_basis(apps, schema_editor):
+    Sanction = apps.get_model("sanctions", "Sanction")
+    Sanction.objects.filter(legal_basis="order").update(legal_basis="court_or_authority_order")
+
+
+def restore_order_basis(apps, schema_editor):
+    Sanction = apps.get_model("sanctions", "Sanction")
+    Sanction.objects.filter(legal_basis="court_or_authority_order").update(legal_basis="order")
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -28,6 +38,7 @@ class Migration(migrations.Migration):
             name='legal_basis',
             field=models.CharField(choices=[('legitimate_business_act', 'Legitimate business act'), ('emergency_necessity', 'Emergency necessity'), ('consent', 'Consent'), ('court_or_authority_order', 'Order of a court or authority'), ('contract', 'The contract alone')], max_length=32),
         ),
+        migrations.RunPython(rename_order_basis, restore_order_basis),
         migrations.AddConstraint(
             model_name='sanction',
             constraint=models.CheckConstraint(condition=models.Q(('legal_basis__in', ['legitimate_business_act', 'emergency_necessity', 'consent', 'court_or_authority_order', 'contract'])), name='sanction_legal_basis_required'),
