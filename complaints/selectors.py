@@ -4,6 +4,7 @@ what a user asked for. Outsiders get 404; a partner sees its own reports only.""
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from abusedesk.errors import NotFound, PermissionDenied
 from complaints.models import Case, Report
@@ -24,20 +25,20 @@ def report_list_for_user(user) -> QuerySet[Report]:
     partner = partner_of(user)
     if partner is not None:
         return reports.filter(partner=partner)
-    raise PermissionDenied("only desk staff and partners may read reports")
+    raise PermissionDenied(_("only desk staff and partners may read reports"))
 
 
 def report_get_for_user(user, pk: int) -> Report:
     report = report_list_for_user(user).filter(pk=pk).first()
     if report is None:
-        raise NotFound(f"no report {pk}")
+        raise NotFound(_("no report %(pk)s") % {"pk": pk})
     return report
 
 
 def case_get_for_user(user, pk: int) -> Case:
     if not is_desk_user(user):
-        raise NotFound(f"no case {pk}")
+        raise NotFound(_("no case %(pk)s") % {"pk": pk})
     case = Case.objects.select_related("assignee").filter(pk=pk).first()
     if case is None:
-        raise NotFound(f"no case {pk}")
+        raise NotFound(_("no case %(pk)s") % {"pk": pk})
     return case

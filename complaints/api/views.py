@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
@@ -56,12 +57,12 @@ def _read_body(request) -> bytes:
     limit = settings.ABUSEDESK_MAX_REPORT_BYTES
     declared = request.META.get("CONTENT_LENGTH") or "0"
     if declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(f"report is larger than the limit of {limit} bytes")
+        raise PayloadTooLarge(_("report is larger than the limit of %(n)s bytes") % {"n": limit})
     raw = request.body
     if len(raw) > limit:
-        raise PayloadTooLarge(f"report is larger than the limit of {limit} bytes")
+        raise PayloadTooLarge(_("report is larger than the limit of %(n)s bytes") % {"n": limit})
     if not raw.strip():
-        raise ValidationError({"body": ["the request body is empty"]})
+        raise ValidationError({"body": [_("the request body is empty")]})
     return raw
 
 
@@ -70,9 +71,9 @@ def _validate_json(raw: bytes) -> dict | None:
     try:
         data = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ParseError(f"body is not valid JSON: {exc}") from None
+        raise ParseError(_("body is not valid JSON: %(e)s") % {"e": exc}) from None
     if not isinstance(data, dict):
-        raise ValidationError({"body": ["a JSON object is expected"]})
+        raise ValidationError({"body": [_("a JSON object is expected")]})
     if "xarf_version" in data:
         XarfV4Serializer(data=data).is_valid(raise_exception=True)
         return None
@@ -129,7 +130,7 @@ class ReportListCreateView(APIView):
     def post(self, request):
         partner = partner_of(request.user)
         if partner is None and not is_desk_user(request.user):
-            raise PermissionDenied("only partners and desk staff may file reports")
+            raise PermissionDenied(_("only partners and desk staff may file reports"))
         content_type = (request.content_type or "").split(";")[0].strip().lower()
         if content_type not in ACCEPTED_TYPES:
             raise UnsupportedMediaType(content_type or "(none)")
@@ -168,7 +169,7 @@ class ReportContentView(APIView):
     )
     def post(self, request, pk: int):
         if not request.user.has_perm("abusedesk.view_content"):
-            raise PermissionDenied("reading complaint content needs the view_content permission")
+            raise PermissionDenied(_("reading complaint content needs the view_content permission"))
         report = report_get_for_user(request.user, pk)
         form = ContentRequestSerializer(data=request.data)
         form.is_valid(raise_exception=True)
@@ -187,7 +188,7 @@ class CaseListView(generics.ListAPIView):
         if getattr(self, "swagger_fake_view", False):  # schema generation
             return Case.objects.none()
         if not is_desk_user(self.request.user):
-            raise PermissionDenied("only desk staff may list cases")
+            raise PermissionDenied(_("only desk staff may list cases"))
         return Case.objects.select_related("assignee").order_by("-last_activity_at", "-id")
 
 

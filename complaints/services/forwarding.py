@@ -22,6 +22,7 @@ from django.core.mail import EmailMessage as DjangoEmailMessage
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from abusedesk.audit import audit_record
 from abusedesk.errors import ApplicationError
@@ -188,18 +189,19 @@ def case_forward(*, case: Case, user, fmt: str, to: str | None = None, reason: s
     """Record a forward of the case's latest report; a task sends it after commit."""
     if fmt not in Forward.Format.values:
         raise ApplicationError(
-            f"format must be one of {', '.join(Forward.Format.values)}", fields={"format": ["invalid"]}
+            _("format must be one of %(f)s") % {"f": ", ".join(Forward.Format.values)},
+            fields={"format": ["invalid"]},
         )
     to = (to or forward_contact(case) or "").strip()
     if not to or "@" not in to:
         raise ApplicationError(
-            "no abuse contact is known for this case: give one", fields={"to": ["required"]}
+            _("no abuse contact is known for this case: give one"), fields={"to": ["required"]}
         )
     report = (
         case.reports.filter(Q(source_ip__isnull=False) | ~Q(url_hosts=[])).order_by("-received_at").first()
     )
     if report is None:
-        raise ApplicationError("the case has no report with an address or host to forward")
+        raise ApplicationError(_("the case has no report with an address or host to forward"))
     message_id = make_msgid(domain=settings.DEFAULT_FROM_EMAIL.split("@")[-1])
     msg = _build(report=report, case=case, fmt=fmt, to=to, message_id=message_id)
     digest = hashlib.sha256(msg.as_bytes(policy=email.policy.SMTP)).hexdigest()

@@ -4,6 +4,7 @@ import re
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from abusedesk.errors import ApplicationError
 from abusedesk.services import api_token_create
@@ -17,18 +18,19 @@ def partner_create(*, name: str, contact_email: str = "", rate_limit: str = "120
     """Create a partner ISP with its API client user; returns the partner and its key."""
     name = name.strip()
     if not name:
-        raise ApplicationError("partner name must not be empty", fields={"name": ["required"]})
+        raise ApplicationError(_("partner name must not be empty"), fields={"name": ["required"]})
     if not RATE_RE.match(rate_limit):
         raise ApplicationError(
-            f"rate limit {rate_limit!r} must look like 120/min", fields={"rate_limit": ["invalid"]}
+            _("rate limit %(r)s must look like 120/min") % {"r": repr(rate_limit)},
+            fields={"rate_limit": ["invalid"]},
         )
     if Partner.objects.filter(name__iexact=name).exists():
-        raise ApplicationError(f"partner {name!r} already exists", code="conflict")
+        raise ApplicationError(_("partner %(name)s already exists") % {"name": repr(name)}, code="conflict")
     User = get_user_model()
     username = "partner:" + re.sub(r"[^\w.@+-]", "-", name)[:140]
     user = User(username=username, email=contact_email)
     user.set_unusable_password()  # an API client, never a browser user
     user.save()
     partner = Partner.objects.create(name=name, user=user, contact_email=contact_email, rate_limit=rate_limit)
-    _, key = api_token_create(user=user, name=f"partner {name}")
+    _token, key = api_token_create(user=user, name=f"partner {name}")
     return partner, key

@@ -37,10 +37,12 @@ def case_reporters(case: Case) -> list[str]:
 def case_reply(*, case: Case, user, template: str, note: str = "") -> int:
     """Queue one reply per complainant of the case; returns how many."""
     if template not in TEMPLATES:
-        raise ApplicationError(f"unknown reply template {template!r}", fields={"template": ["invalid"]})
+        raise ApplicationError(
+            _("unknown reply template %(t)s") % {"t": repr(template)}, fields={"template": ["invalid"]}
+        )
     reporters = case_reporters(case)
     if not reporters:
-        raise ApplicationError("this case has no complainant with an e-mail address")
+        raise ApplicationError(_("this case has no complainant with an e-mail address"))
     with transaction.atomic():
         Case.objects.filter(pk=case.pk, first_action_at__isnull=True).update(first_action_at=timezone.now())
         audit_record(

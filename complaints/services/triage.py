@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from abusedesk.audit import audit_record
 from abusedesk.errors import ApplicationError
@@ -32,7 +33,7 @@ def case_assign(*, case_ids: list[int], assignee_id: int | None, actor) -> int:
         user = get_user_model().objects.filter(pk=assignee_id, is_active=True).first()
         if user is None or not user.has_perm("abusedesk.work_desk"):
             raise ApplicationError(
-                "cases can only be assigned to desk staff", fields={"assignee": ["invalid"]}
+                _("cases can only be assigned to desk staff"), fields={"assignee": ["invalid"]}
             )
     changed = (
         Case.objects.filter(pk__in=case_ids).exclude(assignee_id=assignee_id).update(assignee_id=assignee_id)
@@ -55,12 +56,16 @@ def case_close(
     *, case_ids: list[int], resolution: str, actor, reason: str = "", duplicate_of: int | None = None
 ) -> int:
     if resolution not in RESOLUTIONS:
-        raise ApplicationError(f"unknown resolution {resolution!r}", fields={"resolution": ["invalid"]})
+        raise ApplicationError(
+            _("unknown resolution %(r)s") % {"r": repr(resolution)}, fields={"resolution": ["invalid"]}
+        )
     if resolution == "duplicate":
         if duplicate_of is None or not Case.objects.filter(pk=duplicate_of).exists():
-            raise ApplicationError("name the case this one duplicates", fields={"duplicate_of": ["required"]})
+            raise ApplicationError(
+                _("name the case this one duplicates"), fields={"duplicate_of": ["required"]}
+            )
         if duplicate_of in case_ids:
-            raise ApplicationError("a case cannot duplicate itself", fields={"duplicate_of": ["invalid"]})
+            raise ApplicationError(_("a case cannot duplicate itself"), fields={"duplicate_of": ["invalid"]})
     now = timezone.now()
     open_ids = list(Case.objects.filter(pk__in=case_ids, status=CaseStatus.OPEN).values_list("pk", flat=True))
     _touch(open_ids)

@@ -299,3 +299,29 @@ JA.update({
     "Times are shown like this: %(now)s.": "日時はこのように表示されます: %(now)s",
     "Save": "保存",
 })
+
+# API and service error messages.
+JA.update({
+    "report is larger than the limit of %(n)s bytes": "苦情が上限の %(n)s バイトを超えています",
+    "the request body is empty": "リクエスト本文が空です",
+    "body is not valid JSON: %(e)s": "本文が正しいJSONではありません: %(e)s",
+    "a JSON object is expected": "JSONオブジェクトが必要です",
+    "only partners and desk staff may file reports": "苦情を登録できるのはパートナーと窓口担当者だけです",
+    "reading complaint content needs the view_content permission": "苦情の内容を閲覧するには view_content 権限が必要です",
+    "only desk staff may list cases": "案件一覧を見られるのは窓口担当者だけです",
+    "only desk staff and partners may read reports": "苦情を閲覧できるのは窓口担当者とパートナーだけです",
+    "no report %(pk)s": "苦情 %(pk)s はありません",
+    "no case %(pk)s": "案件 %(pk)s はありません",
+    "format must be one of %(f)s": "形式は %(f)s のいずれかです",
+    "no abuse contact is known for this case: give one": "この案件の窓口が不明です。送信先を指定してください",
+    "the case has no report with an address or host to forward": "この案件には転送できるアドレスやホストを含む苦情がありません",
+    "partner name must not be empty": "パートナー名を入力してください",
+    "rate limit %(r)s must look like 120/min": "リクエスト上限 %(r)s は 120/min のように指定してください",
+    "partner %(name)s already exists": "パートナー %(name)s は既に登録されています",
+    "unknown reply template %(t)s": "返信の定型文 %(t)s はありません",
+    "this case has no complainant with an e-mail address": "この案件にはメールアドレスのある申告者がいません",
+    "cases can only be assigned to desk staff": "案件は窓口担当者にのみ割り当てられます",
+    "unknown resolution %(r)s": "完了理由 %(r)s は使えません",
+    "name the case this one duplicates": "重複元の案件番号を指定してください",
+    "a case cannot duplicate itself": "案件を自分自身の重複にはできません",
+})

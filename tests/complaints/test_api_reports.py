@@ -3,6 +3,7 @@ from datetime import UTC, datetime
 
 import pytest
 from django.core.cache import cache
+from django.test import Client
 
 from complaints.models import Case, Report
 from complaints.services.partners import partner_create
@@ -253,3 +254,13 @@ def test_schema_and_docs_are_served_without_a_cdn(staff_client):
     assert docs.status_code == 200
     html = docs.content.decode()
     assert "cdn." not in html and "unpkg" not in html and "jsdelivr" not in html
+
+
+def test_api_errors_speak_the_callers_language(partner):
+    response = token_client(partner[1]).post(URL, data=b"  ", content_type="message/rfc822", HTTP_ACCEPT_LANGUAGE="ja")
+    assert response.status_code == 400
+    assert response.json()["fields"]["body"] == ["リクエスト本文が空です"]
+    missing = token_client(partner[1]).get(f"{URL}999999/", HTTP_ACCEPT_LANGUAGE="ja")
+    assert missing.json()["detail"] == "苦情 999999 はありません"
+    unauthenticated = Client().get(URL, HTTP_ACCEPT_LANGUAGE="ja")
+    assert unauthenticated.status_code == 401 and unauthenticated.json()["detail"] != "Authentication credentials were not provided."
