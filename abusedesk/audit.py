@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from .models import AuditEntry
@@ -22,6 +22,7 @@ GENESIS = "0" * 64
 
 def _canonical(entry: AuditEntry) -> bytes:
     body = {
+        "seq": entry.seq,
         "at": entry.at.astimezone(datetime.UTC).isoformat(),
         "actor": entry.actor_name,
         "action": entry.action,
@@ -50,28 +51,57 @@ def audit_record(
     data: dict | None = None,
     system_actor: str = "system",
 ) -> AuditEntry:
-    """Append an entry. `actor` None means the system (a task, an importer)."""
+    """Append an entry in the caller's transaction. `actor` None means the system.
+
+    The entry is chained (sealed) right after the transaction commits. Chaining
+    inside the transaction would need a lock on the chain's tail, which every
+    writer of the desk would take in a different order relative to its other
+    row locks: PostgreSQL found the deadlocks.
+    """
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or obj.pk
-    with transaction.atomic():
-        # Lock the chain's tail so two writers cannot both link to it.
-        last = AuditEntry.objects.select_for_update().order_by("-id").only("entry_hash").first()
-        entry = AuditEntry(
-            at=timezone.now(),
-            actor=actor if getattr(actor, "pk", None) else None,
-            actor_name=actor.get_username() if getattr(actor, "pk", None) else system_actor,
-            action=action,
-            object_type=object_type,
-            object_id=str(object_id),
-            case_id=case_id,
-            reason=reason,
-            data=json.loads(json.dumps(data or {}, cls=DjangoJSONEncoder)),
-            prev_hash=last.entry_hash if last else GENESIS,
-        )
-        entry.entry_hash = entry_hash(entry.prev_hash, entry)
-        entry.save(force_insert=True)
+    entry = AuditEntry.objects.create(
+        at=timezone.now(),
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_name=actor.get_username() if getattr(actor, "pk", None) else system_actor,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        case_id=case_id,
+        reason=reason,
+        data=json.loads(json.dumps(data or {}, cls=DjangoJSONEncoder)),
+    )
+    transaction.on_commit(audit_seal)
     return entry
+
+
+SEAL_LOCK = 727_001  # PostgreSQL advisory lock key: one sealer at a time
+
+
+def audit_seal() -> int:
+    """Chain every committed, unsealed entry after the last sealed one. Idempotent.
+
+    Runs in its own short transaction under one lock, so the chain order is the
+    order in which entries were sealed (after their commit).
+    """
+    sealed = 0
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SEAL_LOCK])
+        last = AuditEntry.objects.filter(seq__isnull=False).order_by("-seq").only("seq", "entry_hash").first()
+        seq, prev = (last.seq, last.entry_hash) if last else (0, GENESIS)
+        for entry in AuditEntry.objects.filter(seq__isnull=True).order_by("id"):
+            seq += 1
+            entry.seq, entry.prev_hash = seq, prev
+            entry.entry_hash = entry_hash(prev, entry)
+            AuditEntry.objects.filter(pk=entry.pk, seq__isnull=True).update(
+                seq=entry.seq, prev_hash=entry.prev_hash, entry_hash=entry.entry_hash
+            )
+            prev = entry.entry_hash
+            sealed += 1
+    return sealed
 
 
 @dataclass(frozen=True)
@@ -82,13 +112,16 @@ class ChainCheck:
 
 
 def audit_verify() -> ChainCheck:
+    audit_seal()
     prev = GENESIS
     checked = 0
-    for entry in AuditEntry.objects.order_by("id").iterator(chunk_size=2000):
-        if entry.prev_hash != prev:
+    expected_seq = 1
+    for entry in AuditEntry.objects.order_by("seq").iterator(chunk_size=2000):
+        if entry.seq != expected_seq or entry.prev_hash != prev:
             return ChainCheck(checked, entry, "does not link to the entry before it (deleted or reordered)")
         if entry_hash(prev, entry) != entry.entry_hash:
             return ChainCheck(checked, entry, "content does not match its hash (edited)")
         prev = entry.entry_hash
         checked += 1
+        expected_seq += 1
     return ChainCheck(checked, None)

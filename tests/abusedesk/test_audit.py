@@ -3,7 +3,7 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from abusedesk.audit import audit_record, audit_verify
+from abusedesk.audit import audit_record, audit_seal, audit_verify
 from abusedesk.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -23,6 +23,7 @@ def test_an_untouched_chain_verifies(staff):
 
 def test_an_edited_entry_is_named(staff):
     entries = [audit_record(actor=staff, action="test.step", object_type="t", object_id=i) for i in range(4)]
+    audit_seal()
     AuditEntry.objects.filter(pk=entries[2].pk).update(reason="rewritten history")
     with pytest.raises(CommandError, match=f"entry #{entries[2].pk}.*edited"):
         verify()
@@ -30,6 +31,7 @@ def test_an_edited_entry_is_named(staff):
 
 def test_a_deleted_entry_breaks_the_next_link(staff):
     entries = [audit_record(actor=staff, action="test.step", object_type="t", object_id=i) for i in range(4)]
+    audit_seal()
     AuditEntry.objects.filter(pk=entries[1].pk).delete()
     result = audit_verify()
     assert result.first_broken.pk == entries[2].pk
@@ -39,7 +41,12 @@ def test_a_deleted_entry_breaks_the_next_link(staff):
 def test_entries_keep_the_actor_name_and_link_to_the_previous(staff):
     first = audit_record(actor=staff, action="a", object_type="t", object_id=1)
     second = audit_record(action="b", object_type="t", object_id=2)
+    assert audit_seal() == 2
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.seq, second.seq) == (1, 2)
     assert second.prev_hash == first.entry_hash
+    assert audit_seal() == 0  # idempotent
     assert (first.actor_name, second.actor_name) == ("sato", "system")
 
 
