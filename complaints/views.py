@@ -30,6 +30,10 @@ from complaints.services.triage import case_assign, case_close
 desk_required = permission_required("abusedesk.work_desk", raise_exception=True)
 
 
+def _form_errors(form) -> str:
+    return " ".join(error for errors in form.errors.values() for error in errors)
+
+
 def _get_report(user, pk):
     try:
         return report_get_for_user(user, pk)
@@ -157,7 +161,7 @@ def case_bulk(request):
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         back = reverse("case-list")
     if not form.is_valid():
-        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        messages.error(request, _form_errors(form))
         return redirect(back)
     ids, action = form.cleaned_data["cases"], form.cleaned_data["action"]
     try:
@@ -234,12 +238,13 @@ def case_detail(request, pk):
         case = case_get_for_user(request.user, pk)
     except NotFound:
         raise Http404 from None
+    contact = forward_contact(case)
     context = {
         "case": case,
         "reports": case.reports.defer("raw").order_by("-received_at")[:200],
         "evidence": case.evidence.order_by("-asked_at")[:200],
-        "forward_contact": forward_contact(case),
-        "forward_form": ForwardForm(initial={"to": forward_contact(case) or ""}),
+        "forward_contact": contact,
+        "forward_form": ForwardForm(initial={"to": contact or ""}),
         "forwards": case.forwards.all()[:20],
         "reply_form": ReplyForm(),
         "complainants": len(case_reporters(case)),
@@ -257,7 +262,7 @@ def case_forward_view(request, pk):
         raise Http404 from None
     form = ForwardForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        messages.error(request, _form_errors(form))
         return redirect("case-detail", pk=pk)
     try:
         forward = case_forward(
@@ -287,7 +292,7 @@ def case_reply_view(request, pk):
         raise Http404 from None
     form = ReplyForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        messages.error(request, _form_errors(form))
         return redirect("case-detail", pk=pk)
     try:
         n = case_reply(

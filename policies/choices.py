@@ -4,6 +4,8 @@ labels are translated for display."""
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from subscribers import choices as _inventory_choices
+
 
 class Level(models.TextChoices):
     L0 = "L0", _("L0 record, acknowledge, watch")
@@ -43,10 +45,8 @@ class SendingMethod(models.TextChoices):
     OTHER_ISP_SERVER = "other_isp_server", _("Another ISP's server")
 
 
-class AccountKind(models.TextChoices):
-    MAIL = "mail", _("Mail")
-    CONNECTION = "connection", _("Connection")
-    HOSTING = "hosting", _("Hosting")
+# The account kinds are the inventory's (policies may import subscribers).
+AccountKind = _inventory_choices.AccountKind
 
 
 class ConnectionType(models.TextChoices):

@@ -7,13 +7,13 @@ the inventory's selectors take aware datetimes.
 
 from __future__ import annotations
 
-import functools
 import ipaddress
 from datetime import timedelta
 
 from django.conf import settings
 
 from complaints.models import Evidence, Hop, NetworkContact, Report
+from complaints.parsing.hosts import is_under, normalise_ip, registrable_domain
 from subscribers import ipkeys
 from subscribers import selectors as inventory
 from subscribers.choices import AccountKind, BlockKind
@@ -58,8 +58,7 @@ def _has(result: Attribution, *roles: str) -> bool:
 
 
 def _is_own_name(name: str | None) -> bool:
-    name = (name or "").lower().rstrip(".")
-    return any(name == d or name.endswith("." + d) for d in settings.ABUSEDESK_OWN_DOMAINS)
+    return is_under(name, tuple(settings.ABUSEDESK_OWN_DOMAINS))
 
 
 # -- the origin address ------------------------------------------------------------
@@ -376,11 +375,7 @@ def _addresses_of(result: Attribution, host: str) -> list[str]:
 
 
 def _is_ip(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text)
-        return True
-    except ValueError:
-        return False
+    return normalise_ip(text) is not None
 
 
 # -- whom to tell when it is not ours ---------------------------------------------------
@@ -405,7 +400,7 @@ def _abuse_contact(ip, origin_hop, hosts) -> dict | None:
         if contact:
             return {"email": contact.abuse_email, "name": contact.name, "source": "registry"}
     for name in names:
-        domain = _registrable(name)
+        domain = registrable_domain(name)
         if domain:
             return {"email": f"abuse@{domain}", "name": domain, "source": "rfc2142"}
     return None
@@ -423,19 +418,3 @@ def _reverse_name(ip, origin_hop) -> str | None:
     if origin_hop and origin_hop.from_rdns and origin_hop.from_rdns.lower() != "unknown":
         return origin_hop.from_rdns
     return None
-
-
-@functools.cache
-def _extractor():
-    import tldextract
-
-    return tldextract.TLDExtract(suffix_list_urls=())  # the bundled list: never fetch at run time
-
-
-def _registrable(name: str) -> str | None:
-    parts = _extractor()(name)
-    if parts.top_domain_under_public_suffix:
-        return parts.top_domain_under_public_suffix
-    labels = name.lower().rstrip(".").split(".")
-    # A suffix outside the public list (a private or test TLD): the last two labels.
-    return ".".join(labels[-2:]) if len(labels) >= 2 else None

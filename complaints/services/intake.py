@@ -20,6 +20,7 @@ from abusedesk.audit import audit_record
 from complaints.choices import Channel, ReportFormat, ReportStatus
 from complaints.models import Hop, Report, ReportUrl
 from complaints.parsing import ParsedReport, TrustContext, parse_report
+from complaints.parsing.urls import url_host
 
 from .acks import acknowledgement_enqueue
 from .cases import case_attach
@@ -203,18 +204,11 @@ def _store_facts(report: Report, parsed: ParsedReport) -> None:
         for i, h in enumerate(parsed.hops)
     )
     ReportUrl.objects.filter(report=report).delete()
-    ReportUrl.objects.bulk_create(ReportUrl(report=report, url=u, host=_host_of(u)) for u in parsed.urls)
+    ReportUrl.objects.bulk_create(
+        ReportUrl(report=report, url=u, host=(url_host(u) or "")[:255]) for u in parsed.urls
+    )
     audit_record(
         action="report.parsed",
         obj=report,
         data={"status": report.status, "format": report.format, "reason": report.status_reason},
     )
-
-
-def _host_of(url: str) -> str:
-    from urllib.parse import urlsplit
-
-    try:
-        return (urlsplit(url).hostname or "")[:255]
-    except ValueError:
-        return ""
