@@ -3,6 +3,11 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+PORT ?= 8000
+# `make test-services` targets these; a second checkout on the same machine can point
+# them at its own database and Redis db so that two runs never share a test database.
+SERVICES_DATABASE_URL ?= postgres://root@127.0.0.1:5432/test
+SERVICES_BROKER_URL ?= redis://127.0.0.1:6379/0
 
 .PHONY: run test test-services lint check migrate demo screenshots bench clean
 
@@ -20,7 +25,7 @@ venv: $(STAMP)
 run: $(STAMP)
 	env -u DATABASE_URL -u CELERY_BROKER_URL $(PY) manage.py migrate --noinput
 	env -u DATABASE_URL -u CELERY_BROKER_URL $(PY) manage.py load_demo
-	env -u DATABASE_URL -u CELERY_BROKER_URL $(PY) manage.py runserver 127.0.0.1:8000
+	env -u DATABASE_URL -u CELERY_BROKER_URL $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # The whole suite on SQLite with eager tasks.
 test: $(STAMP)
@@ -28,7 +33,7 @@ test: $(STAMP)
 
 # The same suite on PostgreSQL and Redis, plus the tests that need a real Celery worker.
 test-services: $(STAMP)
-	DATABASE_URL=postgres://root@127.0.0.1:5432/test CELERY_BROKER_URL=redis://127.0.0.1:6379/0 \
+	DATABASE_URL=$(SERVICES_DATABASE_URL) CELERY_BROKER_URL=$(SERVICES_BROKER_URL) \
 		$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
