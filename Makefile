@@ -9,7 +9,7 @@ PORT ?= 8000
 SERVICES_DATABASE_URL ?= postgres://root@127.0.0.1:5432/test
 SERVICES_BROKER_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test test-services lint check migrate demo screenshots bench clean
+.PHONY: run test test-services lint check migrate demo screenshots bench clean messages
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,12 @@ lint: $(STAMP)
 	env -u DATABASE_URL -u CELERY_BROKER_URL $(PY) manage.py makemigrations --check --dry-run
 
 check: lint test
+
+# Refresh the Japanese catalogue after adding strings; then fill the new msgstr lines in
+# locale/ja/LC_MESSAGES/django.po (the one source of translations) and run it again.
+messages: $(STAMP)
+	$(PY) manage.py makemessages -l ja --ignore=.venv --ignore=bench --ignore=tests --ignore=locale
+	$(PY) manage.py compilemessages -l ja --ignore=.venv
 
 demo: $(STAMP)
 	$(PY) manage.py load_demo
