@@ -3,8 +3,11 @@
     from complaints.parsing import parse_report, TrustContext
     report = parse_report(raw_bytes, content_type="message/rfc822", trust=TrustContext(...))
 
-Formats: ARF and DMARC failure reports, Microsoft JMRP, X-ARF e-mails, XARF JSON (v4,
-v3 tolerated), SpamCop, spam forwarded by a person (attached or inline) and raw spam.
+First it decides what the message is (`message_kind`): a machine report (ARF and DMARC
+failure reports, Microsoft JMRP, X-ARF e-mails, XARF JSON v4 and v3, SpamCop, Exim
+DMARC text, feeds that wrap the reported message), a person's complaint (the spam
+attached in any way, pasted, quoted or forwarded inline, or only an address named in
+prose), or the spam itself. Only the reported message is walked for an origin.
 parse_report never raises; a report it cannot understand carries `parse_error`.
 """
 
@@ -14,7 +17,9 @@ from email.message import Message
 
 from . import mime
 from .arf import read_arf, read_dmarc_text, read_jmrp
-from .forwarded import has_message_headers, read_forwarded
+from .clean import sanitise
+from .complaint import read_other
+from .material import has_message_headers
 from .model import Hop, ParsedReport, TrustContext
 from .spamcop import read_spamcop
 from .xarf import parse_json, read_xarf_mail
@@ -33,11 +38,12 @@ def parse_report(
 ) -> ParsedReport:
     """Parse a report as received. Never raises: failures come back as `parse_error`."""
     try:
-        return _parse(raw, content_type, trust)
+        report = _parse(raw, content_type, trust)
     except RecursionError:
-        return ParsedReport(parse_error="MIME structure nested too deeply; needs manual triage")
+        report = ParsedReport(parse_error="MIME structure nested too deeply; needs manual triage")
     except Exception as exc:  # the last line of defence: a report must never be lost
-        return ParsedReport(parse_error=f"parser failure ({type(exc).__name__}); needs manual triage")
+        report = ParsedReport(parse_error=f"parser failure ({type(exc).__name__}); needs manual triage")
+    return sanitise(report)
 
 
 def _parse(raw, content_type: str | None, trust: TrustContext) -> ParsedReport:
@@ -55,15 +61,17 @@ def _parse(raw, content_type: str | None, trust: TrustContext) -> ParsedReport:
         if raw.lstrip()[:1] == b"{":  # JSON sent with a mail content type
             return parse_json(raw, trust)
         return ParsedReport(parse_error="not an e-mail message: no message headers found")
-    report = _read(msg, trust)
+    report = _read(msg, trust, 0)
     if cut:
         report.note(f"more than {mime.MAX_PARTS} MIME parts: the rest was not parsed")
     return report
 
 
-def _read(msg: Message, trust: TrustContext) -> ParsedReport:
+def _read(msg: Message, trust: TrustContext, depth: int) -> ParsedReport:
+    """Machine reports first (their structure is unmistakable), then complaints and spam."""
     for reader in _READERS:
         report = reader(msg, trust)
         if report is not None:
+            report.message_kind = "machine_report"
             return report
-    return read_forwarded(msg, trust)
+    return read_other(msg, trust, _read, depth)

@@ -15,6 +15,7 @@ from .common import (
     parse_fields,
     state_source,
     state_time,
+    values,
     wrapper_parts,
 )
 from .model import ParsedReport, TrustContext
@@ -46,16 +47,16 @@ def read_arf(msg: Message, trust: TrustContext) -> ParsedReport | None:
         if first(fields, name):
             state_time(report, first(fields, name), name)
             break
-    domains = [d.lower() for value in fields.get("reported-domain", []) for d in value.split()]
+    domains = [d.lower() for value in values(fields, "Reported-Domain") for d in value.split()]
     report.reported_domains = list(dict.fromkeys(domains))[:50]
     report.mail_from = mime.first_address(first(fields, "Original-Mail-From")) or None
-    report.rcpt_to = [a for v in fields.get("original-rcpt-to", []) for a in mime.addresses(v)][:100]
-    for value in fields.get("authentication-results", []):
+    report.rcpt_to = [a for v in values(fields, "Original-Rcpt-To") for a in mime.addresses(v)][:100]
+    for value in values(fields, "Authentication-Results"):
         login = SMTP_AUTH_RESULT.search(value)
         if login:  # only the sender's own provider sees an SMTP AUTH login
             report.authenticated, report.authenticated_as = True, login.group(1)
     urls = UrlCollector()
-    for value in fields.get("reported-uri", []):
+    for value in values(fields, "Reported-Uri"):
         urls.add(value.strip())
     _apply_embedded(report, msg, trust, urls)
     report.message_id = report.message_id or clean_message_id(first(fields, "Message-ID"))

@@ -7,13 +7,16 @@ from email.message import Message
 
 from . import mime
 from .dates import parse_date
-from .hosts import normalise_ip
+from .hosts import is_routable_ip, non_routable_reason, normalise_ip, split_zone
 from .model import ParsedReport
 from .urls import UrlCollector
 
 MAX_FIELDS = 500
 MAX_VALUE = 8192  # characters of one (folded) field value
-_FIELD = re.compile(r"^([A-Za-z][A-Za-z0-9_.-]{0,60})\s*:\s?(.*)$")
+# "Key: value". Old and hand-made reports write names with spaces or odd case
+# ("Source IP", "Feedback-type", "Arrival Date"): names are compared by `field_key`.
+_FIELD = re.compile(r"^([A-Za-z][A-Za-z0-9_.-]{0,60}(?: [A-Za-z0-9_.-]{1,20}){0,2})\s*:\s?(.*)$")
+_KEY_JUNK = re.compile(r"[^a-z0-9]")
 _EMBEDDED_TYPES = (
     "message/rfc822",
     "text/rfc822-headers",
@@ -39,8 +42,13 @@ FEEDBACK_CATEGORIES = {
 }
 
 
+def field_key(name: str) -> str:
+    """ "Source-IP", "Source IP", "source_ip" and "SourceIp" are one field: "sourceip"."""
+    return _KEY_JUNK.sub("", name.lower())
+
+
 def parse_fields(text: str) -> dict[str, list[str]]:
-    """ "Key: value" lines with folded continuations -> {lowercase key: [values]}."""
+    """ "Key: value" lines with folded continuations -> {field_key: [values]}."""
     fields: dict[str, list[str]] = {}
     last: str | None = None
     count = 0
@@ -53,7 +61,7 @@ def parse_fields(text: str) -> dict[str, list[str]]:
         if not match:
             last = None
             continue
-        last = match.group(1).lower()
+        last = field_key(match.group(1))
         fields.setdefault(last, []).append(match.group(2).strip())
         count += 1
         if count >= MAX_FIELDS:
@@ -61,9 +69,17 @@ def parse_fields(text: str) -> dict[str, list[str]]:
     return fields
 
 
+def values(fields: dict[str, list[str]], name: str) -> list[str]:
+    return fields.get(field_key(name), [])
+
+
+def has(fields: dict[str, list[str]], *names: str) -> bool:
+    return any(field_key(name) in fields for name in names)
+
+
 def first(fields: dict[str, list[str]], *names: str) -> str | None:
     for name in names:
-        for value in fields.get(name.lower(), []):
+        for value in values(fields, name):
             if value.strip():
                 return value.strip()
     return None
@@ -115,12 +131,17 @@ def find_embedded(msg: Message) -> tuple[Message | None, Message | None]:
 
 
 def state_source(report: ParsedReport, value: str | None, field: str) -> None:
-    """The source IP the report states. A stated value that is no IP needs a human."""
-    if not value:
+    """The source IP a machine field states. A stated value that is no IP needs a human.
+
+    A non-routable value (private, loopback, CGN, a zone-scoped address...) is kept in
+    `source_ip_stated` as the report wrote it, but `finish` never makes it the origin.
+    """
+    if not value or report.source_ip_stated:
         return
-    ip = normalise_ip(value.split()[0] if value.split() else value)
+    word = value.split()[0] if value.split() else value
+    ip, zone = split_zone(word.strip("[](),;"))
     if ip:
-        report.source_ip_stated = ip
+        report.source_ip_stated = f"{ip}%{zone}" if zone else ip
     else:
         report.fail(f"{field} is not an IP address: {value[:60]!r}")
 
@@ -137,17 +158,8 @@ def state_time(report: ParsedReport, value: str | None, field: str) -> None:
 
 
 def finish(report: ParsedReport, urls: UrlCollector) -> ParsedReport:
-    """Derive source_ip, occurred_at fallbacks and url_hosts from what was gathered."""
-    report.source_ip = report.source_ip_stated or report.header_source_ip
-    if (
-        report.source_ip_stated
-        and report.header_source_ip
-        and report.source_ip_stated != report.header_source_ip
-    ):
-        report.source_disagreement = True
-        report.note(
-            f"stated source {report.source_ip_stated} differs from Received chain {report.header_source_ip}"
-        )
+    """Choose source_ip and its basis; derive occurred_at fallbacks and url_hosts."""
+    choose_source(report)
     if report.occurred_at is None:
         origin = next((hop for hop in report.hops if hop.is_origin), None)
         if origin is not None and origin.time is not None:
@@ -157,3 +169,36 @@ def finish(report: ParsedReport, urls: UrlCollector) -> ParsedReport:
     report.urls = urls.urls
     report.url_hosts = urls.hosts()
     return report
+
+
+def choose_source(report: ParsedReport) -> None:
+    """source_ip and source_basis from what was gathered; safe to call again.
+
+    An explicit machine field wins over the walk, the walk over what a person named;
+    a non-routable address is never chosen, whatever its basis.
+    """
+    field_ip = _routable(report, report.source_ip_stated, "the stated source")
+    walked_ip = report.header_source_ip if is_routable_ip(report.header_source_ip) else None
+    named_ip = _routable(report, report.source_ip_named, "the address named by the complainant")
+    for ip, basis in ((field_ip, "field"), (walked_ip, "walked"), (named_ip, "stated")):
+        if ip:
+            report.source_ip, report.source_basis = ip, basis
+            break
+    else:
+        report.source_ip, report.source_basis = None, None
+    if field_ip and walked_ip and field_ip != walked_ip:
+        report.source_disagreement = True
+        report.note(f"stated source {field_ip} differs from Received chain {walked_ip}")
+    if named_ip and report.source_ip and named_ip != report.source_ip:
+        report.signal("named_source_differs", named_ip)
+
+
+def _routable(report: ParsedReport, ip: str | None, what: str) -> str | None:
+    if not ip:
+        return None
+    reason = non_routable_reason(ip)
+    if reason is None:
+        return normalise_ip(ip)
+    report.note(f"{what} {ip} is a {reason} address, which is never an origin")
+    report.signal("non_routable_source", f"{ip} ({reason})")
+    return None

@@ -11,56 +11,105 @@ import tldextract
 # Only the suffix list bundled with tldextract: the parser never touches the network.
 _EXTRACT = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
 
-# Address space that never appears on the public Internet as a mail client, so a
-# host there was seen by the reporter's own network. Documentation ranges (192.0.2/24
-# and friends) are deliberately absent: ipaddress calls them "private", but test and
-# anonymised reports use them for public senders.
-_INTERNAL = tuple(
-    ipaddress.ip_network(n)
-    for n in (
-        "0.0.0.0/8",
-        "10.0.0.0/8",
-        "100.64.0.0/10",
-        "127.0.0.0/8",
-        "169.254.0.0/16",
-        "172.16.0.0/12",
-        "192.168.0.0/16",
-        "::1/128",
-        "::/128",
-        "fc00::/7",
-        "fe80::/10",
+# Address space that is never a mail client on the public Internet, with the reason a
+# person is shown. A host there was seen inside someone's own network (the reporter's,
+# usually), so the trust walk goes on past it and it is never an origin. The
+# documentation ranges (192.0.2/24, 198.51.100/24, 203.0.113/24, 2001:db8::/32) are
+# deliberately routable here: ipaddress calls them "private", but RFC examples, test and
+# anonymised reports use them for public senders, and tests need them as origins.
+_NON_ROUTABLE = tuple(
+    (ipaddress.ip_network(net), reason)
+    for net, reason in (
+        ("0.0.0.0/8", "unspecified (this network)"),
+        ("10.0.0.0/8", "private"),
+        ("100.64.0.0/10", "shared address space (carrier-grade NAT)"),
+        ("127.0.0.0/8", "loopback"),
+        ("169.254.0.0/16", "link-local"),
+        ("172.16.0.0/12", "private"),
+        ("192.0.0.0/24", "reserved for IETF protocol assignments"),
+        ("192.168.0.0/16", "private"),
+        ("198.18.0.0/15", "reserved for benchmarking"),
+        ("224.0.0.0/4", "multicast"),
+        ("240.0.0.0/4", "reserved"),
+        ("::/128", "unspecified"),
+        ("::1/128", "loopback"),
+        ("::/96", "reserved (IPv4-compatible IPv6)"),
+        ("100::/64", "reserved (discard-only)"),
+        ("2001:2::/48", "reserved for benchmarking"),
+        ("fc00::/7", "private (unique local)"),
+        ("fe80::/10", "link-local"),
+        ("fec0::/10", "reserved (site-local)"),
+        ("ff00::/8", "multicast"),
     )
 )
+_GLOBAL_UNICAST_V6 = ipaddress.ip_network("2000::/3")
+_ZONE = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.)+[a-z0-9-]{1,63}$")
 
 
-def normalise_ip(text: str | None) -> str | None:
-    """Canonical IP text (IPv6 compressed, IPv4-mapped IPv6 as IPv4), or None."""
+def split_zone(text: str | None) -> tuple[str | None, str | None]:
+    """(canonical IP text, zone id) of an address literal; (None, None) if it is none.
+
+    "fe80::1%eth0" -> ("fe80::1", "eth0"). A zone id scopes an address to one link of
+    one host: callers treat a zoned address as link-local, never as an origin.
+    IPv6 is compressed, IPv4-mapped IPv6 ("::ffff:192.0.2.1") becomes plain IPv4.
+    """
     if not text:
-        return None
+        return None, None
     value = text.strip().strip("[]")
     if value.lower().startswith("ipv6:"):
         value = value[5:]
-    value = value.split("%", 1)[0]
+    value, _, zone = value.partition("%")
     if not value or len(value) > 45:
-        return None
+        return None, None
     try:
         address = ipaddress.ip_address(value)
     except ValueError:
-        return None
+        return None, None
+    if zone and (address.version == 4 or not _ZONE.fullmatch(zone)):
+        return None, None  # IPv4 has no zones, and junk after "%" makes no address
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
         address = address.ipv4_mapped
-    return str(address)
+    return str(address), (zone or None)
+
+
+def normalise_ip(text: str | None) -> str | None:
+    """Canonical IP text (IPv6 compressed, IPv4-mapped IPv6 as IPv4), or None.
+
+    The zone id of a scoped address is not part of the result: where it matters
+    (an origin), callers use `split_zone` or `non_routable_reason` on the text.
+    """
+    return split_zone(text)[0]
+
+
+def non_routable_reason(text: str | None) -> str | None:
+    """Why an address can never be a spam origin ("private", "loopback", ...), or None.
+
+    A zone id ("fe80::1%eth0") makes any address link-local. Text that is no address
+    gives None: callers check that first.
+    """
+    ip, zone = split_zone(text)
+    if ip is None:
+        return None
+    if zone:
+        return f"link-local (zone id %{zone})"
+    address = ipaddress.ip_address(ip)
+    for net, reason in _NON_ROUTABLE:
+        if net.version == address.version and address in net:
+            return reason
+    if address.version == 6 and address not in _GLOBAL_UNICAST_V6:
+        return "reserved (outside IPv6 global unicast space)"
+    return None
+
+
+def is_routable_ip(text: str | None) -> bool:
+    """An address that can be a sender on the public Internet (documentation ranges included)."""
+    return normalise_ip(text) is not None and non_routable_reason(text) is None
 
 
 def is_internal_ip(text: str | None) -> bool:
-    if not text:
-        return False
-    try:
-        address = ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return any(address in net for net in _INTERNAL if net.version == address.version)
+    """An address no Internet host has: whoever recorded it saw it inside its own network."""
+    return normalise_ip(text) is not None and non_routable_reason(text) is not None
 
 
 def clean_host(name: str | None) -> str | None:

@@ -32,6 +32,7 @@ class Hop:
     from_name: str | None = None  # HELO, or the name as given when no HELO is recorded
     from_rdns: str | None = None  # the name the receiving MTA looked up, if it recorded one
     from_address: str | None = None  # normalised IP text of the connecting host
+    from_zone: str | None = None  # IPv6 zone id written with the address ("eth0"): link-local
     by_name: str | None = None
     with_protocol: str | None = None
     id: str | None = None
@@ -46,14 +47,42 @@ class Hop:
         return out
 
 
+MESSAGE_KINDS = ("spam", "machine_report", "complaint")
+SOURCE_BASES = ("field", "walked", "stated")
+
+
 @dataclass
 class ParsedReport:
+    """What the parser found. The interface other parts of the desk read (Report.facts):
+
+    - `message_kind`: what arrived. "spam" (the spam itself, posted by a partner or a
+      trap), "machine_report" (ARF, X-ARF, XARF, SpamCop, JMRP, DMARC forensic, a
+      feed wrapping the trapped message) or "complaint" (a person wrote to us about a
+      spam). Always set when parse_error is None.
+    - `source_ip` and `source_basis`: the origin address and how it was obtained:
+      "field" (an explicit machine field: ARF Source-IP, X-ARF Source, XARF
+      source_identifier, SpamCop "Email from"), "walked" (the trust walk of the
+      reported message's Received chain), "stated" (an address a person named in
+      prose: lower evidence, a person must confirm it), None when there is none.
+      A non-routable address is never the source_ip.
+    - `source_ip_stated`: what a machine field said (kept even when it is unusable);
+      `header_source_ip`: what the walk found; `source_ip_named`: what a complainant
+      named in prose.
+    - `signals`: things seen that are NOT evidence, as {"key": ..., "value": ...}.
+    - `reported_via`: where the reported message was found in a complaint or wrapper
+      ("attachment", "attachment_as_data", "rfc822_headers", "pasted_headers",
+      "inline_forward", "quoted_forward", "redirect", "prose"), None for the spam itself.
+    """
+
     format: str = "unknown"
+    message_kind: str | None = None
+    source_basis: str | None = None
     feedback_type: str | None = None
     category: str | None = None
     source_ip: str | None = None
     source_ip_stated: str | None = None
     header_source_ip: str | None = None
+    source_ip_named: str | None = None
     source_disagreement: bool = False
     source_port: int | None = None
     occurred_at: datetime | None = None
@@ -75,6 +104,8 @@ class ParsedReport:
     urls: list[str] = field(default_factory=list)
     url_hosts: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    signals: list[dict] = field(default_factory=list)
+    reported_via: str | None = None
     parse_error: str | None = None
     body_text: str | None = None
     body_html: str | None = None
@@ -83,6 +114,12 @@ class ParsedReport:
     def note(self, problem: str) -> None:
         if problem not in self.problems and len(self.problems) < 50:
             self.problems.append(problem)
+
+    def signal(self, key: str, value: str | None = None) -> None:
+        """Record something seen that is not evidence (a HELO shape, an ignored field)."""
+        entry = {"key": key, "value": value}
+        if entry not in self.signals and len(self.signals) < 50:
+            self.signals.append(entry)
 
     def fail(self, reason: str) -> None:
         """Record why the report needs manual triage; facts read so far are kept."""
@@ -109,7 +146,7 @@ class ParsedReport:
             elif f.name == "hops":
                 value = [hop.to_dict() for hop in value]
             elif isinstance(value, list):
-                value = list(value)
+                value = [dict(v) if isinstance(v, dict) else v for v in value]
             out[f.name] = value
         return out
 

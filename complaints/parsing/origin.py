@@ -7,6 +7,11 @@ one of our own mail servers, a mailbox the user fetched from, or a host of the s
 organisation as the trusted receivers) AND the next hop down was written by that host.
 The first connecting host that is not vouched for is the origin; every header below
 it may be forged and is never trusted.
+
+A non-routable address (private, loopback, link-local, CGN, multicast, reserved, or a
+zone-scoped IPv6 address) is never an origin: such a host was seen inside someone's own
+network, so the walk goes on past it. When the chain ends there, there is no origin and
+the result says why.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from .hosts import clean_host, is_internal_ip, is_under, normalise_ip, registrable_domain
+from .hosts import clean_host, is_internal_ip, is_under, non_routable_reason, normalise_ip, registrable_domain
 from .model import Hop, TrustContext
 
 MAX_HOPS = 100
@@ -43,6 +48,10 @@ class ChainResult:
     origin: Hop | None
     authenticated: bool | None
     authenticated_as: str | None
+    reason: str | None = None  # why there is no origin, for a person
+    lowest: int | None = None  # with no origin: the lowest host hop the walk reached
+
+
 
 
 def analyse_chain(hops: list[Hop], trust: TrustContext, auth_results: Sequence[str] = ()) -> ChainResult:
@@ -52,18 +61,22 @@ def analyse_chain(hops: list[Hop], trust: TrustContext, auth_results: Sequence[s
     "auth=pass smtp.auth=X" there counts when its authserv-id is a sender-side host.
     """
     hops = list(hops[:MAX_HOPS])
-    origin_index = _find_origin(hops, trust)
+    origin_index, reason, lowest = _find_origin(hops, trust)
     marked = []
     for i, hop in enumerate(hops):
         trusted = origin_index is not None and i <= origin_index
         marked.append(replace(hop, trusted=trusted, is_origin=(i == origin_index)))
     origin = marked[origin_index] if origin_index is not None else None
-    sender_side = marked[origin_index:] if origin_index is not None else []
+    # With no origin because the chain ended inside a private network, the lowest host
+    # still shows how the message was submitted there.
+    floor = origin_index if origin_index is not None else lowest
+    sender_side = marked[floor:] if floor is not None else []
     authenticated, login = _authentication(sender_side, auth_results)
-    return ChainResult(marked, origin, authenticated, login)
+    return ChainResult(marked, origin, authenticated, login, reason, lowest)
 
 
-def _find_origin(hops: list[Hop], trust: TrustContext) -> int | None:
+def _find_origin(hops: list[Hop], trust: TrustContext) -> tuple[int | None, str | None, int | None]:
+    """(origin index, None, None), or (None, why there is none, lowest host seen)."""
     org: set[str] = set()  # domains of the receivers we already trust
     expect: int | None = None  # the vouched-for host that must have written the next hop
     last_host: int | None = None
@@ -73,7 +86,11 @@ def _find_origin(hops: list[Hop], trust: TrustContext) -> int | None:
             # "from x" without "by" or date is a truncated copy of another header.
             continue
         if expect is not None and not _written_by(hop, hops[expect]):
-            return expect  # a gap or a forgery: the chain ends at the last vouched host
+            if not _non_routable(hops[expect]):
+                return expect, None, None  # a gap or a forgery: the chain ends at the last vouched host
+            # Inside a private network names rarely match ("localhost", internal
+            # names): the hop below is read on its own. Forged headers lie below the
+            # first public host, which has not been passed yet.
         earlier = set(org)
         domain = registrable_domain(hop.by_name)
         if domain:
@@ -82,9 +99,20 @@ def _find_origin(hops: list[Hop], trust: TrustContext) -> int | None:
             continue  # injected on the same host; the next hop must come from it too
         last_host = i
         if not _vouched(hop, trust, org, earlier):
-            return i
+            return i, None, None
         expect = i
-    return last_host  # trust ran to the bottom: the lowest host we saw is the origin
+    if last_host is not None and _non_routable(hops[last_host]):
+        hop = hops[last_host]
+        where = f"{hop.from_address}%{hop.from_zone}" if hop.from_zone else hop.from_address
+        return None, (
+            f"the Received chain ends at {where}, a {non_routable_reason(where)} address, "
+            "which is never an origin"
+        ), last_host
+    return last_host, None, None  # trust ran to the bottom: the lowest host we saw is the origin
+
+
+def _non_routable(hop: Hop) -> bool:
+    return bool(hop.from_zone) or is_internal_ip(hop.from_address)
 
 
 def _is_local(hop: Hop) -> bool:
@@ -96,7 +124,7 @@ def _is_local(hop: Hop) -> bool:
 
 def _vouched(hop: Hop, trust: TrustContext, org: set[str], earlier: set[str]) -> bool:
     ip = hop.from_address
-    if ip and is_internal_ip(ip):
+    if ip and _non_routable(hop):
         return True
     if ip and _own_server(trust, ip):
         return True

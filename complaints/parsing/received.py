@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from .dates import parse_date
-from .hosts import clean_host, normalise_ip
+from .hosts import clean_host, split_zone
 from .model import Hop
 
 MAX_RECEIVED = 4096  # characters of one header we look at
@@ -131,7 +131,7 @@ def _from_clause(tokens: list[tuple[str, str]]) -> dict:
     words = _words(tokens)
     first = words[0] if words else ""
     helo = rdns = None
-    address = None
+    address = zone = None
     qmail_style = False  # "from rdns (HELO x) (ip)": the first word is the looked-up name
     for kind, value in tokens:
         if kind != "comment":
@@ -144,13 +144,13 @@ def _from_clause(tokens: list[tuple[str, str]]) -> dict:
         if eq:
             helo, qmail_style = eq.group(1), True
         if address is None:
-            found, name, bare = _comment_address(value)
+            found, found_zone, name, bare = _comment_address(value)
             if found:
-                address, rdns = found, name
+                address, zone, rdns = found, found_zone, name
                 qmail_style = qmail_style or bare
     if address is None:
         for word in words:
-            address = _literal(word)
+            address, zone = _literal(word)
             if address:
                 break
     if qmail_style and clean_host(first) and first.lower() != "unknown":
@@ -160,32 +160,34 @@ def _from_clause(tokens: list[tuple[str, str]]) -> dict:
         "from_name": (name or "").rstrip(".") or None,
         "from_rdns": clean_host(rdns) if rdns and rdns.lower() != "unknown" else None,
         "from_address": address,
+        "from_zone": zone,
     }
 
 
-def _comment_address(comment: str) -> tuple[str | None, str | None, bool]:
-    """(ip, rdns, bare) from a comment like "rdns [ip]", "[ip]:port", "user@[ip]" or "ip"."""
+def _comment_address(comment: str) -> tuple[str | None, str | None, str | None, bool]:
+    """(ip, zone, rdns, bare) from a comment like "rdns [ip]", "[ip]:port", "user@[ip]" or "ip"."""
     for match in _BRACKET.finditer(comment):
-        ip = _literal(match.group(1))
+        ip, zone = _literal(match.group(1))
         if ip:
             before = comment[: match.start()].split()
             name = before[-1] if before else None
             if name and ("@" in name or "=" in name):
                 name = None
-            return ip, name, False
+            return ip, zone, name, False
     for word in comment.replace(",", " ").split():
-        ip = _literal(word.rstrip(";"))
+        ip, zone = _literal(word.rstrip(";"))
         if ip:
-            return ip, None, True
-    return None, None, False
+            return ip, zone, None, True
+    return None, None, None, False
 
 
-def _literal(word: str) -> str | None:
+def _literal(word: str) -> tuple[str | None, str | None]:
+    """(ip, zone id) of an address literal in a Received clause."""
     value = word.strip().strip("[]")
     if "@[" in word:
         value = word.rsplit("@[", 1)[1].rstrip("]")
-    ip = normalise_ip(value)
+    ip, zone = split_zone(value)
     if ip:
-        return ip
+        return ip, zone
     port = _IPV4_PORT.match(value)
-    return normalise_ip(port.group(1)) if port else None
+    return split_zone(port.group(1)) if port else (None, None)

@@ -6,29 +6,82 @@ from email.message import Message
 
 from . import mime
 from .dates import parse_date
-from .model import ParsedReport, TrustContext
+from .hosts import is_routable_ip, normalise_ip, registrable_domain
+from .model import Hop, ParsedReport, TrustContext
 from .origin import MAX_HOPS, analyse_chain
 from .received import parse_received
 from .urls import UrlCollector, html_to_text
 
 MAX_BODY = 200_000  # characters kept for display
 _LOGIN_HEADERS = ("X-Authenticated-Sender", "X-Authed-Username", "X-Source-Auth")
+# Set by webmail and submission servers: the client the sender used. A fact, not the origin.
+_CLIENT_IP_HEADERS = ("X-Originating-IP", "X-Sender-IP", "X-Client-IP")
 
 
 def apply_message(report: ParsedReport, msg: Message, trust: TrustContext, urls: UrlCollector) -> None:
     """Fill the report with what the reported message (or its headers) shows."""
-    hops = [parse_received(v) for v in mime.raw_headers(msg, "Received")[:MAX_HOPS]]
+    hops = [parse_received(v) for v in _original_received(report, msg)[:MAX_HOPS]]
     chain = analyse_chain(hops, trust, mime.headers(msg, "Authentication-Results"))
     report.hops = chain.hops
     if chain.origin is not None:
         report.header_source_ip = chain.origin.from_address
+        _origin_signals(report, chain.origin)
+    elif chain.reason:
+        report.note(chain.reason)
+        report.signal("walk_ended_non_routable", chain.reason)
+        lowest = chain.hops[chain.lowest] if chain.lowest is not None else None
+        if lowest is not None and lowest.time is not None and report.occurred_at is None:
+            # Not an origin, but when the message reached the first host we could see.
+            report.occurred_at, report.occurred_at_basis = lowest.time, "lowest-hop"
     if report.authenticated is None or chain.authenticated:
         report.authenticated = chain.authenticated
         report.authenticated_as = report.authenticated_as or chain.authenticated_as
     if report.authenticated and not report.authenticated_as:
         report.authenticated_as = _login_header(msg)
+    if report.authenticated and not report.authenticated_as:
+        report.signal("auth_marker_without_login")
+    for name in _CLIENT_IP_HEADERS:
+        ip = normalise_ip((mime.header(msg, name) or "").strip(" []"))
+        if ip and is_routable_ip(ip):
+            report.signal("x_originating_ip", ip)
+            break
     _addresses(report, msg)
     _bodies(report, msg, urls)
+
+
+def _original_received(report: ParsedReport, msg: Message) -> list[str]:
+    """Received values of the message as first delivered.
+
+    A redirected ("bounced", RFC 5322 3.6.6) message carries Resent-* fields above its
+    original headers, and the trace of the redirect above those: the hops above the
+    last Resent-* field are the redirecting person's path to us, never the spam's.
+    """
+    try:
+        items = [(str(k).lower(), str(v)) for k, v in msg.raw_items()]
+    except Exception:
+        return mime.raw_headers(msg, "Received")
+    last_resent = max((i for i, (k, _) in enumerate(items) if k.startswith("resent-")), default=None)
+    if last_resent is not None:
+        report.signal("redirected_by", mime.first_address(mime.header(msg, "Resent-From")))
+        items = items[last_resent + 1 :]
+    return [v[: mime.MAX_HEADER] for k, v in items if k == "received"]
+
+
+def _origin_signals(report: ParsedReport, origin: Hop) -> None:
+    """Shapes of the origin's greeting: recorded and shown, never evidence by themselves."""
+    helo = (origin.from_name or "").strip()
+    if origin.from_zone:
+        return
+    if not helo or helo.lower() == "unknown":
+        report.signal("helo_missing")
+    elif helo.startswith("[") or normalise_ip(helo):
+        report.signal("helo_ip_literal", helo)
+    elif "." not in helo:
+        report.signal("helo_plain_hostname", helo)
+    elif origin.from_rdns and registrable_domain(helo) != registrable_domain(origin.from_rdns):
+        report.signal("helo_differs_from_rdns", f"{helo} / {origin.from_rdns}")
+    if not origin.from_rdns and origin.from_address:
+        report.signal("rdns_missing", origin.from_address)
 
 
 def clean_message_id(value: str | None) -> str | None:

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from email.message import Message
 
 from . import mime
-from .common import embedded_message, finish, first, parse_fields, state_source, state_time, wrapper_parts
+from .common import (
+    embedded_message,
+    finish,
+    first,
+    has,
+    parse_fields,
+    state_source,
+    state_time,
+    wrapper_parts,
+)
 from .hosts import clean_host, normalise_ip
 from .model import ParsedReport, TrustContext
 from .reported import apply_message
@@ -35,7 +45,7 @@ def read_xarf_mail(msg: Message, trust: TrustContext) -> ParsedReport | None:
         if not mime.content_type(part).startswith(("text/", "application/")):
             continue
         fields = parse_fields(mime.part_text(part)[:100_000])
-        if "reported-from" in fields and ({"report-type", "category", "source"} & fields.keys()):
+        if has(fields, "Reported-From") and has(fields, "Report-Type", "Category", "Source"):
             return _xarf_mail(msg, fields, parts[index + 1 :], trust)
     return None
 
@@ -88,10 +98,82 @@ def parse_json(raw: bytes, trust: TrustContext) -> ParsedReport:
     if not isinstance(data, dict):
         return ParsedReport(parse_error="JSON is not an object")
     if "xarf_version" in data:
-        return _xarf_v4(data, trust)
-    if isinstance(data.get("Report"), dict):
-        return _xarf_v3(data, trust)
-    return ParsedReport(parse_error="JSON is not an XARF report (no xarf_version or Report)")
+        report = _xarf_v4(data, trust)
+    elif isinstance(data.get("Report"), dict):
+        report = _xarf_v3(data, trust)
+    else:
+        return ParsedReport(parse_error="JSON is not an XARF report (no xarf_version or Report)")
+    report.message_kind = "machine_report"
+    return report
+
+
+# JSON types of the XARF v4 core schema (xarf-spec schemas/v4/xarf-core.json): a report
+# whose fields have other types is rejected with the field named, never coerced.
+_V4_TYPES = {
+    "xarf_version": str,
+    "report_id": str,
+    "timestamp": str,
+    "reporter": dict,
+    "sender": dict,
+    "source_identifier": str,
+    "source_port": int,
+    "category": str,
+    "type": str,
+    "evidence_source": str,
+    "evidence": list,
+    "tags": list,
+    "confidence": (int, float),
+    "description": str,
+    "legacy_version": str,
+}
+_V4_CONTACT_TYPES = {"org": str, "contact": str, "domain": str}
+_V4_EVIDENCE_TYPES = {"content_type": str, "payload": str, "description": str, "hash": str, "size": int}
+_V4_VERSION = re.compile(r"^4\.[0-9]+\.[0-9]+$")
+_JSON_NAMES = {str: "a string", int: "an integer", float: "a number", dict: "an object", list: "an array"}
+
+
+def _v4_type_errors(data: dict) -> list[str]:
+    errors = _type_errors(data, _V4_TYPES, "")
+    for name in ("reporter", "sender"):
+        if isinstance(data.get(name), dict):
+            errors += _type_errors(data[name], _V4_CONTACT_TYPES, f"{name}.")
+    if isinstance(data.get("evidence"), list):
+        for index, item in enumerate(data["evidence"][:50]):
+            if not isinstance(item, dict):
+                errors.append(f"evidence[{index}] must be an object")
+            else:
+                errors += _type_errors(item, _V4_EVIDENCE_TYPES, f"evidence[{index}].")
+    if isinstance(data.get("tags"), list) and not all(isinstance(t, str) for t in data["tags"]):
+        errors.append("tags must be an array of strings")
+    if isinstance(data.get("xarf_version"), str) and not _V4_VERSION.match(data["xarf_version"]):
+        errors.append(f"xarf_version must look like 4.x.y: {data['xarf_version'][:20]!r}")
+    port = data.get("source_port")
+    if isinstance(port, int) and not isinstance(port, bool) and not 1 <= port <= 65535:
+        errors.append(f"source_port must be between 1 and 65535: {port}")
+    return errors
+
+
+def _type_errors(data: dict, types: dict, prefix: str) -> list[str]:
+    errors = []
+    for name, expected in types.items():
+        if name not in data or data[name] is None and name not in ("xarf_version",):
+            continue
+        value = data[name]
+        wanted = expected if isinstance(expected, tuple) else (expected,)
+        if isinstance(value, bool) or not isinstance(value, wanted):
+            errors.append(f"{prefix}{name} must be {_JSON_NAMES[wanted[0]]}, not {_json_type(value)}")
+    return errors
+
+
+def _json_type(value) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    for kind, name in _JSON_NAMES.items():
+        if isinstance(value, kind):
+            return name
+    return type(value).__name__
 
 
 def _xarf_v4(data: dict, trust: TrustContext) -> ParsedReport:
@@ -99,6 +181,8 @@ def _xarf_v4(data: dict, trust: TrustContext) -> ParsedReport:
     missing = [name for name in _V4_REQUIRED if data.get(name) in (None, "", {}, [])]
     if missing:
         report.fail("XARF report lacks required field(s): " + ", ".join(missing))
+    for error in _v4_type_errors(data):
+        report.fail(f"XARF field {error}")
     report.report_id = _text(data.get("report_id"))
     if report.report_id and not _is_uuid(report.report_id):
         report.note(f"XARF report_id is not a UUID: {report.report_id[:60]!r}")
@@ -109,14 +193,14 @@ def _xarf_v4(data: dict, trust: TrustContext) -> ParsedReport:
         report.reporter = mime.first_address(reporter)
     report.feedback_type = (_text(data.get("type")) or "").lower() or None
     report.category = _category(report.feedback_type, _text(data.get("category")))
-    _v4_source(report, _text(data.get("source_identifier")))
+    _v4_source(report, _string(data.get("source_identifier")))
     report.source_port = _port(report, data.get("source_port"), "source_port")
-    state_time(report, _text(data.get("timestamp")), "timestamp")
-    report.mail_from = _text(data.get("smtp_from"))
-    report.subject = _text(data.get("subject"))
+    state_time(report, _string(data.get("timestamp")), "timestamp")
+    report.mail_from = _string(data.get("smtp_from"))
+    report.subject = _string(data.get("subject"))
     urls = UrlCollector()
-    if _text(data.get("url")):
-        urls.add(_text(data["url"]))
+    if _string(data.get("url")):
+        urls.add(_string(data["url"]))
     _evidence(report, data.get("evidence"), trust, urls, ("content_type", "payload", None))
     return finish(report, urls)
 
@@ -155,9 +239,8 @@ def _xarf_v3(data: dict, trust: TrustContext) -> ParsedReport:
 def _v4_source(report: ParsedReport, value: str | None) -> None:
     if not value:
         return
-    ip = normalise_ip(value)
-    if ip:
-        report.source_ip_stated = ip
+    if normalise_ip(value.strip()):
+        state_source(report, value.strip(), "source_identifier")
     elif clean_host(value):
         report.note(f"source_identifier is a host name, not an IP: {value[:60]!r}")
     else:
@@ -221,6 +304,11 @@ def _text(value) -> str | None:
         text = str(value).strip()
         return text or None
     return None
+
+
+def _string(value) -> str | None:
+    """A JSON string field; other types were already reported by the type check."""
+    return value.strip() or None if isinstance(value, str) else None
 
 
 def _is_uuid(value: str) -> bool:

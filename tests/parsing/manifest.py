@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import os
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
@@ -12,7 +13,10 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 LOCAL_FIXTURES = PROJECT_ROOT / "tests" / "fixtures" / "reports"
 # GPL and Perl-licensed samples stay outside the repository, next to the project.
-SHARED_FIXTURES = PROJECT_ROOT.parent / "shared" / "fixtures" / "reports"
+# A checkout elsewhere (a worktree) names the folder with ABUSEDESK_SHARED_FIXTURES.
+SHARED_FIXTURES = Path(
+    os.environ.get("ABUSEDESK_SHARED_FIXTURES") or PROJECT_ROOT.parent / "shared" / "fixtures" / "reports"
+)
 
 _ZONES = {
     "UTC": "+0000",

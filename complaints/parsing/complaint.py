@@ -1,0 +1,214 @@
+"""What a message that is no machine report is: a person's complaint, or the spam itself.
+
+A complaint is recognised by how mail works, not by a sample's wording:
+- it carries the reported message inside (attached in any way, pasted, quoted,
+  forwarded inline): the reported message is read as its own message, recursively,
+  and only ITS Received chain is walked;
+- it was redirected (Resent-* fields): only the hops below the redirect are walked;
+- it is addressed to a role mailbox (abuse@, postmaster@... RFC 2142) or forwarded, and
+  speaks of abuse or names an address: the address the person names is taken as
+  *stated* (a person must confirm it).
+The complaint's own envelope and Received chain are the complainant's path to us and
+never the spam's origin. Anything else is the spam itself, posted by a partner or a trap.
+"""
+
+from __future__ import annotations
+
+import re
+from email.message import Message
+
+from . import material as materials
+from . import mime
+from .common import choose_source, finish
+from .dates import parse_date
+from .hosts import is_routable_ip, split_zone
+from .model import ParsedReport, TrustContext
+from .reported import apply_message
+from .urls import UrlCollector
+
+# RFC 2142 role mailboxes and the local parts ISPs use for complaints (迷惑 = meiwaku).
+_ROLE = re.compile(r"^(?:abuse|postmaster|spam|security|noc|meiwaku|report-?spam|spam-?report)(?:[-_.+].*)?$")
+_FORWARD_SUBJECT = re.compile(r"^\s*(?:fwd?|wg|tr|rv|vs|enc|doorst|転送)\s*[:：]", re.IGNORECASE)
+# Words with which people write about unwanted mail, in the desk's two languages.
+_ABUSE_WORDS = re.compile(
+    r"\b(?:spam\w*|abuse|unsolicited|junk mail|phishing|scam|unwanted (?:e-?)?mail"
+    r"|blacklist\w*|blocklist\w*)\b"
+    r"|迷惑|スパム|苦情|フィッシング|詐欺|踏み台|不審",
+    re.IGNORECASE,
+)
+_DEFANG = re.compile(r"\[\.\]|\(\.\)|\{\.\}|\[dot\]|\(dot\)", re.IGNORECASE)
+_IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d]|\.\d)")
+_IPV6 = re.compile(
+    r"(?<![\w:.])\[?(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f.]{0,15}(?:%[\w.-]{1,32})?\]?(?![\w:])"
+)
+_FROM_WORDS = re.compile(
+    r"(?:\bfrom|source|sender|sending|sent by|spamming|origin\w*|送信元|発信元|送信者|差出)\W{0,20}$",
+    re.IGNORECASE,
+)
+_ISO_DATE = re.compile(
+    r"\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(?::\d{2})?(?:\s*(?:Z|[+-]\d{2}:?\d{2}|UTC|GMT|JST))?"
+)
+_RFC_DATE = re.compile(
+    r"(?:[A-Za-z]{3},?\s+)?\d{1,2}\s+[A-Za-z]{3}\s+\d{4}\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s*(?:[+-]\d{4}|[A-Z]{2,4}))?"
+)
+
+
+def read_other(msg: Message, trust: TrustContext, read, depth: int) -> ParsedReport:
+    """Read a message no machine-report reader took. `read` reads an inner message."""
+    found = materials.find(msg) if depth < MAX_DEPTH else materials.Found(None, "", [])
+    if found.material is not None:
+        report = read(found.material.message, trust, depth + 1)
+        return _wrapping(report, msg, found)
+    if _redirected(msg):
+        return _spam(msg, trust, kind="machine_report" if is_machine_sender(msg) else "complaint")
+    if _written_to_us(msg, found.prose):
+        return _prose_complaint(msg, found)
+    return _spam(msg, trust, kind="spam")
+
+
+MAX_DEPTH = 4  # complaint -> forwarded complaint -> report -> spam, and one more
+
+
+def is_machine_sender(msg: Message) -> bool:
+    """Sent by a program, not typed by a person (RFC 3834, null sender, a report type)."""
+    auto = (mime.header(msg, "Auto-Submitted") or "no").strip().lower()
+    null_sender = (mime.header(msg, "Return-Path") or "").replace(" ", "") == "<>"
+    return (
+        auto != "no"
+        or null_sender
+        or mime.content_type(msg) == "multipart/report"
+        or mime.header(msg, "X-ARF") is not None
+        or mime.header(msg, "X-XARF") is not None
+    )
+
+
+def _wrapping(report: ParsedReport, outer: Message, found: materials.Found) -> ParsedReport:
+    """The report on the inner message, as seen from the message that carried it."""
+    machine = is_machine_sender(outer)
+    inner_kind = report.message_kind
+    report.message_kind = "machine_report" if machine else "complaint"
+    report.reported_via = report.reported_via or found.material.via
+    if inner_kind != "machine_report":
+        report.format = "raw-spam" if report.parse_error is None else report.format
+    sender = mime.first_address(mime.header(outer, "From"))
+    if not machine or inner_kind != "machine_report" or not report.reporter:
+        report.reporter = sender or report.reporter
+    if report.reported_message_raw is None:
+        report.reported_message_raw = found.material.raw
+    for note in found.notes:
+        report.note(note)
+    if not machine:
+        named, others = named_addresses(found.prose)
+        report.source_ip_named = report.source_ip_named or named
+        for ip in others:
+            report.signal("complainant_named_address", ip)
+    choose_source(report)
+    return report
+
+
+def _redirected(msg: Message) -> bool:
+    return any(str(key).lower().startswith("resent-") for key in msg.keys())
+
+
+def _written_to_us(msg: Message, prose: str) -> bool:
+    """A person writing to an abuse desk about other mail, not the spam itself."""
+    recipients = []
+    for name in ("To", "Cc", "Delivered-To", "X-Original-To"):
+        for value in mime.headers(msg, name):
+            recipients.extend(mime.addresses(value))
+    to_role = any(_ROLE.match(address.rsplit("@", 1)[0].lower()) for address in recipients)
+    subject = mime.header(msg, "Subject") or ""
+    speaks = bool(_ABUSE_WORDS.search(subject) or _ABUSE_WORDS.search(prose[:5000]))
+    names_address = named_addresses(prose)[0] is not None
+    forwarded = bool(_FORWARD_SUBJECT.match(subject))
+    # Spam talks about spam and carries addresses too: only a message sent to an abuse
+    # mailbox, or forwarded by a person, is read as someone writing about other mail.
+    return (to_role or forwarded) and (speaks or names_address)
+
+
+def _prose_complaint(msg: Message, found: materials.Found) -> ParsedReport:
+    report = ParsedReport(format="raw-spam", category="spam", message_kind="complaint")
+    report.reporter = mime.first_address(mime.header(msg, "From"))
+    report.subject = mime.header(msg, "Subject")
+    named, others = named_addresses(found.prose)
+    report.source_ip_named = named
+    for ip in others:
+        report.signal("complainant_named_address", ip)
+    if named:
+        report.reported_via = "prose"
+        when = _named_time(found.prose)
+        if when is not None:
+            report.occurred_at, report.occurred_at_basis = when, "named"
+        else:
+            report.occurred_at = parse_date(mime.header(msg, "Date"))
+            report.occurred_at_basis = "complaint-date" if report.occurred_at else None
+            report.note("the complaint names no time for the spam: the complaint's own date is used")
+    else:
+        report.note(
+            "a person's complaint with neither a copy of the spam nor an address: a person must read it"
+        )
+    for note in found.notes:
+        report.note(note)
+    urls = UrlCollector()
+    urls.add_text(found.prose)  # people paste the advertised links
+    return finish(report, urls)
+
+
+def _spam(msg: Message, trust: TrustContext, *, kind: str) -> ParsedReport:
+    report = ParsedReport(format="raw-spam", category="spam", message_kind=kind)
+    urls = UrlCollector()
+    apply_message(report, msg, trust, urls)
+    if kind != "spam":
+        report.reporter = mime.first_address(mime.header(msg, "Resent-From")) or mime.first_address(
+            mime.header(msg, "From")
+        )
+        report.reported_via = "redirect"
+    _auto_reply(report, msg)
+    return finish(report, urls)
+
+
+def _auto_reply(report: ParsedReport, msg: Message) -> None:
+    """An automatic reply (unsubscribe request, vacation notice) sent to us is no spam,
+    and the host that sent it is no spam's origin."""
+    auto = (mime.header(msg, "Auto-Submitted") or "no").lower()
+    unsubscribe = mime.header(msg, "X-Apple-Unsubscribe")
+    if auto == "no" and not unsubscribe:
+        return
+    report.format, report.category, report.message_kind = "unknown", "other", "machine_report"
+    if unsubscribe or "unsubscribe" in (report.subject or "").lower():
+        report.category = "opt-out"
+    report.reporter = report.header_from
+    report.header_source_ip = None
+    report.note("automatic reply, not an abuse report")
+
+
+def named_addresses(text: str) -> tuple[str | None, list[str]]:
+    """(the address a person names as the source, the other routable ones) in prose.
+
+    Defanged forms ("192.0.2[.]1") count. An address right after "from", "source",
+    "送信元"... is preferred; otherwise the first one. Non-routable ones are skipped.
+    """
+    if not text:
+        return None, []
+    text = _DEFANG.sub(".", text[:20_000])
+    found: list[tuple[int, bool, str]] = []
+    for pattern in (_IPV4, _IPV6):
+        for match in pattern.finditer(text):
+            ip, zone = split_zone(match.group(0).strip("[]"))
+            if not ip or zone or not is_routable_ip(ip):
+                continue
+            before = text[max(0, match.start() - 40) : match.start()]
+            found.append((match.start(), bool(_FROM_WORDS.search(before)), ip))
+    found.sort()
+    ordered = list(dict.fromkeys(ip for _, _, ip in found))
+    preferred = next((ip for _, near, ip in found if near), ordered[0] if ordered else None)
+    return preferred, [ip for ip in ordered if ip != preferred][:10]
+
+
+def _named_time(text: str):
+    for pattern in (_ISO_DATE, _RFC_DATE):
+        for match in pattern.finditer(text[:20_000]):
+            when = parse_date(match.group(0))
+            if when is not None:
+                return when
+    return None
