@@ -12,12 +12,14 @@ from .common import (
     find_embedded,
     finish,
     first,
+    has,
     parse_fields,
     state_source,
     state_time,
     values,
     wrapper_parts,
 )
+from .material import in_text
 from .model import ParsedReport, TrustContext
 from .origin import SMTP_AUTH_RESULT
 from .reported import apply_message, clean_message_id
@@ -42,8 +44,10 @@ def read_arf(msg: Message, trust: TrustContext) -> ParsedReport | None:
     report.category = FEEDBACK_CATEGORIES.get(feedback_type or "", "other")
     report.reporter = mime.first_address(mime.header(msg, "From"))
     report.user_agent = first(fields, "User-Agent")
-    state_source(report, first(fields, "Source-IP"), "Source-IP")
-    for name in ("Arrival-Date", "Received-Date"):  # Received-Date: the pre-RFC drafts
+    # Old and home-made FBLs name the fields loosely; field_key ignores case and punctuation.
+    for name in ("Source-IP", "Sender-IP", "Originating-IP", "Source-Address"):
+        state_source(report, first(fields, name), name)
+    for name in ("Arrival-Date", "Received-Date", "Arrival-Time"):  # Received-Date: the pre-RFC drafts
         if first(fields, name):
             state_time(report, first(fields, name), name)
             break
@@ -58,7 +62,7 @@ def read_arf(msg: Message, trust: TrustContext) -> ParsedReport | None:
     urls = UrlCollector()
     for value in values(fields, "Reported-Uri"):
         urls.add(value.strip())
-    _apply_embedded(report, msg, trust, urls)
+    _apply_embedded(report, msg, feedback, trust, urls)
     report.message_id = report.message_id or clean_message_id(first(fields, "Message-ID"))
     return finish(report, urls)
 
@@ -105,25 +109,42 @@ def read_dmarc_text(msg: Message, trust: TrustContext) -> ParsedReport | None:
     return None
 
 
+_FEEDBACK_COMPANIONS = (
+    "User-Agent",
+    "Version",
+    "Source-IP",
+    "Arrival-Date",
+    "Received-Date",
+    "Original-Mail-From",
+    "Original-Rcpt-To",
+    "Reported-Domain",
+    "Reported-Uri",
+)
+
+
 def _feedback_part(msg: Message) -> Message | None:
+    """The message/feedback-report part, or the part that carries its fields anyway.
+
+    Old FBLs sent the fields as text/plain (in multipart/mixed, or as the whole
+    message); Outlook re-labels the part ("ATT00001", application/octet-stream). A part
+    whose text starts with a Feedback-Type field and another ARF field is one.
+    """
     for part in wrapper_parts(msg):
         if mime.content_type(part) == "message/feedback-report":
             return part
-    # Outlook re-labels the part (name="ATT00001") but keeps its fields.
-    if mime.content_type(msg) == "multipart/report" and (mime.param(msg, "report-type") or "").lower() == (
-        "feedback-report"
-    ):
-        for part in wrapper_parts(msg):
-            if (
-                part is not msg
-                and not part.is_multipart()
-                and "feedback-type:" in (mime.decode_bytes(mime.part_bytes(part)[:4000]).lower())
-            ):
-                return part
+    for part in wrapper_parts(msg):
+        if part.is_multipart() or embedded_message(part) is not None:
+            continue
+        head = mime.decode_bytes(mime.part_bytes(part)[:6000])
+        fields = parse_fields("\n".join(head.splitlines()[:60]))
+        if has(fields, "Feedback-Type") and has(fields, *_FEEDBACK_COMPANIONS):
+            return part
     return None
 
 
-def _apply_embedded(report: ParsedReport, msg: Message, trust: TrustContext, urls: UrlCollector) -> None:
+def _apply_embedded(
+    report: ParsedReport, msg: Message, feedback: Message, trust: TrustContext, urls: UrlCollector
+) -> None:
     for part in wrapper_parts(msg):
         if part is msg:
             continue
@@ -135,4 +156,25 @@ def _apply_embedded(report: ParsedReport, msg: Message, trust: TrustContext, url
         apply_message(report, inner, trust, urls)
         report.reported_message_raw = mime.message_bytes(inner)
         return
+    # A text-only report: the reported message follows its fields, or sits in a later part.
+    for part in wrapper_parts(msg):
+        if part.is_multipart() or mime.content_type(part) not in ("text/plain", "application/octet-stream"):
+            continue
+        text = mime.part_text(part)
+        if part is feedback:
+            text = _after_fields(text)
+        found = in_text(text) if text.strip() else None
+        if found is not None:
+            apply_message(report, found[0].message, trust, urls)
+            report.reported_message_raw = found[0].raw
+            return
     report.note("no copy of the reported message")
+
+
+def _after_fields(text: str) -> str:
+    """The text after the leading block of ARF fields (and the blank line ending it)."""
+    lines = text.splitlines()
+    for index, line in enumerate(lines):
+        if not line.strip() and index > 0:
+            return "\n".join(lines[index + 1 :])
+    return ""

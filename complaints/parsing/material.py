@@ -92,7 +92,7 @@ def find(msg: Message) -> Found:
     notes: list[str] = []
     candidates = list(_attached(msg, notes))
     text = body_text(msg)
-    inline = _in_text(text)
+    inline = in_text(text)
     if inline is not None:
         candidates.append(inline)
     best = next((c for c in candidates if c[0] and mime.raw_headers(c[0].message, "Received")), None)
@@ -168,7 +168,7 @@ def _attached(msg: Message, notes: list[str]):
                 yield Material(inner, data, "attachment_as_data"), None
 
 
-def _in_text(text: str) -> tuple[Material, tuple[int, int]] | None:
+def in_text(text: str) -> tuple[Material, tuple[int, int]] | None:
     """Material in the body text: an inline forward, a quoted copy or pasted headers."""
     if not text:
         return None

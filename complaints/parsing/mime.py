@@ -99,10 +99,49 @@ def codec_for(charset: str | None) -> str:
         return "utf-8"
 
 
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+_HALF_WIDTH_KANA = re.compile(r"[\uff61-\uff9f]")
+_GUESSES = ("cp932", "euc_jis_2004")
+
+
+def guess_decode(data: bytes, hint: str | None = None) -> str:
+    """Text of undeclared 8-bit bytes (a raw Shift_JIS subject, say), never raising.
+
+    UTF-8 when it decodes; else the hinted charset (the message's own, when it is not
+    ASCII); else the Japanese encoding whose strict decoding reads most like Japanese
+    (kana and kanji; a run of half-width katakana is what the wrong one produces);
+    else Windows-1252, which decodes any byte.
+    """
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    if b"\x1b$" in data:
+        return decode_bytes(data, "iso-2022-jp")
+    hinted = codec_for(hint) if hint else None
+    if hinted and hinted not in ("utf-8", "cp1252", "ascii"):
+        try:
+            return data.decode(hinted)
+        except (UnicodeDecodeError, LookupError):
+            pass
+    best, best_score = None, 0
+    for codec in _GUESSES:
+        try:
+            text = data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        score = len(_JAPANESE.findall(text)) - len(_HALF_WIDTH_KANA.findall(text)) / 2
+        if score > best_score:
+            best, best_score = text, score
+    return best if best is not None else data.decode("cp1252", errors="replace")
+
+
 def decode_bytes(data: bytes, charset: str | None = None) -> str:
     """Decode with the declared charset, falling back sensibly, never raising."""
     if charset is None and b"\x1b$" in data:
         charset = "iso-2022-jp"  # undeclared JIS: ESC $ B is unmistakable
+    if charset is None and not data.isascii():
+        return guess_decode(data)
     name = codec_for(charset)
     try:
         return data.decode(name)
@@ -171,8 +210,15 @@ def _decode_word(match: re.Match) -> str:
     return decode_bytes(data, charset)
 
 
+_ESCAPED_BYTE = re.compile(r"[\udc80-\udcff]")
+
+
 def raw_headers(msg: Message, name: str) -> list[str]:
-    """All raw values of one header, without asking the policy to parse them."""
+    """All raw values of one header, without asking the policy to parse them.
+
+    Raw 8-bit bytes in a header (RFC 6532 UTF-8, or a Japanese mailer writing Shift_JIS
+    unencoded) arrive as escaped surrogates; they are decoded here, once.
+    """
     wanted = name.lower()
     try:
         items = msg.raw_items()
@@ -181,8 +227,20 @@ def raw_headers(msg: Message, name: str) -> list[str]:
     out = []
     for key, value in items:
         if str(key).lower() == wanted:
-            out.append(str(value)[:MAX_HEADER])
+            text = str(value)[:MAX_HEADER]
+            if _ESCAPED_BYTE.search(text):
+                text = guess_decode(text.encode("utf-8", "surrogateescape"), _charset_hint(msg))
+            out.append(text)
     return out
+
+
+def _charset_hint(msg: Message) -> str | None:
+    """The charset the message declares for its text: its mailer likely used it in headers too."""
+    for part in walk(msg, limit=20):
+        charset = param(part, "charset")
+        if charset:
+            return charset
+    return None
 
 
 def header(msg: Message | None, name: str) -> str | None:
