@@ -59,7 +59,7 @@ _ZONE_WORD = re.compile(r"\b([A-Za-z]{1,5})\s*$")
 _AMPM = re.compile(r"\b(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp])\.?[Mm]\.?(?![A-Za-z])")
 _ISO = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*"
-    r"(Z|[+-]\d{2}:?\d{2}|UTC|GMT)?",
+    r"(Z|[+-]\d{2}:?\d{2}|[A-Z]{2,5}\b)?",
     re.IGNORECASE,
 )
 _RFC_HINT = re.compile(r"\d{1,2}\s+[A-Za-z]{3}[a-z]*\s+\d{2,4}\s+\d{1,2}:\d{2}")
@@ -88,6 +88,10 @@ def _parse_iso(text: str) -> datetime | None:
     zone = (match.group(8) or "Z").upper()
     if zone in ("Z", "UTC", "GMT"):
         offset = 0
+    elif zone in _ZONES:
+        offset = _ZONES[zone]
+    elif zone[0] not in "+-":
+        offset = 0  # a word after the time that names no zone: UTC, as without one
     else:
         sign = -1 if zone[0] == "-" else 1
         digits = zone[1:].replace(":", "")

@@ -149,9 +149,13 @@ def _from_clause(tokens: list[tuple[str, str]]) -> dict:
                 address, zone, rdns = found, found_zone, name
                 qmail_style = qmail_style or bare
     if address is None:
-        for word in words:
+        for index, word in enumerate(words):
             address, zone = _literal(word)
             if address:
+                # Exim writes "from name [ip]" only when the HELO matched the name it
+                # looked up and verified; fetchmail names the server it fetched from.
+                if index == 1 and word.startswith("[") and clean_host(first) and not helo:
+                    rdns = rdns or first
                 break
     if qmail_style and clean_host(first) and first.lower() != "unknown":
         rdns = rdns or first

@@ -40,19 +40,45 @@ _TYPE_CATEGORIES = {
 
 
 def read_xarf_mail(msg: Message, trust: TrustContext) -> ParsedReport | None:
+    """X-ARF 0.1/0.2 mail (a YAML-like part), or an XARF JSON report carried in a mail part.
+
+    The part is recognised by its fields (Reported-From with Report-Type, Category or
+    Source); mail marked "X-ARF: YES" / "X-XARF: PLAIN" may leave out Reported-From.
+    """
+    marked = mime.header(msg, "X-ARF") is not None or mime.header(msg, "X-XARF") is not None
     parts = [p for p in wrapper_parts(msg) if not mime.content_type(p).startswith("multipart/")]
     for index, part in enumerate(parts):
-        if not mime.content_type(part).startswith(("text/", "application/")):
+        ctype = mime.content_type(part)
+        if not ctype.startswith(("text/", "application/")):
             continue
-        fields = parse_fields(mime.part_text(part)[:100_000])
-        if has(fields, "Reported-From") and has(fields, "Report-Type", "Category", "Source"):
+        text = mime.part_text(part)[:100_000]
+        if text.lstrip().startswith("{") and (marked or "json" in ctype or _named_json(part)):
+            report = parse_json(text.encode("utf-8", "surrogateescape"), trust)
+            if report.format != "unknown":
+                report.reporter = report.reporter or mime.first_address(mime.header(msg, "From"))
+                return report
+            continue
+        fields = parse_fields(text)
+        if has(fields, "Report-Type", "Category", "Source") and (
+            has(fields, "Reported-From") or marked and has(fields, "Source")
+        ):
             return _xarf_mail(msg, fields, parts[index + 1 :], trust)
     return None
 
 
+def _named_json(part: Message) -> bool:
+    try:
+        name = part.get_filename() or ""
+    except Exception:
+        name = ""
+    return name.lower().endswith(".json")
+
+
 def _xarf_mail(msg: Message, fields: dict, rest: list[Message], trust: TrustContext) -> ParsedReport:
     report = ParsedReport(format="xarf-0.2")
-    report.reporter = mime.first_address(first(fields, "Reported-From"))
+    report.reporter = mime.first_address(first(fields, "Reported-From")) or mime.first_address(
+        mime.header(msg, "From")
+    )
     report.feedback_type = (first(fields, "Report-Type") or "").lower() or None
     report.category = _category(report.feedback_type, first(fields, "Category"))
     report.report_id = first(fields, "Report-ID")
