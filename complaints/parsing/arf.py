@@ -68,14 +68,17 @@ def read_arf(msg: Message, trust: TrustContext) -> ParsedReport | None:
 
 
 def read_jmrp(msg: Message, trust: TrustContext) -> ParsedReport | None:
-    """Microsoft JMRP: multipart/mixed, the complained-about message attached, IP in Subject."""
+    """Microsoft JMRP: multipart/mixed, the complained-about message attached, IP in Subject;
+    or (older) the complained-about message re-sent whole under X-HmXmr* fields."""
     subject = mime.header(msg, "Subject") or ""
     match = _JMRP_SUBJECT.search(subject)
     part, inner = find_embedded(msg)
+    if inner is None and mime.header(msg, "X-HmXmrOriginalRecipient"):
+        inner = msg  # the re-sent form: the walk starts below the X-HmXmr* fields
     if inner is None or not (match or mime.header(inner, "X-HmXmrOriginalRecipient")):
         return None
     report = ParsedReport(format="jmrp", feedback_type="abuse", category="spam")
-    report.reporter = mime.first_address(mime.header(msg, "From"))
+    report.reporter = None if inner is msg else mime.first_address(mime.header(msg, "From"))
     if match:
         state_source(report, match.group(1), "Subject")
     urls = UrlCollector()

@@ -234,6 +234,14 @@ def raw_headers(msg: Message, name: str) -> list[str]:
     return out
 
 
+def raw_headers_decode(msg: Message, value: str) -> str:
+    """One raw header value as `raw_headers` gives it."""
+    text = str(value)[:MAX_HEADER]
+    if _ESCAPED_BYTE.search(text):
+        text = guess_decode(text.encode("utf-8", "surrogateescape"), _charset_hint(msg))
+    return text
+
+
 def _charset_hint(msg: Message) -> str | None:
     """The charset the message declares for its text: its mailer likely used it in headers too."""
     for part in walk(msg, limit=20):

@@ -24,7 +24,8 @@ from .hosts import clean_host, is_internal_ip, is_under, non_routable_reason, no
 from .model import Hop, TrustContext
 
 MAX_HOPS = 100
-_RETRIEVAL = re.compile(r"^(?:IMAPS?|POP3?S?|fetchmail)\b", re.IGNORECASE)
+# Retrieval from the user's own mailbox, and LMTP, which only ever delivers locally.
+_RETRIEVAL = re.compile(r"^(?:IMAPS?|POP3?S?|fetchmail|LMTPS?A?)\b", re.IGNORECASE)
 _AUTH_PROTOCOL = re.compile(r"^(?:E?SMTPS?A|UTF8SMTPS?A)$", re.IGNORECASE)
 _PLAIN_PROTOCOL = {"SMTP", "ESMTP", "ESMTPS", "SMTPS", "UTF8SMTP", "UTF8SMTPS"}
 _LOGIN_MARKERS = (
@@ -54,14 +55,22 @@ class ChainResult:
 
 
 
-def analyse_chain(hops: list[Hop], trust: TrustContext, auth_results: Sequence[str] = ()) -> ChainResult:
+def analyse_chain(
+    hops: list[Hop],
+    trust: TrustContext,
+    auth_results: Sequence[str] = (),
+    checkers: Sequence[tuple[int, str]] = (),
+) -> ChainResult:
     """Mark trusted hops and the origin; read authentication on the sender's side.
 
     `auth_results` are Authentication-Results values of the reported message: an
     "auth=pass smtp.auth=X" there counts when its authserv-id is a sender-side host.
+    `checkers` are (k, host) for receiver-side fields (Received-SPF, Authentication-
+    Results) that stand above hop k: a trusted host added them and named itself, so
+    its domain belongs to the receiving side once the walk reaches hop k.
     """
     hops = list(hops[:MAX_HOPS])
-    origin_index, reason, lowest = _find_origin(hops, trust)
+    origin_index, reason, lowest = _find_origin(hops, trust, checkers)
     marked = []
     for i, hop in enumerate(hops):
         trusted = origin_index is not None and i <= origin_index
@@ -75,7 +84,9 @@ def analyse_chain(hops: list[Hop], trust: TrustContext, auth_results: Sequence[s
     return ChainResult(marked, origin, authenticated, login, reason, lowest)
 
 
-def _find_origin(hops: list[Hop], trust: TrustContext) -> tuple[int | None, str | None, int | None]:
+def _find_origin(
+    hops: list[Hop], trust: TrustContext, checkers: Sequence[tuple[int, str]] = ()
+) -> tuple[int | None, str | None, int | None]:
     """(origin index, None, None), or (None, why there is none, lowest host seen)."""
     org: set[str] = set()  # domains of the receivers we already trust
     expect: int | None = None  # the vouched-for host that must have written the next hop
@@ -91,6 +102,7 @@ def _find_origin(hops: list[Hop], trust: TrustContext) -> tuple[int | None, str 
             # Inside a private network names rarely match ("localhost", internal
             # names): the hop below is read on its own. Forged headers lie below the
             # first public host, which has not been passed yet.
+        org.update(d for k, host in checkers if k <= i and (d := registrable_domain(host)))
         earlier = set(org)
         domain = registrable_domain(hop.by_name)
         if domain:
@@ -141,6 +153,10 @@ def _vouched(hop: Hop, trust: TrustContext, org: set[str], earlier: set[str]) ->
     name = clean_host(hop.from_name)
     if not name or is_under(name, trust.own_domains):
         return False
+    if not ip:
+        # No address recorded at all: no Internet client is received that way. The
+        # host names a relay of the receiving organisation (old internal relays).
+        return registrable_domain(name) in org
     return registrable_domain(name) in earlier
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from email.message import Message
 
 from . import mime
@@ -20,8 +21,9 @@ _CLIENT_IP_HEADERS = ("X-Originating-IP", "X-Sender-IP", "X-Client-IP")
 
 def apply_message(report: ParsedReport, msg: Message, trust: TrustContext, urls: UrlCollector) -> None:
     """Fill the report with what the reported message (or its headers) shows."""
-    hops = [parse_received(v) for v in _original_received(report, msg)[:MAX_HOPS]]
-    chain = analyse_chain(hops, trust, mime.headers(msg, "Authentication-Results"))
+    received, checkers = _original_received(report, msg)
+    hops = [parse_received(v) for v in received[:MAX_HOPS]]
+    chain = analyse_chain(hops, trust, mime.headers(msg, "Authentication-Results"), checkers)
     report.hops = chain.hops
     if chain.origin is not None:
         report.header_source_ip = chain.origin.from_address
@@ -49,22 +51,49 @@ def apply_message(report: ParsedReport, msg: Message, trust: TrustContext, urls:
     _bodies(report, msg, urls)
 
 
-def _original_received(report: ParsedReport, msg: Message) -> list[str]:
-    """Received values of the message as first delivered.
+def _original_received(report: ParsedReport, msg: Message) -> tuple[list[str], list[tuple[int, str]]]:
+    """Received values of the message as first delivered, and the receiver-side checkers.
 
     A redirected ("bounced", RFC 5322 3.6.6) message carries Resent-* fields above its
-    original headers, and the trace of the redirect above those: the hops above the
-    last Resent-* field are the redirecting person's path to us, never the spam's.
+    original headers, and the trace of the redirect above those; Microsoft's JMRP
+    re-sends the complained-about message the same way under X-HmXmr* fields. The hops
+    above the last such field are the redirect's path to us, never the spam's.
     """
     try:
         items = [(str(k).lower(), str(v)) for k, v in msg.raw_items()]
     except Exception:
-        return mime.raw_headers(msg, "Received")
-    last_resent = max((i for i, (k, _) in enumerate(items) if k.startswith("resent-")), default=None)
-    if last_resent is not None:
+        return mime.raw_headers(msg, "Received"), []
+    last = max((i for i, (k, _) in enumerate(items) if k.startswith(_REDIRECT_MARKERS)), default=None)
+    if last is not None:
         report.signal("redirected_by", mime.first_address(mime.header(msg, "Resent-From")))
-        items = items[last_resent + 1 :]
-    return [v[: mime.MAX_HEADER] for k, v in items if k == "received"]
+        items = items[last + 1 :]
+    received, checkers = [], []
+    for key, value in items:
+        if key == "received":
+            received.append(mime.raw_headers_decode(msg, value))
+        elif key in ("received-spf", "authentication-results", "arc-authentication-results"):
+            host = _checker(key, value)
+            if host:
+                checkers.append((len(received), host))
+    return received, checkers
+
+
+_REDIRECT_MARKERS = ("resent-", "x-hmxmroriginalrecipient")
+_SPF_CHECKER = re.compile(
+    r"\(\s*([A-Za-z0-9][A-Za-z0-9.-]*\.[A-Za-z]{2,})\s*:|\breceiver=([A-Za-z0-9.-]+\.[A-Za-z]{2,})"
+)
+
+
+def _checker(key: str, value: str) -> str | None:
+    """The host that wrote a Received-SPF or Authentication-Results field (itself)."""
+    text = " ".join(value.split())
+    if key == "received-spf":
+        match = _SPF_CHECKER.search(text)
+        return (match.group(1) or match.group(2)) if match else None
+    if key == "arc-authentication-results":
+        text = text.split(";", 1)[1] if ";" in text else ""  # "i=1; authserv-id; ..."
+    authserv = text.split(";", 1)[0].strip().split()
+    return authserv[0] if authserv else None
 
 
 def _origin_signals(report: ParsedReport, origin: Hop) -> None:
