@@ -148,7 +148,7 @@ _V4_TYPES = {
     "evidence_source": str,
     "evidence": list,
     "tags": list,
-    "confidence": (int, float),
+    "confidence": (float, int),
     "description": str,
     "legacy_version": str,
 }

@@ -387,13 +387,13 @@ def test_a_spamvertised_site_report_never_takes_the_web_host_as_the_mail_source(
 
 def test_x_arf_legacy_marked_by_header_without_reported_from():
     raw = (
-        "From: reports@blocklist.example\nTo: abuse@isp.example\nSubject: abuse report about 203.0.113.20\n"
-        "X-ARF: YES\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"x\"\n\n"
-        "--x\nContent-Type: text/plain\n\nA host in your network attacked us.\n"
-        "--x\nContent-Type: text/plain; name=\"report.txt\"\n\n"
-        "Category: abuse\nReport-Type: spam\nVersion: 0.1\nDate: Fri, 20 Nov 2026 09:58:00 +0100\n"
-        "Source-Type: ipv4\nSource: 203.0.113.20\n--x--\n"
-    ).encode()
+        b"From: reports@blocklist.example\nTo: abuse@isp.example\nSubject: abuse report about 203.0.113.20\n"
+        b"X-ARF: YES\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"x\"\n\n"
+        b"--x\nContent-Type: text/plain\n\nA host in your network attacked us.\n"
+        b"--x\nContent-Type: text/plain; name=\"report.txt\"\n\n"
+        b"Category: abuse\nReport-Type: spam\nVersion: 0.1\nDate: Fri, 20 Nov 2026 09:58:00 +0100\n"
+        b"Source-Type: ipv4\nSource: 203.0.113.20\n--x--\n"
+    )
 
     report = parse_report(raw)
 
