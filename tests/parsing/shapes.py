@@ -59,19 +59,20 @@ def attached(spam: bytes = SPAM, *, content_type: str = "message/rfc822", encodi
              filename: str = "spam.eml", note: str = "Please stop this spam.\n") -> bytes:
     """A person's mail with the spam attached; any content type, optionally base64."""
     payload = spam.decode("utf-8", "surrogateescape")
+    boundary = f"outer-{len(spam)}"  # nested attachments need boundaries of their own
     if encoding == "base64":
         payload = base64.encodebytes(spam).decode("ascii")
     return (
         complainant_envelope(subject="Fwd: Cheap watches, today only")
-        + 'Content-Type: multipart/mixed; boundary="outer"\n\n'
-        "--outer\nContent-Type: text/plain; charset=utf-8\n\n"
+        + f'Content-Type: multipart/mixed; boundary="{boundary}"\n\n'
+        f"--{boundary}\nContent-Type: text/plain; charset=utf-8\n\n"
         + note
-        + "\n--outer\n"
+        + f"\n--{boundary}\n"
         f'Content-Type: {content_type}; name="{filename}"\n'
         f'Content-Disposition: attachment; filename="{filename}"\n'
         f"Content-Transfer-Encoding: {encoding}\n\n"
         + payload
-        + "\n--outer--\n"
+        + f"\n--{boundary}--\n"
     ).encode("utf-8", "surrogateescape")
 
 
@@ -97,7 +98,7 @@ def pasted(headers: str = SPAM_HEADERS, *, wrap: int | None = None, quote: str =
         + quote
         + SPAM_BODY
         + "\nRegards,\nTaro\n"
-    ).encode()
+    ).encode("utf-8", "surrogateescape")
 
 
 def feedback_report(spam: bytes = SPAM, *, source: str = SPAM_IP, part_type: str = "message/feedback-report",
@@ -115,6 +116,6 @@ def feedback_report(spam: bytes = SPAM, *, source: str = SPAM_IP, part_type: str
         f"Source-IP: {source}\n"
         "Arrival-Date: Fri, 20 Nov 2026 19:00:01 +0900\n"
         "\n--arf\nContent-Type: message/rfc822\n\n"
-        + spam.decode()
+        + spam.decode("utf-8", "surrogateescape")
         + "\n--arf--\n"
-    ).encode()
+    ).encode("utf-8", "surrogateescape")
