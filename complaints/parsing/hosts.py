@@ -14,9 +14,21 @@ _EXTRACT = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
 # Address space that is never a mail client on the public Internet, with the reason a
 # person is shown. A host there was seen inside someone's own network (the reporter's,
 # usually), so the trust walk goes on past it and it is never an origin. The
-# documentation ranges (192.0.2/24, 198.51.100/24, 203.0.113/24, 2001:db8::/32) are
-# deliberately routable here: ipaddress calls them "private", but RFC examples, test and
-# anonymised reports use them for public senders, and tests need them as origins.
+# documentation ranges (192.0.2/24, 198.51.100/24, 203.0.113/24, MCAST-TEST-NET
+# 233.252.0/24, 2001:db8::/32, 3fff::/20) are deliberately routable here: ipaddress calls
+# them "private", but RFC examples, test and anonymised reports use them for public
+# senders, and tests need them as origins.
+_DOCUMENTATION = tuple(
+    ipaddress.ip_network(net)
+    for net in (
+        "192.0.2.0/24",
+        "198.51.100.0/24",
+        "203.0.113.0/24",
+        "233.252.0.0/24",
+        "2001:db8::/32",
+        "3fff::/20",
+    )
+)
 _NON_ROUTABLE = tuple(
     (ipaddress.ip_network(net), reason)
     for net, reason in (
@@ -94,6 +106,8 @@ def non_routable_reason(text: str | None) -> str | None:
     if zone:
         return f"link-local (zone id %{zone})"
     address = ipaddress.ip_address(ip)
+    if any(address in net for net in _DOCUMENTATION if net.version == address.version):
+        return None
     for net, reason in _NON_ROUTABLE:
         if net.version == address.version and address in net:
             return reason
