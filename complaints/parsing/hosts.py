@@ -14,10 +14,10 @@ _EXTRACT = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
 # Address space that is never a mail client on the public Internet, with the reason a
 # person is shown. A host there was seen inside someone's own network (the reporter's,
 # usually), so the trust walk goes on past it and it is never an origin. The
-# documentation ranges (192.0.2/24, 198.51.100/24, 203.0.113/24, MCAST-TEST-NET
-# 233.252.0/24, 2001:db8::/32, 3fff::/20) are deliberately routable here: ipaddress calls
-# them "private", but RFC examples, test and anonymised reports use them for public
-# senders, and tests need them as origins.
+# documentation and test ranges (192.0.2/24, 198.51.100/24, 203.0.113/24, MCAST-TEST-NET
+# 233.252.0/24, the benchmarking 198.18/15 and 2001:2::/48, 2001:db8::/32, 3fff::/20)
+# are deliberately routable here: ipaddress calls them "private", but RFC examples,
+# test and anonymised reports use them for public senders, and tests need them as origins.
 _DOCUMENTATION = tuple(
     ipaddress.ip_network(net)
     for net in (
@@ -25,6 +25,8 @@ _DOCUMENTATION = tuple(
         "198.51.100.0/24",
         "203.0.113.0/24",
         "233.252.0.0/24",
+        "198.18.0.0/15",
+        "2001:2::/48",
         "2001:db8::/32",
         "3fff::/20",
     )
@@ -40,14 +42,12 @@ _NON_ROUTABLE = tuple(
         ("172.16.0.0/12", "private"),
         ("192.0.0.0/24", "reserved for IETF protocol assignments"),
         ("192.168.0.0/16", "private"),
-        ("198.18.0.0/15", "reserved for benchmarking"),
         ("224.0.0.0/4", "multicast"),
         ("240.0.0.0/4", "reserved"),
         ("::/128", "unspecified"),
         ("::1/128", "loopback"),
         ("::/96", "reserved (IPv4-compatible IPv6)"),
         ("100::/64", "reserved (discard-only)"),
-        ("2001:2::/48", "reserved for benchmarking"),
         ("fc00::/7", "private (unique local)"),
         ("fe80::/10", "link-local"),
         ("fec0::/10", "reserved (site-local)"),

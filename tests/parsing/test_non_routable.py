@@ -42,7 +42,7 @@ def test_non_routable_addresses_have_a_reason(address, reason):
 
 
 @pytest.mark.parametrize(
-    "address", ["192.0.2.1", "198.51.100.7", "203.0.113.200", "233.252.0.77", "2001:db8::5", "3fff::1", "8.8.8.8"]
+    "address", ["192.0.2.1", "198.51.100.7", "203.0.113.200", "233.252.0.77", "198.18.4.5", "2001:db8::5", "3fff::1", "8.8.8.8"]
 )
 def test_documentation_and_public_addresses_stay_usable_as_origins(address):
     assert non_routable_reason(address) is None and is_routable_ip(address)
