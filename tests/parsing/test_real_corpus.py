@@ -29,9 +29,9 @@ from .manifest import LOCAL_FIXTURES, SHARED_FIXTURES, manifest_instant
 
 REAL = Path(__file__).resolve().parents[1] / "fixtures" / "real"
 GATE = 0.97
-# Issue 9 asks for 200 samples; 159 licence-clean ones were found (see the README there).
-# The floor keeps the corpus from shrinking unnoticed.
-MIN_SAMPLES = 159
+# Issue 9 asks for 200 samples; 202 licence-clean ones were found in two passes (see the
+# README there). The floor keeps the corpus from shrinking unnoticed.
+MIN_SAMPLES = 202
 KINDS = ("spam", "machine_report", "complaint")
 FORMATS = (
     "raw-spam",
