@@ -321,7 +321,6 @@ def test_sample_parses_without_failure(sample: Sample):
     assert "parser failure" not in (report.parse_error or ""), report.parse_error
 
 
-@pytest.mark.xfail(strict=False, reason="parser work in progress on branch parser")
 def test_origin_score_on_determinable_samples(summary):
     per_class, overall = scores()
 
