@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from .choices import TokenScope
+
 TOKEN_PREFIX = "adk_"
 
 
@@ -46,6 +48,7 @@ class ApiToken(models.Model):
     name = models.CharField(max_length=100, blank=True)
     prefix = models.CharField(max_length=12, help_text="First characters of the key, to recognise it")
     digest = models.CharField(max_length=64, unique=True)
+    scope = models.CharField(max_length=16, choices=TokenScope.choices, default=TokenScope.API)
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -54,10 +57,15 @@ class ApiToken(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(scope__in=TokenScope.values), name="apitoken_scope_valid"
+            ),
+        ]
 
     def __str__(self) -> str:
         state = "revoked" if self.revoked_at else "active"
-        return f"{self.prefix}… ({self.user}, {state})"
+        return f"{self.prefix}… ({self.user}, {self.scope}, {state})"
 
     @staticmethod
     def generate_key() -> str:

@@ -4,16 +4,19 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from .choices import TokenScope
 from .models import ApiToken, token_digest
 from .roles import GROUP_NAMES, Role, sync_roles
 
 User = get_user_model()
 
 
-def api_token_create(*, user, name: str = "") -> tuple[ApiToken, str]:
+def api_token_create(*, user, name: str = "", scope: str = TokenScope.API) -> tuple[ApiToken, str]:
     """Create a token; returns it with the plain key, which is never stored."""
     key = ApiToken.generate_key()
-    token = ApiToken.objects.create(user=user, name=name, prefix=key[:10], digest=token_digest(key))
+    token = ApiToken.objects.create(
+        user=user, name=name, prefix=key[:10], digest=token_digest(key), scope=TokenScope(scope)
+    )
     return token, key
 
 

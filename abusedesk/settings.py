@@ -124,6 +124,7 @@ INSTALLED_APPS = [
     "policies",
     "sanctions",
     "dashboards",
+    "screening",
 ]
 
 MIDDLEWARE = [
@@ -258,7 +259,8 @@ REST_FRAMEWORK = {
         # The browsable docs and the desk's own pages call the API with the session.
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Authenticated, and the key's scope fits the endpoint (screening keys open screening only).
+    "DEFAULT_PERMISSION_CLASSES": ["abusedesk.auth.TokenScopePermission"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
@@ -346,6 +348,13 @@ ABUSEDESK_DNSBL_ZONES = _dnsbl_zones("ABUSEDESK_DNSBL_ZONES")
 # Off only where DNS makes no sense (the demo's documentation addresses).
 ABUSEDESK_COLLECT_EVIDENCE = _bool("ABUSEDESK_COLLECT_EVIDENCE", True)
 
+# Sign-up screening and the forced-termination exchange (screening app; checked at
+# start-up by screening.conf.check_settings).
+ABUSEDESK_EXCHANGE_ISP_ID = _str("ABUSEDESK_EXCHANGE_ISP_ID")
+ABUSEDESK_EXCHANGE_SIGNING_KEY = _str("ABUSEDESK_EXCHANGE_SIGNING_KEY")
+ABUSEDESK_EXCHANGE_HASH_KEYS = _str("ABUSEDESK_EXCHANGE_HASH_KEYS")
+ABUSEDESK_EXCHANGE_ENTRY_DAYS = _int("ABUSEDESK_EXCHANGE_ENTRY_DAYS", 730, minimum=1)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -360,6 +369,7 @@ CELERY_BEAT_SCHEDULE = {
     "reattribute-changed": {"task": "complaints.tasks.reattribute_changed", "schedule": 600.0},
     "sweep-evidence": {"task": "complaints.evidence.tasks.sweep_evidence", "schedule": 600.0},
     "refresh-recommendations": {"task": "sanctions.tasks.refresh_recommendations", "schedule": 300.0},
+    "expire-exchange-entries": {"task": "screening.tasks.expire_exchange_entries", "schedule": 3600.0},
 }
 if ABUSEDESK_IMAP_HOST:
     CELERY_BEAT_SCHEDULE["poll-imap"] = {

@@ -43,6 +43,14 @@ class SubscriberAdmin(admin.ModelAdmin):
     search_fields = ("=subscriber_id", "name", "email")
     readonly_fields = ("created_at", "updated_at")
     inlines = [AccountInline]
+    fieldsets = (
+        (None, {"fields": ("subscriber_id", "name", "email", "kind", "status", "created_at", "updated_at")}),
+        ("Identity at sign-up", {"fields": ("name_kana", "postal_address", "phone", "card_fingerprint")}),
+        (
+            "Inter-carrier exchange (C-15)",
+            {"fields": ("exchange_clause", "exchange_consent_at", "exchange_consent_record")},
+        ),
+    )
 
 
 class HostedNameInline(admin.TabularInline):

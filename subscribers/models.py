@@ -31,6 +31,24 @@ class Subscriber(models.Model):
     status = models.CharField(
         max_length=16, choices=SubscriberStatus.choices, default=SubscriberStatus.ACTIVE
     )
+    # Identity as given at sign-up (S4 contract data): what sign-up screening compares
+    # against when this subscriber's contract is terminated for spam (screening app).
+    name_kana = models.CharField(max_length=200, blank=True, help_text="Reading of the name in kana.")
+    postal_address = models.CharField(max_length=300, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    card_fingerprint = models.CharField(
+        max_length=128, blank=True, help_text="The payment processor's card fingerprint, never the number."
+    )
+    # Inter-carrier exchange (C-15): the contract has the clause, and the subscriber consented.
+    exchange_clause = models.BooleanField(
+        default=False, help_text="The contract includes the inter-carrier exchange clause (C-15)."
+    )
+    exchange_consent_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the subscriber consented to the exchange; blank: no consent."
+    )
+    exchange_consent_record = models.CharField(
+        max_length=200, blank=True, help_text="Where the consent is recorded (form, version, document id)."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -40,6 +58,11 @@ class Subscriber(models.Model):
             models.CheckConstraint(condition=Q(kind__in=SubscriberKind.values), name="subscriber_kind_valid"),
             models.CheckConstraint(
                 condition=Q(status__in=SubscriberStatus.values), name="subscriber_status_valid"
+            ),
+            # Consent to the exchange is consent under the clause: no clause, no consent.
+            models.CheckConstraint(
+                condition=Q(exchange_consent_at__isnull=True) | Q(exchange_clause=True),
+                name="subscriber_exchange_consent_needs_clause",
             ),
         ]
 

@@ -156,6 +156,8 @@ def _carried_out_fields(sanction: Sanction, now) -> dict:
 
 
 def _side_effects(edge: Edge, sanction: Sanction, actor, reason: str) -> None:
+    from screening.services import termination_sync
+
     from .execution import execution_mark_confirmed, execution_request
     from .notices import notice_prepare
 
@@ -170,3 +172,5 @@ def _side_effects(edge: Edge, sanction: Sanction, actor, reason: str) -> None:
         execution_request(sanction=sanction, action=ExecutionAction.LIFT, actor=actor, reason=reason)
     if edge.notice:
         notice_prepare(sanction=sanction, kind=edge.notice, actor=actor)
+    # Sign-up screening and the termination exchange follow intentional L7s carried out or reversed.
+    termination_sync(measure=sanction, actor=actor, reason=reason)
