@@ -90,7 +90,7 @@ def email_near_key(value: str) -> str:
     local = local.lower()
     if domain in GMAIL_DOMAINS:
         # Google's Gmail Help: "Dots don't matter in Gmail addresses"; +anything is an alias.
-        local = local.split("+", 1)[0].replace(".", "")
+        local = local.split("+", 1)[0].replace(".", "") or local  # nothing left: not a Gmail name
         domain = "gmail.com"
     return f"{local}@{domain}"
 

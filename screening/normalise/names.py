@@ -14,7 +14,7 @@ Keys (see `name_keys`, `kana_keys`):
 
 from __future__ import annotations
 
-from .text import DASHES, NAME_SEPARATORS, fold_text, is_kana, nfkc, to_katakana, to_large_kana
+from .text import DASHES, NAME_SEPARATORS, fold_text, is_kana, nfkc, settle, to_katakana, to_large_kana
 
 # Old or variant form → the common form. Only characters that name registries
 # (koseki) actually hold in both forms; not a general itaiji dictionary.
@@ -80,22 +80,26 @@ _OLD_SOUNDS = str.maketrans({"ヂ": "ジ", "ヅ": "ズ", "ヲ": "オ", "ヴ": "�
 
 
 def name_key(value: str) -> str:
-    return NAME_SEPARATORS.sub("", fold_text(value))
+    return settle(lambda text: NAME_SEPARATORS.sub("", fold_text(text)), value)
 
 
 def name_near_key(value: str) -> str:
-    return name_key(value).translate(_KANJI_VARIANTS)
+    return settle(lambda text: name_key(text).translate(_KANJI_VARIANTS), value)
 
 
 def name_keys(value: str) -> dict[str, str]:
     key = name_key(value)
     if not key:
         return {}
-    return {"name": key, "name_near": key.translate(_KANJI_VARIANTS)}
+    return {"name": key, "name_near": name_near_key(key)}
 
 
 def kana_key(value: str) -> str:
     """The reading in large katakana with the prolonged sound mark spelled out."""
+    return settle(_kana_step, value)
+
+
+def _kana_step(value: str) -> str:
     text = to_large_kana(to_katakana(nfkc(value))).lower()
     text = NAME_SEPARATORS.sub("", text)
     out: list[str] = []
@@ -113,6 +117,10 @@ def kana_key(value: str) -> str:
 
 
 def kana_near_key(value: str) -> str:
+    return settle(_kana_near_step, value)
+
+
+def _kana_near_step(value: str) -> str:
     out: list[str] = []
     for char in kana_key(value).translate(_OLD_SOUNDS):
         if out and char in _LENGTHENS and _VOWEL_OF.get(out[-1], "-") in _LENGTHENS[char]:

@@ -44,3 +44,15 @@ def is_kana(char: str) -> bool:
 def fold_text(value: str) -> str:
     """NFKC, lower case, katakana, large kana: what two spellings of one name share."""
     return to_large_kana(to_katakana(nfkc(value))).lower()
+
+
+def settle(step, value: str, rounds: int = 4) -> str:
+    """Apply `step` until the text stops changing: removing a separator can let NFKC
+    compose what it could not before (A + space + combining acute), and lower-casing can
+    decompose (İ); a key must be a fixed point so that keying a key changes nothing."""
+    for _ in range(rounds):
+        following = step(value)
+        if following == value:
+            break
+        value = following
+    return value
