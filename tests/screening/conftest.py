@@ -26,7 +26,9 @@ OLD_HASH_KEY = "k2025:" + b64encode(b"o" * 32)
 
 
 def private_key_text(key: Ed25519PrivateKey) -> str:
-    raw = key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())
+    raw = key.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
     return b64encode(raw)
 
 
@@ -92,14 +94,31 @@ def make_subscriber(**overrides) -> Subscriber:
     return Subscriber.objects.create(subscriber_id=f"S-SCR-{n}", **identity(**overrides))
 
 
-def measure(subscriber, *, state="carried_out", level="L7", culpability="intentional", emergency=False,
-            reviewed_at=None, carried_out_at: datetime | None = None, pk: int | None = None):
+def measure(
+    subscriber,
+    *,
+    state="carried_out",
+    level="L7",
+    culpability="intentional",
+    emergency=False,
+    reviewed_at=None,
+    carried_out_at: datetime | None = None,
+    pk: int | None = None,
+):
     """The attributes of a sanction that termination_sync reads (its documented interface)."""
     pk = pk or 900_000 + next(_ids)
     return SimpleNamespace(
-        pk=pk, reference=f"ADS-{pk:06d}", case_id=None, level=level, culpability=culpability, state=state,
-        emergency=emergency, reviewed_at=reviewed_at, carried_out_at=carried_out_at or timezone.now(),
-        account_id=1, account=SimpleNamespace(subscriber=subscriber),
+        pk=pk,
+        reference=f"ADS-{pk:06d}",
+        case_id=None,
+        level=level,
+        culpability=culpability,
+        state=state,
+        emergency=emergency,
+        reviewed_at=reviewed_at,
+        carried_out_at=carried_out_at or timezone.now(),
+        account_id=1,
+        account=SimpleNamespace(subscriber=subscriber),
     )
 
 

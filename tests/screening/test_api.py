@@ -22,7 +22,9 @@ def post(client, body):
 
 def test_the_sign_up_system_gets_verdict_kinds_and_reference_only(screening_key):
     termination = terminate(make_subscriber())
-    response = post(token_client(screening_key), {**applicant(), "purpose": "new application", "application_ref": "A-1"})
+    response = post(
+        token_client(screening_key), {**applicant(), "purpose": "new application", "application_ref": "A-1"}
+    )
     assert response.status_code == 201
     body = response.json()
     assert body["verdict"] == "match"
@@ -43,7 +45,10 @@ def test_the_sign_up_system_gets_verdict_kinds_and_reference_only(screening_key)
 
 def test_the_advice_is_translated(screening_key):
     response = token_client(screening_key).post(
-        URL, data=json.dumps({**applicant(), "purpose": "x"}), content_type="application/json", HTTP_ACCEPT_LANGUAGE="ja"
+        URL,
+        data=json.dumps({**applicant(), "purpose": "x"}),
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="ja",
     )
     assert response.status_code == 201 and "自動的に" in response.json()["advice"]
 
@@ -73,8 +78,15 @@ def test_partner_staff_and_session_get_403_on_screening(partner, staff_token, st
 
 @pytest.mark.parametrize(
     ("method", "path"),
-    [("get", "/api/v1/whoami/"), ("get", "/api/v1/reports/"), ("get", "/api/v1/cases/"), ("post", "/api/v1/reports/"),
-     ("get", "/api/v1/sanctions/1/"), ("get", EXCHANGE), ("post", EXCHANGE)],
+    [
+        ("get", "/api/v1/whoami/"),
+        ("get", "/api/v1/reports/"),
+        ("get", "/api/v1/cases/"),
+        ("post", "/api/v1/reports/"),
+        ("get", "/api/v1/sanctions/1/"),
+        ("get", EXCHANGE),
+        ("post", EXCHANGE),
+    ],
 )
 def test_a_screening_key_opens_nothing_else(screening_key, method, path):
     response = getattr(token_client(screening_key), method)(path)
@@ -116,8 +128,13 @@ def test_a_bundle_signed_by_another_isp_is_refused(exchange, peer, other_partner
     from .conftest import Peer
 
     other_key = Ed25519PrivateKey.generate()
-    other = Peer(other_key, participant_register(isp_id="jp.third", name="Third", verify_key=public_key_text(other_key),
-                                                 user=other_partner[0].user), other_partner[1])
+    other = Peer(
+        other_key,
+        participant_register(
+            isp_id="jp.third", name="Third", verify_key=public_key_text(other_key), user=other_partner[0].user
+        ),
+        other_partner[1],
+    )
     raw = peer_bundle(other, [applicant()])
     response = token_client(peer.api_key).post(EXCHANGE, data=raw, content_type="application/json")
     assert response.status_code == 403 and not ReceivedEntry.objects.exists()

@@ -35,7 +35,9 @@ def test_export_writes_a_signed_file_and_import_reads_a_peer_file(exchange, peer
     assert json.loads(path.read_text())["signer"] == "jp.our-isp"
     theirs = tmp_path / "theirs.json"
     theirs.write_bytes(peer_bundle(peer, [applicant()]))
-    assert out("exchange_import", str(theirs)) == [f"imported {theirs} from jp.peer-isp: added 1, updated 0, withdrawn 0, expired 0, unknown_key 0, already_withdrawn 0"]
+    assert out("exchange_import", str(theirs)) == [
+        f"imported {theirs} from jp.peer-isp: added 1, updated 0, withdrawn 0, expired 0, unknown_key 0, already_withdrawn 0"
+    ]
     assert ReceivedEntry.objects.count() == 1
 
 
@@ -61,8 +63,12 @@ def test_import_of_a_bad_file_exits_non_zero_with_one_line(tmp_path):
     path = tmp_path / "bad.json"
     path.write_text("{}")
     result = subprocess.run(
-        [sys.executable, "manage.py", "exchange_import", str(path)], cwd=ROOT, capture_output=True, text=True,
-        env={"PATH": "/usr/bin:/bin", "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}, timeout=120,
+        [sys.executable, "manage.py", "exchange_import", str(path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"},
+        timeout=120,
     )
     assert result.returncode != 0
     assert result.stderr.strip().count("\n") == 0 and "not a signed bundle" in result.stderr
@@ -79,7 +85,16 @@ def test_keys_and_participant_registration(exchange, partner, our_key):
     public = lines[1].rsplit(" ", 1)[1]
     assert out("exchange_keys", "--new-hash-key", "k2027")[0].startswith("k2027:")
     assert out("exchange_keys", "--public") == [public_key_text(our_key)]
-    out("exchange_participant", "jp.new-isp", "--name", "New ISP", "--public-key", public, "--user", partner[0].user.username)
+    out(
+        "exchange_participant",
+        "jp.new-isp",
+        "--name",
+        "New ISP",
+        "--public-key",
+        public,
+        "--user",
+        partner[0].user.username,
+    )
     assert ExchangeParticipant.objects.get(isp_id="jp.new-isp").user == partner[0].user
     with pytest.raises(CommandError, match="32 bytes"):
         call_command("exchange_participant", "jp.bad", "--public-key", "AAAA")

@@ -25,7 +25,9 @@ def _iso(value):
     return value.isoformat().replace("+00:00", "Z")
 
 
-def peer_bundle(peer, identities, *, expires_at=None, withdrawals=(), created_at=None, key=HASH_KEY, references=None):
+def peer_bundle(
+    peer, identities, *, expires_at=None, withdrawals=(), created_at=None, key=HASH_KEY, references=None
+):
     """A bundle as the peer ISP would send it: its entries hashed with the shared key, signed by it."""
     hash_key = parse_hash_keys(key)[0]
     now = timezone.now()
@@ -76,13 +78,22 @@ def test_only_intentional_l7_with_the_clause_and_consent_is_exported(exchange, o
     assert [e["reference"] for e in payload["entries"]] == [sent.reference]
     assert payload["sender"] == "jp.our-isp" and payload["withdrawals"] == []
     entry = payload["entries"][0]
-    assert entry["key_id"] == "k2026" and set(entry["digests"]) >= {"name", "kana", "address", "phone", "email", "card"}
+    assert entry["key_id"] == "k2026" and set(entry["digests"]) >= {
+        "name",
+        "kana",
+        "address",
+        "phone",
+        "email",
+        "card",
+    }
     assert transfer.direction == Direction.SENT and transfer.references == [sent.reference]
     assert Termination.objects.get(pk=sent.pk).first_sent_at is not None
     assert AuditEntry.objects.filter(action="screening.exchange.sent", object_id=str(transfer.pk)).exists()
 
 
-def test_a_reversed_measure_travels_as_a_withdrawal_and_withdraws_the_entry_at_the_receiver(exchange, our_key, peer, staff):
+def test_a_reversed_measure_travels_as_a_withdrawal_and_withdraws_the_entry_at_the_receiver(
+    exchange, our_key, peer, staff
+):
     # We terminate, send, then reverse; the peer (here: this desk acting as the peer's importer) must drop it.
     termination = terminate(make_subscriber())
     exported(our_key)
@@ -90,18 +101,28 @@ def test_a_reversed_measure_travels_as_a_withdrawal_and_withdraws_the_entry_at_t
     payload, _ = exported(our_key)
     assert payload["entries"] == []
     assert payload["withdrawals"] == [
-        {"reference": termination.reference, "reason": "measure_reversed", "withdrawn_at": payload["withdrawals"][0]["withdrawn_at"]}
+        {
+            "reference": termination.reference,
+            "reason": "measure_reversed",
+            "withdrawn_at": payload["withdrawals"][0]["withdrawn_at"],
+        }
     ]
     # The receiving side of the same rule: the peer withdraws one of its entries.
     reference = random_reference()
     receive(peer, peer_bundle(peer, [applicant()], references=[reference]))
-    assert screening_run(identifiers=applicant(), purpose="p", actor=staff, channel=Channel.API).verdict == Verdict.MATCH
+    assert (
+        screening_run(identifiers=applicant(), purpose="p", actor=staff, channel=Channel.API).verdict
+        == Verdict.MATCH
+    )
     withdrawal = {"reference": reference, "withdrawn_at": _iso(timezone.now()), "reason": "measure_reversed"}
     transfer = receive(peer, peer_bundle(peer, [], withdrawals=[withdrawal]))
     assert transfer.outcome["withdrawn"] == 1
     entry = ReceivedEntry.objects.get(reference=reference)
     assert entry.state == EntryState.WITHDRAWN and not entry.digests.exists()
-    assert screening_run(identifiers=applicant(), purpose="p", actor=staff, channel=Channel.API).verdict == Verdict.NO_MATCH
+    assert (
+        screening_run(identifiers=applicant(), purpose="p", actor=staff, channel=Channel.API).verdict
+        == Verdict.NO_MATCH
+    )
 
 
 def test_withdrawn_consent_turns_a_sent_entry_into_a_withdrawal(exchange, our_key):
@@ -118,7 +139,9 @@ def test_withdrawn_consent_turns_a_sent_entry_into_a_withdrawal(exchange, our_ke
 
 def test_a_replayed_older_bundle_cannot_undo_a_withdrawal(exchange, peer):
     reference = random_reference()
-    old = peer_bundle(peer, [applicant()], references=[reference], created_at=timezone.now() - timedelta(hours=1))
+    old = peer_bundle(
+        peer, [applicant()], references=[reference], created_at=timezone.now() - timedelta(hours=1)
+    )
     receive(peer, old)
     withdrawal = {"reference": reference, "withdrawn_at": _iso(timezone.now()), "reason": "measure_reversed"}
     receive(peer, peer_bundle(peer, [], withdrawals=[withdrawal]))
@@ -128,9 +151,14 @@ def test_a_replayed_older_bundle_cannot_undo_a_withdrawal(exchange, peer):
 
 
 def test_expired_entries_are_not_imported_and_expire_later(exchange, peer):
-    transfer = receive(peer, peer_bundle(peer, [applicant()], expires_at=timezone.now() - timedelta(minutes=1)))
+    transfer = receive(
+        peer, peer_bundle(peer, [applicant()], expires_at=timezone.now() - timedelta(minutes=1))
+    )
     assert transfer.outcome["expired"] == 1 and not ReceivedEntry.objects.exists()
-    receive(peer, peer_bundle(peer, [applicant(phone="03-9999-0000")], expires_at=timezone.now() + timedelta(days=1)))
+    receive(
+        peer,
+        peer_bundle(peer, [applicant(phone="03-9999-0000")], expires_at=timezone.now() + timedelta(days=1)),
+    )
     assert exchange_expire(now=timezone.now() + timedelta(days=2)) == 1
     assert ReceivedEntry.objects.get().state == EntryState.EXPIRED and not ReceivedDigest.objects.exists()
     assert exchange_expire(now=timezone.now() + timedelta(days=2)) == 0
@@ -149,14 +177,22 @@ def test_entries_hashed_with_a_key_we_do_not_hold_are_counted_not_kept(exchange,
     assert transfer.outcome["unknown_key"] == 1 and not ReceivedEntry.objects.exists()
 
 
-def test_rotation_old_key_entries_still_match_while_the_old_key_is_configured(exchange, peer, staff, settings):
+def test_rotation_old_key_entries_still_match_while_the_old_key_is_configured(
+    exchange, peer, staff, settings
+):
     from .conftest import OLD_HASH_KEY
 
     settings.ABUSEDESK_EXCHANGE_HASH_KEYS = f"{HASH_KEY},{OLD_HASH_KEY}"
     receive(peer, peer_bundle(peer, [applicant()], key=OLD_HASH_KEY))
-    assert screening_run(identifiers=applicant(), purpose="p", actor=staff, channel=Channel.API).verdict == Verdict.MATCH
+    assert (
+        screening_run(identifiers=applicant(), purpose="p", actor=staff, channel=Channel.API).verdict
+        == Verdict.MATCH
+    )
     settings.ABUSEDESK_EXCHANGE_HASH_KEYS = HASH_KEY
-    assert screening_run(identifiers=applicant(), purpose="p", actor=staff, channel=Channel.API).verdict == Verdict.NO_MATCH
+    assert (
+        screening_run(identifiers=applicant(), purpose="p", actor=staff, channel=Channel.API).verdict
+        == Verdict.NO_MATCH
+    )
 
 
 def _tamper(raw: bytes, change) -> bytes:

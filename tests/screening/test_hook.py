@@ -31,22 +31,36 @@ def _l7(case, staff, recommended, **overrides):  # noqa: F811
 
 
 def screen(staff):
-    return screening_run(identifiers=applicant(), purpose="re-application", actor=staff, channel=Channel.BROWSER)
+    return screening_run(
+        identifiers=applicant(), purpose="re-application", actor=staff, channel=Channel.BROWSER
+    )
 
 
-def test_an_l7_carried_out_is_recorded_and_screened_and_lifting_withdraws_it(case, customer, staff, manager, recommended):  # noqa: F811
+def test_an_l7_carried_out_is_recorded_and_screened_and_lifting_withdraws_it(
+    case,  # noqa: F811
+    customer,
+    staff,
+    manager,
+    recommended,  # noqa: F811
+):
     sanction = _l7(case, staff, recommended)
     factories.walk(sanction, [(State.APPROVED, "decider")], desk=staff, decider=manager)
     assert not Termination.objects.exists()  # approved is not carried out
     assert screen(staff).verdict == Verdict.NO_MATCH
     factories.walk(sanction, [(State.CARRIED_OUT, "desk")], desk=staff, decider=manager)
     termination = Termination.objects.get()
-    assert (termination.sanction_id, termination.subscriber, termination.case_id) == (sanction.pk, customer, case.pk)
+    assert (termination.sanction_id, termination.subscriber, termination.case_id) == (
+        sanction.pk,
+        customer,
+        case.pk,
+    )
     assert AuditEntry.objects.filter(action="screening.termination.recorded", case_id=case.pk).exists()
     hit = screen(staff).hits[0]
     assert (hit["verdict"], hit["reference"], hit["case"]) == (Verdict.MATCH, sanction.reference, case.pk)
 
-    factories.walk(sanction, [(State.NOTIFIED, "desk"), (State.LIFTED, "decider")], desk=staff, decider=manager)
+    factories.walk(
+        sanction, [(State.NOTIFIED, "desk"), (State.LIFTED, "decider")], desk=staff, decider=manager
+    )
     termination.refresh_from_db()
     assert termination.state == TerminationState.WITHDRAWN and termination.withdrawn_at
     assert screen(staff).verdict == Verdict.NO_MATCH
@@ -56,7 +70,9 @@ def test_an_emergency_l7_counts_only_once_reviewed(case, customer, staff, manage
     sanction = _l7(case, staff, recommended, emergency=True)
     factories.walk(sanction, [(State.CARRIED_OUT, "desk")], desk=staff, decider=manager)
     assert not Termination.objects.exists()
-    factories.walk(sanction, [(State.APPROVED, "decider")], desk=staff, decider=manager)  # the review upholds it
+    factories.walk(
+        sanction, [(State.APPROVED, "decider")], desk=staff, decider=manager
+    )  # the review upholds it
     assert Termination.objects.get().state == TerminationState.ACTIVE
 
 

@@ -22,7 +22,9 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("matched", "expected"), CASES, ids=[",".join(sorted(m)) or "none" for m, _ in CASES])
+@pytest.mark.parametrize(
+    ("matched", "expected"), CASES, ids=[",".join(sorted(m)) or "none" for m, _ in CASES]
+)
 def test_rules(matched, expected):
     assert verdict(matched)[0] == expected
 

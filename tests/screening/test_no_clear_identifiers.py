@@ -22,7 +22,9 @@ def needles(ids: dict[str, str]) -> set[str]:
     keys, _ = identifier_keys(ids)
     for kind, value in keys.items():
         if kind.startswith("address"):
-            found.update(part for part in value.split("|") if len(part) >= 4 and not part.replace("-", "").isdigit())
+            found.update(
+                part for part in value.split("|") if len(part) >= 4 and not part.replace("-", "").isdigit()
+            )
             found.add(value)
         else:
             found.add(value)
@@ -59,8 +61,12 @@ def test_files_and_api_answers_carry_no_clear_identifier(exchange, peer, screeni
         all_needles |= needles(ids)
         terminate(
             make_subscriber(
-                name=ids["name"], name_kana=ids["kana"], postal_address=ids["address"], phone=ids["phone"],
-                email=ids["email"], card_fingerprint=ids["card"],
+                name=ids["name"],
+                name_kana=ids["kana"],
+                postal_address=ids["address"],
+                phone=ids["phone"],
+                email=ids["email"],
+                card_fingerprint=ids["card"],
             )
         )
     assert len(all_needles) > 200
@@ -85,13 +91,17 @@ def test_files_and_api_answers_carry_no_clear_identifier(exchange, peer, screeni
     rng = random.Random(3)
     for person in rng.sample(people, 10):
         answer = client.post(
-            "/api/v1/screening/", data=json.dumps({**person.identifiers(), "purpose": "sign-up"}),
+            "/api/v1/screening/",
+            data=json.dumps({**person.identifiers(), "purpose": "sign-up"}),
             content_type="application/json",
         )
         assert answer.status_code == 201 and answer.json()["verdict"] == "match"
         responses.append(("screening answer", answer.content))
-    bad = client.post("/api/v1/screening/", data=json.dumps({**people[0].identifiers(), "phone": "12", "purpose": "x"}),
-                      content_type="application/json")
+    bad = client.post(
+        "/api/v1/screening/",
+        data=json.dumps({**people[0].identifiers(), "phone": "12", "purpose": "x"}),
+        content_type="application/json",
+    )
     assert bad.status_code == 400
     responses.append(("screening error", bad.content))
 

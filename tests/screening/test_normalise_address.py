@@ -4,7 +4,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from screening.normalise.address import AddressError, address_canonical, address_keys, kanji_number, parse_address
+from screening.normalise.address import (
+    AddressError,
+    address_canonical,
+    address_keys,
+    kanji_number,
+    parse_address,
+)
 from tests.screening.population import TOWNS, _full_width, _half_width_kana, _kanji_number
 
 FLAT = "渋谷区神宮前|3-4-5|201"
@@ -49,7 +55,15 @@ def test_numbers_that_belong_to_a_place_name_stay():
 
 
 def test_kanji_numbers():
-    assert [kanji_number(t) for t in ("三", "十", "十二", "二十", "二十三", "百五", "二〇一")] == [3, 10, 12, 20, 23, 105, 201]
+    assert [kanji_number(t) for t in ("三", "十", "十二", "二十", "二十三", "百五", "二〇一")] == [
+        3,
+        10,
+        12,
+        20,
+        23,
+        105,
+        201,
+    ]
 
 
 def test_an_address_without_a_block_number_is_refused():
@@ -64,11 +78,21 @@ ADDRESSES = st.builds(
         (f"〒{town[2][:3]}-{town[2][3:]} " if postal else "")
         + (town[0] if pref else "")
         + town[1]
-        + [f"{_kanji_number(chome)}丁目{ban}番{go}号", _full_width(f"{chome}-{ban}-{go}"), f"{chome}丁目{ban}-{go}"][style]
+        + [
+            f"{_kanji_number(chome)}丁目{ban}番{go}号",
+            _full_width(f"{chome}-{ban}-{go}"),
+            f"{chome}丁目{ban}-{go}",
+        ][style]
         + (f" {_half_width_kana('コーポ')}{room}号室" if room else "")
     ),
-    st.sampled_from(TOWNS), st.integers(1, 29), st.integers(1, 99), st.integers(1, 99),
-    st.sampled_from([0, 101, 203, 1203]), st.integers(0, 2), st.booleans(), st.booleans(),
+    st.sampled_from(TOWNS),
+    st.integers(1, 29),
+    st.integers(1, 99),
+    st.integers(1, 99),
+    st.sampled_from([0, 101, 203, 1203]),
+    st.integers(0, 2),
+    st.booleans(),
+    st.booleans(),
 )
 
 
@@ -84,5 +108,10 @@ def test_the_canonical_form_is_idempotent_and_keeps_the_keys(address):
 @given(st.sampled_from(TOWNS), st.integers(1, 29), st.integers(1, 99), st.integers(1, 99), st.booleans())
 def test_width_prefecture_and_block_words_do_not_change_the_key(town, chome, ban, go, pref):
     plain = address_keys(f"{town[1]}{chome}-{ban}-{go}")["address"]
-    assert address_keys(_full_width(f"{chome}-{ban}-{go}").join([(town[0] if pref else "") + town[1], ""]))["address"] == plain
+    assert (
+        address_keys(_full_width(f"{chome}-{ban}-{go}").join([(town[0] if pref else "") + town[1], ""]))[
+            "address"
+        ]
+        == plain
+    )
     assert address_keys(f"{town[0]}{town[1]}{_kanji_number(chome)}丁目{ban}番{go}号")["address"] == plain

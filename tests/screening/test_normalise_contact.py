@@ -14,7 +14,12 @@ from screening.normalise.contact import (
 )
 from tests.screening.population import _full_width
 
-MOBILE = st.builds(lambda p, a, b: f"0{p}0-{a:04d}-{b:04d}", st.sampled_from("789"), st.integers(0, 9999), st.integers(0, 9999))
+MOBILE = st.builds(
+    lambda p, a, b: f"0{p}0-{a:04d}-{b:04d}",
+    st.sampled_from("789"),
+    st.integers(0, 9999),
+    st.integers(0, 9999),
+)
 
 
 @given(MOBILE)
@@ -22,8 +27,15 @@ def test_phone_formats_share_one_key(number):
     digits = number.replace("-", "")
     key = phone_key(number)
     assert key == digits
-    for written in (digits, "+81 " + digits[1:], "+81 (0)" + digits[1:], "0081" + digits[1:], _full_width(number),
-                    "010-81-" + digits[1:], f"({digits[:3]}) {digits[3:7]} {digits[7:]}"):
+    for written in (
+        digits,
+        "+81 " + digits[1:],
+        "+81 (0)" + digits[1:],
+        "0081" + digits[1:],
+        _full_width(number),
+        "010-81-" + digits[1:],
+        f"({digits[:3]}) {digits[3:7]} {digits[7:]}",
+    ):
         assert phone_key(written) == key
     assert phone_key(key) == key
 

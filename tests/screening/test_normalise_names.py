@@ -8,7 +8,9 @@ from hypothesis import strategies as st
 from screening.normalise.names import kana_key, kana_near_key, name_key, name_keys, name_near_key
 from tests.screening.population import _half_width_kana, _hiragana
 
-KATAKANA = st.text(alphabet=st.characters(min_codepoint=0x30A1, max_codepoint=0x30F4), min_size=1, max_size=12)
+KATAKANA = st.text(
+    alphabet=st.characters(min_codepoint=0x30A1, max_codepoint=0x30F4), min_size=1, max_size=12
+)
 KANJI = st.text(alphabet=st.sampled_from("山田太郎高髙崎﨑斎齋藤辺邊澤沢佐々木一二"), min_size=1, max_size=8)
 SEPARATORS = st.sampled_from([" ", "\u3000", "・", "･", ""])
 

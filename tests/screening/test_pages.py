@@ -15,7 +15,9 @@ def test_staff_screen_an_applicant_and_see_the_advice(staff_client):
     termination = terminate(make_subscriber())
     page = staff_client.get("/screening/")
     assert page.status_code == 200 and "never an automatic refusal" in page.content.decode()
-    response = staff_client.post("/screening/", {**applicant(), "purpose": "walk-in application"}, follow=True)
+    response = staff_client.post(
+        "/screening/", {**applicant(), "purpose": "walk-in application"}, follow=True
+    )
     html = response.content.decode()
     query = ScreeningQuery.objects.get()
     assert response.redirect_chain[-1][0] == f"/screening/{query.pk}/"
@@ -56,7 +58,9 @@ def test_anonymous_and_partners_are_kept_out(client, partner):
     assert partner_client.get("/screening/exchange/").status_code == 403
 
 
-def test_managers_see_what_was_sent_and_received_and_why(manager_client, staff_client, exchange, peer, django_assert_max_num_queries):
+def test_managers_see_what_was_sent_and_received_and_why(
+    manager_client, staff_client, exchange, peer, django_assert_max_num_queries
+):
     sent = terminate(make_subscriber())
     no_consent = terminate(make_subscriber(phone="03-1111-2222", exchange_consent_at=None))
     reversed_ = terminate(make_subscriber(phone="03-1111-3333"))
@@ -74,7 +78,9 @@ def test_managers_see_what_was_sent_and_received_and_why(manager_client, staff_c
     assert reversed_.reference in html and "Sent as a withdrawal" in html
     assert "jp.peer-isp" in html and "Intentional forced termination for spam" in html
     manager_client.cookies.load({"django_language": "ja"})
-    assert "強制解約" in manager_client.get("/screening/exchange/", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert (
+        "強制解約" in manager_client.get("/screening/exchange/", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    )
 
 
 def test_the_exchange_page_query_count_does_not_grow(manager_client, exchange, django_assert_max_num_queries):

@@ -18,7 +18,9 @@ pytestmark = pytest.mark.django_db
 
 
 def run(actor, **identifiers):
-    return screening_run(identifiers=identifiers, purpose="new FTTH application", actor=actor, channel=Channel.BROWSER)
+    return screening_run(
+        identifiers=identifiers, purpose="new FTTH application", actor=actor, channel=Channel.BROWSER
+    )
 
 
 def test_a_terminated_subscriber_reapplying_in_other_notations_is_a_match(staff):
@@ -46,7 +48,9 @@ def test_a_false_name_at_the_same_flat_is_a_possible_match(staff):
 
 def test_a_namesake_is_no_match(staff):
     terminate(make_subscriber())
-    query = run(staff, name="山田 太郎", kana="ヤマダ タロウ", address="大阪市北区梅田2-4-9", phone="06-1111-2222")
+    query = run(
+        staff, name="山田 太郎", kana="ヤマダ タロウ", address="大阪市北区梅田2-4-9", phone="06-1111-2222"
+    )
     assert query.verdict == Verdict.NO_MATCH and query.hits == []
 
 
@@ -64,7 +68,11 @@ def test_the_query_and_its_audit_entry_keep_purpose_and_result_but_no_identifier
     terminate(make_subscriber())
     values = applicant()
     query = screening_run(
-        identifiers=values, purpose="re-application check", application_ref="APP-77", actor=staff, channel=Channel.API
+        identifiers=values,
+        purpose="re-application check",
+        application_ref="APP-77",
+        actor=staff,
+        channel=Channel.API,
     )
     entry = AuditEntry.objects.get(action="screening.query", object_id=str(query.pk))
     assert entry.reason == "re-application check" and entry.actor == staff
