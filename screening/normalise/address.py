@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import re
 
+from django.utils.translation import gettext_noop
+
 from .text import DASHES, nfkc
 
 PREFECTURES = (
@@ -108,11 +110,11 @@ def parse_address(value: str) -> dict[str, str]:
     text = _BLOCK_WORDS.sub("-", text)
     match = _BLOCK.match(text)
     if not match or not match.group("block"):
-        raise AddressError("no block number (番地) in the address")
+        raise AddressError(gettext_noop("no block number (番地) in the address"))
     locality = _SPACES.sub("", match.group("locality")).rstrip("-")
     locality = re.sub(r"^大字|(?<=[市区町村])大?字", "", locality).translate(_LOCALITY_FOLD)
     if not locality:
-        raise AddressError("no town or city before the block number")
+        raise AddressError(gettext_noop("no town or city before the block number"))
     block = match.group("block")
     rest = match.group("rest").strip(" -")
     room = ""

@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import re
 
+from django.utils.translation import gettext_noop
+
 from .text import nfkc
 
 GMAIL_DOMAINS = {"gmail.com", "googlemail.com"}
@@ -52,9 +54,11 @@ def phone_key(value: str) -> str:
         else:
             digits = "+" + digits
     if len(digits.lstrip("+")) < 6 or len(digits.lstrip("+")) > 15:
-        raise ContactError("a phone number has 6 to 15 digits")
+        raise ContactError(gettext_noop("a phone number has 6 to 15 digits"))
     if not digits.startswith(("0", "+")):
-        raise ContactError("a domestic number starts with 0; give others with + and the country code")
+        raise ContactError(
+            gettext_noop("a domestic number starts with 0; give others with + and the country code")
+        )
     return digits
 
 
@@ -69,14 +73,16 @@ def _split_email(value: str) -> tuple[str, str]:
     text = text.strip().strip("<>").strip()
     local, at, domain = text.rpartition("@")
     if not at or not local or not domain or re.search(r"\s", text):
-        raise ContactError("an e-mail address is local-part@domain without spaces")
+        raise ContactError(gettext_noop("an e-mail address is local-part@domain without spaces"))
     domain = domain.rstrip(".").lower()
     try:
         domain = domain.encode("idna").decode("ascii")
     except UnicodeError:
-        raise ContactError("the domain of the e-mail address is not a valid domain name") from None
+        raise ContactError(
+            gettext_noop("the domain of the e-mail address is not a valid domain name")
+        ) from None
     if "." not in domain:
-        raise ContactError("the domain of the e-mail address has no dot")
+        raise ContactError(gettext_noop("the domain of the e-mail address has no dot"))
     return local, domain
 
 
@@ -117,9 +123,11 @@ def looks_like_card_number(value: str) -> bool:
 def card_key(value: str) -> str:
     text = nfkc(value).strip()
     if looks_like_card_number(text):
-        raise ContactError("this is a card number: send the payment processor's card fingerprint instead")
+        raise ContactError(
+            gettext_noop("this is a card number: send the payment processor's card fingerprint instead")
+        )
     if not _FINGERPRINT.match(text):
-        raise ContactError("a card fingerprint is 8 to 128 printable ASCII characters")
+        raise ContactError(gettext_noop("a card fingerprint is 8 to 128 printable ASCII characters"))
     return text
 
 

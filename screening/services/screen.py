@@ -63,7 +63,9 @@ def screening_run(
     keys, errors = identifier_keys(identifiers)
     if errors:
         raise ApplicationError(
-            _("Some identifiers cannot be read."), fields={kind: [msg] for kind, msg in errors.items()}
+            # The normalisers' messages are marked for translation (gettext_noop) where they are raised.
+            _("Some identifiers cannot be read."),
+            fields={kind: [_(msg)] for kind, msg in errors.items()},
         )
     if not keys:
         raise ApplicationError(_("Give at least one identifier of the applicant."), code="no_identifiers")
