@@ -6,10 +6,10 @@ from .services import api_token_revoke
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ["prefix", "user", "name", "created_at", "last_used_at", "revoked_at"]
-    list_filter = ["revoked_at"]
+    list_display = ["prefix", "user", "name", "scope", "created_at", "last_used_at", "revoked_at"]
+    list_filter = ["scope", "revoked_at"]
     search_fields = ["prefix", "user__username", "name"]
-    readonly_fields = ["prefix", "digest", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = ["prefix", "digest", "scope", "created_at", "last_used_at", "revoked_at"]
     actions = ["revoke"]
 
     def has_add_permission(self, request):

@@ -119,7 +119,10 @@ def _exchange_candidates(keys: dict[str, str]) -> list[Candidate]:
         return []
     matched: dict[int, set[str]] = defaultdict(set)
     rows = ReceivedDigest.objects.filter(
-        digest__in=list(wanted), entry__state=EntryState.ACTIVE, entry__expires_at__gt=timezone.now()
+        digest__in=list(wanted),
+        entry__state=EntryState.ACTIVE,
+        entry__expires_at__gt=timezone.now(),
+        entry__participant__active=True,  # a participant taken out of the exchange no longer counts
     ).values_list("entry_id", "kind", "digest", "entry__key_id")
     for entry_id, kind, digest, key_id in rows:
         if wanted[digest] == (key_id, kind):

@@ -114,3 +114,13 @@ def test_expired_received_entries_do_not_match(staff, exchange, peer):
 
     ReceivedEntry.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
     assert run(staff, **applicant()).verdict == Verdict.NO_MATCH
+
+
+def test_entries_of_a_participant_taken_out_of_the_exchange_do_not_match(staff, exchange, peer):
+    from .test_exchange import peer_bundle, receive
+
+    receive(peer, peer_bundle(peer, [applicant()]))
+    assert run(staff, **applicant()).verdict == Verdict.MATCH
+    peer.participant.active = False
+    peer.participant.save()
+    assert run(staff, **applicant()).verdict == Verdict.NO_MATCH
