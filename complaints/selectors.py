@@ -99,10 +99,10 @@ def case_timeline(case: Case, *, limit: int = 200) -> list[TimelineEntry]:
     rows = (
         Evidence.objects.filter(Q(case=case) | Q(report__case=case))
         .order_by("-asked_at", "-id")
-        .values_list("asked_at", "kind", "listed", "subject")[: limit * 5]
+        .values_list("asked_at", "listed", "subject")[: limit * 5]
     )
     batches: dict[tuple, dict] = {}
-    for asked_at, kind, listed, subject in rows:
+    for asked_at, listed, subject in rows:
         minute = asked_at.replace(second=0, microsecond=0)
         batch = batches.setdefault(minute, {"at": asked_at, "n": 0, "listed": 0, "subjects": []})
         batch["n"] += 1
@@ -110,7 +110,9 @@ def case_timeline(case: Case, *, limit: int = 200) -> list[TimelineEntry]:
         if subject not in batch["subjects"]:
             batch["subjects"].append(subject)
     timeline += [
-        TimelineEntry(b["at"], "system", "evidence.collected", data={k: b[k] for k in ("n", "listed", "subjects")})
+        TimelineEntry(
+            b["at"], "system", "evidence.collected", data={k: b[k] for k in ("n", "listed", "subjects")}
+        )
         for b in batches.values()
     ]
     timeline.sort(key=lambda t: t.at, reverse=True)

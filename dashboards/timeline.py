@@ -78,9 +78,9 @@ def _case_event(action: str, data: dict) -> Event | None:
             "%(n)s DNS answer recorded for %(subjects)s.", "%(n)s DNS answers recorded for %(subjects)s.", n
         ) % {"n": n, "subjects": ", ".join(data.get("subjects") or []) or "—"}
         if listed:
-            text += " " + ngettext(
-                "%(n)s blocklist lists it.", "%(n)s blocklists list it.", listed
-            ) % {"n": listed}
+            text += " " + ngettext("%(n)s blocklist lists it.", "%(n)s blocklists list it.", listed) % {
+                "n": listed
+            }
         return Event(text, kind="evidence")
     return None
 

@@ -31,9 +31,7 @@ def case_reopen(*, case_ids: list[int], actor, reason: str = "") -> int:
         .values_list("pk", "resolution", "key")
     )
     keys = {key for _pk, _resolution, key in closed}
-    newer = dict(
-        Case.objects.filter(key__in=keys, status=CaseStatus.OPEN).values_list("key", "pk")
-    )
+    newer = dict(Case.objects.filter(key__in=keys, status=CaseStatus.OPEN).values_list("key", "pk"))
     blocked = [(pk, newer[key]) for pk, _resolution, key in closed if key in newer]
     if blocked:
         raise Conflict(

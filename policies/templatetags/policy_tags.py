@@ -2,7 +2,6 @@ from django import template
 from django.utils.translation import gettext as _
 
 from policies.forms import STEP_CULPABILITY
-
 from policies.reasons import no_measure_text, reason_text
 
 register = template.Library()

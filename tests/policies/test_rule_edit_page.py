@@ -64,7 +64,9 @@ def test_changing_one_step_writes_version_2_with_exactly_that_change(manager_cli
     after = rule_data(created.rules.get(key="1"))
     assert after["ladder"][0]["when"]["evidence"] == "E2"
     assert after["ladder"][1:] == before["ladder"][1:]
-    assert {k: v for k, v in after.items() if k != "ladder"} == {k: v for k, v in before.items() if k != "ladder"}
+    assert {k: v for k, v in after.items() if k != "ladder"} == {
+        k: v for k, v in before.items() if k != "ladder"
+    }
     entry = AuditEntry.objects.get(action="policy.edited")
     assert entry.reason == "Warn only on E2" and set(entry.data["rules"]["1"]) == {"ladder"}
 
