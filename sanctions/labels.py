@@ -3,10 +3,10 @@
 Every code the pages show (a role, a sending method, a culpability, a legal basis, an
 account kind, a state…) is a stable English key in the database; its label is the
 `TextChoices` label of the app that owns the code. The template filters in
-`dashboards.templatetags.labels` and the PDF dossier both read this table, so a
+`sanctions.templatetags.labels` and the PDF dossier both read this table, so a
 label is translated once and shown the same way everywhere.
 
-It lives in `dashboards` because this app may import every other one.
+It lives in `sanctions`, the one app that may import every app whose codes it shows.
 """
 
 from __future__ import annotations
@@ -105,3 +105,13 @@ def snake_case_codes() -> set[str]:
 
     Tests look for these in rendered text: a label never contains one."""
     return {str(code) for table in TABLES.values() for code in table if "_" in str(code)}
+
+
+def clause_title(clause) -> str:
+    """A clause's title in the reader's language: the Japanese title where there is one."""
+    from django.utils.translation import get_language
+
+    get = clause.get if isinstance(clause, dict) else lambda name, default="": getattr(clause, name, default)
+    if (get_language() or "").startswith("ja") and get("title_ja", ""):
+        return str(get("title_ja", ""))
+    return str(get("title", ""))

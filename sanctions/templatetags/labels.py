@@ -1,9 +1,9 @@
 """Template filters for codes as labels: `{{ case.sending_method|label:"method" }}`,
-`{{ attribution.roles|labels:"role" }}`. The table is `dashboards.labels`."""
+`{{ attribution.roles|labels:"role" }}`. The table is `sanctions.labels`."""
 
 from django import template
 
-from dashboards import labels as table
+from sanctions import labels as table
 
 register = template.Library()
 
@@ -21,6 +21,11 @@ def labels(values, kind: str) -> str:
 @register.filter
 def timeline_lines(entries):
     """A case timeline (complaints.selectors.case_timeline) as lines to show."""
-    from dashboards.timeline import timeline_lines as lines
+    from sanctions.timeline import timeline_lines as lines
 
     return lines(entries)
+
+
+@register.filter
+def clause_title(clause) -> str:
+    return table.clause_title(clause)

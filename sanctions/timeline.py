@@ -2,7 +2,7 @@
 
 The audit trail records codes and ids; a person reads "Measure ADS-000012
 approved", with links to the report or measure the entry is about. Sentences are
-translated; codes go through `dashboards.labels`.
+translated; codes go through `sanctions.labels`.
 """
 
 from __future__ import annotations
