@@ -29,3 +29,9 @@ def timeline_lines(entries):
 @register.filter
 def clause_title(clause) -> str:
     return table.clause_title(clause)
+
+
+@register.filter
+def get_item(mapping, key):
+    """`{{ dossier.relied_on|get_item:s.pk }}`: a dict entry by a variable key."""
+    return (mapping or {}).get(key, [])
