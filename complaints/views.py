@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from abusedesk.errors import ApplicationError, NotFound
@@ -207,7 +208,9 @@ def case_bulk(request):
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, _("%(n)s case(s) updated.") % {"n": len(ids)})
+        messages.success(
+            request, ngettext("%(n)s case updated.", "%(n)s cases updated.", len(ids)) % {"n": len(ids)}
+        )
     return redirect(back)
 
 
@@ -375,5 +378,8 @@ def case_reply_view(request, pk):
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, _("Reply sent to %(n)s complainant(s).") % {"n": n})
+        messages.success(
+            request,
+            ngettext("Reply sent to %(n)s complainant.", "Reply sent to %(n)s complainants.", n) % {"n": n},
+        )
     return redirect("case-detail", pk=pk)

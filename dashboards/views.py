@@ -1,20 +1,26 @@
 from __future__ import annotations
 
 import csv
+import re
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
+from abusedesk.roles import user_role
 from sanctions.labels import label
 
 from . import metrics
 from .charts import bar_chart
+from .selectors import my_work
 
 # Column headers of the metric tables (the CSV keeps the keys: it is for machines).
 COLUMNS = {
@@ -127,6 +133,39 @@ def _sections(period: metrics.Period) -> list[dict]:
             "chart": ("account", "reports"),
         },
     ]
+
+
+@login_required
+def home(request):
+    """My work: cases assigned to me, overdue ones, measures waiting for me, what changed."""
+    context = {"role": user_role(request.user), "work": my_work(request.user), "now": timezone.now()}
+    return render(request, "home.html", context)
+
+
+@login_required
+def find(request):
+    """The search box of every page: a reference (ADR-…, ADS-…, a case number) opens its
+    page; anything else searches the case queue."""
+    text = (request.GET.get("q") or "").strip()
+    target = reference_target(text)
+    if target:
+        return redirect(target)
+    return redirect(f"{reverse('case-list')}?{urlencode({'q': text, 'status': ''})}")
+
+
+REFERENCE = re.compile(r"^(?:(?P<kind>ADR|ADS|CASE|#)[-\s]?)?0*(?P<number>\d{1,12})$", re.IGNORECASE)
+
+
+def reference_target(text: str) -> str | None:
+    match = REFERENCE.match(text.replace("　", " ").strip())
+    if not match:
+        return None
+    kind, number = (match["kind"] or "#").upper(), int(match["number"])
+    if kind == "ADR":
+        return reverse("report-detail", args=[number])
+    if kind == "ADS":
+        return reverse("sanction-detail", args=[number])
+    return reverse("case-detail", args=[number])
 
 
 @login_required
