@@ -25,6 +25,10 @@ OPTIONAL_CHOICES = {"intentional_at", "forward_to"}  # blank: "" or None in the 
 UNORDERED = {"legal_basis"}  # ticked boxes come back in the choices' order
 
 
+# Target "none" is labelled "None" in the choices; in a form a person reads words.
+TARGETS = [(value, _("no target") if value == Target.NONE else name) for value, name in Target.choices]
+
+
 def _blank(choices):
     return [("", "—"), *choices]
 
@@ -52,7 +56,7 @@ class RuleForm(forms.Form):
     intentional_at = forms.ChoiceField(
         label=_("Intentional from evidence level"), choices=_blank(EvidenceLevel.choices), required=False
     )
-    target = forms.ChoiceField(label=_("Default target"), choices=Target.choices)
+    target = forms.ChoiceField(label=_("Default target"), choices=TARGETS)
     forward_to = forms.ChoiceField(label=_("Forward to"), choices=_blank(ForwardTo.choices), required=False)
     clauses = forms.CharField(
         label=_("Clauses"), required=False, help_text=_("Catalogue ids separated by commas, e.g. C-03a, C-08")
@@ -138,7 +142,7 @@ class LadderStepForm(forms.Form):
         label=_("Together with"), choices=Level.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
     target = forms.ChoiceField(
-        label=_("Target"), choices=[("", _("the rule's"))] + Target.choices, required=False
+        label=_("Target"), choices=[("", _("the rule's"))] + TARGETS, required=False
     )
     clauses = forms.CharField(label=_("Added clauses"), required=False, max_length=200)
     legal_basis = forms.MultipleChoiceField(

@@ -65,7 +65,8 @@ TABLES: dict[str, dict] = {
     "level": _of(policy_choices.Level),
     "evidence": _of(policy_choices.EvidenceLevel),
     "approval": _of(policy_choices.Approval),
-    "target": _of(policy_choices.Target, sanction_choices.TargetKind),
+    # Target "none" is labelled "None" in policies; a reader needs words, not a null.
+    "target": _of(policy_choices.Target, sanction_choices.TargetKind, none=_("no target")),
     "forward_to": _of(policy_choices.ForwardTo),
     "rule_kind": _of(policy_choices.RuleKind),
     "state": _of(sanction_choices.State),
