@@ -55,7 +55,9 @@ def test_the_timeline_tells_what_happened_newest_first_with_who(ours, staff, sta
     response = page(staff_client, ours)
     actions = timeline_actions(response)
     assert actions[:3] == ["case.reopened", "case.closed", "case.assigned"]
-    assert actions.index("sanction.approve") < actions.index("sanction.proposed") < actions.index("case.opened")
+    assert (
+        actions.index("sanction.approve") < actions.index("sanction.proposed") < actions.index("case.opened")
+    )
     assert actions[-1] == "case.opened"
     ats = [entry.at for entry in response.context["timeline"]]
     assert ats == sorted(ats, reverse=True)
