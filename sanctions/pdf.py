@@ -322,7 +322,7 @@ def _sanction(s, dossier: Dossier) -> list:
         _("Action"),
         pgettext("state of a measure", "From"),
         pgettext("state of a measure", "To"),
-        _("By"),
+        pgettext("person who acted", "By"),
         _("Why"),
     ]
     transitions = _table(header, rows, [28, 30, 24, 24, 20, 56]) if rows else _p(_("No decision yet."))
