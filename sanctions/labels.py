@@ -52,6 +52,12 @@ ACTIONS = {
     "review_reject": _("Reject the emergency measure and lift it"),
 }
 
+# Where the attribution found a network's abuse contact (complaints.attribution.engine).
+CONTACT_SOURCES = {
+    "registry": _("from our registry of networks"),
+    "rfc2142": _("guessed as abuse@ of the domain (RFC 2142)"),
+}
+
 TABLES: dict[str, dict] = {
     # The attribution also knows "unknown" (nothing to go on), which no rule matches.
     "role": _of(policy_choices.Role, unknown=_("Unknown")),
@@ -80,6 +86,7 @@ TABLES: dict[str, dict] = {
     "report_status": _of(complaint_choices.ReportStatus),
     "report_format": _of(complaint_choices.ReportFormat),
     "resolution": RESOLUTIONS,
+    "contact_source": CONTACT_SOURCES,
     "reply_template": dict(REPLY_TEMPLATES),
     "block_kind": _of(inventory_choices.BlockKind),
     "subscriber_status": _of(inventory_choices.SubscriberStatus),
