@@ -12,12 +12,6 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from .models import UserPreference
-from .roles import user_role
-
-
-@login_required
-def home(request):
-    return render(request, "home.html", {"role": user_role(request.user)})
 
 
 @require_GET

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import django_filters
@@ -13,16 +14,33 @@ from django.utils.translation import gettext_lazy as _
 from complaints.choices import CaseStatus
 from complaints.models import Case
 from complaints.services.triage import case_search_q
+from subscribers.choices import AccountKind
 
-ROLES = [(r, r) for r in ("sending", "relay", "hosting", "receiving", "upstream", "not_ours", "unknown")]
-METHODS = [
-    (m, m) for m in ("contracted_isp_server", "self_operated_server", "hijacked_host", "other_isp_server")
+# The same labels as policies.choices (complaints does not import policies; the msgids
+# are the same, so the translations are too).
+ROLES = [
+    ("sending", _("Sending")),
+    ("relay", _("Relay")),
+    ("hosting", _("Hosting")),
+    ("receiving", _("Receiving")),
+    ("upstream", _("Upstream")),
+    ("not_ours", _("Not ours")),
+    ("unknown", _("Unknown")),
 ]
-KINDS = [(k, k) for k in ("mail", "connection", "hosting")]
+METHODS = [
+    ("contracted_isp_server", _("Our submission server")),
+    ("self_operated_server", _("Customer's own mail server")),
+    ("hijacked_host", _("Hijacked host")),
+    ("other_isp_server", _("Another ISP's server")),
+]
+KINDS = AccountKind.choices
 LEVELS_E = [(f"E{i}", f"E{i}") for i in range(5)]
 LEVELS_L = [(f"L{i}", f"L{i}") for i in range(8)]
 ORDERS = [("activity", _("Newest activity first")), ("untouched", _("Oldest untouched first"))]
 SLA = [("overdue", _("Overdue")), ("due", _("Due")), ("met", _("Acted on"))]
+
+
+REPORT_REFERENCE = re.compile(r"^ADR-?0*(?P<number>\d{1,12})$", re.IGNORECASE)
 
 
 def sla_hours() -> int:
@@ -56,7 +74,13 @@ class CaseFilter(django_filters.FilterSet):
         ]
 
     def search(self, queryset, name, value):
-        return queryset.filter(case_search_q(value)) if value.strip() else queryset
+        value = value.strip()
+        if not value:
+            return queryset
+        reference = REPORT_REFERENCE.match(value)
+        if reference:  # a report number (ADR-00000012) finds the report's case
+            return queryset.filter(reports__pk=int(reference["number"]))
+        return queryset.filter(case_search_q(value))
 
     def by_text(self, queryset, name, value):
         column = {"role": "roles_text", "account_kind": "account_kinds_text"}[name]

@@ -124,3 +124,31 @@ class ReplyForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["template"].choices = list(TEMPLATES.items())
+
+
+class CaseActionForm(forms.Form):
+    """What staff do to one case from its page; the same services as the queue's bulk actions."""
+
+    ACTIONS = [
+        ("assign_me", _("Assign to me")),
+        ("assign", _("Assign to…")),
+        ("close", _("Close")),
+        ("reopen", _("Reopen")),
+        ("not_ours", _("Close as not ours and forward")),
+    ]
+    RESOLUTIONS = [
+        ("no_action", _("No action needed")),
+        ("duplicate", _("Duplicate")),
+        ("joe_job", _("Joe job (forged headers point at us)")),
+    ]
+    action = forms.ChoiceField(choices=ACTIONS)
+    assignee = forms.IntegerField(label=_("Assignee"), required=False)
+    resolution = forms.ChoiceField(label=_("Resolution"), choices=RESOLUTIONS, required=False)
+    duplicate_of = forms.IntegerField(label=_("Duplicate of case"), required=False, min_value=1)
+    reason = forms.CharField(label=_("Note for the record"), required=False, max_length=500)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == "close" and not data.get("resolution"):
+            self.add_error("resolution", _("Say how the case ends."))
+        return data

@@ -11,6 +11,7 @@ urlpatterns = [
     path("cases/filters/", views.saved_filter_save, name="saved-filter-save"),
     path("cases/filters/<int:pk>/delete/", views.saved_filter_delete, name="saved-filter-delete"),
     path("cases/<int:pk>/", views.case_detail, name="case-detail"),
+    path("cases/<int:pk>/action/", views.case_action_view, name="case-action"),
     path("cases/<int:pk>/forward/", views.case_forward_view, name="case-forward"),
     path("cases/<int:pk>/reply/", views.case_reply_view, name="case-reply"),
     path("reports/<int:pk>/content/", views.report_show_content, name="report-content"),

@@ -12,20 +12,40 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from abusedesk.errors import ApplicationError, NotFound
 from complaints.choices import Channel
 from complaints.filters import CaseFilter, sla_hours
-from complaints.forms import BulkForm, ContentForm, ForwardForm, MessageForm, PhoneForm, ReplyForm, desk_users
+from complaints.forms import (
+    BulkForm,
+    CaseActionForm,
+    ContentForm,
+    ForwardForm,
+    MessageForm,
+    PhoneForm,
+    ReplyForm,
+    desk_users,
+)
 from complaints.models import Case, SavedFilter
 from complaints.sanitize import CONTENT_CSP, FRAME_SANDBOX
-from complaints.selectors import case_get_for_user, report_get_for_user, report_list_for_user
+from complaints.selectors import (
+    case_get_for_user,
+    case_timeline,
+    report_get_for_user,
+    report_list_for_user,
+)
 from complaints.services import report_ingest
 from complaints.services.content import report_content
-from complaints.services.forwarding import case_forward, forward_contact
+from complaints.services.forwarding import FORWARDABLE_ROLES, case_forward, forward_contact
+from complaints.services.reopen import case_reopen
 from complaints.services.replies import case_reply, case_reporters
 from complaints.services.triage import case_assign, case_close
+
+# Roles in which the spam came through something of ours: such a case is worked here,
+# not forwarded (unless the address is sub-allocated to a holder who runs it).
+OUR_ROLES = {"sending", "relay", "hosting"}
 
 desk_required = permission_required("abusedesk.work_desk", raise_exception=True)
 
@@ -188,7 +208,9 @@ def case_bulk(request):
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, _("%(n)s case(s) updated.") % {"n": len(ids)})
+        messages.success(
+            request, ngettext("%(n)s case updated.", "%(n)s cases updated.", len(ids)) % {"n": len(ids)}
+        )
     return redirect(back)
 
 
@@ -231,25 +253,77 @@ def saved_filter_delete(request, pk):
     return redirect("case-list")
 
 
+def _get_case(user, pk):
+    try:
+        return case_get_for_user(user, pk)
+    except NotFound:
+        raise Http404 from None
+
+
+def case_is_ours(case: Case) -> bool:
+    """True when the spam came through something of ours (we act, we do not forward)."""
+    roles = set(case.roles or [])
+    if (case.attribution or {}).get("sub_allocation") or roles & FORWARDABLE_ROLES:
+        return False
+    return bool(roles & OUR_ROLES)
+
+
 @login_required
 @desk_required
 def case_detail(request, pk):
-    try:
-        case = case_get_for_user(request.user, pk)
-    except NotFound:
-        raise Http404 from None
-    contact = forward_contact(case)
+    case = _get_case(request.user, pk)
+    ours = case_is_ours(case)
+    contact = None if ours else forward_contact(case)
     context = {
         "case": case,
         "reports": case.reports.defer("raw").order_by("-received_at")[:200],
         "evidence": case.evidence.order_by("-asked_at")[:200],
+        "ours": ours,
         "forward_contact": contact,
         "forward_form": ForwardForm(initial={"to": contact or ""}),
         "forwards": case.forwards.all()[:20],
         "reply_form": ReplyForm(),
         "complainants": len(case_reporters(case)),
+        "timeline": case_timeline(case),
+        "staff": desk_users(),
+        "action_form": CaseActionForm(),
     }
     return render(request, "complaints/case_detail.html", context)
+
+
+@login_required
+@desk_required
+@require_POST
+def case_action_view(request, pk):
+    """Assign, close, reopen or close as not ours, from the case page."""
+    case = _get_case(request.user, pk)
+    form = CaseActionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect("case-detail", pk=case.pk)
+    data, ids = form.cleaned_data, [case.pk]
+    try:
+        if data["action"] == "assign_me":
+            case_assign(case_ids=ids, assignee_id=request.user.pk, actor=request.user)
+        elif data["action"] == "assign":
+            case_assign(case_ids=ids, assignee_id=data.get("assignee"), actor=request.user)
+        elif data["action"] == "close":
+            case_close(
+                case_ids=ids,
+                resolution=data["resolution"],
+                actor=request.user,
+                reason=data.get("reason", ""),
+                duplicate_of=data.get("duplicate_of"),
+            )
+        elif data["action"] == "reopen":
+            case_reopen(case_ids=ids, actor=request.user, reason=data.get("reason", ""))
+        elif data["action"] == "not_ours":
+            _forward_and_close(request, ids)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Case %(pk)s updated.") % {"pk": case.pk})
+    return redirect("case-detail", pk=case.pk)
 
 
 @login_required
@@ -304,5 +378,8 @@ def case_reply_view(request, pk):
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, _("Reply sent to %(n)s complainant(s).") % {"n": n})
+        messages.success(
+            request,
+            ngettext("Reply sent to %(n)s complainant.", "Reply sent to %(n)s complainants.", n) % {"n": n},
+        )
     return redirect("case-detail", pk=pk)

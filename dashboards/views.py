@@ -1,15 +1,70 @@
 from __future__ import annotations
 
 import csv
+import re
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
+
+from abusedesk.roles import user_role
+from sanctions.labels import label
 
 from . import metrics
 from .charts import bar_chart
+from .selectors import my_work
+
+# Column headers of the metric tables (the CSV keeps the keys: it is for machines).
+COLUMNS = {
+    "account": _("Account"),
+    "case": _("Case"),
+    "cases": _("Cases"),
+    "day": _("Day"),
+    "foreign_origin": _("Foreign origin"),
+    "key": _("Value"),
+    "level": _("Level"),
+    "measure": _("Interval"),
+    "measures": _("Measures"),
+    "median_hours": _("Median (hours)"),
+    "p90_hours": _("90th percentile (hours)"),
+    "notify_due_at": _("Notice due"),
+    "reporter": _("Reporter"),
+    "reports": _("Reports"),
+    "review_due_at": _("Review due"),
+    "role": _("Role"),
+    "sanction": _("Measure"),
+    "share_percent": _("Share (%)"),
+    "sla_hours": _("SLA (hours)"),
+    "state": _("State"),
+    "within_sla_percent": _("Within the SLA (%)"),
+}
+INTERVALS = {"first_action": _("Report to first action"), "resolution": _("Report to resolution")}
+NO_VALUE = {"unattributed": _("Not attributed"), "none": _("No sending method")}
+KEY_KIND = {"by_role": "role", "by_method": "method"}
+
+
+def _cell(slug: str, column: str, value):
+    """What a person reads in a cell: labels for codes, local times for instants."""
+    if value is None or value == "":
+        return "—"
+    if column == "key":
+        return NO_VALUE.get(value) or label(value, KEY_KIND.get(slug, "role"))
+    if column == "measure":
+        return INTERVALS.get(value, value)
+    if column == "state":
+        return label(value, "state")
+    if column.endswith("_at") and isinstance(value, str) and (when := parse_datetime(value)):
+        return date_format(localtime(when), "Y-m-d H:i T")
+    return value
+
 
 managers_only = permission_required("abusedesk.view_dashboards", raise_exception=True)
 
@@ -81,15 +136,54 @@ def _sections(period: metrics.Period) -> list[dict]:
 
 
 @login_required
+def home(request):
+    """My work: cases assigned to me, overdue ones, measures waiting for me, what changed."""
+    context = {"role": user_role(request.user), "work": my_work(request.user), "now": timezone.now()}
+    return render(request, "home.html", context)
+
+
+@login_required
+def find(request):
+    """The search box of every page: a reference (ADR-…, ADS-…, a case number) opens its
+    page; anything else searches the case queue."""
+    text = (request.GET.get("q") or "").strip()
+    target = reference_target(text)
+    if target:
+        return redirect(target)
+    return redirect(f"{reverse('case-list')}?{urlencode({'q': text, 'status': ''})}")
+
+
+REFERENCE = re.compile(r"^(?:(?P<kind>ADR|ADS|CASE|#)[-\s]?)?0*(?P<number>\d{1,12})$", re.IGNORECASE)
+
+
+def reference_target(text: str) -> str | None:
+    match = REFERENCE.match(text.replace("　", " ").strip())
+    if not match:
+        return None
+    kind, number = (match["kind"] or "#").upper(), int(match["number"])
+    if kind == "ADR":
+        return reverse("report-detail", args=[number])
+    if kind == "ADS":
+        return reverse("sanction-detail", args=[number])
+    return reverse("case-detail", args=[number])
+
+
+@login_required
 @managers_only
 def dashboard(request):
     period = _period(request)
     sections = _sections(period)
     for section in sections:
+        columns = list(section["rows"][0]) if section["rows"] else []
+        section["columns"] = [COLUMNS.get(c, c) for c in columns]
+        section["cells"] = [[_cell(section["slug"], c, row[c]) for c in columns] for row in section["rows"]]
         if section["chart"] and section["rows"]:
-            label, value = section["chart"]
-            section["svg"] = bar_chart(section["rows"], label, value, title=str(section["title"]))
-        section["columns"] = list(section["rows"][0]) if section["rows"] else []
+            label_column, value = section["chart"]
+            shown = [
+                {**row, label_column: _cell(section["slug"], label_column, row[label_column])}
+                for row in section["rows"]
+            ]
+            section["svg"] = bar_chart(shown, label_column, value, title=str(section["title"]))
     return render(
         request,
         "dashboards/index.html",

@@ -56,6 +56,32 @@ NO_MEASURE = {
 }
 
 
+def _argument_labels() -> dict:
+    """Codes that reasons carry as arguments, as words (the choices' labels where they exist)."""
+    from .choices import Culpability, HijackKind
+
+    return {
+        **dict(HijackKind.choices),
+        **dict(Culpability.choices),
+        "host": gettext_lazy("Hijacked host"),
+        # Telemetry and aggravating facts (policies.types.CaseFacts).
+        "dnsbl_exploited": gettext_lazy("a DNS blocklist lists the address as exploited"),
+        "dnsbl_listed": gettext_lazy("a DNS blocklist lists the address"),
+        "submission_volume": gettext_lazy("our submission volume"),
+        "spam_trap": gettext_lazy("spam-trap hits"),
+        "unknown_recipients": gettext_lazy("many unknown recipients"),
+        "feedback_loop": gettext_lazy("feedback-loop reports"),
+        "forged_sender": gettext_lazy("forged sender information"),
+        "made_up_recipients": gettext_lazy("mail to made-up addresses"),
+        "identity_fraud": gettext_lazy("identity fraud at sign-up"),
+        # What the L4+ guard found missing (policies.guards).
+        "legal_basis": gettext_lazy("a legal basis"),
+        "clause": gettext_lazy("a contract clause"),
+        "evidence_e2": gettext_lazy("evidence E2 or higher"),
+        "recorded_culpability": gettext_lazy("a recorded culpability"),
+    }
+
+
 def reason_text(reason: str) -> str:
     code, _sep, rest = reason.partition(":")
     if code == "note":
@@ -63,7 +89,8 @@ def reason_text(reason: str) -> str:
     template = SENTENCES.get(code)
     if template is None:
         return reason
-    args = rest.split(",") if rest else []
+    words = _argument_labels()
+    args = [str(words.get(arg, arg)) for arg in rest.split(",")] if rest else []
     values = {str(i): arg for i, arg in enumerate(args)} | {"all": ", ".join(args)}
     try:
         return str(template) % values

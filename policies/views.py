@@ -13,14 +13,16 @@ from django.utils.translation import gettext as _
 
 from abusedesk.errors import ApplicationError, NotFound
 
-from .forms import ClauseForm, RuleForm, form_errors
+from .forms import ClauseForm, RuleForm, form_errors, ladder_formset
 from .selectors import (
     active_criteria,
     clause_catalogue,
     clause_history,
+    clause_ids,
     criteria_get,
     criteria_rules,
     criteria_versions,
+    rule_data,
     rule_get,
 )
 from .services import clause_edit, criteria_edit
@@ -39,31 +41,51 @@ def policy_index(request):
 @login_required
 @policy_editor
 def rule_edit(request, key):
+    """The rule's fields and its ladder as rows; saving writes a new criteria version."""
     criteria = active_criteria()
     try:
-        rule = rule_get(criteria=criteria, key=key)
+        rule = rule_data(rule_get(criteria=criteria, key=key))
     except NotFound:
         raise Http404 from None
-    form = RuleForm.for_rule(rule, criteria)
+    known = clause_ids()
+    form = RuleForm.for_rule(rule, criteria, known_clauses=known)
+    ladder = ladder_formset(rule, known_clauses=known)
+    status = 200
     if request.method == "POST":
-        form = RuleForm(request.POST)
-        if not form.is_valid():
-            for line in form_errors(form):
-                messages.error(request, line)
-        else:
-            try:
-                created = criteria_edit(
-                    user=request.user,
-                    note=form.cleaned_data["note"],
-                    rules={key: form.rule_changes()},
-                    base_version=form.cleaned_data["base_version"],
-                )
-            except ApplicationError as exc:
-                messages.error(request, exc.message)
-            else:
-                messages.success(request, _("Criteria version %(v)s is now active.") % {"v": created.version})
+        form = RuleForm(request.POST, rule=rule, known_clauses=known)
+        ladder = ladder_formset(rule, request.POST, known_clauses=known)
+        if form.is_valid() and ladder.is_valid():
+            saved = _save_rule(request, key, form, ladder)
+            if saved:
                 return redirect("policies-index")
-    return render(request, "policies/rule_edit.html", {"criteria": criteria, "rule": rule, "form": form})
+        status = 400
+    context = {"criteria": criteria, "rule": rule, "form": form, "ladder": ladder}
+    return render(request, "policies/rule_edit.html", context, status=status)
+
+
+def _save_rule(request, key: str, form: RuleForm, ladder) -> bool:
+    changes = form.rule_changes()
+    steps = ladder.ladder()
+    if steps != form.rule.get("ladder"):
+        changes["ladder"] = steps
+    if not changes:
+        messages.info(
+            request,
+            _("Nothing changed: version %(v)s stays active.") % {"v": form.cleaned_data["base_version"]},
+        )
+        return True
+    try:
+        created = criteria_edit(
+            user=request.user,
+            note=form.cleaned_data["reason"],
+            rules={key: changes},
+            base_version=form.cleaned_data["base_version"],
+        )
+    except ApplicationError as exc:
+        form.add_error(None, exc.message)
+        return False
+    messages.success(request, _("Criteria version %(v)s is now active.") % {"v": created.version})
+    return True
 
 
 @login_required

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from abusedesk.audit import audit_record
 from complaints.attribution.steps import step_sentence
@@ -23,6 +24,7 @@ from .selectors import case_sanctions
 
 @dataclass
 class DossierReport:
+    pk: int
     reference: str
     received_at: datetime
     occurred_at: datetime | None
@@ -36,16 +38,77 @@ class DossierReport:
 
 
 @dataclass
+class StepGroup:
+    """One attribution sentence and the reports it was found for (a spam run reported
+    many times gives the same sentence for each report: it is shown once)."""
+
+    sentence: str
+    references: list[str] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.references)
+
+
+@dataclass(frozen=True)
+class ReliedOn:
+    """One item of a measure's "evidence relied on", resolved to what a reader sees."""
+
+    kind: str  # "report" or "evidence"
+    pk: int
+    text: str
+    anchor: str = ""  # where it is shown on the case page
+
+
+@dataclass
 class Dossier:
     case: Case
     generated_at: datetime
     reports: list[DossierReport]
     evidence: list[Evidence]
     sanctions: list[Sanction]
+    relied_on: dict[int, list[ReliedOn]] = field(default_factory=dict)
 
     @property
     def reporter_count(self) -> int:
         return len({r.reporter for r in self.reports})
+
+    @property
+    def step_groups(self) -> list[StepGroup]:
+        groups: dict[str, StepGroup] = {}
+        for report in self.reports:
+            for sentence in report.steps:
+                group = groups.setdefault(sentence, StepGroup(sentence))
+                if report.reference not in group.references:
+                    group.references.append(report.reference)
+        return list(groups.values())
+
+
+def relied_on_for(sanctions, reports: list[DossierReport], evidence: list[Evidence]) -> dict:
+    """Each measure's evidence references ({"type", "id"}) as readable items, from rows
+    already loaded for the dossier (no query per reference)."""
+    report_text = {r.pk: r for r in reports}
+    evidence_by_pk = {e.pk: e for e in evidence}
+    resolved = {}
+    for sanction in sanctions:
+        items = []
+        for ref in sanction.evidence_relied_on or []:
+            kind, pk = ref.get("type"), int(ref.get("id") or 0)
+            if kind == "report" and pk in report_text:
+                r = report_text[pk]
+                when = (
+                    timezone.localtime(r.occurred_at).strftime("%Y-%m-%d %H:%M %Z") if r.occurred_at else "—"
+                )
+                items.append(ReliedOn("report", pk, f"{r.reference} · {r.source_ip or '—'} · {when}"))
+            elif kind == "evidence" and pk in evidence_by_pk:
+                e = evidence_by_pk[pk]
+                outcome = e.get_outcome_display() + (" — " + _("listed") if e.listed else "")
+                text = f"{e.get_kind_display()} {e.query_name} {e.query_type} · {outcome}"
+                items.append(ReliedOn("evidence", pk, text, f"evidence-{pk}"))
+            else:
+                items.append(ReliedOn(str(kind), pk, f"{kind} {pk}"))
+        resolved[sanction.pk] = items
+    return resolved
 
 
 def dossier_build(case: Case) -> Dossier:
@@ -58,6 +121,7 @@ def dossier_build(case: Case) -> Dossier:
         alias = pseudonyms.setdefault(report.reporter_key, f"R{len(pseudonyms) + 1}")
         rows.append(
             DossierReport(
+                pk=report.pk,
                 reference=report.reference,
                 received_at=report.received_at,
                 occurred_at=report.occurred_at,
@@ -73,12 +137,14 @@ def dossier_build(case: Case) -> Dossier:
     evidence = list(
         Evidence.objects.filter(Q(case=case) | Q(report__case=case)).distinct().order_by("asked_at", "id")
     )
+    sanctions = list(case_sanctions(case))
     return Dossier(
         case=case,
         generated_at=timezone.now(),
         reports=rows,
         evidence=evidence,
-        sanctions=list(case_sanctions(case)),
+        sanctions=sanctions,
+        relied_on=relied_on_for(sanctions, rows, evidence),
     )
 
 

@@ -66,6 +66,17 @@ def shoot(page, base: str, path: str, name: str) -> None:
     print(f"docs/screenshots/{name}.png")
 
 
+def work_a_case(page, base: str, case: int) -> None:
+    """What staff do first, so the case page's timeline shows people at work."""
+    page.goto(f"{base}/cases/{case}/")
+    page.click("form:has(input[name=action][value=assign_me]) button")
+    page.wait_for_load_state()
+    if page.locator("form[action$='/reply/']").count():
+        page.fill("form[action$='/reply/'] textarea[name=note]", "We are checking our logs for this address.")
+        page.click("form[action$='/reply/'] button[type=submit]")
+        page.wait_for_load_state()
+
+
 def main() -> None:
     if not Path(CHROMIUM).exists():
         raise SystemExit("chromium is not installed: apt-get install chromium")
@@ -90,6 +101,11 @@ def main() -> None:
             wait_up(base)
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+                context = browser.new_context(viewport={"width": 1280, "height": 900})
+                page = context.new_page()
+                login(page, base, "demo-staff", "demo-staff-pass")
+                work_a_case(page, base, 1)
+                context.close()
                 for lang in ("en", "ja"):
                     context = browser.new_context(
                         viewport={"width": 1280, "height": 900},
@@ -99,10 +115,16 @@ def main() -> None:
                     page = context.new_page()
                     login(page, base, "demo-manager", "demo-manager-pass")
                     suffix = "" if lang == "en" else "-ja"
-                    shoot(page, base, "/cases/", f"queue{suffix}")
-                    shoot(page, base, "/cases/1/", f"case{suffix}")
-                    shoot(page, base, "/sanctions/review/", f"review{suffix}")
-                    shoot(page, base, "/dashboard/", f"dashboard{suffix}")
+                    pages = [
+                        ("/", "home"),
+                        ("/cases/", "queue"),
+                        ("/cases/1/", "case"),
+                        ("/sanctions/1/", "review"),
+                    ]
+                    pages += [("/policies/rules/1/edit/", "rule"), ("/dashboard/", "dashboard")]
+                    for path, name in pages:
+                        if lang == "en" or name not in ("home", "rule"):  # the README shows these
+                            shoot(page, base, path, f"{name}{suffix}")
                     context.close()
                 browser.close()
         finally:

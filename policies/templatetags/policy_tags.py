@@ -1,5 +1,7 @@
 from django import template
+from django.utils.translation import gettext as _
 
+from policies.forms import STEP_CULPABILITY
 from policies.reasons import no_measure_text, reason_text
 
 register = template.Library()
@@ -14,10 +16,15 @@ def step_when(step: dict) -> str:
     when = step.get("when") or {}
     parts = [f"{when.get('evidence', 'E0')}+"]
     if when.get("after"):
-        parts.append(f"after {when['after']}")
-    parts.extend(name for name in ("culpability", "ongoing", "own_logs", "warned") if when.get(name))
+        parts.append(_("after %(level)s") % {"level": when["after"]})
     if when.get("culpability"):
-        parts[parts.index("culpability")] = when["culpability"]
+        parts.append(str(dict(STEP_CULPABILITY).get(when["culpability"], when["culpability"])))
+    flags = {
+        "ongoing": _("while it goes on"),
+        "own_logs": _("our logs confirm"),
+        "warned": _("after a warning"),
+    }
+    parts.extend(str(text) for name, text in flags.items() if when.get(name))
     return ", ".join(parts)
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from ..dossier import dossier_open
-from ..pdf import dossier_pdf
+from ..pdf import PdfFontMissing, dossier_pdf
 from .common import desk_required, get_case
 
 
@@ -22,7 +23,11 @@ def dossier_view(request, case_id: int):
 @desk_required
 def dossier_pdf_view(request, case_id: int):
     case = get_case(request.user, case_id)
-    body = dossier_pdf(dossier_open(case=case, user=request.user, fmt="pdf"))
+    try:
+        body = dossier_pdf(dossier_open(case=case, user=request.user, fmt="pdf"))
+    except PdfFontMissing as exc:
+        messages.error(request, exc.message)
+        return redirect("sanction-dossier", case_id=case.pk)
     response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="case-{case.pk}-dossier.pdf"'
     return response

@@ -15,6 +15,7 @@ from .. import policy
 from ..choices import LegalBasis
 from ..facts import case_facts
 from ..forms import ProposalForm
+from ..labels import clause_title
 from ..selectors import subscriber_history
 from ..services import sanction_propose
 from .common import desk_required, get_case
@@ -60,7 +61,10 @@ def sanction_propose_view(request, case_id: int):
     recommendation = policy.recommend(facts)
     accounts = Account.objects.filter(account_id__in=case.accounts or []).select_related("subscriber")
     clause_choices = [
-        (c.catalogue_id, f"{c.catalogue_id} · {c.isp_number} {c.title} (v{c.version})")
+        (
+            c.catalogue_id,
+            f"{c.catalogue_id} · {c.isp_number} {clause_title(c)} (v{c.version})".replace("  ", " "),
+        )
         for c in policy.current_clauses()
     ]
     evidence_choices = _evidence_choices(case)

@@ -1,4 +1,5 @@
-"""The review queue, a sanction's page (dossier beside the decisions) and its POST actions."""
+"""The review queue, a sanction's page (the proposal, then the facts once, then the
+decision) and its POST actions."""
 
 from __future__ import annotations
 
@@ -50,9 +51,11 @@ def _actions(sanction, user) -> list:
 @desk_required
 def sanction_detail_view(request, pk: int):
     sanction = get_sanction(request.user, pk)
+    dossier = dossier_open(case=sanction.case, user=request.user)
     context = {
         "sanction": sanction,
-        "dossier": dossier_open(case=sanction.case, user=request.user),
+        "dossier": dossier,
+        "relied_on": dossier.relied_on.get(sanction.pk, []),
         "actions": _actions(sanction, request.user),
         "own_proposal": request.user.pk == sanction.proposed_by_id,
         "executions": sanction.executions.all(),

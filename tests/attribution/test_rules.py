@@ -287,9 +287,9 @@ def test_the_browser_shows_the_reasoning_as_sentences(isp, staff_client):
     page = staff_client.get(f"/reports/{report.pk}/").content.decode()
     assert "Our session log shows C-1 held 198.51.100.23 at that moment" in page
     case_page = staff_client.get(f"/cases/{report.case_id}/").content.decode()
-    assert "C-1" in case_page and "self_operated_server" in case_page
+    assert "C-1" in case_page and "own mail server" in case_page  # the method's label, not its code
     ja = staff_client.get(f"/cases/{report.case_id}/", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
-    assert "C-1" in ja
+    assert "C-1" in ja and "利用者自身のメールサーバー" in ja
 
 
 def test_a_transit_customers_network_makes_us_upstream(isp):

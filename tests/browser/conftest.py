@@ -59,3 +59,133 @@ def page_as(chromium, live_server, client):
     yield open_as
     for context in contexts:
         context.close()
+
+
+# --- the desk as `make run` serves it ---------------------------------------------------
+
+DEMO_USERS = {"staff": ("demo-staff", "demo-staff-pass"), "manager": ("demo-manager", "demo-manager-pass")}
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def desk_server(tmp_path_factory):
+    """The app run the way `make run` runs it, in a subprocess: `migrate`, `load_demo`,
+    `runserver` on SQLite, with no broker (tasks in process) and the console mail
+    backend. Only the database file differs (a temporary one, not the checkout's).
+
+    The port is free one (ABUSEDESK_STORY_PORT chooses it). Yields the base URL and a
+    function that runs a management command against the same database.
+    """
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    db = tmp_path_factory.mktemp("desk") / "db.sqlite3"
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("CELERY_BROKER_URL", "EMAIL_BACKEND", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    }
+    env.update({"DATABASE_URL": f"sqlite:///{db}", "PYTHONUNBUFFERED": "1"})
+    port = int(os.environ.get("ABUSEDESK_STORY_PORT") or _free_port())
+
+    def manage(*args: str, stdin: str | None = None) -> str:
+        done = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=root,
+            env=env,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert done.returncode == 0, f"manage.py {' '.join(args)} failed:\n{done.stderr[-3000:]}"
+        return done.stdout
+
+    manage("migrate", "--noinput")
+    manage("load_demo")
+    log = open(db.with_suffix(".log"), "w")  # noqa: SIM115  (closed below)
+    server = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        cwd=root,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as answer:
+                    if answer.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("the desk did not start: " + db.with_suffix(".log").read_text()[-2000:])
+        yield base, manage, db.with_suffix(".log")
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+class Watch:
+    """Everything that went wrong in a page: 5xx answers, failed requests, console errors."""
+
+    def __init__(self, page):
+        self.problems: list[str] = []
+        page.on("console", lambda m: m.type == "error" and self.problems.append(f"console error: {m.text}"))
+        page.on("pageerror", lambda e: self.problems.append(f"script error: {e}"))
+        page.on("requestfailed", lambda r: self.problems.append(f"request failed: {r.url} {r.failure}"))
+        page.on("response", lambda r: r.status >= 500 and self.problems.append(f"{r.status} from {r.url}"))
+
+    def check(self) -> None:
+        assert not self.problems, "\n".join(self.problems)
+
+
+@pytest.fixture
+def person(chromium, desk_server):
+    """`person("staff", "ja")`: a browser page logged in through the login form, and its Watch."""
+    base = desk_server[0]
+    contexts, watches = [], []
+
+    def log_in(role: str, language: str = "en"):
+        context = chromium.new_context(
+            locale=language,
+            extra_http_headers={"Accept-Language": language},
+            viewport={"width": 1280, "height": 900},
+        )
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        watch = Watch(page)
+        watches.append(watch)
+        username, password = DEMO_USERS[role]
+        page.goto(f"{base}/login/")
+        page.fill("input[name=username]", username)
+        page.fill("input[name=password]", password)
+        page.locator("main form button[type=submit]").click()
+        page.wait_for_url(f"{base}/")
+        return page, watch
+
+    yield log_in
+    for context in contexts:
+        context.close()
+    for watch in watches:
+        watch.check()

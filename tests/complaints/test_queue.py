@@ -87,7 +87,7 @@ def test_the_queue_runs_a_constant_number_of_queries(staff_client):
 def test_assign_to_me_in_bulk_starts_the_sla_clock(staff_client, staff):
     a, b = make_case(30), make_case(31)
     response = staff_client.post("/cases/bulk/", {"cases": [a.pk, b.pk], "action": "assign_me"}, follow=True)
-    assert "2 case(s) updated" in response.content.decode()
+    assert "2 cases updated." in response.content.decode()
     for case in Case.objects.filter(pk__in=[a.pk, b.pk]):
         assert case.assignee == staff and case.first_action_at is not None
     assert AuditEntry.objects.filter(action="case.assigned").count() == 2

@@ -17,7 +17,7 @@ def test_each_complainant_gets_a_private_reply_in_their_language(staff_client, m
                                acknowledge=False).report
     with django_capture_on_commit_callbacks(execute=True):
         response = staff_client.post(f"/cases/{report.case_id}/reply/", {"template": "investigating"}, follow=True)
-    assert "Reply sent to 2 complainant(s)" in response.content.decode()
+    assert "Reply sent to 2 complainants." in response.content.decode()
     assert sorted(m.to[0] for m in mailoutbox) == ["joe@example.com", "tanaka@example.co.jp"]
     assert all(len(m.to) == 1 and not m.cc and not m.bcc for m in mailoutbox)
     ja = next(m for m in mailoutbox if m.to == ["tanaka@example.co.jp"])

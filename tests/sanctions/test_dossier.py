@@ -49,7 +49,6 @@ def test_the_pdf_export(decided, manager_client):
     response = manager_client.get(f"/sanctions/cases/{decided.case_id}/dossier.pdf")
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
-    assert f"Case {decided.case_id} dossier".encode() in response.content
     assert AuditEntry.objects.filter(action="dossier.viewed", data__format="pdf").exists()
 
 

@@ -1,0 +1,37 @@
+"""Template filters for codes as labels: `{{ case.sending_method|label:"method" }}`,
+`{{ attribution.roles|labels:"role" }}`. The table is `sanctions.labels`."""
+
+from django import template
+
+from sanctions import labels as table
+
+register = template.Library()
+
+
+@register.filter
+def label(value, kind: str) -> str:
+    return table.label(value, kind)
+
+
+@register.filter
+def labels(values, kind: str) -> str:
+    return table.labels(values, kind)
+
+
+@register.filter
+def timeline_lines(entries):
+    """A case timeline (complaints.selectors.case_timeline) as lines to show."""
+    from sanctions.timeline import timeline_lines as lines
+
+    return lines(entries)
+
+
+@register.filter
+def clause_title(clause) -> str:
+    return table.clause_title(clause)
+
+
+@register.filter
+def get_item(mapping, key):
+    """`{{ dossier.relied_on|get_item:s.pk }}`: a dict entry by a variable key."""
+    return (mapping or {}).get(key, [])
