@@ -20,6 +20,13 @@ from .choices import Culpability, State, level_rank
 
 # Steps that mean our own session or mail log ties the report to the account.
 OWN_LOG_STEPS = {"dynamic_session", "static_block", "maillog_confirms", "pop_before_smtp", "mail_account"}
+# Steps that mean our own mail server logged the submission (or the login before it).
+MAIL_LOG_STEPS = {"maillog_confirms", "pop_before_smtp"}
+# Evidence of a compromised machine (attribution's "compromise" keys), by the kind
+# of hijack the criteria know. Attribution cannot tell an infected PC from a misused
+# wireless LAN; an infected PC is the common case and what rule 5 covers.
+HIJACK_KINDS = {"open_relay": "open_relay"}
+LEGACY_HIJACK_STEPS = {"listed_as_exploited", "bot_helo", "reporter_burst"}
 # A measure that was actually taken counts for the repeat-offender rule; a
 # proposal that was rejected or is still pending does not.
 TAKEN_STATES = (State.CARRIED_OUT, State.NOTIFIED, State.HEARING, State.UPHELD, State.LIFTED)
@@ -34,8 +41,10 @@ def case_facts(
             "reporter_key", "occurred_at", "received_at", "attribution", "category"
         )
     )
-    steps = [step.get("code") for r in reports for step in (r.attribution or {}).get("steps", [])]
+    attributions = [r.attribution or {} for r in reports]
+    steps = [step.get("code") for a in attributions for step in a.get("steps", [])]
     summary = case.attribution or {}
+    counted = _counted_reports(reports, roles=case.roles or ())
     listings = list(
         Evidence.objects.filter(case=case, kind=Evidence.Kind.DNSBL, listed=True).values_list(
             "zone_kind", flat=True
@@ -50,14 +59,17 @@ def case_facts(
         connection_type=_connection_type(steps),
         sub_allocated=bool(summary.get("sub_allocation")),
         accounts_identified=len(case.accounts or ()),
-        reports=tuple((r.reporter_key, r.occurred_at or r.received_at) for r in reports),
+        subscribers_identified=len(case_subscriber_ids(case)),
+        reports=tuple((r.reporter_key, r.occurred_at or r.received_at) for r in counted),
         own_log_confirms=any(code in OWN_LOG_STEPS for code in steps),
+        mail_log_confirms=any(code in MAIL_LOG_STEPS for code in steps),
+        origin_stated_only=bool(reports) and not counted,
         dnsbl_exploited="exploited" in listings,
         telemetry=("dnsbl_listed",) if listings else (),
         warned_before=any(level_rank(p.level) >= level_rank("L2") for p in prior),
         probable_victim=bool(summary.get("probable_victim")),
         stolen_credentials="many_client_addresses" in steps,
-        hijack_kind=_hijack_kind(steps),
+        hijack_kind=_hijack_kind(attributions, steps),
         phishing=any((r.category or "").lower() == "phishing" for r in reports),
         ongoing=bool(case.last_seen and now - case.last_seen <= ONGOING_WITHIN),
         culpability=culpability or None,
@@ -79,10 +91,27 @@ def _connection_type(steps: list[str]) -> str | None:
     return None
 
 
-def _hijack_kind(steps: list[str]) -> str | None:
-    # Attribution tells an exploited or bot-like origin apart, not which kind of
-    # hijack it was; an infected PC is the common case and what rule 5 covers.
-    if {"listed_as_exploited", "bot_helo", "reporter_burst"} & set(steps):
+def _counted_reports(reports, *, roles) -> list:
+    """The reports evidence may count: an origin a complainant only stated in words
+    counts once a person has confirmed it. A hosting case rests on the advertised
+    host, not on the origin, so its reports all count."""
+    if "hosting" in roles:
+        return list(reports)
+    return [r for r in reports if not _stated_unconfirmed(r.attribution or {})]
+
+
+def _stated_unconfirmed(attribution: dict) -> bool:
+    origin = attribution.get("origin") or {}
+    return origin.get("basis") == "stated" and not origin.get("confirmed")
+
+
+def _hijack_kind(attributions: list[dict], steps: list[str]) -> str | None:
+    keys = {c.get("key") for a in attributions for c in a.get("compromise") or []}
+    keys.discard("stolen_credentials")  # a password, not a machine: rule 2, not a hijack
+    for key in keys:
+        if key in HIJACK_KINDS:
+            return HIJACK_KINDS[key]
+    if keys or LEGACY_HIJACK_STEPS & set(steps):
         return "infected_pc"
     return None
 
