@@ -224,6 +224,8 @@ def _submitted_elsewhere_by_ours(result, report, at, origin_hop, hops, authentic
     result.record("session", client.session.pk if client.session else None)
     login = report.authenticated_as or None
     result.relaying_network = {"host": below.by_name, "address": origin_hop.from_address, "login": login}
+    # Rule 9 forwards to the relaying provider, who can name the mail account.
+    result.abuse_contact = _abuse_contact(origin_hop.from_address, origin_hop, [below.by_name])
     result.step("submitted_to_other_isp", client=below.from_address, relay=below.by_name, login=login)
     if client.account is not None:
         result.add_account(client.account)
@@ -244,6 +246,7 @@ def _sending_method(result, report, ip, at, origin_hop, hops) -> str:
         if logged_in:
             login = login or report.authenticated_as or None
             result.relaying_network = {"host": origin_hop.by_name, "login": login}
+            result.abuse_contact = _abuse_contact(None, None, [origin_hop.by_name])
             result.step("left_through_other_isp", relay=origin_hop.by_name, login=login)
             return Method.OTHER_ISP
     check_compromise(result, report=report, ip=ip, at=at, origin_hop=origin_hop, hops=hops)

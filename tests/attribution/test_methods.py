@@ -277,6 +277,7 @@ def test_method_4_holds_with_any_authentication_marker(file, marker, protocol):
     assert a["sending_method"] == "other_isp_server"
     assert a["accounts"] == ["C-2"]  # our connection account at the client address
     assert a["relaying_network"]["host"] == "mail.other-isp.example"
+    assert a["abuse_contact"]["email"] == "abuse@other-isp.example"  # whom rule 9 forwards to
     text = " ".join(sentences(report))
     assert "no login was recorded" in text and "?" not in text
 
