@@ -274,6 +274,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ReportStatusEnum": "complaints.choices.ReportStatus",
         "CaseStatusEnum": "complaints.choices.CaseStatus",
+        "ConfirmationKindEnum": "complaints.choices.ConfirmationKind",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from complaints.api.serializers import CATEGORIES
+from complaints.choices import ConfirmationKind
 
 
 class MessageForm(forms.Form):
@@ -124,3 +125,12 @@ class ReplyForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["template"].choices = list(TEMPLATES.items())
+
+
+class ConfirmationForm(forms.Form):
+    kind = forms.ChoiceField(label=_("What was confirmed"), choices=ConfirmationKind.choices)
+    statement = forms.CharField(
+        label=_("Who said or checked it, and how"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+    )

@@ -17,11 +17,21 @@ from django.views.decorators.http import require_POST
 from abusedesk.errors import ApplicationError, NotFound
 from complaints.choices import Channel
 from complaints.filters import CaseFilter, sla_hours
-from complaints.forms import BulkForm, ContentForm, ForwardForm, MessageForm, PhoneForm, ReplyForm, desk_users
+from complaints.forms import (
+    BulkForm,
+    ConfirmationForm,
+    ContentForm,
+    ForwardForm,
+    MessageForm,
+    PhoneForm,
+    ReplyForm,
+    desk_users,
+)
 from complaints.models import Case, SavedFilter
 from complaints.sanitize import CONTENT_CSP, FRAME_SANDBOX
 from complaints.selectors import case_get_for_user, report_get_for_user, report_list_for_user
 from complaints.services import report_ingest
+from complaints.services.confirmations import case_confirm
 from complaints.services.content import report_content
 from complaints.services.forwarding import case_forward, forward_contact
 from complaints.services.replies import case_reply, case_reporters
@@ -305,4 +315,30 @@ def case_reply_view(request, pk):
         messages.error(request, exc.message)
     else:
         messages.success(request, _("Reply sent to %(n)s complainant(s).") % {"n": n})
+    return redirect("case-detail", pk=pk)
+
+
+@login_required
+@desk_required
+@require_POST
+def case_confirm_view(request, pk):
+    try:
+        case = case_get_for_user(request.user, pk)
+    except NotFound:
+        raise Http404 from None
+    form = ConfirmationForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect("case-detail", pk=pk)
+    try:
+        case_confirm(
+            case=case,
+            kind=form.cleaned_data["kind"],
+            statement=form.cleaned_data["statement"],
+            actor=request.user,
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Recorded. The case is attributed and evaluated again."))
     return redirect("case-detail", pk=pk)
