@@ -95,7 +95,9 @@ def _greeting(result: Attribution, ip: str, origin_hop: Hop | None) -> None:
     if seen.shows_compromise:
         result.compromised(code, seen.helo, code, helo=seen.helo, receiver=origin_hop.by_name or None)
     else:
-        result.signal(code, seen.helo, code, helo=seen.helo)
+        # The parser may have listed the greeting's shape already; the step says it anyway.
+        listed = not any(s["key"].startswith("helo_") for s in result.signals)
+        result.signal(code, seen.helo, code, listed=listed, helo=seen.helo)
 
 
 def _open_relay(result: Attribution, ip: str, origin_hop: Hop | None, hops) -> None:

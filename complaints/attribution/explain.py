@@ -44,6 +44,18 @@ SIGNALS = {
     "helo_host_name": _("a host name as greeting"),
     "relayed_for_outsider": _("relayed mail from an outside address (an open relay, a forwarder or a list)"),
     "exploited_listing_elsewhen": _("listed as exploited at another time or for another holder"),
+    # What the parser notices about the reported message.
+    "auth_marker_without_login": _("an authentication marker without a login name"),
+    "complainant_named_address": _("an address the complainant named in words"),
+    "helo_differs_from_rdns": _("greeting that differs from the reverse DNS name"),
+    "helo_ip_literal": _("an address as greeting"),
+    "helo_plain_hostname": _("a name without a domain as greeting"),
+    "named_source_differs": _("an address named in words that differs from the origin"),
+    "non_routable_source": _("a non-routable address given as the source"),
+    "rdns_missing": _("no reverse DNS name recorded for the origin"),
+    "redirected_by": _("redirected (Resent-*) by"),
+    "walk_ended_non_routable": _("the Received chain ends at a non-routable address"),
+    "x_originating_ip": _("a client address in X-Originating-IP"),
 }
 
 

@@ -50,10 +50,10 @@ class Attribution:
     def step(self, code: str, **params) -> None:
         self.steps.append({"code": code, **{k: v for k, v in params.items() if v not in (None, "")}})
 
-    def signal(self, key: str, value, code: str, **params) -> None:
-        """Something seen that is not evidence of anything: recorded and shown."""
+    def signal(self, key: str, value, code: str, *, listed: bool = True, **params) -> None:
+        """Something seen that is not evidence of anything: a step, and (`listed`) a signal."""
         entry = {"key": key, "value": "" if value is None else str(value)}
-        if entry not in self.signals:
+        if listed and entry not in self.signals:
             self.signals.append(entry)
         self.step(code, weight="signal", **params)
 

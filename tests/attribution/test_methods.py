@@ -41,7 +41,7 @@ def file(isp, staff_token, django_capture_on_commit_callbacks):
                 pk = report_ingest(
                     raw=raw, channel=Channel.MAILBOX, reporter_key=reporter, acknowledge=False
                 ).report.pk
-        report = client.get(f"/api/v1/reports/{pk}/").json()
+        report = client.get(f"/api/v1/reports/{pk}/", HTTP_ACCEPT_LANGUAGE="en").json()
         case = client.get(f"/api/v1/cases/{report['case']['id']}/").json() if report["case"] else None
         return report, case
 
