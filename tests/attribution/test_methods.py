@@ -106,7 +106,9 @@ def test_method_2_a_plain_host_name_is_a_signal_and_the_sender_is_not_a_victim(f
     a = attribution(report)
     assert a["sending_method"] == "self_operated_server"
     assert a["probable_victim"] is False and a["compromise"] == []
-    assert [s["key"] for s in report["findings"]["signals"]] in (["helo_bare_name"], ["helo_host_name"])
+    greeting = [s for s in report["findings"]["steps"] if s["code"] in ("helo_bare_name", "helo_host_name")]
+    assert [s["weight"] for s in greeting] == ["signal"]
+    assert any(s["key"].startswith("helo_") and s["value"] == helo for s in report["findings"]["signals"])
     assert case["sending_method"] == "self_operated_server"
     assert case["recommendation"]["culpability"] != "victim"
 
