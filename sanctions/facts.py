@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
+from django.db.models.fields.json import KT
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from complaints.models import Case, Evidence, Report
@@ -36,14 +38,19 @@ ONGOING_WITHIN = timedelta(hours=24)
 def case_facts(
     case: Case, *, culpability: str | None = None, exclude_sanction_id: int | None = None
 ) -> CaseFacts:
-    reports = list(
-        Report.objects.filter(case=case).only(
-            "reporter_key", "occurred_at", "received_at", "attribution", "category"
-        )
-    )
-    attributions = [r.attribution or {} for r in reports]
-    steps = [step.get("code") for a in attributions for step in a.get("steps", [])]
     summary = case.attribution or {}
+    # Narrow rows: a spam run reported thousands of times is one case, and this runs
+    # after every change to it. The per-report JSON is read in the database.
+    reports = list(
+        Report.objects.filter(case=case)
+        .annotate(
+            at=Coalesce("occurred_at", "received_at"),
+            basis=KT("attribution__origin__basis"),
+            confirmed=KT("attribution__origin__confirmed"),
+        )
+        .values_list("reporter_key", "at", "category", "basis", "confirmed")
+    )
+    steps = _step_codes(case, summary)
     counted = _counted_reports(reports, roles=case.roles or ())
     listings = list(
         Evidence.objects.filter(case=case, kind=Evidence.Kind.DNSBL, listed=True).values_list(
@@ -60,7 +67,7 @@ def case_facts(
         sub_allocated=bool(summary.get("sub_allocation")),
         accounts_identified=len(case.accounts or ()),
         subscribers_identified=len(case_subscriber_ids(case)),
-        reports=tuple((r.reporter_key, r.occurred_at or r.received_at) for r in counted),
+        reports=tuple((key, at) for key, at, *_ in counted),
         own_log_confirms=any(code in OWN_LOG_STEPS for code in steps),
         mail_log_confirms=any(code in MAIL_LOG_STEPS for code in steps),
         origin_stated_only=bool(reports) and not counted,
@@ -69,8 +76,8 @@ def case_facts(
         warned_before=any(level_rank(p.level) >= level_rank("L2") for p in prior),
         probable_victim=bool(summary.get("probable_victim")),
         stolen_credentials="many_client_addresses" in steps,
-        hijack_kind=_hijack_kind(attributions, steps),
-        phishing=any((r.category or "").lower() == "phishing" for r in reports),
+        hijack_kind=_hijack_kind(summary.get("compromise") or [], steps),
+        phishing=any((category or "").lower() == "phishing" for _key, _at, category, *_ in reports),
         ongoing=bool(case.last_seen and now - case.last_seen <= ONGOING_WITHIN),
         culpability=culpability or None,
         prior_measures=tuple(
@@ -83,12 +90,21 @@ def case_facts(
     )
 
 
-def _connection_type(steps: list[str]) -> str | None:
+def _connection_type(steps: set[str]) -> str | None:
     if "static_block" in steps:
         return "static"
     if "dynamic_session" in steps:
         return "dynamic"
     return None
+
+
+def _step_codes(case: Case, summary: dict) -> set[str]:
+    """Every step code of the case's reports: the roll-up keeps them; an older
+    roll-up without them is read from the reports once."""
+    if "step_codes" in summary:
+        return set(summary["step_codes"])
+    attributions = Report.objects.filter(case=case).values_list("attribution", flat=True)
+    return {step.get("code") for a in attributions for step in (a or {}).get("steps", [])}
 
 
 def _counted_reports(reports, *, roles) -> list:
@@ -97,21 +113,16 @@ def _counted_reports(reports, *, roles) -> list:
     host, not on the origin, so its reports all count."""
     if "hosting" in roles:
         return list(reports)
-    return [r for r in reports if not _stated_unconfirmed(r.attribution or {})]
+    return [r for r in reports if not (r[3] == "stated" and str(r[4]).lower() not in ("true", "1"))]
 
 
-def _stated_unconfirmed(attribution: dict) -> bool:
-    origin = attribution.get("origin") or {}
-    return origin.get("basis") == "stated" and not origin.get("confirmed")
-
-
-def _hijack_kind(attributions: list[dict], steps: list[str]) -> str | None:
-    keys = {c.get("key") for a in attributions for c in a.get("compromise") or []}
+def _hijack_kind(compromise: list[dict], steps: set[str]) -> str | None:
+    keys = {c.get("key") for c in compromise}
     keys.discard("stolen_credentials")  # a password, not a machine: rule 2, not a hijack
     for key in keys:
         if key in HIJACK_KINDS:
             return HIJACK_KINDS[key]
-    if keys or LEGACY_HIJACK_STEPS & set(steps):
+    if keys or LEGACY_HIJACK_STEPS & steps:
         return "infected_pc"
     return None
 

@@ -86,6 +86,7 @@ def _empty_summary() -> dict:
         "compromise": [],
         "signals": [],
         "reports_attributed": 0,
+        "step_codes": [],
         "steps": [],
     }
 
@@ -110,6 +111,9 @@ def _fold(summary: dict, a: dict) -> dict:
     summary["abuse_contact"] = summary["abuse_contact"] or a.get("abuse_contact")
     summary["probable_victim"] = summary["probable_victim"] or bool(a.get("probable_victim"))
     summary["reports_attributed"] += 1
+    # Every step code seen on the case, so readers need not open each report's JSON.
+    codes = set(summary.get("step_codes") or []) | {step.get("code") for step in a.get("steps", [])}
+    summary["step_codes"] = sorted(c for c in codes if c)
     # The reasoning shown on the case is the latest report's, step by step.
     summary["steps"] = a.get("steps", [])
     # A case with a real role is not also "unknown" or "not ours" because of one thin report.
@@ -151,7 +155,8 @@ def case_rollup(*, case_id: int, adding: dict | None = None) -> None:
     recount from every report.
     """
     case = Case.objects.select_for_update().get(pk=case_id)
-    if adding is not None and case.attribution:
+    # A summary from before a key was added is recounted once rather than folded into.
+    if adding is not None and case.attribution and "step_codes" in case.attribution:
         summary = _fold(dict(case.attribution), adding)
     else:
         summary = _empty_summary()
