@@ -276,6 +276,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ReportStatusEnum": "complaints.choices.ReportStatus",
         "CaseStatusEnum": "complaints.choices.CaseStatus",
+        "ConfirmationKindEnum": "complaints.choices.ConfirmationKind",
+        "CaseKindEnum": "complaints.choices.CaseKind",
+        "EvidenceKindEnum": "complaints.models.Evidence.Kind",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

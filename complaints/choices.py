@@ -40,3 +40,10 @@ class CaseKind(models.TextChoices):
 class CaseStatus(models.TextChoices):
     OPEN = "open", _("Open")
     CLOSED = "closed", _("Closed")
+
+
+class ConfirmationKind(models.TextChoices):
+    """Facts a person establishes outside the reports, recorded on a case."""
+
+    COMPROMISE = "compromise", _("The customer confirmed the machine was compromised")
+    STATED_ORIGIN = "stated_origin", _("Staff confirmed the origin the complainant stated")

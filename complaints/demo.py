@@ -1,8 +1,14 @@
 """A believable small ISP for `make run`: inventory, sessions, mail log, complaints.
 
-Everything uses documentation address ranges (RFC 5737, RFC 3849) and example
-domains. The inventory goes through the real importers, the complaints through
-the real intake, so the demo shows what the desk does with real input.
+The ISP's own address space is the benchmarking range 198.18.0.0/15 (RFC 2544) and
+the IPv6 documentation prefix 3fff::/20 (RFC 9637), which no public sample report
+uses: the RFC examples and the sample reports in tests/fixtures use the older
+documentation ranges (192.0.2/24, 198.51.100/24, 203.0.113/24, 2001:db8::/32) and
+private space. A sample pasted into the demo is therefore "not ours", as it would
+be at a real ISP (tests/abusedesk/test_demo.py checks it). Senders elsewhere use
+192.0.2/24, domains are example domains. The inventory goes through the real
+importers, the complaints through the real intake, so the demo shows what the desk
+does with real input.
 """
 
 from __future__ import annotations
@@ -10,7 +16,9 @@ from __future__ import annotations
 import csv
 import email
 import email.policy
+import json
 import random
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -21,12 +29,24 @@ from django.core.management import call_command
 from complaints.choices import Channel
 
 ISP_DOMAIN = "isp.example.jp"
-DYNAMIC_POOL = "198.51.100.0/24"
-STATIC_BLOCK = "203.0.113.0/25"
-HOSTING_BLOCK = "203.0.113.128/26"
-SUB_ALLOCATION = "203.0.113.192/27"
-MAIL_SERVERS = "192.0.2.0/28"
-IPV6_POOL = "2001:db8:1000::/40"
+DYNAMIC_POOL = "198.18.0.0/24"
+STATIC_BLOCK = "198.18.1.0/25"
+HOSTING_BLOCK = "198.18.1.128/26"
+SUB_ALLOCATION = "198.18.1.192/27"
+MAIL_SERVERS = "198.18.2.0/28"
+INFRASTRUCTURE = "198.18.2.16/28"
+IPV6_POOL = "3fff:100::/40"
+OUR_NETWORKS = (
+    DYNAMIC_POOL,
+    STATIC_BLOCK,
+    HOSTING_BLOCK,
+    SUB_ALLOCATION,
+    MAIL_SERVERS,
+    INFRASTRUCTURE,
+    IPV6_POOL,
+)
+SMTP1 = "198.18.2.5"  # our submission server
+ELSEWHERE = "192.0.2"  # senders on other networks
 
 FAMILY = ["佐藤", "鈴木", "高橋", "田中", "伊藤", "渡辺", "山本", "中村", "小林", "加藤", "吉田", "山田"]
 GIVEN = ["太郎", "花子", "健", "陽子", "翔", "美咲", "大輔", "さくら", "直樹", "恵"]
@@ -78,11 +98,11 @@ def write_inventory(folder: Path, rng: random.Random, subscribers: int = 300) ->
         [HOSTING_BLOCK, "hosting", "", "", ""],
         [SUB_ALLOCATION, "sub_allocation", "", holder[0], "abuse@transit.example"],
         [MAIL_SERVERS, "mail_servers", "", "", ""],
-        ["192.0.2.16/28", "infrastructure", "", "", ""],
+        [INFRASTRUCTURE, "infrastructure", "", "", ""],
         [IPV6_POOL, "dynamic", "", "", ""],
     ]
     for i, account_id in enumerate(plan["static"]):
-        blocks.append([f"203.0.113.{i + 1}/32", "static", account_id, "", ""])
+        blocks.append([f"198.18.1.{i + 1}/32", "static", account_id, "", ""])
     _write_csv(folder / "subscribers.csv", ["subscriber_id", "name", "email", "kind", "status"], subs)
     _write_csv(
         folder / "accounts.csv", ["account_id", "subscriber_id", "kind", "identifier", "status"], accounts
@@ -107,14 +127,14 @@ def write_sessions(path: Path, rng: random.Random, plan: dict, now: datetime, da
             begin = day + timedelta(minutes=rng.randrange(0, 60))
             end = day + timedelta(hours=23, minutes=rng.randrange(0, 59))
             open_end = d == days  # today's sessions are still open
-            ip = f"198.51.100.{host}"
+            ip = f"198.18.0.{host}"
             rows.append([account_id, ip, begin.isoformat(), "" if open_end else end.isoformat()])
             sessions.append((account_id, ip, begin, None if open_end else end))
             if host % 3 == 0:
                 rows.append(
                     [
                         account_id,
-                        f"2001:db8:10{host:02x}:{d:x}00::/56",
+                        f"3fff:100:{host:02x}:{d:02x}00::/56",
                         begin.isoformat(),
                         "" if open_end else end.isoformat(),
                     ]
@@ -166,7 +186,7 @@ def _spam(
     if auth_login:
         # Submitted through our own server with the customer's login, then on to the receiver.
         msg["Received"] = (
-            f"from smtp1.{ISP_DOMAIN} (smtp1.{ISP_DOMAIN} [192.0.2.5]) by {reporter_mx} (Postfix) "
+            f"from smtp1.{ISP_DOMAIN} (smtp1.{ISP_DOMAIN} [{SMTP1}]) by {reporter_mx} (Postfix) "
             f"with ESMTPS id 5R{at:%H%M%S}Y; {format_datetime(at + timedelta(seconds=2))}"
         )
         msg["Received"] = (
@@ -210,14 +230,39 @@ def _arf(spam: bytes, *, source_ip: str, at: datetime, reporter: str) -> bytes:
     return bytes(report)
 
 
+@dataclass(frozen=True)
+class DemoComplaint:
+    raw: bytes
+    channel: str
+    reporter_key: str = ""
+    partner: bool = False  # filed by the demo's feedback-loop partner
+    form: dict | None = None  # a short form, as staff fill it in for a phone call
+    content_type: str = "message/rfc822"
+
+
+def _machine_name(rng: random.Random) -> str:
+    """A greeting as bot software makes one up: random letters, no vowels to read."""
+    return "".join(rng.choice("bcdfghjklmnpqrstvwxz") for _ in range(rng.randrange(8, 12)))
+
+
 def build_complaints(rng: random.Random, plan: dict, sessions: list, sent: list, now: datetime) -> list:
-    """(raw, channel, reporter_key, partner_name) for a few dozen complaints."""
+    """A few dozen complaints, one or more of every kind the desk must tell apart."""
     reporters = [f"user{i}@receiver{i % 7}.example" for i in range(40)]
     out = []
     # Spam runs from dynamic addresses, reported by many people: two from a
-    # customer's own mail server (a proper name), two from infected PCs (bot greeting).
+    # customer's own mail server (a proper name), one from a machine whose bot
+    # software greets with random letters (evidence of a hijack), and one from a
+    # Windows PC greeting with its own name (only a signal: a customer's own
+    # mailing software does that too).
     runs = [s for s in sessions if s[3] is not None][-400:]
-    for n, (_account_id, ip, begin, end) in enumerate(rng.sample(runs, k=4)):
+    picked = rng.sample(runs, k=6)
+    greetings = [
+        "mail0.cheap-deals.example.net",
+        "mail1.cheap-deals.example.net",
+        _machine_name(rng),
+        f"DESKTOP-{rng.getrandbits(28):07X}",
+    ]
+    for helo, (_account_id, ip, begin, end) in zip(greetings, picked, strict=False):
         at = begin + (end - begin) / 3
         spam = _spam(
             origin_ip=ip,
@@ -225,18 +270,12 @@ def build_complaints(rng: random.Random, plan: dict, sessions: list, sent: list,
             subject="【限定】在庫処分セール",
             url="https://cheap-deals.example.net/sale",
             sender="sale@cheap-deals.example.net",
-            helo=f"mail{n}.cheap-deals.example.net" if n < 2 else f"pc-{rng.randrange(1000, 9999)}",
+            helo=helo,
         )
         for reporter in rng.sample(reporters, k=rng.randrange(2, 8)):
-            out.append((spam, Channel.MAILBOX, f"email:{reporter}", None))
-        out.append(
-            (
-                _arf(spam, source_ip=ip, at=at, reporter="fbl@receiver.example"),
-                Channel.API,
-                "",
-                "Receiver FBL",
-            )
-        )
+            out.append(DemoComplaint(spam, Channel.MAILBOX, f"email:{reporter}"))
+        arf = _arf(spam, source_ip=ip, at=at, reporter="fbl@receiver.example")
+        out.append(DemoComplaint(arf, Channel.API, partner=True))
     # Authenticated submissions through our own server.
     for _mail_id, login, ip, at, queue, _msgid in rng.sample(sent, k=min(3, len(sent))):
         spam = _spam(
@@ -249,21 +288,41 @@ def build_complaints(rng: random.Random, plan: dict, sessions: list, sent: list,
             auth_login=login,
         )
         for reporter in rng.sample(reporters, k=3):
-            out.append((spam, Channel.MAILBOX, f"email:{reporter}", None))
+            out.append(DemoComplaint(spam, Channel.MAILBOX, f"email:{reporter}"))
+    # Our customer sending through another provider's server after POP before SMTP:
+    # that server's header names no login.
+    _account_id, ip, begin, end = picked[4]
+    at = begin + (end - begin) / 2
+    out.append(DemoComplaint(_via_other_provider(ip, at), Channel.MAILBOX, f"email:{rng.choice(reporters)}"))
+    # A caller who read an address off a bounce: a stated origin, until staff check it.
+    _account_id, ip, begin, end = picked[5]
+    at = (begin + (end - begin) / 2).replace(second=0, microsecond=0)
+    form = {
+        "source_ip": ip,
+        "occurred_at": at,
+        "category": "spam",
+        "reporter": "caller@receiver.example",
+        "message": f"毎日{ip}から迷惑メールが届きます。/ Spam from {ip} every day.",
+    }
+    raw = json.dumps({**form, "occurred_at": at.isoformat()}, ensure_ascii=False).encode()
+    out.append(DemoComplaint(raw, Channel.WEB, "user:demo-staff", form=form, content_type="application/json"))
+    # A complaint with nothing in it to go on: a person must read it.
+    vague = b"Subject: spam again\r\n\r\nI keep getting spam, please make it stop!\r\n"
+    out.append(DemoComplaint(vague, Channel.MAILBOX, f"email:{rng.choice(reporters)}"))
     # A site on our hosting service advertised by foreign spam.
     for _hid, domain in plan["hosting"][:2]:
         at = now - timedelta(days=rng.randrange(1, 10))
         spam = _spam(
-            origin_ip=f"192.0.2.{rng.randrange(100, 200)}",
+            origin_ip=f"{ELSEWHERE}.{rng.randrange(100, 200)}",
             at=at,
             subject="Cheap watches",
             url=f"http://{domain}/watches",
             sender="promo@elsewhere.example",
             helo="bulk.elsewhere.example",
         )
-        out.append((spam, Channel.MAILBOX, f"email:{rng.choice(reporters)}", None))
+        out.append(DemoComplaint(spam, Channel.MAILBOX, f"email:{rng.choice(reporters)}"))
     # Spam from a sub-allocated block, and foreign spam we only received.
-    for ip in ("203.0.113.200", "192.0.2.250"):
+    for ip in ("198.18.1.200", f"{ELSEWHERE}.250"):
         at = now - timedelta(days=rng.randrange(1, 5), hours=3)
         spam = _spam(
             origin_ip=ip,
@@ -273,8 +332,28 @@ def build_complaints(rng: random.Random, plan: dict, sessions: list, sent: list,
             sender="winner@prize.example.info",
             helo="mail.prize.example.info",
         )
-        out.append((spam, Channel.MAILBOX, f"email:{rng.choice(reporters)}", None))
+        out.append(DemoComplaint(spam, Channel.MAILBOX, f"email:{rng.choice(reporters)}"))
     return out
+
+
+def _via_other_provider(client_ip: str, at: datetime) -> bytes:
+    msg = EmailMessage()
+    msg["Received"] = (
+        f"from mail.other-provider.example (mail.other-provider.example [{ELSEWHERE}.9]) "
+        f"by mx.receiver.example (Postfix) with ESMTP id 7K{at:%H%M%S}Q; "
+        f"{format_datetime(at + timedelta(seconds=3))}"
+    )
+    msg["Received"] = (
+        f"from home-pc ([{client_ip}]) (POP before SMTP) by mail.other-provider.example "
+        f"(8.15.2/8.15.2) with ESMTP id 8L{at:%H%M%S}R; {format_datetime(at)}"
+    )
+    msg["From"] = "bargains@other-provider.example"
+    msg["To"] = "victim@receiver.example"
+    msg["Subject"] = "Limited offer"
+    msg["Date"] = format_datetime(at)
+    msg["Message-ID"] = make_msgid(domain="other-provider.example")
+    msg.set_content("Bargains today only: http://bargains.example.org/\n")
+    return bytes(msg)
 
 
 def load_demo(folder: Path, *, stdout) -> dict:
@@ -295,13 +374,14 @@ def load_demo(folder: Path, *, stdout) -> dict:
         or partner_create(name="Receiver FBL", contact_email="abuse@receiver.example")[0]
     )
     created = 0
-    for raw, channel, reporter_key, partner_name in build_complaints(rng, plan, sessions, sent, now):
+    for item in build_complaints(rng, plan, sessions, sent, now):
         result = report_ingest(
-            raw=raw,
-            channel=channel,
-            content_type="message/rfc822",
-            reporter_key=reporter_key or f"partner:{partner.name}",
-            partner=partner if partner_name else None,
+            raw=item.raw,
+            channel=item.channel,
+            content_type=item.content_type,
+            reporter_key=item.reporter_key or f"partner:{partner.name}",
+            partner=partner if item.partner else None,
+            form=item.form,
             acknowledge=False,  # the demo reporters' addresses are made up
         )
         created += result.created
@@ -310,7 +390,8 @@ def load_demo(folder: Path, *, stdout) -> dict:
     from complaints.attribution.services import report_attribute
     from complaints.models import Report
 
-    for pk in Report.objects.filter(attributed_at__isnull=True, status="parsed").values_list("pk", flat=True):
+    unattributed = Report.objects.filter(attributed_at__isnull=True, status__in=("parsed", "manual_triage"))
+    for pk in unattributed.values_list("pk", flat=True):
         report_attribute(report_id=pk)
     _spread_over_time()
     return {"complaints": created}

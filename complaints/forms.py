@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from complaints.api.serializers import CATEGORIES
+from complaints.choices import ConfirmationKind
 
 
 class MessageForm(forms.Form):
@@ -152,3 +153,10 @@ class CaseActionForm(forms.Form):
         if data.get("action") == "close" and not data.get("resolution"):
             self.add_error("resolution", _("Say how the case ends."))
         return data
+class ConfirmationForm(forms.Form):
+    kind = forms.ChoiceField(label=_("What was confirmed"), choices=ConfirmationKind.choices)
+    statement = forms.CharField(
+        label=_("Who said or checked it, and how"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+    )

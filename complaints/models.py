@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .choices import CaseKind, CaseStatus, Channel, ReportFormat, ReportStatus
+from .choices import CaseKind, CaseStatus, Channel, ConfirmationKind, ReportFormat, ReportStatus
 
 
 class Partner(models.Model):
@@ -66,6 +66,9 @@ class Case(models.Model):
     recommended_level = models.CharField(max_length=2, blank=True, db_index=True)
     recommendation = models.JSONField(null=True, blank=True)
     recommended_at = models.DateTimeField(null=True, blank=True)
+    # When something the recommendation reads last changed (reports, attribution,
+    # evidence, confirmations, status): a recommendation older than this is stale.
+    facts_changed_at = models.DateTimeField(null=True, blank=True)
 
     # The first thing a person did about it (assign, forward, propose, close): the SLA clock.
     first_action_at = models.DateTimeField(null=True, blank=True)
@@ -85,6 +88,36 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return f"Case {self.pk}: {self.subject}"
+
+
+class CaseConfirmation(models.Model):
+    """A fact a person established outside the reports, with who recorded it and why.
+
+    The customer's own confirmation that their machine was compromised is evidence of
+    a hijacked host; staff confirming an origin that a complainant only stated lets it
+    count as evidence. Never edited: the record is what was said at the time.
+    """
+
+    Kind = ConfirmationKind
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="confirmations")
+    kind = models.CharField(max_length=16, choices=ConfirmationKind.choices)
+    statement = models.TextField(help_text=_("What was said or checked, and how (call, e-mail, hearing)"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=~Q(statement=""), name="caseconfirmation_statement_required"),
+            models.CheckConstraint(
+                condition=Q(kind__in=ConfirmationKind.values), name="caseconfirmation_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} (case {self.case_id})"
 
 
 class Report(models.Model):

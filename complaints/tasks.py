@@ -62,7 +62,9 @@ def sweep_reports() -> int:
         process_report.delay(pk)
     unattributed = list(
         Report.objects.filter(
-            status=ReportStatus.PARSED, attributed_at__isnull=True, received_at__lt=stale
+            status__in=(ReportStatus.PARSED, ReportStatus.MANUAL_TRIAGE),
+            attributed_at__isnull=True,
+            received_at__lt=stale,
         ).values_list("pk", flat=True)[:1000]
     )
     for pk in unattributed:

@@ -21,6 +21,7 @@ from complaints.filters import CaseFilter, sla_hours
 from complaints.forms import (
     BulkForm,
     CaseActionForm,
+    ConfirmationForm,
     ContentForm,
     ForwardForm,
     MessageForm,
@@ -37,6 +38,7 @@ from complaints.selectors import (
     report_list_for_user,
 )
 from complaints.services import report_ingest
+from complaints.services.confirmations import case_confirm
 from complaints.services.content import report_content
 from complaints.services.forwarding import FORWARDABLE_ROLES, case_forward, forward_contact
 from complaints.services.reopen import case_reopen
@@ -382,4 +384,30 @@ def case_reply_view(request, pk):
             request,
             ngettext("Reply sent to %(n)s complainant.", "Reply sent to %(n)s complainants.", n) % {"n": n},
         )
+    return redirect("case-detail", pk=pk)
+
+
+@login_required
+@desk_required
+@require_POST
+def case_confirm_view(request, pk):
+    try:
+        case = case_get_for_user(request.user, pk)
+    except NotFound:
+        raise Http404 from None
+    form = ConfirmationForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect("case-detail", pk=pk)
+    try:
+        case_confirm(
+            case=case,
+            kind=form.cleaned_data["kind"],
+            statement=form.cleaned_data["statement"],
+            actor=request.user,
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Recorded. The case is attributed and evaluated again."))
     return redirect("case-detail", pk=pk)

@@ -84,10 +84,19 @@ def _matches(rule: RuleSpec, facts: CaseFacts, roles: set, kinds: set) -> bool:
 def evidence_level(facts: CaseFacts, *, reporters_n: int, window_days: int) -> tuple[str, tuple[str, ...]]:
     if facts.shared_ipv4:
         return "E0", ("evidence.shared_ipv4",)
-    if facts.accounts_identified != 1:
-        # Zero: nobody; several: the attribution did not settle on one account.
-        return "E0", (f"evidence.accounts_identified:{facts.accounts_identified}",)
-    level, reasons = "E1", ["evidence.one_account"]
+    if facts.origin_stated_only:
+        # A complainant's words name the address; nothing we hold shows it yet.
+        return "E0", ("evidence.origin_stated_only",)
+    parties = parties_identified(facts)
+    if parties == 0 or (parties > 1 and not facts.mail_log_confirms):
+        # Zero: nobody; several subscribers: the attribution did not settle on one party.
+        return "E0", (f"evidence.subscribers_identified:{parties}",)
+    # A submission our own mail server logged ties the mail account to it even when
+    # the client's line belongs to somebody else (a stolen password, say).
+    level, reasons = (
+        "E1",
+        ["evidence.mail_log_confirms" if facts.mail_log_confirms else "evidence.one_subscriber"],
+    )
     distinct = max_distinct_reporters(facts.reports, timedelta(days=window_days))
     reasons.append(f"evidence.reporters:{distinct},{reporters_n},{window_days}")
     if distinct >= reporters_n:
@@ -103,6 +112,13 @@ def evidence_level(facts: CaseFacts, *, reporters_n: int, window_days: int) -> t
         level = "E4"
         reasons.append("evidence.aggravating:" + ",".join(facts.aggravating))
     return level, tuple(reasons)
+
+
+def parties_identified(facts: CaseFacts) -> int:
+    """Distinct subscribers the case names: one subscriber's accounts are one party."""
+    if facts.subscribers_identified is not None:
+        return facts.subscribers_identified
+    return facts.accounts_identified
 
 
 def max_distinct_reporters(reports, window: timedelta) -> int:

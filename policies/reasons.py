@@ -14,6 +14,14 @@ SENTENCES = {
     "evidence.shared_ipv4": gettext_lazy("Shared IPv4 (CGN) without a source port identifies nobody."),
     "evidence.accounts_identified": gettext_lazy("Our records name %(0)s accounts, not exactly one."),
     "evidence.one_account": gettext_lazy("Our records tie the report to exactly one account."),
+    "evidence.one_subscriber": gettext_lazy("Our records tie the report to exactly one subscriber."),
+    "evidence.subscribers_identified": gettext_lazy(
+        "Our records name %(0)s subscribers, not exactly one: nobody can be held to it yet."
+    ),
+    "evidence.mail_log_confirms": gettext_lazy("Our own mail server's log confirms the submission."),
+    "evidence.origin_stated_only": gettext_lazy(
+        "The origin is only stated in a complaint's words; a person must confirm it before it counts."
+    ),
     "evidence.reporters": gettext_lazy("%(0)s distinct reporters within %(2)s days (%(1)s needed for E2)."),
     "evidence.telemetry": gettext_lazy("Our own telemetry agrees: %(all)s."),
     "evidence.went_on_after_warning": gettext_lazy("It went on after a documented warning."),

@@ -35,8 +35,11 @@ class CaseFacts:
     other_isp_server, or None. account_kinds: mail, connection, hosting.
     connection_type: "static" or "dynamic" for a connection account.
     reports: (reporter_key, occurred_at) per report, so the criteria apply their
-    own N reporters within W. accounts_identified: how many of our accounts the
-    attribution names (0: nobody can be identified).
+    own N reporters within W; reports whose origin a complainant only stated in
+    words (unconfirmed) are left out. accounts_identified: how many of our accounts
+    the attribution names (0: nobody can be identified). subscribers_identified: how
+    many distinct subscribers hold them — the mail and the connection account of
+    one subscriber are one party; None means "count accounts" (older callers).
     """
 
     roles: tuple[str, ...] = ()
@@ -45,8 +48,11 @@ class CaseFacts:
     connection_type: str | None = None
     sub_allocated: bool = False
     accounts_identified: int = 0
+    subscribers_identified: int | None = None
     reports: tuple[tuple[str, datetime], ...] = ()
     own_log_confirms: bool = False  # our own mail log / session log ties the report to the account
+    mail_log_confirms: bool = False  # our own mail server's log shows the submission or login
+    origin_stated_only: bool = False  # the only origin is one a complainant stated, unconfirmed
     dnsbl_exploited: bool = False
     telemetry: tuple[str, ...] = ()  # E3 signals: "dnsbl_listed", "submission_volume", "spam_trap", ...
     warned_before: bool = False  # a documented warning was sent earlier (E4 if it went on)

@@ -3,3 +3,6 @@ from django.apps import AppConfig
 
 class SanctionsConfig(AppConfig):
     name = "sanctions"
+
+    def ready(self) -> None:
+        from . import receivers  # noqa: F401  (connects the case_changed listener)

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from abusedesk.audit import audit_record
-from complaints.attribution.steps import step_sentence
+from complaints.attribution.explain import explain
 from complaints.models import Case, Evidence, Report
 
 from .models import Sanction
@@ -34,6 +34,7 @@ class DossierReport:
     reporter: str  # a pseudonym: R1, R2, ...
     size: int
     sha256: str
+    origin_basis: str = ""  # how the origin was established, in words
     steps: list[str] = field(default_factory=list)
 
 
@@ -119,6 +120,7 @@ def dossier_build(case: Case) -> Dossier:
     rows = []
     for report in reports:
         alias = pseudonyms.setdefault(report.reporter_key, f"R{len(pseudonyms) + 1}")
+        findings = explain(report.attribution)
         rows.append(
             DossierReport(
                 pk=report.pk,
@@ -131,7 +133,8 @@ def dossier_build(case: Case) -> Dossier:
                 reporter=alias,
                 size=report.size,
                 sha256=report.raw_sha256,
-                steps=[str(step_sentence(s)) for s in (report.attribution or {}).get("steps", [])],
+                origin_basis=_origin_basis(findings),
+                steps=[_marked(step) for step in findings["steps"]],
             )
         )
     evidence = list(
@@ -146,6 +149,25 @@ def dossier_build(case: Case) -> Dossier:
         sanctions=sanctions,
         relied_on=relied_on_for(sanctions, rows, evidence),
     )
+
+
+def _origin_basis(findings: dict) -> str:
+    origin = findings["origin"]
+    if not origin:
+        return ""
+    if origin["basis"] == "stated":
+        confirmed = _("confirmed by staff") if origin["confirmed"] else _("not confirmed")
+        return f"{origin['label']}, {confirmed}"
+    return origin["label"]
+
+
+def _marked(step: dict) -> str:
+    """A step's sentence, marked when it is evidence of a compromise or only a signal."""
+    if step["weight"] == "evidence":
+        return _("[evidence] %(text)s") % {"text": step["text"]}
+    if step["weight"] == "signal":
+        return _("[signal, not evidence] %(text)s") % {"text": step["text"]}
+    return step["text"]
 
 
 def dossier_open(*, case: Case, user, fmt: str = "html") -> Dossier:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
+from django.db.models.fields.json import KT
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from complaints.models import Case, Evidence, Report
@@ -20,6 +22,13 @@ from .choices import Culpability, State, level_rank
 
 # Steps that mean our own session or mail log ties the report to the account.
 OWN_LOG_STEPS = {"dynamic_session", "static_block", "maillog_confirms", "pop_before_smtp", "mail_account"}
+# Steps that mean our own mail server logged the submission (or the login before it).
+MAIL_LOG_STEPS = {"maillog_confirms", "pop_before_smtp"}
+# Evidence of a compromised machine (attribution's "compromise" keys), by the kind
+# of hijack the criteria know. Attribution cannot tell an infected PC from a misused
+# wireless LAN; an infected PC is the common case and what rule 5 covers.
+HIJACK_KINDS = {"open_relay": "open_relay"}
+LEGACY_HIJACK_STEPS = {"listed_as_exploited", "bot_helo", "reporter_burst"}
 # A measure that was actually taken counts for the repeat-offender rule; a
 # proposal that was rejected or is still pending does not.
 TAKEN_STATES = (State.CARRIED_OUT, State.NOTIFIED, State.HEARING, State.UPHELD, State.LIFTED)
@@ -29,13 +38,20 @@ ONGOING_WITHIN = timedelta(hours=24)
 def case_facts(
     case: Case, *, culpability: str | None = None, exclude_sanction_id: int | None = None
 ) -> CaseFacts:
-    reports = list(
-        Report.objects.filter(case=case).only(
-            "reporter_key", "occurred_at", "received_at", "attribution", "category"
-        )
-    )
-    steps = [step.get("code") for r in reports for step in (r.attribution or {}).get("steps", [])]
     summary = case.attribution or {}
+    # Narrow rows: a spam run reported thousands of times is one case, and this runs
+    # after every change to it. The per-report JSON is read in the database.
+    reports = list(
+        Report.objects.filter(case=case)
+        .annotate(
+            at=Coalesce("occurred_at", "received_at"),
+            basis=KT("attribution__origin__basis"),
+            confirmed=KT("attribution__origin__confirmed"),
+        )
+        .values_list("reporter_key", "at", "category", "basis", "confirmed")
+    )
+    steps = _step_codes(case, summary)
+    counted = _counted_reports(reports, roles=case.roles or ())
     listings = list(
         Evidence.objects.filter(case=case, kind=Evidence.Kind.DNSBL, listed=True).values_list(
             "zone_kind", flat=True
@@ -50,15 +66,18 @@ def case_facts(
         connection_type=_connection_type(steps),
         sub_allocated=bool(summary.get("sub_allocation")),
         accounts_identified=len(case.accounts or ()),
-        reports=tuple((r.reporter_key, r.occurred_at or r.received_at) for r in reports),
+        subscribers_identified=len(case_subscriber_ids(case)),
+        reports=tuple((key, at) for key, at, *_ in counted),
         own_log_confirms=any(code in OWN_LOG_STEPS for code in steps),
+        mail_log_confirms=any(code in MAIL_LOG_STEPS for code in steps),
+        origin_stated_only=bool(reports) and not counted,
         dnsbl_exploited="exploited" in listings,
         telemetry=("dnsbl_listed",) if listings else (),
         warned_before=any(level_rank(p.level) >= level_rank("L2") for p in prior),
         probable_victim=bool(summary.get("probable_victim")),
         stolen_credentials="many_client_addresses" in steps,
-        hijack_kind=_hijack_kind(steps),
-        phishing=any((r.category or "").lower() == "phishing" for r in reports),
+        hijack_kind=_hijack_kind(summary.get("compromise") or [], steps),
+        phishing=any((category or "").lower() == "phishing" for _key, _at, category, *_ in reports),
         ongoing=bool(case.last_seen and now - case.last_seen <= ONGOING_WITHIN),
         culpability=culpability or None,
         prior_measures=tuple(
@@ -71,7 +90,7 @@ def case_facts(
     )
 
 
-def _connection_type(steps: list[str]) -> str | None:
+def _connection_type(steps: set[str]) -> str | None:
     if "static_block" in steps:
         return "static"
     if "dynamic_session" in steps:
@@ -79,10 +98,31 @@ def _connection_type(steps: list[str]) -> str | None:
     return None
 
 
-def _hijack_kind(steps: list[str]) -> str | None:
-    # Attribution tells an exploited or bot-like origin apart, not which kind of
-    # hijack it was; an infected PC is the common case and what rule 5 covers.
-    if {"listed_as_exploited", "bot_helo", "reporter_burst"} & set(steps):
+def _step_codes(case: Case, summary: dict) -> set[str]:
+    """Every step code of the case's reports: the roll-up keeps them; an older
+    roll-up without them is read from the reports once."""
+    if "step_codes" in summary:
+        return set(summary["step_codes"])
+    attributions = Report.objects.filter(case=case).values_list("attribution", flat=True)
+    return {step.get("code") for a in attributions for step in (a or {}).get("steps", [])}
+
+
+def _counted_reports(reports, *, roles) -> list:
+    """The reports evidence may count: an origin a complainant only stated in words
+    counts once a person has confirmed it. A hosting case rests on the advertised
+    host, not on the origin, so its reports all count."""
+    if "hosting" in roles:
+        return list(reports)
+    return [r for r in reports if not (r[3] == "stated" and str(r[4]).lower() not in ("true", "1"))]
+
+
+def _hijack_kind(compromise: list[dict], steps: set[str]) -> str | None:
+    keys = {c.get("key") for c in compromise}
+    keys.discard("stolen_credentials")  # a password, not a machine: rule 2, not a hijack
+    for key in keys:
+        if key in HIJACK_KINDS:
+            return HIJACK_KINDS[key]
+    if keys or LEGACY_HIJACK_STEPS & steps:
         return "infected_pc"
     return None
 

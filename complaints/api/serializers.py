@@ -3,9 +3,12 @@ from __future__ import annotations
 import ipaddress
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from complaints.models import Case, Evidence, Hop, Report
+from complaints.attribution.explain import explain
+from complaints.choices import ConfirmationKind
+from complaints.models import Case, CaseConfirmation, Evidence, Hop, Report
 
 CATEGORIES = ["spam", "phishing", "malware", "spamvertised", "login-attack", "other"]
 
@@ -133,6 +136,33 @@ class CaseBriefSerializer(serializers.ModelSerializer):
         fields = ["id", "key", "kind", "subject", "status", "report_count", "reporter_count"]
 
 
+class FindingsSerializer(serializers.Serializer):
+    """The attribution as people read it (complaints.attribution.explain), in the
+    request's language: where the origin came from, evidence of a compromise apart
+    from mere signals, and every step as a sentence."""
+
+    origin = serializers.DictField(allow_null=True, help_text="ip, basis (field/walked/stated), confirmed")
+    origin_bases = serializers.ListField(child=serializers.DictField(), help_text="per basis: reports")
+    message_kind = serializers.DictField()
+    message_kinds = serializers.ListField(child=serializers.DictField())
+    compromise = serializers.ListField(child=serializers.DictField(), help_text="evidence of a compromise")
+    signals = serializers.ListField(child=serializers.DictField(), help_text="seen, but not evidence")
+    steps = serializers.ListField(child=serializers.DictField(), help_text="code, weight, text")
+
+
+class ConfirmationSerializer(serializers.ModelSerializer):
+    recorded_by = serializers.StringRelatedField()
+
+    class Meta:
+        model = CaseConfirmation
+        fields = ["id", "kind", "statement", "recorded_by", "recorded_at"]
+
+
+class ConfirmationRequestSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=ConfirmationKind.choices)
+    statement = serializers.CharField(max_length=2000, help_text="What was said or checked, and how")
+
+
 class ReportStaffSerializer(serializers.ModelSerializer):
     reference = serializers.CharField(read_only=True)
     hops = HopSerializer(many=True, read_only=True)
@@ -141,6 +171,7 @@ class ReportStaffSerializer(serializers.ModelSerializer):
     problems = serializers.SerializerMethodField()
     rcpt_to = serializers.SerializerMethodField()
     urls = serializers.SerializerMethodField()
+    findings = serializers.SerializerMethodField()
 
     class Meta:
         model = Report
@@ -171,7 +202,12 @@ class ReportStaffSerializer(serializers.ModelSerializer):
             "hops",
             "case",
             "attribution",
+            "findings",
         ]
+
+    @extend_schema_field(FindingsSerializer)
+    def get_findings(self, obj) -> dict:
+        return explain(obj.attribution)
 
     def get_problems(self, obj) -> list[str]:
         return list(obj.facts.get("problems") or [])
@@ -186,6 +222,8 @@ class ReportStaffSerializer(serializers.ModelSerializer):
 class CaseSerializer(serializers.ModelSerializer):
     assignee = serializers.StringRelatedField()
     evidence = serializers.SerializerMethodField()
+    findings = serializers.SerializerMethodField()
+    confirmations = ConfirmationSerializer(many=True, read_only=True)
 
     class Meta:
         model = Case
@@ -207,8 +245,17 @@ class CaseSerializer(serializers.ModelSerializer):
             "accounts",
             "account_kinds",
             "attribution",
+            "findings",
+            "evidence_level",
+            "recommended_level",
+            "recommendation",
+            "confirmations",
             "evidence",
         ]
+
+    @extend_schema_field(FindingsSerializer)
+    def get_findings(self, obj) -> dict:
+        return explain(obj.attribution)
 
     def get_evidence(self, obj) -> list[dict]:
         return EvidenceSerializer(obj.evidence.order_by("-asked_at")[:200], many=True).data
@@ -264,8 +311,6 @@ class CaseListItemSerializer(CaseSerializer):
     """A queue row: the case without its evidence list (one query per page, not per case)."""
 
     class Meta(CaseSerializer.Meta):
-        fields = [f for f in CaseSerializer.Meta.fields if f != "evidence"] + [
-            "evidence_level",
-            "recommended_level",
-            "first_action_at",
-        ]
+        fields = [
+            f for f in CaseSerializer.Meta.fields if f not in ("evidence", "confirmations", "recommendation")
+        ] + ["first_action_at"]

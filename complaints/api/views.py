@@ -24,12 +24,15 @@ from complaints.selectors import (
     report_list_for_user,
 )
 from complaints.services import report_ingest
+from complaints.services.confirmations import case_confirm
 from complaints.services.content import report_content
 from complaints.services.forwarding import case_forward
 
 from .serializers import (
     CaseListItemSerializer,
     CaseSerializer,
+    ConfirmationRequestSerializer,
+    ConfirmationSerializer,
     ContentRequestSerializer,
     ForwardRequestSerializer,
     ForwardSerializer,
@@ -198,6 +201,32 @@ class CaseDetailView(generics.GenericAPIView):
     @extend_schema(responses={200: CaseSerializer, 404: OpenApiResponse(description="No such case")})
     def get(self, request, pk: int):
         return Response(CaseSerializer(case_get_for_user(request.user, pk)).data)
+
+
+class CaseConfirmView(APIView):
+    """Record what the customer confirmed (a compromised machine) or what staff checked
+    (an origin a complainant stated); the case is attributed and evaluated again."""
+
+    @extend_schema(
+        request=ConfirmationRequestSerializer,
+        responses={
+            201: ConfirmationSerializer,
+            400: OpenApiResponse(description="Bad input, with a reason per field"),
+            404: OpenApiResponse(description="No such case"),
+            409: OpenApiResponse(description="The case is closed"),
+        },
+    )
+    def post(self, request, pk: int):
+        case = case_get_for_user(request.user, pk)
+        form = ConfirmationRequestSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        confirmation = case_confirm(
+            case=case,
+            kind=form.validated_data["kind"],
+            statement=form.validated_data["statement"],
+            actor=request.user,
+        )
+        return Response(ConfirmationSerializer(confirmation).data, status=status.HTTP_201_CREATED)
 
 
 class CaseForwardView(APIView):

@@ -7,11 +7,11 @@ the inventory's selectors take aware datetimes.
 
 from __future__ import annotations
 
-import ipaddress
 from datetime import timedelta
 
 from django.conf import settings
 
+from complaints.choices import Channel, ConfirmationKind, ReportFormat
 from complaints.models import Evidence, Hop, NetworkContact, Report
 from complaints.parsing.hosts import is_under, normalise_ip, registrable_domain
 from subscribers import ipkeys
@@ -19,20 +19,25 @@ from subscribers import selectors as inventory
 from subscribers.choices import AccountKind, BlockKind
 from subscribers.models import Account
 
+from .compromise import case_confirmation, check_compromise, hop_authenticated
 from .result import Attribution, Method, Role
 
 LOG_WINDOW = timedelta(minutes=10)  # mail log entries this close to the spam confirm it
-BURST_WINDOW = timedelta(minutes=10)
-BURST_REPORTERS = 10  # this many reporters within BURST_WINDOW looks like a bot run
-FREEMAIL_HELOS = ("hotmail.com", "yahoo.com", "gmail.com", "outlook.com", "aol.com", "msn.com")
+ORIGIN_BASES = ("field", "walked", "stated")
+MAX_PARSER_SIGNALS = 20
 
 
 def attribute(report: Report) -> Attribution:
     result = Attribution()
+    facts = report.facts or {}
+    result.message_kind = facts.get("message_kind") or None
     hops = list(Hop.objects.filter(report=report).order_by("position"))
     origin_hop = next((h for h in hops if h.is_origin), None)
     ip = report.source_ip
     at = report.occurred_at
+    _parser_signals(result, facts)
+    if ip:
+        _origin(result, report, ip, at, origin_hop)
     if ip and at:
         _attribute_origin(result, report, ip, at, origin_hop, hops)
     elif ip:
@@ -49,8 +54,72 @@ def attribute(report: Report) -> Attribution:
             result.step("not_ours", ip=ip, contact=(result.abuse_contact or {}).get("email"))
         else:
             result.add_role(Role.UNKNOWN)
-            result.step("nothing_to_go_on")
+            _why_unknown(result, report, facts)
     return result
+
+
+def _parser_signals(result: Attribution, facts: dict) -> None:
+    """What the parser noticed about the message, kept beside the engine's own signals."""
+    for item in (facts.get("signals") or [])[:MAX_PARSER_SIGNALS]:
+        if isinstance(item, dict) and item.get("key"):
+            entry = {
+                "key": str(item["key"]),
+                "value": "" if item.get("value") is None else str(item["value"]),
+            }
+            if entry not in result.signals:
+                result.signals.append(entry)
+
+
+def origin_basis(report: Report, origin_hop: Hop | None) -> str | None:
+    """How the origin address was established: a report field, the walked chain, or words."""
+    if report.format == ReportFormat.PLAIN_FORM:
+        # Staff typing what a caller said is a person's statement; a partner's
+        # short form over the API is a machine field like ARF's Source-IP.
+        return "stated" if report.channel == Channel.WEB else "field"
+    facts = report.facts or {}
+    basis = facts.get("source_basis")
+    if basis in ORIGIN_BASES:
+        return basis
+    if origin_hop is not None and origin_hop.from_address == report.source_ip:
+        return "walked"
+    if normalise_ip(facts.get("source_ip_stated")) == report.source_ip:
+        return "field"
+    return None
+
+
+def _origin(result: Attribution, report: Report, ip: str, at, origin_hop: Hop | None) -> None:
+    basis = origin_basis(report, origin_hop)
+    result.origin = {"ip": ip, "basis": basis, "at": at.isoformat() if at else None}
+    if basis == "field":
+        result.step("origin_from_field", ip=ip)
+    elif basis == "walked":
+        result.step("origin_walked", ip=ip, server=origin_hop.by_name if origin_hop else None)
+    elif basis == "stated":
+        confirmation = case_confirmation(report, ConfirmationKind.STATED_ORIGIN)
+        result.origin["confirmed"] = confirmation is not None
+        result.signal("origin_stated", ip, "origin_stated", ip=ip)
+        if confirmation is not None:
+            result.record("confirmation", confirmation.pk)
+            result.step(
+                "origin_stated_confirmed",
+                by=confirmation.recorded_by.get_username() if confirmation.recorded_by else None,
+                at=confirmation.recorded_at.isoformat(),
+            )
+
+
+def _why_unknown(result: Attribution, report: Report, facts: dict) -> None:
+    """A report we cannot attribute still says why, in a sentence."""
+    reason = (facts.get("parse_error") or "").strip()
+    if report.size == 0:
+        result.step("empty_report")
+    elif (report.status_reason or "").startswith("processing failed"):
+        result.step("processing_failed", reason=report.status_reason[:300])
+    elif reason:
+        result.step("unreadable_report", reason=reason[:300])
+    elif facts.get("message_kind") == "complaint":
+        result.step("complaint_without_material")
+    else:
+        result.step("nothing_to_go_on")
 
 
 def _has(result: Attribution, *roles: str) -> bool:
@@ -71,9 +140,10 @@ def _attribute_origin(result, report, ip, at, origin_hop, hops) -> None:
     by_ours = origin_hop is not None and (
         _is_own_name(origin_hop.by_name) or _relayed_by_our_server(origin_hop, hops)
     )
-    login = report.authenticated_as
+    login = report.authenticated_as or None
+    authenticated = bool(login) or (report.facts or {}).get("authenticated") is True
 
-    if hit.reason == "mail_servers" or (by_ours and login):
+    if hit.reason == "mail_servers" or (by_ours and authenticated):
         _through_our_server(result, report, ip, at, origin_hop, login, hit)
         return
     if hit.reason == "not_ours":
@@ -82,7 +152,7 @@ def _attribute_origin(result, report, ip, at, origin_hop, hops) -> None:
         if by_ours and origin_hop.position > 0:
             _relay_for_outsider(result, ip, at)
         else:
-            _submitted_elsewhere_by_ours(result, report, at, origin_hop, hops)
+            _submitted_elsewhere_by_ours(result, report, at, origin_hop, hops, authenticated)
         return
     if hit.reason == "transit":
         holder = hit.block.sub_allocated_to
@@ -126,17 +196,18 @@ def _attribute_origin(result, report, ip, at, origin_hop, hops) -> None:
         result.step(
             hit.reason, ip=ip, account=hit.account.account_id, session=hit.session.pk if hit.session else None
         )
-    result.sending_method = _sending_method(result, report, ip, origin_hop, login)
+    result.sending_method = _sending_method(result, report, ip, at, origin_hop, hops)
 
 
-def _submitted_elsewhere_by_ours(result, report, at, origin_hop, hops) -> None:
+def _submitted_elsewhere_by_ours(result, report, at, origin_hop, hops, authenticated) -> None:
     """Method 4 seen from the connecting side: our customer submitted to another
-    ISP's server with a login, and that server's own header says so.
+    ISP's server after authenticating (SMTP AUTH with or without a login named,
+    POP before SMTP), and that server's own header says so.
 
     The origin is the other ISP's server; the hop it added just below is read only
     when it is consistent (added by that server, authenticated, from our address).
     """
-    if origin_hop is None or not report.authenticated_as:
+    if origin_hop is None or not authenticated:
         return
     below = next((h for h in hops if h.position == origin_hop.position + 1), None)
     if below is None or not below.from_address:
@@ -151,17 +222,11 @@ def _submitted_elsewhere_by_ours(result, report, at, origin_hop, hops) -> None:
     result.sending_method = Method.OTHER_ISP
     result.record("block", client.block.pk if client.block else None)
     result.record("session", client.session.pk if client.session else None)
-    result.relaying_network = {
-        "host": below.by_name,
-        "address": origin_hop.from_address,
-        "login": report.authenticated_as,
-    }
-    result.step(
-        "submitted_to_other_isp",
-        client=below.from_address,
-        relay=below.by_name,
-        login=report.authenticated_as,
-    )
+    login = report.authenticated_as or None
+    result.relaying_network = {"host": below.by_name, "address": origin_hop.from_address, "login": login}
+    # Rule 9 forwards to the relaying provider, who can name the mail account.
+    result.abuse_contact = _abuse_contact(origin_hop.from_address, origin_hop, [below.by_name])
+    result.step("submitted_to_other_isp", client=below.from_address, relay=below.by_name, login=login)
     if client.account is not None:
         result.add_account(client.account)
         result.step(client.reason, ip=below.from_address, account=client.account.account_id)
@@ -173,68 +238,25 @@ def _relayed_by_our_server(origin_hop: Hop, hops: list[Hop]) -> bool:
     return bool(above and above.from_address and inventory.is_own_mail_server(above.from_address))
 
 
-def _sending_method(result, report, ip, origin_hop, login) -> str:
-    if login and origin_hop is not None and not _is_own_name(origin_hop.by_name):
-        result.relaying_network = {"host": origin_hop.by_name, "login": login}
-        result.step("left_through_other_isp", relay=origin_hop.by_name, login=login)
-        return Method.OTHER_ISP
-    listing = _exploited_listing(ip)
-    if listing is not None:
-        result.record("evidence", listing.pk)
-        result.probable_victim = True
-        result.step("listed_as_exploited", zone=listing.zone)
+def _sending_method(result, report, ip, at, origin_hop, hops) -> str:
+    if origin_hop is not None and not _is_own_name(origin_hop.by_name):
+        # The receiving side's own record says our customer logged in there: the
+        # server that took the mail is another provider's submission server.
+        logged_in, login = hop_authenticated(origin_hop)
+        if logged_in:
+            login = login or report.authenticated_as or None
+            result.relaying_network = {"host": origin_hop.by_name, "login": login}
+            result.abuse_contact = _abuse_contact(None, None, [origin_hop.by_name])
+            result.step("left_through_other_isp", relay=origin_hop.by_name, login=login)
+            return Method.OTHER_ISP
+    check_compromise(result, report=report, ip=ip, at=at, origin_hop=origin_hop, hops=hops)
+    if result.compromise:
         return Method.HIJACKED
-    helo = origin_hop.from_name if origin_hop else None
-    if _helo_is_suspicious(helo, ip):
-        result.probable_victim = True
-        result.step("bot_helo", helo=helo or "")
-        return Method.HIJACKED
-    burst = _reporter_burst(report)
-    if burst >= BURST_REPORTERS:
-        result.probable_victim = True
-        result.step("reporter_burst", reporters=burst, minutes=int(BURST_WINDOW.total_seconds() // 60))
-        return Method.HIJACKED
-    result.step("direct_to_foreign_mx")
+    if origin_hop is None:
+        result.step("self_operated_by_default")
+    else:
+        result.step("direct_to_foreign_mx")
     return Method.SELF_OPERATED
-
-
-def _exploited_listing(ip: str) -> Evidence | None:
-    return (
-        Evidence.objects.filter(subject=ip, kind=Evidence.Kind.DNSBL, zone_kind="exploited", listed=True)
-        .order_by("-asked_at")
-        .first()
-    )
-
-
-def _helo_is_suspicious(helo: str | None, ip: str) -> bool:
-    """Real mail servers greet with a name that resolves; bots greet with anything."""
-    helo = (helo or "").strip().lower()
-    if not helo:
-        return True
-    if helo.startswith("["):
-        literal = helo.strip("[]").removeprefix("ipv6:")
-        try:
-            return ipaddress.ip_address(literal) != ipaddress.ip_address(ip)
-        except ValueError:
-            return True
-    if "." not in helo:
-        return True
-    return any(helo == d or helo.endswith("." + d) for d in FREEMAIL_HELOS)
-
-
-def _reporter_burst(report: Report) -> int:
-    if report.case_id is None or report.occurred_at is None:
-        return 0
-    return (
-        Report.objects.filter(
-            case_id=report.case_id,
-            occurred_at__gte=report.occurred_at - BURST_WINDOW,
-            occurred_at__lte=report.occurred_at + BURST_WINDOW,
-        )
-        .values("reporter_key")
-        .distinct()
-        .count()
-    )
 
 
 # -- our own mail servers -------------------------------------------------------------
@@ -242,13 +264,15 @@ def _reporter_burst(report: Report) -> int:
 
 def _through_our_server(result, report, ip, at, origin_hop, login, hit) -> None:
     """Method 1: submitted through our server with a customer's mail account."""
-    client_ip = ip if hit.reason != "mail_servers" else (origin_hop.from_address if origin_hop else None)
+    # When the origin is our server itself, the client is not in a trusted hop:
+    # the mail log finds it by login or Message-ID.
+    client_ip = ip if hit.reason != "mail_servers" else None
     entries = _submissions(login, client_ip, report.message_id, at)
     if not login and entries:
         login = entries[0].login
     result.add_role(Role.SENDING)
     result.sending_method = Method.CONTRACTED
-    result.step("via_our_mail_server", login=login or "", server=origin_hop.by_name if origin_hop else None)
+    result.step("via_our_mail_server", login=login, server=origin_hop.by_name if origin_hop else None)
     account = _mail_account(login)
     if account is not None:
         result.add_account(account)
@@ -266,7 +290,7 @@ def _through_our_server(result, report, ip, at, origin_hop, login, hit) -> None:
             at=entries[0].at.isoformat(),
         )
     else:
-        result.step("maillog_no_match", login=login or "")
+        result.step("maillog_no_match", login=login)
     client_ip = client_ip or (entries[0].client_ip if entries else None)
     if client_ip:
         client = inventory.account_for_ip_at(ip=client_ip, at=at)
@@ -275,15 +299,19 @@ def _through_our_server(result, report, ip, at, origin_hop, login, hit) -> None:
             result.add_account(client.account)
             result.step("client_connection", ip=client_ip, account=client.account.account_id)
     if _looks_stolen(entries):
-        result.probable_victim = True
-        result.step("many_client_addresses", addresses=len({e.client_key for e in entries}))
+        addresses = len({e.client_key for e in entries})
+        result.compromised("stolen_credentials", addresses, "many_client_addresses", addresses=addresses)
 
 
 def _submissions(login, client_ip, message_id, at) -> list:
     if not (login or client_ip or message_id):
         return []
     entries = inventory.mail_submissions(
-        login=login or None, client_ip=None if login else client_ip, around=at, window=LOG_WINDOW
+        login=login or None,
+        client_ip=None if login else client_ip,
+        message_id=None if (login or client_ip) else message_id,
+        around=at,
+        window=LOG_WINDOW,
     )
     found = list(entries[:50])
     if message_id:

@@ -35,11 +35,35 @@ class Attribution:
     abuse_contact: dict | None = None
     relaying_network: dict | None = None
     probable_victim: bool = False
+    # Where the origin address came from: "field" (a report field such as ARF
+    # Source-IP), "walked" (the trusted Received chain), "stated" (a person named it
+    # in words) or None; and what the message was (spam, machine report, complaint).
+    origin: dict | None = None
+    message_kind: str | None = None
+    # Positive evidence that the origin machine was compromised, and signals: what
+    # was seen but shows nothing on its own. Both as [{"key": ..., "value": ...}].
+    compromise: list[dict] = field(default_factory=list)
+    signals: list[dict] = field(default_factory=list)
     steps: list[dict] = field(default_factory=list)
     records: list[dict] = field(default_factory=list)
 
     def step(self, code: str, **params) -> None:
         self.steps.append({"code": code, **{k: v for k, v in params.items() if v not in (None, "")}})
+
+    def signal(self, key: str, value, code: str, *, listed: bool = True, **params) -> None:
+        """Something seen that is not evidence of anything: a step, and (`listed`) a signal."""
+        entry = {"key": key, "value": "" if value is None else str(value)}
+        if listed and entry not in self.signals:
+            self.signals.append(entry)
+        self.step(code, weight="signal", **params)
+
+    def compromised(self, key: str, value, code: str, **params) -> None:
+        """Positive evidence that the origin machine is not under its holder's control."""
+        entry = {"key": key, "value": "" if value is None else str(value)}
+        if entry not in self.compromise:
+            self.compromise.append(entry)
+        self.probable_victim = True
+        self.step(code, weight="evidence", **params)
 
     def record(self, kind: str, pk) -> None:
         entry = {"type": kind, "id": pk}

@@ -11,8 +11,10 @@ from django.utils import timezone
 
 from abusedesk.audit import audit_record
 from complaints.models import Case, NetworkContact, Report
+from complaints.services.cases import case_mark_changed
 
 from .engine import attribute
+from .result import Method
 
 
 def inventory_version() -> str:
@@ -65,6 +67,9 @@ def report_attribute(*, report_id: int) -> dict:
     return result
 
 
+SUMMARY_LIMIT = 30  # distinct compromise and signal entries kept on a case
+
+
 def _empty_summary() -> dict:
     return {
         "roles": [],
@@ -72,27 +77,43 @@ def _empty_summary() -> dict:
         "methods": {},
         "accounts": [],
         "account_kinds": [],
+        "subscribers": [],
         "sub_allocation": None,
         "abuse_contact": None,
         "probable_victim": False,
+        "origin_bases": {},
+        "message_kinds": {},
+        "compromise": [],
+        "signals": [],
         "reports_attributed": 0,
+        "step_codes": [],
         "steps": [],
     }
 
 
 def _fold(summary: dict, a: dict) -> dict:
     """Add one report's attribution to a case summary (unions; methods counted)."""
-    for key, source in (("roles", "roles"), ("accounts", "accounts"), ("account_kinds", "account_kinds")):
-        summary[key] += [x for x in a.get(source, []) if x not in summary[key]]
-    if a.get("sending_method"):
-        methods = Counter(summary["methods"])
-        methods[a["sending_method"]] += 1
-        summary["methods"] = dict(methods)
-        summary["sending_method"] = methods.most_common(1)[0][0]
+    for key in ("roles", "accounts", "account_kinds", "subscribers"):
+        summary.setdefault(key, [])
+        summary[key] += [x for x in a.get(key) or [] if x not in summary[key]]
+    for key in ("compromise", "signals"):
+        summary.setdefault(key, [])
+        for entry in a.get(key) or []:
+            if entry not in summary[key] and len(summary[key]) < SUMMARY_LIMIT:
+                summary[key].append(entry)
+    _count(
+        summary, "origin_bases", ((a.get("origin") or {}).get("basis") or "none") if a.get("origin") else None
+    )
+    _count(summary, "message_kinds", a.get("message_kind"))
+    _count(summary, "methods", a.get("sending_method"))
+    summary["sending_method"] = case_method(summary["methods"], summary["compromise"])
     summary["sub_allocation"] = summary["sub_allocation"] or a.get("sub_allocation")
     summary["abuse_contact"] = summary["abuse_contact"] or a.get("abuse_contact")
     summary["probable_victim"] = summary["probable_victim"] or bool(a.get("probable_victim"))
     summary["reports_attributed"] += 1
+    # Every step code seen on the case, so readers need not open each report's JSON.
+    codes = set(summary.get("step_codes") or []) | {step.get("code") for step in a.get("steps", [])}
+    summary["step_codes"] = sorted(c for c in codes if c)
     # The reasoning shown on the case is the latest report's, step by step.
     summary["steps"] = a.get("steps", [])
     # A case with a real role is not also "unknown" or "not ours" because of one thin report.
@@ -100,6 +121,29 @@ def _fold(summary: dict, a: dict) -> dict:
         if len(summary["roles"]) > 1 and weak in summary["roles"]:
             summary["roles"].remove(weak)
     return summary
+
+
+def _count(summary: dict, key: str, value: str | None) -> None:
+    if value:
+        counts = Counter(summary.get(key) or {})
+        counts[value] += 1
+        summary[key] = dict(counts)
+
+
+def case_method(methods: dict, compromise: list[dict]) -> str | None:
+    """The method most reports agree on, except that the fallback yields to evidence.
+
+    `self_operated_server` is what a report shows when nothing shows another way;
+    evidence that the origin machine was compromised (on any report of the case,
+    which is one machine: one session, one line) outranks it.
+    """
+    if not methods:
+        return None
+    method = Counter(methods).most_common(1)[0][0]
+    machine = [c for c in compromise if c.get("key") != "stolen_credentials"]
+    if method == Method.SELF_OPERATED and machine and methods.get(Method.HIJACKED):
+        return Method.HIJACKED
+    return method
 
 
 def case_rollup(*, case_id: int, adding: dict | None = None) -> None:
@@ -111,7 +155,8 @@ def case_rollup(*, case_id: int, adding: dict | None = None) -> None:
     recount from every report.
     """
     case = Case.objects.select_for_update().get(pk=case_id)
-    if adding is not None and case.attribution:
+    # A summary from before a key was added is recounted once rather than folded into.
+    if adding is not None and case.attribution and "step_codes" in case.attribution:
         summary = _fold(dict(case.attribution), adding)
     else:
         summary = _empty_summary()
@@ -129,6 +174,7 @@ def case_rollup(*, case_id: int, adding: dict | None = None) -> None:
         account_kinds_text=_as_text(summary["account_kinds"]),
         accounts_text=_as_text(summary["accounts"])[:500],
     )
+    case_mark_changed(case_ids=[case.pk])
 
 
 def _as_text(values: list[str]) -> str:

@@ -1,69 +1,442 @@
-"""Attribution steps as sentences a person can read, in the user's language."""
+"""Attribution steps as sentences a person can read, in the user's language and time zone.
+
+A step is stored as {"code": ..., params}. A value that was not recorded is simply
+absent from the step, so each code lists its sentences from the most to the least
+complete and the first whose values are all present is used: a sentence never has
+a hole or a "?" in it. Times are stored as UTC ISO text and shown in the zone of
+whoever reads them, like every other time on the page.
+"""
 
 from __future__ import annotations
 
-from collections import defaultdict
+from datetime import UTC
 
+from django.utils import dateformat, timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
-SENTENCES = {
-    "origin_in_our_block": _("The origin {ip} is in our block {block} ({kind}) at {at}."),
-    "dynamic_session": _("Our session log shows {account} held {ip} at that moment (session {session})."),
-    "static_block": _("{ip} is statically assigned to {account}."),
-    "hosting_block": _("{ip} is an address of our hosting service, account {account}."),
-    "infrastructure": _("{ip} is one of our infrastructure addresses."),
-    "no_session_at_time": _("No session of ours held {ip} at {at}: no account can be named."),
-    "transit_customer": _(
-        "{ip} is in {block}, a network of our transit customer {holder}: we only carried it (abuse contact {contact})."
+TIME_FORMAT = "Y-m-d H:i:s T"
+TIME_PARAMS = ("at",)
+
+# Steps that record something seen which is not evidence on its own, and steps that
+# are positive evidence of a compromised origin (see compromise.py). Stored steps
+# carry the same mark as "weight"; these sets also cover steps stored before it.
+SIGNAL_CODES = frozenset(
+    {
+        "origin_stated",
+        "no_origin_hop",
+        "helo_missing",
+        "helo_own_literal",
+        "helo_internal_literal",
+        "helo_malformed",
+        "helo_bare_name",
+        "helo_host_name",
+        "relayed_for_outsider",
+        "listed_as_exploited_at_another_time",
+    }
+)
+COMPROMISE_CODES = frozenset(
+    {
+        "listed_as_exploited",
+        "helo_random",
+        "helo_foreign_literal",
+        "helo_claims_receiver",
+        "helo_claims_provider",
+        "open_relay",
+        "reporter_burst",
+        "customer_confirmed_compromise",
+        "many_client_addresses",
+        "bot_helo",
+    }
+)
+
+SENTENCES: dict[str, tuple[tuple[tuple[str, ...], object], ...]] = {
+    # Where the origin came from.
+    "origin_from_field": ((("ip",), _("The report names the origin {ip} in a machine-readable field.")),),
+    "origin_walked": (
+        (
+            ("ip", "server"),
+            _(
+                "The origin {ip} is the first host outside the chain of Received headers that {server} and the servers after it vouch for."
+            ),
+        ),
+        (("ip",), _("The origin {ip} is the first host outside the chain of trusted Received headers.")),
     ),
-    "sub_allocated": _(
-        "The block is sub-allocated to {holder}, who runs its own network (abuse contact {contact}). No account of ours is blamed."
+    "origin_stated": (
+        (
+            ("ip",),
+            _(
+                "The complainant names {ip} in words; no header of the reported message shows it, so it counts as evidence only once a person confirms it."
+            ),
+        ),
     ),
-    "via_our_mail_server": _("Submitted through our mail server {server} with the login {login}."),
-    "mail_account": _("The login {login} is mail account {account}."),
-    "login_not_in_inventory": _("The login {login} is not in our inventory."),
-    "maillog_confirms": _(
-        "Our mail log confirms it: {entries} submission(s), queue id {queue_id}, from {client} at {at}."
+    "origin_stated_confirmed": (
+        (("by", "at"), _("{by} confirmed the stated origin on {at}.")),
+        (("at",), _("A member of staff confirmed the stated origin on {at}.")),
+        ((), _("A member of staff confirmed the stated origin.")),
     ),
-    "maillog_no_match": _("Our mail log shows no matching submission for {login}."),
-    "client_connection": _("The client address {ip} was held by connection account {account}."),
-    "many_client_addresses": _(
-        "The login submitted from {addresses} addresses within minutes: the password is probably stolen."
+    # Our address space.
+    "origin_in_our_block": (
+        (("ip", "block", "kind", "at"), _("The origin {ip} is in our block {block} ({kind}) at {at}.")),
+        (("ip", "block", "at"), _("The origin {ip} is in our block {block} at {at}.")),
+        (
+            ("ip", "at"),
+            _(
+                "The origin {ip} is our address at {at}; no block of our address plan contains it, but our session log does."
+            ),
+        ),
     ),
-    "relay_without_login": _("Our server relayed for {ip} without a login."),
-    "pop_before_smtp": _(
-        "{login} logged in by {service} from {ip} at {at}, just before the mail: POP before SMTP."
+    "dynamic_session": (
+        (
+            ("account", "ip", "session"),
+            _("Our session log shows {account} held {ip} at that moment (session {session})."),
+        ),
+        (("account", "ip"), _("Our session log shows {account} held {ip} at that moment.")),
     ),
-    "submitted_to_other_isp": _(
-        "Our customer at {client} submitted the mail through {relay} with the login {login}."
+    "static_block": ((("ip", "account"), _("{ip} is statically assigned to {account}.")),),
+    "hosting_block": (
+        (("ip", "account"), _("{ip} is an address of our hosting service, account {account}.")),
     ),
-    "left_through_other_isp": _("The mail left through another provider's server {relay} (login {login})."),
-    "listed_as_exploited": _("{zone} lists the address as exploited: the customer is probably a victim."),
-    "bot_helo": _(
-        "The sender greeted as “{helo}”, which no real mail server does: probably a hijacked machine."
+    "infrastructure": ((("ip",), _("{ip} is one of our infrastructure addresses.")),),
+    "no_session_at_time": (
+        (("ip", "at"), _("No session of ours held {ip} at {at}: no account can be named.")),
+        (("ip",), _("No session of ours held {ip} at that moment: no account can be named.")),
     ),
-    "reporter_burst": _("{reporters} reporters within {minutes} minutes: a bot-like run."),
-    "direct_to_foreign_mx": _(
-        "Sent straight to the recipient's mail server: the customer runs its own mail server."
+    "transit_customer": (
+        (
+            ("ip", "block", "holder", "contact"),
+            _(
+                "{ip} is in {block}, a network of our transit customer {holder}: we only carried it (abuse contact {contact})."
+            ),
+        ),
+        (
+            ("ip", "block", "holder"),
+            _(
+                "{ip} is in {block}, a network of our transit customer {holder}: we only carried it (no abuse contact is recorded)."
+            ),
+        ),
     ),
-    "hosted_here": _("{host} is hosted on our hosting account {account}."),
-    "hosting_address": _("{host} resolves to {ip} in our hosting block, account {account}."),
-    "hosting_address_shared": _(
-        "{host} resolves to {ip}, a shared hosting address: the account cannot be told from the address alone."
+    "sub_allocated": (
+        (
+            ("holder", "contact"),
+            _(
+                "The block is sub-allocated to {holder}, who runs its own network (abuse contact {contact}). No account of ours is blamed."
+            ),
+        ),
+        (
+            ("holder",),
+            _(
+                "The block is sub-allocated to {holder}, who runs its own network (no abuse contact is recorded). No account of ours is blamed."
+            ),
+        ),
     ),
-    "self_hosted_on_connection": _(
-        "{host} resolves to {ip} on the static line of {account}: a site on the customer's own server."
+    # Method 1: our own mail server.
+    "via_our_mail_server": (
+        (("server", "login"), _("Submitted through our mail server {server} with the login {login}.")),
+        (("login",), _("Submitted through our mail server with the login {login}.")),
+        (("server",), _("Submitted through our mail server {server}; no login was recorded.")),
+        ((), _("Submitted through our mail server; no login was recorded.")),
     ),
-    "received_by_our_mx": _("Our mail server {host} received it: we are the recipient's provider."),
-    "not_ours": _("Nothing of ours is involved; the responsible network's contact is {contact}."),
-    "nothing_to_go_on": _("No address, login or advertised host to go on."),
-    "no_time": _("The report names {ip} but no time: the session log cannot be checked."),
+    "mail_account": ((("login", "account"), _("The login {login} is mail account {account}.")),),
+    "login_not_in_inventory": ((("login",), _("The login {login} is not in our inventory.")),),
+    "maillog_confirms": (
+        (
+            ("entries", "queue_id", "client", "at"),
+            _(
+                "Our mail log confirms it: {entries} submission(s), queue id {queue_id}, from {client} at {at}."
+            ),
+        ),
+        (
+            ("entries", "client", "at"),
+            _("Our mail log confirms it: {entries} submission(s) from {client} at {at}."),
+        ),
+        (("entries", "at"), _("Our mail log confirms it: {entries} submission(s) at {at}.")),
+    ),
+    "maillog_no_match": (
+        (("login",), _("Our mail log shows no matching submission for {login}.")),
+        ((), _("Our mail log shows no matching submission, and no login was recorded.")),
+    ),
+    "client_connection": (
+        (("ip", "account"), _("The client address {ip} was held by connection account {account}.")),
+    ),
+    "many_client_addresses": (
+        (
+            ("addresses",),
+            _(
+                "The login submitted from {addresses} addresses within minutes: the password is probably stolen."
+            ),
+        ),
+    ),
+    "relay_without_login": ((("ip",), _("Our server relayed for {ip} without a login.")),),
+    "pop_before_smtp": (
+        (
+            ("login", "service", "ip", "at"),
+            _("{login} logged in by {service} from {ip} at {at}, just before the mail: POP before SMTP."),
+        ),
+        (
+            ("login", "ip", "at"),
+            _("{login} logged in from {ip} at {at}, just before the mail: POP before SMTP."),
+        ),
+    ),
+    # Method 4: another provider's server.
+    "submitted_to_other_isp": (
+        (
+            ("client", "relay", "login"),
+            _("Our customer at {client} submitted the mail through {relay} with the login {login}."),
+        ),
+        (
+            ("client", "relay"),
+            _(
+                "Our customer at {client} submitted the mail through {relay} after authenticating (SMTP AUTH or POP before SMTP); no login was recorded."
+            ),
+        ),
+    ),
+    "left_through_other_isp": (
+        (("relay", "login"), _("The mail left through another provider's server {relay} (login {login}).")),
+        (
+            ("relay",),
+            _(
+                "The mail left through another provider's server {relay} after authenticating there; no login was recorded."
+            ),
+        ),
+    ),
+    # Method 3: evidence of a compromised machine.
+    "listed_as_exploited": (
+        (
+            ("zone", "at"),
+            _(
+                "{zone} listed the address as exploited on {at}, while the same customer held it: the customer is probably a victim."
+            ),
+        ),
+        (("zone",), _("{zone} lists the address as exploited: the customer is probably a victim.")),
+    ),
+    "helo_random": (
+        (
+            ("helo",),
+            _(
+                "The sender greeted as “{helo}”, random letters that no person names a machine: software on a hijacked machine."
+            ),
+        ),
+    ),
+    "helo_foreign_literal": (
+        (
+            ("helo",),
+            _(
+                "The sender greeted with the address {helo}, which is not its own: ratware or an open proxy speaking for another machine."
+            ),
+        ),
+    ),
+    "helo_claims_receiver": (
+        (
+            ("helo", "receiver"),
+            _(
+                "The sender greeted as “{helo}”, claiming to be the receiving side ({receiver}): a trick of spam software on hijacked machines."
+            ),
+        ),
+        (
+            ("helo",),
+            _(
+                "The sender greeted as “{helo}”, claiming to be the receiving side: a trick of spam software on hijacked machines."
+            ),
+        ),
+    ),
+    "helo_claims_provider": (
+        (
+            ("helo",),
+            _(
+                "The sender greeted as “{helo}”, a large mail provider, from our customer's line: spam software pretending to be somebody else."
+            ),
+        ),
+    ),
+    "open_relay": (
+        (
+            ("client", "recipient"),
+            _(
+                "The origin host took the mail from {client}, an outside address, without a login, for a recipient at {recipient}, which is not its own domain: an open relay."
+            ),
+        ),
+    ),
+    "reporter_burst": (
+        (("reporters", "minutes"), _("{reporters} reporters within {minutes} minutes: a bot-like run.")),
+    ),
+    "customer_confirmed_compromise": (
+        (("by", "at"), _("The customer confirmed the machine was compromised (recorded by {by} on {at}).")),
+        (("at",), _("The customer confirmed the machine was compromised (recorded on {at}).")),
+        ((), _("The customer confirmed the machine was compromised.")),
+    ),
+    "bot_helo": (
+        (
+            ("helo",),
+            _("The sender greeted as “{helo}”, which no real mail server does: probably a hijacked machine."),
+        ),
+        ((), _("The sender gave no greeting, which no real mail server does: probably a hijacked machine.")),
+    ),
+    # Signals: seen, recorded, and not evidence of anything.
+    "helo_missing": (
+        ((), _("The receiving server recorded no greeting from the sender. That alone shows nothing.")),
+    ),
+    "helo_own_literal": (
+        (("helo",), _("The sender greeted with its own address {helo}. That alone shows nothing.")),
+    ),
+    "helo_internal_literal": (
+        (
+            ("helo",),
+            _(
+                "The sender greeted with the private address {helo}: a machine behind a home or office router. That alone shows nothing."
+            ),
+        ),
+    ),
+    "helo_malformed": (
+        (
+            ("helo",),
+            _("The sender greeted as “{helo}”, which is not a valid host name. That alone shows nothing."),
+        ),
+    ),
+    "helo_bare_name": (
+        (("helo",), _("The sender greeted as “{helo}”, a machine's plain name. That alone shows nothing.")),
+    ),
+    "helo_host_name": (
+        (("helo",), _("The sender greeted as “{helo}”, a host name. That alone shows nothing.")),
+    ),
+    "no_origin_hop": (
+        (
+            ("ip",),
+            _("The report has no Received header from {ip}, so it shows nothing of how the mail was sent."),
+        ),
+        (
+            (),
+            _(
+                "The report has no Received header from the origin, so it shows nothing of how the mail was sent."
+            ),
+        ),
+    ),
+    "relayed_for_outsider": (
+        (
+            ("client",),
+            _(
+                "The origin host passed on mail it took from {client}, an outside address, without a login. An open relay does that, and so do a forwarder and a mailing list: a person should test it."
+            ),
+        ),
+    ),
+    "listed_as_exploited_at_another_time": (
+        (
+            ("zone", "at"),
+            _(
+                "{zone} listed the address as exploited on {at}, too far from the spam or while somebody else held it. That alone shows nothing."
+            ),
+        ),
+        (("zone",), _("{zone} listed the address as exploited at another time. That alone shows nothing.")),
+    ),
+    # The mainstream method.
+    "direct_to_foreign_mx": (
+        ((), _("Sent straight to the recipient's mail server: the customer runs its own mail server.")),
+    ),
+    "self_operated_by_default": (
+        (
+            (),
+            _(
+                "Nothing shows another way of sending, so the mail is taken as sent by the customer's own mail server, the most common way."
+            ),
+        ),
+    ),
+    # Hosting.
+    "hosted_here": ((("host", "account"), _("{host} is hosted on our hosting account {account}.")),),
+    "hosting_address": (
+        (("host", "ip", "account"), _("{host} resolves to {ip} in our hosting block, account {account}.")),
+    ),
+    "hosting_address_shared": (
+        (
+            ("host", "ip"),
+            _(
+                "{host} resolves to {ip}, a shared hosting address: the account cannot be told from the address alone."
+            ),
+        ),
+    ),
+    "self_hosted_on_connection": (
+        (
+            ("host", "ip", "account"),
+            _(
+                "{host} resolves to {ip} on the static line of {account}: a site on the customer's own server."
+            ),
+        ),
+    ),
+    # Receiving, not ours, nothing to go on.
+    "received_by_our_mx": (
+        (("host",), _("Our mail server {host} received it: we are the recipient's provider.")),
+        ((), _("Our mail server received it: we are the recipient's provider.")),
+    ),
+    "not_ours": (
+        (("contact",), _("Nothing of ours is involved; the responsible network's contact is {contact}.")),
+        ((), _("Nothing of ours is involved, and no contact for the responsible network is known.")),
+    ),
+    "no_time": ((("ip",), _("The report names {ip} but no time: the session log cannot be checked.")),),
+    "nothing_to_go_on": (((), _("No address, login or advertised host to go on.")),),
+    "complaint_without_material": (
+        (
+            (),
+            _(
+                "The complaint contains no reported message, address, login or advertised host: a person must read it."
+            ),
+        ),
+    ),
+    "empty_report": (((), _("The report is empty: there is nothing to attribute.")),),
+    "unreadable_report": (
+        (("reason",), _("The report could not be read ({reason}): a person must look at it.")),
+        ((), _("The report could not be read: a person must look at it.")),
+    ),
+    "processing_failed": (
+        (("reason",), _("Processing the report failed ({reason}): a person must look at it.")),
+        ((), _("Processing the report failed: a person must look at it.")),
+    ),
 }
+
+UNKNOWN_STEP = _("An attribution step of a kind this version does not know ({code}).")
+INCOMPLETE_STEP = _("An attribution step ({code}) whose details were not recorded.")
+
+
+def step_weight(step: dict) -> str:
+    """ "evidence" (of a compromise), "signal", or "" for an ordinary step."""
+    weight = step.get("weight")
+    if weight in ("evidence", "signal"):
+        return weight
+    code = step.get("code")
+    if code in COMPROMISE_CODES:
+        return "evidence"
+    return "signal" if code in SIGNAL_CODES else ""
 
 
 def step_sentence(step: dict) -> str:
-    template = SENTENCES.get(step.get("code"))
-    params = defaultdict(lambda: "?", {k: v for k, v in step.items() if k != "code"})
-    if template is None:
-        return step.get("code", "?") + " " + ", ".join(f"{k}={v}" for k, v in params.items())
-    return str(template).format_map(params)
+    code = step.get("code") or ""
+    params = {k: _shown(k, v) for k, v in step.items() if k not in ("code", "weight") and v not in (None, "")}
+    for needs, template in SENTENCES.get(code, ()):
+        if all(name in params for name in needs):
+            return str(template).format_map(params)
+    fallback = INCOMPLETE_STEP if code in SENTENCES else UNKNOWN_STEP
+    return str(fallback).format(code=code or "—")
+
+
+def _shown(name: str, value) -> str:
+    if name in TIME_PARAMS:
+        return local_time(value)
+    if name == "kind":
+        return _block_kind_label(value)
+    return str(value)
+
+
+def local_time(value) -> str:
+    """An ISO time as the reader's local time, in the same form the pages use."""
+    when = parse_datetime(value) if isinstance(value, str) else value
+    if when is None:
+        return str(value)
+    if timezone.is_naive(when):
+        when = when.replace(tzinfo=UTC)
+    return dateformat.format(timezone.localtime(when), TIME_FORMAT)
+
+
+def _block_kind_label(value) -> str:
+    from subscribers.choices import BlockKind
+
+    try:
+        return str(BlockKind(value).label)
+    except ValueError:
+        return str(value)

@@ -125,5 +125,9 @@ def evidence_collect(*, report_id: int) -> int:
     records = [_evidence(check, report) for check in checks]
     with transaction.atomic():
         Evidence.objects.bulk_create(records)
+        if records and report.case_id:
+            from complaints.services.cases import case_mark_changed
+
+            case_mark_changed(case_ids=[report.case_id])
     logger.info("report %s: %d evidence records added, %d still fresh", report_id, len(records), len(fresh))
     return len(records)

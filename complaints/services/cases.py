@@ -10,6 +10,7 @@ from django.utils import timezone
 from abusedesk.audit import audit_record
 from complaints.choices import CaseKind, CaseStatus
 from complaints.models import Case, Report
+from complaints.signals import case_changed
 
 
 def case_key_for(report: Report) -> tuple[str, str, str]:
@@ -84,3 +85,17 @@ def case_refresh_counts(*, case_id: int) -> None:
         last_seen=Subquery(reports.annotate(t=Max(Coalesce("occurred_at", "received_at"))).values("t")),
         last_activity_at=timezone.now(),
     )
+    case_mark_changed(case_ids=[case_id])
+
+
+def case_mark_changed(*, case_ids: list[int]) -> None:
+    """Note that what these cases' facts are built from has changed, and say so.
+
+    Call inside the transaction that made the change: listeners act after it commits
+    (the sanctions app re-evaluates the case), and `facts_changed_at` lets a sweep
+    find any case whose follow-up was lost.
+    """
+    if not case_ids:
+        return
+    Case.objects.filter(pk__in=case_ids).update(facts_changed_at=timezone.now())
+    case_changed.send(sender=Case, case_ids=list(case_ids))

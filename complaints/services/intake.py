@@ -121,12 +121,22 @@ def report_process(*, report_id: int, form: dict | None = None) -> None:
             if report.status == ReportStatus.PARSED:
                 case_attach(report=report)
                 transaction.on_commit(lambda: _followups(report_id))
+            else:
+                # Even a report nobody can attribute carries "unknown" and the reason.
+                transaction.on_commit(lambda: _attribute_later(report_id), robust=True)
     except Exception as exc:  # the complaint is stored; a person takes it from here
         logger.exception("processing report %s failed", report_id)
         Report.objects.filter(pk=report_id, status=ReportStatus.RECEIVED).update(
             status=ReportStatus.MANUAL_TRIAGE,
             status_reason=f"processing failed: {type(exc).__name__}: {exc}"[:2000],
         )
+        transaction.on_commit(lambda: _attribute_later(report_id), robust=True)
+
+
+def _attribute_later(report_id: int) -> None:
+    from complaints.tasks import attribute_report
+
+    attribute_report.delay(report_id)
 
 
 def _followups(report_id: int) -> None:

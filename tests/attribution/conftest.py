@@ -68,7 +68,7 @@ def isp(db, settings):
         kind="login",
         service="pop3",
         login="hanako",
-        client_ip="233.252.0.40",
+        client_ip="192.0.2.140",
         at=HANDOVER - timedelta(minutes=4),
         host="pop1",
     )

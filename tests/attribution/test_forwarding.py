@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 
 def foreign_case(reporter="email:victim@receiver.example"):
-    spam = message([direct("233.252.0.77", HANDOVER, rdns="host77.bulk-hoster.example")])
+    spam = message([direct("192.0.2.177", HANDOVER, rdns="host77.bulk-hoster.example")])
     wrapped = complaint(
         reporter="victim@receiver.example",
         attached=spam.replace(b"victim@receiver.example", b"victim@receiver.example"),
@@ -51,7 +51,7 @@ def test_a_foreign_case_is_forwarded_as_arf_without_the_complainant(
     assert msg["To"] == "abuse@bulk-hoster.example"
     feedback = next(p for p in msg.walk() if p.get_content_type() == "message/feedback-report")
     assert (
-        "Source-IP: 233.252.0.77" in feedback.get_payload()
+        "Source-IP: 192.0.2.177" in feedback.get_payload()
         if isinstance(feedback.get_payload(), str)
         else True
     )
@@ -72,7 +72,7 @@ def test_xarf_carries_the_redacted_message_as_evidence(
     msg = email.message_from_bytes(mailoutbox[0].message().as_bytes(), policy=email.policy.default)
     part = next(p for p in msg.walk() if p.get_content_type() == "application/json")
     report = json.loads(part.get_content())
-    assert report["source_identifier"] == "233.252.0.77"
+    assert report["source_identifier"] == "192.0.2.177"
     assert report["xarf_version"].startswith("4")
     spam = b64decode(report["evidence"][0]["payload"])
     assert b"victim@receiver.example" not in spam and b"Cheap pills" in spam

@@ -112,7 +112,7 @@ def test_pop_before_smtp_relay_for_an_outside_address(isp):
         message(
             [
                 f"from smtp1.isp.example.jp (smtp1.isp.example.jp [192.0.2.5]) by mx.receiver.example with ESMTPS id 5D; {at:%a, %d %b %Y %H:%M:%S +0000}",
-                f"from client.elsewhere.example (client.elsewhere.example [233.252.0.40]) by smtp1.isp.example.jp (Postfix) with ESMTP id 6E; {at:%a, %d %b %Y %H:%M:%S +0000}",
+                f"from client.elsewhere.example (client.elsewhere.example [192.0.2.140]) by smtp1.isp.example.jp (Postfix) with ESMTP id 6E; {at:%a, %d %b %Y %H:%M:%S +0000}",
             ]
         )
     )
@@ -127,7 +127,7 @@ def test_our_customer_sending_through_another_isps_server(isp):
     result = attributed(
         message(
             [
-                f"from mail.other-isp.example (mail.other-isp.example [233.252.0.9]) by mx.receiver.example with ESMTPS id 7F; {at:%a, %d %b %Y %H:%M:%S +0000}",
+                f"from mail.other-isp.example (mail.other-isp.example [192.0.2.19]) by mx.receiver.example with ESMTPS id 7F; {at:%a, %d %b %Y %H:%M:%S +0000}",
                 f"from pc (unknown [198.51.100.23]) (Authenticated sender: spammer@other-isp.example) by mail.other-isp.example with ESMTPSA id 8G; {at:%a, %d %b %Y %H:%M:%S +0000}",
             ]
         )
@@ -140,6 +140,7 @@ def test_our_customer_sending_through_another_isps_server(isp):
 
 def test_a_blocklisted_origin_is_a_hijacked_host_and_the_holder_a_probable_victim(isp):
     Evidence.objects.create(
+        asked_at=HANDOVER + timedelta(hours=2),  # around the time of the spam
         subject="203.0.113.5",
         kind="dnsbl",
         query_name="5.113.0.203.xbl.test",
@@ -159,13 +160,22 @@ def test_a_blocklisted_origin_is_a_hijacked_host_and_the_holder_a_probable_victi
 
 
 def test_a_bot_greeting_marks_a_hijacked_host(isp):
-    result = attributed(message([direct("198.51.100.23", HANDOVER, helo="DESKTOP-7Q2K9")]))
+    result = attributed(message([direct("198.51.100.23", HANDOVER, helo="xkqzvbtrwp")]))
     assert result["sending_method"] == "hijacked_host"
-    assert "bot_helo" in codes(result)
+    assert "helo_random" in codes(result)
+    assert result["compromise"] == [{"key": "helo_random", "value": "xkqzvbtrwp"}]
+
+
+def test_a_windows_pcs_own_name_is_only_a_signal(isp):
+    result = attributed(message([direct("198.51.100.23", HANDOVER, helo="DESKTOP-7Q2K9")]))
+    assert result["sending_method"] == "self_operated_server"
+    assert result["probable_victim"] is False
+    assert "helo_bare_name" in codes(result)
+    assert any(s["key"].startswith("helo_") and s["value"] == "DESKTOP-7Q2K9" for s in result["signals"])
 
 
 def test_a_site_on_our_hosting_is_matched_by_domain(isp):
-    result = attributed(message([direct("233.252.0.77", HANDOVER)], url="http://www.shop.example.jp/buy"))
+    result = attributed(message([direct("192.0.2.177", HANDOVER)], url="http://www.shop.example.jp/buy"))
     assert "hosting" in result["roles"] and result["accounts"] == ["H-1"]
 
 
@@ -180,20 +190,20 @@ def test_a_self_hosted_site_on_a_static_line(isp):
         answer=["203.0.113.5"],
         digest="y" * 64,
     )
-    result = attributed(message([direct("233.252.0.77", HANDOVER)], url="http://home.example.org/"))
+    result = attributed(message([direct("192.0.2.177", HANDOVER)], url="http://home.example.org/"))
     assert result["roles"] == ["hosting"] and result["accounts"] == ["C-3"]
     assert "self_hosted_on_connection" in codes(result)
 
 
 def test_spam_received_by_our_mx_from_elsewhere_is_receiving(isp):
     at = HANDOVER
-    hop = f"from bulk.elsewhere.example (bulk.elsewhere.example [233.252.0.77]) by mx1.isp.example.jp (Postfix) with ESMTP id 9H; {at:%a, %d %b %Y %H:%M:%S +0000}"
+    hop = f"from bulk.elsewhere.example (bulk.elsewhere.example [192.0.2.177]) by mx1.isp.example.jp (Postfix) with ESMTP id 9H; {at:%a, %d %b %Y %H:%M:%S +0000}"
     result = attributed(message([hop]))
     assert result["roles"] == ["receiving"]
 
 
 def test_nothing_of_ours_names_the_responsible_network(isp):
-    result = attributed(message([direct("233.252.0.77", HANDOVER, rdns="host77.bulk-hoster.example")]))
+    result = attributed(message([direct("192.0.2.177", HANDOVER, rdns="host77.bulk-hoster.example")]))
     assert result["roles"] == ["not_ours"]
     assert result["abuse_contact"] == {
         "email": "abuse@bulk-hoster.example",
@@ -203,10 +213,10 @@ def test_nothing_of_ours_names_the_responsible_network(isp):
 
 
 def test_the_contact_registry_beats_the_rfc2142_guess(isp):
-    contact = NetworkContact(name="Bulk Hoster", prefix="233.252.0.0/24", abuse_email="noc@bulk.example")
+    contact = NetworkContact(name="Bulk Hoster", prefix="192.0.2.128/25", abuse_email="noc@bulk.example")
     contact.full_clean()
     contact.save()
-    result = attributed(message([direct("233.252.0.77", HANDOVER, rdns="host77.bulk-hoster.example")]))
+    result = attributed(message([direct("192.0.2.177", HANDOVER, rdns="host77.bulk-hoster.example")]))
     assert result["abuse_contact"]["email"] == "noc@bulk.example"
 
 
@@ -256,7 +266,7 @@ def test_the_case_rolls_up_roles_methods_and_accounts(isp, staff_token):
     assert case["accounts"] == ["C-2"]
     detail = token_client(staff_token).get(f"/api/v1/reports/{report.pk}/").json()
     assert detail["attribution"]["accounts"] == ["C-2"]
-    assert detail["attribution"]["steps"][0]["code"] == "origin_in_our_block"
+    assert codes(detail["attribution"])[:2] == ["origin_walked", "origin_in_our_block"]
 
 
 def test_attribution_runs_after_intake_on_commit(isp, django_capture_on_commit_callbacks):
@@ -304,7 +314,7 @@ def test_the_incremental_case_summary_equals_a_full_recount(isp):
     from complaints.attribution.services import case_rollup
     from complaints.models import Case
 
-    for i, helo in enumerate(["mail.x.example", "DESKTOP-1", "mail.y.example"]):
+    for i, helo in enumerate(["mail.x.example", "qxzvbkwtrp", "mail.y.example"]):
         attributed(
             message([direct("198.51.100.23", HANDOVER + timedelta(minutes=i + 1), helo=helo)]),
             f"email:r{i}@x",
@@ -316,3 +326,6 @@ def test_the_incremental_case_summary_equals_a_full_recount(isp):
     assert case.attribution == incremental
     assert incremental["methods"] == {"self_operated_server": 2, "hijacked_host": 1}
     assert incremental["reports_attributed"] == 3
+    # Evidence that the machine was compromised outranks the fallback most reports show.
+    assert case.sending_method == "hijacked_host"
+    assert incremental["compromise"] == [{"key": "helo_random", "value": "qxzvbkwtrp"}]

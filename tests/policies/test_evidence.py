@@ -12,11 +12,34 @@ def level(f, n=3, w=7):
 
 
 def test_a_report_tied_to_no_account_is_e0():
-    assert level(facts(accounts_identified=0)) == ("E0", ("evidence.accounts_identified:0",))
+    assert level(facts(accounts_identified=0)) == ("E0", ("evidence.subscribers_identified:0",))
 
 
-def test_several_accounts_are_not_exactly_one_and_stay_e0():
-    assert level(facts(accounts_identified=2))[0] == "E0"
+def test_accounts_of_two_subscribers_are_an_ambiguity_and_stay_e0():
+    f = facts(accounts_identified=2, subscribers_identified=2, reports=reports(0, 1, 2))
+    assert level(f) == ("E0", ("evidence.subscribers_identified:2",))
+
+
+def test_the_mail_and_connection_account_of_one_subscriber_are_one_party():
+    f = facts(accounts_identified=2, subscribers_identified=1, reports=reports(0, 1, 2))
+    assert level(f) == ("E2", ("evidence.one_subscriber", "evidence.reporters:3,3,7"))
+
+
+def test_a_submission_in_our_mail_log_is_at_least_e1_even_from_another_subscribers_line():
+    # A stolen password used from somebody else's connection: the mail account is still tied.
+    f = facts(accounts_identified=2, subscribers_identified=2, mail_log_confirms=True)
+    assert level(f) == ("E1", ("evidence.mail_log_confirms", "evidence.reporters:1,3,7"))
+    assert level(facts(mail_log_confirms=True, reports=reports(0, 1, 2)))[0] == "E2"
+
+
+def test_a_mail_log_entry_for_a_login_we_cannot_name_ties_nobody():
+    f = facts(accounts_identified=0, subscribers_identified=0, mail_log_confirms=True)
+    assert level(f)[0] == "E0"
+
+
+def test_an_origin_only_stated_in_words_is_e0_whatever_else():
+    f = facts(origin_stated_only=True, reports=reports(0, 1, 2), telemetry=("dnsbl_listed",))
+    assert level(f) == ("E0", ("evidence.origin_stated_only",))
 
 
 def test_shared_ipv4_is_e0_even_with_many_reporters_and_telemetry():
@@ -27,7 +50,7 @@ def test_shared_ipv4_is_e0_even_with_many_reporters_and_telemetry():
 def test_one_account_and_one_report_is_e1():
     lvl, reasons = level(facts())
     assert lvl == "E1"
-    assert reasons == ("evidence.one_account", "evidence.reporters:1,3,7")
+    assert reasons == ("evidence.one_subscriber", "evidence.reporters:1,3,7")
 
 
 def test_three_reporters_within_seven_days_is_e2():
@@ -44,7 +67,7 @@ def test_the_window_slides_to_find_three_reporters_later_on():
 
 def test_one_reporter_complaining_three_times_is_one_reporter():
     f = facts(reports=reports(0, 1, 2, reporters=("same", "same", "same")))
-    assert level(f) == ("E1", ("evidence.one_account", "evidence.reporters:1,3,7"))
+    assert level(f) == ("E1", ("evidence.one_subscriber", "evidence.reporters:1,3,7"))
 
 
 def test_the_rule_sets_n_and_w():

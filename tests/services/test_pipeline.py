@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from complaints.models import Evidence, Report
+from complaints.models import Case, Evidence, Report
 from complaints.services.partners import partner_create
 from subscribers.models import Account
 from subscribers.services import account_upsert, block_upsert, session_record, subscriber_upsert
@@ -14,7 +14,8 @@ from tests.services.conftest import wait_for
 from tests.support.dnsserver import DnsTestServer
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
-AT = datetime(2026, 11, 20, 5, 30, tzinfo=UTC)
+# Recent: a blocklist listing only counts as evidence near the time of the spam.
+AT = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
 
 
 @pytest.fixture
@@ -66,6 +67,11 @@ def test_a_report_is_attributed_and_evidenced_by_the_worker(celery_worker, dns):
     assert report.attribution["accounts"] == ["C-1"]
     assert report.attribution["probable_victim"] is True
     assert "listed_as_exploited" in [s["code"] for s in report.attribution["steps"]]
+    # The case follows on the worker too: evidence level and recommendation, a victim.
+    case = wait_for(lambda: Case.objects.filter(pk=report.case_id, recommendation__culpability="victim").first())
+    assert case is not None, Case.objects.get(pk=report.case_id).recommendation
+    assert case.sending_method == "hijacked_host"
+    assert case.evidence_level == "E3"  # an exploited listing is our own telemetry agreeing
     listing = Evidence.objects.get(subject="198.51.100.23", kind="dnsbl", query_type="A")
     assert listing.listed is True and listing.server == f"127.0.0.1:{dns.port}"
     assert Evidence.objects.filter(subject="pills.example.net", kind="a", outcome="answer").exists()

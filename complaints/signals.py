@@ -1,0 +1,14 @@
+"""What other apps may listen to.
+
+The complaints app imports no app that builds on it (DESIGN.md: nothing here imports
+`policies` or `sanctions`), yet the sanctions app keeps something derived from each
+case current: its evidence level and recommended measure. So the complaints services
+announce a change here, and the listener only enqueues its own task after the commit.
+"""
+
+from django.dispatch import Signal
+
+# Sent inside the transaction that changed what a case's facts are built from (its
+# reports, their attribution, the case's evidence or confirmations).
+# Arguments: case_ids (list[int]).
+case_changed = Signal()

@@ -1,0 +1,20 @@
+"""Listeners to the complaints app's announcements: they only enqueue, after the commit."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from django.db import transaction
+from django.dispatch import receiver
+
+from complaints.signals import case_changed
+
+
+@receiver(case_changed, dispatch_uid="sanctions.refresh_recommendation_on_case_change")
+def refresh_recommendation_on_case_change(sender, case_ids, **kwargs) -> None:
+    from .tasks import refresh_case_recommendation
+
+    for case_id in case_ids:
+        # robust: with eager tasks (no broker) a failure here is logged and left to
+        # the periodic sweep; it must not turn the request that stored a report into an error.
+        transaction.on_commit(partial(refresh_case_recommendation.delay, case_id), robust=True)

@@ -1,0 +1,370 @@
+"""Crafted complaints for every sending method, filed the way users file them (the API,
+the intake service, the phone form), then read back from the case.
+
+The small ISP is tests/attribution/conftest.py: 198.51.100.23 is C-1's until HANDOVER,
+then C-2's; 203.0.113.5 is C-3's static line; taro is S-1's mail account (M-1,
+connection C-1), hanako S-2's (M-2); our mail servers are 192.0.2.0/28.
+"""
+
+from datetime import timedelta
+
+import pytest
+
+from complaints.choices import Channel
+from complaints.models import Case, Evidence, Report
+from complaints.services import report_ingest
+from complaints.services.confirmations import case_confirm
+from tests.attribution.conftest import HANDOVER
+from tests.attribution.test_rules import codes, direct, message
+from tests.personas import token_client
+
+pytestmark = pytest.mark.django_db
+STAMP = "%a, %d %b %Y %H:%M:%S +0000"
+
+
+@pytest.fixture
+def file(isp, staff_token, django_capture_on_commit_callbacks):
+    """File raw mail over the API as a given reporter; return (report, case) as the API shows them.
+
+    The on-commit follow-ups run as they do under `make run`: attribution, then the
+    case's evidence level and recommendation.
+    """
+    client = token_client(staff_token)
+
+    def _file(raw: bytes, *, reporter: str | None = None) -> tuple[dict, dict]:
+        with django_capture_on_commit_callbacks(execute=True):
+            if reporter is None:
+                answer = client.post("/api/v1/reports/", raw, content_type="message/rfc822")
+                assert answer.status_code == 201, answer.content
+                pk = answer.json()["id"]
+            else:
+                pk = report_ingest(
+                    raw=raw, channel=Channel.MAILBOX, reporter_key=reporter, acknowledge=False
+                ).report.pk
+        report = client.get(f"/api/v1/reports/{pk}/", HTTP_ACCEPT_LANGUAGE="en").json()
+        case = client.get(f"/api/v1/cases/{report['case']['id']}/").json() if report["case"] else None
+        return report, case
+
+    return _file
+
+
+def attribution(report: dict) -> dict:
+    return report["attribution"]
+
+
+def sentences(report: dict) -> list[str]:
+    return [s["text"] for s in report["findings"]["steps"]]
+
+
+# -- 1: through our own mail server ----------------------------------------------------
+
+
+def _via_smtp1(at, marker: str, msgid="<run-1@pc.invalid>") -> bytes:
+    return message(
+        [
+            f"from smtp1.isp.example.jp (smtp1.isp.example.jp [192.0.2.5]) by mx.receiver.example with ESMTPS id 3C; {at:{STAMP}}",
+            f"from pc (unknown [198.51.100.23]) {marker} by smtp1.isp.example.jp (Postfix) with ESMTP id 4F2A1C3D; {at:{STAMP}}",
+        ],
+        msgid=msgid,
+    )
+
+
+def test_method_1_with_a_login_confirmed_by_our_mail_log_is_e2_with_three_reporters(file):
+    at = HANDOVER - timedelta(minutes=30)
+    raw = _via_smtp1(at, "(Authenticated sender: taro)")
+    for n in range(3):
+        report, case = file(raw, reporter=f"email:r{n}@receiver.example")
+    a = attribution(report)
+    assert a["sending_method"] == "contracted_isp_server"
+    assert a["accounts"] == ["M-1", "C-1"] and a["subscribers"] == ["S-1"]
+    assert "maillog_confirms" in codes(a)
+    # The mail account and the connection account of one subscriber are one party.
+    assert case["evidence_level"] == "E2"
+    assert case["recommended_level"] == "L3"
+    assert "evidence.one_subscriber" not in case["recommendation"]["evidence_reasons"]
+    assert case["recommendation"]["evidence_reasons"][0] == "evidence.mail_log_confirms"
+
+
+def test_method_1_with_an_authentication_marker_but_no_login_takes_the_login_from_our_log(file):
+    at = HANDOVER - timedelta(minutes=30)
+    report, case = file(_via_smtp1(at, "(authenticated bits=0)"))
+    a = attribution(report)
+    assert a["sending_method"] == "contracted_isp_server"
+    assert a["accounts"] == ["M-1", "C-1"]
+    assert "Submitted through our mail server smtp1.isp.example.jp with the login taro." in sentences(report)
+    assert case["evidence_level"] == "E1"
+
+
+# -- 2: the customer's own mail server ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "helo", ["user-pc", "ubuntu-desktop", "bulk-sender", "mail.example.com", "DESKTOP-7Q2K9"]
+)
+def test_method_2_a_plain_host_name_is_a_signal_and_the_sender_is_not_a_victim(file, helo):
+    report, case = file(message([direct("198.51.100.23", HANDOVER + timedelta(minutes=5), helo=helo)]))
+    a = attribution(report)
+    assert a["sending_method"] == "self_operated_server"
+    assert a["probable_victim"] is False and a["compromise"] == []
+    greeting = [s for s in report["findings"]["steps"] if s["code"] in ("helo_bare_name", "helo_host_name")]
+    assert [s["weight"] for s in greeting] == ["signal"]
+    assert any(s["key"].startswith("helo_") and s["value"] == helo for s in report["findings"]["signals"])
+    assert case["sending_method"] == "self_operated_server"
+    assert case["recommendation"]["culpability"] != "victim"
+
+
+def test_method_2_a_missing_greeting_is_a_signal(file):
+    hop = f"from (unknown [198.51.100.23]) by mx.receiver.example (Postfix) with ESMTP id 1A; {HANDOVER:{STAMP}}"
+    report, _case = file(message([hop]))
+    a = attribution(report)
+    assert a["sending_method"] == "self_operated_server"
+    assert {"key": "helo_missing", "value": ""} in a["signals"]
+    assert (
+        "The receiving server recorded no greeting from the sender. That alone shows nothing."
+        in sentences(report)
+    )
+
+
+def test_method_2_a_report_without_hops_falls_back_to_the_mainstream_method(isp, staff_token):
+    # A partner's short form: an address and a time in fields, no headers at all.
+    answer = token_client(staff_token).post(
+        "/api/v1/reports/",
+        {"source_ip": "203.0.113.5", "occurred_at": HANDOVER.isoformat(), "category": "spam"},
+        content_type="application/json",
+    )
+    report = Report.objects.get(pk=answer.json()["id"])
+    from complaints.attribution.services import report_attribute
+
+    a = report_attribute(report_id=report.pk)
+    assert a["origin"]["basis"] == "field"
+    assert a["sending_method"] == "self_operated_server" and not a["probable_victim"]
+    assert "no_origin_hop" in codes(a) and "self_operated_by_default" in codes(a)
+
+
+# -- 3: a hijacked machine, only on positive evidence ----------------------------------
+
+
+@pytest.mark.parametrize(
+    "helo, key",
+    [
+        ("xkqzvbtrwp", "helo_random"),
+        ("[192.0.2.200]", "helo_foreign_literal"),
+        ("mx.receiver.example", "helo_claims_receiver"),
+        ("hotmail.com", "helo_claims_provider"),
+    ],
+)
+def test_method_3_a_greeting_only_ratware_makes_is_evidence(file, helo, key):
+    report, case = file(message([direct("198.51.100.23", HANDOVER + timedelta(minutes=5), helo=helo)]))
+    a = attribution(report)
+    assert a["sending_method"] == "hijacked_host"
+    assert [c["key"] for c in a["compromise"]] == [key]
+    assert a["probable_victim"] is True
+    assert case["sending_method"] == "hijacked_host"
+    assert case["recommendation"]["culpability"] == "victim"
+    assert case["recommended_level"] == "L1"
+
+
+def _listing(at) -> Evidence:
+    return Evidence.objects.create(
+        asked_at=at,
+        subject="198.51.100.23",
+        kind="dnsbl",
+        query_name="23.100.51.198.xbl.test",
+        query_type="A",
+        zone="xbl.test",
+        zone_kind="exploited",
+        server="127.0.0.1:53",
+        outcome="answer",
+        answer=["127.0.0.4"],
+        listed=True,
+        digest="z" * 64,
+    )
+
+
+def test_method_3_an_exploited_listing_while_the_same_customer_held_the_address(file):
+    _listing(HANDOVER + timedelta(hours=1))  # C-2 holds it from HANDOVER on
+    report, _case = file(message([direct("198.51.100.23", HANDOVER + timedelta(minutes=5))]))
+    a = attribution(report)
+    assert a["sending_method"] == "hijacked_host"
+    assert a["compromise"] == [{"key": "exploited_listing", "value": "xbl.test"}]
+
+
+def test_a_listing_seen_after_the_address_changed_hands_is_only_a_signal(file):
+    _listing(HANDOVER + timedelta(hours=1))  # seen while C-2 held it ...
+    report, _case = file(message([direct("198.51.100.23", HANDOVER - timedelta(hours=1))]))  # ... C-1's spam
+    a = attribution(report)
+    assert a["accounts"] == ["C-1"]
+    assert a["sending_method"] == "self_operated_server"
+    assert a["compromise"] == []
+    assert {"key": "exploited_listing_elsewhen", "value": "xbl.test"} in a["signals"]
+
+
+def test_a_listing_long_after_the_spam_is_only_a_signal(file):
+    _listing(HANDOVER + timedelta(days=10))
+    report, _case = file(message([direct("203.0.113.5", HANDOVER)]))  # a static line
+    assert attribution(report)["sending_method"] == "self_operated_server"
+
+
+def _relay(at, recipient: str) -> bytes:
+    return message(
+        [
+            direct("203.0.113.5", at, helo="mail.customer.example", rdns="mail.customer.example"),
+            f"from bot.elsewhere.example (bot.elsewhere.example [192.0.2.201]) by mail.customer.example (Postfix) with SMTP id 77 for <{recipient}>; {at:{STAMP}}",
+        ]
+    )
+
+
+def test_method_3_an_open_relay_took_mail_from_outside_for_a_foreign_recipient(file):
+    report, _case = file(_relay(HANDOVER, "victim@receiver.example"))
+    a = attribution(report)
+    assert a["accounts"] == ["C-3"]
+    assert a["sending_method"] == "hijacked_host"
+    assert a["compromise"] == [{"key": "open_relay", "value": "192.0.2.201"}]
+
+
+def test_relaying_for_its_own_domain_is_what_a_forwarder_does_and_only_a_signal(file):
+    report, _case = file(_relay(HANDOVER, "owner@customer.example"))
+    a = attribution(report)
+    assert a["sending_method"] == "self_operated_server"
+    assert {"key": "relayed_for_outsider", "value": "192.0.2.201"} in a["signals"]
+
+
+def test_method_3_many_reporters_within_minutes(file):
+    raw = message([direct("203.0.113.5", HANDOVER, helo="mail.customer.example")])
+    for n in range(10):
+        report, case = file(raw, reporter=f"email:r{n}@receiver{n}.example")
+    assert attribution(report)["compromise"] == [{"key": "reporter_burst", "value": "10"}]
+    assert case["sending_method"] == "hijacked_host"  # the earlier reports' fallback yields
+
+
+def test_method_3_on_the_customers_own_confirmation(file, staff, django_capture_on_commit_callbacks):
+    report, case = file(message([direct("203.0.113.5", HANDOVER, helo="mail.customer.example")]))
+    assert case["sending_method"] == "self_operated_server"
+    with django_capture_on_commit_callbacks(execute=True):
+        case_confirm(
+            case=Case.objects.get(pk=case["id"]),
+            kind="compromise",
+            statement="Customer phoned: their NAS was infected, now cleaned.",
+            actor=staff,
+        )
+    case = Case.objects.get(pk=case["id"])
+    assert case.sending_method == "hijacked_host"
+    assert case.recommendation["culpability"] == "victim"
+    a = Report.objects.get(pk=report["id"]).attribution
+    assert [c["key"] for c in a["compromise"]] == ["customer_confirmed"]
+
+
+# -- 4: another provider's server ------------------------------------------------------
+
+
+def _via_other_provider(marker: str, protocol="ESMTP") -> bytes:
+    at = HANDOVER + timedelta(minutes=1)
+    return message(
+        [
+            f"from mail.other-isp.example (mail.other-isp.example [192.0.2.19]) by mx.receiver.example with ESMTPS id 7F; {at:{STAMP}}",
+            f"from pc (unknown [198.51.100.23]) {marker} by mail.other-isp.example with {protocol} id 8G; {at:{STAMP}}",
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    "marker, protocol",
+    [("(POP before SMTP)", "ESMTP"), ("", "ESMTPA"), ("(authenticated bits=0)", "ESMTP")],
+    ids=["pop-before-smtp", "smtp-auth-no-name", "sendmail-auth"],
+)
+def test_method_4_holds_with_any_authentication_marker(file, marker, protocol):
+    report, case = file(_via_other_provider(marker, protocol))
+    a = attribution(report)
+    assert a["roles"] == ["sending"]
+    assert a["sending_method"] == "other_isp_server"
+    assert a["accounts"] == ["C-2"]  # our connection account at the client address
+    assert a["relaying_network"]["host"] == "mail.other-isp.example"
+    assert a["abuse_contact"]["email"] == "abuse@other-isp.example"  # whom rule 9 forwards to
+    text = " ".join(sentences(report))
+    assert "no login was recorded" in text and "?" not in text
+
+
+def test_method_4_with_a_login_named(file):
+    report, _case = file(_via_other_provider("(Authenticated sender: spammer@other-isp.example)", "ESMTPSA"))
+    assert "with the login spammer@other-isp.example" in " ".join(sentences(report))
+
+
+def test_method_4_seen_by_a_receiver_that_trusts_the_providers_submission_server(file):
+    # The receiving provider took the mail on its own submission port after a login.
+    hop = f"from pc (unknown [198.51.100.23]) by smtp.mailbox-provider.example with ESMTPSA id 9A; {HANDOVER:{STAMP}}"
+    report, _case = file(message([hop]))
+    a = attribution(report)
+    assert a["sending_method"] == "other_isp_server"
+    assert a["accounts"] == ["C-2"]
+    assert "left_through_other_isp" in codes(a)
+
+
+def test_an_unauthenticated_hop_through_another_server_is_not_ours(file):
+    report, _case = file(_via_other_provider("", "ESMTP"))
+    assert attribution(report)["roles"] == ["not_ours"]
+
+
+# -- a stated origin, and nothing at all -----------------------------------------------
+
+
+def test_a_phone_report_is_a_stated_origin_that_counts_once_staff_confirm_it(
+    isp, staff, staff_client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = staff_client.post(
+            "/reports/new/",
+            {
+                "kind": "phone",
+                "p-source_ip": "203.0.113.5",
+                "p-occurred_at": "2026-11-20 14:30",
+                "p-category": "spam",
+                "p-message": "The caller read the address off a bounce.",
+            },
+        )
+    assert answer.status_code == 302
+    report = Report.objects.get()
+    a = report.attribution
+    assert a["origin"] == {
+        "ip": "203.0.113.5",
+        "basis": "stated",
+        "at": a["origin"]["at"],
+        "confirmed": False,
+    }
+    assert a["sending_method"] == "self_operated_server"  # no hops: nothing shows a hijack
+    assert "no_origin_hop" in codes(a) and "helo_missing" not in codes(a)
+    case = Case.objects.get(pk=report.case_id)
+    assert case.evidence_level == "E0"
+    assert case.recommendation["evidence_reasons"] == ["evidence.origin_stated_only"]
+    with django_capture_on_commit_callbacks(execute=True):
+        staff_client.post(
+            f"/cases/{case.pk}/confirm/",
+            {"kind": "stated_origin", "statement": "Checked the bounce the caller forwarded: 203.0.113.5."},
+        )
+    case.refresh_from_db()
+    assert case.evidence_level == "E1"
+    assert Report.objects.get().attribution["origin"]["confirmed"] is True
+
+
+@pytest.mark.parametrize(
+    "raw, code",
+    [
+        (b"", "empty_report"),
+        (b"Subject: help\r\n\r\nI got spam\r\n", "nothing_to_go_on"),
+        (b"\x00\xff\xfe garbage \x00", None),
+    ],
+    ids=["empty", "nothing", "binary"],
+)
+def test_a_report_nobody_can_attribute_is_unknown_and_says_why(
+    isp, django_capture_on_commit_callbacks, raw, code
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        report = report_ingest(
+            raw=raw, channel=Channel.MAILBOX, reporter_key="email:x@y.example", acknowledge=False
+        ).report
+    report.refresh_from_db()
+    assert report.status == "manual_triage"
+    a = report.attribution
+    assert a["roles"] == ["unknown"]
+    assert len(a["steps"]) == 1
+    if code:
+        assert a["steps"][0]["code"] == code
