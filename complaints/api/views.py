@@ -173,9 +173,11 @@ class ReportContentView(APIView):
         report = report_get_for_user(request.user, pk)
         form = ContentRequestSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        return Response(
+        response = Response(
             report_content(report=report, user=request.user, purpose=form.validated_data["purpose"])
         )
+        response["Cache-Control"] = "no-store"  # content (S1) must not stay in any cache
+        return response
 
 
 class CaseListView(generics.ListAPIView):

@@ -24,6 +24,7 @@ def report_content(*, report: Report, user, purpose: str) -> dict:
         "sha256": report.raw_sha256,
         "raw": raw.decode("utf-8", errors="replace"),
         "body_text": parsed.body_text or "",
-        "body_html": parsed.body_html or "",
-        "safe_html": safe_html(parsed.body_html or ""),
+        # Cleaned the same way everywhere (nh3, complaints/sanitize.py): a client that
+        # renders it must not run or fetch what the spammer put in.
+        "body_html": safe_html(parsed.body_html or ""),
     }
