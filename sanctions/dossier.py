@@ -33,6 +33,7 @@ class DossierReport:
     size: int
     sha256: str
     steps: list[str] = field(default_factory=list)
+    purged_at: datetime | None = None  # the raw content went then (retention); the digest stays
 
 
 @dataclass
@@ -46,6 +47,10 @@ class Dossier:
     @property
     def reporter_count(self) -> int:
         return len({r.reporter for r in self.reports})
+
+    @property
+    def purged(self) -> list[DossierReport]:
+        return [r for r in self.reports if r.purged_at is not None]
 
 
 def dossier_build(case: Case) -> Dossier:
@@ -68,6 +73,7 @@ def dossier_build(case: Case) -> Dossier:
                 size=report.size,
                 sha256=report.raw_sha256,
                 steps=[str(step_sentence(s)) for s in (report.attribution or {}).get("steps", [])],
+                purged_at=report.raw_purged_at,
             )
         )
     evidence = list(

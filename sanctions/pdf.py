@@ -92,6 +92,14 @@ def _complaints(dossier: Dossier) -> list:
             [22, 30, 30, 24, 14, 62],
         )
     )
+    purged = [f"{r.reference} ({_when(r.purged_at)})" for r in dossier.purged]
+    if purged:
+        story.append(
+            _p(
+                "Raw content purged under the retention period (digests, facts and decisions remain): "
+                + ", ".join(purged)
+            )
+        )
     steps = [f"{r.reference}: {s}" for r in dossier.reports for s in r.steps]
     if steps:
         story += [_p("Attribution steps", "h3")] + [_p("• " + s) for s in steps]

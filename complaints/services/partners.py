@@ -56,6 +56,8 @@ def partner_update(*, partner: Partner, actor, contact_email: str, rate_limit: s
         return partner
     with transaction.atomic():
         Partner.objects.filter(pk=partner.pk).update(**after)
-        audit_record(actor=actor, action="partner.updated", obj=partner, data={"before": before, "after": after})
+        audit_record(
+            actor=actor, action="partner.updated", obj=partner, data={"before": before, "after": after}
+        )
     partner.refresh_from_db()
     return partner

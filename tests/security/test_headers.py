@@ -91,9 +91,9 @@ def test_the_api_content_endpoint_is_not_cached_and_its_html_is_cleaned(staff, s
 def test_acknowledgement_subjects_are_plain_text_on_one_line(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     raw = (
-        "From: Taro <taro@receiver.example>\r\nTo: abuse@example.net\r\n"
-        'Subject: =?utf-8?q?Spam_<b>&_"you"?=\r\n =?utf-8?q?_again?=\r\n\r\nI got this spam.\r\n'
-    ).encode()
+        b"From: Taro <taro@receiver.example>\r\nTo: abuse@example.net\r\n"
+        b'Subject: =?utf-8?q?Spam_<b>&_"you"?=\r\n =?utf-8?q?_again?=\r\n\r\nI got this spam.\r\n'
+    )
     report = report_ingest(
         raw=raw, channel="mailbox", reporter_key="email:taro@receiver.example", acknowledge=False
     ).report
