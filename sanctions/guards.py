@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from complaints.choices import CaseStatus
 from complaints.models import Case, Evidence, Report
 from policies.types import CaseFacts, Recommendation
 
@@ -87,6 +88,9 @@ def proposal_problems(
     if level not in Level.values:
         add("level", _("Choose a level from L0 to L7."))
         return problems
+    closed = case_closed_problem(case)
+    if closed:
+        add("case", closed)
     if not (justification or "").strip():
         add("justification", _("Write why this measure is needed: the justification is required."))
     if not clause_ids:
@@ -162,6 +166,15 @@ def _check_case_kind(add, *, level, account, facts: CaseFacts) -> None:
             "level",
             _("For a hosted site, act on the content first: never cut the whole connection by default."),
         )
+
+
+def case_closed_problem(case: Case) -> str | None:
+    """A closed case (not ours, a joe job, a duplicate, done) takes no new measure and carries none out."""
+    if case.status == CaseStatus.OPEN:
+        return None
+    return _(
+        "The case is closed (%(resolution)s): reopen it before a measure is proposed or carried out."
+    ) % {"resolution": case.resolution or "—"}
 
 
 def needs_manager(sanction) -> bool:

@@ -18,7 +18,7 @@ from abusedesk.errors import ApplicationError, Conflict, NotFound, PermissionDen
 
 from ..choices import ExecutionAction, ExecutionStatus, State
 from ..executors import TransientExecutionError, executor_name, get_executor
-from ..guards import emergency_problems
+from ..guards import case_closed_problem, emergency_problems
 from ..models import Execution, Sanction
 
 
@@ -242,13 +242,21 @@ def sanction_emergency_execute(*, sanction_id: int, actor, reason: str) -> Execu
             _("Say why it cannot wait for approval."), fields={"reason": [_("This field is required.")]}
         )
     with transaction.atomic():
-        sanction = Sanction.objects.select_for_update().filter(pk=sanction_id).first()
+        sanction = (
+            Sanction.objects.select_for_update(of=("self",))
+            .select_related("case")
+            .filter(pk=sanction_id)
+            .first()
+        )
         if sanction is None:
             raise NotFound(f"no sanction {sanction_id}")
         if not sanction.emergency or sanction.state != State.PROPOSED:
             raise Conflict(
                 _("Only an emergency proposal can be carried out before approval."), code="not_emergency"
             )
+        closed = case_closed_problem(sanction.case)
+        if closed:
+            raise Conflict(closed, code="case_closed")
         problems = emergency_problems(
             level=sanction.level,
             clause_ids=[c.get("catalogue_id") for c in sanction.clauses],

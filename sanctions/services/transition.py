@@ -20,7 +20,7 @@ from abusedesk.errors import ApplicationError, Conflict, NotFound, PermissionDen
 
 from ..choices import ExecutionAction, State
 from ..conf import setting
-from ..guards import emergency_execution_problem, needs_manager, review_problem
+from ..guards import case_closed_problem, emergency_execution_problem, needs_manager, review_problem
 from ..models import Sanction, Transition
 from ..transitions import DECISION, EXECUTION, TRANSITIONS, Edge, edge_for
 from .execution import emergency_step
@@ -52,6 +52,10 @@ def sanction_transition(*, sanction_id: int, to_state: str, actor, reason: str) 
         if edge is None:
             raise _refused(sanction, to_state)
         _check_actor(edge, sanction, actor)
+        if edge.executes == ExecutionAction.CARRY_OUT:
+            closed = case_closed_problem(sanction.case)
+            if closed:
+                raise Conflict(closed, code="case_closed")
         now = timezone.now()
         if not _claim(sanction, edge, actor, now):
             raise _refused(Sanction.objects.get(pk=sanction_id), to_state)
