@@ -9,4 +9,5 @@ urlpatterns = [
     path("cases/", views.CaseListView.as_view(), name="api-case-list"),
     path("cases/<int:pk>/", views.CaseDetailView.as_view(), name="api-case-detail"),
     path("cases/<int:pk>/forward/", views.CaseForwardView.as_view(), name="api-case-forward"),
+    path("cases/<int:pk>/reattribute/", views.CaseReattributeView.as_view(), name="api-case-reattribute"),
 ]

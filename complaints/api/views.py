@@ -34,6 +34,7 @@ from .serializers import (
     ForwardRequestSerializer,
     ForwardSerializer,
     PlainReportSerializer,
+    ReattributeRequestSerializer,
     ReportPartnerSerializer,
     ReportStaffSerializer,
     XarfV4Serializer,
@@ -223,3 +224,24 @@ class CaseForwardView(APIView):
         )
         forward.refresh_from_db()
         return Response(ForwardSerializer(forward).data, status=status.HTTP_201_CREATED)
+
+
+class CaseReattributeView(APIView):
+    """Recompute the case's attribution from the (corrected) records, with a reason on record."""
+
+    @extend_schema(
+        request=ReattributeRequestSerializer,
+        responses={
+            200: CaseSerializer,
+            400: OpenApiResponse(description="No reason given"),
+            404: OpenApiResponse(description="No such case"),
+        },
+    )
+    def post(self, request, pk: int):
+        from complaints.services.corrections import case_reattribute
+
+        case = case_get_for_user(request.user, pk)
+        form = ReattributeRequestSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        case = case_reattribute(case=case, actor=request.user, reason=form.validated_data["reason"])
+        return Response(CaseSerializer(case).data)

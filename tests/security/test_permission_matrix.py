@@ -193,6 +193,13 @@ ROWS = [
         data={"format": "arf", "to": "abuse@other.example"},
     ),
     api(
+        "api-case-reattribute",
+        "POST",
+        API_DESK_OBJECT,
+        args=("case",),
+        data={"reason": "C-3's static block was entered on the wrong line; fixed in the inventory"},
+    ),
+    api(
         "api-sanction-propose",
         "POST",
         {**API_DESK_OBJECT, "staff": 201, "manager": 201, "superuser": 201},
