@@ -198,8 +198,10 @@ class AddressBlockAdmin(InventoryAdmin):
     form = AddressBlockForm
     list_display = ("prefix", "kind", "account", "sub_allocated_to", "abuse_contact", "family")
     list_filter = ("kind", "family")
-    # The prefix as written (text), or who a block is assigned to; never "which block holds this address".
-    search_fields = ("prefix", "=account__account_id", "=sub_allocated_to__subscriber_id", "abuse_contact")
+    # The whole prefix, or who a block is assigned to; never "which block holds this address".
+    # A static assignment is contract data (S4, staff keep it); who held a dynamic
+    # address when is traffic data (S2) and is not here at all.
+    search_fields = ("=prefix", "=account__account_id", "=sub_allocated_to__subscriber_id", "abuse_contact")
     search_help_text = _("A prefix as written (e.g. 203.0.113.0/24), an account id or a subscriber id.")
     list_select_related = ("account", "sub_allocated_to")
     autocomplete_fields = ("account", "sub_allocated_to")
