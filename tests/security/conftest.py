@@ -5,8 +5,3 @@ isp = attribution.isp  # the small ISP's inventory, shared with the attribution 
 recommended = sanctions.recommended  # a stand-in for the criteria, for lifecycle tests
 other_staff = sanctions.other_staff
 case = sanctions.case  # a case at E2 with three reporters on the static line of C-3
-
-from tests.browser import conftest as browser  # noqa: E402
-
-chromium = browser.chromium  # Debian's Chromium through Playwright
-page_as = browser.page_as

@@ -18,9 +18,11 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from complaints.services import report_ingest
+from tests.attribution import conftest as attribution
 from tests.sanctions import factories
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+isp = attribution.isp  # the small ISP's inventory
 
 SUBJECT = "<img src=x onerror=alert('subject')><style>*{background:url(//evil.example/s)}</style>"
 CRLF_SUBJECT = (
