@@ -10,4 +10,4 @@ COPY . .
 RUN useradd --system --home /app desk && chown -R desk /app
 USER desk
 EXPOSE 8000
-CMD ["gunicorn", "abusedesk.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
+CMD ["gunicorn", "abusedesk.wsgi:application", "--config", "gunicorn.conf.py"]

@@ -1,18 +1,63 @@
 from __future__ import annotations
 
+from axes.backends import AxesStandaloneBackend
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions, permissions
 
 from .choices import TokenScope
 from .models import ApiToken, token_digest
+from .throttling import bad_token_count, bad_token_wait, client_address
+
+
+class LoginThrottleBackend(AxesStandaloneBackend):
+    """Counts wrong passwords per client address and refuses a locked-out one (django-axes).
+
+    A call without a request (the test client's login(), a shell) is no sign-in
+    over the network and has no address to count: it is left to the next backend.
+    """
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if request is None:
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+class TokenThrottled(exceptions.Throttled):
+    """429 with Retry-After (DRF sets it from `wait`) and a reason in the client's language."""
+
+    def __init__(self, wait: int):
+        detail = gettext(
+            "Too many invalid API tokens from your address. Try again in %(minutes)s minutes."
+        ) % {"minutes": max(1, wait // 60)}
+        exceptions.APIException.__init__(self, detail, "throttled")
+        self.wait = wait
 
 
 class HashedTokenAuthentication(authentication.TokenAuthentication):
-    """`Authorization: Token <key>` against the hashed, revocable ApiToken table."""
+    """`Authorization: Token <key>` against the hashed, revocable ApiToken table.
+
+    Invalid tokens are counted per client address; past the limit the address
+    gets 429 (with Retry-After) for any token until the window ends.
+    """
 
     keyword = "Token"
     model = ApiToken
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].lower() != self.keyword.lower().encode():
+            return None  # not a token request: other authentication may apply
+        address = client_address(request)
+        wait = bad_token_wait(address)
+        if wait is not None:
+            raise TokenThrottled(wait)
+        try:
+            return super().authenticate(request)
+        except exceptions.AuthenticationFailed:
+            bad_token_count(address)
+            raise
 
     def authenticate_credentials(self, key):
         token = ApiToken.objects.active().select_related("user").filter(digest=token_digest(key)).first()

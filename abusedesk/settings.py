@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -118,6 +119,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "abusedesk",
     "subscribers",
     "complaints",
@@ -137,6 +139,9 @@ MIDDLEWARE = [
     "abusedesk.middleware.UserPreferenceMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "abusedesk.middleware.ContentSecurityPolicyMiddleware",
+    # Last: turns a lockout signalled by the authentication backend into the 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 if not DEBUG:
@@ -193,6 +198,23 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Wrong passwords (login page and admin) are counted per client address by
+# django-axes; past the limit the address waits (abusedesk/throttling.py).
+AUTHENTICATION_BACKENDS = [
+    "abusedesk.auth.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = _int("ABUSEDESK_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=_int("ABUSEDESK_LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "abusedesk.throttling.axes_client_address"
+AXES_LOCKOUT_CALLABLE = "abusedesk.throttling.lockout_response"
+AXES_VERBOSE = False
+# Invalid API tokens, per client address, in a window of the same length.
+ABUSEDESK_API_TOKEN_FAILURE_LIMIT = _int("ABUSEDESK_API_TOKEN_FAILURE_LIMIT", 10, minimum=1)
+ABUSEDESK_API_TOKEN_LOCKOUT_MINUTES = _int("ABUSEDESK_API_TOKEN_LOCKOUT_MINUTES", 15, minimum=1)
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -233,6 +255,13 @@ CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Every page: nothing from elsewhere, no inline script or style (abusedesk/middleware.py).
+# A view may send its own, stricter policy (the content viewer does).
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; frame-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
 if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -281,6 +310,8 @@ SPECTACULAR_SETTINGS = {
         "EvidenceKindEnum": "complaints.models.Evidence.Kind",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
+    # No call to the public validator (an image from elsewhere, and a leak of the schema).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
@@ -329,6 +360,10 @@ ABUSEDESK_EMERGENCY_NOTIFY_HOURS = _int("ABUSEDESK_EMERGENCY_NOTIFY_HOURS", 24, 
 ABUSEDESK_MEASURE_REVIEW_DAYS = _int("ABUSEDESK_MEASURE_REVIEW_DAYS", 30, minimum=1)
 ABUSEDESK_HEARING_DAYS = _int("ABUSEDESK_HEARING_DAYS", 14, minimum=1)
 
+# Secrecy (POLICY.md): raw complaint content is purged this many days after its
+# case closes; digests, extracted facts and decisions stay.
+ABUSEDESK_CONTENT_RETENTION_DAYS = _int("ABUSEDESK_CONTENT_RETENTION_DAYS", 90, minimum=1)
+
 # Intake.
 ABUSEDESK_MAX_REPORT_BYTES = _int("ABUSEDESK_MAX_REPORT_BYTES", 10 * 1024 * 1024, minimum=1024)
 # Django refuses bodies above this before the view sees them; leave room for
@@ -373,6 +408,7 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-evidence": {"task": "complaints.evidence.tasks.sweep_evidence", "schedule": 600.0},
     "refresh-recommendations": {"task": "sanctions.tasks.refresh_recommendations", "schedule": 300.0},
     "expire-exchange-entries": {"task": "screening.tasks.expire_exchange_entries", "schedule": 3600.0},
+    "purge-expired-content": {"task": "complaints.tasks.purge_expired_content", "schedule": 3600.0},
 }
 if ABUSEDESK_IMAP_HOST:
     CELERY_BEAT_SCHEDULE["poll-imap"] = {

@@ -1,12 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
 from dashboards.views import find, home
 
 from . import views
-from .api.views import WhoAmIView
+from .api.views import ApiDocsView, WhoAmIView
 
 urlpatterns = [
     path("", home, name="home"),
@@ -27,7 +27,6 @@ urlpatterns = [
     path("api/v1/", include("screening.api.urls")),
     path("api/v1/whoami/", WhoAmIView.as_view(), name="api-whoami"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    # Swagger UI from the sidecar package: every file from the project. (Redoc was dropped:
-    # its page loads fonts and a logo from CDNs.)
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # Swagger UI only: ReDoc's page loads fonts from a CDN and runs an inline script.
+    path("api/docs/", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -1,22 +1,52 @@
-from django.contrib import admin
+"""Reports, cases and partners in the admin: superusers only.
+
+Reports and cases are what the desk derived (parsing, grouping, attribution,
+evidence levels, recommendations): read-only here, changed only through the
+services that record who did what. The raw message (S1) is not shown at all: it
+is read through the logged "show content" action with a purpose.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+
+from abusedesk.admin import RecordAdmin, RecordInline, SuperuserAdmin, is_superuser
+from abusedesk.errors import ApplicationError
 
 from .models import Case, Hop, Partner, Report, ReportUrl
+from .services.partners import partner_update
+
+
+class PartnerForm(forms.ModelForm):
+    class Meta:
+        model = Partner
+        fields = ["contact_email", "rate_limit"]
 
 
 @admin.register(Partner)
-class PartnerAdmin(admin.ModelAdmin):
+class PartnerAdmin(SuperuserAdmin):
+    form = PartnerForm
     list_display = ["name", "contact_email", "rate_limit", "created_at"]
     search_fields = ["name", "contact_email"]
-    readonly_fields = ["user", "created_at"]
+    readonly_fields = ["name", "user", "created_at"]
 
-    def has_add_permission(self, request):
-        return False  # `manage.py create_partner NAME` creates the client and prints its key
+    def has_change_permission(self, request, obj=None):
+        return is_superuser(request)
+
+    def save_model(self, request, obj, form, change):
+        # `manage.py create_partner NAME` creates partners (and prints the key); edits go through the service.
+        try:
+            partner_update(
+                partner=Partner.objects.get(pk=obj.pk),
+                actor=request.user,
+                contact_email=form.cleaned_data["contact_email"],
+                rate_limit=form.cleaned_data["rate_limit"],
+            )
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
 
 
-class HopInline(admin.TabularInline):
+class HopInline(RecordInline):
     model = Hop
-    extra = 0
-    can_delete = False
     fields = [
         "position",
         "from_name",
@@ -27,30 +57,24 @@ class HopInline(admin.TabularInline):
         "trusted",
         "is_origin",
     ]
-    readonly_fields = fields
 
 
 @admin.register(Report)
-class ReportAdmin(admin.ModelAdmin):
+class ReportAdmin(RecordAdmin):
     list_display = ["id", "received_at", "channel", "format", "status", "source_ip", "reporter", "case"]
     list_filter = ["status", "channel", "format"]
-    search_fields = ["source_ip", "reporter", "message_id", "raw_sha256"]
+    search_fields = ["=message_id", "=raw_sha256"]
     date_hierarchy = "received_at"
-    # The raw bytes are content (S1): read them through the logged "show content" action.
     exclude = ["raw"]
-    readonly_fields = [f.name for f in Report._meta.fields if f.name != "raw"]
     inlines = [HopInline]
     list_select_related = ["case"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("raw")
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(RecordAdmin):
     list_display = [
         "id",
         "subject",
@@ -58,24 +82,16 @@ class CaseAdmin(admin.ModelAdmin):
         "status",
         "report_count",
         "reporter_count",
+        "evidence_level",
+        "recommended_level",
         "last_activity_at",
         "assignee",
     ]
     list_filter = ["status", "kind"]
-    search_fields = ["key", "subject"]
-    readonly_fields = [
-        "key",
-        "kind",
-        "report_count",
-        "reporter_count",
-        "first_seen",
-        "last_seen",
-        "created_at",
-    ]
+    search_fields = ["=id"]
 
 
 @admin.register(ReportUrl)
-class ReportUrlAdmin(admin.ModelAdmin):
+class ReportUrlAdmin(RecordAdmin):
     list_display = ["report", "host", "url"]
-    search_fields = ["host", "url"]
-    readonly_fields = ["report", "url", "host"]
+    search_fields = ["host"]

@@ -167,6 +167,9 @@ class Report(models.Model):
         help_text=_("Version of the inventory and logs it was computed on"),
     )
     acknowledged_at = models.DateTimeField(null=True, blank=True)
+    # POLICY.md: the raw content goes after the retention period; the digest, size
+    # and extracted facts stay, and this says when it went.
+    raw_purged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -99,3 +99,11 @@ def send_reply(case_id: int, address: str, template: str, note: str = "") -> Non
     from complaints.services.replies import reply_send
 
     reply_send(case_id=case_id, address=address, template=template, note=note)
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def purge_expired_content() -> dict:
+    """Periodic (beat): raw content of cases closed longer than the retention period. Idempotent."""
+    from complaints.services.retention import content_purge_expired
+
+    return content_purge_expired()

@@ -36,6 +36,7 @@ class DossierReport:
     sha256: str
     origin_basis: str = ""  # how the origin was established, in words
     steps: list[str] = field(default_factory=list)
+    purged_at: datetime | None = None  # the raw content went then (retention); the digest stays
 
 
 @dataclass
@@ -73,6 +74,10 @@ class Dossier:
     @property
     def reporter_count(self) -> int:
         return len({r.reporter for r in self.reports})
+
+    @property
+    def purged(self) -> list[DossierReport]:
+        return [r for r in self.reports if r.purged_at is not None]
 
     @property
     def step_groups(self) -> list[StepGroup]:
@@ -135,6 +140,7 @@ def dossier_build(case: Case) -> Dossier:
                 sha256=report.raw_sha256,
                 origin_basis=_origin_basis(findings),
                 steps=[_marked(step) for step in findings["steps"]],
+                purged_at=report.raw_purged_at,
             )
         )
     evidence = list(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from complaints.choices import CaseStatus
 from complaints.models import Case, Evidence, Report
 from policies.types import CaseFacts, Recommendation
 
@@ -77,6 +78,7 @@ def proposal_problems(
     culpability: str,
     recommendation: Recommendation,
     facts: CaseFacts,
+    emergency: bool = False,
 ) -> dict[str, list[str]]:
     problems: dict[str, list[str]] = {}
 
@@ -86,6 +88,9 @@ def proposal_problems(
     if level not in Level.values:
         add("level", _("Choose a level from L0 to L7."))
         return problems
+    closed = case_closed_problem(case)
+    if closed:
+        add("case", closed)
     if not (justification or "").strip():
         add("justification", _("Write why this measure is needed: the justification is required."))
     if not clause_ids:
@@ -106,6 +111,12 @@ def proposal_problems(
     )
     _check_high_levels(add, level=level, culpability=culpability, recommendation=recommendation)
     _check_case_kind(add, level=level, account=account, facts=facts)
+    if emergency:
+        for field, messages in emergency_problems(
+            level=level, clause_ids=clause_ids, recommendation=recommendation.to_dict()
+        ).items():
+            for message in messages:
+                add(field, message)
     return problems
 
 
@@ -113,6 +124,9 @@ def _check_target(add, *, case, account, target_kind, content_ref, level) -> Non
     if target_kind == TargetKind.HOSTING_CONTENT:
         if not (content_ref or "").strip():
             add("content_ref", _("Give the URL or path of the hosted content."))
+        return
+    if not target_kind and account is None:
+        add("account", _("Choose the account, or give the hosted content the measure acts on."))
         return
     if target_kind not in TargetKind.values:
         add("target_kind", _("Choose what the measure acts on."))
@@ -154,7 +168,94 @@ def _check_case_kind(add, *, level, account, facts: CaseFacts) -> None:
         )
 
 
+def case_closed_problem(case: Case) -> str | None:
+    """A closed case (not ours, a joe job, a duplicate, done) takes no new measure and carries none out."""
+    if case.status == CaseStatus.OPEN:
+        return None
+    return _(
+        "The case is closed (%(resolution)s): reopen it before a measure is proposed or carried out."
+    ) % {"resolution": case.resolution or "—"}
+
+
 def needs_manager(sanction) -> bool:
     """POLICY.md: L4+ always; lower levels when the recommendation asked for a manager."""
     approval = (sanction.recommendation or {}).get("approval") or "staff"
     return level_rank(sanction.level) >= level_rank(MANAGER_LEVEL) or approval in ("manager", "manager_legal")
+
+
+# -- The emergency rule (POLICY.md "Guards", contract clause C-09) ---------------------
+#
+# C-09 lets the ISP act first, notify promptly and keep the measure time-limited.
+# It defers two things and nothing else: the prior notice to the customer and the
+# prior approval. So an emergency measure
+#
+#   1. exists only where the criteria allow one for this case
+#      (`recommendation.emergency_allowed`: stolen credentials, an ongoing flood,
+#      phishing on a hosted site — see policies.defaults);
+#   2. goes no higher than what the criteria recommend for it (the level or one
+#      of the levels it comes with): acting first is for the minimum necessary;
+#   3. cites C-09, the clause that allows acting first;
+#   4. meets everything else its level requires (`proposal_problems`: for L4+ a
+#      legal basis, a clause, E2 or better, a recorded culpability, a justification);
+#   5. is carried out only after a recorded emergency step (who, when, why it
+#      could not wait) and confirmed with what was done;
+#   6. from L4 on, is never proposed, stepped and confirmed by one person alone;
+#   7. is reviewed (a decision, by a manager for L4+) by someone who neither
+#      proposed it nor took the emergency step, within the review deadline, and
+#      notified within the notice deadline (`review_due_at`, `notify_due_at`).
+#
+# Points 1-3 are `emergency_problems`, checked when the measure is proposed and
+# again when the emergency step is taken (on the values stored on the record);
+# 5-6 are `emergency_execution_problem`; 7 is `review_problem`.
+
+EMERGENCY_CLAUSE = "C-09"
+
+
+def _recommended_levels(recommendation: dict) -> list[str]:
+    levels = [recommendation.get("level")] + list(recommendation.get("also") or [])
+    return [lv for lv in levels if lv in Level.values]
+
+
+def emergency_problems(*, level: str, clause_ids, recommendation: dict) -> dict[str, list[str]]:
+    """Points 1-3 of the emergency rule; `recommendation` as stored (Recommendation.to_dict())."""
+    problems: dict[str, list[str]] = {}
+    if not recommendation.get("emergency_allowed"):
+        problems.setdefault("emergency", []).append(
+            _(
+                "The criteria allow no emergency measure for this case: "
+                "it must be approved before it is carried out."
+            )
+        )
+        return problems
+    levels = _recommended_levels(recommendation)
+    top = max(levels, key=level_rank, default=None)
+    if top is None or level_rank(level) > level_rank(top):
+        problems.setdefault("level", []).append(
+            _("An emergency measure goes no higher than the criteria recommend (%(top)s).")
+            % {"top": top or "—"}
+        )
+    if EMERGENCY_CLAUSE not in set(clause_ids or []):
+        problems.setdefault("clauses", []).append(
+            _("An emergency measure cites C-09, the clause that allows acting before notice.")
+        )
+    return problems
+
+
+def emergency_execution_problem(sanction, *, stepped_by_id: int | None, actor) -> str | None:
+    """Points 5-6: may `actor` (None: the provisioning system) confirm this emergency execution?"""
+    if stepped_by_id is None:
+        return _("Take the emergency step first: say why the measure cannot wait for approval.")
+    if actor is None or level_rank(sanction.level) < level_rank(MANAGER_LEVEL):
+        return None
+    if actor.pk == sanction.proposed_by_id == stepped_by_id:
+        return _("Four eyes: one person cannot propose, carry out and confirm an L4 or higher measure alone.")
+    return None
+
+
+def review_problem(sanction, *, actor, stepped_by_id: int | None) -> str | None:
+    """Point 7: the review of an emergency measure is nobody's review of their own act."""
+    if not sanction.emergency or sanction.reviewed_at is not None:
+        return None
+    if stepped_by_id is not None and actor.pk == stepped_by_id:
+        return _("Four eyes: whoever took the emergency step cannot review it.")
+    return None

@@ -218,10 +218,20 @@ def _complaints(dossier: Dossier) -> list:
         "n": dossier.reporter_count
     }
     header = [_("Reference"), _("Received"), _("Occurred at"), _("Channel"), _("Source"), _("Reporter")]
-    return [
+    story = [
         _p(f"{_('Complaints')} ({len(rows)}, {reporters})", "h2"),
         _table(header, rows, [22, 32, 32, 42, 38, 16], digests=[r.sha256 for r in dossier.reports]),
     ]
+    purged = [f"{r.reference} ({_when(r.purged_at)})" for r in dossier.purged]
+    if purged:
+        story.append(
+            _p(
+                _("Raw content purged under the retention period (digests, facts and decisions remain):")
+                + " "
+                + ", ".join(purged)
+            )
+        )
+    return story
 
 
 def _steps(dossier: Dossier) -> list:

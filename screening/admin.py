@@ -2,31 +2,22 @@
 
 from django.contrib import admin
 
+from abusedesk.admin import RecordAdmin
+
 from .models import ExchangeParticipant, ReceivedEntry, ScreeningQuery, Termination, Transfer
 
 
-class _ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+class _ReadOnly(RecordAdmin):
+    """Records of the exchange: superusers only, never changed here."""
 
 
 @admin.register(ExchangeParticipant)
-class ExchangeParticipantAdmin(admin.ModelAdmin):
+class ExchangeParticipantAdmin(RecordAdmin):
+    # Registered and deactivated with `manage.py exchange_participant`, which checks the
+    # key and writes the audit entry; here it is only shown.
     list_display = ("isp_id", "name", "user", "active", "last_bundle_at")
     readonly_fields = ("isp_id", "verify_key", "last_bundle_at", "created_at")
     fields = ("isp_id", "name", "verify_key", "user", "active", "last_bundle_at", "created_at")
-
-    def has_add_permission(self, request):
-        return False  # `manage.py exchange_participant` checks the key and audits the registration
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Termination)

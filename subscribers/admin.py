@@ -1,26 +1,68 @@
-"""Admin pages for the inventory. Logs (sessions, mail log) are read-only: they come
-from importers and are evidence. Big tables search by exact keys so no page scans."""
+"""Admin pages for the inventory: subscribers, accounts and address blocks.
+
+Every write here goes through the inventory services (their checks, and an audit
+entry with the person and the reason they give). Traffic data (the session log
+and the mail log, S2 in POLICY.md) has no admin page at all: POLICY.md allows it
+to staff and managers only from within a case, and the admin has no case. Blocks
+are found by their prefix text, never by an address they contain: that would be
+an address-to-customer lookup outside a case.
+"""
 
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
 
-from subscribers import ipkeys, services
-from subscribers.models import Account, AddressBlock, HostedName, MailLogEntry, Session, Subscriber
+from subscribers import services
+from subscribers.models import Account, AddressBlock, HostedName, Subscriber
+
+REASON_HELP = _("Why the inventory changes; written to the audit trail.")
 
 
-class _ReadOnlyAdmin(admin.ModelAdmin):
+class ReasonForm(forms.ModelForm):
+    """An inventory form whose clean() runs the service's own checks."""
+
+    reason = forms.CharField(label=_("Reason"), help_text=REASON_HELP, max_length=500)
+
+    def service_check(self, data: dict) -> None:
+        raise NotImplementedError
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors:
+            try:
+                self.service_check(cleaned)
+            except services.InventoryError as exc:
+                self.add_error(None, exc.message)
+        return cleaned
+
+
+class InventoryAdmin(admin.ModelAdmin):
+    """Saves through `save_with_service`; the object the admin logs is the one the service wrote."""
+
     # Counting tens of millions of rows for the paginator would take longer than the page.
     show_full_result_count = False
+    # Fields that name the row: changing them would be a different row, not an edit.
+    key_fields: tuple[str, ...] = ()
 
-    def has_add_permission(self, request):
-        return False
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        return fields + list(self.key_fields) if obj is not None else fields
 
-    def has_change_permission(self, request, obj=None):
-        return False
+    def save_model(self, request, obj, form, change):
+        try:
+            saved = self.save_with_service(obj, form.cleaned_data, actor=request.user, change=change)
+        except services.InventoryError as exc:  # a race since the form's check
+            messages.error(request, exc.message)
+            return
+        obj.pk = saved.pk
+
+    def save_with_service(self, obj, data: dict, *, actor, change: bool):
+        raise NotImplementedError
 
     def has_delete_permission(self, request, obj=None):
+        # Accounts and subscribers are closed, never deleted: measures and logs point at them.
         return False
 
 
@@ -36,12 +78,25 @@ class AccountInline(admin.TabularInline):
         return False
 
 
+class SubscriberForm(ReasonForm):
+    class Meta:
+        model = Subscriber
+        fields = ("subscriber_id", "name", "email", "kind", "status")
+
+    def service_check(self, data):
+        services.subscriber_values(
+            name=data.get("name", ""), email=data.get("email", ""), kind=data["kind"], status=data["status"]
+        )
+
+
 @admin.register(Subscriber)
-class SubscriberAdmin(admin.ModelAdmin):
+class SubscriberAdmin(InventoryAdmin):
+    form = SubscriberForm
     list_display = ("subscriber_id", "name", "email", "kind", "status", "updated_at")
     list_filter = ("kind", "status")
     search_fields = ("=subscriber_id", "name", "email")
     readonly_fields = ("created_at", "updated_at")
+    key_fields = ("subscriber_id",)
     inlines = [AccountInline]
     fieldsets = (
         (None, {"fields": ("subscriber_id", "name", "email", "kind", "status", "created_at", "updated_at")}),
@@ -51,6 +106,18 @@ class SubscriberAdmin(admin.ModelAdmin):
             {"fields": ("exchange_clause", "exchange_consent_at", "exchange_consent_record")},
         ),
     )
+
+    def save_with_service(self, obj, data, *, actor, change):
+        subscriber, _outcome = services.subscriber_upsert(
+            subscriber_id=obj.subscriber_id,
+            name=data["name"],
+            email=data.get("email", ""),
+            kind=data["kind"],
+            status=data["status"],
+            actor=actor,
+            reason=data["reason"],
+        )
+        return subscriber
 
 
 class HostedNameInline(admin.TabularInline):
@@ -64,23 +131,27 @@ class HostedNameInline(admin.TabularInline):
         return False  # derived from the identifier
 
 
-class AccountForm(forms.ModelForm):
+class AccountForm(ReasonForm):
     class Meta:
         model = Account
         fields = ("account_id", "subscriber", "kind", "identifier", "status")
 
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("kind") == "hosting":
-            try:
-                cleaned["identifier"] = ",".join(services.hosted_names_parse(cleaned.get("identifier", "")))
-            except services.InventoryError as exc:
-                self.add_error("identifier", str(exc))
-        return cleaned
+    def service_check(self, data):
+        account_id = data.get("account_id") or self.instance.account_id
+        kind = data.get("kind") or self.instance.kind
+        subscriber = data.get("subscriber")
+        values = services.account_values(
+            account_id=account_id,
+            subscriber_id=subscriber.subscriber_id if subscriber else "",
+            kind=kind,
+            identifier=data.get("identifier", ""),
+            status=data["status"],
+        )
+        data["identifier"] = values["identifier"]
 
 
 @admin.register(Account)
-class AccountAdmin(admin.ModelAdmin):
+class AccountAdmin(InventoryAdmin):
     form = AccountForm
     list_display = ("account_id", "kind", "identifier", "status", "subscriber")
     list_filter = ("kind", "status")
@@ -88,14 +159,24 @@ class AccountAdmin(admin.ModelAdmin):
     list_select_related = ("subscriber",)
     autocomplete_fields = ("subscriber",)
     readonly_fields = ("created_at", "updated_at")
+    # The kind cannot change: sessions and blocks point at accounts by kind.
+    key_fields = ("account_id", "kind")
     inlines = [HostedNameInline]
 
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        services.hosted_names_sync(account=obj)
+    def save_with_service(self, obj, data, *, actor, change):
+        account, _outcome = services.account_upsert(
+            account_id=obj.account_id,
+            subscriber_id=data["subscriber"].subscriber_id,
+            kind=obj.kind,
+            identifier=data.get("identifier", ""),
+            status=data["status"],
+            actor=actor,
+            reason=data["reason"],
+        )
+        return account
 
 
-class AddressBlockForm(forms.ModelForm):
+class AddressBlockForm(ReasonForm):
     class Meta:
         model = AddressBlock
         fields = ("prefix", "kind", "account", "sub_allocated_to", "abuse_contact", "note")
@@ -110,53 +191,52 @@ class AddressBlockForm(forms.ModelForm):
             setattr(self.instance, name, fields[name])
         return fields["prefix"]
 
+    def service_check(self, data):
+        services.block_values(
+            prefix=data.get("prefix") or self.instance.prefix,
+            kind=data["kind"],
+            account_id=data["account"].account_id if data.get("account") else "",
+            sub_allocated_to=data["sub_allocated_to"].subscriber_id if data.get("sub_allocated_to") else "",
+            abuse_contact=data.get("abuse_contact", ""),
+        )
+
 
 @admin.register(AddressBlock)
-class AddressBlockAdmin(admin.ModelAdmin):
+class AddressBlockAdmin(InventoryAdmin):
     form = AddressBlockForm
     list_display = ("prefix", "kind", "account", "sub_allocated_to", "abuse_contact", "family")
     list_filter = ("kind", "family")
-    search_fields = ("prefix", "=account__account_id", "=sub_allocated_to__subscriber_id", "abuse_contact")
+    # The whole prefix, or who a block is assigned to; never "which block holds this address".
+    # A static assignment is contract data (S4, staff keep it); who held a dynamic
+    # address when is traffic data (S2) and is not here at all.
+    search_fields = ("=prefix", "=account__account_id", "=sub_allocated_to__subscriber_id", "abuse_contact")
+    search_help_text = _("A prefix as written (e.g. 203.0.113.0/24), an account id or a subscriber id.")
     list_select_related = ("account", "sub_allocated_to")
     autocomplete_fields = ("account", "sub_allocated_to")
     readonly_fields = ("start_key", "end_key", "prefix_len", "created_at", "updated_at")
+    # A different prefix is a different block: delete and add.
+    key_fields = ("prefix",)
+    actions = None  # no bulk delete: each removal is one audited action with its reason
 
-    def get_search_results(self, request, queryset, search_term):
-        # An address finds the blocks containing it, most specific first.
-        try:
-            key = ipkeys.ip_key(search_term)
-        except ValueError:
-            return super().get_search_results(request, queryset, search_term)
-        blocks = queryset.filter(start_key__lte=key, end_key__gte=key).order_by("-prefix_len")
-        return blocks, False
+    def save_with_service(self, obj, data, *, actor, change):
+        block, _outcome = services.block_upsert(
+            prefix=obj.prefix,
+            kind=data["kind"],
+            account_id=data["account"].account_id if data.get("account") else "",
+            sub_allocated_to=data["sub_allocated_to"].subscriber_id if data.get("sub_allocated_to") else "",
+            abuse_contact=data.get("abuse_contact", ""),
+            note=data.get("note", ""),
+            actor=actor,
+            reason=data["reason"],
+        )
+        return block
 
+    def has_delete_permission(self, request, obj=None):
+        return request.user.has_perm("subscribers.delete_addressblock")
 
-@admin.register(Session)
-class SessionAdmin(_ReadOnlyAdmin):
-    list_display = ("address", "account", "started_at", "stopped_at", "source", "radius_session_id")
-    list_filter = ("source",)
-    list_select_related = ("account",)
-    search_fields = ("=account__account_id", "=account__identifier", "=radius_session_id")
-    search_help_text = "An IP address (sessions on exactly it), an account id, a line user name."
-
-    def get_search_results(self, request, queryset, search_term):
-        try:
-            key = ipkeys.ip_key(search_term)
-        except ValueError:
-            return super().get_search_results(request, queryset, search_term)
-        return queryset.filter(ip_start_key=key, prefix_len=128), False
-
-
-@admin.register(MailLogEntry)
-class MailLogEntryAdmin(_ReadOnlyAdmin):
-    list_display = ("at", "kind", "service", "login", "client_ip", "host", "queue_id", "message_id")
-    list_filter = ("kind", "service")
-    search_fields = ("=login", "=queue_id", "=message_id")
-    search_help_text = "A login, queue id, message-id (without <>) or client IP address."
-
-    def get_search_results(self, request, queryset, search_term):
-        try:
-            key = ipkeys.ip_key(search_term)
-        except ValueError:
-            return super().get_search_results(request, queryset, search_term)
-        return queryset.filter(client_key=key), False
+    def delete_model(self, request, obj):
+        services.block_delete(
+            block=obj,
+            actor=request.user,
+            reason=_("Removed in the admin by %(user)s") % {"user": request.user},
+        )

@@ -45,3 +45,12 @@ def _default_policies(request):
 
     if not CriteriaSet.objects.exists():
         seed_defaults(Clause, CriteriaSet, Rule)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Counters (partner rates, invalid API tokens) start at zero in every test."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

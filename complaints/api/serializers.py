@@ -296,6 +296,10 @@ class ForwardRequestSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=500)
 
 
+class ReattributeRequestSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=1000, help_text="Why the attribution is being corrected")
+
+
 class ForwardSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     to = serializers.EmailField()

@@ -10,4 +10,5 @@ urlpatterns = [
     path("cases/<int:pk>/", views.CaseDetailView.as_view(), name="api-case-detail"),
     path("cases/<int:pk>/forward/", views.CaseForwardView.as_view(), name="api-case-forward"),
     path("cases/<int:pk>/confirmations/", views.CaseConfirmView.as_view(), name="api-case-confirm"),
+    path("cases/<int:pk>/reattribute/", views.CaseReattributeView.as_view(), name="api-case-reattribute"),
 ]

@@ -37,6 +37,7 @@ from .serializers import (
     ForwardRequestSerializer,
     ForwardSerializer,
     PlainReportSerializer,
+    ReattributeRequestSerializer,
     ReportPartnerSerializer,
     ReportStaffSerializer,
     XarfV4Serializer,
@@ -176,9 +177,11 @@ class ReportContentView(APIView):
         report = report_get_for_user(request.user, pk)
         form = ContentRequestSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        return Response(
+        response = Response(
             report_content(report=report, user=request.user, purpose=form.validated_data["purpose"])
         )
+        response["Cache-Control"] = "no-store"  # content (S1) must not stay in any cache
+        return response
 
 
 class CaseListView(generics.ListAPIView):
@@ -250,3 +253,24 @@ class CaseForwardView(APIView):
         )
         forward.refresh_from_db()
         return Response(ForwardSerializer(forward).data, status=status.HTTP_201_CREATED)
+
+
+class CaseReattributeView(APIView):
+    """Recompute the case's attribution from the (corrected) records, with a reason on record."""
+
+    @extend_schema(
+        request=ReattributeRequestSerializer,
+        responses={
+            200: CaseSerializer,
+            400: OpenApiResponse(description="No reason given"),
+            404: OpenApiResponse(description="No such case"),
+        },
+    )
+    def post(self, request, pk: int):
+        from complaints.services.corrections import case_reattribute
+
+        case = case_get_for_user(request.user, pk)
+        form = ReattributeRequestSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        case = case_reattribute(case=case, actor=request.user, reason=form.validated_data["reason"])
+        return Response(CaseSerializer(case).data)

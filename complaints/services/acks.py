@@ -56,7 +56,8 @@ def acknowledgement_send(*, report_id: int) -> bool:
     try:
         with translation.override(ack_language(report)):
             context = {"report": report, "reference": report.reference}
-            subject = render_to_string("complaints/email/ack_subject.txt", context).strip()
+            # A mail header: plain text (the template does not HTML-escape), on one line.
+            subject = " ".join(render_to_string("complaints/email/ack_subject.txt", context).split())
             body = render_to_string("complaints/email/ack_body.txt", context)
         message = EmailMessage(
             subject=subject,

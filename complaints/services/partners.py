@@ -34,3 +34,30 @@ def partner_create(*, name: str, contact_email: str = "", rate_limit: str = "120
     partner = Partner.objects.create(name=name, user=user, contact_email=contact_email, rate_limit=rate_limit)
     _token, key = api_token_create(user=user, name=f"partner {name}")
     return partner, key
+
+
+def partner_update(*, partner: Partner, actor, contact_email: str, rate_limit: str) -> Partner:
+    """A person changes a partner's contact or rate limit; the change is audited.
+
+    A bad rate would break the throttle of every request of that partner, so it is
+    checked here like at creation. The name stays: reports carry it as their reporter.
+    """
+    from abusedesk.audit import audit_record
+
+    rate_limit = (rate_limit or "").strip()
+    if not RATE_RE.match(rate_limit):
+        raise ApplicationError(
+            _("rate limit %(r)s must look like 120/min") % {"r": repr(rate_limit)},
+            fields={"rate_limit": ["invalid"]},
+        )
+    before = {"contact_email": partner.contact_email, "rate_limit": partner.rate_limit}
+    after = {"contact_email": (contact_email or "").strip(), "rate_limit": rate_limit}
+    if before == after:
+        return partner
+    with transaction.atomic():
+        Partner.objects.filter(pk=partner.pk).update(**after)
+        audit_record(
+            actor=actor, action="partner.updated", obj=partner, data={"before": before, "after": after}
+        )
+    partner.refresh_from_db()
+    return partner

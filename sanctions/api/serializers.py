@@ -32,7 +32,13 @@ class ProposeSerializer(serializers.Serializer):
         allow_empty=False,
         error_messages={"empty": REQUIRED["evidence_relied_on"], "required": REQUIRED["evidence_relied_on"]},
     )
-    culpability = serializers.ChoiceField(choices=Culpability.choices, required=False, allow_blank=True)
+    culpability = serializers.ChoiceField(
+        choices=Culpability.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Blank: none recorded (treated as a victim's; refused from L4 on)",
+    )
     period_days = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=3650)
     emergency = serializers.BooleanField(required=False, default=False)
 
@@ -40,6 +46,16 @@ class ProposeSerializer(serializers.Serializer):
 class TransitionRequestSerializer(serializers.Serializer):
     to_state = serializers.CharField()
     reason = serializers.CharField(error_messages={"blank": "Say why: a reason is required."})
+
+
+class EmergencyRequestSerializer(serializers.Serializer):
+    reason = serializers.CharField(help_text="Why the measure cannot wait for approval")
+
+
+class ConfirmRequestSerializer(serializers.Serializer):
+    note = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="What was done (required for an emergency)"
+    )
 
 
 class HearingAnswerRequestSerializer(serializers.Serializer):

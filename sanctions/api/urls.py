@@ -13,6 +13,14 @@ urlpatterns = [
         name="api-sanction-transition",
     ),
     path(
+        "sanctions/<int:pk>/emergency/", views.SanctionEmergencyView.as_view(), name="api-sanction-emergency"
+    ),
+    path(
+        "sanctions/<int:pk>/executions/<int:execution_id>/confirm/",
+        views.ExecutionConfirmView.as_view(),
+        name="api-sanction-execution-confirm",
+    ),
+    path(
         "sanctions/<int:pk>/hearing-answers/",
         views.HearingAnswerView.as_view(),
         name="api-sanction-hearing-answer",

@@ -7,13 +7,21 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from abusedesk.errors import ApplicationError
+from abusedesk.errors import ApplicationError, NotFound
 from complaints.selectors import case_get_for_user
 from subscribers.models import Account
 
 from ..selectors import sanction_get_for_user
-from ..services import hearing_answer_record, sanction_propose, sanction_transition
+from ..services import (
+    execution_confirm,
+    hearing_answer_record,
+    sanction_emergency_execute,
+    sanction_propose,
+    sanction_transition,
+)
 from .serializers import (
+    ConfirmRequestSerializer,
+    EmergencyRequestSerializer,
     HearingAnswerRequestSerializer,
     HearingAnswerSerializer,
     ProposeSerializer,
@@ -80,3 +88,40 @@ class HearingAnswerView(APIView):
         form.is_valid(raise_exception=True)
         answer = hearing_answer_record(sanction_id=pk, actor=request.user, **form.validated_data)
         return Response(HearingAnswerSerializer(answer).data, status=status.HTTP_201_CREATED)
+
+
+class SanctionEmergencyView(APIView):
+    """C-09: carry out an emergency proposal before approval (guards.py says when)."""
+
+    @extend_schema(
+        request=EmergencyRequestSerializer,
+        responses={
+            200: SanctionSerializer,
+            409: OpenApiResponse(description="Not an emergency proposal"),
+            **ERRORS,
+        },
+    )
+    def post(self, request, pk: int):
+        sanction_get_for_user(request.user, pk)
+        form = EmergencyRequestSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        sanction_emergency_execute(sanction_id=pk, actor=request.user, reason=form.validated_data["reason"])
+        return Response(_output(pk, request.user))
+
+
+class ExecutionConfirmView(APIView):
+    """A person confirms that an instruction was carried out (manual executor, or a failed webhook)."""
+
+    @extend_schema(
+        request=ConfirmRequestSerializer,
+        responses={200: SanctionSerializer, 409: OpenApiResponse(description="Already confirmed"), **ERRORS},
+    )
+    def post(self, request, pk: int, execution_id: int):
+        sanction = sanction_get_for_user(request.user, pk)
+        form = ConfirmRequestSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        execution = sanction.executions.filter(pk=execution_id).first()
+        if execution is None:
+            raise NotFound(f"no execution {execution_id} for sanction {pk}")
+        execution_confirm(execution_id=execution.pk, actor=request.user, note=form.validated_data["note"])
+        return Response(_output(pk, request.user))

@@ -18,6 +18,7 @@ from abusedesk.errors import ApplicationError, Conflict, NotFound, PermissionDen
 
 from ..choices import ExecutionAction, ExecutionStatus, State
 from ..executors import TransientExecutionError, executor_name, get_executor
+from ..guards import case_closed_problem, emergency_problems
 from ..models import Execution, Sanction
 
 
@@ -82,6 +83,14 @@ def execution_run(*, execution_id: int) -> Execution:
     execution = Execution.objects.select_related("sanction").get(pk=execution_id)
     if execution.status == ExecutionStatus.CONFIRMED:
         return execution  # a re-sent task: nothing left to do
+    refusal = _not_executable(execution)
+    if refusal:
+        # Decided otherwise since the request (rejected, lifted): the executor is never called.
+        Execution.objects.filter(pk=execution_id).exclude(status=ExecutionStatus.CONFIRMED).update(
+            status=ExecutionStatus.FAILED, last_error=refusal
+        )
+        execution.refresh_from_db()
+        return execution
     executor = get_executor(execution.executor)
     Execution.objects.filter(pk=execution_id).update(attempts=F("attempts") + 1)
     try:
@@ -103,6 +112,23 @@ def execution_run(*, execution_id: int) -> Execution:
         )
     execution.refresh_from_db()
     return execution
+
+
+def _not_executable(execution: Execution) -> str:
+    """Why this instruction must not reach the provisioning system now ("" when it may)."""
+    if execution.action != ExecutionAction.CARRY_OUT:
+        return ""
+    sanction = execution.sanction
+    if sanction.state == State.APPROVED:
+        return ""
+    if sanction.state == State.PROPOSED and sanction.emergency:
+        problems = emergency_problems(
+            level=sanction.level,
+            clause_ids=[c.get("catalogue_id") for c in sanction.clauses],
+            recommendation=sanction.recommendation or {},
+        )
+        return "" if not problems else "not carried out: the emergency rule refuses it"
+    return f"not carried out: the sanction is {sanction.state}"
 
 
 def execution_give_up(*, execution_id: int, error: str) -> None:
@@ -170,7 +196,14 @@ def execution_confirm(*, execution_id: int, actor, note: str) -> Execution:
         raise PermissionDenied(_("Only desk staff may confirm measures."))
     if execution.status == ExecutionStatus.CONFIRMED:
         raise Conflict(_("This was already confirmed."), code="already_confirmed")
-    note = (note or "").strip() or _("Carried out by hand.")
+    note = (note or "").strip()
+    if not note and execution.sanction.emergency and execution.action == ExecutionAction.CARRY_OUT:
+        # C-09: the record of a measure taken before approval shows exactly what was done.
+        raise ApplicationError(
+            _("Say what was done: an emergency measure is recorded as carried out."),
+            fields={"note": [_("This field is required.")]},
+        )
+    note = note or _("Carried out by hand.")
     if execution.action == ExecutionAction.CARRY_OUT:
         sanction_transition(
             sanction_id=execution.sanction_id, to_state=State.CARRIED_OUT, actor=actor, reason=note
@@ -184,8 +217,23 @@ def execution_confirm(*, execution_id: int, actor, note: str) -> Execution:
     return execution
 
 
+def emergency_step(sanction: Sanction) -> Execution | None:
+    """The emergency step taken on this sanction: its carry-out request made before any decision."""
+    if not sanction.emergency:
+        return None
+    return (
+        Execution.objects.filter(sanction=sanction, action=ExecutionAction.CARRY_OUT)
+        .exclude(requested_by=None)
+        .first()
+    )
+
+
 def sanction_emergency_execute(*, sanction_id: int, actor, reason: str) -> Execution:
-    """Act before approval (C-09): request the execution of an emergency proposal now."""
+    """Act before approval (C-09): request the execution of an emergency proposal now.
+
+    The emergency rule (guards.py) is checked again on what the record holds, so a
+    row written by other means than `sanction_propose` cannot be carried out early.
+    """
     reason = (reason or "").strip()
     if not actor.has_perm("abusedesk.work_desk"):
         raise PermissionDenied(_("Only desk staff may act on measures."))
@@ -194,12 +242,31 @@ def sanction_emergency_execute(*, sanction_id: int, actor, reason: str) -> Execu
             _("Say why it cannot wait for approval."), fields={"reason": [_("This field is required.")]}
         )
     with transaction.atomic():
-        sanction = Sanction.objects.select_for_update().filter(pk=sanction_id).first()
+        sanction = (
+            Sanction.objects.select_for_update(of=("self",))
+            .select_related("case")
+            .filter(pk=sanction_id)
+            .first()
+        )
         if sanction is None:
             raise NotFound(f"no sanction {sanction_id}")
-        if not sanction.emergency or sanction.state not in (State.PROPOSED, State.APPROVED):
+        if not sanction.emergency or sanction.state != State.PROPOSED:
             raise Conflict(
                 _("Only an emergency proposal can be carried out before approval."), code="not_emergency"
+            )
+        closed = case_closed_problem(sanction.case)
+        if closed:
+            raise Conflict(closed, code="case_closed")
+        problems = emergency_problems(
+            level=sanction.level,
+            clause_ids=[c.get("catalogue_id") for c in sanction.clauses],
+            recommendation=sanction.recommendation or {},
+        )
+        if problems:
+            raise ApplicationError(
+                _("This measure may not be carried out before approval."),
+                fields=problems,
+                code="emergency_refused",
             )
         return execution_request(
             sanction=sanction, action=ExecutionAction.CARRY_OUT, actor=actor, reason=reason

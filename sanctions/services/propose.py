@@ -50,8 +50,8 @@ def sanction_propose(
     clauses,
     legal_basis: str,
     evidence_relied_on,
-    culpability: str,
     proposer,
+    culpability: str = "",
     emergency: bool = False,
     target_kind: str | None = None,
     content_ref: str = "",
@@ -59,6 +59,10 @@ def sanction_propose(
     period_days: int | None = None,
 ) -> Sanction:
     """Propose a measure. Raises ApplicationError (with a reason per field) when a guard fails.
+
+    `culpability` "" means none recorded: POLICY.md treats it as a victim's, and
+    refuses it from L4 on. `emergency` asks to carry the measure out before
+    approval and notice; guards.py states when that is allowed.
 
     The recommendation is computed here, not taken from the caller, so the record
     always shows what the criteria said at that moment and under which version.
@@ -86,6 +90,7 @@ def sanction_propose(
         culpability=culpability,
         recommendation=recommendation,
         facts=facts,
+        emergency=emergency,
     )
     if unknown:
         problems.setdefault("clauses", []).append(_("Unknown clause: %(ids)s.") % {"ids": ", ".join(unknown)})

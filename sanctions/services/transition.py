@@ -20,9 +20,10 @@ from abusedesk.errors import ApplicationError, Conflict, NotFound, PermissionDen
 
 from ..choices import ExecutionAction, State
 from ..conf import setting
-from ..guards import needs_manager
+from ..guards import case_closed_problem, emergency_execution_problem, needs_manager, review_problem
 from ..models import Sanction, Transition
 from ..transitions import DECISION, EXECUTION, TRANSITIONS, Edge, edge_for
+from .execution import emergency_step
 
 
 def sanction_transition(*, sanction_id: int, to_state: str, actor, reason: str) -> Sanction:
@@ -51,6 +52,10 @@ def sanction_transition(*, sanction_id: int, to_state: str, actor, reason: str) 
         if edge is None:
             raise _refused(sanction, to_state)
         _check_actor(edge, sanction, actor)
+        if edge.executes == ExecutionAction.CARRY_OUT:
+            closed = case_closed_problem(sanction.case)
+            if closed:
+                raise Conflict(closed, code="case_closed")
         now = timezone.now()
         if not _claim(sanction, edge, actor, now):
             raise _refused(Sanction.objects.get(pk=sanction_id), to_state)
@@ -107,12 +112,17 @@ def _refused(sanction: Sanction, to_state: str) -> Conflict:
 
 
 def _check_actor(edge: Edge, sanction: Sanction, actor) -> None:
-    if actor is None:
-        if edge.rule != EXECUTION:
-            raise PermissionDenied(_("Only a person can take this decision."))
-        return
-    if not actor.has_perm("abusedesk.work_desk"):
+    if actor is None and edge.rule != EXECUTION:
+        raise PermissionDenied(_("Only a person can take this decision."))
+    if actor is not None and not actor.has_perm("abusedesk.work_desk"):
         raise PermissionDenied(_("Only desk staff may act on measures."))
+    if edge.rule == EXECUTION and edge.emergency_only:
+        step = emergency_step(sanction)
+        problem = emergency_execution_problem(
+            sanction, stepped_by_id=step.requested_by_id if step else None, actor=actor
+        )
+        if problem:
+            raise PermissionDenied(problem, code="emergency_step")
     if edge.rule != DECISION:
         return
     if actor.pk == sanction.proposed_by_id:
@@ -121,6 +131,10 @@ def _check_actor(edge: Edge, sanction: Sanction, actor) -> None:
         )
     if needs_manager(sanction) and not actor.has_perm("abusedesk.review_measures"):
         raise PermissionDenied(_("This measure needs a manager's approval."), code="manager_required")
+    step = emergency_step(sanction)
+    problem = review_problem(sanction, actor=actor, stepped_by_id=step.requested_by_id if step else None)
+    if problem:
+        raise PermissionDenied(problem, code="four_eyes")
 
 
 def _claim(sanction: Sanction, edge: Edge, actor, now) -> bool:

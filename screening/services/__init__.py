@@ -5,6 +5,7 @@ from .exchange import (
     exchange_import,
     exchange_to_withdraw,
     participant_register,
+    participant_set_active,
 )
 from .screen import may_screen, screening_run
 from .terminations import termination_sync, termination_withdraw
@@ -17,6 +18,7 @@ __all__ = [
     "exchange_to_withdraw",
     "may_screen",
     "participant_register",
+    "participant_set_active",
     "screening_run",
     "termination_sync",
     "termination_withdraw",

@@ -418,6 +418,27 @@ def participant_register(
     return participant
 
 
+def participant_set_active(*, isp_id: str, active: bool, reason: str, actor=None) -> ExchangeParticipant:
+    """Stop (or resume) taking a participant's bundles and answering its API calls."""
+    if not (reason or "").strip():
+        raise ApplicationError(_("Say why."), fields={"reason": ["required"]})
+    with transaction.atomic():
+        participant = ExchangeParticipant.objects.select_for_update().filter(isp_id=isp_id).first()
+        if participant is None:
+            raise ApplicationError(_("No participant %(id)s.") % {"id": isp_id}, fields={"isp_id": ["invalid"]})
+        if participant.active != active:
+            participant.active = active
+            participant.save(update_fields=["active"])
+            audit_record(
+                actor=actor,
+                action="screening.participant.activated" if active else "screening.participant.deactivated",
+                obj=participant,
+                reason=reason.strip(),
+                data={"isp_id": isp_id},
+            )
+    return participant
+
+
 __all__ = [
     "Channel",
     "exchange_eligible",
@@ -426,4 +447,5 @@ __all__ = [
     "exchange_import",
     "exchange_to_withdraw",
     "participant_register",
+    "participant_set_active",
 ]

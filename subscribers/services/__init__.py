@@ -7,11 +7,15 @@ act on; a write that passes validation does not fail on a database constraint.
 from subscribers.services.common import InventoryError, Outcome
 from subscribers.services.inventory import (
     account_upsert,
+    account_values,
+    block_delete,
     block_prefix_fields,
     block_upsert,
+    block_values,
     hosted_names_parse,
     hosted_names_sync,
     subscriber_upsert,
+    subscriber_values,
 )
 from subscribers.services.maillog import (
     maillog_attach_message_id,
@@ -31,8 +35,11 @@ __all__ = [
     "Outcome",
     "SessionResult",
     "account_upsert",
+    "account_values",
+    "block_delete",
     "block_prefix_fields",
     "block_upsert",
+    "block_values",
     "hosted_names_parse",
     "hosted_names_sync",
     "maillog_attach_message_id",
@@ -43,4 +50,5 @@ __all__ = [
     "session_prefix_length_register",
     "session_record",
     "subscriber_upsert",
+    "subscriber_values",
 ]

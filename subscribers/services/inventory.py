@@ -6,6 +6,7 @@ import re
 
 from django.db import transaction
 
+from abusedesk.audit import audit_record
 from subscribers import ipkeys
 from subscribers.choices import (
     HELD_BLOCK_KINDS,
@@ -19,6 +20,22 @@ from subscribers.models import Account, AddressBlock, HostedName, Subscriber
 from subscribers.services.common import InventoryError, Outcome, choice, email_or_blank, required, upsert
 
 
+def subscriber_values(
+    *,
+    name: str,
+    email: str = "",
+    kind: str = SubscriberKind.INDIVIDUAL,
+    status: str = SubscriberStatus.ACTIVE,
+) -> dict:
+    """The checked field values of a subscriber; raises InventoryError with the reason."""
+    return {
+        "name": required(name, "name"),
+        "email": email_or_blank(email),
+        "kind": choice(kind, SubscriberKind, "kind"),
+        "status": choice(status, SubscriberStatus, "status"),
+    }
+
+
 def subscriber_upsert(
     *,
     subscriber_id: str,
@@ -26,14 +43,13 @@ def subscriber_upsert(
     email: str = "",
     kind: str = SubscriberKind.INDIVIDUAL,
     status: str = SubscriberStatus.ACTIVE,
+    actor=None,
+    reason: str = "",
 ) -> tuple[Subscriber, Outcome]:
-    values = {
-        "name": required(name, "name"),
-        "email": email_or_blank(email),
-        "kind": choice(kind, SubscriberKind, "kind"),
-        "status": choice(status, SubscriberStatus, "status"),
-    }
-    return upsert(Subscriber, {"subscriber_id": required(subscriber_id, "subscriber_id")}, values)
+    """Create or update a subscriber. With `actor` (a person's edit) the change is audited."""
+    values = subscriber_values(name=name, email=email, kind=kind, status=status)
+    lookup = {"subscriber_id": required(subscriber_id, "subscriber_id")}
+    return _person_upsert(Subscriber, lookup, values, actor=actor, reason=reason)
 
 
 _HOSTNAME = re.compile(
@@ -81,14 +97,15 @@ def _account_identifier(kind: str, identifier: str) -> str:
     return identifier
 
 
-def account_upsert(
+def account_values(
     *,
     account_id: str,
     subscriber_id: str,
     kind: str,
     identifier: str = "",
     status: str = AccountStatus.ACTIVE,
-) -> tuple[Account, Outcome]:
+) -> dict:
+    """The checked field values of an account; raises InventoryError with the reason."""
     account_id = required(account_id, "account_id")
     kind = choice(kind, AccountKind, "kind")
     subscriber = Subscriber.objects.filter(subscriber_id=(subscriber_id or "").strip()).first()
@@ -107,14 +124,32 @@ def account_upsert(
             raise InventoryError(
                 f"{kind} identifier {identifier!r} already belongs to account {other.account_id}"
             )
-    values = {
+    return {
         "subscriber": subscriber,
         "kind": kind,
         "identifier": identifier,
         "status": choice(status, AccountStatus, "status"),
     }
+
+
+def account_upsert(
+    *,
+    account_id: str,
+    subscriber_id: str,
+    kind: str,
+    identifier: str = "",
+    status: str = AccountStatus.ACTIVE,
+    actor=None,
+    reason: str = "",
+) -> tuple[Account, Outcome]:
+    """Create or update an account. With `actor` (a person's edit) the change is audited."""
+    values = account_values(
+        account_id=account_id, subscriber_id=subscriber_id, kind=kind, identifier=identifier, status=status
+    )
     with transaction.atomic():
-        account, outcome = upsert(Account, {"account_id": account_id}, values)
+        account, outcome = _person_upsert(
+            Account, {"account_id": account_id.strip()}, values, actor=actor, reason=reason
+        )
         if outcome is not Outcome.UNCHANGED:
             hosted_names_sync(account=account)
     return account, outcome
@@ -177,6 +212,31 @@ def _block_holder(kind: str, subscriber_id: str) -> Subscriber | None:
     return holder
 
 
+def block_values(
+    *,
+    prefix: str,
+    kind: str,
+    account_id: str = "",
+    sub_allocated_to: str = "",
+    abuse_contact: str = "",
+) -> dict:
+    """The checked field values of an address block (prefix included); raises InventoryError.
+
+    A static block belongs to a connection account, a hosting block to a hosting
+    account, sub-allocation and transit blocks to a subscriber: a block assigned
+    to anything else would make attribution blame the wrong customer.
+    """
+    fields = block_prefix_fields(prefix=prefix)
+    kind = choice(kind, BlockKind, "kind")
+    return {
+        **fields,
+        "kind": kind,
+        "account": _block_account(kind, account_id),
+        "sub_allocated_to": _block_holder(kind, sub_allocated_to),
+        "abuse_contact": email_or_blank(abuse_contact, "abuse_contact"),
+    }
+
+
 def block_upsert(
     *,
     prefix: str,
@@ -185,18 +245,83 @@ def block_upsert(
     sub_allocated_to: str = "",
     abuse_contact: str = "",
     note: str | None = None,
+    actor=None,
+    reason: str = "",
 ) -> tuple[AddressBlock, Outcome]:
-    """Create or update the block with this prefix; note=None leaves an existing note alone."""
-    fields = block_prefix_fields(prefix=prefix)
-    kind = choice(kind, BlockKind, "kind")
-    values = {
-        **fields,
-        "kind": kind,
-        "account": _block_account(kind, account_id),
-        "sub_allocated_to": _block_holder(kind, sub_allocated_to),
-        "abuse_contact": email_or_blank(abuse_contact, "abuse_contact"),
-    }
+    """Create or update the block with this prefix; note=None leaves an existing note alone.
+
+    With `actor` (a person's edit) the change is audited.
+    """
+    values = block_values(
+        prefix=prefix,
+        kind=kind,
+        account_id=account_id,
+        sub_allocated_to=sub_allocated_to,
+        abuse_contact=abuse_contact,
+    )
     if note is not None:
         values["note"] = note
     prefix_text = values.pop("prefix")
-    return upsert(AddressBlock, {"prefix": prefix_text}, values)
+    return _person_upsert(AddressBlock, {"prefix": prefix_text}, values, actor=actor, reason=reason)
+
+
+def block_delete(*, block: AddressBlock, actor, reason: str) -> None:
+    """A person removes a block from the plan; the audit entry keeps what it was."""
+    reason = _reason(actor, reason)
+    with transaction.atomic():
+        before = _snapshot(block)
+        block.delete()
+        audit_record(
+            actor=actor,
+            action="inventory.addressblock.deleted",
+            object_type="subscribers.addressblock",
+            object_id=before["prefix"],
+            reason=reason,
+            data={"before": before},
+        )
+
+
+# -- a person's edits ------------------------------------------------------------------
+#
+# Importers write the inventory in bulk and report per file; an edit by a person
+# (the admin) is one audited action with a reason, in the same transaction.
+
+
+def _reason(actor, reason: str) -> str:
+    reason = (reason or "").strip()
+    if actor is not None and not reason:
+        raise InventoryError("say why the inventory changes: a reason is required")
+    return reason
+
+
+def _snapshot(obj) -> dict:
+    data = {}
+    for field in obj._meta.concrete_fields:
+        if field.name in ("id", "created_at", "updated_at"):
+            continue
+        value = getattr(obj, field.attname)
+        data[field.name] = value if value is None or isinstance(value, int | bool) else str(value)
+    return data
+
+
+def _person_upsert(model, lookup: dict, values: dict, *, actor, reason: str):
+    reason = _reason(actor, reason)
+    if actor is None:
+        return upsert(model, lookup, values)
+    with transaction.atomic():
+        existing = model.objects.filter(**lookup).first()
+        before = _snapshot(existing) if existing else None
+        obj, outcome = upsert(model, lookup, values)
+        if outcome is not Outcome.UNCHANGED:
+            after = _snapshot(obj)
+            audit_record(
+                actor=actor,
+                action=f"inventory.{model._meta.model_name}.{outcome.value}",
+                obj=obj,
+                reason=reason,
+                data={
+                    "before": before,
+                    "changed": {k: v for k, v in after.items() if before is None or before.get(k) != v},
+                },
+            )
+    return obj, outcome

@@ -12,7 +12,10 @@ LOCALE = Path(__file__).resolve().parents[2] / "locale" / "ja" / "LC_MESSAGES"
 
 def _msgattrib(*flags: str) -> str:
     out = subprocess.run(
-        ["msgattrib", *flags, "--no-wrap", str(LOCALE / "django.po")], capture_output=True, text=True, check=True
+        ["msgattrib", *flags, "--no-wrap", str(LOCALE / "django.po")],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return out.stdout
 

@@ -10,7 +10,7 @@ from complaints.models import Case, Report
 from complaints.services import report_ingest
 from policies.types import Recommendation
 from sanctions.choices import State
-from sanctions.services import sanction_propose, sanction_transition
+from sanctions.services import sanction_emergency_execute, sanction_propose, sanction_transition
 from subscribers.models import Account
 from tests.attribution.conftest import HANDOVER
 
@@ -62,6 +62,8 @@ def recommendation(**overrides) -> Recommendation:
         "clauses": ("C-03a", "C-07"),
         "legal_basis": ("legitimate_business_act", "jp_sem_art11"),
         "approval": "staff",
+        # Rule 3's ongoing-flood step: the criteria allow acting first (C-09).
+        "emergency_allowed": True,
         "reasons": ("rule.matched:3",),
     }
     return Recommendation(**{**values, **overrides})
@@ -72,6 +74,7 @@ def evidence_of(case: Case) -> list[str]:
 
 
 def propose(case: Case, proposer, **overrides):
+    """A proposal that meets every guard; an emergency one also cites C-09."""
     values = {
         "case": case,
         "account": Account.objects.get(account_id="C-3"),
@@ -83,6 +86,8 @@ def propose(case: Case, proposer, **overrides):
         "culpability": "intentional",
         "proposer": proposer,
     }
+    if overrides.get("emergency") and "clauses" not in overrides:
+        values["clauses"] = [*values["clauses"], "C-09"]
     return sanction_propose(**{**values, **overrides})
 
 
@@ -114,18 +119,32 @@ PATHS = {
         (State.LIFTED, "decider"),
     ],
 }
-# An emergency measure reaches its in-force states without approval.
+# An emergency measure reaches its in-force states without approval, after the
+# emergency step ("step": why it cannot wait) that the record must show.
+STEP = "emergency_step"
 EMERGENCY_PATHS = {
     State.PROPOSED: [],
-    State.CARRIED_OUT: [(State.CARRIED_OUT, "desk")],
-    State.NOTIFIED: [(State.CARRIED_OUT, "desk"), (State.NOTIFIED, "desk")],
-    State.HEARING: [(State.CARRIED_OUT, "desk"), (State.NOTIFIED, "desk"), (State.HEARING, "desk")],
+    State.CARRIED_OUT: [(STEP, "desk"), (State.CARRIED_OUT, "desk")],
+    State.NOTIFIED: [(STEP, "desk"), (State.CARRIED_OUT, "desk"), (State.NOTIFIED, "desk")],
+    State.HEARING: [
+        (STEP, "desk"),
+        (State.CARRIED_OUT, "desk"),
+        (State.NOTIFIED, "desk"),
+        (State.HEARING, "desk"),
+    ],
 }
+
+
+def emergency_step(sanction, actor, reason="flood going on now"):
+    return sanction_emergency_execute(sanction_id=sanction.pk, actor=actor, reason=reason)
 
 
 def walk(sanction, steps, *, desk, decider):
     for to_state, who in steps:
         actor = decider if who == "decider" else desk
+        if to_state == STEP:
+            emergency_step(sanction, actor)
+            continue
         sanction = sanction_transition(
             sanction_id=sanction.pk, to_state=to_state, actor=actor, reason=f"test: {to_state}"
         )

@@ -148,3 +148,35 @@ def test_lifting_goes_through_the_executor_too(
         )
     lift = Execution.objects.get(sanction=sanction, action="lift")
     assert lift.status == "confirmed" and provisioning.received[-1]["body"]["action"] == "lift"
+
+
+def test_the_webhook_completes_an_emergency_step(
+    case, staff, provisioning, django_capture_on_commit_callbacks
+):
+    from . import factories
+
+    sanction = factories.propose(case, staff, emergency=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        factories.emergency_step(sanction, staff)
+    sanction.refresh_from_db()
+    assert sanction.state == State.CARRIED_OUT and sanction.reviewed_at is None
+    assert [r["body"]["action"] for r in provisioning.received] == ["carry_out"]
+    assert sanction.transitions.last().actor is None  # confirmed by the provisioning system
+
+
+def test_the_executor_never_carries_out_what_was_decided_otherwise_meanwhile(
+    case, staff, manager, provisioning, django_capture_on_commit_callbacks
+):
+    from . import factories
+
+    sanction = factories.propose(case, staff, emergency=True)
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        factories.emergency_step(sanction, staff)  # the task waits in the queue ...
+    sanction_transition(sanction_id=sanction.pk, to_state=State.REJECTED, actor=manager, reason="no flood")
+    for callback in queued:  # ... and runs after the rejection
+        callback()
+    carry = Execution.objects.get(sanction=sanction, action="carry_out")
+    assert "carry_out" not in [r["body"]["action"] for r in provisioning.received]
+    assert carry.status == "failed" and "rejected" in carry.last_error
+    sanction.refresh_from_db()
+    assert sanction.state == State.REJECTED and sanction.carried_out_at is None

@@ -26,6 +26,8 @@ def test_every_edge_of_the_map_can_be_taken_and_is_recorded(edge, case, staff, m
     emergency = edge.emergency_only or edge.unreviewed_emergency_only
     sanction = _sanction_at(case, staff, manager, edge.source, emergency=emergency)
     actor = manager if edge.rule == DECISION else staff
+    if edge.emergency_only:
+        factories.emergency_step(sanction, staff)  # the record shows why it could not wait
 
     moved = sanction_transition(
         sanction_id=sanction.pk, to_state=edge.to_state, actor=actor, reason="walking the map"

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from abusedesk.choices import TokenScope
-from abusedesk.models import ApiToken
+from abusedesk.models import ApiToken, AuditEntry
 from screening.models import ExchangeParticipant, ReceivedEntry
 from screening.signing import public_key_text
 
@@ -110,3 +110,17 @@ def test_create_screening_client_prints_a_screening_only_key():
     assert not token.user.has_usable_password()
     with pytest.raises(CommandError, match="already exists"):
         call_command("create_screening_client", "signup-web")
+
+
+def test_a_participant_is_deactivated_by_the_command_with_a_reason_on_the_record(exchange, peer):
+    with pytest.raises(CommandError, match="Say why"):
+        call_command("exchange_participant", "jp.peer-isp", "--deactivate")
+    assert ExchangeParticipant.objects.get(isp_id="jp.peer-isp").active
+
+    assert out("exchange_participant", "jp.peer-isp", "--deactivate", "--reason", "left the exchange") == [
+        "jp.peer-isp inactive"
+    ]
+
+    assert not ExchangeParticipant.objects.get(isp_id="jp.peer-isp").active
+    entry = AuditEntry.objects.get(action="screening.participant.deactivated")
+    assert entry.reason == "left the exchange"

@@ -1,0 +1,425 @@
+"""Who may reach what: every URL and API operation × anonymous, partner A, partner B, staff,
+manager and superuser, in one table.
+
+Each row is one route and method with the status each persona gets. A route the
+URL resolver knows and the table does not fails `test_every_route_has_a_row`, so
+a new page or endpoint cannot arrive without someone deciding who may use it.
+The admin's pages come from a table per model (tests/abusedesk/test_admin.py
+fails when a model is registered without a decision).
+
+What a person may *decide* once they reach a view (four eyes, manager levels,
+the emergency rule) is the service's business and is tested per guard in
+test_guard_entry_points.py; here a browser form that the service refuses still
+counts as reached (302 back to the page with the reason).
+
+Browser routes are called with a session, API routes with a token, as each
+persona would. Every request runs in a savepoint that is rolled back, so each
+persona meets the same world.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from abusedesk.services import api_token_create
+from complaints.choices import Channel
+from complaints.models import SavedFilter
+from complaints.services import report_ingest
+from sanctions.choices import State
+from sanctions.services import sanction_transition
+from tests.personas import make_user
+from tests.sanctions import factories
+
+pytestmark = pytest.mark.django_db
+
+PERSONAS = ("anon", "partner_a", "partner_b", "staff", "manager", "superuser")
+LOGIN = "login"  # a redirect to the login page
+ADMIN_LOGIN = "admin-login"
+
+# Common rows of expectations.
+DESK = {"anon": LOGIN, "partner_a": 403, "partner_b": 403, "staff": 200, "manager": 200, "superuser": 200}
+DESK_POST = {**DESK, "staff": 302, "manager": 302, "superuser": 302}
+DESK_GET_ON_POST = {**DESK, "staff": 405, "manager": 405, "superuser": 405}
+MANAGERS = {**DESK, "staff": 403}
+SIGNED_IN = {
+    "anon": LOGIN,
+    "partner_a": 200,
+    "partner_b": 200,
+    "staff": 200,
+    "manager": 200,
+    "superuser": 200,
+}
+EVERYONE = dict.fromkeys(PERSONAS, 200)
+API_DESK = {"anon": 401, "partner_a": 403, "partner_b": 403, "staff": 200, "manager": 200, "superuser": 200}
+API_DESK_OBJECT = {**API_DESK, "partner_a": 404, "partner_b": 404}  # partners never learn it exists
+API_ALL = {"anon": 401, **dict.fromkeys(PERSONAS[1:], 200)}
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    method: str
+    expect: dict
+    args: tuple = ()  # names of world objects, in URL order
+    data: dict = field(default_factory=dict)
+    api: bool = False
+    note: str = ""
+
+
+def api(name, method, expect, args=(), data=None, note=""):
+    return Row(name, method, expect, args, data or {}, True, note)
+
+
+def page(name, method, expect, args=(), data=None, note=""):
+    return Row(name, method, expect, args, data or {}, False, note)
+
+
+SPAM = factories.spam("198.51.100.99", factories.HANDOVER).decode()
+PROPOSAL = {
+    "account": "C-3",
+    "level": "L3",
+    "justification": "Three reporters within a day.",
+    "clauses": ["C-03a"],
+    "legal_basis": "legitimate_business_act",
+    "culpability": "intentional",
+}
+
+ROWS = [
+    # -- the desk's pages ------------------------------------------------------------
+    page("home", "GET", SIGNED_IN),
+    page("healthz", "GET", EVERYONE),
+    page("preferences", "GET", SIGNED_IN),
+    page(
+        "login",
+        "GET",
+        {"anon": 200, **dict.fromkeys(PERSONAS[1:], 302)},
+        note="signed-in people go home",
+    ),
+    page("logout", "POST", dict.fromkeys(PERSONAS, LOGIN)),
+    page("set_language", "POST", dict.fromkeys(PERSONAS, 302), data={"language": "ja", "next": "/"}),
+    page("report-list", "GET", DESK),
+    page("report-new", "GET", DESK),
+    page("report-new", "POST", DESK_POST, data={"kind": "message", "m-message": SPAM}),
+    page("report-detail", "GET", DESK, args=("report_a",)),
+    page(
+        "report-content",
+        "POST",
+        DESK,
+        args=("report_a",),
+        data={"purpose": "check the advertised site"},
+        note="S1: desk users with a stated purpose, recorded",
+    ),
+    page("report-content", "GET", DESK_GET_ON_POST, args=("report_a",)),
+    page("case-list", "GET", DESK),
+    page("case-bulk", "POST", DESK_POST, data={"cases": ["case"], "action": "assign_me"}),
+    page("case-bulk", "GET", DESK_GET_ON_POST),
+    page("saved-filter-save", "POST", DESK_POST, data={"name": "mine", "query": "status=open"}),
+    page("saved-filter-delete", "POST", DESK_POST, args=("saved_filter",), note="only one's own is deleted"),
+    page("case-detail", "GET", DESK, args=("case",)),
+    page(
+        "case-forward",
+        "POST",
+        DESK_POST,
+        args=("case",),
+        data={"format": "arf", "to": "abuse@other.example", "reason": "theirs"},
+    ),
+    page("case-reply", "POST", DESK_POST, args=("case",), data={"template": "received"}),
+    page("policies-index", "GET", MANAGERS),
+    page("policies-rule-edit", "GET", MANAGERS, args=("rule_key",)),
+    page("policies-versions", "GET", MANAGERS),
+    page("policies-version-detail", "GET", MANAGERS, args=("criteria_version",)),
+    page("policies-clause-edit", "GET", MANAGERS, args=("clause_id",)),
+    page("sanction-review-queue", "GET", DESK),
+    page("sanction-propose", "GET", DESK, args=("case",)),
+    page("sanction-dossier", "GET", DESK, args=("case",)),
+    page("sanction-dossier-pdf", "GET", DESK, args=("case",)),
+    page("sanction-detail", "GET", DESK, args=("proposed",)),
+    page(
+        "sanction-transition",
+        "POST",
+        DESK_POST,
+        args=("proposed",),
+        data={"to_state": "approved", "reason": "ok"},
+        note="the proposer (staff) is refused by the service, with the reason on the page",
+    ),
+    page("sanction-emergency", "POST", DESK_POST, args=("proposed",), data={"reason": "flood"}),
+    page(
+        "sanction-execution-confirm",
+        "POST",
+        DESK_POST,
+        args=("approved", "approved_execution"),
+        data={"note": "done by hand"},
+    ),
+    page(
+        "sanction-hearing-answer",
+        "POST",
+        DESK_POST,
+        args=("notified",),
+        data={"received_at": "2026-11-21 10:00", "channel": "email", "text": "I fixed it."},
+    ),
+    page("dashboard", "GET", MANAGERS),
+    page("dashboard-csv", "GET", MANAGERS, args=("dashboard_slug",)),
+    # -- the API ------------------------------------------------------------------------
+    api("api-report-list", "GET", API_ALL, note="a partner sees its own reports only"),
+    api(
+        "api-report-list",
+        "POST",
+        {"anon": 401, **dict.fromkeys(PERSONAS[1:], 201)},
+        data={"source_ip": "198.51.100.99", "occurred_at": "2026-11-20T05:00:00Z", "category": "spam"},
+    ),
+    api("api-report-detail", "GET", {**API_ALL, "partner_b": 404}, args=("report_a",)),
+    api(
+        "api-report-content",
+        "POST",
+        API_DESK,
+        args=("report_a",),
+        data={"purpose": "check the advertised site"},
+        note="S1 is for the desk, even to the partner who filed it (refused before any lookup)",
+    ),
+    api("api-case-list", "GET", API_DESK),
+    api("api-case-detail", "GET", API_DESK_OBJECT, args=("case",)),
+    api(
+        "api-case-forward",
+        "POST",
+        {**API_DESK_OBJECT, "staff": 201, "manager": 201, "superuser": 201},
+        args=("case",),
+        data={"format": "arf", "to": "abuse@other.example"},
+    ),
+    api(
+        "api-case-reattribute",
+        "POST",
+        API_DESK_OBJECT,
+        args=("case",),
+        data={"reason": "C-3's static block was entered on the wrong line; fixed in the inventory"},
+    ),
+    api(
+        "api-sanction-propose",
+        "POST",
+        {**API_DESK_OBJECT, "staff": 201, "manager": 201, "superuser": 201},
+        data=PROPOSAL,
+    ),
+    api("api-sanction-detail", "GET", API_DESK_OBJECT, args=("proposed",)),
+    api(
+        "api-sanction-transition",
+        "POST",
+        {**API_DESK_OBJECT, "staff": 403},
+        args=("proposed",),
+        data={"to_state": "approved", "reason": "ok"},
+        note="four eyes: the proposer (staff) may not decide",
+    ),
+    api(
+        "api-sanction-emergency",
+        "POST",
+        {**API_DESK_OBJECT, "staff": 409, "manager": 409, "superuser": 409},
+        args=("proposed",),
+        data={"reason": "flood"},
+        note="not an emergency proposal",
+    ),
+    api(
+        "api-sanction-execution-confirm",
+        "POST",
+        API_DESK_OBJECT,
+        args=("approved", "approved_execution"),
+        data={"note": "done by hand"},
+    ),
+    api(
+        "api-sanction-hearing-answer",
+        "POST",
+        {**API_DESK_OBJECT, "staff": 201, "manager": 201, "superuser": 201},
+        args=("notified",),
+        data={"received_at": "2026-11-21T10:00:00Z", "channel": "email", "text": "I fixed it."},
+    ),
+    api("api-whoami", "GET", API_ALL),
+    api("api-schema", "GET", EVERYONE, note="the schema and its docs are public"),
+    page("api-docs", "GET", EVERYONE),
+]
+
+# -- the admin, from a table per model ------------------------------------------------
+RECORD = {"view": {"superuser"}, "add": set()}
+INVENTORY = {"view": {"staff", "manager", "superuser"}, "add": {"manager", "superuser"}}
+ADMIN_MODELS = {
+    "complaints.case": RECORD,
+    "complaints.report": RECORD,
+    "complaints.reporturl": RECORD,
+    "complaints.partner": RECORD,
+    "sanctions.sanction": RECORD,
+    "sanctions.execution": RECORD,
+    "sanctions.notice": RECORD,
+    "sanctions.hearinganswer": RECORD,
+    "abusedesk.auditentry": RECORD,
+    "abusedesk.apitoken": RECORD,
+    "axes.accessattempt": RECORD,
+    "axes.accesslog": RECORD,
+    "axes.accessfailurelog": RECORD,
+    "subscribers.subscriber": INVENTORY,
+    "subscribers.account": INVENTORY,
+    "subscribers.addressblock": INVENTORY,
+    "policies.clause": {"view": {"manager", "superuser"}, "add": set()},
+    "policies.criteriaset": {"view": {"manager", "superuser"}, "add": set()},
+    "auth.user": {"view": {"superuser"}, "add": {"superuser"}},
+    "auth.group": {"view": {"superuser"}, "add": {"superuser"}},
+}
+
+
+def _admin_expect(allowed: set) -> dict:
+    # Partners are no staff: the admin sends them to its login page, like anonymous.
+    out = {"anon": ADMIN_LOGIN, "partner_a": ADMIN_LOGIN, "partner_b": ADMIN_LOGIN}
+    out.update({p: 200 if p in allowed else 403 for p in ("staff", "manager", "superuser")})
+    return out
+
+
+ADMIN_ROWS = [page("admin:index", "GET", _admin_expect({"staff", "manager", "superuser"}))]
+for _label, _rule in sorted(ADMIN_MODELS.items()):
+    _app, _model = _label.split(".")
+    ADMIN_ROWS.append(page(f"admin:{_app}_{_model}_changelist", "GET", _admin_expect(_rule["view"])))
+    ADMIN_ROWS.append(page(f"admin:{_app}_{_model}_add", "GET", _admin_expect(_rule["add"])))
+
+
+# -- the world each request meets -------------------------------------------------------
+
+
+@pytest.fixture
+def world(isp, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    staff, manager = make_user("sato", "staff"), make_user("tanaka", "manager")
+    superuser = get_user_model().objects.create_superuser("root", "root@example.jp", "x")
+    from complaints.services.partners import partner_create
+
+    partners = {
+        "partner_a": partner_create(name="Receiver ISP", contact_email="abuse@receiver.example"),
+        "partner_b": partner_create(name="Other ISP", contact_email="abuse@other.example"),
+    }
+    case = factories.case_from_reports()
+    reports = {}
+    for key, (partner, _key) in partners.items():
+        raw = factories.spam("203.0.113.5", factories.HANDOVER).replace(b"Cheap pills", key.encode())
+        reports[key] = report_ingest(
+            raw=raw, channel=Channel.API, reporter_key=f"partner:{partner.name}", partner=partner
+        ).report
+    proposed = factories.propose(case, staff)
+    approved = factories.propose(case, staff)
+    sanction_transition(sanction_id=approved.pk, to_state=State.APPROVED, actor=manager, reason="ok")
+    notified = factories.walk(
+        factories.propose(case, staff), factories.PATHS[State.NOTIFIED], desk=staff, decider=manager
+    )
+    objects = {
+        "case": case.pk,
+        "report_a": reports["partner_a"].pk,
+        "report_b": reports["partner_b"].pk,
+        "proposed": proposed.pk,
+        "approved": approved.pk,
+        "approved_execution": approved.executions.get().pk,
+        "notified": notified.pk,
+        "saved_filter": SavedFilter.objects.create(user=staff, name="open", query="status=open").pk,
+        "rule_key": "1",
+        "criteria_version": 1,
+        "clause_id": "C-19",
+        "dashboard_slug": "per_day",
+    }
+    users = {"staff": staff, "manager": manager, "superuser": superuser}
+    users.update({key: partner.user for key, (partner, _key) in partners.items()})
+    tokens = {key: api_token_create(user=user)[1] for key, user in users.items()}
+    tokens.update({key: api_key for key, (_partner, api_key) in partners.items()})
+    return {"objects": objects, "users": users, "tokens": tokens}
+
+
+def _client(world, persona: str, row: Row) -> Client:
+    if row.api:
+        if persona == "anon":
+            return Client()
+        return Client(HTTP_AUTHORIZATION=f"Token {world['tokens'][persona]}")
+    client = Client()
+    if persona != "anon":
+        client.force_login(world["users"][persona])
+    return client
+
+
+def _data(world, row: Row) -> dict:
+    data = dict(row.data)
+    if row.name == "api-sanction-propose":
+        data["case"] = world["objects"]["case"]
+        data["evidence_relied_on"] = [f"report:{world['objects']['report_a']}"]
+    if row.name == "case-bulk" and "cases" in data:
+        data["cases"] = [world["objects"]["case"]]
+    return data
+
+
+def _outcome(response) -> int | str:
+    if response.status_code == 302:
+        location = response["Location"]
+        if location.startswith(reverse("admin:login")):
+            return ADMIN_LOGIN
+        if location.startswith(reverse("login")):
+            return LOGIN
+    return response.status_code
+
+
+def call(world, persona: str, row: Row) -> int | str:
+    url = reverse(row.name, args=[world["objects"][a] for a in row.args])
+    client = _client(world, persona, row)
+    data = _data(world, row)
+    with transaction.atomic():
+        if row.method == "GET":
+            response = client.get(url)
+        elif row.api:
+            response = client.post(url, data, content_type="application/json")
+        else:
+            response = client.post(url, data)
+        transaction.set_rollback(True)
+    return _outcome(response)
+
+
+def _id(row: Row) -> str:
+    return f"{row.method} {row.name}"
+
+
+def test_each_persona_gets_what_the_matrix_says(world):
+    # One world for the whole table (each request is rolled back), so the table stays
+    # cheap enough to grow; a mismatch names its row and what each persona got.
+    mismatches = []
+    for row in ROWS + ADMIN_ROWS:
+        got = {persona: call(world, persona, row) for persona in PERSONAS}
+        if got != row.expect:
+            wrong = {p: (got[p], row.expect[p]) for p in PERSONAS if got[p] != row.expect[p]}
+            mismatches.append(f"{_id(row)}: (got, expected) {wrong} {row.note}")
+    assert mismatches == []
+
+
+# -- every route has a row ----------------------------------------------------------------
+
+
+def _route_names(patterns=None, namespace="") -> set[str]:
+    names = set()
+    for p in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(p, URLResolver):
+            if p.namespace == "admin":
+                continue  # the admin's routes come from ADMIN_MODELS
+            names |= _route_names(p.url_patterns, namespace + (f"{p.namespace}:" if p.namespace else ""))
+        elif isinstance(p, URLPattern):
+            assert p.name, f"route {p.pattern} has no name: give it one and a row"
+            names.add(namespace + p.name)
+    return names
+
+
+def test_every_route_has_a_row():
+    in_table = {row.name for row in ROWS}
+    routes = _route_names()
+    assert routes - in_table == set(), "new routes: add a row saying who may use them"
+    assert in_table - routes == set(), "rows for routes that no longer exist"
+
+
+def test_every_admin_model_has_a_row():
+    registered = {m._meta.label_lower for m in admin.site._registry}
+    assert registered == set(ADMIN_MODELS)
+
+
+def test_the_table_covers_every_persona():
+    for row in ROWS + ADMIN_ROWS:
+        assert set(row.expect) == set(PERSONAS), _id(row)

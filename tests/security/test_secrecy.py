@@ -1,0 +1,180 @@
+"""Secrecy of communications (POLICY.md): content (S1) and traffic data (S2) are read only with
+an audit entry saying who, when, what, which case and why.
+
+Two nets, so that a new reader cannot slip through:
+
+1. Code: every function that calls a reader of S1 or S2 (the session / mail-log
+   selectors, the content service) or touches the log models outside the
+   inventory app is listed in READERS with how it is audited. A new caller fails
+   `test_every_reader_of_content_or_traffic_data_is_declared` until someone
+   decides — and the behaviour tests below prove the declared audit entries.
+2. Requests: every route of the permission matrix is called by every desk
+   persona while the SQL is watched. A request that selects from the session or
+   mail log, or selects a report's raw bytes, must write an audit entry in the
+   same request naming the person and the case — or be the intake of that very
+   content (received and parsed in the request), or the system's attribution
+   entry naming the records it used.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from abusedesk.models import AuditEntry
+from complaints.attribution.services import report_attribute
+from tests.personas import token_client
+from tests.sanctions import factories
+from tests.security.test_permission_matrix import ROWS, _client, _data, _id, world  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parents[2]
+APPS = ["abusedesk", "complaints", "policies", "sanctions", "subscribers", "dashboards"]
+
+# The readers: the inventory's S2 selectors, the S1 content service, and the log models.
+S2_SELECTORS = {"session_probe", "session_at", "account_for_ip_at", "mail_submissions", "mail_logins"}
+S1_SERVICES = {"report_content"}
+S2_MODELS = {"Session", "MailLogEntry"}
+
+# Who calls them, and how each access is recorded. "system": processing inside a
+# case, recorded by the entry named; "person": a person's access, recorded with a purpose.
+READERS = {
+    "complaints/attribution/engine.py:_attribute_origin": "system: report.attributed (records used, case)",
+    "complaints/attribution/engine.py:_submitted_elsewhere_by_ours": "system: report.attributed",
+    "complaints/attribution/engine.py:_through_our_server": "system: report.attributed",
+    "complaints/attribution/engine.py:_submissions": "system: report.attributed",
+    "complaints/attribution/engine.py:_relay_for_outsider": "system: report.attributed",
+    "complaints/attribution/services.py:inventory_version": "no row is read: the largest id only",
+    "complaints/services/cases.py:case_key_for": "system: report.grouped (the session key, case)",
+    "complaints/views.py:report_show_content": "person: via report_content",
+    "complaints/api/views.py:post": "person: via report_content (ReportContentView)",
+}
+# The inventory app itself reads and writes its logs (importers, session overlap checks).
+OWN = ("subscribers/",)
+
+
+def _readers() -> set[str]:
+    found = set()
+    for app in APPS:
+        for path in sorted((ROOT / app).rglob("*.py")):
+            rel = path.relative_to(ROOT).as_posix()
+            if "/migrations/" in rel or rel.startswith(OWN):
+                continue
+            for node in ast.walk(ast.parse(path.read_text())):
+                if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                    continue
+                names = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+                names |= {n.attr for n in ast.walk(node) if isinstance(n, ast.Attribute)}
+                if names & (S2_SELECTORS | S1_SERVICES | S2_MODELS):
+                    found.add(f"{rel}:{node.name}")
+    return found
+
+
+def test_every_reader_of_content_or_traffic_data_is_declared():
+    found = _readers()
+    assert found - set(READERS) == set(), "new readers of S1/S2: make them audit, then declare them"
+    assert set(READERS) - found == set(), "declared readers that no longer exist"
+
+
+def test_the_traffic_data_has_no_page_outside_a_case():
+    from django.contrib import admin
+
+    from subscribers.models import MailLogEntry, Session
+
+    assert Session not in admin.site._registry and MailLogEntry not in admin.site._registry
+
+
+def test_attribution_records_the_traffic_data_it_used(isp):
+    """The system's lookups (address and time to session to account) are recorded per report."""
+    from complaints.choices import Channel
+    from complaints.services import report_ingest
+
+    raw = factories.spam("198.51.100.23", factories.HANDOVER)
+    report = report_ingest(
+        raw=raw, channel=Channel.MAILBOX, reporter_key="email:a@x.example", acknowledge=False
+    )
+    report_attribute(report_id=report.report.pk)
+    entry = AuditEntry.objects.get(action="report.attributed", object_id=str(report.report.pk))
+    assert entry.case_id == report.report.case_id and entry.case_id is not None
+    assert entry.data["accounts"] == ["C-2"]
+    assert any(r.get("type") == "session" for r in entry.data["records"]), entry.data["records"]
+    grouped = AuditEntry.objects.get(action="report.grouped", object_id=str(report.report.pk))
+    assert grouped.case_id == entry.case_id
+
+
+@pytest.mark.parametrize("door", ["browser", "api"])
+def test_reading_content_is_recorded_with_who_what_which_case_and_why(
+    door, isp, staff, staff_client, staff_token
+):
+    case = factories.case_from_reports()
+    report = case.reports.first()
+    if door == "browser":
+        response = staff_client.post(
+            reverse("report-content", args=[report.pk]), {"purpose": "check the URL"}
+        )
+    else:
+        response = token_client(staff_token).post(
+            f"/api/v1/reports/{report.pk}/content/", {"purpose": "check the URL"}, "application/json"
+        )
+    assert response.status_code == 200
+    entry = AuditEntry.objects.get(action="content.viewed")
+    assert (entry.actor, entry.object_id, entry.case_id, entry.reason) == (
+        staff,
+        str(report.pk),
+        case.pk,
+        "check the URL",
+    )
+    assert entry.data["sha256"] == report.raw_sha256 and entry.at is not None
+
+
+def _reads_secrets(queries) -> list[str]:
+    hits = []
+    for query in queries:
+        sql = query["sql"]
+        if not sql.lstrip().upper().startswith("SELECT"):
+            continue
+        if '"subscribers_session"' in sql or '"subscribers_maillogentry"' in sql:
+            if 'MAX("subscribers_' in sql:  # inventory_version: the largest id, no row
+                continue
+            hits.append("S2: " + sql[:160])
+        if '"complaints_report"."raw"' in sql:
+            hits.append("S1: " + sql[:160])
+    return hits
+
+
+def test_no_request_reads_content_or_traffic_data_without_an_audit_entry(world):  # noqa: F811
+    unrecorded = []
+    for row in ROWS:
+        for persona in ("staff", "manager", "superuser"):
+            user = world["users"][persona]
+            url = reverse(row.name, args=[world["objects"][a] for a in row.args])
+            client = _client(world, persona, row)
+            with transaction.atomic():
+                first = AuditEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
+                with CaptureQueriesContext(connection) as ctx:
+                    if row.method == "GET":
+                        client.get(url)
+                    elif row.api:
+                        client.post(url, _data(world, row), content_type="application/json")
+                    else:
+                        client.post(url, _data(world, row))
+                hits = _reads_secrets(ctx.captured_queries)
+                entries = list(AuditEntry.objects.filter(id__gt=first))
+                transaction.set_rollback(True)
+            if not hits:
+                continue
+            by_person = [e for e in entries if e.actor_id == user.pk and e.case_id]
+            # Intake: the system parses and attributes what this very request handed in.
+            by_system = [
+                e for e in entries if e.actor_id is None and e.action == "report.attributed" and e.case_id
+            ]
+            received = {e.object_id for e in entries if e.action == "report.received"}
+            parsed = {e.object_id for e in entries if e.action == "report.parsed"}
+            if not (by_person or by_system or (received and received <= parsed)):
+                unrecorded.append(f"{_id(row)} as {persona}: {hits[0]}")
+    assert not unrecorded, "\n".join(unrecorded)
