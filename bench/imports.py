@@ -63,8 +63,10 @@ def run_import(command: str, *args: str) -> dict:
     env = django_env(db_url(DB), CELERY_BROKER_URL=BROKER_URL, CELERY_TASK_DEFAULT_QUEUE=QUEUE)
     out = subprocess.run(
         [sys.executable, str(BENCH / "import_child.py"), str(DEADLINE), command, *args],
-        cwd=ROOT, env=env, capture_output=True, text=True, check=True,
+        cwd=ROOT, env=env, capture_output=True, text=True,
     )  # fmt: skip
+    if out.returncode != 0:
+        raise RuntimeError(f"{command} failed (exit {out.returncode}):\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 

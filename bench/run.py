@@ -143,7 +143,7 @@ def main() -> None:
         )
         record = {
             "label": args.record, "note": args.note, "started": started.isoformat(timespec="seconds"),
-            "minutes": round(total / 60, 1), "commit": commit.stdout.strip(), "smoke": SMOKE, "machine": machine(),
+            "minutes": round(total / 60, 1), "commit": commit.stdout.strip() or os.environ.get("BENCH_COMMIT", ""), "smoke": SMOKE, "machine": machine(),
             "seconds_per_workload": timings, "errors": errors, "results": results,
         }  # fmt: skip
         out = BENCH / "results"
