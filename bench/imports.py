@@ -155,7 +155,9 @@ def _copy_sessions(rows: Path) -> float:
     # single pass would need a trigger, so the ids are substituted while streaming.
     with connect() as conn:
         ids = dict(conn.execute("SELECT n, id FROM bench_account_map").fetchall())
-    tmp = rows.with_suffix(".ids.tsv")
+    # Accounts are made in one statement, so their ids run on from the first one: the
+    # converted file is valid for every database whose first account id is the same.
+    tmp = rows.with_suffix(f".ids-{min(ids.values())}.tsv")
     if not tmp.exists():
         with open(rows) as source, open(tmp.with_suffix(".part"), "w") as out:
             for line in source:
