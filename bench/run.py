@@ -100,7 +100,7 @@ def table(results: list[dict]) -> list[str]:
             ratio = "target ≥2,000 cases/s"
         else:
             figures, ratio = json.dumps(r), ""
-        rows.append(f"| {w} | {n} | {figures} | {ratio} | {r.get('load', '')} |")  # fmt: skip
+        rows.append(f"| {w} | {n} | {figures} | {ratio} | {_f(float(r.get('load', 0)), 2)} |")  # fmt: skip
     return rows
 
 
