@@ -7,8 +7,9 @@
   the same tables (with their indexes and constraints), and the peak RSS of the
   import at BENCH_SMALL_LINES (10,000) lines against the big file.
 
-An import still running at BENCH_IMPORT_DEADLINE seconds is stopped, and its rate is
-what it stored in that time (marked "partial"). Each import runs in a process of its
+An import still running at its deadline (BENCH_MAILBOX_DEADLINE, 120 s, for the mbox;
+BENCH_IMPORT_DEADLINE, 2400 s, for the logs) is stopped, and its rate is what it
+stored in that time (marked "partial"). Each import runs in a process of its
 own (bench/import_child.py) so its peak RSS is its own. The session table is left
 holding the big file's rows for the lookup workload (bench/lookups.py).
 """
@@ -44,7 +45,10 @@ MBOX_MESSAGES = size("mbox_messages", 100_000, 40)
 SESSION_LINES = size("session_lines", 10_000_000, 3_000)
 MAILLOG_LINES = size("maillog_lines", 10_000_000, 3_000)
 SMALL_LINES = size("small_lines", 10_000, 1_000)
-DEADLINE = size("import_deadline", 120, 30)
+# The mbox import is per message (minutes per thousand); the log imports are set-based
+# on PostgreSQL and must run to the end to give a figure, so their deadline is long.
+MAILBOX_DEADLINE = size("mailbox_deadline", 120, 30)
+DEADLINE = size("import_deadline", 2400, 120)
 # Which imports, in order (BENCH_IMPORTS=sessions,maillog runs those two only).
 PARTS = [p for p in os.environ.get("BENCH_IMPORTS", "mailbox,maillog,sessions").split(",") if p]
 DB = "imports"
@@ -62,10 +66,10 @@ def scalar(query: str, params=()) -> int:
         return conn.execute(query, params).fetchone()[0]
 
 
-def run_import(command: str, *args: str) -> dict:
+def run_import(command: str, *args: str, deadline: float = DEADLINE) -> dict:
     env = django_env(db_url(DB), CELERY_BROKER_URL=BROKER_URL, CELERY_TASK_DEFAULT_QUEUE=QUEUE)
     out = subprocess.run(
-        [sys.executable, str(BENCH / "import_child.py"), str(DEADLINE), command, *args],
+        [sys.executable, str(BENCH / "import_child.py"), str(deadline), command, *args],
         cwd=ROOT, env=env, capture_output=True, text=True,
     )  # fmt: skip
     if out.returncode != 0:
@@ -123,7 +127,7 @@ def mailbox() -> None:
                 copy.write_row((box.get_bytes(key),))
         copy_seconds = time.perf_counter() - t0
     before = scalar("SELECT count(*) FROM complaints_report")
-    run = run_import("import_mailbox", str(path), "--no-ack")
+    run = run_import("import_mailbox", str(path), "--no-ack", deadline=MAILBOX_DEADLINE)
     purge_queue()
     stored = scalar("SELECT count(*) FROM complaints_report") - before
     rate = stored / run["seconds"]
@@ -233,7 +237,7 @@ def _report(name, lines, expected, stored, run, copy_seconds, small_run, load) -
 def main() -> None:
     say(
         f"imports: mbox {MBOX_MESSAGES:,} messages, sessions {SESSION_LINES:,} lines, maillog {MAILLOG_LINES:,} "
-        f"lines, deadline {DEADLINE} s per import"
+        f"lines; deadline {MAILBOX_DEADLINE} s for the mbox, {DEADLINE} s for the logs"
     )
     prepare()
     parts = {"mailbox": mailbox, "maillog": maillog, "sessions": sessions}
