@@ -9,7 +9,7 @@ PORT ?= 8000
 SERVICES_DATABASE_URL ?= postgres://root@127.0.0.1:5432/test
 SERVICES_BROKER_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test test-services lint check migrate demo screenshots bench clean messages
+.PHONY: run test test-services lint check migrate demo screenshots bench bench-smoke clean messages
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -55,8 +55,21 @@ demo: $(STAMP)
 screenshots: $(STAMP)
 	env -u DATABASE_URL -u CELERY_BROKER_URL $(PY) tools/screenshots.py
 
+# Benchmarks (bench/README.md) on PostgreSQL and Redis: databases named $(BENCH_DB_PREFIX)_*,
+# HTTP servers on BENCH_PORT in turn. `make bench` takes under 20 minutes at the issue's
+# sizes; BENCH_RECORD=label also writes bench/results/. bench-smoke: tiny sizes, for CI.
+BENCH_DB_PREFIX ?= bench
+BENCH_BROKER_URL ?= redis://127.0.0.1:6379/0
+BENCH_PORT ?= 8790
+BENCH_ENV = BENCH_DB_PREFIX=$(BENCH_DB_PREFIX) BENCH_BROKER_URL=$(BENCH_BROKER_URL) BENCH_PORT=$(BENCH_PORT)
+
 bench: $(STAMP)
-	$(PY) bench/run.py
+	bench/peer/setup.sh
+	$(BENCH_ENV) $(PY) bench/run.py $(if $(BENCH_RECORD),--record $(BENCH_RECORD))
+
+bench-smoke: $(STAMP)
+	bench/peer/setup.sh
+	BENCH_SMOKE=1 BENCH_FRESH=1 $(BENCH_ENV) $(PY) bench/run.py
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles
+	rm -rf $(VENV) db.sqlite3 staticfiles bench/.peer-venv bench/out

@@ -24,10 +24,13 @@ NOTE = "note"  # not a record: something the operator should know about a record
 
 @dataclass(frozen=True)
 class ImportResult:
+    """The outcome of one line, or (count > 1) of that many lines with no line to name."""
+
     file: str
     line: int
     outcome: str
     message: str = ""
+    count: int = 1
 
 
 class ImportFileError(InventoryError):

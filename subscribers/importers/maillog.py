@@ -7,6 +7,7 @@ wait in a bounded dict until their message-id arrives, then are written in batch
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -14,7 +15,7 @@ from datetime import datetime, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from subscribers import services
 from subscribers.choices import MailLogKind, MailService
@@ -28,7 +29,8 @@ from subscribers.importers.common import (
     read_lines,
 )
 from subscribers.models import MailLogEntry
-from subscribers.services import InventoryError
+from subscribers.services import InventoryError, Outcome
+from subscribers.services import maillog_bulk as bulk
 
 # Submissions still waiting for their cleanup line. A submission that never gets one
 # (rejected after the client line) is written without a message-id when pushed out.
@@ -108,9 +110,28 @@ class _MaillogImport:
         self.written_bare: OrderedDict[tuple[str, str], None] = OrderedDict()
         self.ready: list[tuple[int, MailLogEntry]] = []
         self.flushed: list[ImportResult] = []  # results of writes made out of turn
+        # On PostgreSQL entries are staged with COPY and written at the end in SQL
+        # (services.maillog_bulk); their outcomes come then, as counts.
+        self.staged = 0 if connection.vendor == "postgresql" else None
 
     def run(self) -> Iterator[ImportResult]:
-        for number, text in read_lines(self.file, strict=False):
+        if self.staged is None:
+            yield from self.read()
+            return
+        lines = read_lines(self.file, strict=False)
+        first = next(lines, None)  # a missing file fails here, before anything is staged
+        bulk.maillog_stage_open()
+        try:
+            yield from self.read(itertools.chain([first] if first else [], lines))
+            counts = bulk.maillog_stage_apply()
+            for outcome in (Outcome.CREATED, Outcome.UPDATED, Outcome.UNCHANGED):
+                if counts.get(outcome):
+                    yield ImportResult(self.file, 0, outcome, count=counts[outcome])
+        finally:
+            bulk.maillog_stage_close()
+
+    def read(self, lines=None) -> Iterator[ImportResult]:
+        for number, text in lines if lines is not None else read_lines(self.file, strict=False):
             try:
                 result = self.line(number, text)
             except ImportFileError:
@@ -194,7 +215,10 @@ class _MaillogImport:
         if key in self.written_bare:
             del self.written_bare[key]
             self.flush_ready()
-            services.maillog_attach_message_id(host=host, queue_id=key[1], message_id=message_id, at=at)
+            if self.staged is not None:
+                bulk.maillog_stage_late(host=host, queue_id=key[1], message_id=message_id, at=at)
+            else:
+                services.maillog_attach_message_id(host=host, queue_id=key[1], message_id=message_id, at=at)
             return self.result(number, JOINED)
         return self.result(number, IGNORED)  # mail that did not come in by authenticated submission
 
@@ -226,6 +250,10 @@ class _MaillogImport:
     def _write_ready(self) -> list[ImportResult]:
         batch, self.ready = self.ready, []
         if not batch:
+            return []
+        if self.staged is not None:
+            entries = [entry for _, entry in batch]
+            self.staged += bulk.maillog_stage_add(entries=entries, first_seq=self.staged)
             return []
         with transaction.atomic():
             outcomes = services.maillog_bulk_record(entries=[entry for _, entry in batch])

@@ -33,7 +33,7 @@ class ImportReport:
 
     def add(self, result: ImportResult) -> None:
         counts = self.counts.setdefault(result.file, Counter())
-        counts[result.outcome] += 1
+        counts[result.outcome] += result.count
         where = f"{result.file}:{result.line}" if result.line else result.file
         if result.outcome == REJECTED:
             self._list(self.stderr, REJECTED, f"{where}: {result.message}")

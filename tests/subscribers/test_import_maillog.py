@@ -112,3 +112,69 @@ def test_the_year_advances_when_the_log_crosses_new_year(tmp_path):
 def test_a_missing_file_is_a_command_error(tmp_path):
     with pytest.raises(CommandError, match="cannot read"):
         run_command("import_maillog", tmp_path / "maillog")
+
+
+# -- the same outcomes whichever path runs (batches on SQLite, set-based on PostgreSQL)
+
+SUBMISSION = (
+    "2026-11-20T10:00:00+09:00 mail1 postfix/submission/smtpd[1]: {qid}: client=x[61.114.5.23], "
+    "sasl_method=PLAIN, sasl_username=taro\n"
+)
+CLEANUP = "2026-11-20T10:00:01+09:00 mail1 postfix/cleanup[4]: {qid}: message-id=<{qid}@example.jp>\n"
+LOGIN = "2026-11-20T10:00:02+09:00 mail2 dovecot: imap-login: Login: user=<hanako>, method=PLAIN, rip=61.114.5.24\n"
+
+
+def test_a_repeated_event_in_one_file_is_stored_once(tmp_path):
+    path = tmp_path / "mail.log"
+    path.write_text(LOGIN + LOGIN + SUBMISSION.format(qid="AAA1") + CLEANUP.format(qid="AAA1"))
+    output = run_command("import_maillog", path)
+    assert "read 4, created 2, updated 0, unchanged 1, rejected 0, joined 1" in output.out
+    assert MailLogEntry.objects.count() == 2
+
+
+def test_a_re_import_adds_a_message_id_the_first_import_did_not_have(tmp_path):
+    first, second = tmp_path / "first.log", tmp_path / "second.log"
+    first.write_text(SUBMISSION.format(qid="BBB2"))
+    second.write_text(SUBMISSION.format(qid="BBB2") + CLEANUP.format(qid="BBB2") + LOGIN)
+    run_command("import_maillog", first)
+    assert MailLogEntry.objects.get(queue_id="BBB2").message_id == ""
+    output = run_command("import_maillog", second)
+    assert "read 3, created 1, updated 1, unchanged 0, rejected 0, joined 1" in output.out
+    assert MailLogEntry.objects.get(queue_id="BBB2").message_id == "BBB2@example.jp"
+
+
+def test_a_late_cleanup_line_reaches_a_submission_stored_by_an_earlier_import(tmp_path, monkeypatch):
+    monkeypatch.setattr(maillog, "PENDING_LIMIT", 1)
+    first, second = tmp_path / "first.log", tmp_path / "second.log"
+    first.write_text(SUBMISSION.format(qid="CCC3"))
+    run_command("import_maillog", first)
+    # The same submission again, pushed out of the window by the next one, then its cleanup.
+    second.write_text(SUBMISSION.format(qid="CCC3") + SUBMISSION.format(qid="DDD4") + CLEANUP.format(qid="CCC3"))
+    output = run_command("import_maillog", second)
+    assert "read 3, created 1, updated 0, unchanged 1, rejected 0, joined 1" in output.out
+    assert MailLogEntry.objects.get(queue_id="CCC3").message_id == "CCC3@example.jp"
+
+
+def test_on_postgresql_only_the_copy_of_each_batch_grows_with_the_file(tmp_path):
+    # CaptureQueriesContext sees every statement but the COPY that stages each batch.
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the set-based import is the PostgreSQL path; SQLite writes in batches")
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for lines in (100, 3000):
+        path = tmp_path / f"logins-{lines}.log"
+        path.write_text(
+            "".join(
+                f"2026-11-20T10:{n // 60 % 60:02d}:{n % 60:02d}.{lines:06d}+09:00 mail2 dovecot: imap-login: "
+                f"Login: user=<u{n}>, method=PLAIN, rip=61.114.5.24\n"
+                for n in range(lines)
+            )
+        )
+        with CaptureQueriesContext(connection) as queries:
+            output = run_command("import_maillog", path)
+        assert f"read {lines}, created {lines}," in output.out
+        counts.append(len(queries))
+    assert counts[0] == counts[1]

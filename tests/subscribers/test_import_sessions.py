@@ -205,3 +205,81 @@ def test_radius_event_timestamp_forms(tmp_path, value, instant):
     )
     run_command("import_sessions", path)
     assert Session.objects.get(address="61.114.5.80").started_at == utc(instant)
+
+
+# -- the same outcomes whichever path runs (row by row on SQLite, set-based on PostgreSQL)
+
+
+def test_mixed_file_gives_outcomes_notes_and_rejections_in_file_order(tmp_path):
+    run_command(
+        "import_sessions",
+        write_csv(tmp_path, "C-1001,61.114.5.90,2026-11-19T00:00:00Z,2026-11-19T06:00:00Z\n"),
+    )
+    path = tmp_path / "mixed.csv"
+    path.write_text(
+        CSV_HEADER
+        + "C-1001,61.114.5.90,2026-11-19T00:00:00Z,2026-11-19T08:00:00Z\n"  # 2: stored, new stop: updated
+        + "C-9999,61.114.5.91,2026-11-20T00:00:00Z,\n"  # 3: unknown account
+        + "C-1002,61.114.5.90,2026-11-19T07:00:00Z,2026-11-19T09:00:00Z\n"  # 4: overlaps line 2's session
+        + "C-1001,61.114.5.92,2026-11-20T00:00:00Z,\n"  # 5: open, closed by line 7
+        + "C-1001,61.114.5.300,2026-11-20T00:00:00Z,\n"  # 6: bad address
+        + "C-1002,61.114.5.92,2026-11-20T05:00:00Z,2026-11-20T06:00:00Z\n"  # 7: next holder
+        + "C-1001,61.114.5.93,2026-11-20T00:00:00Z,2026-11-20T01:00:00Z\n"  # 8: new
+        + "C-1001,61.114.5.93,2026-11-20T00:00:00Z,2026-11-20T01:00:00Z\n"  # 9: the same line again
+        + "M-1001,61.114.5.94,2026-11-20T00:00:00Z,\n"  # 10: not a connection account
+        + "C-1001,61.114.5.95\n",  # 11: too few fields
+        encoding="utf-8",
+    )
+    output = run_command("import_sessions", path)
+    err = [line.replace(str(path), "f") for line in output.err.splitlines()]
+    assert err == [
+        "f:3: unknown account_id 'C-9999'",
+        "f:4: 61.114.5.90 overlaps the session of account C-1001 "
+        "(2026-11-19T00:00:00+00:00 – 2026-11-19T08:00:00+00:00); two holders at one instant",
+        "f:6: '61.114.5.300' is not an IPv4 or IPv6 address",
+        "f:10: account M-1001 is a mail account, not a connection account",
+        "f:11: expected 4 fields, found 2",
+    ]
+    assert "f:7: note: implicitly closed 61.114.5.92 for account C-1001" in output.out.replace(str(path), "f")
+    assert "read 10, created 3, updated 1, unchanged 1, rejected 5, note 1" in output.out
+    assert holder("61.114.5.90", "2026-11-19T07:30:00Z") == "C-1001"
+    assert holder("61.114.5.92", "2026-11-20T04:59:59Z") == "C-1001"
+    assert holder("61.114.5.92", "2026-11-20T05:00:00Z") == "C-1002"
+    assert Session.objects.filter(address="61.114.5.93").count() == 1
+
+
+def test_an_older_open_session_imported_after_a_newer_one_ends_when_the_newer_began(tmp_path):
+    run_command("import_sessions", write_csv(tmp_path, "C-1002,61.114.5.96,2026-11-20T12:00:00Z,\n"))
+    path = tmp_path / "late.csv"
+    path.write_text(CSV_HEADER + "C-1001,61.114.5.96,2026-11-20T08:00:00Z,\n", encoding="utf-8")
+    output = run_command("import_sessions", path)
+    assert "note: closed at 2026-11-20T12:00:00+00:00, when account C-1002" in output.out
+    assert holder("61.114.5.96", "2026-11-20T11:59:59Z") == "C-1001"
+    assert holder("61.114.5.96", "2026-11-20T12:00:00Z") == "C-1002"
+
+
+def _clean_file(tmp_path, lines: int):
+    path = tmp_path / f"clean-{lines}.csv"
+    rows = "".join(
+        f"C-100{1 + n % 2},10.77.{n // 250}.{n % 250},2026-11-20T0{lines % 7}:00:00Z,2026-11-20T0{lines % 7}:30:00Z\n"
+        for n in range(lines)
+    )
+    path.write_text(CSV_HEADER + rows, encoding="utf-8")
+    return path
+
+
+def test_on_postgresql_the_statement_count_does_not_grow_with_the_file(tmp_path):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the set-based import is the PostgreSQL path; SQLite imports row by row")
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for lines in (50, 1500):
+        with CaptureQueriesContext(connection) as queries:
+            output = run_command("import_sessions", _clean_file(tmp_path, lines))
+        assert f"read {lines}, created {lines}," in output.out
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+    assert Session.objects.filter(address__startswith="10.77.").count() == 1550

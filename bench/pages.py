@@ -1,0 +1,211 @@
+"""Workload 4: queues and pages at BENCH_REPORTS (1 M) reports / BENCH_CASES (200 k) cases.
+
+The data starts as `load_demo` (real cases, reports, sanctions, criteria made by the
+real services) and is scaled up in SQL by cloning demo rows with generate_series,
+so every column a later migration adds is carried along with its demo value. One
+case gets BENCH_CASE_REPORTS (5,000) reports; BENCH_REVIEW (2,000) proposals wait
+for review. The database is kept between runs when its sizes match (BENCH_FRESH=1
+rebuilds it).
+
+Each page is fetched through Django's test client in this process (server time, no
+network) BENCH_PAGE_RUNS times or until BENCH_PAGE_BUDGET seconds, whichever comes
+first; p50/p95 and the number of SQL statements of one fetch are reported.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import (  # noqa: E402
+    db_copy,
+    db_create,
+    db_exists,
+    db_url,
+    django_setup,
+    emit,
+    loadavg,
+    percentile,
+    run_manage,
+    say,
+    size,
+)
+
+REPORTS = size("reports", 1_000_000, 3_000)
+CASES = size("cases", 200_000, 600)
+CASE_REPORTS = size("case_reports", 5_000, 200)
+REVIEW = size("review", 2_000, 20)
+RUNS = size("page_runs", 30, 3)
+BUDGET = size("page_budget", 20.0, 5.0)
+DB = "pages"
+MARK = f"bench-pages {REPORTS} {CASES} {CASE_REPORTS} {REVIEW}"
+
+
+def clone(model, template_pk: int, count: int, overrides: dict[str, str]) -> None:
+    """INSERT `count` copies of one row, with per-copy SQL expressions of g (1..count)."""
+    from django.db import connection
+
+    table = model._meta.db_table
+    columns = [f.column for f in model._meta.concrete_fields if not f.primary_key]
+    unknown = set(overrides) - set(columns)
+    if unknown:
+        raise RuntimeError(f"{table} has no column(s) {', '.join(sorted(unknown))}")
+    names = ", ".join(f'"{c}"' for c in columns)
+    select = ", ".join(overrides.get(c, f't."{c}"') for c in columns).replace("%", "%%")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({names}) "
+            f"SELECT {select} FROM {table} t CROSS JOIN generate_series(1, %s) g WHERE t.id = %s",
+            [count, template_pk],
+        )
+
+
+def build() -> None:
+    from django.db import connection
+
+    from complaints.models import Case, Report
+    from sanctions.models import Sanction
+
+    t0 = time.perf_counter()
+    case = Case.objects.filter(status="open").exclude(recommendation=None).order_by("pk").first()
+    report = Report.objects.filter(case=case).order_by("pk").first()
+    sanction = Sanction.objects.order_by("pk").first()
+    first_case = (Case.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
+    ip = "'10.' || (g / 65536) || '.' || (g / 256 % 256) || '.' || (g % 256)"
+    account = "'C-' || lpad(g::text, 6, '0')"
+    clone(Case, case.pk, CASES, {
+        "key": "'bench:' || g",
+        "subject": ip,
+        "status": "CASE WHEN g % 3 = 0 THEN 'closed' ELSE 'open' END",
+        "created_at": "now() - g * interval '1 minute'",
+        "last_activity_at": "now() - g * interval '1 minute'",
+        "first_action_at": "CASE WHEN g % 4 = 0 THEN now() - g * interval '1 minute' END",
+        "roles": "(ARRAY['[\"sending\"]', '[\"hosting\"]', '[\"not_ours\"]', '[\"receiving\"]', "
+                 "'[\"sending\", \"hosting\"]'])[g % 5 + 1]::jsonb",
+        "roles_text": "(ARRAY[',sending,', ',hosting,', ',not_ours,', ',receiving,', ',sending,hosting,'])[g % 5 + 1]",
+        "sending_method": "(ARRAY['self_operated_server', 'hijacked_host', 'contracted_isp_server', "
+                          "'other_isp_server', ''])[g % 5 + 1]",
+        "accounts": f"jsonb_build_array({account})",
+        "accounts_text": f"',' || {account} || ','",
+        "evidence_level": "(ARRAY['E0', 'E1', 'E2'])[g % 3 + 1]",
+        "recommended_level": "(ARRAY['L1', 'L2', 'L3'])[g % 3 + 1]",
+        "recommended_at": "now()",
+        "report_count": f"{REPORTS // CASES}",
+    })  # fmt: skip
+    big_case = first_case  # the clone of g = 1
+    clone(Report, report.pk, REPORTS, {
+        "raw": "'\\x78'::bytea",
+        "raw_sha256": "md5(g::text) || md5('b' || g)",
+        "size": "1",
+        "reporter_key": "'email:r' || (g % 5000) || '@x.example'",
+        "reporter": "'r' || (g % 5000) || '@x.example'",
+        "message_id": "'m' || g || '@x.example'",
+        "idempotency_key": "''",
+        "source_ip": f"({ip.replace('g', f'(g % {CASES})')})::inet",
+        "received_at": "now() - g * interval '1 second'",
+        "case_id": f"CASE WHEN g <= {CASE_REPORTS} THEN {big_case} ELSE {first_case} + g % {CASES} END",
+    })  # fmt: skip
+    if sanction is not None:
+        clone(Sanction, sanction.pk, REVIEW, {
+            "case_id": f"{first_case} + (g * 97) % {CASES}",
+            "created_at": "now() - g * interval '1 hour'",
+        })  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE complaints_case SET report_count = %s WHERE id = %s", [CASE_REPORTS, big_case])
+        cursor.execute("CREATE TABLE bench_mark (mark text)")
+        cursor.execute("INSERT INTO bench_mark VALUES (%s)", [MARK])
+        for table in ("complaints_case", "complaints_report", "sanctions_sanction"):
+            cursor.execute(f"ANALYZE {table}")
+    say(
+        f"  loaded {CASES:,} cases, {REPORTS:,} reports and {REVIEW:,} proposals in {time.perf_counter() - t0:.0f} s"
+    )
+
+
+def ready() -> bool:
+    if os.environ.get("BENCH_FRESH") == "1" or not db_exists(DB):
+        return False
+    import psycopg
+
+    with psycopg.connect(db_url(DB)) as conn:
+        try:
+            row = conn.execute("SELECT mark FROM bench_mark").fetchone()
+        except psycopg.Error:
+            return False
+        pending = conn.execute("SELECT count(*) FROM django_migrations").fetchone()[0]
+    return row is not None and row[0] == MARK and pending > 0
+
+
+def measure(client, name: str, url: str) -> None:
+    from django.db import connection
+
+    # Counted with a wrapper: the test client's request_started signal resets
+    # connection.queries, which empties CaptureQueriesContext.
+    queries = []
+    with connection.execute_wrapper(lambda execute, sql, *args: queries.append(sql) or execute(sql, *args)):
+        response = client.get(url)
+    if response.status_code != 200:
+        raise RuntimeError(f"{url} answered {response.status_code}")
+    times: list[float] = []
+    load = loadavg()
+    started = time.perf_counter()
+    while len(times) < RUNS and (time.perf_counter() - started < BUDGET or len(times) < 3):
+        t0 = time.perf_counter()
+        client.get(url)
+        times.append((time.perf_counter() - t0) * 1000)
+    p50, p95 = percentile(times, 50), percentile(times, 95)
+    say(f"  {name:22s} p50 {p50:8.1f} ms  p95 {p95:8.1f} ms  {len(queries):3d} SQL  ({len(times)} runs)")
+    emit("pages", name, p50_ms=p50, p95_ms=p95, sql=len(queries), runs=len(times), load=load)
+
+
+def main() -> None:
+    fresh = not ready()
+    url = db_url(DB)
+    if fresh and db_exists("intake"):
+        # The intake workload's database already holds the demo data: copying it is quicker.
+        url = db_copy(DB, "intake")
+        run_manage(url, "migrate", "--noinput")
+    elif fresh:
+        url = db_create(DB)
+        run_manage(url, "migrate", "--noinput")
+        run_manage(url, "load_demo")
+    django_setup(url)
+    say(
+        f"pages: {REPORTS:,} reports, {CASES:,} cases ({'built now' if fresh else 'kept from an earlier run'})"
+    )
+    if fresh:
+        build()
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from complaints.models import Case, Report
+
+    User = get_user_model()
+    staff, manager = Client(), Client()
+    staff.force_login(User.objects.get(username="demo-staff"))
+    manager.force_login(User.objects.get(username="demo-manager"))
+    big = Case.objects.filter(key="bench:1").values_list("pk", flat=True).first()
+    some_report = (
+        Report.objects.filter(message_id=f"m{REPORTS // 2}@x.example").values_list("pk", flat=True).first()
+    )
+    pages = [
+        ("queue default", staff, "/cases/"),
+        ("queue filtered", staff, "/cases/?role=hosting&sending_method=hijacked_host&evidence_level=E2"),
+        ("queue oldest untouched", staff, "/cases/?order=untouched"),
+        ("search address", staff, "/cases/?q=10.0.12.34"),
+        ("search account", staff, f"/cases/?q=C-{CASES // 3:06d}"),
+        ("search message-id", staff, f"/cases/?q=m{REPORTS // 2}@x.example"),
+        ("search report number", staff, f"/cases/?q=ADR-{some_report or 0:08d}"),
+        (f"case page {CASE_REPORTS} reports", staff, f"/cases/{big}/"),
+        ("review queue", manager, "/sanctions/review/"),
+        ("dashboard", manager, "/dashboard/"),
+    ]
+    for name, client, page in pages:
+        measure(client, name, page)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,131 @@
+"""Workload 1b: reports per second from the API to attributed, with real Celery workers.
+
+The desk's database from bench/intake.py (demo inventory and criteria) is used again.
+gunicorn (2x4) and BENCH_WORKERS (2) Celery worker processes share the machine with
+PostgreSQL; wrk posts fresh reports for BENCH_PIPELINE_SECONDS, then the bench waits
+(at most BENCH_PIPELINE_DRAIN seconds) for every report to be attributed.
+
+reports/s = reports attributed / (last attributed_at - first received_at);
+report-to-attributed = attributed_at - received_at per report (both written by the
+database's clock). Evidence collection is off: DNS is workload 5.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench import intake  # noqa: E402
+from bench.common import (  # noqa: E402
+    BENCH,
+    BROKER_URL,
+    DB_PREFIX,
+    PORT,
+    Process,
+    db_exists,
+    db_url,
+    django_env,
+    emit,
+    loadavg,
+    percentile,
+    port_free,
+    say,
+    size,
+    wait_port,
+)
+
+SECONDS = size("pipeline_seconds", 30, 5)
+DRAIN = size("pipeline_drain", 120, 60)
+WORKERS = size("workers", 2, 2)
+QUEUE = f"{DB_PREFIX}_pipeline"
+
+
+def queues(env: dict) -> str:
+    """Every queue the app routes to: its default one plus any named in task routes."""
+    import subprocess
+
+    code = (
+        "from abusedesk.celery import app; import django; django.setup(); c = app.conf; "
+        "names = {c.task_default_queue} | {q.name for q in (c.task_queues or [])}; "
+        "routes = c.task_routes or {}; routes = routes if isinstance(routes, dict) else {}; "
+        "names |= {r['queue'] for r in routes.values() if isinstance(r, dict) and 'queue' in r}; "
+        "print(','.join(sorted(names)))"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=intake.ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def main() -> None:
+    import psycopg
+
+    if not db_exists("intake"):
+        intake.prepare_desk()
+    url = db_url("intake")
+    out = intake.run_manage(
+        url, "create_partner", f"bench-pipeline-{int(time.time())}", "--rate", "100000000/min"
+    )
+    token = out.strip().splitlines()[-1]
+    env = django_env(url, CELERY_BROKER_URL=BROKER_URL, CELERY_TASK_DEFAULT_QUEUE=QUEUE)
+    say(f"pipeline: {SECONDS} s of intake with {WORKERS} Celery worker processes (queues {queues(env)})")
+    target = intake.Target("desk", "intake", "/api/v1/reports/", "raw", Path(sys.executable), intake.ROOT,
+                           env, "complaints_report", token=token)  # fmt: skip
+    port_free(PORT)
+    log_dir = Path(tempfile.gettempdir())
+    server = Process(
+        [sys.executable, "-m", "gunicorn", "-c", str(BENCH / "gunicorn_conf.py"), "wsgi_count:application"],
+        env=dict(env, BENCH_PORT=str(PORT), PYTHONPATH=f"{BENCH}:{intake.ROOT}"), log=log_dir / f"{QUEUE}-web.log",
+    )  # fmt: skip
+    worker = Process(
+        [sys.executable, "-m", "celery", "-A", "abusedesk", "worker", "--concurrency", str(WORKERS),
+         "--queues", queues(env), "--loglevel", "WARNING", "--without-gossip", "--without-mingle",
+         "--hostname", f"{QUEUE}@%h"],
+        env=env, log=log_dir / f"{QUEUE}-worker.log",
+    )  # fmt: skip
+    try:
+        wait_port(PORT)
+        intake.wrk(target, intake.WARMUP + 2, f"{int(time.time())}w")  # start-up of web and workers
+        time.sleep(2)
+        with psycopg.connect(url, autocommit=True) as conn:
+            since = conn.execute("SELECT now()").fetchone()[0]
+        load = loadavg()
+        result = intake.wrk(target, SECONDS, f"{int(time.time())}p")
+        posted = result["status_201"] + result["status_202"]
+        deadline = time.monotonic() + DRAIN
+        with psycopg.connect(url, autocommit=True) as conn:
+            while time.monotonic() < deadline:
+                left = conn.execute(
+                    "SELECT count(*) FROM complaints_report WHERE received_at >= %s AND attributed_at IS NULL "
+                    "AND status NOT IN ('manual_triage')",
+                    [since],
+                ).fetchone()[0]
+                if left == 0:
+                    break
+                time.sleep(1)
+            rows = conn.execute(
+                "SELECT received_at, attributed_at FROM complaints_report WHERE received_at >= %s", [since]
+            ).fetchall()
+    finally:
+        worker.stop()
+        server.stop()
+        intake.purge_queue_named(QUEUE)
+    done = [(r, a) for r, a in rows if a is not None]
+    if not done:
+        raise RuntimeError("no report was attributed: are the workers running the right queues?")
+    first, last = min(r for r, _ in done), max(a for _, a in done)
+    rate = len(done) / max((last - first).total_seconds(), 1e-9)
+    delays = [(a - r).total_seconds() for r, a in done]
+    p50, p95 = percentile(delays, 50), percentile(delays, 95)
+    say(f"  {len(done)}/{len(rows)} reports attributed ({posted} accepted by the API at "
+        f"{result['requests'] / result['seconds']:.1f} req/s): {rate:.1f} reports/s end to end, report-to-attributed "
+        f"p50 {p50:.1f} s, p95 {p95:.1f} s")  # fmt: skip
+    emit("pipeline", "API to attributed", reports_s=rate, p50_s=p50, p95_s=p95, attributed=len(done),
+         stored=len(rows), accepted=posted, intake_req_s=result["requests"] / result["seconds"], load=load)  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,165 @@
+"""cProfile summaries of the hot paths, written to bench/results/profiles/<label>-<path>.txt.
+
+    python bench/profiles.py [LABEL]
+
+- intake: BENCH_PROFILE_REQUESTS (200) partner API posts through the test client, on a
+  copy of the intake database (bench/intake.py must have run), broker configured;
+- import_sessions / import_maillog: the command on a BENCH_PROFILE_LINES (5,000) line
+  file, in the imports database (bench/imports.py must have run);
+- pages: the queue's default page, a search and the big case page, on the pages database.
+
+Each file lists the functions by cumulative and by own time (top 40). Time spent
+waiting for PostgreSQL shows as psycopg's execute.
+"""
+
+from __future__ import annotations
+
+import cProfile
+import io
+import os
+import pstats
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench import datagen  # noqa: E402
+from bench.common import BENCH, BROKER_URL, DB_PREFIX, db_copy, db_exists, db_url, django_setup, say, size  # noqa: E402
+
+REQUESTS = size("profile_requests", 200, 20)
+LINES = size("profile_lines", 5_000, 1_000)
+OUT = BENCH / "results" / "profiles"
+
+
+def write(label: str, name: str, profile: cProfile.Profile, header: str) -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    text = io.StringIO()
+    text.write(header + "\n\n")
+    for order in ("cumulative", "tottime"):
+        text.write(f"== by {order}\n")
+        stats = pstats.Stats(profile, stream=text)
+        stats.strip_dirs().sort_stats(order).print_stats(40)
+    (OUT / f"{label}-{name}.txt").write_text(text.getvalue())
+    say(f"  wrote {OUT / f'{label}-{name}.txt'}")
+
+
+def intake(label: str) -> None:
+    from django.test import Client
+
+    from bench.intake import QUEUE, purge_queue
+    from complaints.models import Partner
+    from complaints.services.partners import partner_create
+
+    partner, key = partner_create(
+        name=f"profile-{int(time.time())}", contact_email="", rate_limit="1000000/min"
+    )
+    del partner
+    client = Client(HTTP_AUTHORIZATION=f"Token {key}")
+    bodies = []
+    for n in range(REQUESTS + 5):
+        at = time.strftime("%a, %d %b %Y %H:%M:%S +0000", time.gmtime())
+        bodies.append(
+            (
+                f"Received: from pc-{n} (unknown [198.51.100.{n % 254 + 1}]) by mx.receiver.example (Postfix) "
+                f"with ESMTP id P{n}; {at}\r\nFrom: Sale <sale@spammer.example>\r\nTo: victim@receiver.example\r\n"
+                f"Subject: Offer {time.time()} {n}\r\nDate: {at}\r\nMessage-ID: <p{time.time()}.{n}@spammer.example>\r\n"
+                f"Content-Type: text/plain; charset=utf-8\r\n\r\nBuy now http://shop{n % 50}.spam.example/\r\n"
+                + "cheap pills offer limited discount watches replica winner claim prize\r\n"
+                * 40
+            ).encode()
+        )
+    for body in bodies[:5]:  # warm-up: imports, caches, the connection
+        client.post("/api/v1/reports/", data=body, content_type="message/rfc822")
+    profile = cProfile.Profile()
+    t0 = time.perf_counter()
+    profile.enable()
+    for body in bodies[5:]:
+        response = client.post("/api/v1/reports/", data=body, content_type="message/rfc822")
+        assert response.status_code in (201, 202), response.content[:200]
+    profile.disable()
+    elapsed = time.perf_counter() - t0
+    purge_queue()
+    del Partner, QUEUE
+    write(
+        label,
+        "intake",
+        profile,
+        f"{REQUESTS} partner API posts in {elapsed:.1f} s ({elapsed / REQUESTS * 1000:.1f} ms each)",
+    )
+
+
+def imports(label: str) -> None:
+    from django.core.management import call_command
+    from django.db import connection
+
+    for command, make, table in (
+        ("import_sessions", datagen.sessions, "subscribers_session"),
+        ("import_maillog", datagen.maillog, "subscribers_maillogentry"),
+    ):
+        path, _rows = make(LINES)
+        with connection.cursor() as cursor:
+            cursor.execute(f"TRUNCATE {table}")
+        profile = cProfile.Profile()
+        t0 = time.perf_counter()
+        profile.enable()
+        call_command(command, str(path), stdout=io.StringIO(), stderr=io.StringIO())
+        profile.disable()
+        elapsed = time.perf_counter() - t0
+        write(label, command, profile, f"{command} of {LINES:,} lines in {elapsed:.1f} s")
+
+
+def pages(label: str) -> None:
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from bench.pages import CASE_REPORTS
+    from complaints.models import Case
+
+    client = Client()
+    client.force_login(get_user_model().objects.get(username="demo-staff"))
+    big = Case.objects.filter(key="bench:1").values_list("pk", flat=True).first()
+    for name, url in (("queue", "/cases/"), ("search", "/cases/?q=10.0.12.34"), ("case", f"/cases/{big}/")):
+        client.get(url)
+        profile = cProfile.Profile()
+        t0 = time.perf_counter()
+        profile.enable()
+        for _ in range(5):
+            client.get(url)
+        profile.disable()
+        elapsed = (time.perf_counter() - t0) / 5
+        write(
+            label,
+            f"page-{name}",
+            profile,
+            f"GET {url} ({CASE_REPORTS} reports on the case page), {elapsed * 1000:.0f} ms each",
+        )
+
+
+def main() -> None:
+    label = sys.argv[1] if len(sys.argv) > 1 else "profile"
+    which = sys.argv[2] if len(sys.argv) > 2 else "intake,imports,pages"
+    # Each part needs its own database, so each runs in a process of its own.
+    if "," in which:
+        import subprocess
+
+        for part in which.split(","):
+            subprocess.run([sys.executable, __file__, label, part], check=True)
+        return
+    if which == "intake":
+        if not db_exists("intake"):
+            raise SystemExit("run bench/intake.py first")
+        url = db_copy("profile", "intake")
+        django_setup(url, CELERY_BROKER_URL=BROKER_URL, CELERY_TASK_DEFAULT_QUEUE=f"{DB_PREFIX}_intake")
+        intake(label)
+    elif which == "imports":
+        django_setup(db_url("imports"))
+        imports(label)
+    elif which == "pages":
+        django_setup(db_url("pages"))
+        pages(label)
+    os.environ.pop("DJANGO_SETTINGS_MODULE", None)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,144 @@
+"""Set-based mail-log import for PostgreSQL: stage entries with COPY, write them in SQL.
+
+maillog_bulk_record writes a batch of 1,000 with a lookup query, a bulk insert and
+an UPDATE per late message-id. Here the importer stages every entry of a file in a
+temporary table with COPY (in the order it would have written them), and one pass of
+SQL gives each the outcome maillog_bulk_record would have:
+
+- created: the first occurrence of an event (kind, host, time, login, client, queue id)
+  that is not stored yet; it is stored with the first message-id any occurrence brings;
+- updated: the first occurrence that brings a message-id to an event that had none;
+- unchanged: everything else.
+
+A cleanup line that arrives after its submission was pushed out of the importer's
+window is staged too, and applied after the inserts exactly like
+maillog_attach_message_id: to a submission of that host and queue id, from the hour
+before, that has no message-id yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.db import DatabaseError, connection, transaction
+
+from subscribers.models import MailLogEntry
+
+_COLUMNS = "kind, service, login, client_ip, client_key, at, queue_id, message_id, host, raw_line"
+
+
+def _execute(sql: str, params=None) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def maillog_stage_open() -> None:
+    maillog_stage_close()
+    _execute(
+        "CREATE TEMPORARY TABLE subscribers_maillog_stage (seq bigint NOT NULL, kind varchar(16), "
+        "service varchar(8), login varchar(255), client_ip varchar(45), client_key varchar(32), "
+        "at timestamptz, queue_id varchar(32), message_id varchar(998), host varchar(255), raw_line text)"
+    )
+    _execute(
+        "CREATE TEMPORARY TABLE subscribers_maillog_late (host varchar(255), queue_id varchar(32), "
+        "message_id varchar(998), at timestamptz)"
+    )
+
+
+def maillog_stage_add(*, entries: Iterable[MailLogEntry], first_seq: int) -> int:
+    """COPY validated, unsaved entries (maillog_entry_build) into the stage; returns how many."""
+    count = 0
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(f"COPY subscribers_maillog_stage (seq, {_COLUMNS}) FROM STDIN") as copy:
+            for entry in entries:
+                copy.write_row(
+                    (
+                        first_seq + count,
+                        entry.kind,
+                        entry.service,
+                        entry.login,
+                        entry.client_ip,
+                        entry.client_key,
+                        entry.at,
+                        entry.queue_id,
+                        entry.message_id,
+                        entry.host,
+                        entry.raw_line,
+                    )
+                )
+                count += 1
+    return count
+
+
+def maillog_stage_late(*, host: str, queue_id: str, message_id: str, at: datetime) -> None:
+    """A message-id for a submission staged (or stored) earlier; applied after the inserts."""
+    _execute(
+        "INSERT INTO subscribers_maillog_late (host, queue_id, message_id, at) VALUES (%s, %s, %s, %s)",
+        [host, queue_id, message_id, at],
+    )
+
+
+def maillog_stage_apply() -> dict[str, int]:
+    """Write the staged entries; returns how many were created, updated and unchanged."""
+    with transaction.atomic():
+        _execute(
+            """
+            CREATE TEMPORARY TABLE subscribers_maillog_decided AS
+            SELECT s.seq, e.id AS existing_id,
+                CASE WHEN e.id IS NULL AND row_number() OVER event = 1 THEN 'created'
+                     WHEN s.message_id <> '' AND coalesce(e.message_id, '') = ''
+                          AND NOT coalesce(bool_or(s.message_id <> '') OVER earlier, false) THEN 'updated'
+                     ELSE 'unchanged' END AS outcome,
+                first_value(s.message_id) OVER (
+                    PARTITION BY s.kind, s.host, s.at, s.login, s.client_key, s.queue_id
+                    ORDER BY s.message_id = '', s.seq
+                    ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS first_message_id
+            FROM subscribers_maillog_stage s
+            LEFT JOIN subscribers_maillogentry e
+              ON e.kind = s.kind AND e.host = s.host AND e.at = s.at AND e.login = s.login
+             AND e.client_key = s.client_key AND e.queue_id = s.queue_id
+            WINDOW event AS (PARTITION BY s.kind, s.host, s.at, s.login, s.client_key, s.queue_id
+                             ORDER BY s.seq),
+                earlier AS (PARTITION BY s.kind, s.host, s.at, s.login, s.client_key, s.queue_id
+                            ORDER BY s.seq ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+            """
+        )
+        # ON CONFLICT: a concurrent import of the same file must not abort this one.
+        _execute(
+            """
+            INSERT INTO subscribers_maillogentry
+                (kind, service, login, client_ip, client_key, at, queue_id, message_id, host, raw_line)
+            SELECT s.kind, s.service, s.login, s.client_ip, s.client_key, s.at, s.queue_id,
+                   d.first_message_id, s.host, s.raw_line
+            FROM subscribers_maillog_decided d JOIN subscribers_maillog_stage s USING (seq)
+            WHERE d.outcome = 'created' ORDER BY s.seq
+            ON CONFLICT ON CONSTRAINT maillog_unique_event DO NOTHING
+            """
+        )
+        _execute(
+            "UPDATE subscribers_maillogentry e SET message_id = d.first_message_id "
+            "FROM subscribers_maillog_decided d WHERE d.outcome = 'updated' AND e.id = d.existing_id"
+        )
+        _execute(
+            """
+            UPDATE subscribers_maillogentry e SET message_id = l.message_id FROM subscribers_maillog_late l
+            WHERE e.kind = 'submission' AND e.message_id = '' AND e.queue_id = l.queue_id AND e.host = l.host
+              AND e.at BETWEEN l.at - interval '1 hour' AND l.at
+            """
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT outcome, count(*) FROM subscribers_maillog_decided GROUP BY outcome")
+        return dict(cursor.fetchall())
+
+
+def maillog_stage_close() -> None:
+    """Drop the staging tables; after a failure inside the transaction they go with it."""
+    try:
+        _execute(
+            "DROP TABLE IF EXISTS subscribers_maillog_stage, subscribers_maillog_late, "
+            "subscribers_maillog_decided"
+        )
+    except DatabaseError:
+        pass  # the transaction failed: the error that made it fail is the one to report
