@@ -425,7 +425,9 @@ def participant_set_active(*, isp_id: str, active: bool, reason: str, actor=None
     with transaction.atomic():
         participant = ExchangeParticipant.objects.select_for_update().filter(isp_id=isp_id).first()
         if participant is None:
-            raise ApplicationError(_("No participant %(id)s.") % {"id": isp_id}, fields={"isp_id": ["invalid"]})
+            raise ApplicationError(
+                _("No participant %(id)s.") % {"id": isp_id}, fields={"isp_id": ["invalid"]}
+            )
         if participant.active != active:
             participant.active = active
             participant.save(update_fields=["active"])
