@@ -4,6 +4,7 @@ from axes.backends import AxesStandaloneBackend
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.authentication import SessionScheme
 from rest_framework import authentication, exceptions, permissions
 
 from .choices import TokenScope
@@ -35,11 +36,41 @@ class TokenThrottled(exceptions.Throttled):
         self.wait = wait
 
 
-class HashedTokenAuthentication(authentication.TokenAuthentication):
+DEFAULT_SCOPES = (TokenScope.API,)
+
+
+def view_scopes(view) -> tuple[str, ...]:
+    """The key scopes an API view accepts: its `token_scopes`, else the ordinary desk and partner scope."""
+    return tuple(getattr(view, "token_scopes", DEFAULT_SCOPES))
+
+
+class ScopeDenied(exceptions.PermissionDenied):
+    default_detail = _("This API key's scope does not allow this endpoint.")
+    default_code = "scope"
+
+
+class ScopedAuthentication:
+    """Credentials that carry a scope and are accepted only by views of that scope.
+
+    The check is made while authenticating, so it holds for every API view,
+    whatever permission classes the view sets (even AllowAny): a screening key
+    opens the screening endpoint and nothing else, and no other credential opens
+    that endpoint. tests/abusedesk/test_token_scope.py keeps every API view on
+    authentication classes of this kind.
+    """
+
+    def check_scope(self, request, scope: str) -> None:
+        view = (getattr(request, "parser_context", None) or {}).get("view")
+        if scope not in view_scopes(view):
+            raise ScopeDenied()
+
+
+class HashedTokenAuthentication(ScopedAuthentication, authentication.TokenAuthentication):
     """`Authorization: Token <key>` against the hashed, revocable ApiToken table.
 
     Invalid tokens are counted per client address; past the limit the address
-    gets 429 (with Retry-After) for any token until the window ends.
+    gets 429 (with Retry-After) for any token until the window ends. A valid key
+    of another scope than the view's gets 403 (not counted as invalid).
     """
 
     keyword = "Token"
@@ -54,10 +85,12 @@ class HashedTokenAuthentication(authentication.TokenAuthentication):
         if wait is not None:
             raise TokenThrottled(wait)
         try:
-            return super().authenticate(request)
+            user, token = super().authenticate(request)
         except exceptions.AuthenticationFailed:
             bad_token_count(address)
             raise
+        self.check_scope(request, token.scope)
+        return user, token
 
     def authenticate_credentials(self, key):
         token = ApiToken.objects.active().select_related("user").filter(digest=token_digest(key)).first()
@@ -72,19 +105,38 @@ class HashedTokenAuthentication(authentication.TokenAuthentication):
         return token.user, token
 
 
+class ScopedSessionAuthentication(ScopedAuthentication, authentication.SessionAuthentication):
+    """The desk's own pages and the API docs call the API with the browser session,
+    which has the ordinary scope: it never opens a screening-only endpoint."""
+
+    def authenticate(self, request):
+        result = super().authenticate(request)
+        if result is not None:
+            self.check_scope(request, TokenScope.API)
+        return result
+
+
 class TokenScopePermission(permissions.IsAuthenticated):
     """Authenticated, and the API key's scope is one the view accepts.
 
     A view names the scopes it accepts in `token_scopes` (default: the ordinary
     desk and partner scope). Session logins count as that ordinary scope, so a
     screening key (made for the ISP's sign-up system) opens nothing but the
-    screening endpoint, and no other key or login opens that endpoint.
+    screening endpoint, and no other key or login opens that endpoint. The
+    authentication classes above already refuse a credential of the wrong scope;
+    this is the same rule again for a view that brings its own authentication.
     """
 
-    message = _("This API key's scope does not allow this endpoint.")
+    message = ScopeDenied.default_detail
 
     def has_permission(self, request, view):
         if not super().has_permission(request, view):
             return False
         scope = request.auth.scope if isinstance(request.auth, ApiToken) else TokenScope.API
-        return scope in getattr(view, "token_scopes", (TokenScope.API,))
+        return scope in view_scopes(view)
+
+
+class ScopedSessionScheme(SessionScheme):
+    """The schema names the session login as drf-spectacular does for Django's own class."""
+
+    target_class = "abusedesk.auth.ScopedSessionAuthentication"

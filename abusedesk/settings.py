@@ -286,9 +286,10 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "abusedesk.auth.HashedTokenAuthentication",
         # The browsable docs and the desk's own pages call the API with the session.
-        "rest_framework.authentication.SessionAuthentication",
+        "abusedesk.auth.ScopedSessionAuthentication",
     ],
-    # Authenticated, and the key's scope fits the endpoint (screening keys open screening only).
+    # Both refuse a credential whose scope the view does not accept (screening keys open
+    # screening only), whatever permission classes a view sets. Then: authenticated, scope again.
     "DEFAULT_PERMISSION_CLASSES": ["abusedesk.auth.TokenScopePermission"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],

@@ -50,6 +50,21 @@ class InventoryAdmin(admin.ModelAdmin):
         fields = list(super().get_readonly_fields(request, obj))
         return fields + list(self.key_fields) if obj is not None else fields
 
+    def _may_write(self, request, obj) -> bool:
+        if obj is None:
+            return self.has_add_permission(request)
+        return self.has_change_permission(request, obj)
+
+    def get_fieldsets(self, request, obj=None):
+        # The reason belongs to an edit: whoever may only look is not asked for one.
+        fieldsets = super().get_fieldsets(request, obj)
+        if self._may_write(request, obj):
+            return fieldsets
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f != "reason"]})
+            for name, options in fieldsets
+        ]
+
     def save_model(self, request, obj, form, change):
         try:
             saved = self.save_with_service(obj, form.cleaned_data, actor=request.user, change=change)
@@ -81,12 +96,17 @@ class AccountInline(admin.TabularInline):
 class SubscriberForm(ReasonForm):
     class Meta:
         model = Subscriber
-        fields = ("subscriber_id", "name", "email", "kind", "status")
+        fields = ("subscriber_id", "name", "email", "kind", "status", *services.SIGNUP_FIELDS)
 
     def service_check(self, data):
         services.subscriber_values(
             name=data.get("name", ""), email=data.get("email", ""), kind=data["kind"], status=data["status"]
         )
+        services.subscriber_signup_values(**_signup(data))
+
+
+def _signup(data: dict) -> dict:
+    return {field: data[field] for field in services.SIGNUP_FIELDS if field in data}
 
 
 @admin.register(Subscriber)
@@ -99,7 +119,21 @@ class SubscriberAdmin(InventoryAdmin):
     key_fields = ("subscriber_id",)
     inlines = [AccountInline]
     fieldsets = (
-        (None, {"fields": ("subscriber_id", "name", "email", "kind", "status", "created_at", "updated_at")}),
+        (
+            None,
+            {
+                "fields": (
+                    "subscriber_id",
+                    "name",
+                    "email",
+                    "kind",
+                    "status",
+                    "reason",
+                    "created_at",
+                    "updated_at",
+                )
+            },
+        ),
         ("Identity at sign-up", {"fields": ("name_kana", "postal_address", "phone", "card_fingerprint")}),
         (
             "Inter-carrier exchange (C-15)",
@@ -114,6 +148,7 @@ class SubscriberAdmin(InventoryAdmin):
             email=data.get("email", ""),
             kind=data["kind"],
             status=data["status"],
+            signup=_signup(data),
             actor=actor,
             reason=data["reason"],
         )

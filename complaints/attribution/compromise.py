@@ -50,10 +50,15 @@ def _exploited_listing(result: Attribution, ip: str, at) -> None:
     listings = Evidence.objects.filter(
         subject=ip, kind=Evidence.Kind.DNSBL, zone_kind="exploited", listed=True
     ).order_by("-asked_at")[:20]
+    # S2 reads, inside the report's attribution: the session at the spam's time is the
+    # one _attribute_origin already recorded; each one read here goes into the records
+    # of the same report.attributed audit entry (POLICY.md: every access recorded).
     holder = inventory.session_at(ip=ip, at=at)
+    if holder is not None:
+        result.record("session", holder.pk)
     other = None
     for listing in listings:
-        if _same_holder_then(ip, at, listing.asked_at, holder):
+        if _same_holder_then(result, ip, at, listing.asked_at, holder):
             result.record("evidence", listing.pk)
             result.compromised(
                 "exploited_listing",
@@ -75,14 +80,19 @@ def _exploited_listing(result: Attribution, ip: str, at) -> None:
         )
 
 
-def _same_holder_then(ip: str, at, asked_at, holder) -> bool:
+def _same_holder_then(result: Attribution, ip: str, at, asked_at, holder) -> bool:
     """The listing was seen near the spam, while the address was still the same
-    holder's: a dynamic address handed to somebody else says nothing about them."""
+    holder's: a dynamic address handed to somebody else says nothing about them.
+
+    The session read at the listing's time (S2, possibly another holder's) is
+    recorded with the attribution like every other record it used."""
     if abs(asked_at - at) > EXPLOITED_WINDOW:
         return False
     if holder is None:
         return True  # a static line or a block of ours: the holder does not change by the hour
     then = inventory.session_at(ip=ip, at=asked_at)
+    if then is not None:
+        result.record("session", then.pk)
     return then is not None and then.pk == holder.pk
 
 

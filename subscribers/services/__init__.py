@@ -6,6 +6,7 @@ act on; a write that passes validation does not fail on a database constraint.
 
 from subscribers.services.common import InventoryError, Outcome
 from subscribers.services.inventory import (
+    SIGNUP_FIELDS,
     account_upsert,
     account_values,
     block_delete,
@@ -14,6 +15,7 @@ from subscribers.services.inventory import (
     block_values,
     hosted_names_parse,
     hosted_names_sync,
+    subscriber_signup_values,
     subscriber_upsert,
     subscriber_values,
 )
@@ -33,6 +35,7 @@ from subscribers.services.sessions import (
 __all__ = [
     "InventoryError",
     "Outcome",
+    "SIGNUP_FIELDS",
     "SessionResult",
     "account_upsert",
     "account_values",
@@ -49,6 +52,7 @@ __all__ = [
     "session_close",
     "session_prefix_length_register",
     "session_record",
+    "subscriber_signup_values",
     "subscriber_upsert",
     "subscriber_values",
 ]

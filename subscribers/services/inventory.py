@@ -36,6 +36,45 @@ def subscriber_values(
     }
 
 
+# The identity given at sign-up and the consent to the inter-carrier exchange (S4 contract
+# data, read by sign-up screening and the exchange).
+SIGNUP_FIELDS = (
+    "name_kana",
+    "postal_address",
+    "phone",
+    "card_fingerprint",
+    "exchange_clause",
+    "exchange_consent_at",
+    "exchange_consent_record",
+)
+
+
+def subscriber_signup_values(
+    *,
+    name_kana: str = "",
+    postal_address: str = "",
+    phone: str = "",
+    card_fingerprint: str = "",
+    exchange_clause: bool = False,
+    exchange_consent_at=None,
+    exchange_consent_record: str = "",
+) -> dict:
+    """The checked sign-up identity and exchange consent; raises InventoryError with the reason."""
+    if exchange_consent_at is not None and not exchange_clause:
+        raise InventoryError(
+            "consent to the exchange is consent under its clause: the contract must have C-15"
+        )
+    return {
+        "name_kana": (name_kana or "").strip(),
+        "postal_address": (postal_address or "").strip(),
+        "phone": (phone or "").strip(),
+        "card_fingerprint": (card_fingerprint or "").strip(),
+        "exchange_clause": bool(exchange_clause),
+        "exchange_consent_at": exchange_consent_at,
+        "exchange_consent_record": (exchange_consent_record or "").strip(),
+    }
+
+
 def subscriber_upsert(
     *,
     subscriber_id: str,
@@ -43,11 +82,18 @@ def subscriber_upsert(
     email: str = "",
     kind: str = SubscriberKind.INDIVIDUAL,
     status: str = SubscriberStatus.ACTIVE,
+    signup: dict | None = None,
     actor=None,
     reason: str = "",
 ) -> tuple[Subscriber, Outcome]:
-    """Create or update a subscriber. With `actor` (a person's edit) the change is audited."""
+    """Create or update a subscriber. With `actor` (a person's edit) the change is audited.
+
+    `signup` (keys of SIGNUP_FIELDS) sets the identity at sign-up and the exchange
+    consent; None leaves them as they are (the inventory CSV does not carry them).
+    """
     values = subscriber_values(name=name, email=email, kind=kind, status=status)
+    if signup is not None:
+        values.update(subscriber_signup_values(**signup))
     lookup = {"subscriber_id": required(subscriber_id, "subscriber_id")}
     return _person_upsert(Subscriber, lookup, values, actor=actor, reason=reason)
 

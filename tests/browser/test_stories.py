@@ -85,11 +85,14 @@ def test_staff_story(person, desk_server, language):
     submit(page, page.locator("form[action$='/content/'] button[type=submit]"))
     assert "Cheap watches" in page.content()
 
-    # Triage in the queue with a filter, open a case of ours with complainants.
+    # Triage in the queue with filters, open a case of ours with complainants where the
+    # criteria recommend a measure on an account (E2: several reporters; a lone stated
+    # origin is E0 and only forwarded, so the proposal would name no account).
     go(page, f"{base}/cases/")
     page.select_option("select[name=role]", "sending")
+    page.select_option("select[name=evidence_level]", "E2")
     submit(page, page.locator("#queue-filters button[type=submit]"))
-    assert "role=sending" in page.url
+    assert "role=sending" in page.url and "evidence_level=E2" in page.url
     first = page.locator("table.queue tbody a[href^='/cases/']").first
     case_url = base + first.get_attribute("href")
     go(page, case_url)

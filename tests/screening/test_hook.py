@@ -4,12 +4,13 @@ import pytest
 
 from abusedesk.models import AuditEntry
 from sanctions.choices import State
+from sanctions.models import Sanction
 from screening.choices import Channel, TerminationState, Verdict
 from screening.models import Termination
 from screening.services import screening_run
 from subscribers.models import Account
 from tests.sanctions import factories
-from tests.sanctions.conftest import case, isp, recommended  # noqa: F401 (fixtures)
+from tests.sanctions.conftest import case, isp, other_staff, recommended  # noqa: F401 (fixtures)
 
 from .conftest import applicant, identity
 
@@ -25,9 +26,9 @@ def customer(isp):  # noqa: F811
     return subscriber
 
 
-def _l7(case, staff, recommended, **overrides):  # noqa: F811
+def _l7(case, staff, recommended, clauses=("C-03a", "C-10", "C-11"), **overrides):  # noqa: F811
     recommended(level="L7", approval="manager", clauses=("C-03a", "C-10", "C-11"))
-    return factories.propose(case, staff, level="L7", clauses=["C-03a", "C-10", "C-11"], **overrides)
+    return factories.propose(case, staff, level="L7", clauses=list(clauses), **overrides)
 
 
 def screen(staff):
@@ -66,13 +67,24 @@ def test_an_l7_carried_out_is_recorded_and_screened_and_lifting_withdraws_it(
     assert screen(staff).verdict == Verdict.NO_MATCH
 
 
-def test_an_emergency_l7_counts_only_once_reviewed(case, customer, staff, manager, recommended):  # noqa: F811
-    sanction = _l7(case, staff, recommended, emergency=True)
+def test_an_emergency_l7_counts_only_once_reviewed(
+    case,  # noqa: F811
+    customer,
+    staff,
+    other_staff,  # noqa: F811
+    manager,
+    recommended,  # noqa: F811
+):
+    # The emergency rule (sanctions/guards.py): the criteria allow it (the stand-in does),
+    # it cites C-09, a recorded step comes first, and from L4 on a second person is involved.
+    sanction = _l7(case, staff, recommended, emergency=True, clauses=["C-03a", "C-09", "C-10", "C-11"])
+    factories.emergency_step(sanction, other_staff)
     factories.walk(sanction, [(State.CARRIED_OUT, "desk")], desk=staff, decider=manager)
-    assert not Termination.objects.exists()
+    assert Sanction.objects.get(pk=sanction.pk).state == State.CARRIED_OUT
+    assert not Termination.objects.exists()  # carried out, but nobody has reviewed it yet
     factories.walk(
         sanction, [(State.APPROVED, "decider")], desk=staff, decider=manager
-    )  # the review upholds it
+    )  # the review (a manager who neither proposed nor stepped it) upholds it
     assert Termination.objects.get().state == TerminationState.ACTIVE
 
 

@@ -1,5 +1,6 @@
 """Who may reach what: every URL and API operation × anonymous, partner A, partner B, staff,
-manager and superuser, in one table.
+manager, superuser, the sign-up system's screening key and an exchange participant, in one
+table.
 
 Each row is one route and method with the status each persona gets. A route the
 URL resolver knows and the table does not fails `test_every_route_has_a_row`, so
@@ -13,8 +14,12 @@ test_guard_entry_points.py; here a browser form that the service refuses still
 counts as reached (302 back to the page with the reason).
 
 Browser routes are called with a session, API routes with a token, as each
-persona would. Every request runs in a savepoint that is rolled back, so each
-persona meets the same world.
+persona would. The screening client and the exchange participant are API clients
+(users without a password): they send their key everywhere and have no session, so
+a page sends them to the login page, and their key opens only their own endpoints
+(the screening key is refused even by public API views: its scope is checked while
+authenticating, see abusedesk/auth.py). Every request runs in a savepoint that is
+rolled back, so each persona meets the same world.
 """
 
 from __future__ import annotations
@@ -34,17 +39,32 @@ from complaints.models import SavedFilter
 from complaints.services import report_ingest
 from sanctions.choices import State
 from sanctions.services import sanction_transition
+from screening.choices import Channel as ScreeningChannel
+from screening.services import participant_register, screening_run
+from screening.services.clients import screening_client_create
+from screening.signing import public_key_text
 from tests.personas import make_user
 from tests.sanctions import factories
+from tests.screening.conftest import applicant
 
 pytestmark = pytest.mark.django_db
 
-PERSONAS = ("anon", "partner_a", "partner_b", "staff", "manager", "superuser")
+PERSONAS = ("anon", "partner_a", "partner_b", "staff", "manager", "superuser", "screening", "participant")
+API_CLIENTS = ("screening", "participant")  # keys only: never a browser session
 LOGIN = "login"  # a redirect to the login page
 ADMIN_LOGIN = "admin-login"
 
 # Common rows of expectations.
-DESK = {"anon": LOGIN, "partner_a": 403, "partner_b": 403, "staff": 200, "manager": 200, "superuser": 200}
+NO_PAGE = dict.fromkeys(API_CLIENTS, LOGIN)  # a key is no session: pages send them to log in
+DESK = {
+    "anon": LOGIN,
+    "partner_a": 403,
+    "partner_b": 403,
+    "staff": 200,
+    "manager": 200,
+    "superuser": 200,
+    **NO_PAGE,
+}
 DESK_POST = {**DESK, "staff": 302, "manager": 302, "superuser": 302}
 DESK_GET_ON_POST = {**DESK, "staff": 405, "manager": 405, "superuser": 405}
 MANAGERS = {**DESK, "staff": 403}
@@ -55,11 +75,29 @@ SIGNED_IN = {
     "staff": 200,
     "manager": 200,
     "superuser": 200,
+    **NO_PAGE,
 }
 EVERYONE = dict.fromkeys(PERSONAS, 200)
-API_DESK = {"anon": 401, "partner_a": 403, "partner_b": 403, "staff": 200, "manager": 200, "superuser": 200}
-API_DESK_OBJECT = {**API_DESK, "partner_a": 404, "partner_b": 404}  # partners never learn it exists
-API_ALL = {"anon": 401, **dict.fromkeys(PERSONAS[1:], 200)}
+# The screening key is refused wherever it is not the view's scope, public views included.
+PUBLIC = {**EVERYONE, "screening": 403}
+API_DESK = {
+    "anon": 401,
+    "partner_a": 403,
+    "partner_b": 403,
+    "staff": 200,
+    "manager": 200,
+    "superuser": 200,
+    "screening": 403,
+    "participant": 403,
+}
+# Partners (and the participant) never learn it exists.
+API_DESK_OBJECT = {**API_DESK, "partner_a": 404, "partner_b": 404, "participant": 404}
+API_ALL = {"anon": 401, **dict.fromkeys(PERSONAS[1:], 200), "screening": 403}
+API_REPORTS = {**API_ALL, "participant": 403}  # partners and the desk
+# The sign-up system's endpoint: its key only; no desk or partner key, no session.
+API_SCREENING = {"anon": 401, **dict.fromkeys(PERSONAS[1:], 403), "screening": 201}
+# The exchange: a registered participant's key only.
+API_EXCHANGE = {"anon": 401, **dict.fromkeys(PERSONAS[1:], 403), "participant": 200}
 
 
 @dataclass(frozen=True)
@@ -82,6 +120,8 @@ def page(name, method, expect, args=(), data=None, note=""):
 
 
 SPAM = factories.spam("198.51.100.99", factories.HANDOVER).decode()
+CONFIRMATION = {"kind": "compromise", "statement": "The customer phoned: the PC was infected; cleaned."}
+SCREENING = {**applicant(), "purpose": "new application"}
 PROPOSAL = {
     "account": "C-3",
     "level": "L3",
@@ -94,12 +134,18 @@ PROPOSAL = {
 ROWS = [
     # -- the desk's pages ------------------------------------------------------------
     page("home", "GET", SIGNED_IN),
+    page(
+        "find",
+        "GET",
+        {**SIGNED_IN, **dict.fromkeys(("partner_a", "partner_b", "staff", "manager", "superuser"), 302)},
+        note="only a redirect: to the reference's page or the queue, which decide who may see them",
+    ),
     page("healthz", "GET", EVERYONE),
     page("preferences", "GET", SIGNED_IN),
     page(
         "login",
         "GET",
-        {"anon": 200, **dict.fromkeys(PERSONAS[1:], 302)},
+        {"anon": 200, **dict.fromkeys(PERSONAS[1:], 302), **dict.fromkeys(API_CLIENTS, 200)},
         note="signed-in people go home",
     ),
     page("logout", "POST", dict.fromkeys(PERSONAS, LOGIN)),
@@ -123,6 +169,9 @@ ROWS = [
     page("saved-filter-save", "POST", DESK_POST, data={"name": "mine", "query": "status=open"}),
     page("saved-filter-delete", "POST", DESK_POST, args=("saved_filter",), note="only one's own is deleted"),
     page("case-detail", "GET", DESK, args=("case",)),
+    page("case-action", "POST", DESK_POST, args=("case",), data={"action": "assign_me"}),
+    page("case-action", "GET", DESK_GET_ON_POST, args=("case",)),
+    page("case-confirm", "POST", DESK_POST, args=("case",), data=CONFIRMATION),
     page(
         "case-forward",
         "POST",
@@ -166,15 +215,25 @@ ROWS = [
     ),
     page("dashboard", "GET", MANAGERS),
     page("dashboard-csv", "GET", MANAGERS, args=("dashboard_slug",)),
+    page("screening-new", "GET", DESK),
+    page("screening-new", "POST", DESK_POST, data=SCREENING, note="to the result page"),
+    page(
+        "screening-detail",
+        "GET",
+        DESK,
+        args=("screening_query",),
+        note="staff ran it; another staff member gets 404 (tests/screening/test_pages.py)",
+    ),
+    page("screening-exchange", "GET", MANAGERS),
     # -- the API ------------------------------------------------------------------------
-    api("api-report-list", "GET", API_ALL, note="a partner sees its own reports only"),
+    api("api-report-list", "GET", API_REPORTS, note="a partner sees its own reports only"),
     api(
         "api-report-list",
         "POST",
-        {"anon": 401, **dict.fromkeys(PERSONAS[1:], 201)},
+        {**API_REPORTS, **dict.fromkeys(("partner_a", "partner_b", "staff", "manager", "superuser"), 201)},
         data={"source_ip": "198.51.100.99", "occurred_at": "2026-11-20T05:00:00Z", "category": "spam"},
     ),
-    api("api-report-detail", "GET", {**API_ALL, "partner_b": 404}, args=("report_a",)),
+    api("api-report-detail", "GET", {**API_REPORTS, "partner_b": 404}, args=("report_a",)),
     api(
         "api-report-content",
         "POST",
@@ -185,6 +244,13 @@ ROWS = [
     ),
     api("api-case-list", "GET", API_DESK),
     api("api-case-detail", "GET", API_DESK_OBJECT, args=("case",)),
+    api(
+        "api-case-confirm",
+        "POST",
+        {**API_DESK_OBJECT, "staff": 201, "manager": 201, "superuser": 201},
+        args=("case",),
+        data=CONFIRMATION,
+    ),
     api(
         "api-case-forward",
         "POST",
@@ -236,9 +302,17 @@ ROWS = [
         args=("notified",),
         data={"received_at": "2026-11-21T10:00:00Z", "channel": "email", "text": "I fixed it."},
     ),
+    api("api-screening", "POST", API_SCREENING, data=SCREENING, note="advice only, audited"),
+    api("api-exchange-entries", "GET", API_EXCHANGE, note="our signed bundle"),
+    api("api-exchange-entries", "POST", API_EXCHANGE, note="a bundle signed by the participant"),
     api("api-whoami", "GET", API_ALL),
-    api("api-schema", "GET", EVERYONE, note="the schema and its docs are public"),
-    page("api-docs", "GET", EVERYONE),
+    api(
+        "api-schema",
+        "GET",
+        PUBLIC,
+        note="the schema and its docs are public; a screening key opens nothing but screening",
+    ),
+    page("api-docs", "GET", PUBLIC),
 ]
 
 # -- the admin, from a table per model ------------------------------------------------
@@ -255,6 +329,11 @@ ADMIN_MODELS = {
     "sanctions.hearinganswer": RECORD,
     "abusedesk.auditentry": RECORD,
     "abusedesk.apitoken": RECORD,
+    "screening.screeningquery": RECORD,
+    "screening.termination": RECORD,
+    "screening.transfer": RECORD,
+    "screening.receivedentry": RECORD,
+    "screening.exchangeparticipant": RECORD,  # registered and deactivated by command
     "axes.accessattempt": RECORD,
     "axes.accesslog": RECORD,
     "axes.accessfailurelog": RECORD,
@@ -269,8 +348,8 @@ ADMIN_MODELS = {
 
 
 def _admin_expect(allowed: set) -> dict:
-    # Partners are no staff: the admin sends them to its login page, like anonymous.
-    out = {"anon": ADMIN_LOGIN, "partner_a": ADMIN_LOGIN, "partner_b": ADMIN_LOGIN}
+    # Partners and API clients are no staff: the admin sends them to its login page, like anonymous.
+    out = dict.fromkeys(("anon", "partner_a", "partner_b", *API_CLIENTS), ADMIN_LOGIN)
     out.update({p: 200 if p in allowed else 403 for p in ("staff", "manager", "superuser")})
     return out
 
@@ -283,6 +362,25 @@ for _label, _rule in sorted(ADMIN_MODELS.items()):
 
 
 # -- the world each request meets -------------------------------------------------------
+
+
+def _exchange(settings) -> dict:
+    """This desk in a termination exchange with one participant (an API client of its own)."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from tests.screening.conftest import HASH_KEY, Peer, private_key_text
+    from tests.screening.test_exchange import peer_bundle
+
+    settings.ABUSEDESK_EXCHANGE_ISP_ID = "jp.our-isp"
+    settings.ABUSEDESK_EXCHANGE_SIGNING_KEY = private_key_text(Ed25519PrivateKey.generate())
+    settings.ABUSEDESK_EXCHANGE_HASH_KEYS = HASH_KEY
+    user = get_user_model().objects.create_user("exchange:jp.peer-isp")  # no password: a key only
+    key = Ed25519PrivateKey.generate()
+    participant = participant_register(
+        isp_id="jp.peer-isp", name="Peer ISP", verify_key=public_key_text(key), user=user
+    )
+    peer = Peer(key, participant, api_token_create(user=user)[1])
+    return {"user": user, "key": peer.api_key, "bundle": peer_bundle(peer, [applicant(phone="03-1111-2222")])}
 
 
 @pytest.fixture
@@ -322,16 +420,22 @@ def world(isp, settings):
         "criteria_version": 1,
         "clause_id": "C-19",
         "dashboard_slug": "per_day",
+        "screening_query": screening_run(
+            identifiers=applicant(), purpose="re-application", actor=staff, channel=ScreeningChannel.BROWSER
+        ).pk,
     }
     users = {"staff": staff, "manager": manager, "superuser": superuser}
     users.update({key: partner.user for key, (partner, _key) in partners.items()})
     tokens = {key: api_token_create(user=user)[1] for key, user in users.items()}
     tokens.update({key: api_key for key, (_partner, api_key) in partners.items()})
-    return {"objects": objects, "users": users, "tokens": tokens}
+    users["screening"], tokens["screening"] = screening_client_create(name="signup-web")
+    exchange = _exchange(settings)
+    users["participant"], tokens["participant"] = exchange["user"], exchange["key"]
+    return {"objects": objects, "users": users, "tokens": tokens, "bundle": exchange["bundle"]}
 
 
 def _client(world, persona: str, row: Row) -> Client:
-    if row.api:
+    if row.api or persona in API_CLIENTS:
         if persona == "anon":
             return Client()
         return Client(HTTP_AUTHORIZATION=f"Token {world['tokens'][persona]}")
@@ -341,7 +445,9 @@ def _client(world, persona: str, row: Row) -> Client:
     return client
 
 
-def _data(world, row: Row) -> dict:
+def _data(world, row: Row) -> dict | bytes:
+    if row.name == "api-exchange-entries" and row.method == "POST":
+        return world["bundle"]
     data = dict(row.data)
     if row.name == "api-sanction-propose":
         data["case"] = world["objects"]["case"]
@@ -389,7 +495,7 @@ def test_each_persona_gets_what_the_matrix_says(world):
         if got != row.expect:
             wrong = {p: (got[p], row.expect[p]) for p in PERSONAS if got[p] != row.expect[p]}
             mismatches.append(f"{_id(row)}: (got, expected) {wrong} {row.note}")
-    assert mismatches == []
+    assert mismatches == [], "\n".join(mismatches)
 
 
 # -- every route has a row ----------------------------------------------------------------

@@ -49,6 +49,10 @@ READERS = {
     "complaints/attribution/engine.py:_through_our_server": "system: report.attributed",
     "complaints/attribution/engine.py:_submissions": "system: report.attributed",
     "complaints/attribution/engine.py:_relay_for_outsider": "system: report.attributed",
+    # The hijack check runs inside the same attribution: the session at the spam's time
+    # and the one at each exploited listing's time go into that entry's records.
+    "complaints/attribution/compromise.py:_exploited_listing": "system: report.attributed (records)",
+    "complaints/attribution/compromise.py:_same_holder_then": "system: report.attributed (records)",
     "complaints/attribution/services.py:inventory_version": "no row is read: the largest id only",
     "complaints/services/cases.py:case_key_for": "system: report.grouped (the session key, case)",
     "complaints/views.py:report_show_content": "person: via report_content",
@@ -105,6 +109,40 @@ def test_attribution_records_the_traffic_data_it_used(isp):
     assert any(r.get("type") == "session" for r in entry.data["records"]), entry.data["records"]
     grouped = AuditEntry.objects.get(action="report.grouped", object_id=str(report.report.pk))
     assert grouped.case_id == entry.case_id
+
+
+def test_the_hijack_check_records_each_session_it_read(isp):
+    """A listing seen after the address changed hands: the check reads who held the
+    address then (another customer's session) and the attribution's entry says so."""
+    from datetime import timedelta
+
+    from complaints.models import Evidence
+    from subscribers.models import Session
+    from tests.attribution.conftest import HANDOVER
+    from tests.attribution.test_rules import attributed, direct, message
+
+    Evidence.objects.create(
+        asked_at=HANDOVER + timedelta(hours=1),  # C-2 holds the address from HANDOVER on
+        subject="198.51.100.23",
+        kind="dnsbl",
+        query_name="23.100.51.198.xbl.test",
+        query_type="A",
+        zone="xbl.test",
+        zone_kind="exploited",
+        server="127.0.0.1:53",
+        outcome="answer",
+        answer=["127.0.0.4"],
+        listed=True,
+        digest="z" * 64,
+    )
+    result = attributed(message([direct("198.51.100.23", HANDOVER - timedelta(hours=1))]))  # C-1's spam
+    assert result["accounts"] == ["C-1"] and result["compromise"] == []
+    entry = AuditEntry.objects.get(action="report.attributed")
+    sessions = {r["id"] for r in entry.data["records"] if r["type"] == "session"}
+    c1_then = Session.objects.get(account__account_id="C-1", address="198.51.100.23")
+    c2_later = Session.objects.get(account__account_id="C-2", address="198.51.100.23")
+    assert sessions == {c1_then.pk, c2_later.pk}
+    assert entry.case_id is not None
 
 
 @pytest.mark.parametrize("door", ["browser", "api"])

@@ -174,3 +174,79 @@ def test_a_subscriber_is_added_through_the_service(manager_client):
     assert response.status_code == 302, response.content.decode()[:2000]
     assert Subscriber.objects.get(subscriber_id="S-9001").name == "新規 顧客"
     assert AuditEntry.objects.get(action="inventory.subscriber.created").reason == "signed up"
+
+
+def _subscriber_form(subscriber, **changes) -> dict:
+    data = {
+        "name": subscriber.name,
+        "email": subscriber.email,
+        "kind": subscriber.kind,
+        "status": subscriber.status,
+        "name_kana": "",
+        "postal_address": "",
+        "phone": "",
+        "card_fingerprint": "",
+        "exchange_consent_at_0": "",
+        "exchange_consent_at_1": "",
+        "exchange_consent_record": "",
+        "accounts-TOTAL_FORMS": "0",
+        "accounts-INITIAL_FORMS": "0",
+    }
+    return {**data, **changes}
+
+
+def test_a_subscriber_edit_asks_for_a_reason_and_keeps_the_identity_and_consent(manager_client):
+    # Screening reads the identity at sign-up and the exchange consent from here.
+    subscriber = Subscriber.objects.order_by("pk").first()
+    url = reverse("admin:subscribers_subscriber_change", args=[subscriber.pk])
+    assert 'name="reason"' in manager_client.get(url).content.decode()
+    response = manager_client.post(
+        url,
+        _subscriber_form(
+            subscriber,
+            name_kana="ヤマダ タロウ",
+            phone="090-1234-5678",
+            exchange_clause="on",
+            exchange_consent_at_0="2026-04-01",
+            exchange_consent_at_1="10:00:00",
+            exchange_consent_record="sign-up form v3",
+            reason="identity from the contract file",
+        ),
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    subscriber.refresh_from_db()
+    assert (subscriber.name_kana, subscriber.phone, subscriber.exchange_clause) == (
+        "ヤマダ タロウ",
+        "090-1234-5678",
+        True,
+    )
+    assert subscriber.exchange_consent_at is not None
+    entry = AuditEntry.objects.get(action="inventory.subscriber.updated")
+    assert entry.reason == "identity from the contract file"
+    assert {"name_kana", "phone", "exchange_clause", "exchange_consent_at"} <= set(entry.data["changed"])
+
+
+def test_consent_without_the_exchange_clause_is_refused_with_the_reason(manager_client):
+    subscriber = Subscriber.objects.order_by("pk").first()
+    response = manager_client.post(
+        reverse("admin:subscribers_subscriber_change", args=[subscriber.pk]),
+        _subscriber_form(
+            subscriber,
+            exchange_consent_at_0="2026-04-01",
+            exchange_consent_at_1="10:00:00",
+            reason="consent",
+        ),
+    )
+    assert response.status_code == 200
+    assert "must have C-15" in response.content.decode()
+    subscriber.refresh_from_db()
+    assert subscriber.exchange_consent_at is None
+    assert not AuditEntry.objects.filter(action__startswith="inventory.").exists()
+
+
+@pytest.mark.parametrize("model", [Subscriber, Account, AddressBlock])
+def test_who_may_only_look_is_not_shown_an_empty_reason(staff_client, model):
+    obj = model.objects.order_by("pk").first()
+    url = reverse(f"admin:subscribers_{model._meta.model_name}_change", args=[obj.pk])
+    page = staff_client.get(url).content.decode()
+    assert "Reason" not in page and ">None<" not in page
