@@ -232,6 +232,7 @@ def case_subscriber_ids(case: Case) -> list[int]:
     """Primary keys of the subscribers whose accounts the case names."""
     return list(
         Account.objects.filter(account_id__in=case.accounts or [])
+        .order_by()  # Meta.ordering would put account_id into the DISTINCT
         .values_list("subscriber_id", flat=True)
         .distinct()
     )

@@ -17,7 +17,9 @@ def make_key() -> tuple[bytes, str]:
     """(private key PEM, the TXT value that publishes its public half)."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=1024)
     private = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
     )
     public = key.public_key().public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
@@ -43,9 +45,16 @@ def message(
     signed = head + b"\r\n" + body.encode()
     if sign is not None:
         private, selector, domain = sign
-        signed = dkim.sign(
-            signed, selector.encode(), domain.encode(), private, include_headers=[b"from", b"subject", b"date"]
-        ) + signed
+        signed = (
+            dkim.sign(
+                signed,
+                selector.encode(),
+                domain.encode(),
+                private,
+                include_headers=[b"from", b"subject", b"date"],
+            )
+            + signed
+        )
     trace = ""
     if mail_from is not None:
         trace += f"Return-Path: <{mail_from}>\r\n"
