@@ -14,7 +14,7 @@ from complaints.services import report_ingest
 from sanctions.labels import snake_case_codes
 from subscribers.services import account_upsert
 from tests.attribution.conftest import HANDOVER, isp  # noqa: F401
-from tests.evidence.authmail import make_key, message
+from tests.evidence.authmail import message
 from tests.personas import token_client
 from tests.support.dnsserver import DnsTestServer
 
@@ -215,7 +215,6 @@ def denied_case(inventory, dns, partner, staff, django_capture_on_commit_callbac
     raws = [spam(STATIC, OWN_SITE, n) for n in range(3)]
     case = file_reports(raws, reporters, django_capture_on_commit_callbacks, partner)
     with django_capture_on_commit_callbacks(execute=True):
-        token_client_for_staff = None  # noqa: F841  (the page form is the staff's way)
         from complaints.services.confirmations import case_confirm
 
         case_confirm(
