@@ -129,4 +129,4 @@ def case_facts_shown(case) -> dict:
     from complaints.facts.sentences import explain_facts
 
     stored = (case.recommendation or {}).get("facts")
-    return explain_facts(stored if stored is not None else case_derived_facts(case))
+    return explain_facts(stored if stored is not None else case_derived_facts(case, traffic=False))

@@ -209,7 +209,9 @@ def _url_domains(report: Report) -> set[str]:
 # -- the facts ---------------------------------------------------------------------------
 
 
-def case_derived_facts(case: Case) -> dict:
+def case_derived_facts(case: Case, *, traffic: bool = True) -> dict:
+    """`traffic=False` leaves out what only our mail log shows (S2): a page or an API
+    answer shows what the stored recommendation counted, and never reads the log itself."""
     facts = empty_facts()
     reports = _sample(case)
     if not reports:
@@ -223,7 +225,7 @@ def case_derived_facts(case: Case) -> dict:
     _joe_job(case, facts["joe_job"], reports, auth, customers, origins)
     _aggravating(facts["aggravating"], reports, auth, customers, origins)
     _shared_ipv4(facts["shared_ipv4"], case)
-    _telemetry(facts["telemetry"], case, reports)
+    _telemetry(facts["telemetry"], case, reports, traffic=traffic)
     _sender_authentication(facts["sender_authentication"], reports, auth)
     return facts
 
@@ -391,7 +393,7 @@ def _shared_ipv4(fact, case) -> None:
     fact["steps"] = steps.list()
 
 
-def _telemetry(fact, case, reports) -> None:
+def _telemetry(fact, case, reports, *, traffic: bool) -> None:
     steps = _Steps()
     value = []
     listed = list(
@@ -409,7 +411,7 @@ def _telemetry(fact, case, reports) -> None:
         value.append("spam_trap")
         total = traps.count() if len(trap_ids) == MAX_REFS else len(trap_ids)
         steps.add("spam_trap", hits=total, refs={"reports": trap_ids, "count": total})
-    unknown, seen, entries, by, key = _recipients(case, reports)
+    unknown, seen, entries, by, key = _recipients(case, reports) if traffic else (0, 0, [], "", "")
     fact["unknown_recipients"], fact["recipients_seen"] = unknown, seen
     if seen:
         steps.add(

@@ -45,7 +45,7 @@ def case_reply(*, case: Case, user, template: str, note: str = "") -> int:
     if template == "joe_job":
         from complaints.facts.derive import case_derived_facts
 
-        if not case_derived_facts(case)["joe_job"]["value"]:
+        if not case_derived_facts(case, traffic=False)["joe_job"]["value"]:
             raise ApplicationError(
                 _("The records do not show a joe job for this case: choose another reply."),
                 fields={"template": ["invalid"]},

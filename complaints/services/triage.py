@@ -96,7 +96,9 @@ def _require_derived_joe_job(case_ids: list[int]) -> None:
     from complaints.facts.derive import case_derived_facts
 
     shown = [
-        case for case in Case.objects.filter(pk__in=case_ids) if case_derived_facts(case)["joe_job"]["value"]
+        case
+        for case in Case.objects.filter(pk__in=case_ids)
+        if case_derived_facts(case, traffic=False)["joe_job"]["value"]
     ]
     missing = sorted(set(case_ids) - {case.pk for case in shown})
     if missing:
