@@ -407,6 +407,10 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-reports": {"task": "complaints.tasks.sweep_reports", "schedule": 300.0},
     "reattribute-changed": {"task": "complaints.tasks.reattribute_changed", "schedule": 600.0},
     "sweep-evidence": {"task": "complaints.evidence.tasks.sweep_evidence", "schedule": 600.0},
+    "sweep-sender-authentication": {
+        "task": "complaints.tasks.sweep_sender_authentication",
+        "schedule": 600.0,
+    },
     "refresh-recommendations": {"task": "sanctions.tasks.refresh_recommendations", "schedule": 300.0},
     "expire-exchange-entries": {"task": "screening.tasks.expire_exchange_entries", "schedule": 3600.0},
     "purge-expired-content": {"task": "complaints.tasks.purge_expired_content", "schedule": 3600.0},

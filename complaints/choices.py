@@ -47,3 +47,6 @@ class ConfirmationKind(models.TextChoices):
 
     COMPROMISE = "compromise", _("The customer confirmed the machine was compromised")
     STATED_ORIGIN = "stated_origin", _("Staff confirmed the origin the complainant stated")
+    # Recorded and shown, never a conclusion: sender authentication decides whether the
+    # customer's domain was forged (a joe job) or the customer sent it after all.
+    DENIAL = "denial", _("The customer denies having sent it")

@@ -91,7 +91,6 @@ class BulkForm(forms.Form):
         ("assign", _("Assign to…")),
         ("not_ours", _("Close as not ours and forward")),
         ("duplicate", _("Close as duplicate of…")),
-        ("joe_job", _("Mark as joe job")),
     ]
     cases = forms.CharField(required=False)
     action = forms.ChoiceField(choices=ACTIONS)
@@ -140,6 +139,7 @@ class CaseActionForm(forms.Form):
     RESOLUTIONS = [
         ("no_action", _("No action needed")),
         ("duplicate", _("Duplicate")),
+        # Only when the derived facts show one (complaints.services.triage.case_close).
         ("joe_job", _("Joe job (forged headers point at us)")),
     ]
     action = forms.ChoiceField(choices=ACTIONS)

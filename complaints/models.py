@@ -245,6 +245,10 @@ class Evidence(models.Model):
         NS = "ns", "NS"
         SPF = "spf", "SPF (TXT)"
         DMARC = "dmarc", "DMARC (TXT)"
+        DKIM = "dkim", _("DKIM key (TXT)")
+        # Not a DNS answer: our evaluation of SPF, DKIM and DMARC for one report, and
+        # what the receiving side stated (complaints.evidence.authentication).
+        SENDER_AUTH = "sender_auth", _("Sender authentication (SPF, DKIM, DMARC)")
 
     class Outcome(models.TextChoices):
         ANSWER = "answer", _("Answer")

@@ -117,3 +117,16 @@ def case_timeline(case: Case, *, limit: int = 200) -> list[TimelineEntry]:
     ]
     timeline.sort(key=lambda t: t.at, reverse=True)
     return timeline[:limit]
+
+
+def case_facts_shown(case) -> dict:
+    """The five derived facts with their steps as sentences (the reader's language).
+
+    As evaluated with the stored recommendation when there is one, so the page shows
+    what the recommendation rests on; derived from the records now otherwise.
+    """
+    from complaints.facts.derive import case_derived_facts
+    from complaints.facts.sentences import explain_facts
+
+    stored = (case.recommendation or {}).get("facts")
+    return explain_facts(stored if stored is not None else case_derived_facts(case, traffic=False))

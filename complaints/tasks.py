@@ -107,3 +107,28 @@ def purge_expired_content() -> dict:
     from complaints.services.retention import content_purge_expired
 
     return content_purge_expired()
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def authenticate_sender(report_id: int) -> int | None:
+    """SPF, DKIM and DMARC of a report's sender, as evidence. Idempotent: a report that
+    has a result keeps it. DNS failures are recorded in the result, never raised."""
+    from complaints.evidence.authentication import sender_authentication_collect
+    from complaints.models import Report
+
+    try:
+        record = sender_authentication_collect(report_id=report_id)
+    except Report.DoesNotExist:
+        return None
+    return record.pk if record is not None else None
+
+
+@shared_task
+def sweep_sender_authentication(batch: int = 500) -> int:
+    """Re-send sender authentication lost on the way (e.g. the broker was down)."""
+    from complaints.evidence.authentication import reports_missing_authentication
+
+    ids = reports_missing_authentication(limit=batch)
+    for pk in ids:
+        authenticate_sender.delay(pk)
+    return len(ids)

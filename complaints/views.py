@@ -32,6 +32,7 @@ from complaints.forms import (
 from complaints.models import Case, SavedFilter
 from complaints.sanitize import CONTENT_CSP, FRAME_SANDBOX
 from complaints.selectors import (
+    case_facts_shown,
     case_get_for_user,
     case_timeline,
     report_get_for_user,
@@ -200,13 +201,6 @@ def case_bulk(request):
                 actor=request.user,
                 duplicate_of=form.cleaned_data.get("duplicate_of"),
             )
-        elif action == "joe_job":
-            case_close(
-                case_ids=ids,
-                resolution="joe_job",
-                actor=request.user,
-                reason="only forged headers point at us",
-            )
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
@@ -289,6 +283,7 @@ def case_detail(request, pk):
         "timeline": case_timeline(case),
         "staff": desk_users(),
         "action_form": CaseActionForm(),
+        "facts": case_facts_shown(case),
     }
     return render(request, "complaints/case_detail.html", context)
 

@@ -12,6 +12,7 @@ rule's ladder, the repeat-offender rules, and last the guards (policies.guards).
 from __future__ import annotations
 
 import calendar
+import dataclasses
 from datetime import datetime, timedelta
 
 from .guards import Draft, apply_guards, is_external
@@ -42,6 +43,8 @@ def evaluate(facts: CaseFacts, criteria: CriteriaSnapshot) -> Recommendation:
         return _early(facts, criteria, "joe_job", ("evidence.joe_job",))
     if facts.shared_ipv4:
         return _early(facts, criteria, "cannot_identify_subscriber", ("evidence.shared_ipv4",))
+    if made_up_recipients(facts, criteria) and "made_up_recipients" not in facts.aggravating:
+        facts = dataclasses.replace(facts, aggravating=facts.aggravating + ("made_up_recipients",))
     rule = match_rule(facts, criteria)
     n, w = (rule.reporters_n, rule.window_days) if rule else (DEFAULT_REPORTERS, DEFAULT_WINDOW_DAYS)
     evidence, evidence_reasons = evidence_level(facts, reporters_n=n, window_days=w)
@@ -53,6 +56,14 @@ def evaluate(facts: CaseFacts, criteria: CriteriaSnapshot) -> Recommendation:
         _repeat_offender(draft, facts, criteria, evidence, culpability)
     apply_guards(draft, facts, evidence, criteria)
     return _freeze(draft, criteria, evidence, evidence_reasons, culpability, culpability_reasons)
+
+
+def made_up_recipients(facts: CaseFacts, criteria: CriteriaSnapshot) -> bool:
+    """Our mail log shows mail to made-up addresses, by the criteria's thresholds."""
+    seen = facts.recipients_seen
+    if seen < criteria.made_up_minimum or seen <= 0:
+        return False
+    return facts.unknown_recipients * 100 >= criteria.made_up_percent * seen
 
 
 def match_rule(facts: CaseFacts, criteria: CriteriaSnapshot) -> RuleSpec | None:
@@ -151,7 +162,7 @@ def culpability_of(facts: CaseFacts, rule: RuleSpec | None, evidence: str) -> tu
     if facts.probable_victim:
         return "victim", ("culpability.probable_victim",)
     if rule is not None:
-        if rule.intentional_if_sender and "sending" in facts.roles:
+        if rule.intentional_if_sender and ("sending" in facts.roles or facts.sender_is_customer):
             return "intentional", ("culpability.customer_is_sender",)
         at = rule.intentional_at
         if at and EVIDENCE_RANK[evidence] >= EVIDENCE_RANK[at]:

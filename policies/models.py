@@ -16,6 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from .choices import Approval, Culpability, EvidenceLevel, ForwardTo, RuleKind, Target
 from .snapshot import (
     DEFAULT_EMERGENCY_REVIEW_HOURS,
+    DEFAULT_MADE_UP_MINIMUM,
+    DEFAULT_MADE_UP_PERCENT,
     DEFAULT_REPEAT_COUNT,
     DEFAULT_REPEAT_MONTHS,
     DEFAULT_REPORTERS,
@@ -92,6 +94,14 @@ class CriteriaSet(_WriteOnce):
         default=DEFAULT_EMERGENCY_REVIEW_HOURS,
         help_text=_("Review an emergency measure within this many hours"),
     )
+    made_up_percent = models.PositiveIntegerField(
+        default=DEFAULT_MADE_UP_PERCENT,
+        help_text=_("Mail to made-up addresses: at least this percentage of recipients did not exist"),
+    )
+    made_up_minimum = models.PositiveIntegerField(
+        default=DEFAULT_MADE_UP_MINIMUM,
+        help_text=_("Mail to made-up addresses: counted over at least this many recipients"),
+    )
 
     class Meta:
         ordering = ["-version"]
@@ -100,6 +110,13 @@ class CriteriaSet(_WriteOnce):
                 fields=["is_active"], condition=Q(is_active=True), name="criteriaset_one_active"
             ),
             models.CheckConstraint(condition=Q(version__gte=1), name="criteriaset_version_positive"),
+            models.CheckConstraint(
+                condition=Q(made_up_percent__gte=1, made_up_percent__lte=100),
+                name="criteriaset_made_up_percent_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(made_up_minimum__gte=1), name="criteriaset_made_up_minimum_positive"
+            ),
         ]
 
     def __str__(self) -> str:

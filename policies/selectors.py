@@ -63,6 +63,8 @@ def criteria_snapshot(criteria: CriteriaSet) -> CriteriaSnapshot:
             rules=[rule_data(r) for r in criteria.rules.all()],
             review_hours=criteria.review_hours,
             emergency_review_hours=criteria.emergency_review_hours,
+            made_up_percent=criteria.made_up_percent,
+            made_up_minimum=criteria.made_up_minimum,
         )
         _SNAPSHOTS[cache_key] = snapshot
     return snapshot

@@ -19,7 +19,9 @@ from .selectors import clause_ids, rule_data
 from .snapshot import RuleDataError, rule_spec
 
 EDITABLE_RULE_FIELDS = frozenset(RULE_DATA_FIELDS) - {"key"}
-EDITABLE_SET_FIELDS = frozenset({"review_hours", "emergency_review_hours"})
+EDITABLE_SET_FIELDS = frozenset(
+    {"review_hours", "emergency_review_hours", "made_up_percent", "made_up_minimum"}
+)
 CLAUSE_FIELDS = ("isp_number", "title", "title_ja", "text", "effective_from")
 
 
@@ -73,6 +75,10 @@ def _validate_settings(values: dict) -> dict:
             raise ApplicationError(
                 f"{name} must be a whole number of at least 1.", fields={name: ["invalid"]}
             )
+    if values.get("made_up_percent", 1) > 100:
+        raise ApplicationError(
+            "made_up_percent is a percentage: 1 to 100.", fields={"made_up_percent": ["invalid"]}
+        )
     return values
 
 

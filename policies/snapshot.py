@@ -33,6 +33,10 @@ DEFAULT_REPEAT_COUNT = 2
 DEFAULT_REPEAT_MONTHS = 12
 DEFAULT_REVIEW_HOURS = 168
 DEFAULT_EMERGENCY_REVIEW_HOURS = 24
+# Mail to made-up addresses (POLICY.md E4): at least this share of the recipients of a
+# customer's mail did not exist, over at least this many recipients.
+DEFAULT_MADE_UP_PERCENT = 30
+DEFAULT_MADE_UP_MINIMUM = 20
 
 LEVEL_RANK = {value: rank for rank, value in enumerate(Level.values)}
 EVIDENCE_RANK = {value: rank for rank, value in enumerate(EvidenceLevel.values)}
@@ -108,6 +112,8 @@ class CriteriaSnapshot:
     repeat_rules: tuple[RuleSpec, ...] = ()
     review_hours: int = DEFAULT_REVIEW_HOURS
     emergency_review_hours: int = DEFAULT_EMERGENCY_REVIEW_HOURS
+    made_up_percent: int = DEFAULT_MADE_UP_PERCENT
+    made_up_minimum: int = DEFAULT_MADE_UP_MINIMUM
     rules_by_key: dict = field(default_factory=dict, compare=False, hash=False)
 
 

@@ -57,6 +57,13 @@ class CaseFacts:
     telemetry: tuple[str, ...] = ()  # E3 signals: "dnsbl_listed", "submission_volume", "spam_trap", ...
     warned_before: bool = False  # a documented warning was sent earlier (E4 if it went on)
     aggravating: tuple[str, ...] = ()  # "forged_sender", "made_up_recipients", "identity_fraud"
+    # From our own mail log: recipients of the customer's mail whose address did not
+    # exist, out of all recipients; the criteria's thresholds make it "made_up_recipients".
+    unknown_recipients: int = 0
+    recipients_seen: int = 0
+    # The named customer's own line, or a server its domain authorises (SPF, DKIM),
+    # sent the spam: "the host customer is the sender" (rule 10), whatever it says.
+    sender_is_customer: bool = False
     probable_victim: bool = False
     stolen_credentials: bool = False
     hijack_kind: str | None = None  # infected_pc, open_proxy, open_relay, wireless_lan, compromised_site

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from abusedesk.audit import audit_record
 from complaints.attribution.explain import explain
 from complaints.models import Case, Evidence, Report
+from complaints.selectors import case_facts_shown
 
 from .models import Sanction
 from .selectors import case_sanctions
@@ -70,6 +71,7 @@ class Dossier:
     evidence: list[Evidence]
     sanctions: list[Sanction]
     relied_on: dict[int, list[ReliedOn]] = field(default_factory=dict)
+    facts: dict = field(default_factory=dict)  # the derived facts, explained (complaints.facts)
 
     @property
     def reporter_count(self) -> int:
@@ -154,6 +156,7 @@ def dossier_build(case: Case) -> Dossier:
         evidence=evidence,
         sanctions=sanctions,
         relied_on=relied_on_for(sanctions, rows, evidence),
+        facts=case_facts_shown(case),
     )
 
 

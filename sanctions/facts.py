@@ -1,8 +1,11 @@
 """From a case to the plain facts the criteria evaluate (policies.types.CaseFacts).
 
-Reads only: the case's roll-up, its reports' attributions (steps), its evidence
-and the subscriber's earlier measures. No policy decisions are taken here; the
-facts say what was observed and the criteria decide what it means.
+Reads only: the case's roll-up, its reports' attributions (steps), its evidence,
+the facts derived from them (complaints.facts: joe job, shared IPv4, forged sender,
+traps, blocklists, our mail log's unknown recipients) and the subscriber's earlier
+measures. No policy decisions are taken here; the facts say what was observed and
+the criteria decide what it means. `facts_record` keeps what was derived, with the
+steps and evidence behind it, beside the recommendation it fed.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from complaints.facts.derive import case_derived_facts
 from complaints.models import Case, Evidence, Report
 from policies.types import CaseFacts, PriorMeasure
 from subscribers.models import Account
@@ -36,9 +40,15 @@ ONGOING_WITHIN = timedelta(hours=24)
 
 
 def case_facts(
-    case: Case, *, culpability: str | None = None, exclude_sanction_id: int | None = None
+    case: Case,
+    *,
+    culpability: str | None = None,
+    exclude_sanction_id: int | None = None,
+    derived: dict | None = None,
 ) -> CaseFacts:
     summary = case.attribution or {}
+    derived = derived if derived is not None else case_derived_facts(case)
+    held = _held_accounts(case, not_blamed=set(derived["joe_job"]["not_blamed"]))
     # Narrow rows: a spam run reported thousands of times is one case, and this runs
     # after every change to it. The per-report JSON is read in the database.
     reports = list(
@@ -57,23 +67,30 @@ def case_facts(
             "zone_kind", flat=True
         )
     )
+    telemetry = derived["telemetry"]
     prior = prior_measures(case, exclude_sanction_id=exclude_sanction_id)
     now = timezone.now()
     return CaseFacts(
-        roles=tuple(case.roles or ()),
+        roles=_roles(case, held),
         sending_method=case.sending_method or None,
-        account_kinds=tuple(case.account_kinds or ()),
+        account_kinds=tuple(held.kinds) if held.changed else tuple(case.account_kinds or ()),
         connection_type=_connection_type(steps),
         sub_allocated=bool(summary.get("sub_allocation")),
-        accounts_identified=len(case.accounts or ()),
-        subscribers_identified=len(case_subscriber_ids(case)),
+        accounts_identified=len(held.accounts) if held.changed else len(case.accounts or ()),
+        subscribers_identified=len(held.subscribers) if held.changed else len(case_subscriber_ids(case)),
         reports=tuple((key, at) for key, at, *_ in counted),
         own_log_confirms=any(code in OWN_LOG_STEPS for code in steps),
         mail_log_confirms=any(code in MAIL_LOG_STEPS for code in steps),
         origin_stated_only=bool(reports) and not counted,
         dnsbl_exploited="exploited" in listings,
-        telemetry=("dnsbl_listed",) if listings else (),
+        telemetry=tuple(dict.fromkeys(tuple(telemetry["value"]) + (("dnsbl_listed",) if listings else ()))),
         warned_before=any(level_rank(p.level) >= level_rank("L2") for p in prior),
+        aggravating=tuple(derived["aggravating"]["value"]),
+        unknown_recipients=int(telemetry.get("unknown_recipients") or 0),
+        recipients_seen=int(telemetry.get("recipients_seen") or 0),
+        joe_job=bool(derived["joe_job"]["value"]),
+        shared_ipv4=bool(derived["shared_ipv4"]["value"]),
+        sender_is_customer=bool(derived["joe_job"].get("sender_is_customer")),
         probable_victim=bool(summary.get("probable_victim")),
         stolen_credentials="many_client_addresses" in steps,
         hijack_kind=_hijack_kind(summary.get("compromise") or [], steps),
@@ -88,6 +105,90 @@ def case_facts(
         ),
         now=now,
     )
+
+
+class Held(NamedTuple):
+    """The case's accounts less those of customers whose name was forged (a joe job)."""
+
+    accounts: list[str]
+    kinds: list[str]
+    subscribers: set[int]
+    changed: bool
+
+
+def _held_accounts(case: Case, *, not_blamed: set[str]) -> Held:
+    if not not_blamed:
+        return Held([], [], set(), False)
+    rows = Account.objects.filter(account_id__in=case.accounts or []).values_list(
+        "account_id", "kind", "subscriber_id", "subscriber__subscriber_id"
+    )
+    kept = [row for row in rows if row[3] not in not_blamed]
+    return Held(
+        [row[0] for row in kept],
+        list(dict.fromkeys(row[1] for row in kept)),
+        {row[2] for row in kept},
+        True,
+    )
+
+
+def _roles(case: Case, held: Held) -> tuple[str, ...]:
+    roles = tuple(case.roles or ())
+    if held.changed and "hosting" in roles and "hosting" not in held.kinds:
+        # The advertised site is the forged customer's: not a hosting case of ours.
+        roles = tuple(r for r in roles if r != "hosting")
+    return roles
+
+
+def facts_record(case: Case, derived: dict, facts: CaseFacts, recommendation: dict) -> dict:
+    """What was derived, as stored with the recommendation (codes, steps, record ids):
+    the criteria's own conclusions added (made-up recipients, a warning before)."""
+    record = {key: dict(value) for key, value in derived.items()}
+    reasons = recommendation.get("evidence_reasons") or ()
+    aggravating = record["aggravating"]
+    aggravating["value"] = list(aggravating["value"])
+    aggravating["steps"] = list(aggravating["steps"])
+    counted = next(
+        (r.split(":", 1)[1].split(",") for r in reasons if r.startswith("evidence.aggravating:")), []
+    )
+    if "made_up_recipients" in counted:
+        aggravating["value"].append("made_up_recipients")
+        aggravating["steps"].append(
+            {
+                "code": "made_up_recipients",
+                "unknown": facts.unknown_recipients,
+                "total": facts.recipients_seen,
+                "version": recommendation.get("criteria_version"),
+                "evidence": [],
+                "reports": [],
+                "count": 0,
+            }
+        )
+    if facts.warned_before:
+        aggravating["value"].append("went_on_after_warning")
+        for prior in _warnings(case):
+            aggravating["steps"].append(prior)
+    return record
+
+
+def _warnings(case: Case) -> list[dict]:
+    from .models import Sanction
+
+    measures = Sanction.objects.filter(
+        account__subscriber_id__in=case_subscriber_ids(case), state__in=TAKEN_STATES
+    ).order_by("-created_at")[:5]
+    return [
+        {
+            "code": "warned_before",
+            "sanction": s.pk,
+            "level": s.level,
+            "at": (s.carried_out_at or s.decided_at or s.created_at).isoformat(),
+            "evidence": [],
+            "reports": [],
+            "count": 0,
+        }
+        for s in measures
+        if level_rank(s.level) >= level_rank("L2")
+    ]
 
 
 def _connection_type(steps: set[str]) -> str | None:
@@ -131,6 +232,7 @@ def case_subscriber_ids(case: Case) -> list[int]:
     """Primary keys of the subscribers whose accounts the case names."""
     return list(
         Account.objects.filter(account_id__in=case.accounts or [])
+        .order_by()  # Meta.ordering would put account_id into the DISTINCT
         .values_list("subscriber_id", flat=True)
         .distinct()
     )

@@ -14,6 +14,8 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from complaints import choices as complaint_choices
+from complaints.facts.sentences import RESULTS as AUTH_RESULTS
+from complaints.facts.sentences import VALUE_LABELS as FACT_VALUES
 from complaints.services.replies import TEMPLATES as REPLY_TEMPLATES
 from policies import choices as policy_choices
 from sanctions import choices as sanction_choices
@@ -90,6 +92,10 @@ TABLES: dict[str, dict] = {
     "reply_template": dict(REPLY_TEMPLATES),
     "block_kind": _of(inventory_choices.BlockKind),
     "subscriber_status": _of(inventory_choices.SubscriberStatus),
+    # Derived facts (complaints.facts): aggravating and telemetry codes, check results.
+    "fact_value": dict(FACT_VALUES),
+    "auth_result": dict(AUTH_RESULTS),
+    "confirmation_kind": _of(complaint_choices.ConfirmationKind),
 }
 
 

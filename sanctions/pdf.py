@@ -23,7 +23,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from django.utils import timezone
-from django.utils.translation import get_language, ngettext, pgettext
+from django.utils.translation import get_language, gettext_lazy, ngettext, pgettext
 from django.utils.translation import gettext as _
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -34,9 +34,10 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from abusedesk.errors import ApplicationError
+from complaints.facts.sentences import evidence_answer_text
 
 from .dossier import Dossier
-from .labels import clause_title, label
+from .labels import clause_title, label, labels
 
 FONT, MONO = "IPAPGothic", "IPAGothic"
 # Where Debian (and Ubuntu) put fonts-ipafont-gothic; the fontconfig alias files last.
@@ -193,7 +194,7 @@ def dossier_pdf(dossier: Dossier) -> bytes:
             "muted",
         )
     )
-    story += _complaints(dossier) + _steps(dossier) + _evidence(dossier)
+    story += _complaints(dossier) + _steps(dossier) + _facts(dossier) + _evidence(dossier)
     for sanction in dossier.sanctions:
         story += _sanction(sanction, dossier)
     if not dossier.sanctions:
@@ -248,6 +249,47 @@ def _steps(dossier: Dossier) -> list:
     return story
 
 
+FACT_TITLES = {
+    "joe_job": gettext_lazy("Joe job"),
+    "shared_ipv4": gettext_lazy("Shared IPv4"),
+    "aggravating": gettext_lazy("Aggravating facts"),
+    "telemetry": gettext_lazy("Our telemetry"),
+    "sender_authentication": gettext_lazy("Sender authentication"),
+}
+
+
+def _fact_value(key: str, fact: dict) -> str:
+    value = fact.get("value")
+    if key == "sender_authentication":
+        n = fact.get("reports") or 0
+        return ngettext("Evaluated for %(n)s report.", "Evaluated for %(n)s reports.", n) % {"n": n}
+    if isinstance(value, list):
+        return labels(value, "fact_value")
+    return _("yes") if value else _("no")
+
+
+def _facts(dossier: Dossier) -> list:
+    story = [_p(_("Derived facts"), "h2")]
+    story.append(
+        _p(
+            _(
+                "Derived from the records, never typed by a person: each with the steps and the "
+                "evidence that produced it."
+            ),
+            "muted",
+        )
+    )
+    for key, title in FACT_TITLES.items():
+        fact = dossier.facts.get(key) or {}
+        story.append(_p(f"{title}: {_fact_value(key, fact)}", "h3"))
+        for step in fact.get("steps") or []:
+            refs = [f"#{pk}" for pk in step["evidence"]] + [f"ADR-{pk:08d}" for pk in step["reports"]]
+            count = ngettext("(in %(n)s report)", "(in %(n)s reports)", step["count"]) % {"n": step["count"]}
+            tail = (f" {count}" if step["count"] > 1 else "") + (f" [{', '.join(refs)}]" if refs else "")
+            story.append(_p(f"• {step['text']}{tail}"))
+    return story
+
+
 def _evidence(dossier: Dossier) -> list:
     rows, digests = [], []
     for e in dossier.evidence:
@@ -257,12 +299,13 @@ def _evidence(dossier: Dossier) -> list:
             _styles()["cell"],
         )
         outcome = e.get_outcome_display() + (" — " + _("listed") if e.listed else "")
-        rows.append([_when(e.asked_at, seconds=True), lookup, e.server, outcome, ", ".join(e.answer)[:160]])
+        answer = evidence_answer_text(e)[:400]
+        rows.append([_when(e.asked_at, seconds=True), f"#{e.pk}", lookup, e.server, outcome, answer])
         digests.append(e.digest)
-    header = [_("Asked at"), _("Lookup"), _("Server"), _("Outcome"), _("Answer")]
+    header = [_("Asked at"), "#", _("Lookup"), _("Server"), _("Outcome"), _("Answer")]
     story = [_p(f"{_('Evidence records')} ({len(rows)})", "h2")]
     if rows:
-        story.append(_table(header, rows, [32, 62, 26, 24, 38], digests=digests))
+        story.append(_table(header, rows, [30, 10, 56, 24, 22, 40], digests=digests))
     else:
         story.append(_p(_("No evidence records.")))
     return story

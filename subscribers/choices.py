@@ -44,6 +44,16 @@ HELD_BLOCK_KINDS = (BlockKind.SUB_ALLOCATION, BlockKind.TRANSIT)  # run by a hol
 class MailLogKind(models.TextChoices):
     SUBMISSION = "submission", _("Authenticated submission")
     LOGIN = "login", _("Mailbox login")
+    # What became of one recipient of mail a customer sent through us: delivered,
+    # bounced or refused (with whether the address does not exist).
+    RECIPIENT = "recipient", _("Recipient outcome")
+
+
+class RecipientOutcome(models.TextChoices):
+    SENT = "sent", _("Delivered")
+    BOUNCED = "bounced", _("Bounced")
+    DEFERRED = "deferred", _("Deferred")
+    REJECTED = "rejected", _("Refused at RCPT")
 
 
 class MailService(models.TextChoices):

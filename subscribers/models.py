@@ -15,6 +15,7 @@ from subscribers.choices import (
     BlockKind,
     MailLogKind,
     MailService,
+    RecipientOutcome,
     SessionSource,
     SubscriberKind,
     SubscriberStatus,
@@ -216,7 +217,13 @@ class SessionPrefixLength(models.Model):
 
 
 class MailLogEntry(models.Model):
-    """One authenticated submission on our mail servers, or one POP/IMAP login."""
+    """One authenticated submission on our mail servers, one POP/IMAP login, or what
+    became of one recipient of a submission (or of a refused RCPT TO).
+
+    Recipient entries carry the submission's login and client (a refused RCPT before
+    any queue id carries only the client: login is then blank) and say whether the
+    address did not exist: the share of made-up addresses is telemetry (POLICY.md E4).
+    """
 
     kind = models.CharField(max_length=16, choices=MailLogKind.choices)
     service = models.CharField(max_length=8, choices=MailService.choices)
@@ -227,6 +234,11 @@ class MailLogEntry(models.Model):
     queue_id = models.CharField(max_length=32, blank=True)
     message_id = models.CharField(max_length=998, blank=True)
     host = models.CharField(max_length=255, help_text="The host name in the log line.")
+    recipient = models.CharField(max_length=320, blank=True)
+    outcome = models.CharField(max_length=16, blank=True, choices=RecipientOutcome.choices)
+    unknown_recipient = models.BooleanField(
+        default=False, help_text="The receiving server said the address does not exist."
+    )
     raw_line = models.TextField()
 
     class Meta:
@@ -240,7 +252,7 @@ class MailLogEntry(models.Model):
         ]
         constraints = [
             models.UniqueConstraint(
-                fields=["kind", "host", "at", "login", "client_key", "queue_id"],
+                fields=["kind", "host", "at", "login", "client_key", "queue_id", "recipient"],
                 name="maillog_unique_event",
             ),
         ]

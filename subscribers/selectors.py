@@ -214,3 +214,22 @@ def mail_logins(*, client_ip: IP, before: datetime, window: timedelta) -> QueryS
         at__gte=before - window,
         at__lte=before,
     ).order_by("-at")
+
+
+def recipient_outcomes(
+    *, login: str | None = None, client_ip: IP | None = None, since: datetime, until: datetime
+) -> tuple[int, int, list[int]]:
+    """(recipients whose address did not exist, all recipients, ids of up to 20 of the
+    former) of mail a login (or, without one, a client address) sent through us between
+    `since` and `until`. One of login and client_ip is required, for the index."""
+    _check_aware(since)
+    _check_aware(until)
+    if not (login or client_ip):
+        raise ValueError("give a login or a client address")
+    entries = MailLogEntry.objects.filter(kind=MailLogKind.RECIPIENT, at__gte=since, at__lte=until)
+    entries = entries.filter(login=login) if login else entries.filter(client_key=ipkeys.ip_key(client_ip))
+    total = entries.count()
+    if not total:
+        return 0, 0, []
+    unknown = entries.filter(unknown_recipient=True)
+    return unknown.count(), total, list(unknown.order_by("at").values_list("pk", flat=True)[:20])

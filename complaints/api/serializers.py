@@ -150,6 +150,68 @@ class FindingsSerializer(serializers.Serializer):
     steps = serializers.ListField(child=serializers.DictField(), help_text="code, weight, text")
 
 
+class FactStepSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="The step's code, stable across languages")
+    text = serializers.CharField(help_text="The step as a sentence, in the request's language")
+    evidence = serializers.ListField(child=serializers.IntegerField(), help_text="Evidence ids it rests on")
+    reports = serializers.ListField(child=serializers.IntegerField(), help_text="Report ids it was found in")
+    count = serializers.IntegerField(help_text="How many reports showed it")
+
+
+class JoeJobCustomerSerializer(serializers.Serializer):
+    subscriber = serializers.CharField()
+    domains = serializers.ListField(child=serializers.CharField())
+    named_in = serializers.ListField(child=serializers.CharField(), help_text="from, envelope, url")
+    status = serializers.ChoiceField(choices=["joe_job", "sender", "undetermined"])
+    reports = serializers.ListField(child=serializers.IntegerField())
+
+
+class JoeJobFactSerializer(serializers.Serializer):
+    value = serializers.BooleanField(help_text="Only forged sender information points at us: closes at L0")
+    customers = JoeJobCustomerSerializer(many=True)
+    not_blamed = serializers.ListField(
+        child=serializers.CharField(), help_text="Subscribers whose name was forged"
+    )
+    sender_is_customer = serializers.BooleanField()
+    steps = FactStepSerializer(many=True)
+
+
+class SharedIpv4FactSerializer(serializers.Serializer):
+    value = serializers.BooleanField(help_text="A shared address identifies nobody: no account may be named")
+    identified = serializers.BooleanField(allow_null=True)
+    steps = FactStepSerializer(many=True)
+
+
+class CodesFactSerializer(serializers.Serializer):
+    value = serializers.ListField(child=serializers.CharField(), help_text="Codes, e.g. forged_sender")
+    labels = serializers.ListField(child=serializers.CharField(), help_text="The codes in words")
+    steps = FactStepSerializer(many=True)
+
+
+class TelemetryFactSerializer(CodesFactSerializer):
+    unknown_recipients = serializers.IntegerField(help_text="Recipients that did not exist (our mail log)")
+    recipients_seen = serializers.IntegerField()
+
+
+class SenderAuthenticationFactSerializer(serializers.Serializer):
+    reports = serializers.IntegerField(help_text="Reports evaluated")
+    results = serializers.DictField(
+        child=serializers.DictField(child=serializers.IntegerField()),
+        help_text="Per check (spf_mail_from, spf_from, dkim, dmarc): result -> reports",
+    )
+    steps = FactStepSerializer(many=True)
+
+
+class FactsSerializer(serializers.Serializer):
+    """Facts derived from the records (never typed), each with the steps and evidence behind it."""
+
+    joe_job = JoeJobFactSerializer()
+    shared_ipv4 = SharedIpv4FactSerializer()
+    aggravating = CodesFactSerializer()
+    telemetry = TelemetryFactSerializer()
+    sender_authentication = SenderAuthenticationFactSerializer()
+
+
 class ConfirmationSerializer(serializers.ModelSerializer):
     recorded_by = serializers.StringRelatedField()
 
@@ -223,6 +285,7 @@ class CaseSerializer(serializers.ModelSerializer):
     assignee = serializers.StringRelatedField()
     evidence = serializers.SerializerMethodField()
     findings = serializers.SerializerMethodField()
+    facts = serializers.SerializerMethodField()
     confirmations = ConfirmationSerializer(many=True, read_only=True)
 
     class Meta:
@@ -249,9 +312,16 @@ class CaseSerializer(serializers.ModelSerializer):
             "evidence_level",
             "recommended_level",
             "recommendation",
+            "facts",
             "confirmations",
             "evidence",
         ]
+
+    @extend_schema_field(FactsSerializer)
+    def get_facts(self, obj) -> dict:
+        from complaints.selectors import case_facts_shown
+
+        return case_facts_shown(obj)
 
     @extend_schema_field(FindingsSerializer)
     def get_findings(self, obj) -> dict:
@@ -316,5 +386,7 @@ class CaseListItemSerializer(CaseSerializer):
 
     class Meta(CaseSerializer.Meta):
         fields = [
-            f for f in CaseSerializer.Meta.fields if f not in ("evidence", "confirmations", "recommendation")
+            f
+            for f in CaseSerializer.Meta.fields
+            if f not in ("evidence", "confirmations", "recommendation", "facts")
         ] + ["first_action_at"]

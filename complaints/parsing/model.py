@@ -69,6 +69,9 @@ class ParsedReport:
       `header_source_ip`: what the walk found; `source_ip_named`: what a complainant
       named in prose.
     - `signals`: things seen that are NOT evidence, as {"key": ..., "value": ...}.
+    - `evidence_source`: how the reporter came by the message, when it says so:
+      "spamtrap" (an address that never asked for mail: XARF v4 evidence_source,
+      XARF v3 SubType Trap), "user_complaint", "honeypot", …; None when not stated.
     - `reported_via`: where the reported message was found in a complaint or wrapper
       ("attachment", "attachment_as_data", "rfc822_headers", "pasted_headers",
       "inline_forward", "quoted_forward", "redirect", "prose"), None for the spam itself.
@@ -106,6 +109,7 @@ class ParsedReport:
     problems: list[str] = field(default_factory=list)
     signals: list[dict] = field(default_factory=list)
     reported_via: str | None = None
+    evidence_source: str | None = None
     parse_error: str | None = None
     body_text: str | None = None
     body_html: str | None = None

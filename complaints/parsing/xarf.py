@@ -221,6 +221,7 @@ def _xarf_v4(data: dict, trust: TrustContext) -> ParsedReport:
     report.category = _category(report.feedback_type, _text(data.get("category")))
     _v4_source(report, _string(data.get("source_identifier")))
     report.source_port = _port(report, data.get("source_port"), "source_port")
+    report.evidence_source = _evidence_source(_text(data.get("evidence_source")))
     state_time(report, _string(data.get("timestamp")), "timestamp")
     report.mail_from = _string(data.get("smtp_from"))
     report.subject = _string(data.get("subject"))
@@ -247,6 +248,7 @@ def _xarf_v3(data: dict, trust: TrustContext) -> ParsedReport:
         report.fail("XARF v3 report lacks Report.SourceIp")
     state_source(report, ip_text, field)
     report.source_port = _port(report, body.get("SourcePort") or source.get("Port"), "Report.SourcePort")
+    report.evidence_source = _evidence_source(_text(body.get("ReportSubType") or body.get("SubType")))
     state_time(report, _text(body.get("Date")), "Report.Date")
     report.mail_from = _text(body.get("SmtpMailFromAddress"))
     rcpt = _text(body.get("SmtpRcptToAddress"))
@@ -260,6 +262,14 @@ def _xarf_v3(data: dict, trust: TrustContext) -> ParsedReport:
     )
     _evidence(report, samples, trust, urls, keys)
     return finish(report, urls)
+
+
+def _evidence_source(value: str | None) -> str | None:
+    """XARF v4 evidence_source as given (lowercase); v3's SubType "Trap" is a spam trap."""
+    value = (value or "").strip().lower().replace("-", "_")[:40]
+    if value in ("trap", "spam_trap", "spamtrap"):
+        return "spamtrap"
+    return value or None
 
 
 def _v4_source(report: ParsedReport, value: str | None) -> None:

@@ -144,11 +144,13 @@ def _followups(report_id: int) -> None:
     with what the evidence showed (blocklist listings, where URL hosts point)."""
     from celery import chain
 
-    from complaints.tasks import attribute_report, collect_evidence
+    from complaints.tasks import attribute_report, authenticate_sender, collect_evidence
 
     attribute_report.delay(report_id)
     if settings.ABUSEDESK_COLLECT_EVIDENCE:
-        chain(collect_evidence.si(report_id), attribute_report.si(report_id)).delay()
+        chain(
+            collect_evidence.si(report_id), authenticate_sender.si(report_id), attribute_report.si(report_id)
+        ).delay()
 
 
 def _parse(report: Report, form: dict | None) -> ParsedReport:

@@ -22,6 +22,8 @@ TEMPLATES = {
     "actioned": _("Action has been taken"),
     "not_ours": _("Not our network: forwarded"),
     "receiving_only": _("We only received it: filtering options"),
+    # Only for a case whose derived facts show a joe job (complaints.facts.derive).
+    "joe_job": _("Forged sender: our customer did not send it"),
 }
 
 
@@ -40,6 +42,14 @@ def case_reply(*, case: Case, user, template: str, note: str = "") -> int:
         raise ApplicationError(
             _("unknown reply template %(t)s") % {"t": repr(template)}, fields={"template": ["invalid"]}
         )
+    if template == "joe_job":
+        from complaints.facts.derive import case_derived_facts
+
+        if not case_derived_facts(case, traffic=False)["joe_job"]["value"]:
+            raise ApplicationError(
+                _("The records do not show a joe job for this case: choose another reply."),
+                fields={"template": ["invalid"]},
+            )
     reporters = case_reporters(case)
     if not reporters:
         raise ApplicationError(_("this case has no complainant with an e-mail address"))

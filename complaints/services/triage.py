@@ -1,4 +1,9 @@
-"""What staff do to cases in the queue: assign, close, mark as a joe job."""
+"""What staff do to cases in the queue: assign and close.
+
+A joe job is a derived fact (complaints.facts.derive: sender authentication against
+the customer's own domain), never a person's say-so: closing a case as a joe job is
+refused unless the records show one.
+"""
 
 from __future__ import annotations
 
@@ -68,6 +73,8 @@ def case_close(
             raise ApplicationError(_("a case cannot duplicate itself"), fields={"duplicate_of": ["invalid"]})
     now = timezone.now()
     open_ids = list(Case.objects.filter(pk__in=case_ids, status=CaseStatus.OPEN).values_list("pk", flat=True))
+    if resolution == "joe_job":
+        _require_derived_joe_job(open_ids)
     _touch(open_ids)
     Case.objects.filter(pk__in=open_ids).update(
         status=CaseStatus.CLOSED, closed_at=now, resolution=resolution
@@ -83,6 +90,27 @@ def case_close(
             data={"resolution": resolution, "duplicate_of": duplicate_of},
         )
     return len(open_ids)
+
+
+def _require_derived_joe_job(case_ids: list[int]) -> None:
+    from complaints.facts.derive import case_derived_facts
+
+    shown = [
+        case
+        for case in Case.objects.filter(pk__in=case_ids)
+        if case_derived_facts(case, traffic=False)["joe_job"]["value"]
+    ]
+    missing = sorted(set(case_ids) - {case.pk for case in shown})
+    if missing:
+        raise ApplicationError(
+            _(
+                "The records do not show a joe job for case(s) %(ids)s: it is derived from the sender "
+                "authentication of the customer's domain, never set by hand. Close the case another way, "
+                "or correct the records it rests on."
+            )
+            % {"ids": ", ".join(map(str, missing))},
+            fields={"resolution": ["invalid"]},
+        )
 
 
 def case_search_q(text: str) -> Q:

@@ -18,6 +18,23 @@ def findings(attribution: dict | None) -> dict:
     return explain(attribution)
 
 
+@register.filter
+def evidence_answer(record) -> str:
+    """An evidence row's answer as people read it (our sender authentication in words)."""
+    from complaints.facts.sentences import evidence_answer_text
+
+    return evidence_answer_text(record)
+
+
+@register.filter
+def report_reference(pk) -> str:
+    """A report's reference (ADR-00000042) from its id."""
+    try:
+        return f"ADR-{int(pk):08d}"
+    except (TypeError, ValueError):
+        return "—"
+
+
 @register.inclusion_tag("complaints/_confirm_form.html", takes_context=True)
 def confirm_form(context, case):
     """The form that records a customer's confirmation or a checked stated origin."""

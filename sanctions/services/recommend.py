@@ -13,8 +13,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from complaints.choices import CaseStatus
+from complaints.facts.derive import case_derived_facts
 from complaints.models import Case
-from sanctions.facts import case_facts
+from sanctions.facts import case_facts, facts_record
 from sanctions.policy import recommend
 
 
@@ -27,7 +28,12 @@ def case_recommendation_refresh(*, case_id: int, only_if_stale: bool = False) ->
     case = Case.objects.get(pk=case_id)
     if only_if_stale and not _is_stale(case):
         return None
-    recommendation = recommend(case_facts(case)).to_dict()
+    derived = case_derived_facts(case)
+    facts = case_facts(case, derived=derived)
+    recommendation = recommend(facts).to_dict()
+    # The derived facts (joe job, shared IPv4, aggravation, telemetry, sender
+    # authentication) with the steps and records behind them, as they were evaluated.
+    recommendation["facts"] = facts_record(case, derived, facts, recommendation)
     # Stamped with the time the facts were read: a change committed while this ran
     # is newer, so the case stays stale and is evaluated again.
     Case.objects.filter(pk=case_id).update(

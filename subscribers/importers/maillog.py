@@ -1,8 +1,16 @@
-"""import_maillog: authenticated submissions (Postfix) and mailbox logins (Dovecot).
+"""import_maillog: authenticated submissions (Postfix), mailbox logins (Dovecot), and
+what became of the recipients of those submissions.
 
 Postfix logs a submission in two lines of one queue id: smtpd's `client=…,
 sasl_username=…` and, usually a moment later, cleanup's `message-id=<…>`. Submissions
 wait in a bounded dict until their message-id arrives, then are written in batches.
+
+Each recipient of a submitted message gets a delivery line of the same queue id
+(`to=<…>, … dsn=5.1.1, status=bounced (… User unknown …)`); smtpd logs a recipient it
+refused before any queue id as `NOQUEUE: reject: RCPT from name[address]: 550 5.1.1 …`.
+Both become recipient entries, marked when the address does not exist, so the share
+of made-up addresses per login and client address can be counted (POLICY.md E4).
+Deliveries of mail that did not come in by authenticated submission are ignored.
 """
 
 from __future__ import annotations
@@ -43,7 +51,25 @@ _LINE = re.compile(
     r"^(?:(?P<iso>\d{4}-\d\d-\d\dT\S+)|(?P<trad>[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d))"
     r" (?P<host>\S+) (?P<program>[\w./-]+?)(?:\[\d+\])?: (?P<message>.*)$"
 )
-_POSTFIX = re.compile(r"^postfix[\w.-]*/(?:[\w.-]+/)*(?P<daemon>smtpd|cleanup)$")
+_POSTFIX = re.compile(
+    r"^postfix[\w.-]*/(?:[\w.-]+/)*(?P<daemon>smtpd|cleanup|smtp|lmtp|virtual|local|error|pipe|discard)$"
+)
+_DELIVERY = re.compile(
+    r"^(?P<queue_id>[0-9A-Za-z]+): to=<(?P<rcpt>[^>]*)>,.*?"
+    r"\bstatus=(?P<status>sent|bounced|deferred|undeliverable)\b(?P<rest>.*)$"
+)
+_NOQUEUE = re.compile(r"^NOQUEUE: reject: RCPT from (?P<client>\S*?\[[^\]]+\])(?::\d+)?: (?P<rest>.*)$")
+_TO = re.compile(r"\bto=<(?P<rcpt>[^>]*)>")
+_DSN = re.compile(r"\bdsn=(?P<dsn>[245]\.\d{1,3}\.\d{1,3})")
+# The receiving server's words for "this address does not exist": RFC 3463 X.1.1 (bad
+# mailbox) and X.1.10 (null MX), or the phrases MTAs put in their 550 replies.
+_UNKNOWN = re.compile(
+    r"\b5\.1\.(?:1|10)\b|user unknown|unknown user|no such (?:user|mailbox|recipient)"
+    r"|(?:user|mailbox|recipient|address) (?:does not exist|doesn't exist|not found)|invalid recipient",
+    re.IGNORECASE,
+)
+# Submissions whose recipients are still to come: (host, queue id) -> (login, client).
+SENDERS_LIMIT = 100_000
 _SMTPD = re.compile(r"^(?P<queue_id>[0-9A-Za-z]+): client=(?P<client>[^,]*)(?P<rest>.*)$")
 _CLIENT = re.compile(r"^[^\[\s]*\[(?P<ip>[^\]]+)\](?::\d+)?$")
 _SASL_USER = re.compile(r"sasl_username=(?P<login>[^,\s]+)")
@@ -108,6 +134,7 @@ class _MaillogImport:
         self.pending: OrderedDict[tuple[str, str], tuple[int, MailLogEntry]] = OrderedDict()
         # Submissions written without a message-id, so a late cleanup line can still find them.
         self.written_bare: OrderedDict[tuple[str, str], None] = OrderedDict()
+        self.senders: OrderedDict[tuple[str, str], tuple[str, str]] = OrderedDict()
         self.ready: list[tuple[int, MailLogEntry]] = []
         self.flushed: list[ImportResult] = []  # results of writes made out of turn
         # On PostgreSQL entries are staged with COPY and written at the end in SQL
@@ -157,6 +184,10 @@ class _MaillogImport:
             return self.submission(number, self.at(match), host, message, text)
         if postfix and postfix["daemon"] == "cleanup" and "message-id=" in message:
             return self.cleanup(number, self.at(match), host, message)
+        if postfix and postfix["daemon"] == "smtpd" and message.startswith("NOQUEUE: reject: RCPT"):
+            return self.refused(number, self.at(match), host, message, text)
+        if postfix and postfix["daemon"] not in ("smtpd", "cleanup") and " to=<" in message:
+            return self.delivery(number, self.at(match), host, message, text)
         if program == "dovecot" and _DOVECOT.match(message):
             return self.login(number, self.at(match), host, message, text)
         if match["trad"]:
@@ -186,6 +217,10 @@ class _MaillogImport:
             raw_line=raw,
         )
         key = (host, parsed["queue_id"])
+        self.senders[key] = (login["login"], client["ip"])
+        self.senders.move_to_end(key)
+        if len(self.senders) > SENDERS_LIMIT:
+            self.senders.popitem(last=False)
         if key in self.pending:  # the same queue id again: the earlier one will get no cleanup
             self.ready.append(self.pending.pop(key))
         self.pending[key] = (number, entry)
@@ -221,6 +256,49 @@ class _MaillogImport:
                 services.maillog_attach_message_id(host=host, queue_id=key[1], message_id=message_id, at=at)
             return self.result(number, JOINED)
         return self.result(number, IGNORED)  # mail that did not come in by authenticated submission
+
+    def delivery(self, number: int, at: datetime, host: str, message: str, raw: str) -> ImportResult | None:
+        parsed = _DELIVERY.match(message)
+        if parsed is None:
+            return self.result(number, IGNORED)  # a "to=" line without a final status
+        sender = self.senders.get((host, parsed["queue_id"]))
+        if sender is None:
+            return self.result(number, IGNORED)  # not mail a customer submitted here
+        status = "bounced" if parsed["status"] == "undeliverable" else parsed["status"]
+        dsn = _DSN.search(message)
+        unknown = status == "bounced" and bool(
+            (dsn and dsn["dsn"] in ("5.1.1", "5.1.10")) or _UNKNOWN.search(parsed["rest"])
+        )
+        entry = self._recipient(at, host, sender, parsed["rcpt"], status, unknown, raw, parsed["queue_id"])
+        self.ready.append((number, entry))
+        return None
+
+    def refused(self, number: int, at: datetime, host: str, message: str, raw: str) -> ImportResult | None:
+        parsed = _NOQUEUE.match(message)
+        client = _CLIENT.match(parsed["client"]) if parsed else None
+        rcpt = _TO.search(message)
+        if not (parsed and client and rcpt):
+            raise InventoryError("NOQUEUE reject line without RCPT from name[address] or to=<…>")
+        unknown = bool(_UNKNOWN.search(parsed["rest"]))
+        entry = self._recipient(at, host, ("", client["ip"]), rcpt["rcpt"], "rejected", unknown, raw, "")
+        self.ready.append((number, entry))
+        return None
+
+    def _recipient(self, at, host, sender, rcpt, outcome, unknown, raw, queue_id) -> MailLogEntry:
+        login, client_ip = sender
+        return services.maillog_entry_build(
+            kind=MailLogKind.RECIPIENT,
+            service=MailService.SMTP,
+            login=login,
+            client_ip=client_ip,
+            at=at,
+            host=host,
+            queue_id=queue_id,
+            raw_line=raw,
+            recipient=rcpt or "<>",
+            outcome=outcome,
+            unknown_recipient=unknown,
+        )
 
     def login(self, number: int, at: datetime, host: str, message: str, raw: str) -> None:
         service = _DOVECOT.match(message)

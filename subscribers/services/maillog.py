@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from django.db.models import Q
 
 from subscribers import ipkeys
-from subscribers.choices import MailLogKind, MailService
+from subscribers.choices import MailLogKind, MailService, RecipientOutcome
 from subscribers.models import MailLogEntry
 from subscribers.services.common import InventoryError, Outcome, aware, choice, required
 
@@ -23,16 +23,31 @@ def maillog_entry_build(
     queue_id: str = "",
     message_id: str = "",
     raw_line: str = "",
+    recipient: str = "",
+    outcome: str = "",
+    unknown_recipient: bool = False,
 ) -> MailLogEntry:
-    """A validated, unsaved entry; save a batch of them with maillog_bulk_record."""
+    """A validated, unsaved entry; save a batch of them with maillog_bulk_record.
+
+    A recipient entry needs a recipient and an outcome; its login may be blank (a
+    refused RCPT TO before the client logged in, or without a queue id).
+    """
+    kind = choice(kind, MailLogKind, "kind")
+    if kind == MailLogKind.RECIPIENT:
+        recipient = required(recipient, "recipient")[:320]
+        outcome = choice(outcome, RecipientOutcome, "outcome")
+        login = (login or "").strip()
+    else:
+        login = required(login, "login")
+        recipient, outcome, unknown_recipient = "", "", False
     try:
         address = ipkeys.parse_ip(client_ip)
     except ValueError as exc:
         raise InventoryError(str(exc)) from None
     return MailLogEntry(
-        kind=choice(kind, MailLogKind, "kind"),
+        kind=kind,
         service=choice(service, MailService, "service"),
-        login=required(login, "login"),
+        login=login,
         client_ip=str(address),
         client_key=ipkeys.ip_key(address),
         at=aware(at, "time"),
@@ -40,11 +55,14 @@ def maillog_entry_build(
         queue_id=queue_id,
         message_id=message_id.strip().strip("<>"),  # stored bare: "abc@example"
         raw_line=raw_line,
+        recipient=recipient,
+        outcome=outcome,
+        unknown_recipient=bool(unknown_recipient),
     )
 
 
 def _maillog_key(entry: MailLogEntry) -> tuple:
-    return (entry.kind, entry.host, entry.at, entry.login, entry.client_key, entry.queue_id)
+    return (entry.kind, entry.host, entry.at, entry.login, entry.client_key, entry.queue_id, entry.recipient)
 
 
 def maillog_bulk_record(*, entries: list[MailLogEntry]) -> list[Outcome]:
@@ -60,7 +78,7 @@ def maillog_bulk_record(*, entries: list[MailLogEntry]) -> list[Outcome]:
         _maillog_key(e): e
         for e in MailLogEntry.objects.filter(
             login__in={e.login for e in entries}, at__gte=min(stamps), at__lte=max(stamps)
-        ).only("kind", "host", "at", "login", "client_key", "queue_id", "message_id")
+        ).only("kind", "host", "at", "login", "client_key", "queue_id", "recipient", "message_id")
     }
     new = []
     for entry in entries:
@@ -93,6 +111,7 @@ def maillog_record(**fields) -> tuple[MailLogEntry, Outcome]:
         login=entry.login,
         client_key=entry.client_key,
         queue_id=entry.queue_id,
+        recipient=entry.recipient,
     )
     return saved, outcome
 

@@ -117,9 +117,13 @@ def test_assign_close_and_reopen_go_through_the_services_and_are_audited(ours, s
     assert ours.assignee == staff and ours.first_action_at is not None
     response = act(staff_client, ours, action="close", resolution="duplicate", duplicate_of="")
     assert "name the case this one duplicates" in response.content.decode()
-    act(staff_client, ours, action="close", resolution="joe_job", reason="forged")
+    refused = act(staff_client, ours, action="close", resolution="joe_job", reason="forged")
+    assert "The records do not show a joe job" in refused.content.decode()
     ours.refresh_from_db()
-    assert (ours.status, ours.resolution) == (CaseStatus.CLOSED, "joe_job")
+    assert ours.status == CaseStatus.OPEN  # a joe job is derived, never a person's say-so
+    act(staff_client, ours, action="close", resolution="no_action", reason="fixed")
+    ours.refresh_from_db()
+    assert (ours.status, ours.resolution) == (CaseStatus.CLOSED, "no_action")
     act(staff_client, ours, action="reopen", reason="new reports")
     ours.refresh_from_db()
     assert (ours.status, ours.resolution, ours.closed_at) == (CaseStatus.OPEN, "", None)
@@ -127,7 +131,7 @@ def test_assign_close_and_reopen_go_through_the_services_and_are_audited(ours, s
     assert (
         entry.actor == staff
         and entry.reason == "new reports"
-        and entry.data == {"previous_resolution": "joe_job"}
+        and entry.data == {"previous_resolution": "no_action"}
     )
 
 

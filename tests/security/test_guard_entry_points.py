@@ -233,17 +233,18 @@ def test_never_l7_for_a_victim_or_undetermined_case(door, case, staff, recommend
 # -- closed cases, also after a bulk action ------------------------------------------------
 
 
-def _bulk_close_as_joe_job(case, staff):
-    response = _browser(staff).post(reverse("case-bulk"), {"cases": [case.pk], "action": "joe_job"})
+def _close(case, staff):
+    data = {"action": "close", "resolution": "no_action", "reason": "done"}
+    response = _browser(staff).post(reverse("case-action", args=[case.pk]), data)
     assert response.status_code == 302
     case.refresh_from_db()
-    assert (case.status, case.resolution) == ("closed", "joe_job")
+    assert (case.status, case.resolution) == ("closed", "no_action")
 
 
 @pytest.mark.parametrize("door", DOORS)
-def test_a_case_closed_in_bulk_as_a_joe_job_takes_no_measure(door, case, staff, manager):
+def test_a_closed_case_takes_no_measure(door, case, staff, manager):
     pending = factories.propose(case, staff)
-    _bulk_close_as_joe_job(case, staff)
+    _close(case, staff)
     assert propose_via(door, case, staff) is None
     assert transition_via(door, pending, manager, State.APPROVED) == State.PROPOSED
     assert not Execution.objects.exists()
@@ -255,7 +256,7 @@ def test_a_case_closed_in_bulk_as_a_joe_job_takes_no_measure(door, case, staff, 
 @pytest.mark.parametrize("door", DOORS)
 def test_no_emergency_step_on_a_closed_case(door, case, staff):
     sanction = factories.propose(case, staff, emergency=True)
-    _bulk_close_as_joe_job(case, staff)
+    _close(case, staff)
     assert step_via(door, sanction, staff) is None
 
 
@@ -342,7 +343,7 @@ def test_the_demo_command_goes_through_the_guards(case, staff):
 
     make_user("demo-staff", "staff")
     Case.objects.filter(pk=case.pk).update(recommended_level="L3")  # what the demo picks cases by
-    _bulk_close_as_joe_job(case, staff)
+    _close(case, staff)
     err = StringIO()
     call_command("load_demo_measures", stdout=StringIO(), stderr=err)
     assert not Sanction.objects.exists()

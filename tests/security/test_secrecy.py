@@ -37,7 +37,14 @@ ROOT = Path(__file__).resolve().parents[2]
 APPS = ["abusedesk", "complaints", "policies", "sanctions", "subscribers", "dashboards"]
 
 # The readers: the inventory's S2 selectors, the S1 content service, and the log models.
-S2_SELECTORS = {"session_probe", "session_at", "account_for_ip_at", "mail_submissions", "mail_logins"}
+S2_SELECTORS = {
+    "session_probe",
+    "session_at",
+    "account_for_ip_at",
+    "mail_submissions",
+    "mail_logins",
+    "recipient_outcomes",
+}
 S1_SERVICES = {"report_content"}
 S2_MODELS = {"Session", "MailLogEntry"}
 
@@ -56,6 +63,9 @@ READERS = {
     "complaints/attribution/services.py:inventory_version": "no row is read: the largest id only",
     "complaints/services/cases.py:case_key_for": "system: report.grouped (the session key, case)",
     "complaints/views.py:report_show_content": "person: via report_content",
+    # Counted when the case is evaluated (never in a request: pages pass traffic=False);
+    # the mail-log entries counted are kept in the stored recommendation's facts.
+    "complaints/facts/derive.py:_recipients": "system: case.recommendation facts.telemetry (maillog ids)",
     "complaints/api/views.py:post": "person: via report_content (ReportContentView)",
 }
 # The inventory app itself reads and writes its logs (importers, session overlap checks).
