@@ -107,6 +107,19 @@ def case_facts(
     )
 
 
+def case_facts_for_page(case: Case) -> CaseFacts:
+    """The case's facts for a page a person is looking at.
+
+    Our mail log (S2) is read only by the evaluation that stores the recommendation, whose
+    access is on the record; a page takes the mail-log figures that evaluation stored
+    instead of reading the log again for every view."""
+    derived = case_derived_facts(case, traffic=False)
+    stored = ((case.recommendation or {}).get("facts") or {}).get("telemetry")
+    if stored:
+        derived["telemetry"] = stored
+    return case_facts(case, derived=derived)
+
+
 class Held(NamedTuple):
     """The case's accounts less those of customers whose name was forged (a joe job)."""
 

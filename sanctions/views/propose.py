@@ -13,7 +13,7 @@ from subscribers.models import Account
 
 from .. import policy
 from ..choices import LegalBasis
-from ..facts import case_facts
+from ..facts import case_facts_for_page
 from ..forms import ProposalForm
 from ..labels import clause_title
 from ..selectors import subscriber_history
@@ -57,7 +57,7 @@ def _initial(recommendation, accounts, evidence_choices) -> dict:
 @desk_required
 def sanction_propose_view(request, case_id: int):
     case = get_case(request.user, case_id)
-    facts = case_facts(case)
+    facts = case_facts_for_page(case)
     recommendation = policy.recommend(facts)
     accounts = Account.objects.filter(account_id__in=case.accounts or []).select_related("subscriber")
     clause_choices = [
