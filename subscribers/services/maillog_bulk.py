@@ -5,8 +5,8 @@ an UPDATE per late message-id. Here the importer stages every entry of a file in
 temporary table with COPY (in the order it would have written them), and one pass of
 SQL gives each the outcome maillog_bulk_record would have:
 
-- created: the first occurrence of an event (kind, host, time, login, client, queue id)
-  that is not stored yet; it is stored with the first message-id any occurrence brings;
+- created: the first occurrence of an event (kind, host, time, login, client, queue id,
+  recipient) that is not stored yet; it is stored with the first message-id any occurrence brings;
 - updated: the first occurrence that brings a message-id to an event that had none;
 - unchanged: everything else.
 
@@ -25,7 +25,10 @@ from django.db import DatabaseError, connection, transaction
 
 from subscribers.models import MailLogEntry
 
-_COLUMNS = "kind, service, login, client_ip, client_key, at, queue_id, message_id, host, raw_line"
+_COLUMNS = (
+    "kind, service, login, client_ip, client_key, at, queue_id, message_id, host, "
+    "recipient, outcome, unknown_recipient, raw_line"
+)
 
 
 def _execute(sql: str, params=None) -> int:
@@ -39,7 +42,8 @@ def maillog_stage_open() -> None:
     _execute(
         "CREATE TEMPORARY TABLE subscribers_maillog_stage (seq bigint NOT NULL, kind varchar(16), "
         "service varchar(8), login varchar(255), client_ip varchar(45), client_key varchar(32), "
-        "at timestamptz, queue_id varchar(32), message_id varchar(998), host varchar(255), raw_line text)"
+        "at timestamptz, queue_id varchar(32), message_id varchar(998), host varchar(255), "
+        "recipient varchar(320), outcome varchar(16), unknown_recipient boolean, raw_line text)"
     )
     _execute(
         "CREATE TEMPORARY TABLE subscribers_maillog_late (host varchar(255), queue_id varchar(32), "
@@ -65,6 +69,9 @@ def maillog_stage_add(*, entries: Iterable[MailLogEntry], first_seq: int) -> int
                         entry.queue_id,
                         entry.message_id,
                         entry.host,
+                        entry.recipient,
+                        entry.outcome,
+                        entry.unknown_recipient,
                         entry.raw_line,
                     )
                 )
@@ -90,18 +97,19 @@ def maillog_stage_apply() -> dict[str, int]:
                 CASE WHEN e.id IS NULL AND row_number() OVER event = 1 THEN 'created'
                      WHEN s.message_id <> '' AND coalesce(e.message_id, '') = ''
                           AND NOT coalesce(bool_or(s.message_id <> '') OVER earlier, false) THEN 'updated'
-                     ELSE 'unchanged' END AS outcome,
+                     ELSE 'unchanged' END AS decision,
                 first_value(s.message_id) OVER (
-                    PARTITION BY s.kind, s.host, s.at, s.login, s.client_key, s.queue_id
+                    PARTITION BY s.kind, s.host, s.at, s.login, s.client_key, s.queue_id, s.recipient
                     ORDER BY s.message_id = '', s.seq
                     ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS first_message_id
             FROM subscribers_maillog_stage s
             LEFT JOIN subscribers_maillogentry e
               ON e.kind = s.kind AND e.host = s.host AND e.at = s.at AND e.login = s.login
              AND e.client_key = s.client_key AND e.queue_id = s.queue_id
-            WINDOW event AS (PARTITION BY s.kind, s.host, s.at, s.login, s.client_key, s.queue_id
+             AND e.recipient = s.recipient
+            WINDOW event AS (PARTITION BY s.kind, s.host, s.at, s.login, s.client_key, s.queue_id, s.recipient
                              ORDER BY s.seq),
-                earlier AS (PARTITION BY s.kind, s.host, s.at, s.login, s.client_key, s.queue_id
+                earlier AS (PARTITION BY s.kind, s.host, s.at, s.login, s.client_key, s.queue_id, s.recipient
                             ORDER BY s.seq ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
             """
         )
@@ -109,17 +117,18 @@ def maillog_stage_apply() -> dict[str, int]:
         _execute(
             """
             INSERT INTO subscribers_maillogentry
-                (kind, service, login, client_ip, client_key, at, queue_id, message_id, host, raw_line)
+                (kind, service, login, client_ip, client_key, at, queue_id, message_id, host,
+                 recipient, outcome, unknown_recipient, raw_line)
             SELECT s.kind, s.service, s.login, s.client_ip, s.client_key, s.at, s.queue_id,
-                   d.first_message_id, s.host, s.raw_line
+                   d.first_message_id, s.host, s.recipient, s.outcome, s.unknown_recipient, s.raw_line
             FROM subscribers_maillog_decided d JOIN subscribers_maillog_stage s USING (seq)
-            WHERE d.outcome = 'created' ORDER BY s.seq
+            WHERE d.decision = 'created' ORDER BY s.seq
             ON CONFLICT ON CONSTRAINT maillog_unique_event DO NOTHING
             """
         )
         _execute(
             "UPDATE subscribers_maillogentry e SET message_id = d.first_message_id "
-            "FROM subscribers_maillog_decided d WHERE d.outcome = 'updated' AND e.id = d.existing_id"
+            "FROM subscribers_maillog_decided d WHERE d.decision = 'updated' AND e.id = d.existing_id"
         )
         _execute(
             """
@@ -129,7 +138,7 @@ def maillog_stage_apply() -> dict[str, int]:
             """
         )
     with connection.cursor() as cursor:
-        cursor.execute("SELECT outcome, count(*) FROM subscribers_maillog_decided GROUP BY outcome")
+        cursor.execute("SELECT decision, count(*) FROM subscribers_maillog_decided GROUP BY decision")
         return dict(cursor.fetchall())
 
 
