@@ -22,7 +22,6 @@ from abusedesk.errors import ApplicationError, Conflict, NotFound, PermissionDen
 from complaints.models import Report
 
 from ..choices import Level, NoticeKind, State
-from ..conf import setting
 from ..models import HearingAnswer, Notice, Sanction
 
 MAX_OBSERVATIONS = 20
@@ -73,7 +72,7 @@ def notice_prepare(*, sanction: Sanction, kind: str, actor) -> Notice:
     language = notice_language(subscriber)
     respond_by = None
     if kind in (NoticeKind.NOTICE, NoticeKind.HEARING):
-        respond_by = timezone.now() + timedelta(days=setting("ABUSEDESK_HEARING_DAYS"))
+        respond_by = timezone.now() + timedelta(days=settings.ABUSEDESK_HEARING_DAYS)
     with translation.override(language):
         context = notice_context(sanction, respond_by)
         subject = render_to_string(f"sanctions/email/{language}/{kind}_subject.txt", context).strip()

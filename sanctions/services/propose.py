@@ -6,6 +6,7 @@ import json
 from dataclasses import asdict
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
@@ -17,7 +18,6 @@ from complaints.models import Case
 
 from .. import policy
 from ..choices import ACCOUNT_KIND_TARGET, TargetKind
-from ..conf import setting
 from ..facts import case_facts
 from ..guards import parse_evidence_refs, proposal_problems
 from ..models import Sanction
@@ -139,12 +139,12 @@ def _create(*, recommendation, facts, proposer, emergency, **fields) -> Sanction
     deadlines = {}
     if emergency:
         # The criteria may configure a shorter review (policies' emergency_review_hours).
-        hours = setting("ABUSEDESK_EMERGENCY_REVIEW_HOURS")
+        hours = settings.ABUSEDESK_EMERGENCY_REVIEW_HOURS
         if recommendation.emergency_allowed and recommendation.review_within_hours:
             hours = min(hours, recommendation.review_within_hours)
         deadlines = {
             "review_due_at": now + timedelta(hours=hours),
-            "notify_due_at": now + timedelta(hours=setting("ABUSEDESK_EMERGENCY_NOTIFY_HOURS")),
+            "notify_due_at": now + timedelta(hours=settings.ABUSEDESK_EMERGENCY_NOTIFY_HOURS),
         }
     return Sanction.objects.create(
         recommended_level=recommendation.level or "",

@@ -7,7 +7,7 @@ from tests.personas import token_client
 
 from . import factories
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.sanctions.urls")]
+pytestmark = pytest.mark.django_db
 
 
 def test_staff_propose_over_the_api(case, staff_token):
