@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from abusedesk.errors import ApplicationError
+from abusedesk.web import desk_required
 from complaints.models import Evidence, Report
 from subscribers.models import Account
 
@@ -18,7 +19,7 @@ from ..forms import ProposalForm
 from ..labels import clause_title
 from ..selectors import subscriber_history
 from ..services import sanction_propose
-from .common import desk_required, get_case
+from .common import get_case
 
 
 def _evidence_choices(case) -> list[tuple[str, str]]:
