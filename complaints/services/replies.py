@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from abusedesk.audit import audit_record
 from abusedesk.errors import ApplicationError
+from abusedesk.i18n import mail_language
 from complaints.models import Case
 
 TEMPLATES = {
@@ -72,7 +73,7 @@ def case_reply(*, case: Case, user, template: str, note: str = "") -> int:
 
 def reply_send(*, case_id: int, address: str, template: str, note: str = "") -> None:
     case = Case.objects.get(pk=case_id)
-    language = "ja" if address.endswith(".jp") else "en"
+    language = mail_language(address)
     with translation.override(language):
         context = {"case": case, "note": note, "template": template}
         subject = render_to_string("complaints/email/reply_subject.txt", context).strip()

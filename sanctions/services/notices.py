@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from abusedesk.audit import audit_record
 from abusedesk.errors import ApplicationError, Conflict, NotFound, PermissionDenied
+from abusedesk.i18n import mail_language
 from complaints.models import Report
 
 from ..choices import Level, NoticeKind, State
@@ -29,8 +30,7 @@ ANSWERABLE_STATES = (State.CARRIED_OUT, State.NOTIFIED, State.HEARING, State.UPH
 
 
 def notice_language(subscriber) -> str:
-    email = (getattr(subscriber, "email", "") or "").lower()
-    return "ja" if email.endswith(".jp") else "en"
+    return mail_language(getattr(subscriber, "email", "") or "")
 
 
 def observations(sanction: Sanction) -> list[dict]:
