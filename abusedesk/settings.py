@@ -309,6 +309,8 @@ SPECTACULAR_SETTINGS = {
         "ConfirmationKindEnum": "complaints.choices.ConfirmationKind",
         "CaseKindEnum": "complaints.choices.CaseKind",
         "EvidenceKindEnum": "complaints.models.Evidence.Kind",
+        "AnswerChannelEnum": "sanctions.choices.AnswerChannel",
+        "ReportChannelEnum": "complaints.choices.Channel",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     # No call to the public validator (an image from elsewhere, and a leak of the schema).

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from subscribers.models import Account
 
-from .choices import Culpability, LegalBasis, Level
+from .choices import MEASURE_BASIS_CHOICES, AnswerChannel, Culpability, Level
 
 REQUIRED = {
     "justification": _("Write why this measure is needed: the justification is required."),
@@ -39,7 +39,7 @@ class ProposalForm(forms.Form):
     )
     legal_basis = forms.ChoiceField(
         label=_("Legal basis"),
-        choices=[("", "—")] + LegalBasis.choices,
+        choices=[("", "—")] + MEASURE_BASIS_CHOICES,
         error_messages={"required": REQUIRED["legal_basis"]},
     )
     legal_references = forms.CharField(
@@ -97,15 +97,7 @@ class ConfirmForm(forms.Form):
 
 class HearingAnswerForm(forms.Form):
     received_at = forms.DateTimeField(label=_("Received at"))
-    channel = forms.ChoiceField(
-        label=_("How"),
-        choices=[
-            ("email", _("E-mail")),
-            ("phone", _("Phone")),
-            ("letter", _("Letter")),
-            ("other", _("Other")),
-        ],
-    )
+    channel = forms.ChoiceField(label=_("How"), choices=AnswerChannel.choices)
     text = forms.CharField(
         label=_("The customer's answer"),
         widget=forms.Textarea(attrs={"rows": 4}),

@@ -17,10 +17,11 @@ from policies.types import CaseFacts, Recommendation
 from .choices import (
     ACCOUNT_KIND_TARGET,
     MANAGER_LEVEL,
+    MEASURE_BASIS_VALUES,
+    TARGET_KIND_VALUES,
     Culpability,
-    LegalBasis,
     Level,
-    TargetKind,
+    Target,
     level_rank,
 )
 
@@ -95,7 +96,7 @@ def proposal_problems(
         add("justification", _("Write why this measure is needed: the justification is required."))
     if not clause_ids:
         add("clauses", _("Cite at least one contract clause."))
-    if legal_basis not in LegalBasis.values:
+    if legal_basis not in MEASURE_BASIS_VALUES:
         add("legal_basis", _("Choose the legal basis of the measure."))
     if not evidence_refs:
         add(
@@ -121,14 +122,14 @@ def proposal_problems(
 
 
 def _check_target(add, *, case, account, target_kind, content_ref, level) -> None:
-    if target_kind == TargetKind.HOSTING_CONTENT:
+    if target_kind == Target.HOSTING_CONTENT:
         if not (content_ref or "").strip():
             add("content_ref", _("Give the URL or path of the hosted content."))
         return
     if not target_kind and account is None:
         add("account", _("Choose the account, or give the hosted content the measure acts on."))
         return
-    if target_kind not in TargetKind.values:
+    if target_kind not in TARGET_KIND_VALUES:
         add("target_kind", _("Choose what the measure acts on."))
         return
     if account is None:

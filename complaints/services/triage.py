@@ -15,15 +15,8 @@ from django.utils.translation import gettext as _
 
 from abusedesk.audit import audit_record
 from abusedesk.errors import ApplicationError
-from complaints.choices import CaseStatus
+from complaints.choices import CaseResolution, CaseStatus
 from complaints.models import Case
-
-RESOLUTIONS = {
-    "not_ours": "not ours, forwarded",
-    "duplicate": "duplicate",
-    "joe_job": "joe job (forged headers point at us)",
-    "no_action": "no action needed",
-}
 
 
 def _touch(case_ids: list[int]) -> None:
@@ -60,7 +53,7 @@ def case_assign(*, case_ids: list[int], assignee_id: int | None, actor) -> int:
 def case_close(
     *, case_ids: list[int], resolution: str, actor, reason: str = "", duplicate_of: int | None = None
 ) -> int:
-    if resolution not in RESOLUTIONS:
+    if resolution not in CaseResolution.values:
         raise ApplicationError(
             _("unknown resolution %(r)s") % {"r": repr(resolution)}, fields={"resolution": ["invalid"]}
         )

@@ -22,7 +22,7 @@ from abusedesk.errors import ApplicationError, Conflict, NotFound, PermissionDen
 from abusedesk.i18n import mail_language
 from complaints.models import Report
 
-from ..choices import Level, NoticeKind, State
+from ..choices import AnswerChannel, Level, NoticeKind, State
 from ..models import HearingAnswer, Notice, Sanction
 
 MAX_OBSERVATIONS = 20
@@ -129,6 +129,11 @@ def hearing_answer_record(*, sanction_id: int, text: str, received_at, channel: 
     if not (text or "").strip():
         raise ApplicationError(
             _("Write down the customer's answer."), fields={"text": [_("This field is required.")]}
+        )
+    if channel and channel not in AnswerChannel.values:
+        raise ApplicationError(
+            _("Say how the answer reached us: %(known)s.") % {"known": ", ".join(AnswerChannel.values)},
+            fields={"channel": [_("Select a valid choice.")]},
         )
     with transaction.atomic():
         sanction = Sanction.objects.filter(pk=sanction_id).first()

@@ -17,7 +17,7 @@ from abusedesk.errors import ApplicationError, PermissionDenied
 from complaints.models import Case
 
 from .. import policy
-from ..choices import ACCOUNT_KIND_TARGET, TargetKind
+from ..choices import ACCOUNT_KIND_TARGET, Target
 from ..facts import case_facts
 from ..guards import parse_evidence_refs, proposal_problems
 from ..models import Sanction
@@ -27,7 +27,7 @@ def _target_kind(account, content_ref: str, target_kind: str | None) -> str:
     if target_kind:
         return target_kind
     if (content_ref or "").strip():
-        return TargetKind.HOSTING_CONTENT
+        return Target.HOSTING_CONTENT
     return ACCOUNT_KIND_TARGET.get(getattr(account, "kind", None), "")
 
 

@@ -13,7 +13,7 @@ from complaints.models import Evidence, Report
 from subscribers.models import Account
 
 from .. import policy
-from ..choices import LegalBasis
+from ..choices import MEASURE_BASIS_VALUES, TARGET_ACCOUNT_KIND
 from ..facts import case_facts_for_page
 from ..forms import ProposalForm
 from ..labels import clause_title
@@ -40,14 +40,13 @@ def _evidence_choices(case) -> list[tuple[str, str]]:
 
 
 def _initial(recommendation, accounts, evidence_choices) -> dict:
-    basis = next((b for b in recommendation.legal_basis if b in LegalBasis.values), "")
-    wanted_kind = {"mail_account": "mail", "connection_account": "connection", "hosting_account": "hosting"}
-    account = next((a for a in accounts if a.kind == wanted_kind.get(recommendation.target)), None)
+    basis = next((b for b in recommendation.legal_basis if b in MEASURE_BASIS_VALUES), "")
+    account = next((a for a in accounts if a.kind == TARGET_ACCOUNT_KIND.get(recommendation.target)), None)
     return {
         "level": recommendation.level,
         "clauses": list(recommendation.clauses),
         "legal_basis": basis,
-        "legal_references": ", ".join(b for b in recommendation.legal_basis if b not in LegalBasis.values),
+        "legal_references": ", ".join(b for b in recommendation.legal_basis if b not in MEASURE_BASIS_VALUES),
         "culpability": recommendation.culpability,
         "evidence_relied_on": [value for value, _label in evidence_choices if value.startswith("report:")],
         "account": account.pk if account else None,

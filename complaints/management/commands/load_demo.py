@@ -6,12 +6,12 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.test.utils import override_settings
 
-from abusedesk.roles import Role
+from abusedesk.roles import UserRole
 from abusedesk.services import user_create
 
 DEMO_USERS = [
-    ("demo-staff", "demo-staff-pass", Role.STAFF),
-    ("demo-manager", "demo-manager-pass", Role.MANAGER),
+    ("demo-staff", "demo-staff-pass", UserRole.STAFF),
+    ("demo-manager", "demo-manager-pass", UserRole.MANAGER),
 ]
 
 
