@@ -9,13 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from subscribers.models import Account
 
 from .choices import MEASURE_BASIS_CHOICES, AnswerChannel, Culpability, Level
-
-REQUIRED = {
-    "justification": _("Write why this measure is needed: the justification is required."),
-    "clauses": _("Cite at least one contract clause."),
-    "legal_basis": _("Choose the legal basis of the measure."),
-    "evidence_relied_on": _("Name the evidence the measure relies on (at least one report or record)."),
-}
+from .guards import REQUIRED
 
 
 class ProposalForm(forms.Form):
@@ -68,9 +62,7 @@ class ProposalForm(forms.Form):
     def clean(self):
         data = super().clean()
         if not data.get("account") and not (data.get("content_ref") or "").strip():
-            self.add_error(
-                "account", _("Choose the account, or give the hosted content the measure acts on.")
-            )
+            self.add_error("account", REQUIRED["account"])
         return data
 
 
