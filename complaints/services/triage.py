@@ -19,7 +19,9 @@ from complaints.choices import CaseResolution, CaseStatus
 from complaints.models import Case
 
 
-def _touch(case_ids: list[int]) -> None:
+def case_mark_acted_on(case_ids: list[int]) -> None:
+    """A person did something about these cases (assigned, closed, replied, forwarded,
+    proposed a measure): the first such time stops the SLA clock; each is activity."""
     now = timezone.now()
     Case.objects.filter(pk__in=case_ids, first_action_at__isnull=True).update(first_action_at=now)
     Case.objects.filter(pk__in=case_ids).update(last_activity_at=now)
@@ -36,7 +38,7 @@ def case_assign(*, case_ids: list[int], assignee_id: int | None, actor) -> int:
     changed = (
         Case.objects.filter(pk__in=case_ids).exclude(assignee_id=assignee_id).update(assignee_id=assignee_id)
     )
-    _touch(case_ids)
+    case_mark_acted_on(case_ids)
     for pk in case_ids:
         audit_record(
             actor=actor,
@@ -68,7 +70,7 @@ def case_close(
     open_ids = list(Case.objects.filter(pk__in=case_ids, status=CaseStatus.OPEN).values_list("pk", flat=True))
     if resolution == "joe_job":
         _require_derived_joe_job(open_ids)
-    _touch(open_ids)
+    case_mark_acted_on(open_ids)
     Case.objects.filter(pk__in=open_ids).update(
         status=CaseStatus.CLOSED, closed_at=now, resolution=resolution
     )

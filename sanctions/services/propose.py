@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from abusedesk.audit import audit_record
 from abusedesk.errors import ApplicationError, PermissionDenied
 from complaints.models import Case
+from complaints.services.triage import case_mark_acted_on
 
 from .. import policy
 from ..choices import ACCOUNT_KIND_TARGET, Target
@@ -131,6 +132,7 @@ def sanction_propose(
                 "emergency": emergency,
             },
         )
+        case_mark_acted_on([case.pk])
     return sanction
 
 
