@@ -127,6 +127,7 @@ INSTALLED_APPS = [
     "sanctions",
     "dashboards",
     "screening",
+    "demo",
 ]
 
 MIDDLEWARE = [
