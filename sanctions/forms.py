@@ -1,5 +1,5 @@
 """Forms of the sanctions pages. They check what a person must fill in; the
-services check the rules again (guards.py) and their reasons land on the same fields."""
+services check the rules again (checks.py) and their reasons land on the same fields."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from subscribers.models import Account
 
+from .checks import REQUIRED
 from .choices import MEASURE_BASIS_CHOICES, AnswerChannel, Culpability, Level
-from .guards import REQUIRED
 
 
 class ProposalForm(forms.Form):

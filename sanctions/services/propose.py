@@ -18,9 +18,9 @@ from complaints.models import Case
 from complaints.services.triage import case_mark_acted_on
 
 from .. import policy
+from ..checks import parse_evidence_refs, proposal_problems
 from ..choices import ACCOUNT_KIND_TARGET, Target
 from ..facts import case_facts
-from ..guards import parse_evidence_refs, proposal_problems
 from ..models import Sanction
 
 
@@ -63,7 +63,7 @@ def sanction_propose(
 
     `culpability` "" means none recorded: POLICY.md treats it as a victim's, and
     refuses it from L4 on. `emergency` asks to carry the measure out before
-    approval and notice; guards.py states when that is allowed.
+    approval and notice; checks.py states when that is allowed.
 
     The recommendation is computed here, not taken from the caller, so the record
     always shows what the criteria said at that moment and under which version.

@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 from abusedesk.audit import audit_record
 from abusedesk.errors import ApplicationError, Conflict, NotFound, PermissionDenied
 
+from ..checks import case_closed_problem, emergency_execution_problem, needs_manager, review_problem
 from ..choices import ExecutionAction, State
-from ..guards import case_closed_problem, emergency_execution_problem, needs_manager, review_problem
 from ..models import Sanction, Transition
 from ..transitions import DECISION, EXECUTION, TRANSITIONS, Edge, edge_for
 from .execution import emergency_step
