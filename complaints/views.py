@@ -5,7 +5,6 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,6 +15,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from abusedesk.errors import ApplicationError, NotFound
+from abusedesk.pagination import capped_page
 from complaints.choices import Channel
 from complaints.filters import CaseFilter, sla_hours
 from complaints.forms import (
@@ -67,9 +67,7 @@ def _get_report(user, pk):
 @login_required
 @desk_required
 def report_list(request):
-    page = Paginator(report_list_for_user(request.user).select_related("case"), 50).get_page(
-        request.GET.get("page")
-    )
+    page = capped_page(report_list_for_user(request.user).select_related("case"), 50, request.GET.get("page"))
     return render(request, "complaints/report_list.html", {"page": page})
 
 
@@ -157,7 +155,7 @@ def case_list(request):
     data = request.GET.copy()
     data.setdefault("status", "open")
     queue = CaseFilter(data, queryset=Case.objects.select_related("assignee"), request=request)
-    page = Paginator(queue.qs, _page_size(request)).get_page(request.GET.get("page"))
+    page = capped_page(queue.qs, _page_size(request), request.GET.get("page"))
     context = {
         "filter": queue,
         "page": page,
