@@ -336,6 +336,9 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = _str("CELERY_TASK_DEFAULT_QUEUE", "abusedesk")
+# Queues by kind, "<default>.intake|evidence|mail|execution" (abusedesk/queues.py): one
+# worker pool per kind, each scaled on its own.
+CELERY_TASK_ROUTES = ("abusedesk.queues.route",)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 

@@ -45,15 +45,13 @@ QUEUE = f"{DB_PREFIX}_pipeline"
 
 
 def queues(env: dict) -> str:
-    """Every queue the app routes to: its default one plus any named in task routes."""
+    """Every queue the app routes to: one per kind (abusedesk/queues.py) and the default one."""
     import subprocess
 
     code = (
-        "from abusedesk.celery import app; import django; django.setup(); c = app.conf; "
-        "names = {c.task_default_queue} | {q.name for q in (c.task_queues or [])}; "
-        "routes = c.task_routes or {}; routes = routes if isinstance(routes, dict) else {}; "
-        "names |= {r['queue'] for r in routes.values() if isinstance(r, dict) and 'queue' in r}; "
-        "print(','.join(sorted(names)))"
+        "from abusedesk.celery import app; import django; django.setup(); "
+        "from abusedesk.queues import all_queues; "
+        "print(','.join([app.conf.task_default_queue, *all_queues(app=app)]))"
     )
     return subprocess.run(
         [sys.executable, "-c", code], env=env, cwd=intake.ROOT, capture_output=True, text=True, check=True
