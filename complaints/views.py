@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from abusedesk.errors import ApplicationError, NotFound
 from abusedesk.pagination import capped_page
+from abusedesk.replica import read_only_page
 from complaints.choices import Channel
 from complaints.filters import CaseFilter, sla_hours
 from complaints.forms import (
@@ -64,6 +65,7 @@ def _get_report(user, pk):
         raise Http404 from None
 
 
+@read_only_page
 @login_required
 @desk_required
 def report_list(request):
@@ -148,6 +150,7 @@ def report_show_content(request, pk):
     return response
 
 
+@read_only_page
 @login_required
 @desk_required
 def case_list(request):

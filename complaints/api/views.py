@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from abusedesk.errors import ApplicationError, PermissionDenied
 from abusedesk.pagination import CappedPageNumberPagination
+from abusedesk.replica import replica_reads
 from complaints.choices import Channel
 from complaints.filters import CaseFilter
 from complaints.models import Case
@@ -197,6 +198,10 @@ class CaseListView(generics.ListAPIView):
         if not is_desk_user(self.request.user):
             raise PermissionDenied(_("only desk staff may list cases"))
         return Case.objects.select_related("assignee").order_by("-last_activity_at", "-id")
+
+    def get(self, request, *args, **kwargs):
+        with replica_reads():  # only reads: from the replica when one is configured
+            return super().get(request, *args, **kwargs)
 
 
 class CaseDetailView(generics.GenericAPIView):

@@ -7,11 +7,14 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
+from abusedesk.replica import read_only_page
+
 from ..dossier import dossier_open
 from ..pdf import PdfFontMissing, dossier_pdf
 from .common import desk_required, get_case
 
 
+@read_only_page
 @login_required
 @desk_required
 def dossier_view(request, case_id: int):
@@ -19,6 +22,7 @@ def dossier_view(request, case_id: int):
     return render(request, "sanctions/dossier.html", {"dossier": dossier_open(case=case, user=request.user)})
 
 
+@read_only_page
 @login_required
 @desk_required
 def dossier_pdf_view(request, case_id: int):
