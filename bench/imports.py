@@ -31,7 +31,7 @@ from bench.common import (  # noqa: E402
     BROKER_URL,
     DB_PREFIX,
     ROOT,
-    db_create,
+    db_migrated,
     db_url,
     django_env,
     emit,
@@ -95,8 +95,7 @@ account_upsert(account_id="BC-000000", subscriber_id="BENCH", kind="connection",
 
 
 def prepare() -> None:
-    url = db_create(DB)
-    run_manage(url, "migrate", "--noinput")
+    url = db_migrated(DB)
     # One subscriber and account made by the services (every column a migration adds gets
     # its real value), then the other accounts copied from that row in SQL.
     run_manage(url, "shell", "-c", ACCOUNT_SETUP)
