@@ -136,6 +136,7 @@ def db_copy(name: str, template: str) -> str:
 # later run while its key is unchanged. The key of the project's templates is a digest
 # of the application's files, so any change to code, migrations or demo data rebuilds
 # them: a copy is the same as building afresh, only quicker.
+_SOURCE_SUFFIXES = {".py", ".json", ".csv", ".txt", ".eml", ".mbox", ".html", ".po", ".mo", ".yaml", ".yml"}
 _SKIP_DIRS = {".git", ".venv", "bench", "tests", "docs", "node_modules", "staticfiles", "__pycache__"}
 
 
@@ -148,7 +149,7 @@ def source_key() -> str:
         rel = path.relative_to(ROOT)
         if rel.parts[0] in _SKIP_DIRS and rel.parts[:2] != ("bench", "settings_app.py"):
             continue
-        if path.is_file() and "__pycache__" not in rel.parts and not path.name.endswith((".pyc", ".sqlite3")):
+        if path.is_file() and "__pycache__" not in rel.parts and path.suffix in _SOURCE_SUFFIXES:
             digest.update(str(rel).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
 
