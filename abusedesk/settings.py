@@ -141,6 +141,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "abusedesk.middleware.ContentSecurityPolicyMiddleware",
+    "abusedesk.replica.ReplicaPinMiddleware",
     # Last: turns a lockout signalled by the authentication backend into the 429 page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -190,6 +191,27 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = _int("DATABASE_CONN_MAX_AGE", 60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+# A read replica of the same database (PostgreSQL streaming replication): the pages that
+# only read (queues, dashboards, dossiers) read from it; see abusedesk/replica.py.
+_replica_url = _str("REPLICA_DATABASE_URL")
+if _replica_url:
+    try:
+        DATABASES["replica"] = env.db_url_config(_replica_url)
+    except Exception as exc:
+        raise ImproperlyConfigured(f"REPLICA_DATABASE_URL is not a valid database URL: {exc}") from None
+    if DATABASES["replica"].get("ENGINE") != DATABASES["default"]["ENGINE"]:
+        raise ImproperlyConfigured("REPLICA_DATABASE_URL must name the same kind of database as DATABASE_URL")
+    DATABASES["replica"].update(
+        ATOMIC_REQUESTS=False,
+        CONN_MAX_AGE=DATABASES["default"].get("CONN_MAX_AGE", 0),
+        CONN_HEALTH_CHECKS=DATABASES["default"].get("CONN_HEALTH_CHECKS", False),
+        # Tests read the replica alias from the test database itself.
+        TEST={"MIRROR": "default"},
+    )
+DATABASE_ROUTERS = ["abusedesk.replica.ReplicaRouter"]
+# Seconds a browser reads from the primary after it wrote something (replication lag).
+REPLICA_PIN_SECONDS = _int("REPLICA_PIN_SECONDS", 5)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -339,6 +361,9 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = _str("CELERY_TASK_DEFAULT_QUEUE", "abusedesk")
+# Queues by kind, "<default>.intake|evidence|mail|execution" (abusedesk/queues.py): one
+# worker pool per kind, each scaled on its own.
+CELERY_TASK_ROUTES = ("abusedesk.queues.route",)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 

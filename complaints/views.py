@@ -5,7 +5,6 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,6 +14,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from abusedesk.errors import ApplicationError
+from abusedesk.pagination import capped_page
+from abusedesk.replica import read_only_page
 from abusedesk.web import desk_required, form_errors, get_or_404
 from complaints.choices import Channel
 from complaints.filters import CaseFilter, sla_hours
@@ -56,12 +57,11 @@ def _get_report(user, pk):
     return get_or_404(report_get_for_user, user, pk)
 
 
+@read_only_page
 @login_required
 @desk_required
 def report_list(request):
-    page = Paginator(report_list_for_user(request.user).select_related("case"), 50).get_page(
-        request.GET.get("page")
-    )
+    page = capped_page(report_list_for_user(request.user).select_related("case"), 50, request.GET.get("page"))
     return render(request, "complaints/report_list.html", {"page": page})
 
 
@@ -142,6 +142,7 @@ def report_show_content(request, pk):
     return response
 
 
+@read_only_page
 @login_required
 @desk_required
 def case_list(request):
@@ -149,7 +150,7 @@ def case_list(request):
     data = request.GET.copy()
     data.setdefault("status", "open")
     queue = CaseFilter(data, queryset=Case.objects.select_related("assignee"), request=request)
-    page = Paginator(queue.qs, _page_size(request)).get_page(request.GET.get("page"))
+    page = capped_page(queue.qs, _page_size(request), request.GET.get("page"))
     context = {
         "filter": queue,
         "page": page,

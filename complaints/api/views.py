@@ -8,11 +8,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import ParseError, UnsupportedMediaType, ValidationError
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from abusedesk.errors import ApplicationError, PermissionDenied
+from abusedesk.pagination import CappedPageNumberPagination
+from abusedesk.replica import replica_reads
 from complaints.choices import Channel
 from complaints.filters import CaseFilter
 from complaints.models import Case
@@ -108,7 +109,7 @@ class ReportListCreateView(APIView):
             reports = reports.filter(status=request.query_params["status"])
         if is_desk_user(request.user):
             reports = reports.prefetch_related("hops", "report_urls")
-        paginator = PageNumberPagination()
+        paginator = CappedPageNumberPagination()
         page = paginator.paginate_queryset(reports, request, view=self)
         return paginator.get_paginated_response(_serializer_for(request.user)(page, many=True).data)
 
@@ -189,6 +190,7 @@ class CaseListView(generics.ListAPIView):
 
     serializer_class = CaseListItemSerializer
     filterset_class = CaseFilter
+    pagination_class = CappedPageNumberPagination
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation
@@ -196,6 +198,10 @@ class CaseListView(generics.ListAPIView):
         if not is_desk_user(self.request.user):
             raise PermissionDenied(_("only desk staff may list cases"))
         return Case.objects.select_related("assignee").order_by("-last_activity_at", "-id")
+
+    def get(self, request, *args, **kwargs):
+        with replica_reads():  # only reads: from the replica when one is configured
+            return super().get(request, *args, **kwargs)
 
 
 class CaseDetailView(generics.GenericAPIView):

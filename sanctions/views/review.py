@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from abusedesk.errors import ApplicationError
+from abusedesk.replica import read_only_page
 from abusedesk.web import desk_required, form_errors, report_error
 
 from ..dossier import dossier_open
@@ -25,6 +26,7 @@ from ..transitions import DECISION, EXECUTION, edges_from
 from .common import get_sanction
 
 
+@read_only_page
 @login_required
 @desk_required
 def review_queue_view(request):
