@@ -180,7 +180,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and a busy timeout let the dev server, the eager tasks and a test
     # worker share one file without "database is locked" errors.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+        {
+            # IMMEDIATE: a transaction takes the write lock when it begins, so two writers
+            # wait for each other (timeout, seconds) instead of one failing with
+            # "database is locked" when it upgrades a read to a write.
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
     )
     _test_name = _str("ABUSEDESK_TEST_SQLITE_FILE")
     if _test_name:
@@ -404,7 +411,8 @@ LOGGING = {
 }
 
 CELERY_BEAT_SCHEDULE = {
-    "sweep-reports": {"task": "complaints.tasks.sweep_reports", "schedule": 300.0},
+    # Reports, evidence and unsent mail left behind: within a minute.
+    "sweep-reports": {"task": "complaints.tasks.sweep_reports", "schedule": 60.0},
     "reattribute-changed": {"task": "complaints.tasks.reattribute_changed", "schedule": 600.0},
     "sweep-evidence": {"task": "complaints.evidence.tasks.sweep_evidence", "schedule": 600.0},
     "sweep-sender-authentication": {
