@@ -140,6 +140,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "abusedesk.middleware.ContentSecurityPolicyMiddleware",
+    "abusedesk.middleware.RecoveryCheckMiddleware",
     # Last: turns a lockout signalled by the authentication backend into the 429 page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -345,6 +346,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = _str("CELERY_TASK_DEFAULT_QUEUE", "abusedesk")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+
+# Recovery without beat: the next report or request looks for work left behind (reports
+# never processed, mail never sent) at most this often, in seconds; 0 turns it off
+# (a deployment whose beat runs complaints.tasks.sweep_reports every minute).
+ABUSEDESK_RECOVERY_CHECK_SECONDS = _int("ABUSEDESK_RECOVERY_CHECK_SECONDS", 60, minimum=0)
 
 # Triage: hours from the first report to the first action before a case is overdue.
 ABUSEDESK_SLA_FIRST_ACTION_HOURS = _int("ABUSEDESK_SLA_FIRST_ACTION_HOURS", 24, minimum=1)

@@ -25,8 +25,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from abusedesk.audit import audit_record
-from abusedesk.mail import PreparedMail, failure_text
 from abusedesk.errors import ApplicationError
+from abusedesk.mail import PreparedMail, failure_text
 from complaints.models import Case, Forward, Report
 from complaints.parsing import parse_report
 
@@ -216,7 +216,8 @@ def forward_send(*, forward_id: int) -> str:
     never raised, so a request that sent in-process never answers 500 for it.
     """
     now = timezone.now()
-    if not Forward.objects.filter(pk=forward_id, sent_at__isnull=True).update(sent_at=now, last_attempt_at=now):
+    unsent = Forward.objects.filter(pk=forward_id, sent_at__isnull=True)
+    if not unsent.update(sent_at=now, last_attempt_at=now):
         return "skipped"
     forward = Forward.objects.select_related("case", "report").get(pk=forward_id)
     try:

@@ -141,7 +141,8 @@ def report_process(*, report_id: int, form: dict | None = None) -> None:
         with transaction.atomic():
             # The claim: a second run (a re-sent report, the sweep, a redelivered task)
             # waits here for the first and then finds nothing left to do.
-            if not Report.objects.select_for_update().filter(pk=report_id, status=ReportStatus.RECEIVED).exists():
+            unclaimed = Report.objects.select_for_update().filter(pk=report_id, status=ReportStatus.RECEIVED)
+            if not unclaimed.exists():
                 return
             _store_facts(report, parsed)
             if report.status == ReportStatus.PARSED:

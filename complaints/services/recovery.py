@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Q
 from django.utils import timezone
@@ -30,7 +31,6 @@ STALE_SECONDS = 30
 # Mail owed for longer than this is no longer worth sending automatically.
 MAIL_HORIZON = timedelta(days=7)
 CHECK_KEY = "abusedesk:recovery:checked"
-CHECK_EVERY_SECONDS = 60
 
 
 def _due(rows) -> list[int]:
@@ -62,7 +62,10 @@ def stale_work_find(*, stale_seconds: int = STALE_SECONDS, batch: int = 500) -> 
         ),
         "acknowledge": list(
             Report.objects.filter(
-                ack_pending=True, acknowledged_at__isnull=True, received_at__lt=stale, received_at__gte=horizon
+                ack_pending=True,
+                acknowledged_at__isnull=True,
+                received_at__lt=stale,
+                received_at__gte=horizon,
             )
             .order_by("received_at", "pk")
             .values_list("pk", flat=True)[:batch]
@@ -86,7 +89,9 @@ def stale_work_find(*, stale_seconds: int = STALE_SECONDS, batch: int = 500) -> 
     }
 
 
-def stale_work_recover(*, stale_seconds: int = STALE_SECONDS, batch: int = 500, evidence: bool = True) -> dict:
+def stale_work_recover(
+    *, stale_seconds: int = STALE_SECONDS, batch: int = 500, evidence: bool = True
+) -> dict:
     """Hand what was left behind to its task again; returns how many of each kind."""
     from complaints.evidence.tasks import sweep_evidence
     from complaints.tasks import (
@@ -128,8 +133,11 @@ def recovery_if_due() -> dict | None:
     """The sweep without beat: at most once a minute (per cache), from a request or a new
     report. Cheap when nothing is owed (a few indexed queries); small batches, so a
     request that happens to run it is not held up for long."""
+    every = settings.ABUSEDESK_RECOVERY_CHECK_SECONDS
+    if not every:
+        return None
     try:
-        if not cache.add(CHECK_KEY, 1, timeout=CHECK_EVERY_SECONDS):
+        if not cache.add(CHECK_KEY, 1, timeout=every):
             return None
     except Exception:  # the cache (Redis) being down is no reason to fail a request
         return None

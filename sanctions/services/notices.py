@@ -20,8 +20,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from abusedesk.audit import audit_record
-from abusedesk.mail import failure_text
 from abusedesk.errors import ApplicationError, Conflict, NotFound, PermissionDenied
+from abusedesk.mail import failure_text
 from complaints.models import Report
 
 from ..choices import Level, NoticeKind, State
