@@ -176,10 +176,18 @@ def _followups(report_id: int) -> None:
     from complaints.tasks import attribute_report, authenticate_sender, collect_evidence
 
     attribute_report.delay(report_id)
-    if settings.ABUSEDESK_COLLECT_EVIDENCE:
-        chain(
-            collect_evidence.si(report_id), authenticate_sender.si(report_id), attribute_report.si(report_id)
-        ).delay()
+    if not settings.ABUSEDESK_COLLECT_EVIDENCE:
+        return
+    if attribute_report.app.conf.task_always_eager:
+        # In-process: one after the other. An eager chain waits on its results, which
+        # Celery refuses while another thread of the same server is running a task.
+        collect_evidence.delay(report_id)
+        authenticate_sender.delay(report_id)
+        attribute_report.delay(report_id)
+        return
+    chain(
+        collect_evidence.si(report_id), authenticate_sender.si(report_id), attribute_report.si(report_id)
+    ).delay()
 
 
 def _parse(report: Report, form: dict | None) -> ParsedReport:
