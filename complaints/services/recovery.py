@@ -39,7 +39,8 @@ def _due(rows) -> list[int]:
 
 def stale_work_find(*, stale_seconds: int = STALE_SECONDS, batch: int = 500) -> dict[str, list[int]]:
     """Ids of the work left behind, oldest first, at most `batch` of each kind."""
-    from sanctions.models import Notice
+    from sanctions.choices import ExecutionStatus
+    from sanctions.models import Execution, Notice
 
     now = timezone.now()
     stale = now - timedelta(seconds=stale_seconds)
@@ -80,6 +81,15 @@ def stale_work_find(*, stale_seconds: int = STALE_SECONDS, batch: int = 500) -> 
             .order_by("requested_at", "pk")
             .only("pk", "attempts", "last_attempt_at")[:batch]
         ),
+        # A measure's instruction never handed to the provisioning system (the broker was
+        # down at the decision). Retries of one that did run belong to its own task.
+        "execute": list(
+            Execution.objects.filter(
+                executor="webhook", status=ExecutionStatus.PENDING, attempts=0, requested_at__lt=stale
+            )
+            .order_by("requested_at", "pk")
+            .values_list("pk", flat=True)[:batch]
+        ),
         "notice": _due(
             Notice.objects.filter(created_at__lt=stale, created_at__gte=horizon, **unsent)
             .filter(~Q(to=""))
@@ -102,7 +112,7 @@ def stale_work_recover(
         send_reply,
         sweep_sender_authentication,
     )
-    from sanctions.tasks import send_notice
+    from sanctions.tasks import run_execution, send_notice
 
     tasks = {
         "process": process_report,
@@ -111,6 +121,7 @@ def stale_work_recover(
         "forward": send_forward,
         "reply": send_reply,
         "notice": send_notice,
+        "execute": run_execution,
     }
     found = stale_work_find(stale_seconds=stale_seconds, batch=batch)
     counts = {}
