@@ -349,7 +349,12 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A request that enqueues while the broker is down gives up after ~0.2 s instead of ~1 s
 # per task: the work is on record (report received, mail unsent) and the recovery
 # sweep hands it over once the broker is back.
-CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.1, "interval_max": 0.1}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.1,
+    "interval_max": 0.1,
+}
 CELERY_TIMEZONE = "UTC"
 
 # Recovery without beat: the next report or request looks for work left behind (reports
