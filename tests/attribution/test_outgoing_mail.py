@@ -270,3 +270,22 @@ def test_bulk_not_ours_changes_nothing_when_one_case_cannot_be_forwarded(
     assert response.status_code == 200 and "nothing was changed" in page and str(lost.case_id) in page
     assert not Forward.objects.exists() and not mailoutbox
     assert set(Case.objects.filter(pk__in=[a.pk, lost.case_id]).values_list("status", flat=True)) == {"open"}
+
+
+def test_the_api_answers_a_forward_that_could_not_be_sent_with_its_error(
+    settings, isp, staff_token, django_capture_on_commit_callbacks
+):
+    from tests.personas import token_client
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", DEAD_PORT, 2
+    case = foreign_case()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = token_client(staff_token).post(
+            f"/api/v1/cases/{case.pk}/forward/", {"format": "xarf"}, content_type="application/json"
+        )
+    assert response.status_code == 201  # recorded; sending failed after commit, not a 500
+    body = response.json()
+    assert body["sent_at"] is None and {"error", "attempts"} <= set(body)
+    forward = Forward.objects.get()
+    assert forward.sent_at is None and forward.attempts == 1 and "Connection" in forward.error
