@@ -178,6 +178,9 @@ def partner_key(transactional_db):
     return partner_create(name="Burst ISP", contact_email="abuse@burst.example", rate_limit="100000/min")
 
 
+ERRORS: list[str] = []
+
+
 def _file(key: str, i: int, run: str) -> int:
     body = json.dumps(
         {
@@ -197,8 +200,10 @@ def _file(key: str, i: int, run: str) -> int:
         with urllib.request.urlopen(request, timeout=120) as response:
             return response.status
     except urllib.error.HTTPError as exc:
+        ERRORS.append(exc.read()[:3000].decode("utf-8", "replace"))
         return exc.code
-    except OSError:
+    except OSError as exc:
+        ERRORS.append(repr(exc))
         return 0  # the connection itself failed: counted, never silently retried
 
 
@@ -223,7 +228,7 @@ def test_a_burst_with_redis_stopped_is_stored_processed_and_finished_once_redis_
     codes, elapsed = _burst(key, BURST)
     stored = Report.objects.filter(partner=partner).count()
     parsed = Report.objects.filter(partner=partner).exclude(status="received").count()
-    assert codes == {201: BURST}, codes
+    assert codes == {201: BURST}, (codes, ERRORS[:2])
     assert stored == BURST and parsed == BURST
 
     stack.start_redis()
@@ -249,7 +254,7 @@ def test_a_worker_killed_mid_task_loses_nothing_and_mails_once(stack, partner_ke
         stack.start_worker()
         n = max(BURST // 5, 50)
         codes, elapsed = _burst(key, n)
-        assert codes == {201: n}, codes
+        assert codes == {201: n}, (codes, ERRORS[:2])
         # Replies owed to 20 complainants, handed to the worker twice over (the sweep and a
         # redelivery can both do that): each must arrive exactly once.
         case_id = Report.objects.filter(partner=partner).exclude(case=None).values_list("case_id", flat=True)[0]
