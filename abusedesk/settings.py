@@ -114,13 +114,14 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # Before staticfiles: its runserver (a larger listen backlog) must win.
+    "abusedesk",
     "django.contrib.staticfiles",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
-    "abusedesk",
     "subscribers",
     "complaints",
     "policies",
@@ -142,6 +143,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "abusedesk.middleware.ContentSecurityPolicyMiddleware",
     "abusedesk.replica.ReplicaPinMiddleware",
+    "abusedesk.middleware.RecoveryCheckMiddleware",
     # Last: turns a lockout signalled by the authentication backend into the 429 page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -182,7 +184,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and a busy timeout let the dev server, the eager tasks and a test
     # worker share one file without "database is locked" errors.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+        {
+            # IMMEDIATE: a transaction takes the write lock when it begins, so two writers
+            # wait for each other (timeout, seconds) instead of one failing with
+            # "database is locked" when it upgrades a read to a write.
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
     )
     _test_name = _str("ABUSEDESK_TEST_SQLITE_FILE")
     if _test_name:
@@ -365,7 +374,21 @@ CELERY_TASK_DEFAULT_QUEUE = _str("CELERY_TASK_DEFAULT_QUEUE", "abusedesk")
 # worker pool per kind, each scaled on its own.
 CELERY_TASK_ROUTES = ("abusedesk.queues.route",)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A request that enqueues while the broker is down gives up after ~0.2 s instead of ~1 s
+# per task: the work is on record (report received, mail unsent) and the recovery
+# sweep hands it over once the broker is back.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.1,
+    "interval_max": 0.1,
+}
 CELERY_TIMEZONE = "UTC"
+
+# Recovery without beat: the next report or request looks for work left behind (reports
+# never processed, mail never sent) at most this often, in seconds; 0 turns it off
+# (a deployment whose beat runs complaints.tasks.sweep_reports every minute).
+ABUSEDESK_RECOVERY_CHECK_SECONDS = _int("ABUSEDESK_RECOVERY_CHECK_SECONDS", 60, minimum=0)
 
 # Triage: hours from the first report to the first action before a case is overdue.
 ABUSEDESK_SLA_FIRST_ACTION_HOURS = _int("ABUSEDESK_SLA_FIRST_ACTION_HOURS", 24, minimum=1)
@@ -432,7 +455,8 @@ LOGGING = {
 }
 
 CELERY_BEAT_SCHEDULE = {
-    "sweep-reports": {"task": "complaints.tasks.sweep_reports", "schedule": 300.0},
+    # Reports, evidence and unsent mail left behind: within a minute.
+    "sweep-reports": {"task": "complaints.tasks.sweep_reports", "schedule": 60.0},
     "reattribute-changed": {"task": "complaints.tasks.reattribute_changed", "schedule": 600.0},
     "sweep-evidence": {"task": "complaints.evidence.tasks.sweep_evidence", "schedule": 600.0},
     "sweep-sender-authentication": {

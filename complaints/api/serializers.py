@@ -379,6 +379,9 @@ class ForwardSerializer(serializers.Serializer):
     body_sha256 = serializers.CharField()
     requested_at = serializers.DateTimeField()
     sent_at = serializers.DateTimeField(allow_null=True)
+    # A failed send: the mail server's answer, and how often it was tried (the sweep retries).
+    error = serializers.CharField()
+    attempts = serializers.IntegerField()
 
 
 class CaseListItemSerializer(CaseSerializer):

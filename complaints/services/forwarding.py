@@ -12,24 +12,26 @@ import email
 import email.policy
 import hashlib
 import json
+import logging
 import re
 import uuid
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
 from django.conf import settings
-from django.core.mail import EmailMessage as DjangoEmailMessage
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from abusedesk.audit import audit_record
 from abusedesk.errors import ApplicationError
+from abusedesk.mail import PreparedMail, failure_text
 from complaints.models import Case, Forward, Report
 from complaints.parsing import parse_report
 from complaints.services.triage import case_mark_acted_on
 
+logger = logging.getLogger(__name__)
 REDACTED = "redacted@redacted.invalid"
 RECIPIENT_HEADERS = (
     "To",
@@ -161,31 +163,6 @@ def _build(*, report: Report, case: Case, fmt: str, to: str, message_id: str) ->
     return msg
 
 
-class _PreparedMail(DjangoEmailMessage):
-    """Hands a ready MIME structure (multipart/report) to Django's mail backends."""
-
-    def __init__(self, msg: EmailMessage):
-        super().__init__(subject=msg["Subject"], from_email=msg["From"], to=[msg["To"]])
-        self._prepared = msg
-
-    def message(self, *args, **kwargs):
-        return _Wire(self._prepared)
-
-
-class _Wire:
-    def __init__(self, msg: EmailMessage):
-        self.msg = msg
-
-    def as_bytes(self, linesep="\r\n", **kwargs):
-        return self.msg.as_bytes(policy=email.policy.SMTP.clone(linesep=linesep))
-
-    def __getitem__(self, name):
-        return self.msg[name]
-
-    def get_all(self, name, failobj=None):
-        return self.msg.get_all(name, failobj)
-
-
 def case_forward(*, case: Case, user, fmt: str, to: str | None = None, reason: str = "") -> Forward:
     """Record a forward of the case's latest report; a task sends it after commit."""
     if fmt not in Forward.Format.values:
@@ -227,15 +204,24 @@ def case_forward(*, case: Case, user, fmt: str, to: str | None = None, reason: s
         case_mark_acted_on([case.pk])
         from complaints.tasks import send_forward
 
-        transaction.on_commit(lambda: send_forward.delay(forward.pk))
+        # robust: a broker that is down must not turn a recorded forward into a 500;
+        # the sweep (or the next request's check) sends it later.
+        transaction.on_commit(lambda: send_forward.delay(forward.pk), robust=True)
     return forward
 
 
-def forward_send(*, forward_id: int) -> bool:
-    """Send once: claim with a conditional update, release on failure for the retry."""
+def forward_send(*, forward_id: int) -> str:
+    """Send once: claim with a conditional update, release the claim if sending fails.
+
+    Returns "sent", "skipped" (already sent or being sent) or "failed". A failure is
+    recorded on the forward (error, attempts) for the case page and the retry; it is
+    never raised, so a request that sent in-process never answers 500 for it.
+    """
+    now = timezone.now()
+    unsent = Forward.objects.filter(pk=forward_id, sent_at__isnull=True)
+    if not unsent.update(sent_at=now, last_attempt_at=now):
+        return "skipped"
     forward = Forward.objects.select_related("case", "report").get(pk=forward_id)
-    if not Forward.objects.filter(pk=forward_id, sent_at__isnull=True).update(sent_at=timezone.now()):
-        return False
     try:
         msg = _build(
             report=forward.report,
@@ -245,8 +231,31 @@ def forward_send(*, forward_id: int) -> bool:
             message_id=forward.message_id,
         )
         msg["Date"] = format_datetime(timezone.now())
-        _PreparedMail(msg).send()
+        PreparedMail(msg).send()
     except Exception as exc:
-        Forward.objects.filter(pk=forward_id).update(sent_at=None, error=str(exc)[:2000])
-        raise
-    return True
+        logger.warning("forward %s not sent: %s", forward_id, exc, exc_info=True)
+        Forward.objects.filter(pk=forward_id).update(
+            sent_at=None, error=failure_text(exc), attempts=F("attempts") + 1
+        )
+        return "failed"
+    Forward.objects.filter(pk=forward_id).update(error="")
+    return "sent"
+
+
+def forward_retry(*, forward: Forward, user) -> None:
+    """A person asks for a failed (or never sent) forward to be sent again: the same
+    message, the same row, never a second forward."""
+    if forward.sent_at is not None:
+        raise ApplicationError(_("This forward has been sent already."))
+    with transaction.atomic():
+        Forward.objects.filter(pk=forward.pk, sent_at__isnull=True).update(attempts=0)
+        audit_record(
+            actor=user,
+            action="case.forward_retried",
+            obj=forward,
+            case_id=forward.case_id,
+            data={"to": forward.to, "error": forward.error[:200]},
+        )
+        from complaints.tasks import send_forward
+
+        transaction.on_commit(lambda: send_forward.delay(forward.pk), robust=True)
