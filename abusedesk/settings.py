@@ -292,6 +292,12 @@ REST_FRAMEWORK = {
     # screening only), whatever permission classes a view sets. Then: authenticated, scope again.
     "DEFAULT_PERMISSION_CLASSES": ["abusedesk.auth.TokenScopePermission"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Deep nesting, over-long numbers and NaN are a 400 with the reason, never a 500.
+    "DEFAULT_PARSER_CLASSES": [
+        "abusedesk.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,

@@ -1,18 +1,17 @@
 from __future__ import annotations
 
-import json
-
 from django.conf import settings
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework.exceptions import ParseError, UnsupportedMediaType, ValidationError
+from rest_framework.exceptions import UnsupportedMediaType, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from abusedesk.errors import ApplicationError, PermissionDenied
+from abusedesk.parsers import json_loads
 from complaints.choices import Channel
 from complaints.filters import CaseFilter
 from complaints.models import Case
@@ -72,10 +71,7 @@ def _read_body(request) -> bytes:
 
 def _validate_json(raw: bytes) -> dict | None:
     """Returns the validated short form, or None for an XARF report (kept as received)."""
-    try:
-        data = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ParseError(_("body is not valid JSON: %(e)s") % {"e": exc}) from None
+    data = json_loads(raw)
     if not isinstance(data, dict):
         raise ValidationError({"body": [_("a JSON object is expected")]})
     if "xarf_version" in data:
