@@ -131,9 +131,7 @@ def test_the_drf_parser_refuses_deep_json_and_long_numbers_with_a_reason(staff_t
 )
 def test_an_implausible_occurred_at_is_refused_with_a_reason(partner, occurred_at):
     _, key = partner
-    response = _post_json(
-        token_client(key), {"source_ip": "198.51.100.23", "occurred_at": occurred_at}
-    )
+    response = _post_json(token_client(key), {"source_ip": "198.51.100.23", "occurred_at": occurred_at})
     assert response.status_code == 400, response.content
     assert "occurred_at" in response.json()["fields"]
     assert Report.objects.count() == 0
@@ -226,7 +224,12 @@ def test_a_non_string_xarf_version_is_refused_with_a_reason(partner, version):
 def test_an_encoded_crlf_in_a_subject_does_not_stop_the_mailbox_import(tmp_path, capsys):
     path = tmp_path / "abuse.mbox"
     box = mailbox.mbox(str(path))
-    subjects = [b"first", b"=?utf-8?q?Hello=0D=0ABcc=3A_x=40evil=2Eexample?=", b"=?utf-8?b?DQoNCg==?=", b"last"]
+    subjects = [
+        b"first",
+        b"=?utf-8?q?Hello=0D=0ABcc=3A_x=40evil=2Eexample?=",
+        b"=?utf-8?b?DQoNCg==?=",
+        b"last",
+    ]
     for n, subject in enumerate(subjects):
         raw = _with_subject(spam(at=AT, message_id=f"<m{n}@pc.invalid>"), subject)
         box.add(raw.replace(b"Buy now!", f"Buy now {n}!".encode()))
