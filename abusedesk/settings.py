@@ -131,6 +131,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Runs work queued with after_response() once the response is sent (default mode only).
+    "abusedesk.afterresponse.AfterResponseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -392,6 +394,12 @@ ABUSEDESK_DNS_TIMEOUT = float(_int("ABUSEDESK_DNS_TIMEOUT_MS", 3000, minimum=1))
 ABUSEDESK_DNSBL_ZONES = _dnsbl_zones("ABUSEDESK_DNSBL_ZONES")
 # Off only where DNS makes no sense (the demo's documentation addresses).
 ABUSEDESK_COLLECT_EVIDENCE = _bool("ABUSEDESK_COLLECT_EVIDENCE", True)
+# One report must not tie up evidence collection: only its first N URL hosts (by order of
+# appearance) are looked up, the rest recorded as "not looked up: limit"; no question is
+# sent after the time budget (seconds) ran out, those recorded as "not looked up: time".
+ABUSEDESK_EVIDENCE_MAX_HOSTS = _int("ABUSEDESK_EVIDENCE_MAX_HOSTS", 20, minimum=0)
+ABUSEDESK_EVIDENCE_TIME_BUDGET = float(_int("ABUSEDESK_EVIDENCE_TIME_BUDGET_S", 30, minimum=1))
+ABUSEDESK_EVIDENCE_WORKERS = _int("ABUSEDESK_EVIDENCE_WORKERS", 32, minimum=1)
 
 # Sign-up screening and the forced-termination exchange (screening app; checked at
 # start-up by screening.conf.check_settings).

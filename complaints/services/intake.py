@@ -144,13 +144,19 @@ def _followups(report_id: int) -> None:
     with what the evidence showed (blocklist listings, where URL hosts point)."""
     from celery import chain
 
+    from abusedesk.afterresponse import after_response
+    from abusedesk.celery import app as celery_app
     from complaints.tasks import attribute_report, authenticate_sender, collect_evidence
 
     attribute_report.delay(report_id)
     if settings.ABUSEDESK_COLLECT_EVIDENCE:
-        chain(
+        work = chain(
             collect_evidence.si(report_id), authenticate_sender.si(report_id), attribute_report.si(report_id)
-        ).delay()
+        )
+        # Tasks in-process (no broker): never ask the DNS while a web request waits; the
+        # request stores and answers, the evidence follows once the response is sent.
+        if not (celery_app.conf.task_always_eager and after_response(work.delay)):
+            work.delay()
 
 
 def _parse(report: Report, form: dict | None) -> ParsedReport:
