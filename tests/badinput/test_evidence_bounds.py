@@ -48,7 +48,9 @@ def _report(raw: bytes) -> Report:
     from complaints.choices import Channel
     from complaints.services import report_ingest
 
-    return report_ingest(raw=raw, channel=Channel.API, reporter_key="partner:x", content_type="message/rfc822").report
+    return report_ingest(
+        raw=raw, channel=Channel.API, reporter_key="partner:x", content_type="message/rfc822"
+    ).report
 
 
 @pytest.mark.django_db
