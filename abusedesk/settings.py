@@ -318,6 +318,11 @@ SPECTACULAR_SETTINGS = {
         "CaseKindEnum": "complaints.choices.CaseKind",
         "EvidenceKindEnum": "complaints.models.Evidence.Kind",
     },
+    # Every operation declares the errors it can answer, in the one error shape.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "abusedesk.api.schema.add_error_responses",
+    ],
     "SWAGGER_UI_DIST": "SIDECAR",
     # No call to the public validator (an image from elsewhere, and a leak of the schema).
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},

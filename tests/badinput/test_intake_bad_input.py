@@ -265,3 +265,13 @@ def test_one_failing_message_is_reported_and_skipped_and_the_rest_imported(tmp_p
     assert Report.objects.count() == 2
     assert "message 2" in captured.err and "simulated storage failure" in captured.err
     assert "1 failed" in str(raised.value)
+
+
+def test_an_unknown_api_path_answers_json_not_the_html_page(partner):
+    _, key = partner
+    response = token_client(key).get("/api/v1/cases/-1/")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["code"] == "not_found"
+    page = Client().get("/no-such-page/")
+    assert page.status_code == 404 and page["Content-Type"].startswith("text/html")
