@@ -54,7 +54,7 @@ def _report(raw: bytes) -> Report:
 
 
 @pytest.mark.django_db
-def test_only_the_first_hosts_are_looked_up_and_the_rest_recorded(dns_server, settings):
+def test_only_the_first_hosts_are_looked_up_and_the_rest_recorded(dns_server, settings, staff_client):
     settings.ABUSEDESK_EVIDENCE_MAX_HOSTS = 3
     report = _report(_many_hosts(10))
     assert len(report.url_hosts) == 11
@@ -68,6 +68,8 @@ def test_only_the_first_hosts_are_looked_up_and_the_rest_recorded(dns_server, se
     skipped = report.facts["evidence_not_looked_up"]
     assert [s["subject"] for s in skipped] == [f"h{i}.spamvertised.example" for i in range(3, 10)] + [HOST]
     assert {s["reason"] for s in skipped} == {"limit"}
+    page = staff_client.get(f"/reports/{report.pk}/").content.decode()
+    assert "Not looked up in the DNS" in page and "h9.spamvertised.example (beyond the host limit)" in page
     # The sweep does not re-send the report for the hosts left out on purpose.
     from datetime import timedelta
 
