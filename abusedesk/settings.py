@@ -133,6 +133,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Runs work queued with after_response() once the response is sent (default mode only).
+    "abusedesk.afterresponse.AfterResponseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -324,6 +326,12 @@ REST_FRAMEWORK = {
     # screening only), whatever permission classes a view sets. Then: authenticated, scope again.
     "DEFAULT_PERMISSION_CLASSES": ["abusedesk.auth.TokenScopePermission"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Deep nesting, over-long numbers and NaN are a 400 with the reason, never a 500.
+    "DEFAULT_PARSER_CLASSES": [
+        "abusedesk.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
@@ -344,6 +352,11 @@ SPECTACULAR_SETTINGS = {
         "AnswerChannelEnum": "sanctions.choices.AnswerChannel",
         "ReportChannelEnum": "complaints.choices.Channel",
     },
+    # Every operation declares the errors it can answer, in the one error shape.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "abusedesk.api.schema.add_error_responses",
+    ],
     "SWAGGER_UI_DIST": "SIDECAR",
     # No call to the public validator (an image from elsewhere, and a leak of the schema).
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
@@ -437,6 +450,12 @@ ABUSEDESK_DNS_TIMEOUT = float(_int("ABUSEDESK_DNS_TIMEOUT_MS", 3000, minimum=1))
 ABUSEDESK_DNSBL_ZONES = _dnsbl_zones("ABUSEDESK_DNSBL_ZONES")
 # Off only where DNS makes no sense (the demo's documentation addresses).
 ABUSEDESK_COLLECT_EVIDENCE = _bool("ABUSEDESK_COLLECT_EVIDENCE", True)
+# One report must not tie up evidence collection: only its first N URL hosts (by order of
+# appearance) are looked up, the rest recorded as "not looked up: limit"; no question is
+# sent after the time budget (seconds) ran out, those recorded as "not looked up: time".
+ABUSEDESK_EVIDENCE_MAX_HOSTS = _int("ABUSEDESK_EVIDENCE_MAX_HOSTS", 20, minimum=0)
+ABUSEDESK_EVIDENCE_TIME_BUDGET = float(_int("ABUSEDESK_EVIDENCE_TIME_BUDGET_S", 30, minimum=1))
+ABUSEDESK_EVIDENCE_WORKERS = _int("ABUSEDESK_EVIDENCE_WORKERS", 32, minimum=1)
 
 # Sign-up screening and the forced-termination exchange (screening app; checked at
 # start-up by screening.conf.check_settings).

@@ -173,17 +173,25 @@ def _followups(report_id: int) -> None:
     with what the evidence showed (blocklist listings, where URL hosts point)."""
     from celery import chain
 
+    from abusedesk.afterresponse import after_response
+    from abusedesk.celery import app as celery_app
     from complaints.tasks import attribute_report, authenticate_sender, collect_evidence
 
     attribute_report.delay(report_id)
     if not settings.ABUSEDESK_COLLECT_EVIDENCE:
         return
-    if attribute_report.app.conf.task_always_eager:
+    if celery_app.conf.task_always_eager:
         # In-process: one after the other. An eager chain waits on its results, which
         # Celery refuses while another thread of the same server is running a task.
-        collect_evidence.delay(report_id)
-        authenticate_sender.delay(report_id)
-        attribute_report.delay(report_id)
+        def in_process() -> None:
+            collect_evidence.delay(report_id)
+            authenticate_sender.delay(report_id)
+            attribute_report.delay(report_id)
+
+        # Never ask the DNS while a web request waits: the request stores and answers,
+        # the evidence follows once the response is sent (outside a request, now).
+        if not after_response(in_process):
+            in_process()
         return
     chain(
         collect_evidence.si(report_id), authenticate_sender.si(report_id), attribute_report.si(report_id)
