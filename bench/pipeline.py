@@ -39,7 +39,7 @@ from bench.common import (  # noqa: E402
     wait_port,
 )
 
-SECONDS = size("pipeline_seconds", 30, 2)
+SECONDS = size("pipeline_seconds", 30, 4)
 DRAIN = size("pipeline_drain", 120, 60)
 WORKERS = size("workers", 2, 2)
 QUEUE = f"{DB_PREFIX}_pipeline"
@@ -89,7 +89,7 @@ def main() -> None:
     try:
         wait_port(PORT)
         intake.wrk(target, intake.WARMUP + 2, f"{int(time.time())}w")  # start-up of web and workers
-        time.sleep(0 if SMOKE else 2)
+        time.sleep(1 if SMOKE else 2)
         with psycopg.connect(url, autocommit=True) as conn:
             since = conn.execute("SELECT now()").fetchone()[0]
         load = loadavg()

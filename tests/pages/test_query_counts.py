@@ -212,3 +212,36 @@ def test_the_queues_count_only_a_window_past_the_page(grower, staff_client, staf
     assert capped["next"]
     exact = api.get("/api/v1/cases/?page=3").json()
     assert (exact["count"], exact["count_capped"], exact["next"]) == (6, False, None)
+
+
+def test_the_criteria_versions_list_costs_the_same_for_2_and_6_versions(manager, manager_client):
+    from policies.selectors import active_criteria
+    from policies.services import criteria_edit
+
+    def edits_to(total: int) -> None:
+        from policies.models import CriteriaSet
+
+        while CriteriaSet.objects.count() < total:
+            active = active_criteria()
+            criteria_edit(
+                user=manager,
+                note="review deadline",
+                settings={"review_hours": active.review_hours % 96 + 1},
+                base_version=active.version,
+            )
+
+    edits_to(2)
+    constant(manager_client, ["/policies/versions/"], lambda: edits_to(6))
+
+
+def test_a_partners_report_list_costs_the_same_for_10_and_60_reports(grower, partner):
+    client = token_client(partner[1])
+    client.get("/api/v1/reports/")
+
+    def grow(total: int) -> None:
+        grower.cases_to(total)
+        Report.objects.update(partner=partner[0])
+
+    grow(SMALL)
+    constant(client, ["/api/v1/reports/"], lambda: grow(LARGE))
+    assert len(client.get("/api/v1/reports/").json()["results"]) == 50

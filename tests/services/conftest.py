@@ -102,6 +102,7 @@ def celery_worker(transactional_db, worker_env, worker_kinds):
         client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
         for name in [queue, *(f"{queue}.{kind}" for kind in KINDS)]:
             client.delete(name, f"{name}\x06\x161", f"{name}\x06\x162", f"{name}\x06\x163")
+            client.delete(f"_kombu.binding.{name}", f"_kombu.binding_permanent.{name}")
 
 
 def wait_for(predicate, timeout: float = 20.0, interval: float = 0.1):
