@@ -214,7 +214,17 @@ class AccountAdmin(InventoryAdmin):
 class AddressBlockForm(ReasonForm):
     class Meta:
         model = AddressBlock
-        fields = ("prefix", "kind", "account", "sub_allocated_to", "abuse_contact", "note")
+        fields = (
+            "prefix",
+            "kind",
+            "account",
+            "sub_allocated_to",
+            "abuse_contact",
+            "map_rule_ipv6",
+            "map_ea_bits",
+            "map_psid_offset",
+            "note",
+        )
 
     def clean_prefix(self):
         try:
@@ -233,7 +243,16 @@ class AddressBlockForm(ReasonForm):
             account_id=data["account"].account_id if data.get("account") else "",
             sub_allocated_to=data["sub_allocated_to"].subscriber_id if data.get("sub_allocated_to") else "",
             abuse_contact=data.get("abuse_contact", ""),
+            **_map_rule(data),
         )
+
+
+def _map_rule(data) -> dict:
+    return {
+        "map_rule_ipv6": data.get("map_rule_ipv6") or "",
+        "map_ea_bits": data.get("map_ea_bits"),
+        "map_psid_offset": data.get("map_psid_offset"),
+    }
 
 
 @admin.register(AddressBlock)
@@ -260,6 +279,7 @@ class AddressBlockAdmin(InventoryAdmin):
             account_id=data["account"].account_id if data.get("account") else "",
             sub_allocated_to=data["sub_allocated_to"].subscriber_id if data.get("sub_allocated_to") else "",
             abuse_contact=data.get("abuse_contact", ""),
+            **_map_rule(data),
             note=data.get("note", ""),
             actor=actor,
             reason=data["reason"],

@@ -21,6 +21,8 @@ from subscribers.models import (
     MailLogEntry,
     Session,
     SessionPrefixLength,
+    NatPortBlock,
+    NatPortBlockSize,
     Subscriber,
 )
 
@@ -97,7 +99,8 @@ class AttributionHit:
     """What the inventory says about one address at one instant.
 
     reason: dynamic_session, static_block, sub_allocation, transit, hosting_block, mail_servers,
-    infrastructure, not_ours, no_session (a dynamic pool address nobody held then).
+    infrastructure, not_ours, no_session (a dynamic pool address nobody held then), shared
+    (an IPv4 address shared by subscribers: only a port can name one, see shared_address_at).
     """
 
     block: AddressBlock | None
@@ -121,6 +124,7 @@ _BLOCK_REASONS = {
     BlockKind.HOSTING: "hosting_block",
     BlockKind.MAIL_SERVERS: "mail_servers",
     BlockKind.INFRASTRUCTURE: "infrastructure",
+    BlockKind.SHARED: "shared",
 }
 
 
@@ -233,3 +237,114 @@ def recipient_outcomes(
         return 0, 0, []
     unknown = entries.filter(unknown_recipient=True)
     return unknown.count(), total, list(unknown.order_by("at").values_list("pk", flat=True)[:20])
+
+
+# -- shared IPv4 (CGN, MAP-E, DS-Lite) ------------------------------------------------
+
+
+def nat_block_probe(*, address_key: str, port: int, at: datetime, lowest: int):
+    """The allocation with the highest port start in lowest..port that began by `at`.
+
+    Two descents of the (address_key, port_start, started_at) index: the highest port
+    start at or below `port`, then that start's latest allocation by `at`.
+    """
+    start = (
+        NatPortBlock.objects.filter(address_key=address_key, port_start__lte=port, port_start__gte=lowest)
+        .order_by("-port_start")
+        .values_list("port_start", flat=True)
+        .first()
+    )
+    if start is None:
+        return None, None
+    row = (
+        NatPortBlock.objects.filter(address_key=address_key, port_start=start, started_at__lte=at)
+        .select_related("account__subscriber")
+        .order_by("-started_at")
+        .first()
+    )
+    return start, row
+
+
+def nat_block_at(*, ip: IP, port: int, at: datetime) -> NatPortBlock | None:
+    """The port block of a shared address that held `port` at instant `at`, or None.
+
+    Allocations on one address never give one port to two accounts at once (the import
+    refuses it), so the block is found among the port starts within the largest block
+    size below the port, highest first; usually the first probe answers.
+    """
+    _check_aware(at)
+    key = ipkeys.ip_key(ip)
+    sizes = list(NatPortBlockSize.objects.values_list("size", flat=True))
+    if not sizes:
+        return None
+    lowest = max(0, port - max(sizes) + 1)
+    ceiling = port
+    while ceiling >= lowest:
+        start, row = nat_block_probe(address_key=key, port=ceiling, at=at, lowest=lowest)
+        if start is None:
+            return None
+        if row is not None and row.port_end >= port and (row.stopped_at is None or at < row.stopped_at):
+            return row
+        ceiling = start - 1
+    return None
+
+
+@dataclass(frozen=True)
+class SharedHit:
+    """Who used (shared address, port) at an instant, and how we know.
+
+    how: "natlog" (a port-block row), "map_e" (the mapping rule to an IPv6 prefix, then
+    the session log), or None when nobody can be named; reason says why then:
+    no_port, port_outside_port_sets, no_port_block, no_session.
+    """
+
+    address: str
+    port: int | None
+    account: Account | None
+    how: str | None
+    reason: str | None = None
+    nat_block: NatPortBlock | None = None
+    session: Session | None = None
+    ipv6_prefix: str | None = None
+    psid: int | None = None
+
+    @property
+    def identified(self) -> bool:
+        return self.account is not None
+
+
+def map_rule_of(block: AddressBlock):
+    from subscribers import mape
+
+    if not block.map_rule_ipv6:
+        return None
+    return mape.MapRule(
+        ipkeys.parse_network(block.prefix),
+        ipkeys.parse_network(block.map_rule_ipv6),
+        block.map_ea_bits,
+        block.map_psid_offset,
+    )
+
+
+def shared_address_at(*, block: AddressBlock, ip: IP, port: int | None, at: datetime) -> SharedHit:
+    """The one subscriber behind (ip, port) at `at` in a shared block, or why there is none."""
+    _check_aware(at)
+    address = str(ipkeys.parse_ip(ip))
+    if port is None:
+        return SharedHit(address, None, None, None, "no_port")
+    rule = map_rule_of(block)
+    if rule is None:
+        row = nat_block_at(ip=address, port=port, at=at)
+        if row is None:
+            return SharedHit(address, port, None, None, "no_port_block")
+        return SharedHit(address, port, row.account, "natlog", nat_block=row)
+    psid = rule.psid(port)
+    if psid is None:
+        return SharedHit(address, port, None, None, "port_outside_port_sets")
+    prefix = rule.end_user_prefix(ipkeys.parse_ip(address), port)
+    session = session_at(ip=prefix.network_address, at=at)
+    if session is None:
+        return SharedHit(address, port, None, None, "no_session", ipv6_prefix=str(prefix), psid=psid)
+    return SharedHit(
+        address, port, session.account, "map_e", session=session, ipv6_prefix=str(prefix), psid=psid
+    )
