@@ -45,11 +45,13 @@ class MapRule:
             )
         if self.psid_offset + self.psid_bits > 16:
             raise MapRuleError(
-                f"PSID offset {self.psid_offset} and PSID length {self.psid_bits} exceed the 16 bits of a port"
+                f"PSID offset {self.psid_offset} and PSID length {self.psid_bits} "
+                "exceed the 16 bits of a port"
             )
         if self.ipv6_prefix.prefixlen + self.ea_bits > 64:
             raise MapRuleError(
-                f"rule IPv6 prefix /{self.ipv6_prefix.prefixlen} plus {self.ea_bits} EA bits is longer than /64"
+                f"rule IPv6 prefix /{self.ipv6_prefix.prefixlen} plus {self.ea_bits} EA bits "
+                "is longer than /64"
             )
 
     @property
@@ -91,7 +93,10 @@ class MapRule:
         m = 16 - self.psid_offset - self.psid_bits
         first_index = 1 if self.psid_offset else 0
         return [
-            ((i << (16 - self.psid_offset)) | (psid << m), (i << (16 - self.psid_offset)) | (psid << m) | ((1 << m) - 1))
+            (
+                (i << (16 - self.psid_offset)) | (psid << m),
+                (i << (16 - self.psid_offset)) | (psid << m) | ((1 << m) - 1),
+            )
             for i in range(first_index, 1 << self.psid_offset)
         ]
 

@@ -174,7 +174,9 @@ class AddressBlock(models.Model):
             ),
             # A mapping rule is all three values on a shared block, or nothing.
             models.CheckConstraint(
-                condition=(Q(map_rule_ipv6="") & Q(map_ea_bits__isnull=True) & Q(map_psid_offset__isnull=True))
+                condition=(
+                    Q(map_rule_ipv6="") & Q(map_ea_bits__isnull=True) & Q(map_psid_offset__isnull=True)
+                )
                 | (
                     Q(kind=BlockKind.SHARED)
                     & ~Q(map_rule_ipv6="")
@@ -315,7 +317,9 @@ class NatPortBlock(models.Model):
                 fields=["address_key", "port_start", "started_at"], name="natportblock_unique_allocation"
             ),
             models.CheckConstraint(
-                condition=Q(port_start__gte=0) & Q(port_end__lte=65535) & Q(port_end__gte=models.F("port_start")),
+                condition=Q(port_start__gte=0)
+                & Q(port_end__lte=65535)
+                & Q(port_end__gte=models.F("port_start")),
                 name="natportblock_port_range",
             ),
             models.CheckConstraint(

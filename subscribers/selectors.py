@@ -19,10 +19,10 @@ from subscribers.models import (
     AddressBlock,
     HostedName,
     MailLogEntry,
-    Session,
-    SessionPrefixLength,
     NatPortBlock,
     NatPortBlockSize,
+    Session,
+    SessionPrefixLength,
     Subscriber,
 )
 

@@ -110,7 +110,10 @@ SENTENCES: dict[str, tuple[tuple[tuple[str, ...], object], ...]] = {
                 "{ip} is a shared address; our NAT log gave ports {ports} to {account} at that moment, so port {port} was theirs (port block {record})."
             ),
         ),
-        (("ip", "port", "account"), _("{ip} is a shared address; our NAT log shows port {port} was {account}'s.")),
+        (
+            ("ip", "port", "account"),
+            _("{ip} is a shared address; our NAT log shows port {port} was {account}'s."),
+        ),
     ),
     "shared_map_e": (
         (
@@ -121,7 +124,9 @@ SENTENCES: dict[str, tuple[tuple[tuple[str, ...], object], ...]] = {
         ),
         (
             ("ip", "port", "prefix", "account"),
-            _("{ip} is a shared MAP-E address; port {port} maps to {prefix}, held by {account} at that moment."),
+            _(
+                "{ip} is a shared MAP-E address; port {port} maps to {prefix}, held by {account} at that moment."
+            ),
         ),
     ),
     "shared_no_port": (
@@ -131,18 +136,27 @@ SENTENCES: dict[str, tuple[tuple[tuple[str, ...], object], ...]] = {
                 "Shared address: cannot identify the subscriber. {ip} (in {block}) is shared by many subscribers and the report gives no source port."
             ),
         ),
-        (("ip",), _("Shared address: cannot identify the subscriber. {ip} is shared and the report gives no source port.")),
+        (
+            ("ip",),
+            _(
+                "Shared address: cannot identify the subscriber. {ip} is shared and the report gives no source port."
+            ),
+        ),
     ),
     "shared_no_port_block": (
         (
             ("ip", "port"),
-            _("Shared address: cannot identify the subscriber. No NAT log of ours gives port {port} of {ip} to anyone at that moment."),
+            _(
+                "Shared address: cannot identify the subscriber. No NAT log of ours gives port {port} of {ip} to anyone at that moment."
+            ),
         ),
     ),
     "shared_port_outside_port_sets": (
         (
             ("ip", "port"),
-            _("Shared address: cannot identify the subscriber. Port {port} of {ip} is in no subscriber's MAP-E port set."),
+            _(
+                "Shared address: cannot identify the subscriber. Port {port} of {ip} is in no subscriber's MAP-E port set."
+            ),
         ),
     ),
     "shared_no_session": (

@@ -129,14 +129,18 @@ SENTENCES: dict[str, tuple[tuple[tuple[str, ...], object], ...]] = {
     "shared_address_no_port": (
         (
             ("ip",),
-            _("Shared address: cannot identify the subscriber. {ip} is shared and the report gives no source port."),
+            _(
+                "Shared address: cannot identify the subscriber. "
+                "{ip} is shared and the report gives no source port."
+            ),
         ),
     ),
     "shared_address_port_unknown": (
         (
             ("ip", "port"),
             _(
-                "Shared address: cannot identify the subscriber. No record of ours says who used port {port} of {ip} then."
+                "Shared address: cannot identify the subscriber. "
+                "No record of ours says who used port {port} of {ip} then."
             ),
         ),
     ),

@@ -68,7 +68,9 @@ def nat_max_block_size() -> int:
     return NatPortBlockSize.objects.aggregate(m=Max("size"))["m"] or 0
 
 
-def _overlapping(key: str, first: int, last: int, start: datetime, stop: datetime | None) -> list[NatPortBlock]:
+def _overlapping(
+    key: str, first: int, last: int, start: datetime, stop: datetime | None
+) -> list[NatPortBlock]:
     # Blocks that can hold any of first..last start no lower than first - the largest size.
     lowest = max(0, first - max(nat_max_block_size(), last - first + 1) + 1)
     rows = NatPortBlock.objects.filter(
@@ -98,7 +100,9 @@ def nat_block_record(
     holders of one port at one instant would make the attribution a guess.
     """
     if account.kind != AccountKind.CONNECTION:
-        raise InventoryError(f"account {account.account_id} is a {account.kind} account, not a connection account")
+        raise InventoryError(
+            f"account {account.account_id} is a {account.kind} account, not a connection account"
+        )
     source = choice(source, NatLogSource, "source")
     aware(started_at, "start")
     if stopped_at is not None:
@@ -126,7 +130,9 @@ def nat_block_record(
             "two holders at one instant"
         )
     if identical is None:
-        identical = NatPortBlock.objects.filter(address_key=key, port_start=first, started_at=started_at).first()
+        identical = NatPortBlock.objects.filter(
+            address_key=key, port_start=first, started_at=started_at
+        ).first()
     if identical is not None:
         if identical.account_id != account.pk or identical.port_end != last:
             raise InventoryError(
