@@ -81,6 +81,24 @@ def _overlapping(
     return [r for r in rows if r.stopped_at is None or r.stopped_at > start]
 
 
+def _refuse_other_holders(key, address, first, last, start, stop, account, *, exclude=None) -> list:
+    """Another account's allocations overlapping this one: an open one begun earlier is
+    returned (to be closed: its release was lost); any other is refused."""
+    to_close = []
+    for other in sorted(_overlapping(key, first, last, start, stop), key=lambda r: r.started_at):
+        if other.account_id == account.pk or other.pk == exclude:
+            continue
+        if other.stopped_at is None and other.started_at < start and exclude is None:
+            to_close.append(other)
+            continue
+        raise InventoryError(
+            f"{address} ports {first}-{last} overlap ports {other.port_start}-{other.port_end} of account "
+            f"{other.account.account_id} ({_ts(other.started_at)} – {_ts(other.stopped_at)}); "
+            "two holders at one instant"
+        )
+    return to_close
+
+
 def nat_block_record(
     *,
     account: Account,
@@ -112,28 +130,9 @@ def nat_block_record(
     address, key = nat_address_check(address)
     first, last = nat_ports_check(port_start, port_end)
 
-    notes: list[str] = []
-    to_close: list[NatPortBlock] = []
-    identical = None
-    for other in sorted(_overlapping(key, first, last, started_at, stopped_at), key=lambda r: r.started_at):
-        if other.port_start == first and other.started_at == started_at:
-            identical = other
-            continue
-        if other.account_id == account.pk:
-            continue
-        if other.stopped_at is None and other.started_at < started_at:
-            to_close.append(other)
-            continue
-        raise InventoryError(
-            f"{address} ports {first}-{last} overlap ports {other.port_start}-{other.port_end} of account "
-            f"{other.account.account_id} ({_ts(other.started_at)} – {_ts(other.stopped_at)}); "
-            "two holders at one instant"
-        )
-    if identical is None:
-        identical = NatPortBlock.objects.filter(
-            address_key=key, port_start=first, started_at=started_at
-        ).first()
+    identical = NatPortBlock.objects.filter(address_key=key, port_start=first, started_at=started_at).first()
     if identical is not None:
+        # Recorded before (and checked then): the same allocation again, or its stop.
         if identical.account_id != account.pk or identical.port_end != last:
             raise InventoryError(
                 f"{address} ports {first}- from {_ts(started_at)} are already recorded as "
@@ -141,9 +140,15 @@ def nat_block_record(
             )
         if stopped_at is None or identical.stopped_at == stopped_at:
             return NatBlockResult(identical, Outcome.UNCHANGED)
+        _refuse_other_holders(
+            key, address, first, last, started_at, stopped_at, account, exclude=identical.pk
+        )
         identical.stopped_at = stopped_at
         identical.save(update_fields=["stopped_at"])
         return NatBlockResult(identical, Outcome.UPDATED)
+
+    notes: list[str] = []
+    to_close = _refuse_other_holders(key, address, first, last, started_at, stopped_at, account)
 
     with transaction.atomic():
         for other in to_close:
