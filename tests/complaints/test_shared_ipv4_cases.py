@@ -145,10 +145,10 @@ def test_no_measure_can_name_an_account_from_the_browser(unidentified, staff_cli
 
 
 def test_the_service_behind_every_entry_point_refuses_an_account(unidentified, staff):
+    from django.utils import translation
+
     from abusedesk.errors import ApplicationError
     from sanctions.models import Sanction
-
-    from django.utils import translation
 
     with translation.override("en"), pytest.raises(ApplicationError) as refused:
         factories.propose(unidentified, staff, account=Account.objects.get(account_id="C-1"), level="L1")
