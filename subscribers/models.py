@@ -308,11 +308,9 @@ class NatPortBlock(models.Model):
 
     class Meta:
         ordering = ["-started_at"]
-        indexes = [
-            # (address, port, instant) -> one descent to the block's latest allocation.
-            models.Index(fields=["address_key", "port_start", "started_at"], name="natportblock_probe"),
-        ]
         constraints = [
+            # Also the lookup's index: (address, port, instant) is two descents of it
+            # (the highest port start at or below the port, then its latest allocation).
             models.UniqueConstraint(
                 fields=["address_key", "port_start", "started_at"], name="natportblock_unique_allocation"
             ),

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from ipaddress import IPv4Address, IPv6Address
 
-from django.db.models import QuerySet
+from django.db.models import ExpressionWrapper, IntegerField, QuerySet, Subquery, Value
 
 from subscribers import ipkeys
 from subscribers.choices import AccountKind, AccountStatus, BlockKind, MailLogKind
@@ -242,51 +242,69 @@ def recipient_outcomes(
 # -- shared IPv4 (CGN, MAP-E, DS-Lite) ------------------------------------------------
 
 
-def nat_block_probe(*, address_key: str, port: int, at: datetime, lowest: int):
-    """The allocation with the highest port start in lowest..port that began by `at`.
+def nat_block_probe(*, address_key: str, port: int, at: datetime, lowest: int | None = None):
+    """The latest allocation by `at` of the highest port start in lowest..port (one statement).
 
     Two descents of the (address_key, port_start, started_at) index: the highest port
-    start at or below `port`, then that start's latest allocation by `at`.
+    start at or below `port` (no lower than `lowest`, by default the largest block size
+    below the port), then that start's latest allocation by `at`.
     """
+    if lowest is None:
+        lowest = ExpressionWrapper(
+            Value(port + 1) - Subquery(NatPortBlockSize.objects.order_by("-size").values("size")[:1]),
+            output_field=IntegerField(),
+        )
     start = (
         NatPortBlock.objects.filter(address_key=address_key, port_start__lte=port, port_start__gte=lowest)
         .order_by("-port_start")
-        .values_list("port_start", flat=True)
-        .first()
+        .values("port_start")[:1]
     )
-    if start is None:
-        return None, None
-    row = (
-        NatPortBlock.objects.filter(address_key=address_key, port_start=start, started_at__lte=at)
+    return (
+        NatPortBlock.objects.filter(address_key=address_key, port_start=Subquery(start), started_at__lte=at)
         .select_related("account__subscriber")
-        .order_by("-started_at")
-        .first()
+        .order_by("-started_at")[:1]
     )
-    return start, row
 
 
 def nat_block_at(*, ip: IP, port: int, at: datetime) -> NatPortBlock | None:
     """The port block of a shared address that held `port` at instant `at`, or None.
 
     Allocations on one address never give one port to two accounts at once (the import
-    refuses it), so the block is found among the port starts within the largest block
-    size below the port, highest first; usually the first probe answers.
+    refuses it), so the block is among the port starts within the largest block size
+    below the port, highest first; one statement answers unless block sizes changed
+    over time (then each lower start is one more).
     """
     _check_aware(at)
     key = ipkeys.ip_key(ip)
-    sizes = list(NatPortBlockSize.objects.values_list("size", flat=True))
-    if not sizes:
-        return None
-    lowest = max(0, port - max(sizes) + 1)
+    lowest = None
     ceiling = port
-    while ceiling >= lowest:
-        start, row = nat_block_probe(address_key=key, port=ceiling, at=at, lowest=lowest)
-        if start is None:
-            return None
-        if row is not None and row.port_end >= port and (row.stopped_at is None or at < row.stopped_at):
+    while True:
+        row = nat_block_probe(address_key=key, port=ceiling, at=at, lowest=lowest).first()
+        if row is None:
+            # Nothing by `at` at this start; a lower start may still reach the port.
+            if lowest is None:
+                biggest = NatPortBlockSize.objects.order_by("-size").values_list("size", flat=True).first()
+                if biggest is None:
+                    return None
+                lowest = max(0, port - biggest + 1)
+            start = (
+                NatPortBlock.objects.filter(address_key=key, port_start__lte=ceiling, port_start__gte=lowest)
+                .order_by("-port_start")
+                .values_list("port_start", flat=True)
+                .first()
+            )
+            if start is None:
+                return None
+            ceiling = start - 1
+            continue
+        if row.port_end >= port and (row.stopped_at is None or at < row.stopped_at):
             return row
-        ceiling = start - 1
-    return None
+        ceiling = row.port_start - 1
+        if lowest is None:
+            biggest = NatPortBlockSize.objects.order_by("-size").values_list("size", flat=True).first() or 0
+            lowest = max(0, port - biggest + 1)
+        if ceiling < lowest:
+            return None
 
 
 @dataclass(frozen=True)
