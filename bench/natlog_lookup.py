@@ -85,7 +85,7 @@ def ensure_log() -> int:
                    %(start)s::timestamptz + j * %(every)s::interval + ((a * 64 + s) %% 60) * interval '1 minute',
                    %(start)s::timestamptz + j * %(every)s::interval + ((a * 64 + s) %% 60) * interval '1 minute'
                        + %(hold)s::interval,
-                   %(first)s + (((a * 64 + s) * %(per)s + j) * 7919) %% %(accounts)s, '', 'csv'
+                   %(first)s + (((a::bigint * 64 + s) * %(per)s + j) * 7919) %% %(accounts)s, '', 'csv'
             FROM generate_series(0, %(addresses)s - 1) a, generate_series(0, 63) s,
                  generate_series(0, %(per)s - 1) j
             ORDER BY j, a, s
