@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from ipaddress import IPv4Address, IPv6Address
 
+from django.db import connection
 from django.db.models import ExpressionWrapper, IntegerField, QuerySet, Subquery, Value
 
 from subscribers import ipkeys
@@ -266,6 +267,67 @@ def nat_block_probe(*, address_key: str, port: int, at: datetime, lowest: int | 
     )
 
 
+_PROBE: dict[str, tuple[str, list]] = {}
+
+
+def _probe_statement() -> tuple[str, list]:
+    """nat_block_probe as one prepared text with the account and subscriber joined, and
+    the backend's converters of each column: compiling the ORM query costs more than
+    running it, on every lookup."""
+    if connection.vendor not in _PROBE:
+        tables = ((NatPortBlock, "b"), (Account, "a"), (Subscriber, "s"))
+        models = []
+        for model, _alias in tables:
+            fields = model._meta.concrete_fields
+            converters = []
+            for field in fields:
+                col = field.get_col(model._meta.db_table)
+                converters.append(
+                    (col, connection.ops.get_db_converters(col) + col.get_db_converters(connection))
+                )
+            models.append((model, [f.attname for f in fields], converters))
+        columns = ", ".join(
+            f'{alias}."{f.column}"' for model, alias in tables for f in model._meta.concrete_fields
+        )
+        sql = (
+            f"SELECT {columns} FROM subscribers_natportblock b "
+            "JOIN subscribers_account a ON a.id = b.account_id "
+            "JOIN subscribers_subscriber s ON s.id = a.subscriber_id "
+            "WHERE b.address_key = %s AND b.started_at <= %s AND b.port_start = ("
+            "SELECT v.port_start FROM subscribers_natportblock v WHERE v.address_key = %s "
+            "AND v.port_start <= %s AND v.port_start >= coalesce(%s, %s + 1 - ("
+            "SELECT max(z.size) FROM subscribers_natportblocksize z)) "
+            "ORDER BY v.port_start DESC LIMIT 1) "
+            "ORDER BY b.started_at DESC LIMIT 1"
+        )
+        _PROBE[connection.vendor] = (sql, models)
+    return _PROBE[connection.vendor]
+
+
+def _probe(key: str, ceiling: int, at: datetime, lowest: int | None) -> NatPortBlock | None:
+    """What nat_block_probe(...).first() returns, account and subscriber loaded."""
+    sql, models = _probe_statement()
+    at_param = connection.ops.adapt_datetimefield_value(at)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [key, at_param, key, ceiling, lowest, ceiling])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    objects, offset = [], 0
+    for model, names, converters in models:
+        values = []
+        for value, (col, funcs) in zip(row[offset : offset + len(names)], converters, strict=True):
+            for func in funcs:
+                value = func(value, col, connection)
+            values.append(value)
+        objects.append(model.from_db(connection.alias, names, values))
+        offset += len(names)
+    block, account, subscriber = objects
+    account.subscriber = subscriber
+    block.account = account
+    return block
+
+
 def nat_block_at(*, ip: IP, port: int, at: datetime) -> NatPortBlock | None:
     """The port block of a shared address that held `port` at instant `at`, or None.
 
@@ -279,7 +341,7 @@ def nat_block_at(*, ip: IP, port: int, at: datetime) -> NatPortBlock | None:
     lowest = None
     ceiling = port
     while True:
-        row = nat_block_probe(address_key=key, port=ceiling, at=at, lowest=lowest).first()
+        row = _probe(key, ceiling, at, lowest)
         if row is None:
             # Nothing by `at` at this start; a lower start may still reach the port.
             if lowest is None:
