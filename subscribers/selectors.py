@@ -286,11 +286,13 @@ def _probe_statement() -> tuple[str, list]:
                     (col, connection.ops.get_db_converters(col) + col.get_db_converters(connection))
                 )
             models.append((model, [f.attname for f in fields], converters))
+        quote = connection.ops.quote_name
         columns = ", ".join(
-            f'{alias}."{f.column}"' for model, alias in tables for f in model._meta.concrete_fields
+            f"{alias}.{quote(f.column)}" for model, alias in tables for f in model._meta.concrete_fields
         )
+        # Column names from the models' own metadata; every value is a parameter.
         sql = (
-            f"SELECT {columns} FROM subscribers_natportblock b "
+            f"SELECT {columns} FROM subscribers_natportblock b "  # noqa: S608
             "JOIN subscribers_account a ON a.id = b.account_id "
             "JOIN subscribers_subscriber s ON s.id = a.subscriber_id "
             "WHERE b.address_key = %s AND b.started_at <= %s AND b.port_start = ("
