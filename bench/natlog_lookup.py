@@ -141,7 +141,7 @@ def main() -> None:
     ip, port, at = triples[0]
     # The statement nat_block_at runs (one per lookup unless the first start found
     # does not hold the port then): both subqueries must descend the index.
-    sql, params = nat_block_probe(address_key=ipkeys.ip_key(ip), port=port, at=at).query.sql_with_params()
+    sql, params = nat_block_probe(address_key=ipkeys.ip_key(ip), port=port, at=at)
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
         plan = "\n".join(r[0] for r in cursor.fetchall())
@@ -153,9 +153,7 @@ def main() -> None:
     # sample: on the shared machine the figures above include waiting for a CPU.
     db_times = []
     for ip_, port_, at_ in triples[:DB_SAMPLE]:
-        sql_, params_ = nat_block_probe(
-            address_key=ipkeys.ip_key(ip_), port=port_, at=at_
-        ).query.sql_with_params()
+        sql_, params_ = nat_block_probe(address_key=ipkeys.ip_key(ip_), port=port_, at=at_)
         with connection.cursor() as cursor:
             cursor.execute("EXPLAIN (ANALYZE, TIMING OFF, SUMMARY ON) " + sql_, params_)
             text = "\n".join(r[0] for r in cursor.fetchall())

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from ipaddress import IPv4Address, IPv6Address
 
 from django.db import connection
-from django.db.models import ExpressionWrapper, IntegerField, QuerySet, Subquery, Value
+from django.db.models import QuerySet
 
 from subscribers import ipkeys
 from subscribers.choices import AccountKind, AccountStatus, BlockKind, MailLogKind
@@ -21,7 +21,6 @@ from subscribers.models import (
     HostedName,
     MailLogEntry,
     NatPortBlock,
-    NatPortBlockSize,
     Session,
     SessionPrefixLength,
     Subscriber,
@@ -243,30 +242,6 @@ def recipient_outcomes(
 # -- shared IPv4 (CGN, MAP-E, DS-Lite) ------------------------------------------------
 
 
-def nat_block_probe(*, address_key: str, port: int, at: datetime, lowest: int | None = None):
-    """The latest allocation by `at` of the highest port start in lowest..port (one statement).
-
-    Two descents of the (address_key, port_start, started_at) index: the highest port
-    start at or below `port` (no lower than `lowest`, by default the largest block size
-    below the port), then that start's latest allocation by `at`.
-    """
-    if lowest is None:
-        lowest = ExpressionWrapper(
-            Value(port + 1) - Subquery(NatPortBlockSize.objects.order_by("-size").values("size")[:1]),
-            output_field=IntegerField(),
-        )
-    start = (
-        NatPortBlock.objects.filter(address_key=address_key, port_start__lte=port, port_start__gte=lowest)
-        .order_by("-port_start")
-        .values("port_start")[:1]
-    )
-    return (
-        NatPortBlock.objects.filter(address_key=address_key, port_start=Subquery(start), started_at__lte=at)
-        .select_related("account__subscriber")
-        .order_by("-started_at")[:1]
-    )
-
-
 _PROBE: dict[str, tuple[str, list]] = {}
 
 
@@ -292,7 +267,8 @@ def _probe_statement() -> tuple[str, list]:
         )
         # Column names from the models' own metadata; every value is a parameter.
         sql = (
-            f"SELECT {columns} FROM subscribers_natportblock b "  # noqa: S608
+            f"SELECT {columns}, (SELECT max(y.size) FROM subscribers_natportblocksize y) "  # noqa: S608
+            "FROM subscribers_natportblock b "
             "JOIN subscribers_account a ON a.id = b.account_id "
             "JOIN subscribers_subscriber s ON s.id = a.subscriber_id "
             "WHERE b.address_key = %s AND b.started_at <= %s AND b.port_start = ("
@@ -306,15 +282,28 @@ def _probe_statement() -> tuple[str, list]:
     return _PROBE[connection.vendor]
 
 
-def _probe(key: str, ceiling: int, at: datetime, lowest: int | None) -> NatPortBlock | None:
-    """What nat_block_probe(...).first() returns, account and subscriber loaded."""
-    sql, models = _probe_statement()
+def nat_block_probe(*, address_key: str, port: int, at: datetime, lowest: int | None = None):
+    """(sql, params) of the probe: the latest allocation by `at` of the highest port start
+    in lowest..port (lowest by default: the largest block size below the port).
+
+    Two descents of the (address_key, port_start, started_at) index: the highest port
+    start at or below the port, then that start's latest allocation by `at`.
+    """
+    sql, _models = _probe_statement()
     at_param = connection.ops.adapt_datetimefield_value(at)
+    return sql, [address_key, at_param, address_key, port, lowest, port]
+
+
+def _probe(key: str, ceiling: int, at: datetime, lowest: int | None) -> tuple[NatPortBlock | None, int]:
+    """The allocation nat_block_probe finds, with its account and subscriber loaded, and
+    the largest block size (read in the same statement)."""
+    _sql, models = _probe_statement()
+    sql, params = nat_block_probe(address_key=key, port=ceiling, at=at, lowest=lowest)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [key, at_param, key, ceiling, lowest, ceiling])
+        cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
-        return None
+        return None, 0
     objects, offset = [], 0
     for model, names, converters in models:
         values = []
@@ -327,7 +316,14 @@ def _probe(key: str, ceiling: int, at: datetime, lowest: int | None) -> NatPortB
     block, account, subscriber = objects
     account.subscriber = subscriber
     block.account = account
-    return block
+    return block, row[-1] or 0
+
+
+def _scalar(sql: str, params: list):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def nat_block_at(*, ip: IP, port: int, at: datetime) -> NatPortBlock | None:
@@ -343,19 +339,18 @@ def nat_block_at(*, ip: IP, port: int, at: datetime) -> NatPortBlock | None:
     lowest = None
     ceiling = port
     while True:
-        row = _probe(key, ceiling, at, lowest)
+        row, biggest = _probe(key, ceiling, at, lowest)
         if row is None:
-            # Nothing by `at` at this start; a lower start may still reach the port.
+            # Nothing by `at` at the highest start; a lower start may still reach the port.
             if lowest is None:
-                biggest = NatPortBlockSize.objects.order_by("-size").values_list("size", flat=True).first()
+                biggest = _scalar("SELECT max(size) FROM subscribers_natportblocksize", [])
                 if biggest is None:
                     return None
                 lowest = max(0, port - biggest + 1)
-            start = (
-                NatPortBlock.objects.filter(address_key=key, port_start__lte=ceiling, port_start__gte=lowest)
-                .order_by("-port_start")
-                .values_list("port_start", flat=True)
-                .first()
+            start = _scalar(
+                "SELECT max(port_start) FROM subscribers_natportblock "
+                "WHERE address_key = %s AND port_start <= %s AND port_start >= %s",
+                [key, ceiling, lowest],
             )
             if start is None:
                 return None
@@ -365,7 +360,6 @@ def nat_block_at(*, ip: IP, port: int, at: datetime) -> NatPortBlock | None:
             return row
         ceiling = row.port_start - 1
         if lowest is None:
-            biggest = NatPortBlockSize.objects.order_by("-size").values_list("size", flat=True).first() or 0
             lowest = max(0, port - biggest + 1)
         if ceiling < lowest:
             return None
