@@ -14,7 +14,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from subscribers import services
+from subscribers import mape, services
 from subscribers.models import Account, AddressBlock, HostedName, Subscriber
 
 REASON_HELP = _("Why the inventory changes; written to the audit trail.")
@@ -235,6 +235,14 @@ class AddressBlockForm(ReasonForm):
         for name in ("start_key", "end_key", "prefix_len", "family"):
             setattr(self.instance, name, fields[name])
         return fields["prefix"]
+
+    def clean_map_psid_offset(self):
+        # RFC 7597's default when a rule is given without one (the model's check wants all three).
+        offset = self.cleaned_data.get("map_psid_offset")
+        rule_given = (
+            self.cleaned_data.get("map_rule_ipv6") or self.cleaned_data.get("map_ea_bits") is not None
+        )
+        return mape.DEFAULT_PSID_OFFSET if offset is None and rule_given else offset
 
     def service_check(self, data):
         services.block_values(

@@ -123,7 +123,11 @@ def test_mape_maps_address_and_port_through_the_session_log_to_the_account(share
     later = shared_address_at(block=block, ip="192.0.2.18", port=64722, at=T0 + timedelta(hours=6))
     assert later.account.account_id == "C-3"  # the prefix changed hands; the port set with it
     nobody = shared_address_at(block=block, ip="192.0.2.18", port=1236, at=T0 + timedelta(hours=1))
-    assert (nobody.account, nobody.reason, nobody.ipv6_prefix) == (None, "no_session", "2001:db8:12:3500::/56")
+    assert (nobody.account, nobody.reason, nobody.ipv6_prefix) == (
+        None,
+        "no_session",
+        "2001:db8:12:3500::/56",
+    )
     assert shared_address_at(block=block, ip="192.0.2.18", port=25, at=T0).reason == "port_outside_port_sets"
     assert shared_address_at(block=block, ip="192.0.2.18", port=None, at=T0).reason == "no_port"
 
@@ -239,9 +243,7 @@ PBA = (
 
 def pba(event, at, inside, first, last, address="198.51.100.2"):
     word = {"ALLOC": "allocated", "RELEASE": "released", "INTERIM": "interim"}[event]
-    return PBA.format(
-        at=at, event=event, inside=inside, word=word, first=first, last=last, address=address
-    )
+    return PBA.format(at=at, event=event, inside=inside, word=word, first=first, last=last, address=address)
 
 
 @pytest.fixture
@@ -294,3 +296,19 @@ def test_syslog_lines_that_cannot_be_placed_are_rejected_with_a_reason(inside_se
     assert "nat.log:2: no session of ours held the subscriber address 100.64.9.9" in lines[1]
     assert "nat.log:3: release of 198.51.100.2 ports 5120-6143 without an allocation" in lines[2]
     assert "nat.log:4: 203.0.113.7 is not in a shared block" in lines[3]
+
+
+def test_netblocks_csv_may_carry_a_mape_rule(db, tmp_path):
+    (tmp_path / "netblocks.csv").write_text(
+        "prefix,kind,assigned_to,sub_allocated_to,abuse_contact,map_rule_ipv6,map_ea_bits,map_psid_offset\n"
+        "192.0.2.0/24,shared,,,,2001:db8::/40,16,\n"
+        "198.51.100.0/28,shared,,,,,,\n"
+        "203.0.113.0/24,dynamic,,,,2001:db8::/40,16,6\n",
+        encoding="utf-8",
+    )
+    output = run_command("import_inventory", tmp_path)
+    assert "created 2, updated 0, unchanged 0, rejected 1" in output.out
+    assert "netblocks.csv:4: a MAP-E rule is only for shared blocks, not dynamic" in output.err
+    mape = AddressBlock.objects.get(prefix="192.0.2.0/24")
+    assert (mape.map_rule_ipv6, mape.map_ea_bits, mape.map_psid_offset) == ("2001:db8::/40", 16, 6)
+    assert AddressBlock.objects.get(prefix="198.51.100.0/28").map_rule_ipv6 == ""
