@@ -2,11 +2,13 @@
 port, through intake and attribution to the case's facts in the API, the case page and the
 dossier (English and Japanese), and the sanctions guard at the API and the browser form."""
 
+import io
 import json
 from datetime import timedelta
 from email.utils import format_datetime
 
 import pytest
+from pypdf import PdfReader
 
 from complaints.choices import Channel
 from complaints.models import Case, Report
@@ -101,6 +103,9 @@ def test_the_case_page_and_dossier_say_so_in_both_languages(unidentified, staff_
         assert f'data-address="{CGN}"' in page and 'data-account=""' in page
         dossier = staff_client.get(f"/sanctions/cases/{case.pk}/dossier/", HTTP_ACCEPT_LANGUAGE=language)
         assert dossier.status_code == 200 and words in dossier.content.decode()
+        pdf = staff_client.get(f"/sanctions/cases/{case.pk}/dossier.pdf", HTTP_ACCEPT_LANGUAGE=language)
+        text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+        assert words in text.replace("\n", "")
     ja = staff_client.get(f"/cases/{case.pk}/", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
     assert "Shared address: cannot identify the subscriber" not in ja
 
