@@ -19,10 +19,13 @@ so the session log must be imported first. Other lines are counted as ignored.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+
+from django.db import connection
 
 from subscribers import ipkeys, services
 from subscribers.choices import NatLogSource
@@ -39,6 +42,7 @@ from subscribers.importers.common import (
 from subscribers.models import Account, NatPortBlock
 from subscribers.selectors import session_at
 from subscribers.services import InventoryError, Outcome
+from subscribers.services import natlog_bulk as bulk
 
 CSV_HEADER = ["address", "port_start", "port_end", "start", "stop", "account_id"]
 FORMATS = ("csv", "syslog")
@@ -69,6 +73,8 @@ def detect_format(path: str | Path) -> str:
 
 def import_natlog(path: str | Path, *, format: str | None = None) -> Iterator[ImportResult]:
     format = format or detect_format(path)
+    if format == "csv" and connection.vendor == "postgresql":
+        return _BulkCsvImport(str(path)).run()
     if format == "csv":
         return _CsvImport(str(path)).run()
     if format == "syslog":
@@ -118,6 +124,65 @@ class _CsvImport:
             source=NatLogSource.CSV,
         )
         return _results(self.file, line, result)
+
+
+class _BulkCsvImport:
+    """The CSV import on PostgreSQL: lines are read and checked here, staged with COPY and
+    decided in SQL (services.natlog_bulk); the lines it leaves are read again and go
+    through _CsvImport, so outcomes and rejected lines are those of the row-by-row import."""
+
+    def __init__(self, file: str):
+        self.file = file
+        self.times = BoundedCache()
+
+    def run(self) -> Iterator[ImportResult]:
+        staged = self.staged()
+        first = next(staged, None)  # opens the file and checks its header before COPY starts
+        try:
+            bulk.nat_stage(itertools.chain([first] if first else [], staged))
+            counts = bulk.nat_decide(source=NatLogSource.CSV)
+            if counts.get("insert"):
+                yield ImportResult(self.file, 0, Outcome.CREATED, count=counts["insert"])
+            if counts.get("unchanged"):
+                yield ImportResult(self.file, 0, Outcome.UNCHANGED, count=counts["unchanged"])
+            yield from run_batched(self.file, self.left_over(), _CsvImport(self.file).row)
+        finally:
+            bulk.nat_unstage()
+
+    def left_over(self) -> Iterator:
+        wanted = bulk.nat_row_lines()
+        line = next(wanted, None)
+        for item in csv_rows(self.file, CSV_HEADER):
+            if line is None:
+                return
+            number = item.line if isinstance(item, ImportResult) else item[0]
+            if number == line:
+                yield item
+                line = next(wanted, None)
+
+    def staged(self) -> Iterator[bulk.StagedBlock]:
+        for item in csv_rows(self.file, CSV_HEADER):
+            if isinstance(item, ImportResult):  # a line of the wrong width
+                yield bulk.StagedBlock(item.line, clean=False)
+                continue
+            line, row = item
+            try:
+                started_at = self.times.get_or_load(row["start"], lambda t: _instant(t, "start"))
+                stopped_at = (
+                    self.times.get_or_load(row["stop"], lambda t: _instant(t, "stop"))
+                    if row["stop"]
+                    else None
+                )
+                first, last = services.nat_ports_check(row["port_start"], row["port_end"])
+                ip = ipkeys.parse_ip(row["address"])
+                if ip.version != 4 or (stopped_at is not None and stopped_at < started_at):
+                    raise InventoryError("left to the row path")
+            except (InventoryError, ValueError):
+                yield bulk.StagedBlock(line, clean=False, account_id=row["account_id"])
+                continue
+            yield bulk.StagedBlock(
+                line, True, str(ip), ipkeys.ip_key(ip), first, last, started_at, stopped_at, row["account_id"]
+            )
 
 
 class _SyslogImport:

@@ -31,6 +31,7 @@ from subscribers.services.natlog import (
     nat_block_record,
     nat_block_release,
     nat_block_size_register,
+    nat_ports_check,
 )
 from subscribers.services.sessions import (
     SessionResult,
@@ -61,6 +62,7 @@ __all__ = [
     "nat_block_record",
     "nat_block_release",
     "nat_block_size_register",
+    "nat_ports_check",
     "session_close",
     "session_prefix_length_register",
     "session_record",
