@@ -312,3 +312,25 @@ def test_netblocks_csv_may_carry_a_mape_rule(db, tmp_path):
     mape = AddressBlock.objects.get(prefix="192.0.2.0/24")
     assert (mape.map_rule_ipv6, mape.map_ea_bits, mape.map_psid_offset) == ("2001:db8::/40", 16, 6)
     assert AddressBlock.objects.get(prefix="198.51.100.0/28").map_rule_ipv6 == ""
+
+
+def test_overlaps_within_one_file_are_refused_on_every_database(shared, tmp_path):
+    # Decided line by line on SQLite, in SQL on PostgreSQL: the same answer either way.
+    text = (
+        CSV_HEADER
+        + "198.51.100.3,1024,2047,2026-11-20T00:00:00Z,2026-11-20T05:00:00Z,C-1\n"
+        + "198.51.100.3,1536,2559,2026-11-20T01:00:00Z,2026-11-20T02:00:00Z,C-2\n"  # cuts across C-1's
+        + "198.51.100.3,1024,2047,2026-11-20T04:00:00Z,2026-11-20T06:00:00Z,C-3\n"  # inside C-1's time
+        + "198.51.100.3,2048,3071,2026-11-20T00:00:00Z,,C-2\n"  # beside it: fine
+        + "198.51.100.3,1024,2047,2026-11-20T05:00:00Z,,C-3\n"  # after C-1's: fine
+    )
+    output = run_command("import_natlog", write(tmp_path, "nat.csv", text))
+    assert "read 5, created 3, updated 0, unchanged 0, rejected 2" in output.out
+    lines = output.err.splitlines()
+    assert "nat.csv:3:" in lines[0] and "account C-1" in lines[0] and "two holders" in lines[0]
+    assert "nat.csv:4:" in lines[1] and "account C-1" in lines[1] and "two holders" in lines[1]
+    assert sorted(NatPortBlock.objects.values_list("port_start", "account__account_id")) == [
+        (1024, "C-1"),
+        (1024, "C-3"),
+        (2048, "C-2"),
+    ]
