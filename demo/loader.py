@@ -36,6 +36,12 @@ SUB_ALLOCATION = "198.18.1.192/27"
 MAIL_SERVERS = "198.18.2.0/28"
 INFRASTRUCTURE = "198.18.2.16/28"
 IPV6_POOL = "3fff:100::/40"
+# Shared IPv4: a carrier-grade NAT pool with port-block logs, and a MAP-E domain whose rule
+# maps 198.18.4.0/24 onto the IPv6 pool's /56 delegations (EA bits: the address's last
+# octet, then the PSID = the delegation's fourth byte).
+CGN_POOL = "198.18.3.0/28"
+MAPE_BLOCK = "198.18.4.0/24"
+MAPE_RULE = {"map_rule_ipv6": "3fff:100::/40", "map_ea_bits": 16, "map_psid_offset": 6}
 OUR_NETWORKS = (
     DYNAMIC_POOL,
     STATIC_BLOCK,
@@ -44,6 +50,8 @@ OUR_NETWORKS = (
     MAIL_SERVERS,
     INFRASTRUCTURE,
     IPV6_POOL,
+    CGN_POOL,
+    MAPE_BLOCK,
 )
 SMTP1 = "198.18.2.5"  # our submission server
 ELSEWHERE = "192.0.2"  # senders on other networks
@@ -100,6 +108,7 @@ def write_inventory(folder: Path, rng: random.Random, subscribers: int = 300) ->
         [MAIL_SERVERS, "mail_servers", "", "", ""],
         [INFRASTRUCTURE, "infrastructure", "", "", ""],
         [IPV6_POOL, "dynamic", "", "", ""],
+        [CGN_POOL, "shared", "", "", ""],
     ]
     for i, account_id in enumerate(plan["static"]):
         blocks.append([f"198.18.1.{i + 1}/32", "static", account_id, "", ""])
@@ -181,8 +190,10 @@ def _spam(
     helo: str,
     auth_login: str | None = None,
     reporter_mx: str = "mx.receiver.example",
+    origin_port: int | None = None,
 ) -> bytes:
     msg = EmailMessage()
+    port = f":{origin_port}" if origin_port else ""  # as Exim writes a client's port
     if auth_login:
         # Submitted through our own server with the customer's login, then on to the receiver.
         msg["Received"] = (
@@ -195,7 +206,7 @@ def _spam(
         )
     else:
         msg["Received"] = (
-            f"from {helo} (unknown [{origin_ip}]) by {reporter_mx} (Postfix) with ESMTP "
+            f"from {helo} (unknown [{origin_ip}]{port}) by {reporter_mx} (Postfix) with ESMTP "
             f"id 4Q{at:%H%M%S}X; {format_datetime(at)}"
         )
     msg["From"] = sender
@@ -336,6 +347,87 @@ def build_complaints(rng: random.Random, plan: dict, sessions: list, sent: list,
     return out
 
 
+def write_natlog(path: Path, plan: dict, now: datetime, days: int = 14) -> list:
+    """A CGN's port-block log for two shared addresses: each day, four accounts get a
+    block of 1,024 ports on each. Returns (address, first port, last port, start, stop, account)."""
+    rows, blocks = [], []
+    holders = plan["dynamic"][-8:]
+    start_day = (now - timedelta(days=days)).replace(hour=0, minute=0, second=0, microsecond=0)
+    for d in range(days + 1):
+        begin = start_day + timedelta(days=d, hours=1)
+        end = None if d == days else begin + timedelta(hours=22)
+        for a, address in enumerate(("198.18.3.1", "198.18.3.2")):
+            for k in range(4):
+                account_id = holders[(a * 4 + k + d) % len(holders)]
+                first = 1024 + k * 1024
+                rows.append(
+                    [
+                        address,
+                        str(first),
+                        str(first + 1023),
+                        begin.isoformat(),
+                        end.isoformat() if end else "",
+                        account_id,
+                    ]
+                )
+                blocks.append((address, first, first + 1023, begin, end, account_id))
+    _write_csv(path, ["address", "port_start", "port_end", "start", "stop", "account_id"], rows)
+    return blocks
+
+
+def shared_complaints(rng: random.Random, blocks: list, sessions: list, now: datetime) -> list:
+    """Spam from shared addresses: a report with the source port names the one
+    subscriber (NAT log; MAP-E through the IPv6 delegation), one without names nobody."""
+    out = []
+    reporters = [f"user{i}@receiver{i % 7}.example" for i in range(40, 46)]
+    address, first, _last, begin, _end, _account_id = next(b for b in blocks if b[0] == "198.18.3.1" and b[4])
+    at = begin + timedelta(hours=3)
+    spam = _spam(
+        origin_ip=address,
+        origin_port=first + 321,
+        at=at,
+        subject="Casino bonus",
+        url="http://casino-bonus.example.net/",
+        sender="bonus@casino-bonus.example.net",
+        helo="pc-shared",
+    )
+    out.append(DemoComplaint(spam, Channel.MAILBOX, f"email:{reporters[0]}"))
+    at = now - timedelta(days=2, hours=5)
+    spam = _spam(
+        origin_ip="198.18.3.2",
+        at=at,
+        subject="Cheap loans",
+        url="http://cheap-loans.example.net/",
+        sender="loans@cheap-loans.example.net",
+        helo="pc-unknown",
+    )
+    for reporter in reporters[1:3]:
+        out.append(DemoComplaint(spam, Channel.MAILBOX, f"email:{reporter}"))
+    # MAP-E: the customer with 3fff:100:HH:DD00::/56 owns port set DD of 198.18.4.HH
+    # (write_sessions delegates that /56 on day DD to whoever holds 198.18.0.HH, HH % 3 == 0).
+    start_day = (now - timedelta(days=14)).replace(hour=0, minute=0, second=0, microsecond=0)
+    _account_id, ip, start, stop = next(
+        s for s in sessions if s[3] is not None and int(s[1].rsplit(".", 1)[1]) % 3 == 0
+    )
+    hh, dd = int(ip.rsplit(".", 1)[1]), (start - start_day).days
+    port = (1 << 10) | (dd << 2) | 1  # i = 1, PSID = dd, j = 1 (RFC 7597 section 5.1)
+    at = start + (stop - start) / 2
+    xarf = {
+        "xarf_version": "4.0.0",
+        "report_id": "6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f",
+        "timestamp": at.replace(microsecond=0).isoformat(),
+        "reporter": {"org": "Receiver FBL", "contact": "fbl@receiver.example", "type": "automated"},
+        "source_identifier": f"198.18.4.{hh}",
+        "source_port": port,
+        "category": "messaging",
+        "type": "spam",
+    }
+    out.append(
+        DemoComplaint(json.dumps(xarf).encode(), Channel.API, partner=True, content_type="application/json")
+    )
+    return out
+
+
 def _via_other_provider(client_ip: str, at: datetime) -> bytes:
     msg = EmailMessage()
     msg["Received"] = (
@@ -369,12 +461,19 @@ def load_demo(folder: Path, *, stdout) -> dict:
     call_command("import_sessions", str(folder / "sessions.csv"), stdout=stdout)
     sent = write_maillog(folder / "mail.log", rng, plan, sessions, now)
     call_command("import_maillog", str(folder / "mail.log"), stdout=stdout)
+    from subscribers.services import block_upsert
+
+    block_upsert(prefix=MAPE_BLOCK, kind="shared", **MAPE_RULE)
+    nat_blocks = write_natlog(folder / "natlog.csv", plan, now)
+    call_command("import_natlog", str(folder / "natlog.csv"), stdout=stdout)
     partner = (
         Partner.objects.filter(name="Receiver FBL").first()
         or partner_create(name="Receiver FBL", contact_email="abuse@receiver.example")[0]
     )
     created = 0
-    for item in build_complaints(rng, plan, sessions, sent, now):
+    complaints = build_complaints(rng, plan, sessions, sent, now)
+    complaints += shared_complaints(rng, nat_blocks, sessions, now)
+    for item in complaints:
         result = report_ingest(
             raw=item.raw,
             channel=item.channel,

@@ -14,7 +14,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from subscribers import services
+from subscribers import mape, services
 from subscribers.models import Account, AddressBlock, HostedName, Subscriber
 
 REASON_HELP = _("Why the inventory changes; written to the audit trail.")
@@ -214,7 +214,17 @@ class AccountAdmin(InventoryAdmin):
 class AddressBlockForm(ReasonForm):
     class Meta:
         model = AddressBlock
-        fields = ("prefix", "kind", "account", "sub_allocated_to", "abuse_contact", "note")
+        fields = (
+            "prefix",
+            "kind",
+            "account",
+            "sub_allocated_to",
+            "abuse_contact",
+            "map_rule_ipv6",
+            "map_ea_bits",
+            "map_psid_offset",
+            "note",
+        )
 
     def clean_prefix(self):
         try:
@@ -226,6 +236,14 @@ class AddressBlockForm(ReasonForm):
             setattr(self.instance, name, fields[name])
         return fields["prefix"]
 
+    def clean_map_psid_offset(self):
+        # RFC 7597's default when a rule is given without one (the model's check wants all three).
+        offset = self.cleaned_data.get("map_psid_offset")
+        rule_given = (
+            self.cleaned_data.get("map_rule_ipv6") or self.cleaned_data.get("map_ea_bits") is not None
+        )
+        return mape.DEFAULT_PSID_OFFSET if offset is None and rule_given else offset
+
     def service_check(self, data):
         services.block_values(
             prefix=data.get("prefix") or self.instance.prefix,
@@ -233,7 +251,16 @@ class AddressBlockForm(ReasonForm):
             account_id=data["account"].account_id if data.get("account") else "",
             sub_allocated_to=data["sub_allocated_to"].subscriber_id if data.get("sub_allocated_to") else "",
             abuse_contact=data.get("abuse_contact", ""),
+            **_map_rule(data),
         )
+
+
+def _map_rule(data) -> dict:
+    return {
+        "map_rule_ipv6": data.get("map_rule_ipv6") or "",
+        "map_ea_bits": data.get("map_ea_bits"),
+        "map_psid_offset": data.get("map_psid_offset"),
+    }
 
 
 @admin.register(AddressBlock)
@@ -260,6 +287,7 @@ class AddressBlockAdmin(InventoryAdmin):
             account_id=data["account"].account_id if data.get("account") else "",
             sub_allocated_to=data["sub_allocated_to"].subscriber_id if data.get("sub_allocated_to") else "",
             abuse_contact=data.get("abuse_contact", ""),
+            **_map_rule(data),
             note=data.get("note", ""),
             actor=actor,
             reason=data["reason"],

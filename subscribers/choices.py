@@ -36,6 +36,9 @@ class BlockKind(models.TextChoices):
     HOSTING = "hosting", _("Hosting")
     MAIL_SERVERS = "mail_servers", _("Mail servers")
     INFRASTRUCTURE = "infrastructure", _("Infrastructure")
+    # One IPv4 address shared by many subscribers, each with its own ports: carrier-grade
+    # NAT with port-block logs, or MAP-E (RFC 7597) with a mapping rule on the block.
+    SHARED = "shared", _("Shared IPv4 (CGN, MAP-E, DS-Lite)")
 
 
 HELD_BLOCK_KINDS = (BlockKind.SUB_ALLOCATION, BlockKind.TRANSIT)  # run by a holder, not by us
@@ -60,6 +63,11 @@ class MailService(models.TextChoices):
     SMTP = "smtp", "SMTP"
     POP3 = "pop3", "POP3"
     IMAP = "imap", "IMAP"
+
+
+class NatLogSource(models.TextChoices):
+    CSV = "csv", "CSV"
+    SYSLOG = "syslog", _("NAT syslog")
 
 
 class SessionSource(models.TextChoices):

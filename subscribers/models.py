@@ -15,6 +15,7 @@ from subscribers.choices import (
     BlockKind,
     MailLogKind,
     MailService,
+    NatLogSource,
     RecipientOutcome,
     SessionSource,
     SubscriberKind,
@@ -141,6 +142,18 @@ class AddressBlock(models.Model):
         Subscriber, on_delete=models.PROTECT, null=True, blank=True, related_name="sub_allocations"
     )
     abuse_contact = models.EmailField(blank=True)
+    # MAP-E (RFC 7597) basic mapping rule of a shared block: the block's prefix is the
+    # rule IPv4 prefix. Blank on every other block; a shared block without a rule is a
+    # CGN pool whose port blocks come from imported NAT logs.
+    map_rule_ipv6 = models.CharField(
+        max_length=49, blank=True, help_text="MAP-E rule IPv6 prefix (e.g. 2001:db8::/40)."
+    )
+    map_ea_bits = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="MAP-E EA-bits length (IPv4 suffix bits + PSID bits)."
+    )
+    map_psid_offset = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="MAP-E PSID offset (RFC 7597 default 6)."
+    )
     note = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -158,6 +171,19 @@ class AddressBlock(models.Model):
             models.CheckConstraint(
                 condition=~Q(kind=BlockKind.STATIC) | Q(account__isnull=False),
                 name="addressblock_static_has_account",
+            ),
+            # A mapping rule is all three values on a shared block, or nothing.
+            models.CheckConstraint(
+                condition=(
+                    Q(map_rule_ipv6="") & Q(map_ea_bits__isnull=True) & Q(map_psid_offset__isnull=True)
+                )
+                | (
+                    Q(kind=BlockKind.SHARED)
+                    & ~Q(map_rule_ipv6="")
+                    & Q(map_ea_bits__isnull=False)
+                    & Q(map_psid_offset__isnull=False)
+                ),
+                name="addressblock_map_rule_on_shared_only",
             ),
         ]
 
@@ -259,3 +285,56 @@ class MailLogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%dT%H:%M:%S%z} {self.kind} {self.login} {self.client_ip}"
+
+
+class NatPortBlock(models.Model):
+    """A carrier-grade NAT gave `account` the ports port_start..port_end of a shared
+    address from started_at (stopped_at exclusive, null while allocated).
+
+    From an imported port-block allocation log (import_natlog). A syslog line names the
+    subscriber's inside address; its account is the session log's holder of that
+    address when the block was allocated, and `inside_address` keeps what the line said.
+    """
+
+    address = models.CharField(max_length=45, help_text="The shared (outside) IPv4 address.")
+    address_key = models.CharField(max_length=KEY_LENGTH)
+    port_start = models.PositiveIntegerField()
+    port_end = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="nat_port_blocks")
+    inside_address = models.CharField(max_length=45, blank=True)
+    source = models.CharField(max_length=8, choices=NatLogSource.choices)
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            # Also the lookup's index: (address, port, instant) is two descents of it
+            # (the highest port start at or below the port, then its latest allocation).
+            models.UniqueConstraint(
+                fields=["address_key", "port_start", "started_at"], name="natportblock_unique_allocation"
+            ),
+            models.CheckConstraint(
+                condition=Q(port_start__gte=0)
+                & Q(port_end__lte=65535)
+                & Q(port_end__gte=models.F("port_start")),
+                name="natportblock_port_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(stopped_at__isnull=True) | Q(stopped_at__gte=models.F("started_at")),
+                name="natportblock_stops_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.address}:{self.port_start}-{self.port_end} {self.started_at:%Y-%m-%dT%H:%M:%S%z}"
+
+
+class NatPortBlockSize(models.Model):
+    """Every block size (ports) present in NatPortBlock, kept by the writers: bounds the
+    lookup's probe to the port starts that can contain a port."""
+
+    size = models.PositiveIntegerField(unique=True)
+
+    def __str__(self) -> str:
+        return str(self.size)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from ipaddress import IPv4Address, IPv6Address
 
+from django.db import connection
 from django.db.models import QuerySet
 
 from subscribers import ipkeys
@@ -19,6 +20,7 @@ from subscribers.models import (
     AddressBlock,
     HostedName,
     MailLogEntry,
+    NatPortBlock,
     Session,
     SessionPrefixLength,
     Subscriber,
@@ -97,7 +99,8 @@ class AttributionHit:
     """What the inventory says about one address at one instant.
 
     reason: dynamic_session, static_block, sub_allocation, transit, hosting_block, mail_servers,
-    infrastructure, not_ours, no_session (a dynamic pool address nobody held then).
+    infrastructure, not_ours, no_session (a dynamic pool address nobody held then), shared
+    (an IPv4 address shared by subscribers: only a port can name one, see shared_address_at).
     """
 
     block: AddressBlock | None
@@ -121,6 +124,7 @@ _BLOCK_REASONS = {
     BlockKind.HOSTING: "hosting_block",
     BlockKind.MAIL_SERVERS: "mail_servers",
     BlockKind.INFRASTRUCTURE: "infrastructure",
+    BlockKind.SHARED: "shared",
 }
 
 
@@ -233,3 +237,190 @@ def recipient_outcomes(
         return 0, 0, []
     unknown = entries.filter(unknown_recipient=True)
     return unknown.count(), total, list(unknown.order_by("at").values_list("pk", flat=True)[:20])
+
+
+# -- shared IPv4 (CGN, MAP-E, DS-Lite) ------------------------------------------------
+
+
+_PROBE: dict[str, tuple[str, list]] = {}
+
+
+def _probe_statement() -> tuple[str, list]:
+    """nat_block_probe as one prepared text with the account and subscriber joined, and
+    the backend's converters of each column: compiling the ORM query costs more than
+    running it, on every lookup."""
+    if connection.vendor not in _PROBE:
+        tables = ((NatPortBlock, "b"), (Account, "a"), (Subscriber, "s"))
+        models = []
+        for model, _alias in tables:
+            fields = model._meta.concrete_fields
+            converters = []
+            for field in fields:
+                col = field.get_col(model._meta.db_table)
+                converters.append(
+                    (col, connection.ops.get_db_converters(col) + col.get_db_converters(connection))
+                )
+            models.append((model, [f.attname for f in fields], converters))
+        quote = connection.ops.quote_name
+        columns = ", ".join(
+            f"{alias}.{quote(f.column)}" for model, alias in tables for f in model._meta.concrete_fields
+        )
+        # Column names from the models' own metadata; every value is a parameter.
+        sql = (
+            f"SELECT {columns}, (SELECT max(y.size) FROM subscribers_natportblocksize y) "  # noqa: S608
+            "FROM subscribers_natportblock b "
+            "JOIN subscribers_account a ON a.id = b.account_id "
+            "JOIN subscribers_subscriber s ON s.id = a.subscriber_id "
+            "WHERE b.address_key = %s AND b.started_at <= %s AND b.port_start = ("
+            "SELECT v.port_start FROM subscribers_natportblock v WHERE v.address_key = %s "
+            "AND v.port_start <= %s AND v.port_start >= coalesce(%s, %s + 1 - ("
+            "SELECT max(z.size) FROM subscribers_natportblocksize z)) "
+            "ORDER BY v.port_start DESC LIMIT 1) "
+            "ORDER BY b.started_at DESC LIMIT 1"
+        )
+        _PROBE[connection.vendor] = (sql, models)
+    return _PROBE[connection.vendor]
+
+
+def nat_block_probe(*, address_key: str, port: int, at: datetime, lowest: int | None = None):
+    """(sql, params) of the probe: the latest allocation by `at` of the highest port start
+    in lowest..port (lowest by default: the largest block size below the port).
+
+    Two descents of the (address_key, port_start, started_at) index: the highest port
+    start at or below the port, then that start's latest allocation by `at`.
+    """
+    sql, _models = _probe_statement()
+    at_param = connection.ops.adapt_datetimefield_value(at)
+    return sql, [address_key, at_param, address_key, port, lowest, port]
+
+
+def _probe(key: str, ceiling: int, at: datetime, lowest: int | None) -> tuple[NatPortBlock | None, int]:
+    """The allocation nat_block_probe finds, with its account and subscriber loaded, and
+    the largest block size (read in the same statement)."""
+    _sql, models = _probe_statement()
+    sql, params = nat_block_probe(address_key=key, port=ceiling, at=at, lowest=lowest)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None, 0
+    objects, offset = [], 0
+    for model, names, converters in models:
+        values = []
+        for value, (col, funcs) in zip(row[offset : offset + len(names)], converters, strict=True):
+            for func in funcs:
+                value = func(value, col, connection)
+            values.append(value)
+        objects.append(model.from_db(connection.alias, names, values))
+        offset += len(names)
+    block, account, subscriber = objects
+    account.subscriber = subscriber
+    block.account = account
+    return block, row[-1] or 0
+
+
+def _scalar(sql: str, params: list):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def nat_block_at(*, ip: IP, port: int, at: datetime) -> NatPortBlock | None:
+    """The port block of a shared address that held `port` at instant `at`, or None.
+
+    Allocations on one address never give one port to two accounts at once (the import
+    refuses it), so the block is among the port starts within the largest block size
+    below the port, highest first; one statement answers unless block sizes changed
+    over time (then each lower start is one more).
+    """
+    _check_aware(at)
+    key = ipkeys.ip_key(ip)
+    lowest = None
+    ceiling = port
+    while True:
+        row, biggest = _probe(key, ceiling, at, lowest)
+        if row is None:
+            # Nothing by `at` at the highest start; a lower start may still reach the port.
+            if lowest is None:
+                biggest = _scalar("SELECT max(size) FROM subscribers_natportblocksize", [])
+                if biggest is None:
+                    return None
+                lowest = max(0, port - biggest + 1)
+            start = _scalar(
+                "SELECT max(port_start) FROM subscribers_natportblock "
+                "WHERE address_key = %s AND port_start <= %s AND port_start >= %s",
+                [key, ceiling, lowest],
+            )
+            if start is None:
+                return None
+            ceiling = start - 1
+            continue
+        if row.port_end >= port and (row.stopped_at is None or at < row.stopped_at):
+            return row
+        ceiling = row.port_start - 1
+        if lowest is None:
+            lowest = max(0, port - biggest + 1)
+        if ceiling < lowest:
+            return None
+
+
+@dataclass(frozen=True)
+class SharedHit:
+    """Who used (shared address, port) at an instant, and how we know.
+
+    how: "natlog" (a port-block row), "map_e" (the mapping rule to an IPv6 prefix, then
+    the session log), or None when nobody can be named; reason says why then:
+    no_port, port_outside_port_sets, no_port_block, no_session.
+    """
+
+    address: str
+    port: int | None
+    account: Account | None
+    how: str | None
+    reason: str | None = None
+    nat_block: NatPortBlock | None = None
+    session: Session | None = None
+    ipv6_prefix: str | None = None
+    psid: int | None = None
+
+    @property
+    def identified(self) -> bool:
+        return self.account is not None
+
+
+def map_rule_of(block: AddressBlock):
+    from subscribers import mape
+
+    if not block.map_rule_ipv6:
+        return None
+    return mape.MapRule(
+        ipkeys.parse_network(block.prefix),
+        ipkeys.parse_network(block.map_rule_ipv6),
+        block.map_ea_bits,
+        block.map_psid_offset,
+    )
+
+
+def shared_address_at(*, block: AddressBlock, ip: IP, port: int | None, at: datetime) -> SharedHit:
+    """The one subscriber behind (ip, port) at `at` in a shared block, or why there is none."""
+    _check_aware(at)
+    address = str(ipkeys.parse_ip(ip))
+    if port is None:
+        return SharedHit(address, None, None, None, "no_port")
+    rule = map_rule_of(block)
+    if rule is None:
+        row = nat_block_at(ip=address, port=port, at=at)
+        if row is None:
+            return SharedHit(address, port, None, None, "no_port_block")
+        return SharedHit(address, port, row.account, "natlog", nat_block=row)
+    psid = rule.psid(port)
+    if psid is None:
+        return SharedHit(address, port, None, None, "port_outside_port_sets")
+    prefix = rule.end_user_prefix(ipkeys.parse_ip(address), port)
+    session = session_at(ip=prefix.network_address, at=at)
+    if session is None:
+        return SharedHit(address, port, None, None, "no_session", ipv6_prefix=str(prefix), psid=psid)
+    return SharedHit(
+        address, port, session.account, "map_e", session=session, ipv6_prefix=str(prefix), psid=psid
+    )

@@ -235,7 +235,13 @@ class JoeJobFactSerializer(serializers.Serializer):
 
 class SharedIpv4FactSerializer(serializers.Serializer):
     value = serializers.BooleanField(help_text="A shared address identifies nobody: no account may be named")
-    identified = serializers.BooleanField(allow_null=True)
+    identified = serializers.BooleanField(allow_null=True, help_text="Null: no shared address is involved")
+    address = serializers.CharField(allow_null=True, help_text="The shared IPv4 address")
+    port = serializers.IntegerField(allow_null=True, help_text="The source port the report gave, if any")
+    account = serializers.CharField(allow_null=True, help_text="The account the port identifies, if any")
+    how = serializers.ChoiceField(
+        choices=["natlog", "map_e"], allow_null=True, help_text="NAT port-block log or MAP-E rule"
+    )
     steps = FactStepSerializer(many=True)
 
 

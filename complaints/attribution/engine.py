@@ -190,7 +190,10 @@ def _attribute_origin(result, report, ip, at, origin_hop, hops) -> None:
             "sub_allocated", holder=holder.subscriber_id, contact=result.sub_allocation["abuse_contact"]
         )
         return
-    if hit.reason == "no_session":
+    if hit.reason == "shared":
+        if not _shared_origin(result, report, hit.block, ip, at):
+            return  # nobody can be named: no account, no sending method of one
+    elif hit.reason == "no_session":
         result.step("no_session_at_time", ip=ip, at=at.isoformat())
     elif hit.account is not None:
         result.add_account(hit.account)
@@ -231,6 +234,66 @@ def _submitted_elsewhere_by_ours(result, report, at, origin_hop, hops, authentic
     if client.account is not None:
         result.add_account(client.account)
         result.step(client.reason, ip=below.from_address, account=client.account.account_id)
+
+
+def _source_port(report: Report) -> int | None:
+    port = (report.facts or {}).get("source_port")
+    if isinstance(port, int) and not isinstance(port, bool) and 0 <= port <= 65535:
+        return port
+    return None
+
+
+def _shared_origin(result: Attribution, report: Report, block, ip: str, at) -> bool:
+    """A shared IPv4 origin: the source port names one subscriber, or nobody is named.
+
+    Through an imported NAT port-block row, or the block's MAP-E rule (RFC 7597) to the
+    subscriber's IPv6 prefix and the session log's holder of it. True when identified.
+    """
+    port = _source_port(report)
+    found = inventory.shared_address_at(block=block, ip=ip, port=port, at=at)
+    how = found.how
+    result.shared_ipv4 = {
+        "address": found.address,
+        "port": port,
+        "identified": found.identified,
+        "account": found.account.account_id if found.account else None,
+        "how": how,
+    }
+    if found.nat_block is not None:
+        result.record("nat_port_block", found.nat_block.pk)
+    if found.session is not None:
+        result.record("session", found.session.pk)
+    if found.identified:
+        result.add_account(found.account)
+        block_row = found.nat_block
+        if how == "natlog":
+            result.step(
+                "shared_natlog",
+                ip=found.address,
+                port=port,
+                account=found.account.account_id,
+                ports=f"{block_row.port_start}-{block_row.port_end}",
+                record=block_row.pk,
+            )
+        else:
+            result.shared_ipv4.update(ipv6_prefix=found.ipv6_prefix, psid=found.psid)
+            result.step(
+                "shared_map_e",
+                ip=found.address,
+                port=port,
+                psid=found.psid,
+                prefix=found.ipv6_prefix,
+                account=found.account.account_id,
+                session=found.session.pk,
+            )
+        return True
+    if found.reason == "no_port":
+        result.step("shared_no_port", ip=found.address, block=block.prefix)
+    else:
+        if found.ipv6_prefix:
+            result.shared_ipv4.update(ipv6_prefix=found.ipv6_prefix, psid=found.psid)
+        result.step(f"shared_{found.reason}", ip=found.address, port=port, prefix=found.ipv6_prefix)
+    return False
 
 
 def _relayed_by_our_server(origin_hop: Hop, hops: list[Hop]) -> bool:

@@ -29,6 +29,9 @@ class Attribution:
     signals: list[dict] = field(default_factory=list)
     steps: list[dict] = field(default_factory=list)
     records: list[dict] = field(default_factory=list)
+    # The origin is a shared IPv4 address (CGN, MAP-E, DS-Lite): {"address", "port",
+    # "identified", "account", "how"}; None for every other origin.
+    shared_ipv4: dict | None = None
 
     def step(self, code: str, **params) -> None:
         self.steps.append({"code": code, **{k: v for k, v in params.items() if v not in (None, "")}})
@@ -69,4 +72,7 @@ class Attribution:
         self.record("account", account.account_id)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        data = asdict(self)
+        if data["shared_ipv4"] is None:
+            del data["shared_ipv4"]  # only reports with a shared origin carry the key
+        return data

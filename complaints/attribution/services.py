@@ -24,11 +24,12 @@ def inventory_version() -> str:
     edited subscribers, accounts and blocks raise the maximum updated_at.
     New evidence is not part of it: the evidence task re-attributes its own report.
     """
-    from subscribers.models import Account, AddressBlock, MailLogEntry, Session, Subscriber
+    from subscribers.models import Account, AddressBlock, MailLogEntry, NatPortBlock, Session, Subscriber
 
     parts = [
         Session.objects.aggregate(m=Max("id"))["m"],
         MailLogEntry.objects.aggregate(m=Max("id"))["m"],
+        NatPortBlock.objects.aggregate(m=Max("id"))["m"],
         AddressBlock.objects.aggregate(m=Max("updated_at"))["m"],
         Account.objects.aggregate(m=Max("updated_at"))["m"],
         Subscriber.objects.aggregate(m=Max("updated_at"))["m"],

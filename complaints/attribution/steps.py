@@ -102,6 +102,71 @@ SENTENCES: dict[str, tuple[tuple[tuple[str, ...], object], ...]] = {
         (("ip", "at"), _("No session of ours held {ip} at {at}: no account can be named.")),
         (("ip",), _("No session of ours held {ip} at that moment: no account can be named.")),
     ),
+    # A shared IPv4 address (CGN, MAP-E, DS-Lite): only the source port names a subscriber.
+    "shared_natlog": (
+        (
+            ("ip", "port", "ports", "account", "record"),
+            _(
+                "{ip} is a shared address; our NAT log gave ports {ports} to {account} at that moment, so port {port} was theirs (port block {record})."
+            ),
+        ),
+        (
+            ("ip", "port", "account"),
+            _("{ip} is a shared address; our NAT log shows port {port} was {account}'s."),
+        ),
+    ),
+    "shared_map_e": (
+        (
+            ("ip", "port", "psid", "prefix", "account", "session"),
+            _(
+                "{ip} is a shared MAP-E address; port {port} is in port set {psid}, which belongs to the IPv6 prefix {prefix}, held by {account} at that moment (session {session})."
+            ),
+        ),
+        (
+            ("ip", "port", "prefix", "account"),
+            _(
+                "{ip} is a shared MAP-E address; port {port} maps to {prefix}, held by {account} at that moment."
+            ),
+        ),
+    ),
+    "shared_no_port": (
+        (
+            ("ip", "block"),
+            _(
+                "Shared address: cannot identify the subscriber. {ip} (in {block}) is shared by many subscribers and the report gives no source port."
+            ),
+        ),
+        (
+            ("ip",),
+            _(
+                "Shared address: cannot identify the subscriber. {ip} is shared and the report gives no source port."
+            ),
+        ),
+    ),
+    "shared_no_port_block": (
+        (
+            ("ip", "port"),
+            _(
+                "Shared address: cannot identify the subscriber. No NAT log of ours gives port {port} of {ip} to anyone at that moment."
+            ),
+        ),
+    ),
+    "shared_port_outside_port_sets": (
+        (
+            ("ip", "port"),
+            _(
+                "Shared address: cannot identify the subscriber. Port {port} of {ip} is in no subscriber's MAP-E port set."
+            ),
+        ),
+    ),
+    "shared_no_session": (
+        (
+            ("ip", "port", "prefix"),
+            _(
+                "Shared address: cannot identify the subscriber. Port {port} of {ip} maps to {prefix}, but no session of ours held that prefix at that moment."
+            ),
+        ),
+    ),
     "transit_customer": (
         (
             ("ip", "block", "holder", "contact"),

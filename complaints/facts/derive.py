@@ -53,7 +53,15 @@ def empty_facts() -> dict:
             "sender_is_customer": False,
             "steps": [],
         },
-        "shared_ipv4": {"value": False, "identified": None, "steps": []},
+        "shared_ipv4": {
+            "value": False,
+            "identified": None,
+            "address": None,
+            "port": None,
+            "account": None,
+            "how": None,
+            "steps": [],
+        },
         "aggravating": {"value": [], "steps": []},
         "telemetry": {"value": [], "unknown_recipients": 0, "recipients_seen": 0, "steps": []},
         "sender_authentication": {"reports": 0, "results": {}, "steps": []},
@@ -369,12 +377,20 @@ def _aggravating(fact, reports, auth, customers, origins) -> None:
 
 
 def _shared_ipv4(fact, case) -> None:
-    """From the attribution's `shared_ipv4` key (see the CGN attribution), with defaults."""
+    """From the attribution's `shared_ipv4` key (engine._shared_origin), newest report first.
+
+    `address`, `port`, `account`, `how` are those of the newest report that identified
+    the subscriber, else of the newest shared one; `value` is True when nobody can be
+    named (no report of the case identified the subscriber).
+    """
     steps = _Steps()
-    rows = Report.objects.filter(case=case, attribution__shared_ipv4__isnull=False).values_list(
-        "pk", "attribution"
-    )[:REPORT_SAMPLE]
+    rows = (
+        Report.objects.filter(case=case, attribution__has_key="shared_ipv4")
+        .order_by("-received_at", "-id")
+        .values_list("pk", "attribution")[:REPORT_SAMPLE]
+    )
     identified = unidentified = 0
+    shown = None
     for pk, attribution in rows:
         shared = (attribution or {}).get("shared_ipv4")
         if not isinstance(shared, dict):
@@ -382,6 +398,8 @@ def _shared_ipv4(fact, case) -> None:
         address, port = shared.get("address"), shared.get("port")
         if shared.get("identified"):
             identified += 1
+            if shown is None or not shown.get("identified"):
+                shown = shared
             steps.add(
                 "shared_address_identified",
                 report=pk,
@@ -392,10 +410,15 @@ def _shared_ipv4(fact, case) -> None:
             )
         else:
             unidentified += 1
+            shown = shown or shared
             code = "shared_address_no_port" if port in (None, "") else "shared_address_port_unknown"
             steps.add(code, report=pk, ip=address, port=port)
     if identified or unidentified:
         fact["identified"] = identified > 0
+        fact["address"] = shown.get("address")
+        fact["port"] = shown.get("port")
+        fact["account"] = shown.get("account") if shown.get("identified") else None
+        fact["how"] = shown.get("how") if shown.get("identified") else None
     # Nobody can be named only when no report of the case identified the subscriber.
     fact["value"] = unidentified > 0 and identified == 0
     fact["steps"] = steps.list()

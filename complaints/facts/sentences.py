@@ -28,7 +28,13 @@ RESULTS = {
 }
 IDENTITIES = {"mail_from": _("envelope sender"), "from": _("From: domain")}
 NAMED_IN = {"from": _("From:"), "envelope": _("envelope sender"), "url": _("advertised URL")}
-HOW = {"spf": "SPF", "dkim": "DKIM", "stated": _("the receiver's stated result")}
+HOW = {
+    "spf": "SPF",
+    "dkim": "DKIM",
+    "stated": _("the receiver's stated result"),
+    "natlog": _("our NAT port-block log"),
+    "map_e": _("the MAP-E rule and our session log"),
+}
 BY = {"login": _("login"), "client": _("client address")}
 METHODS = {"spf": "SPF", "dkim": "DKIM", "dmarc": "DMARC", "auth": _("SMTP AUTH")}
 
@@ -123,13 +129,19 @@ SENTENCES: dict[str, tuple[tuple[tuple[str, ...], object], ...]] = {
     "shared_address_no_port": (
         (
             ("ip",),
-            _("{ip} is a shared address without a source port in the report: nobody can be identified."),
+            _(
+                "Shared address: cannot identify the subscriber. "
+                "{ip} is shared and the report gives no source port."
+            ),
         ),
     ),
     "shared_address_port_unknown": (
         (
             ("ip", "port"),
-            _("{ip} is a shared address; no record of ours says who used port {port} then."),
+            _(
+                "Shared address: cannot identify the subscriber. "
+                "No record of ours says who used port {port} of {ip} then."
+            ),
         ),
     ),
     "shared_address_identified": (

@@ -16,6 +16,7 @@ from .common import (
     parse_fields,
     state_source,
     state_time,
+    stated_port,
     values,
     wrapper_parts,
 )
@@ -47,6 +48,8 @@ def read_arf(msg: Message, trust: TrustContext) -> ParsedReport | None:
     # Old and home-made FBLs name the fields loosely; field_key ignores case and punctuation.
     for name in ("Source-IP", "Sender-IP", "Originating-IP", "Source-Address"):
         state_source(report, first(fields, name), name)
+    # RFC 6692: the source port of the connection Source-IP came from (shared IPv4).
+    report.source_port_stated = stated_port(report, first(fields, "Source-Port"), "Source-Port")
     for name in ("Arrival-Date", "Received-Date", "Arrival-Time"):  # Received-Date: the pre-RFC drafts
         if first(fields, name):
             state_time(report, first(fields, name), name)

@@ -146,6 +146,20 @@ def state_source(report: ParsedReport, value: str | None, field: str) -> None:
         report.fail(f"{field} is not an IP address: {value[:60]!r}")
 
 
+def stated_port(report: ParsedReport, value, field: str) -> int | None:
+    """A source port a machine field states; a value that is no port is noted and dropped."""
+    if value in (None, ""):
+        return None
+    try:
+        port = int(str(value).strip())
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        report.note(f"{field} is not a port number: {str(value)[:20]!r}")
+        return None
+    return port
+
+
 def state_time(report: ParsedReport, value: str | None, field: str) -> None:
     """The arrival time the report states; it beats the Received chain's."""
     if not value:
@@ -186,11 +200,26 @@ def choose_source(report: ParsedReport) -> None:
             break
     else:
         report.source_ip, report.source_basis = None, None
+    _choose_port(report, field_ip, walked_ip)
     if field_ip and walked_ip and field_ip != walked_ip:
         report.source_disagreement = True
         report.note(f"stated source {field_ip} differs from Received chain {walked_ip}")
     if named_ip and report.source_ip and named_ip != report.source_ip:
         report.signal("named_source_differs", named_ip)
+
+
+def _choose_port(report: ParsedReport, field_ip: str | None, walked_ip: str | None) -> None:
+    """The source port that goes with the chosen source address, or None."""
+    port = None
+    if report.source_basis == "field":
+        port = report.source_port_stated
+        if port is None and walked_ip == field_ip:
+            port = report.header_source_port
+    elif report.source_basis == "walked":
+        port = report.header_source_port
+        if port is None and field_ip == walked_ip:
+            port = report.source_port_stated
+    report.source_port = port
 
 
 def _routable(report: ParsedReport, ip: str | None, what: str) -> str | None:

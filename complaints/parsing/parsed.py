@@ -33,6 +33,7 @@ class Hop:
     from_rdns: str | None = None  # the name the receiving MTA looked up, if it recorded one
     from_address: str | None = None  # normalised IP text of the connecting host
     from_zone: str | None = None  # IPv6 zone id written with the address ("eth0"): link-local
+    from_port: int | None = None  # the connecting host's source port, when the MTA wrote it
     by_name: str | None = None
     with_protocol: str | None = None
     id: str | None = None
@@ -87,7 +88,13 @@ class ParsedReport:
     header_source_ip: str | None = None
     source_ip_named: str | None = None
     source_disagreement: bool = False
+    # The origin's source port (what identifies a subscriber behind a shared IPv4
+    # address): that of the field the source came from (XARF source_port, ARF
+    # Source-Port per RFC 6692, X-ARF Port), or of the origin hop when the source is the
+    # walked one ("[ip]:port", "ip port N"). Never a port of another address.
     source_port: int | None = None
+    source_port_stated: int | None = None
+    header_source_port: int | None = None
     occurred_at: datetime | None = None
     occurred_at_basis: str | None = None  # "stated", "origin-hop" or "date-header"
     reporter: str | None = None

@@ -165,7 +165,29 @@ def _from_clause(tokens: list[tuple[str, str]]) -> dict:
         "from_rdns": clean_host(rdns) if rdns and rdns.lower() != "unknown" else None,
         "from_address": address,
         "from_zone": zone,
+        "from_port": _source_port(" ".join(value for _kind, value in tokens), address) if address else None,
     }
+
+
+_PORT_AFTER = r"(?::(\d{1,5})|\s+port[\s=]+(\d{1,5}))(?![\d.:])"
+_PORT_WORD = r"\s+port[\s=]+(\d{1,5})(?![\d.:])"
+
+
+def _source_port(text: str, address: str) -> int | None:
+    """The connecting host's port written with its address: "[ip]:port" (Exim),
+    "ip:port", "[IPv6:ip]:port", or "[ip] port N" / "ip port N"."""
+    literal = re.escape(address)
+    patterns = (
+        rf"\[(?:IPv6:)?{literal}\]{_PORT_AFTER}",
+        # A bare IPv6 address cannot take ":port" without brackets; only "port N".
+        rf"(?<![\w.:]){literal}{_PORT_AFTER if ':' not in address else _PORT_WORD}",
+    )
+    for pattern in patterns:
+        match = re.search(pattern, text, re.IGNORECASE)
+        if match:
+            port = int(next(g for g in match.groups() if g))
+            return port if port <= 65535 else None
+    return None
 
 
 def _comment_address(comment: str) -> tuple[str | None, str | None, str | None, bool]:
@@ -187,7 +209,9 @@ def _comment_address(comment: str) -> tuple[str | None, str | None, str | None, 
 
 def _literal(word: str) -> tuple[str | None, str | None]:
     """(ip, zone id) of an address literal in a Received clause."""
-    value = word.strip().strip("[]")
+    value = word.strip()
+    bracketed_port = re.match(r"^\[([^\[\]]+)\]:\d{1,5}$", value)  # Exim's "[ip]:port"
+    value = bracketed_port.group(1) if bracketed_port else value.strip("[]")
     if "@[" in word:
         value = word.rsplit("@[", 1)[1].rstrip("]")
     ip, zone = split_zone(value)

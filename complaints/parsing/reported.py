@@ -27,6 +27,7 @@ def apply_message(report: ParsedReport, msg: Message, trust: TrustContext, urls:
     report.hops = chain.hops
     if chain.origin is not None:
         report.header_source_ip = chain.origin.from_address
+        report.header_source_port = chain.origin.from_port
         _origin_signals(report, chain.origin)
     elif chain.reason:
         report.note(chain.reason)

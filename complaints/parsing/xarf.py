@@ -16,6 +16,7 @@ from .common import (
     parse_fields,
     state_source,
     state_time,
+    stated_port,
     wrapper_parts,
 )
 from .hosts import clean_host, normalise_ip
@@ -89,7 +90,7 @@ def _xarf_mail(msg: Message, fields: dict, rest: list[Message], trust: TrustCont
         state_source(report, source, "X-ARF Source")
     elif source:
         report.note(f"X-ARF Source is a {source_type}, not an IP: {source[:60]!r}")
-    report.source_port = _port(report, first(fields, "Port"), "X-ARF Port")
+    report.source_port_stated = stated_port(report, first(fields, "Port"), "X-ARF Port")
     state_time(report, first(fields, "Date"), "X-ARF Date")
     urls = UrlCollector()
     for part in rest:
@@ -220,7 +221,7 @@ def _xarf_v4(data: dict, trust: TrustContext) -> ParsedReport:
     report.feedback_type = (_text(data.get("type")) or "").lower() or None
     report.category = _category(report.feedback_type, _text(data.get("category")))
     _v4_source(report, _string(data.get("source_identifier")))
-    report.source_port = _port(report, data.get("source_port"), "source_port")
+    report.source_port_stated = stated_port(report, data.get("source_port"), "source_port")
     report.evidence_source = _evidence_source(_text(data.get("evidence_source")))
     state_time(report, _string(data.get("timestamp")), "timestamp")
     report.mail_from = _string(data.get("smtp_from"))
@@ -247,7 +248,9 @@ def _xarf_v3(data: dict, trust: TrustContext) -> ParsedReport:
     if ip_text is None:
         report.fail("XARF v3 report lacks Report.SourceIp")
     state_source(report, ip_text, field)
-    report.source_port = _port(report, body.get("SourcePort") or source.get("Port"), "Report.SourcePort")
+    report.source_port_stated = stated_port(
+        report, body.get("SourcePort") or source.get("Port"), "Report.SourcePort"
+    )
     report.evidence_source = _evidence_source(_text(body.get("ReportSubType") or body.get("SubType")))
     state_time(report, _text(body.get("Date")), "Report.Date")
     report.mail_from = _text(body.get("SmtpMailFromAddress"))
@@ -320,19 +323,6 @@ def _category(report_type: str | None, category: str | None) -> str:
     if (category or "").lower() == "messaging":
         return "spam"
     return "other"
-
-
-def _port(report: ParsedReport, value, field: str) -> int | None:
-    if value in (None, ""):
-        return None
-    try:
-        port = int(str(value).strip())
-    except ValueError:
-        port = -1
-    if not 0 <= port <= 65535:
-        report.note(f"{field} is not a port number: {str(value)[:20]!r}")
-        return None
-    return port
 
 
 def _text(value) -> str | None:

@@ -6,11 +6,20 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from subscribers import services
-from subscribers.importers.common import NOTE, ImportFileError, ImportResult, csv_rows, run_batched
+from subscribers.importers.common import (
+    NOTE,
+    ImportFileError,
+    ImportResult,
+    csv_rows,
+    read_lines,
+    run_batched,
+)
 
 SUBSCRIBERS = ("subscribers.csv", ["subscriber_id", "name", "email", "kind", "status"])
 ACCOUNTS = ("accounts.csv", ["account_id", "subscriber_id", "kind", "identifier", "status"])
 NETBLOCKS = ("netblocks.csv", ["prefix", "kind", "assigned_to", "sub_allocated_to", "abuse_contact"])
+# A netblocks.csv may carry a shared block's MAP-E rule (RFC 7597) in three more columns.
+MAP_RULE_COLUMNS = ["map_rule_ipv6", "map_ea_bits", "map_psid_offset"]
 
 
 def _subscriber(row: dict) -> services.Outcome:
@@ -28,6 +37,9 @@ def _netblock(row: dict) -> services.Outcome:
         account_id=row["assigned_to"],
         sub_allocated_to=row["sub_allocated_to"],
         abuse_contact=row["abuse_contact"],
+        map_rule_ipv6=row.get("map_rule_ipv6", ""),
+        map_ea_bits=row.get("map_ea_bits") or None,
+        map_psid_offset=row.get("map_psid_offset") or None,
     )[1]
 
 
@@ -56,4 +68,14 @@ def import_inventory(directory: str | Path) -> Iterator[ImportResult]:
         def handle(line: int, row: dict, label=label, apply=apply) -> list[ImportResult]:
             return [ImportResult(label, line, apply(row))]
 
+        if header is NETBLOCKS[1] and _first_line(path).count(",") == len(header) + len(MAP_RULE_COLUMNS) - 1:
+            header = header + MAP_RULE_COLUMNS
         yield from run_batched(label, csv_rows(path, header), handle)
+
+
+def _first_line(path: Path) -> str:
+    lines = read_lines(path, strict=False)
+    try:
+        return next(lines, (0, ""))[1]
+    finally:
+        lines.close()

@@ -25,6 +25,14 @@ from subscribers.services.maillog import (
     maillog_entry_build,
     maillog_record,
 )
+from subscribers.services.natlog import (
+    NatBlockResult,
+    nat_address_check,
+    nat_block_record,
+    nat_block_release,
+    nat_block_size_register,
+    nat_ports_check,
+)
 from subscribers.services.sessions import (
     SessionResult,
     session_close,
@@ -49,6 +57,12 @@ __all__ = [
     "maillog_bulk_record",
     "maillog_entry_build",
     "maillog_record",
+    "NatBlockResult",
+    "nat_address_check",
+    "nat_block_record",
+    "nat_block_release",
+    "nat_block_size_register",
+    "nat_ports_check",
     "session_close",
     "session_prefix_length_register",
     "session_record",

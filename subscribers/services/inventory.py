@@ -7,7 +7,7 @@ import re
 from django.db import transaction
 
 from abusedesk.audit import audit_record
-from subscribers import ipkeys
+from subscribers import ipkeys, mape
 from subscribers.choices import (
     HELD_BLOCK_KINDS,
     AccountKind,
@@ -258,6 +258,42 @@ def _block_holder(kind: str, subscriber_id: str) -> Subscriber | None:
     return holder
 
 
+def block_map_rule_values(
+    *, kind: str, prefix_fields: dict, map_rule_ipv6: str = "", map_ea_bits=None, map_psid_offset=None
+) -> dict:
+    """The checked MAP-E rule of a block: three values on a shared IPv4 block, or none.
+
+    A shared block without a rule is a CGN pool whose port blocks come from NAT logs.
+    """
+    rule_ipv6 = (map_rule_ipv6 or "").strip()
+    given = bool(rule_ipv6) or map_ea_bits not in (None, "") or map_psid_offset not in (None, "")
+    empty = {"map_rule_ipv6": "", "map_ea_bits": None, "map_psid_offset": None}
+    if not given:
+        return empty
+    if kind != BlockKind.SHARED:
+        raise InventoryError(f"a MAP-E rule is only for shared blocks, not {kind}")
+    if prefix_fields["family"] != 4:
+        raise InventoryError("a MAP-E rule needs the block to be its rule IPv4 prefix")
+    if not rule_ipv6 or map_ea_bits in (None, ""):
+        raise InventoryError("a MAP-E rule needs the rule IPv6 prefix and the EA-bits length")
+    try:
+        ea_bits = int(map_ea_bits)
+        offset = mape.DEFAULT_PSID_OFFSET if map_psid_offset in (None, "") else int(map_psid_offset)
+    except (TypeError, ValueError):
+        raise InventoryError("the EA-bits length and PSID offset must be whole numbers") from None
+    try:
+        ipv6 = ipkeys.parse_network(rule_ipv6)
+    except ValueError as exc:
+        raise InventoryError(f"rule IPv6 prefix: {exc}") from None
+    if ipv6.version != 6:
+        raise InventoryError(f"rule IPv6 prefix {rule_ipv6!r} is not an IPv6 prefix")
+    try:
+        mape.MapRule(ipkeys.parse_network(prefix_fields["prefix"]), ipv6, ea_bits, offset)
+    except mape.MapRuleError as exc:
+        raise InventoryError(f"MAP-E rule: {exc}") from None
+    return {"map_rule_ipv6": str(ipv6), "map_ea_bits": ea_bits, "map_psid_offset": offset}
+
+
 def block_values(
     *,
     prefix: str,
@@ -265,6 +301,9 @@ def block_values(
     account_id: str = "",
     sub_allocated_to: str = "",
     abuse_contact: str = "",
+    map_rule_ipv6: str = "",
+    map_ea_bits=None,
+    map_psid_offset=None,
 ) -> dict:
     """The checked field values of an address block (prefix included); raises InventoryError.
 
@@ -274,8 +313,17 @@ def block_values(
     """
     fields = block_prefix_fields(prefix=prefix)
     kind = choice(kind, BlockKind, "kind")
+    if kind == BlockKind.SHARED and fields["family"] != 4:
+        raise InventoryError("a shared block is IPv4: IPv6 gives every subscriber its own prefix")
     return {
         **fields,
+        **block_map_rule_values(
+            kind=kind,
+            prefix_fields=fields,
+            map_rule_ipv6=map_rule_ipv6,
+            map_ea_bits=map_ea_bits,
+            map_psid_offset=map_psid_offset,
+        ),
         "kind": kind,
         "account": _block_account(kind, account_id),
         "sub_allocated_to": _block_holder(kind, sub_allocated_to),
@@ -290,6 +338,9 @@ def block_upsert(
     account_id: str = "",
     sub_allocated_to: str = "",
     abuse_contact: str = "",
+    map_rule_ipv6: str = "",
+    map_ea_bits=None,
+    map_psid_offset=None,
     note: str | None = None,
     actor=None,
     reason: str = "",
@@ -304,6 +355,9 @@ def block_upsert(
         account_id=account_id,
         sub_allocated_to=sub_allocated_to,
         abuse_contact=abuse_contact,
+        map_rule_ipv6=map_rule_ipv6,
+        map_ea_bits=map_ea_bits,
+        map_psid_offset=map_psid_offset,
     )
     if note is not None:
         values["note"] = note

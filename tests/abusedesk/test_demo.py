@@ -145,3 +145,24 @@ def test_every_public_sample_pasted_into_the_demo_is_not_ours(django_capture_on_
         or r.attribution["sub_allocation"]
     ]
     assert blamed == []
+
+
+def test_the_demo_walk_shows_shared_address_cases():
+    call_command("load_demo", stdout=io.StringIO())
+    by_address = {}
+    for report in Report.objects.filter(source_ip__in=["198.18.3.1", "198.18.3.2"]) | Report.objects.filter(
+        source_ip__startswith="198.18.4."
+    ):
+        by_address.setdefault(report.source_ip, []).append(report.attribution.get("shared_ipv4"))
+    assert set(by_address) >= {"198.18.3.1", "198.18.3.2"} and any(a.startswith("198.18.4.") for a in by_address)
+    [natlog] = by_address["198.18.3.1"]
+    assert natlog["identified"] and natlog["how"] == "natlog" and natlog["account"]
+    assert all(not s["identified"] and s["port"] is None for s in by_address["198.18.3.2"])
+    [mape] = next(v for k, v in by_address.items() if k.startswith("198.18.4."))
+    assert mape["identified"] and mape["how"] == "map_e"
+    nobody = Case.objects.filter(reports__source_ip="198.18.3.2").distinct().get()
+    assert nobody.accounts == []
+    client = Client()
+    assert client.login(username="demo-staff", password="demo-staff-pass")
+    page = client.get(f"/cases/{nobody.pk}/").content.decode()
+    assert "Shared address: cannot identify the subscriber" in page

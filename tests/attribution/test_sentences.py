@@ -34,6 +34,11 @@ SAMPLE = {
     "contact": "abuse@transit.example",
     "by": "sato",
     "reason": "MIME structure nested too deeply",
+    "port": 1232,
+    "ports": "1024-2047",
+    "record": 7,
+    "psid": 52,
+    "prefix": "2001:db8:12:3400::/56",
 }
 
 

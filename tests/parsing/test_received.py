@@ -134,3 +134,22 @@ def test_a_date_without_semicolon_is_still_found():
     hop = parse_received("by filter.example with SMTP id f1 2018-09-28 08:48:36.858842501 +0000 UTC m=+185")
 
     assert hop.time == datetime(2018, 9, 28, 8, 48, 36, 858842, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("header", "address", "port"),
+    [
+        ("from pc (pc.example [203.0.113.5]:54321 helo=pc) by mx.example", "203.0.113.5", 54321),  # Exim
+        ("from [203.0.113.5]:2100 (helo=pc) by mx.example", "203.0.113.5", 2100),
+        ("from pc ([IPv6:2001:db8::5]:40000) by mx.example", "2001:db8::5", 40000),
+        ("from pc (pc.example [203.0.113.5] port 1234) by mx.example", "203.0.113.5", 1234),
+        ("from pc (203.0.113.5 port=4321) by mx.example", "203.0.113.5", 4321),
+        ("from pc (2001:db8::5 port 777) by mx.example", "2001:db8::5", 777),
+        ("from pc (pc.example [203.0.113.5]) by mx.example", "203.0.113.5", None),
+        ("from pc (203.0.113.5:99999) by mx.example", "203.0.113.5", None),  # not a port
+        ("from pc (pc.example [203.0.113.5]) by mx.example port 25", "203.0.113.5", None),  # the receiver's
+    ],
+)
+def test_the_connecting_hosts_port_is_read_where_the_mta_wrote_it(header, address, port):
+    hop = parse_received(header + "; Fri, 20 Nov 2026 10:00:00 +0000")
+    assert (hop.from_address, hop.from_port) == (address, port)

@@ -250,3 +250,37 @@ def test_who_may_only_look_is_not_shown_an_empty_reason(staff_client, model):
     url = reverse(f"admin:subscribers_{model._meta.model_name}_change", args=[obj.pk])
     page = staff_client.get(url).content.decode()
     assert "Reason" not in page and ">None<" not in page
+
+
+def test_a_shared_block_takes_a_mape_rule_in_the_admin_and_a_bad_rule_is_refused(admin_client):
+    response = _block(
+        admin_client,
+        {
+            "prefix": "198.51.100.128/26",
+            "kind": "shared",
+            "map_rule_ipv6": "2001:db8::/40",
+            "map_ea_bits": "14",
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    block = AddressBlock.objects.get(prefix="198.51.100.128/26")
+    assert (block.kind, block.map_rule_ipv6, block.map_ea_bits, block.map_psid_offset) == (
+        "shared",
+        "2001:db8::/40",
+        14,
+        6,
+    )
+    assert (
+        AuditEntry.objects.get(action="inventory.addressblock.created").data["changed"]["map_ea_bits"] == 14
+    )
+    bad = _block(
+        admin_client,
+        {
+            "prefix": "198.51.100.192/26",
+            "kind": "dynamic",
+            "map_rule_ipv6": "2001:db8::/40",
+            "map_ea_bits": "14",
+        },
+    )
+    assert bad.status_code == 200 and "only for shared blocks" in bad.content.decode()
+    assert not AddressBlock.objects.filter(prefix="198.51.100.192/26").exists()

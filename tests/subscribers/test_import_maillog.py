@@ -149,7 +149,9 @@ def test_a_late_cleanup_line_reaches_a_submission_stored_by_an_earlier_import(tm
     first.write_text(SUBMISSION.format(qid="CCC3"))
     run_command("import_maillog", first)
     # The same submission again, pushed out of the window by the next one, then its cleanup.
-    second.write_text(SUBMISSION.format(qid="CCC3") + SUBMISSION.format(qid="DDD4") + CLEANUP.format(qid="CCC3"))
+    second.write_text(
+        SUBMISSION.format(qid="CCC3") + SUBMISSION.format(qid="DDD4") + CLEANUP.format(qid="CCC3")
+    )
     output = run_command("import_maillog", second)
     assert "read 3, created 1, updated 0, unchanged 1, rejected 0, joined 1" in output.out
     assert MailLogEntry.objects.get(queue_id="CCC3").message_id == "CCC3@example.jp"
