@@ -2,11 +2,10 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from complaints.api.serializers import CATEGORIES
 from complaints.choices import CaseResolution, ConfirmationKind
+from complaints.validation import CATEGORIES, event_time_problem, zone_id_problem
 
 
 class MessageForm(forms.Form):
@@ -58,10 +57,18 @@ class PhoneForm(forms.Form):
         label=_("What the caller said or forwarded"), widget=forms.Textarea(attrs={"rows": 6}), required=False
     )
 
+    def clean_source_ip(self):
+        # What was typed: the address field would keep a zone id (fe80::1%eth0).
+        problem = zone_id_problem(self.data.get(self.add_prefix("source_ip"), ""))
+        if problem:
+            raise forms.ValidationError(problem)
+        return self.cleaned_data["source_ip"]
+
     def clean_occurred_at(self):
         value = self.cleaned_data["occurred_at"]
-        if value > timezone.now() + timezone.timedelta(minutes=5):
-            raise forms.ValidationError(_("That time is in the future."))
+        problem = event_time_problem(value)
+        if problem:
+            raise forms.ValidationError(problem)
         return value
 
 

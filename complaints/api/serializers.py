@@ -1,9 +1,8 @@
 from __future__ import annotations
 
 import ipaddress
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -11,37 +10,21 @@ from rest_framework import serializers
 from complaints.attribution.explain import explain
 from complaints.choices import ConfirmationKind
 from complaints.models import Case, CaseConfirmation, Evidence, Hop, Report
-
-CATEGORIES = ["spam", "phishing", "malware", "spamvertised", "login-attack", "other"]
-# No abuse report is about mail older than this; a later date than "now + a day" is a
-# wrong clock or a typo (a day covers every zone mistake and ordinary clock skew).
-EARLIEST_EVENT = datetime(1990, 1, 1, tzinfo=UTC)
-LATEST_AHEAD = timedelta(days=1)
+from complaints.validation import CATEGORIES, event_time_problem, zone_id_problem
 
 
 def plausible_event_time(value: datetime) -> datetime:
     """The time of a reported event, or a ValidationError saying why it cannot be one."""
-    latest = timezone.now() + LATEST_AHEAD
-    if value < EARLIEST_EVENT:
-        raise serializers.ValidationError(
-            _("%(value)s is before %(earliest)s: not a time an abuse report can be about")
-            % {"value": value.isoformat(), "earliest": EARLIEST_EVENT.date().isoformat()}
-        )
-    if value > latest:
-        raise serializers.ValidationError(
-            _("%(value)s is more than a day in the future: check the clock and the zone offset")
-            % {"value": value.isoformat()}
-        )
+    problem = event_time_problem(value)
+    if problem:
+        raise serializers.ValidationError(problem)
     return value
 
 
 def refuse_zone_id(value: str) -> str:
-    """An IPv6 zone id (fe80::1%eth0) names a link of the sender's own host: no origin we can act on."""
-    if "%" in str(value):
-        raise serializers.ValidationError(
-            _("an address with a zone id (%(value)s) is link-local to the sender's host, not an origin")
-            % {"value": str(value)[:80]}
-        )
+    problem = zone_id_problem(value)
+    if problem:
+        raise serializers.ValidationError(problem)
     return value
 
 
