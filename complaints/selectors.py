@@ -39,6 +39,14 @@ def report_get_for_user(user, pk: int) -> Report:
     return report
 
 
+def case_queue_for_user(user):
+    """The triage queue, newest activity first, before any filter (CaseFilter narrows and
+    may re-order it): the same rows for the queue page and the cases API."""
+    if not is_desk_user(user):
+        raise PermissionDenied(_("only desk staff may list cases"))
+    return Case.objects.select_related("assignee").order_by("-last_activity_at", "-id")
+
+
 def case_get_for_user(user, pk: int) -> Case:
     if not is_desk_user(user):
         raise NotFound(_("no case %(pk)s") % {"pk": pk})

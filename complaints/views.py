@@ -35,6 +35,7 @@ from complaints.sanitize import CONTENT_CSP, FRAME_SANDBOX
 from complaints.selectors import (
     case_facts_shown,
     case_get_for_user,
+    case_queue_for_user,
     case_timeline,
     report_get_for_user,
     report_list_for_user,
@@ -149,7 +150,7 @@ def case_list(request):
     """The triage queue: filters in the query string, so a view can be shared as a URL."""
     data = request.GET.copy()
     data.setdefault("status", "open")
-    queue = CaseFilter(data, queryset=Case.objects.select_related("assignee"), request=request)
+    queue = CaseFilter(data, queryset=case_queue_for_user(request.user), request=request)
     page = capped_page(queue.qs, _page_size(request), request.GET.get("page"))
     context = {
         "filter": queue,

@@ -24,6 +24,7 @@ from complaints.filters import CaseFilter
 from complaints.models import Case
 from complaints.selectors import (
     case_get_for_user,
+    case_queue_for_user,
     is_desk_user,
     partner_of,
     report_get_for_user,
@@ -211,9 +212,7 @@ class CaseListView(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation
             return Case.objects.none()
-        if not is_desk_user(self.request.user):
-            raise PermissionDenied(_("only desk staff may list cases"))
-        return Case.objects.select_related("assignee").order_by("-last_activity_at", "-id")
+        return case_queue_for_user(self.request.user)
 
     def get(self, request, *args, **kwargs):
         with replica_reads():  # only reads: from the replica when one is configured
