@@ -73,3 +73,12 @@ def user_role(user) -> UserRole | None:
     if GROUP_NAMES[UserRole.STAFF] in names:
         return UserRole.STAFF
     return None
+
+
+def desk_users():
+    """Active people who work the desk (staff, managers, superusers), by user name."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Q
+
+    perm = Q(groups__permissions__codename="work_desk") | Q(is_superuser=True)
+    return get_user_model().objects.filter(perm, is_active=True).distinct().order_by("username")

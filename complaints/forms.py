@@ -84,14 +84,6 @@ class ForwardForm(forms.Form):
     reason = forms.CharField(label=_("Note for the record"), required=False, max_length=500)
 
 
-def desk_users():
-    from django.contrib.auth import get_user_model
-    from django.db.models import Q
-
-    perm = Q(groups__permissions__codename="work_desk") | Q(is_superuser=True)
-    return get_user_model().objects.filter(perm, is_active=True).distinct().order_by("username")
-
-
 class BulkForm(forms.Form):
     ACTIONS = [
         ("assign_me", _("Assign to me")),

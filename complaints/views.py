@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from abusedesk.errors import ApplicationError
 from abusedesk.pagination import capped_page
 from abusedesk.replica import read_only_page
+from abusedesk.roles import desk_users
 from abusedesk.web import desk_required, form_errors, get_or_404
 from complaints.choices import Channel
 from complaints.filters import CaseFilter, sla_hours
@@ -28,7 +29,6 @@ from complaints.forms import (
     MessageForm,
     PhoneForm,
     ReplyForm,
-    desk_users,
 )
 from complaints.models import Case, Forward, Reply, SavedFilter
 from complaints.sanitize import CONTENT_CSP, FRAME_SANDBOX
