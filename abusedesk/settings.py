@@ -127,6 +127,7 @@ INSTALLED_APPS = [
     "sanctions",
     "dashboards",
     "screening",
+    "prevention",
 ]
 
 MIDDLEWARE = [
@@ -414,6 +415,7 @@ CELERY_BEAT_SCHEDULE = {
     "refresh-recommendations": {"task": "sanctions.tasks.refresh_recommendations", "schedule": 300.0},
     "expire-exchange-entries": {"task": "screening.tasks.expire_exchange_entries", "schedule": 3600.0},
     "purge-expired-content": {"task": "complaints.tasks.purge_expired_content", "schedule": 3600.0},
+    "detect-mail-volume": {"task": "prevention.tasks.detect_mail_volume", "schedule": 300.0},
 }
 if ABUSEDESK_IMAP_HOST:
     CELERY_BEAT_SCHEDULE["poll-imap"] = {

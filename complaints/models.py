@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .choices import CaseKind, CaseStatus, Channel, ConfirmationKind, ReportFormat, ReportStatus
+from .choices import CaseKind, CaseSource, CaseStatus, Channel, ConfirmationKind, ReportFormat, ReportStatus
 
 
 class Partner(models.Model):
@@ -33,6 +33,7 @@ class Case(models.Model):
     kind = models.CharField(max_length=16, choices=CaseKind.choices)
     subject = models.CharField(max_length=255, help_text=_("What is accused, for people"))
     status = models.CharField(max_length=16, choices=CaseStatus.choices, default=CaseStatus.OPEN)
+    source = models.CharField(max_length=16, choices=CaseSource.choices, default=CaseSource.REPORTS)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -249,6 +250,9 @@ class Evidence(models.Model):
         # Not a DNS answer: our evaluation of SPF, DKIM and DMARC for one report, and
         # what the receiving side stated (complaints.evidence.authentication).
         SENDER_AUTH = "sender_auth", _("Sender authentication (SPF, DKIM, DMARC)")
+        # Not a DNS answer: one login's figures for one hour from our own mail log,
+        # as the volume detection computed them (prevention.volume). Own telemetry: E3.
+        MAIL_VOLUME = "mail_volume", _("Own telemetry: mail volume of a login in one hour")
 
     class Outcome(models.TextChoices):
         ANSWER = "answer", _("Answer")

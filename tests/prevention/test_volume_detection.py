@@ -1,0 +1,131 @@
+"""Volume limits on our own mail servers, found through the commands an operator runs:
+import_maillog (which checks the hours it touched) and detect_mail_volume."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from abusedesk.models import AuditEntry
+from abusedesk.roles import Role
+from complaints.choices import CaseSource
+from complaints.evidence.services import evidence_digest
+from complaints.models import Case, Evidence
+from policies.services import criteria_edit
+from prevention.models import VolumeWindow
+from tests.personas import make_user
+from tests.prevention import maillog as gen
+from tests.subscribers.commands import run_command
+from tests.subscribers.factories import AccountFactory
+
+pytestmark = pytest.mark.django_db
+
+PLANTED = {
+    "burst01": (gen.plant_burst, 2, {"submission_volume"}),
+    "stolen01": (gen.plant_stolen_password, 3, {"new_networks"}),
+    "dict01": (gen.plant_dictionary, 4, {"unknown_recipient_share"}),
+    "hopper01": (gen.plant_ipv6_hopper, 5, {"new_networks"}),
+}
+
+
+@pytest.fixture
+def generated_log(tmp_path):
+    rng = random.Random(14)
+    log = gen.Log()
+    normal = gen.normal_senders(log, rng, count=120, hours=6)
+    for login, (plant, hour, _signals) in PLANTED.items():
+        # Each compromised login was a normal customer before.
+        for h in range(hour):
+            log.submission(
+                gen.START + gen.timedelta(hours=h, minutes=5), login, "198.51.199.5", ["a@mail1.example"]
+            )
+        plant(log, rng, login, hour)
+        AccountFactory(kind="mail", identifier=login, account_id=f"M-{login}")
+    path = tmp_path / "mail.log"
+    path.write_text(log.text())
+    return path, normal
+
+
+def test_every_planted_login_is_found_and_no_normal_sender(generated_log):
+    path, normal = generated_log
+    output = run_command("import_maillog", path)
+
+    assert "volume limits:" in output.out
+    found = {w.login: set(w.figures["crossed"]) for w in VolumeWindow.objects.all()}
+    assert set(found) == set(PLANTED), f"found {sorted(found)}"
+    for login, (_plant, _hour, signals) in PLANTED.items():
+        assert signals <= found[login], (login, found[login])
+    assert not set(found) & set(normal)
+
+
+def test_a_detection_opens_an_own_telemetry_case_at_e3_recommending_l3(generated_log):
+    path, _ = generated_log
+    run_command("import_maillog", path)
+
+    case = Case.objects.get(key="telemetry:stolen01")
+    assert case.source == CaseSource.OWN_TELEMETRY
+    assert case.accounts == ["M-stolen01"]
+    assert case.evidence_level == "E3"
+    assert case.recommended_level == "L3"
+    assert case.recommendation["rule"] == "2"  # stolen credentials: victim, L3
+    evidence = Evidence.objects.get(case=case, kind=Evidence.Kind.MAIL_VOLUME)
+    figures = evidence.answer[0]
+    assert figures["login"] == "stolen01" and figures["new_networks"] == 6 and figures["messages"] == 40
+    assert figures["thresholds"]["volume_new_networks"] == 3
+    assert evidence.digest == evidence_digest(evidence)
+    with pytest.raises(ValueError):
+        evidence.save()  # immutable
+    assert AuditEntry.objects.filter(action="telemetry.volume_crossed", case_id=case.pk).exists()
+
+
+def test_re_runs_open_no_second_case_for_the_same_login_and_hour(generated_log):
+    path, _ = generated_log
+    run_command("import_maillog", path)
+    cases, evidence = Case.objects.count(), Evidence.objects.count()
+
+    run_command("import_maillog", path)
+    out = run_command("detect_mail_volume").out  # the periodic task's slice
+    run_command("detect_mail_volume", since="2026-11-20T00:00+00:00", until="2026-11-20T06:00+00:00")
+
+    assert "0 new detection(s)" in out
+    assert (Case.objects.count(), Evidence.objects.count()) == (cases, evidence)
+    assert VolumeWindow.objects.count() == len(PLANTED)
+
+
+def test_the_periodic_scan_finds_what_an_import_without_the_hook_wrote(generated_log, monkeypatch):
+    from subscribers.signals import maillog_imported
+
+    path, _ = generated_log
+    monkeypatch.setattr(maillog_imported, "receivers", [])
+    maillog_imported.sender_receivers_cache.clear()
+    run_command("import_maillog", path)
+    assert not VolumeWindow.objects.exists()
+
+    from prevention.tasks import detect_mail_volume
+
+    line = detect_mail_volume.delay().get()
+    assert f"{len(PLANTED)} new detection(s)" in line
+    assert set(VolumeWindow.objects.values_list("login", flat=True)) == set(PLANTED)
+
+
+def test_the_limits_are_the_active_criteria_version(generated_log):
+    path, _ = generated_log
+    manager = make_user("kimura", Role.MANAGER)
+    criteria_edit(
+        user=manager,
+        note="Bulk senders are fine here",
+        settings={"volume_messages": 1000, "volume_recipients": 5000, "volume_domains": 5000},
+    )
+    run_command("import_maillog", path)
+    assert "burst01" not in set(VolumeWindow.objects.values_list("login", flat=True))
+    assert VolumeWindow.objects.get(login="stolen01").criteria_version == 2
+
+
+def test_bad_command_input_is_one_line_and_non_zero():
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="no UTC offset"):
+        run_command("detect_mail_volume", since="2026-11-20T00:00")
+    with pytest.raises(CommandError, match="before --since"):
+        run_command("detect_mail_volume", since="2026-11-20T05:00+00:00", until="2026-11-20T01:00+00:00")
