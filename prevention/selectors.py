@@ -132,3 +132,20 @@ def hours_after(*, last_id: int, limit: int = 200_000) -> tuple[list[datetime], 
         .distinct()
     )
     return sorted(set(hours)), upper_id
+
+
+def filtering_latest(subscriber):
+    """The subscriber's latest consent record (consent or withdrawal), or None."""
+    from .models import FilteringConsent
+
+    return FilteringConsent.objects.filter(subscriber=subscriber).order_by("-recorded_at", "-id").first()
+
+
+def filtering_history(subscriber):
+    from .models import FilteringConsent
+
+    return (
+        FilteringConsent.objects.filter(subscriber=subscriber)
+        .select_related("recorded_by", "instruction", "case")
+        .order_by("-recorded_at", "-id")
+    )
