@@ -230,7 +230,7 @@ VALUE_LABELS = {
 
 
 def _shown(name: str, value) -> str:
-    if name == "at":
+    if name in ("at", "hour"):
         return local_time(value)
     if name in ("result", "spf", "dmarc"):
         return str(RESULTS.get(value, value))

@@ -129,3 +129,21 @@ def test_bad_command_input_is_one_line_and_non_zero():
         run_command("detect_mail_volume", since="2026-11-20T00:00")
     with pytest.raises(CommandError, match="before --since"):
         run_command("detect_mail_volume", since="2026-11-20T05:00+00:00", until="2026-11-20T01:00+00:00")
+
+
+def test_the_case_page_and_the_api_show_the_source_and_the_figures(generated_log, staff_client, staff):
+    from abusedesk.services import api_token_create
+    from django.test import Client
+    from django.urls import reverse
+
+    path, _ = generated_log
+    run_command("import_maillog", path)
+    case = Case.objects.get(key="telemetry:burst01")
+    page = staff_client.get(reverse("case-detail", args=[case.pk])).content.decode()
+    assert "Own telemetry" in page
+    assert "crossed the criteria" in page
+    assert "submitted 400 message(s)" in page
+    token = api_token_create(user=staff)[1]
+    data = Client(HTTP_AUTHORIZATION=f"Token {token}").get(f"/api/v1/cases/{case.pk}/").json()
+    assert data["source"] == "own_telemetry"
+    assert data["evidence_level"] == "E3"
