@@ -310,6 +310,9 @@ SPECTACULAR_SETTINGS = {
         "ConfirmationKindEnum": "complaints.choices.ConfirmationKind",
         "CaseKindEnum": "complaints.choices.CaseKind",
         "EvidenceKindEnum": "complaints.models.Evidence.Kind",
+        "CaseSourceEnum": "complaints.choices.CaseSource",
+        "FilteringActionEnum": "prevention.choices.FilteringAction",
+        "ConsentChannelEnum": "prevention.choices.ConsentChannel",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     # No call to the public validator (an image from elsewhere, and a leak of the schema).

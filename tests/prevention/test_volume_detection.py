@@ -132,9 +132,10 @@ def test_bad_command_input_is_one_line_and_non_zero():
 
 
 def test_the_case_page_and_the_api_show_the_source_and_the_figures(generated_log, staff_client, staff):
-    from abusedesk.services import api_token_create
     from django.test import Client
     from django.urls import reverse
+
+    from abusedesk.services import api_token_create
 
     path, _ = generated_log
     run_command("import_maillog", path)
