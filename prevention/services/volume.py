@@ -88,6 +88,20 @@ def volume_detect(*, hours) -> DetectionResult:
             if case_id is not None:
                 result.cases.append(case_id)
                 touched_cases.append(case_id)
+    if result.hours:
+        # Counting every login's hour is processing of traffic data (S2) by the system:
+        # one entry per run says which hours were counted and what came of it.
+        audit_record(
+            action="telemetry.volume_checked",
+            object_type="subscribers.maillogentry",
+            reason="volume limits of criteria version %s" % criteria.version,
+            data={
+                "hours": [h.isoformat() for h in sorted({hour_floor(h) for h in hours})],
+                "login_hours": result.logins,
+                "crossed": result.crossed,
+                "cases": result.cases,
+            },
+        )
     # The recommendation (E3, rule 2's L3) now, not only when a worker gets to it.
     for case_id in dict.fromkeys(touched_cases):
         case_recommendation_refresh(case_id=case_id)

@@ -148,3 +148,18 @@ def test_the_case_page_and_the_api_show_the_source_and_the_figures(generated_log
     data = Client(HTTP_AUTHORIZATION=f"Token {token}").get(f"/api/v1/cases/{case.pk}/").json()
     assert data["source"] == "own_telemetry"
     assert data["evidence_level"] == "E3"
+
+
+def test_each_run_is_on_the_record_and_a_login_without_an_account_blames_nobody(tmp_path):
+    rng = random.Random(3)
+    log = gen.Log()
+    gen.plant_burst(log, rng, "ghost", 1)  # no mail account of ours has this login
+    path = tmp_path / "mail.log"
+    path.write_text(log.text())
+    run_command("import_maillog", path)
+
+    checked = AuditEntry.objects.get(action="telemetry.volume_checked")
+    assert checked.data["hours"] == ["2026-11-20T01:00:00+00:00"] and checked.data["crossed"] == 1
+    case = Case.objects.get(key="telemetry:ghost")
+    assert case.accounts == [] and case.evidence_level == "E0"
+    assert case.recommended_level in ("", "L0")
