@@ -98,3 +98,11 @@ def test_a_cap_needs_its_rate_and_is_only_l3(telemetry_case, staff):
     assert "restriction" in not_l3.value.fields
     reset = sanction_propose(level="L3", restriction="password_reset", **common)
     assert reset.rate_per_hour is None
+
+
+def test_the_dossier_of_a_telemetry_case_shows_the_figures(telemetry_case, staff_client):
+    page = staff_client.get(reverse("sanction-dossier", args=[telemetry_case.pk]))
+    assert page.status_code == 200
+    assert "stolen01" in page.content.decode()
+    pdf = staff_client.get(reverse("sanction-dossier-pdf", args=[telemetry_case.pk]))
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
