@@ -94,7 +94,7 @@ def volume_detect(*, hours) -> DetectionResult:
         audit_record(
             action="telemetry.volume_checked",
             object_type="subscribers.maillogentry",
-            reason="volume limits of criteria version %s" % criteria.version,
+            reason=f"volume limits of criteria version {criteria.version}",
             data={
                 "hours": [h.isoformat() for h in sorted({hour_floor(h) for h in hours})],
                 "login_hours": result.logins,
@@ -111,36 +111,44 @@ def volume_detect(*, hours) -> DetectionResult:
 def _record(figures: LoginHour, crossed: list[str], criteria) -> int | None:
     """Claim the login-hour, then open (or join) the login's telemetry case with the
     figures as evidence. None when this login-hour was recorded before."""
-    try:
-        with transaction.atomic():
-            window = VolumeWindow.objects.create(
-                login=figures.login,
-                window_start=figures.hour,
-                criteria_version=criteria.version,
-                figures=_figures(figures, crossed, criteria),
-            )
-            case, opened = _telemetry_case(figures)
-            evidence = _evidence(case, figures, window.figures)
-            VolumeWindow.objects.filter(pk=window.pk).update(case=case, evidence=evidence)
-            if opened:
-                audit_record(
-                    action="case.opened",
-                    obj=case,
-                    case_id=case.pk,
-                    data={"key": case.key, "source": CaseSource.OWN_TELEMETRY},
-                )
-            # The detection read our mail log (S2) for this login and hour: on the record.
+    for _attempt in range(3):
+        try:
+            return _record_once(figures, crossed, criteria)
+        except IntegrityError:
+            if VolumeWindow.objects.filter(login=figures.login, window_start=figures.hour).exists():
+                return None  # recorded by an earlier or a concurrent run
+            # Another hour of the same login opened its telemetry case meanwhile: join it.
+    raise RuntimeError(f"could not record the volume window of {figures.login} at {figures.hour}")
+
+
+def _record_once(figures: LoginHour, crossed: list[str], criteria) -> int:
+    with transaction.atomic():
+        window = VolumeWindow.objects.create(
+            login=figures.login,
+            window_start=figures.hour,
+            criteria_version=criteria.version,
+            figures=_figures(figures, crossed, criteria),
+        )
+        case, opened = _telemetry_case(figures)
+        evidence = _evidence(case, figures, window.figures)
+        VolumeWindow.objects.filter(pk=window.pk).update(case=case, evidence=evidence)
+        if opened:
             audit_record(
-                action="telemetry.volume_crossed",
-                obj=window,
+                action="case.opened",
+                obj=case,
                 case_id=case.pk,
-                reason=f"volume limits of criteria version {criteria.version}",
-                data={"figures": window.figures, "evidence": evidence.pk},
+                data={"key": case.key, "source": CaseSource.OWN_TELEMETRY},
             )
-            _roll_up(case, figures, crossed)
-            return case.pk
-    except IntegrityError:
-        return None  # recorded by an earlier or a concurrent run
+        # The detection read our mail log (S2) for this login and hour: on the record.
+        audit_record(
+            action="telemetry.volume_crossed",
+            obj=window,
+            case_id=case.pk,
+            reason=f"volume limits of criteria version {criteria.version}",
+            data={"figures": window.figures, "evidence": evidence.pk},
+        )
+        _roll_up(case, figures, crossed)
+        return case.pk
 
 
 def _figures(figures: LoginHour, crossed: list[str], criteria) -> dict:
