@@ -163,3 +163,21 @@ def test_each_run_is_on_the_record_and_a_login_without_an_account_blames_nobody(
     case = Case.objects.get(key="telemetry:ghost")
     assert case.accounts == [] and case.evidence_level == "E0"
     assert case.recommended_level in ("", "L0")
+
+
+def test_the_queue_filters_own_telemetry_cases(generated_log, staff_client, staff):
+    from django.test import Client
+    from django.urls import reverse
+
+    from abusedesk.services import api_token_create
+
+    path, _ = generated_log
+    run_command("import_maillog", path)
+    page = staff_client.get(reverse("case-list"), {"source": "own_telemetry"}).content.decode()
+    assert "telemetry" in page and "burst01" in page
+    token = api_token_create(user=staff)[1]
+    api = Client(HTTP_AUTHORIZATION=f"Token {token}")
+    rows = api.get("/api/v1/cases/", {"source": "own_telemetry"}).json()["results"]
+    assert {r["subject"] for r in rows} == {f"login {login} (own telemetry)" for login in PLANTED}
+    assert api.get("/api/v1/cases/", {"source": "reports"}).json()["results"] == []
+    assert api.get("/api/v1/cases/", {"source": "nonsense"}).status_code == 400
