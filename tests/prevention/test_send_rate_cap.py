@@ -106,3 +106,28 @@ def test_the_dossier_of_a_telemetry_case_shows_the_figures(telemetry_case, staff
     assert "stolen01" in page.content.decode()
     pdf = staff_client.get(reverse("sanction-dossier-pdf", args=[telemetry_case.pk]))
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+
+def test_the_api_proposes_a_cap_and_refuses_one_without_a_rate(telemetry_case, staff):
+    from django.test import Client
+
+    from abusedesk.services import api_token_create
+
+    client = Client(HTTP_AUTHORIZATION=f"Token {api_token_create(user=staff)[1]}")
+    body = {
+        "case": telemetry_case.pk,
+        "account": "M-stolen01",
+        "level": "L3",
+        "restriction": "send_rate_cap",
+        "justification": "Six new networks within the hour.",
+        "clauses": ["C-05", "C-07"],
+        "legal_basis": "legitimate_business_act",
+        "evidence_relied_on": [f"evidence:{telemetry_case.evidence.first().pk}"],
+    }
+    refused = client.post("/api/v1/sanctions/", body, content_type="application/json")
+    assert refused.status_code == 400 and "rate_per_hour" in refused.json()["fields"]
+    created = client.post(
+        "/api/v1/sanctions/", {**body, "rate_per_hour": 30}, content_type="application/json"
+    )
+    assert created.status_code == 201, created.content
+    assert created.json()["restriction"] == "send_rate_cap" and created.json()["rate_per_hour"] == 30
