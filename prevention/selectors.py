@@ -116,7 +116,7 @@ def signals_crossed(figures: LoginHour, criteria) -> list[str]:
     return crossed
 
 
-def hours_after(*, last_id: int, limit: int = 200_000) -> tuple[list[datetime], int]:
+def hours_after(*, last_id: int, limit: int) -> tuple[list[datetime], int]:
     """The UTC hours of mail-log rows with id > last_id (at most `limit` rows, in id
     order), and the highest id among them: the periodic detection's next slice."""
     newer = MailLogEntry.objects.filter(pk__gt=last_id).order_by()
