@@ -253,3 +253,19 @@ def test_the_filtering_offer_reply_exists_in_english_and_japanese(customer):
     with translation.override("ja"):
         ja = render_to_string("complaints/email/reply_body.txt", {"template": "filtering_offer"})
     assert ja != en
+
+
+def test_the_case_page_lists_the_case_customers_with_their_filtering_state(isp, staff, staff_client):
+    from django.utils import timezone
+
+    from subscribers.models import Subscriber
+    from tests.sanctions import factories
+
+    case = factories.case_from_reports()
+    holder = Subscriber.objects.get(accounts__account_id="C-3")
+    filtering_consent_record(
+        subscriber=holder, action="consent", given_at=timezone.now(), channel="phone", recorder=staff
+    )
+    page = staff_client.get(reverse("case-detail", args=[case.pk])).content.decode()
+    assert f'href="/filtering/{holder.subscriber_id}/?case={case.pk}"' in page
+    assert "Filtering: on (consent recorded)" in page
