@@ -34,6 +34,7 @@ SAMPLE = {
     "contact": "abuse@transit.example",
     "by": "sato",
     "reason": "MIME structure nested too deeply",
+    "hour": "2026-11-20T05:00:00+00:00",
 }
 
 
