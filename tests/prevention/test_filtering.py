@@ -269,3 +269,10 @@ def test_the_case_page_lists_the_case_customers_with_their_filtering_state(isp, 
     page = staff_client.get(reverse("case-detail", args=[case.pk])).content.decode()
     assert f'href="/filtering/{holder.subscriber_id}/?case={case.pk}"' in page
     assert "Filtering: on (consent recorded)" in page
+
+
+def test_the_filtering_page_speaks_japanese(customer, staff_client):
+    staff_client.cookies.load({"django_language": "ja"})
+    page = staff_client.get(reverse("filtering-detail", args=["S-7001"]), HTTP_ACCEPT_LANGUAGE="ja")
+    text = page.content.decode()
+    assert "希望者向けフィルタリング" in text and "同意の記録なし" in text
