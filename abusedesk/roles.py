@@ -10,12 +10,12 @@ from django.contrib.auth.models import Group, Permission
 from django.db import models
 
 
-class Role(models.TextChoices):
+class UserRole(models.TextChoices):
     STAFF = "staff", "abuse_staff"
     MANAGER = "manager", "manager"
 
 
-GROUP_NAMES = {Role.STAFF: "abuse_staff", Role.MANAGER: "manager"}
+GROUP_NAMES = {UserRole.STAFF: "abuse_staff", UserRole.MANAGER: "manager"}
 
 # app_label.codename; codenames that do not exist yet (apps still to come) are skipped.
 # Model permissions only open admin pages, and the admin is for superusers and the
@@ -41,7 +41,7 @@ MANAGER_PERMISSIONS = STAFF_PERMISSIONS + [
     "subscribers.change_addressblock",
     "subscribers.delete_addressblock",
 ]
-ROLE_PERMISSIONS = {Role.STAFF: STAFF_PERMISSIONS, Role.MANAGER: MANAGER_PERMISSIONS}
+ROLE_PERMISSIONS = {UserRole.STAFF: STAFF_PERMISSIONS, UserRole.MANAGER: MANAGER_PERMISSIONS}
 
 
 def _permissions(names: list[str]) -> list[Permission]:
@@ -50,7 +50,7 @@ def _permissions(names: list[str]) -> list[Permission]:
     return [p for p in perms if (p.content_type.app_label, p.codename) in wanted]
 
 
-def sync_roles() -> dict[Role, Group]:
+def sync_roles() -> dict[UserRole, Group]:
     groups = {}
     for role, names in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=GROUP_NAMES[role])
@@ -63,13 +63,13 @@ def sync_roles_after_migrate(**kwargs) -> None:
     sync_roles()
 
 
-def user_role(user) -> Role | None:
+def user_role(user) -> UserRole | None:
     """The highest role a user holds, or None (partners, anonymous)."""
     if not user.is_authenticated:
         return None
     names = {g.name for g in user.groups.all()}
-    if user.is_superuser or GROUP_NAMES[Role.MANAGER] in names:
-        return Role.MANAGER
-    if GROUP_NAMES[Role.STAFF] in names:
-        return Role.STAFF
+    if user.is_superuser or GROUP_NAMES[UserRole.MANAGER] in names:
+        return UserRole.MANAGER
+    if GROUP_NAMES[UserRole.STAFF] in names:
+        return UserRole.STAFF
     return None

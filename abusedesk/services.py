@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from .choices import TokenScope
 from .models import ApiToken, token_digest
-from .roles import GROUP_NAMES, Role, sync_roles
+from .roles import GROUP_NAMES, UserRole, sync_roles
 
 User = get_user_model()
 
@@ -28,7 +28,7 @@ def api_token_revoke(*, token: ApiToken) -> ApiToken:
 
 
 @transaction.atomic
-def user_create(*, username: str, role: Role, password: str | None, email: str = "") -> User:
+def user_create(*, username: str, role: UserRole, password: str | None, email: str = "") -> User:
     groups = sync_roles()
     # is_staff opens the admin; what a user sees there follows the group permissions.
     user = User(username=username, email=email, is_staff=True)

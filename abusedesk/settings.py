@@ -127,6 +127,7 @@ INSTALLED_APPS = [
     "sanctions",
     "dashboards",
     "screening",
+    "demo",
     "prevention",
 ]
 
@@ -310,6 +311,8 @@ SPECTACULAR_SETTINGS = {
         "ConfirmationKindEnum": "complaints.choices.ConfirmationKind",
         "CaseKindEnum": "complaints.choices.CaseKind",
         "EvidenceKindEnum": "complaints.models.Evidence.Kind",
+        "AnswerChannelEnum": "sanctions.choices.AnswerChannel",
+        "ReportChannelEnum": "complaints.choices.Channel",
         "CaseSourceEnum": "complaints.choices.CaseSource",
         "FilteringActionEnum": "prevention.choices.FilteringAction",
         "ConsentChannelEnum": "prevention.choices.ConsentChannel",

@@ -43,7 +43,7 @@ def main() -> None:
     parser.add_argument("--terminated-share", type=float, default=0.02)
     args = parser.parse_args()
     setup_django()
-    from abusedesk.roles import Role
+    from abusedesk.roles import UserRole
     from abusedesk.services import user_create
     from screening.models import ScreeningQuery
     from tests.screening.population import evaluate, load, population
@@ -55,7 +55,7 @@ def main() -> None:
     print(
         f"population: {len(people)} subscribers, {len(terminated)} terminated (L7), loaded in {loaded:.1f} s"
     )
-    actor = user_create(username="bench-staff", role=Role.STAFF, password=None)
+    actor = user_create(username="bench-staff", role=UserRole.STAFF, password=None)
     started = time.perf_counter()
     report = evaluate(people, terminated, actor)
     took = time.perf_counter() - started

@@ -49,6 +49,15 @@ class CaseStatus(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
+class CaseResolution(models.TextChoices):
+    """Why a case was closed."""
+
+    NOT_OURS = "not_ours", _("Not ours, forwarded")
+    DUPLICATE = "duplicate", _("Duplicate")
+    JOE_JOB = "joe_job", _("Joe job (forged headers point at us)")
+    NO_ACTION = "no_action", _("No action needed")
+
+
 class ConfirmationKind(models.TextChoices):
     """Facts a person establishes outside the reports, recorded on a case."""
 

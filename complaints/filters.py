@@ -12,28 +12,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from abusedesk.choices import NetworkRole, SendingMethod
 from complaints.choices import CaseSource, CaseStatus
 from complaints.models import Case
 from complaints.services.triage import case_search_q
 from subscribers.choices import AccountKind
 
-# The same labels as policies.choices (complaints does not import policies; the msgids
-# are the same, so the translations are too).
-ROLES = [
-    ("sending", _("Sending")),
-    ("relay", _("Relay")),
-    ("hosting", _("Hosting")),
-    ("receiving", _("Receiving")),
-    ("upstream", _("Upstream")),
-    ("not_ours", _("Not ours")),
-    ("unknown", _("Unknown")),
-]
-METHODS = [
-    ("contracted_isp_server", _("Our submission server")),
-    ("self_operated_server", _("Customer's own mail server")),
-    ("hijacked_host", _("Hijacked host")),
-    ("other_isp_server", _("Another ISP's server")),
-]
+ROLES = NetworkRole.choices
+METHODS = SendingMethod.choices
 KINDS = AccountKind.choices
 LEVELS_E = [(f"E{i}", f"E{i}") for i in range(5)]
 LEVELS_L = [(f"L{i}", f"L{i}") for i in range(8)]

@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from complaints.api.serializers import CATEGORIES
-from complaints.choices import ConfirmationKind
+from complaints.choices import CaseResolution, ConfirmationKind
 
 
 class MessageForm(forms.Form):
@@ -136,11 +136,11 @@ class CaseActionForm(forms.Form):
         ("reopen", _("Reopen")),
         ("not_ours", _("Close as not ours and forward")),
     ]
+    # "Not ours" is its own action (it forwards); a joe job only when the derived
+    # facts show one (complaints.services.triage.case_close).
     RESOLUTIONS = [
-        ("no_action", _("No action needed")),
-        ("duplicate", _("Duplicate")),
-        # Only when the derived facts show one (complaints.services.triage.case_close).
-        ("joe_job", _("Joe job (forged headers point at us)")),
+        (r.value, r.label)
+        for r in (CaseResolution.NO_ACTION, CaseResolution.DUPLICATE, CaseResolution.JOE_JOB)
     ]
     action = forms.ChoiceField(choices=ACTIONS)
     assignee = forms.IntegerField(label=_("Assignee"), required=False)

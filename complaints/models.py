@@ -6,7 +6,18 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .choices import CaseKind, CaseSource, CaseStatus, Channel, ConfirmationKind, ReportFormat, ReportStatus
+from abusedesk.choices import SendingMethod
+
+from .choices import (
+    CaseKind,
+    CaseResolution,
+    CaseSource,
+    CaseStatus,
+    Channel,
+    ConfirmationKind,
+    ReportFormat,
+    ReportStatus,
+)
 
 
 class Partner(models.Model):
@@ -48,11 +59,11 @@ class Case(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     last_activity_at = models.DateTimeField(default=timezone.now, db_index=True)
     closed_at = models.DateTimeField(null=True, blank=True)
-    resolution = models.CharField(max_length=32, blank=True)
+    resolution = models.CharField(max_length=32, blank=True, choices=CaseResolution.choices)
 
     # Attribution rolled up from the reports (see complaints.attribution).
     roles = models.JSONField(default=list, blank=True)
-    sending_method = models.CharField(max_length=32, blank=True, db_index=True)
+    sending_method = models.CharField(max_length=32, blank=True, db_index=True, choices=SendingMethod.choices)
     account_kinds = models.JSONField(default=list, blank=True)
     accounts = models.JSONField(default=list, blank=True)
     attribution = models.JSONField(null=True, blank=True)
@@ -80,6 +91,14 @@ class Case(models.Model):
             # relies on this to never create a duplicate.
             models.UniqueConstraint(
                 fields=["key"], condition=Q(status=CaseStatus.OPEN), name="case_one_open_per_key"
+            ),
+            models.CheckConstraint(
+                condition=Q(resolution="") | Q(resolution__in=CaseResolution.values),
+                name="case_resolution_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(sending_method="") | Q(sending_method__in=SendingMethod.values),
+                name="case_sending_method_known",
             ),
         ]
         indexes = [

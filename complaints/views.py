@@ -6,7 +6,6 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,7 +14,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from abusedesk.errors import ApplicationError, NotFound
+from abusedesk.errors import ApplicationError
+from abusedesk.web import desk_required, form_errors, get_or_404
 from complaints.choices import Channel
 from complaints.filters import CaseFilter, sla_hours
 from complaints.forms import (
@@ -50,18 +50,10 @@ from complaints.services.triage import case_assign, case_close
 # not forwarded (unless the address is sub-allocated to a holder who runs it).
 OUR_ROLES = {"sending", "relay", "hosting"}
 
-desk_required = permission_required("abusedesk.work_desk", raise_exception=True)
-
-
-def _form_errors(form) -> str:
-    return " ".join(error for errors in form.errors.values() for error in errors)
 
 
 def _get_report(user, pk):
-    try:
-        return report_get_for_user(user, pk)
-    except NotFound:
-        raise Http404 from None
+    return get_or_404(report_get_for_user, user, pk)
 
 
 @login_required
@@ -184,7 +176,7 @@ def case_bulk(request):
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         back = reverse("case-list")
     if not form.is_valid():
-        messages.error(request, _form_errors(form))
+        messages.error(request, form_errors(form))
         return redirect(back)
     ids, action = form.cleaned_data["cases"], form.cleaned_data["action"]
     try:
@@ -250,10 +242,7 @@ def saved_filter_delete(request, pk):
 
 
 def _get_case(user, pk):
-    try:
-        return case_get_for_user(user, pk)
-    except NotFound:
-        raise Http404 from None
+    return get_or_404(case_get_for_user, user, pk)
 
 
 def case_is_ours(case: Case) -> bool:
@@ -296,7 +285,7 @@ def case_action_view(request, pk):
     case = _get_case(request.user, pk)
     form = CaseActionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _form_errors(form))
+        messages.error(request, form_errors(form))
         return redirect("case-detail", pk=case.pk)
     data, ids = form.cleaned_data, [case.pk]
     try:
@@ -327,13 +316,10 @@ def case_action_view(request, pk):
 @desk_required
 @require_POST
 def case_forward_view(request, pk):
-    try:
-        case = case_get_for_user(request.user, pk)
-    except NotFound:
-        raise Http404 from None
+    case = _get_case(request.user, pk)
     form = ForwardForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _form_errors(form))
+        messages.error(request, form_errors(form))
         return redirect("case-detail", pk=pk)
     try:
         forward = case_forward(
@@ -357,13 +343,10 @@ def case_forward_view(request, pk):
 @desk_required
 @require_POST
 def case_reply_view(request, pk):
-    try:
-        case = case_get_for_user(request.user, pk)
-    except NotFound:
-        raise Http404 from None
+    case = _get_case(request.user, pk)
     form = ReplyForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _form_errors(form))
+        messages.error(request, form_errors(form))
         return redirect("case-detail", pk=pk)
     try:
         n = case_reply(
@@ -386,13 +369,10 @@ def case_reply_view(request, pk):
 @desk_required
 @require_POST
 def case_confirm_view(request, pk):
-    try:
-        case = case_get_for_user(request.user, pk)
-    except NotFound:
-        raise Http404 from None
+    case = _get_case(request.user, pk)
     form = ConfirmationForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _form_errors(form))
+        messages.error(request, form_errors(form))
         return redirect("case-detail", pk=pk)
     try:
         case_confirm(

@@ -4,6 +4,7 @@ labels are translated for display."""
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from abusedesk import choices as _project_choices
 from subscribers import choices as _inventory_choices
 
 
@@ -38,11 +39,8 @@ class Approval(models.TextChoices):
     MANAGER_LEGAL = "manager_legal", _("Manager and legal")
 
 
-class SendingMethod(models.TextChoices):
-    CONTRACTED_ISP_SERVER = "contracted_isp_server", _("Our submission server")
-    SELF_OPERATED_SERVER = "self_operated_server", _("Customer's own mail server")
-    HIJACKED_HOST = "hijacked_host", _("Hijacked host")
-    OTHER_ISP_SERVER = "other_isp_server", _("Another ISP's server")
+# The attribution's vocabulary is the project's (complaints produces it).
+SendingMethod = _project_choices.SendingMethod
 
 
 # The account kinds are the inventory's (policies may import subscribers).
@@ -54,13 +52,9 @@ class ConnectionType(models.TextChoices):
     DYNAMIC = "dynamic", _("Dynamic")
 
 
-class Role(models.TextChoices):
-    SENDING = "sending", _("Sending")
-    RELAY = "relay", _("Relay")
-    HOSTING = "hosting", _("Hosting")
-    RECEIVING = "receiving", _("Receiving")
-    UPSTREAM = "upstream", _("Upstream")
-    NOT_OURS = "not_ours", _("Not ours")
+Role = _project_choices.NetworkRole
+# What a rule may name: every role the attribution gives but "unknown".
+RULE_ROLES = [role for role in Role if role != Role.UNKNOWN]
 
 
 class HijackKind(models.TextChoices):

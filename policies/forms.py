@@ -294,15 +294,6 @@ class ClauseForm(forms.Form):
         return cls(initial={name: getattr(clause, name) for name in names})
 
 
-def form_errors(form) -> list[str]:
-    """One line per error, labelled, for the messages list."""
-    lines = []
-    for name, errors in form.errors.items():
-        label = form.fields[name].label if name in form.fields else ""
-        lines.extend(f"{label}: {error}" if label else str(error) for error in errors)
-    return lines
-
-
 class CriteriaSettingsForm(forms.Form):
     """The set's own numbers: review periods, made-up recipients, volume limits.
 

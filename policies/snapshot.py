@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .choices import (
+    RULE_ROLES,
     AccountKind,
     Approval,
     ConnectionType,
@@ -21,7 +22,6 @@ from .choices import (
     LegalBasis,
     Level,
     MatchFlag,
-    Role,
     RuleKind,
     SendingMethod,
     Target,
@@ -159,7 +159,7 @@ _SETS = {
     "methods": set(SendingMethod.values),
     "account_kinds": set(AccountKind.values),
     "connection_types": set(ConnectionType.values),
-    "roles": set(Role.values),
+    "roles": {role.value for role in RULE_ROLES},
     "hijack_kinds": set(HijackKind.values),
     "requires": set(MatchFlag.values),
     "legal_basis": set(LegalBasis.values),

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from abusedesk.errors import ApplicationError, NotFound
+from abusedesk.errors import ApplicationError
+from abusedesk.web import form_error_lines, get_or_404
 
-from .forms import ClauseForm, CriteriaSettingsForm, RuleForm, form_errors, ladder_formset
+from .forms import ClauseForm, CriteriaSettingsForm, RuleForm, ladder_formset
 from .selectors import (
     active_criteria,
     clause_catalogue,
@@ -43,10 +43,7 @@ def policy_index(request):
 def rule_edit(request, key):
     """The rule's fields and its ladder as rows; saving writes a new criteria version."""
     criteria = active_criteria()
-    try:
-        rule = rule_data(rule_get(criteria=criteria, key=key))
-    except NotFound:
-        raise Http404 from None
+    rule = rule_data(get_or_404(rule_get, criteria=criteria, key=key))
     known = clause_ids()
     form = RuleForm.for_rule(rule, criteria, known_clauses=known)
     ladder = ladder_formset(rule, known_clauses=known)
@@ -129,10 +126,7 @@ def version_list(request):
 @login_required
 @policy_editor
 def version_detail(request, version):
-    try:
-        criteria = criteria_get(version=version)
-    except NotFound:
-        raise Http404 from None
+    criteria = get_or_404(criteria_get, version=version)
     return render(
         request, "policies/version_detail.html", {"criteria": criteria, "rules": criteria_rules(criteria)}
     )
@@ -141,15 +135,12 @@ def version_detail(request, version):
 @login_required
 @policy_editor
 def clause_edit_view(request, catalogue_id):
-    try:
-        history = clause_history(catalogue_id=catalogue_id)
-    except NotFound:
-        raise Http404 from None
+    history = get_or_404(clause_history, catalogue_id=catalogue_id)
     form = ClauseForm.for_clause(history[0])
     if request.method == "POST":
         form = ClauseForm(request.POST)
         if not form.is_valid():
-            for line in form_errors(form):
+            for line in form_error_lines(form):
                 messages.error(request, line)
         else:
             try:

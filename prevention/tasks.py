@@ -16,7 +16,8 @@ def detect_mail_volume() -> str:
 
 @shared_task(bind=True, max_retries=None)
 def run_filtering_instruction(self, instruction_id: int) -> None:
-    from sanctions.conf import setting
+    from django.conf import settings
+
     from sanctions.executors import TransientExecutionError
     from sanctions.tasks import backoff_seconds
 
@@ -25,7 +26,7 @@ def run_filtering_instruction(self, instruction_id: int) -> None:
     try:
         instruction_run(instruction_id=instruction_id)
     except TransientExecutionError as exc:
-        if self.request.retries >= setting("ABUSEDESK_EXECUTOR_MAX_RETRIES"):
+        if self.request.retries >= settings.ABUSEDESK_EXECUTOR_MAX_RETRIES:
             instruction_give_up(instruction_id=instruction_id, error=str(exc))
             return
         raise self.retry(exc=exc, countdown=backoff_seconds(self.request.retries)) from None

@@ -30,18 +30,36 @@ class State(models.TextChoices):
     LIFTED = "lifted", _("Lifted")
 
 
-class TargetKind(models.TextChoices):
-    MAIL_ACCOUNT = "mail_account", _("Mail account")
-    CONNECTION_ACCOUNT = "connection_account", _("Connection account")
-    HOSTING_ACCOUNT = "hosting_account", _("Hosting account")
-    HOSTING_CONTENT = "hosting_content", _("Specific hosted content")
+# What a measure is carried out on, and on what basis: the policies' vocabularies (a
+# rule names the same targets and bases), narrowed to what a measure can have.
+Target = _policy_choices.Target
+LegalBasis = _policy_choices.LegalBasis
+TARGET_KINDS = (
+    Target.MAIL_ACCOUNT,
+    Target.CONNECTION_ACCOUNT,
+    Target.HOSTING_ACCOUNT,
+    Target.HOSTING_CONTENT,
+)
+TARGET_KIND_CHOICES = [(kind.value, kind.label) for kind in TARGET_KINDS]
+TARGET_KIND_VALUES = [kind.value for kind in TARGET_KINDS]
+# A measure's own basis; the statutes a rule cites are legal references beside it.
+MEASURE_BASES = (
+    LegalBasis.LEGITIMATE_BUSINESS_ACT,
+    LegalBasis.EMERGENCY_NECESSITY,
+    LegalBasis.CONSENT,
+    LegalBasis.COURT_OR_AUTHORITY_ORDER,
+    LegalBasis.CONTRACT,
+)
+MEASURE_BASIS_CHOICES = [(basis.value, basis.label) for basis in MEASURE_BASES]
+MEASURE_BASIS_VALUES = [basis.value for basis in MEASURE_BASES]
 
-
+# The inventory's account kind and the target a measure on such an account has.
 ACCOUNT_KIND_TARGET = {
-    "mail": TargetKind.MAIL_ACCOUNT,
-    "connection": TargetKind.CONNECTION_ACCOUNT,
-    "hosting": TargetKind.HOSTING_ACCOUNT,
+    "mail": Target.MAIL_ACCOUNT,
+    "connection": Target.CONNECTION_ACCOUNT,
+    "hosting": Target.HOSTING_ACCOUNT,
 }
+TARGET_ACCOUNT_KIND = {target.value: kind for kind, target in ACCOUNT_KIND_TARGET.items()}
 
 
 class Restriction(models.TextChoices):
@@ -59,12 +77,13 @@ RATE_RESTRICTIONS = (Restriction.SEND_RATE_CAP, Restriction.FOREIGN_LOGIN_CAP)
 RESTRICTION_LEVEL = "L3"
 
 
-class LegalBasis(models.TextChoices):
-    BUSINESS_ACT = "legitimate_business_act", _("Legitimate business act")
-    EMERGENCY = "emergency_necessity", _("Emergency necessity")
-    CONSENT = "consent", _("Consent")
-    ORDER = "court_or_authority_order", _("Order of a court or authority")  # as in policies
-    CONTRACT = "contract", _("The contract alone")
+class AnswerChannel(models.TextChoices):
+    """How a customer's answer reached us."""
+
+    EMAIL = "email", _("E-mail")
+    PHONE = "phone", _("Phone")
+    LETTER = "letter", _("Letter")
+    OTHER = "other", _("Other")
 
 
 class NoticeKind(models.TextChoices):

@@ -15,9 +15,8 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-
-from .conf import setting
 
 SIGNATURE_HEADER = "X-AbuseDesk-Signature"
 TIMESTAMP_HEADER = "X-AbuseDesk-Timestamp"
@@ -108,7 +107,7 @@ def _text(raw: bytes) -> str:
 
 
 def executor_name() -> str:
-    name = setting("ABUSEDESK_EXECUTOR")
+    name = settings.ABUSEDESK_EXECUTOR
     if name not in ("manual", "webhook"):
         raise ImproperlyConfigured(f"ABUSEDESK_EXECUTOR must be 'manual' or 'webhook', not {name!r}")
     return name
@@ -118,8 +117,8 @@ def get_executor(name: str | None = None):
     name = name or executor_name()
     if name == "webhook":
         return WebhookExecutor(
-            setting("ABUSEDESK_EXECUTOR_URL"),
-            setting("ABUSEDESK_EXECUTOR_SECRET"),
-            setting("ABUSEDESK_EXECUTOR_TIMEOUT"),
+            settings.ABUSEDESK_EXECUTOR_URL,
+            settings.ABUSEDESK_EXECUTOR_SECRET,
+            settings.ABUSEDESK_EXECUTOR_TIMEOUT,
         )
     return ManualExecutor()

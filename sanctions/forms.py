@@ -1,5 +1,5 @@
 """Forms of the sanctions pages. They check what a person must fill in; the
-services check the rules again (guards.py) and their reasons land on the same fields."""
+services check the rules again (checks.py) and their reasons land on the same fields."""
 
 from __future__ import annotations
 
@@ -8,14 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from subscribers.models import Account
 
-from .choices import Culpability, LegalBasis, Level, Restriction
-
-REQUIRED = {
-    "justification": _("Write why this measure is needed: the justification is required."),
-    "clauses": _("Cite at least one contract clause."),
-    "legal_basis": _("Choose the legal basis of the measure."),
-    "evidence_relied_on": _("Name the evidence the measure relies on (at least one report or record)."),
-}
+from .checks import REQUIRED
+from .choices import MEASURE_BASIS_CHOICES, AnswerChannel, Culpability, Level, Restriction
 
 
 class ProposalForm(forms.Form):
@@ -39,7 +33,7 @@ class ProposalForm(forms.Form):
     )
     legal_basis = forms.ChoiceField(
         label=_("Legal basis"),
-        choices=[("", "—")] + LegalBasis.choices,
+        choices=[("", "—")] + MEASURE_BASIS_CHOICES,
         error_messages={"required": REQUIRED["legal_basis"]},
     )
     legal_references = forms.CharField(
@@ -77,9 +71,7 @@ class ProposalForm(forms.Form):
     def clean(self):
         data = super().clean()
         if not data.get("account") and not (data.get("content_ref") or "").strip():
-            self.add_error(
-                "account", _("Choose the account, or give the hosted content the measure acts on.")
-            )
+            self.add_error("account", REQUIRED["account"])
         return data
 
 
@@ -106,15 +98,7 @@ class ConfirmForm(forms.Form):
 
 class HearingAnswerForm(forms.Form):
     received_at = forms.DateTimeField(label=_("Received at"))
-    channel = forms.ChoiceField(
-        label=_("How"),
-        choices=[
-            ("email", _("E-mail")),
-            ("phone", _("Phone")),
-            ("letter", _("Letter")),
-            ("other", _("Other")),
-        ],
-    )
+    channel = forms.ChoiceField(label=_("How"), choices=AnswerChannel.choices)
     text = forms.CharField(
         label=_("The customer's answer"),
         widget=forms.Textarea(attrs={"rows": 4}),

@@ -30,14 +30,6 @@ def _of(*choice_classes, **extra) -> dict:
     return table
 
 
-# Why a case was closed (complaints.services.triage.RESOLUTIONS holds plain English).
-RESOLUTIONS = {
-    "not_ours": _("Not ours, forwarded"),
-    "duplicate": _("Duplicate"),
-    "joe_job": _("Joe job (forged headers point at us)"),
-    "no_action": _("No action needed"),
-}
-
 # The edges of a measure's lifecycle (sanctions.transitions), as verbs.
 ACTIONS = {
     "approve": _("Approve"),
@@ -61,11 +53,10 @@ CONTACT_SOURCES = {
 }
 
 TABLES: dict[str, dict] = {
-    # The attribution also knows "unknown" (nothing to go on), which no rule matches.
-    "role": _of(policy_choices.Role, unknown=_("Unknown")),
+    "role": _of(policy_choices.Role),
     "method": _of(policy_choices.SendingMethod),
     "culpability": _of(policy_choices.Culpability),
-    "legal_basis": _of(policy_choices.LegalBasis, sanction_choices.LegalBasis),
+    "legal_basis": _of(policy_choices.LegalBasis),
     "account_kind": _of(inventory_choices.AccountKind),
     "connection_type": _of(policy_choices.ConnectionType),
     "hijack_kind": _of(policy_choices.HijackKind),
@@ -74,7 +65,7 @@ TABLES: dict[str, dict] = {
     "evidence": _of(policy_choices.EvidenceLevel),
     "approval": _of(policy_choices.Approval),
     # Target "none" is labelled "None" in policies; a reader needs words, not a null.
-    "target": _of(policy_choices.Target, sanction_choices.TargetKind, none=_("no target")),
+    "target": _of(policy_choices.Target, none=_("no target")),
     "forward_to": _of(policy_choices.ForwardTo),
     "rule_kind": _of(policy_choices.RuleKind),
     "state": _of(sanction_choices.State),
@@ -87,7 +78,7 @@ TABLES: dict[str, dict] = {
     "channel": _of(complaint_choices.Channel),
     "report_status": _of(complaint_choices.ReportStatus),
     "report_format": _of(complaint_choices.ReportFormat),
-    "resolution": RESOLUTIONS,
+    "resolution": _of(complaint_choices.CaseResolution),
     "contact_source": CONTACT_SOURCES,
     "reply_template": dict(REPLY_TEMPLATES),
     "block_kind": _of(inventory_choices.BlockKind),

@@ -16,15 +16,19 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .choices import (
+    MEASURE_BASIS_CHOICES,
+    MEASURE_BASIS_VALUES,
+    TARGET_KIND_CHOICES,
+    TARGET_KIND_VALUES,
+    AnswerChannel,
     Culpability,
     ExecutionAction,
     ExecutionStatus,
-    LegalBasis,
     Level,
     NoticeKind,
     Restriction,
     State,
-    TargetKind,
+    Target,
 )
 
 LOW_LEVELS = ["L0", "L1", "L2", "L3"]
@@ -44,7 +48,7 @@ class Sanction(models.Model):
     content_ref = models.CharField(
         max_length=1000, blank=True, help_text=_("URL or path of the hosted content, for content measures")
     )
-    target_kind = models.CharField(max_length=24, choices=TargetKind.choices)
+    target_kind = models.CharField(max_length=24, choices=TARGET_KIND_CHOICES)
     level = models.CharField(max_length=2, choices=Level.choices)
     recommended_level = models.CharField(
         max_length=2, blank=True, help_text=_("What the criteria recommended (blank: no measure)")
@@ -60,7 +64,7 @@ class Sanction(models.Model):
     clauses = models.JSONField(
         default=list, help_text=_("[{catalogue_id, isp_number, title, version}] as cited")
     )
-    legal_basis = models.CharField(max_length=32, choices=LegalBasis.choices)
+    legal_basis = models.CharField(max_length=32, choices=MEASURE_BASIS_CHOICES)
     legal_references = models.TextField(blank=True, help_text=_("Statutes cited, e.g. art. 11"))
     evidence_relied_on = models.JSONField(default=list, help_text=_("[{type: report|evidence, id}]"))
     culpability = models.CharField(max_length=16, choices=Culpability.choices, blank=True)
@@ -92,15 +96,15 @@ class Sanction(models.Model):
             ),
             models.CheckConstraint(condition=~Q(clauses=[]), name="sanction_clause_required"),
             models.CheckConstraint(
-                condition=Q(legal_basis__in=LegalBasis.values), name="sanction_legal_basis_required"
+                condition=Q(legal_basis__in=MEASURE_BASIS_VALUES), name="sanction_legal_basis_required"
             ),
             models.CheckConstraint(condition=~Q(evidence_relied_on=[]), name="sanction_evidence_required"),
             models.CheckConstraint(condition=Q(level__in=Level.values), name="sanction_level_valid"),
             models.CheckConstraint(condition=Q(state__in=State.values), name="sanction_state_valid"),
             models.CheckConstraint(
-                condition=(Q(target_kind=TargetKind.HOSTING_CONTENT) & ~Q(content_ref=""))
+                condition=(Q(target_kind=Target.HOSTING_CONTENT) & ~Q(content_ref=""))
                 | (
-                    Q(target_kind__in=[t for t in TargetKind.values if t != TargetKind.HOSTING_CONTENT])
+                    Q(target_kind__in=[t for t in TARGET_KIND_VALUES if t != Target.HOSTING_CONTENT])
                     & Q(account__isnull=False)
                 ),
                 name="sanction_target_named",
@@ -141,7 +145,7 @@ class Sanction(models.Model):
 
     @property
     def target_label(self) -> str:
-        if self.target_kind == TargetKind.HOSTING_CONTENT:
+        if self.target_kind == Target.HOSTING_CONTENT:
             return self.content_ref
         return self.account.account_id if self.account_id else "?"
 
@@ -203,7 +207,7 @@ class HearingAnswer(models.Model):
 
     sanction = models.ForeignKey(Sanction, on_delete=models.PROTECT, related_name="hearing_answers")
     received_at = models.DateTimeField()
-    channel = models.CharField(max_length=16, blank=True, help_text=_("e-mail, phone, letter, ..."))
+    channel = models.CharField(max_length=16, blank=True, choices=AnswerChannel.choices)
     text = models.TextField()
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
@@ -211,7 +215,11 @@ class HearingAnswer(models.Model):
     class Meta:
         ordering = ["received_at", "id"]
         constraints = [
-            models.CheckConstraint(condition=_not_blank("text"), name="hearing_answer_text_required")
+            models.CheckConstraint(condition=_not_blank("text"), name="hearing_answer_text_required"),
+            models.CheckConstraint(
+                condition=Q(channel="") | Q(channel__in=AnswerChannel.values),
+                name="hearing_answer_channel_known",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -7,9 +7,9 @@ must not change when a default rule does.
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 
+from policies import selectors as policies
 from policies.types import CaseFacts, Recommendation
 
 
@@ -33,18 +33,8 @@ class ClauseChoice:
         }
 
 
-def _policies(name: str):
-    # The policies app publishes reads in `selectors` and may re-export them in
-    # `services`; either is the same function.
-    for module in ("policies.services", "policies.selectors"):
-        found = getattr(importlib.import_module(module), name, None)
-        if found is not None:
-            return found
-    raise ImportError(f"policies provides no {name}()")
-
-
 def recommend(facts: CaseFacts) -> Recommendation:
-    return _policies("recommend")(facts)
+    return policies.recommend(facts)
 
 
 def _choice(clause) -> ClauseChoice:
@@ -59,9 +49,7 @@ def _choice(clause) -> ClauseChoice:
 
 def clause_lookup(ids) -> dict[str, ClauseChoice]:
     """The version in force of each named clause, by catalogue id; unknown ids are left out."""
-    found = _policies("clause_lookup")(list(ids))
-    clauses = found.values() if isinstance(found, dict) else found
-    return {c.catalogue_id: _choice(c) for c in clauses}
+    return {c.catalogue_id: _choice(c) for c in policies.clause_lookup(list(ids))}
 
 
 def current_clauses() -> list[ClauseChoice]:

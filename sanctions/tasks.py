@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.conf import settings
 from django.db import OperationalError
 
-from .conf import setting
 from .executors import TransientExecutionError
 
 
@@ -20,7 +20,7 @@ def run_execution(self, execution_id: int) -> None:
     try:
         execution_run(execution_id=execution_id)
     except TransientExecutionError as exc:
-        if self.request.retries >= setting("ABUSEDESK_EXECUTOR_MAX_RETRIES"):
+        if self.request.retries >= settings.ABUSEDESK_EXECUTOR_MAX_RETRIES:
             execution_give_up(execution_id=execution_id, error=str(exc))
             return
         raise self.retry(exc=exc, countdown=backoff_seconds(self.request.retries)) from None

@@ -2,18 +2,17 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from abusedesk.errors import ApplicationError, NotFound
+from abusedesk.errors import ApplicationError
+from abusedesk.web import desk_required, get_or_404
 
 from .choices import Channel
 from .forms import ScreeningForm
 from .selectors import exchange_overview, query_get_for_user, query_list_for_user
 from .services import screening_run
 
-desk_required = permission_required("abusedesk.work_desk", raise_exception=True)
 manager_required = permission_required("abusedesk.review_measures", raise_exception=True)
 
 
@@ -47,10 +46,7 @@ def screening_new(request):
 @login_required
 @desk_required
 def screening_detail(request, pk: int):
-    try:
-        query = query_get_for_user(request.user, pk)
-    except NotFound:
-        raise Http404 from None
+    query = get_or_404(query_get_for_user, request.user, pk)
     return render(request, "screening/detail.html", {"query": query})
 
 

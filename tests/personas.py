@@ -5,29 +5,29 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from abusedesk.roles import Role
+from abusedesk.roles import UserRole
 from abusedesk.services import api_token_create, user_create
 
 PASSWORD = "correct horse battery staple"
 
 
-def make_user(username: str, role: Role):
+def make_user(username: str, role: UserRole):
     return user_create(username=username, role=role, password=PASSWORD)
 
 
 @pytest.fixture
 def staff(db):
-    return make_user("sato", Role.STAFF)
+    return make_user("sato", UserRole.STAFF)
 
 
 @pytest.fixture
 def manager(db):
-    return make_user("tanaka", Role.MANAGER)
+    return make_user("tanaka", UserRole.MANAGER)
 
 
 @pytest.fixture
 def other_manager(db):
-    return make_user("suzuki", Role.MANAGER)
+    return make_user("suzuki", UserRole.MANAGER)
 
 
 @pytest.fixture

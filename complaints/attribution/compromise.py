@@ -22,9 +22,9 @@ from datetime import timedelta
 from complaints.choices import ConfirmationKind
 from complaints.models import CaseConfirmation, Evidence, Hop, Report
 from complaints.parsing.hosts import is_internal_ip, normalise_ip, registrable_domain
-from complaints.parsing.model import Hop as ParsedHop
-from complaints.parsing.model import TrustContext
 from complaints.parsing.origin import analyse_chain
+from complaints.parsing.parsed import Hop as ParsedHop
+from complaints.parsing.parsed import TrustContext
 from subscribers import selectors as inventory
 
 from . import helo as greeting

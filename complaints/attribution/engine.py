@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from django.conf import settings
 
+from abusedesk.choices import NetworkRole, SendingMethod
 from complaints.choices import Channel, ConfirmationKind, ReportFormat
 from complaints.models import Evidence, Hop, NetworkContact, Report
 from complaints.parsing.hosts import is_under, normalise_ip, registrable_domain
@@ -20,7 +21,7 @@ from subscribers.choices import AccountKind, BlockKind
 from subscribers.models import Account
 
 from .compromise import case_confirmation, check_compromise, hop_authenticated
-from .result import Attribution, Method, Role
+from .result import Attribution
 
 LOG_WINDOW = timedelta(minutes=10)  # mail log entries this close to the spam confirm it
 ORIGIN_BASES = ("field", "walked", "stated")
@@ -44,16 +45,16 @@ def attribute(report: Report) -> Attribution:
         result.step("no_time", ip=ip)
     for host in report.url_hosts or []:
         _attribute_host(result, host)
-    if hops and _is_own_name(hops[0].by_name) and not _has(result, Role.SENDING, Role.RELAY):
-        result.add_role(Role.RECEIVING)
+    if hops and _is_own_name(hops[0].by_name) and not _has(result, NetworkRole.SENDING, NetworkRole.RELAY):
+        result.add_role(NetworkRole.RECEIVING)
         result.step("received_by_our_mx", host=hops[0].by_name)
     if not result.roles:
         if ip or report.url_hosts:
-            result.add_role(Role.NOT_OURS)
+            result.add_role(NetworkRole.NOT_OURS)
             result.abuse_contact = _abuse_contact(ip, origin_hop, report.url_hosts or [])
             result.step("not_ours", ip=ip, contact=(result.abuse_contact or {}).get("email"))
         else:
-            result.add_role(Role.UNKNOWN)
+            result.add_role(NetworkRole.UNKNOWN)
             _why_unknown(result, report, facts)
     return result
 
@@ -156,7 +157,7 @@ def _attribute_origin(result, report, ip, at, origin_hop, hops) -> None:
         return
     if hit.reason == "transit":
         holder = hit.block.sub_allocated_to
-        result.add_role(Role.UPSTREAM)
+        result.add_role(NetworkRole.UPSTREAM)
         result.sub_allocation = {
             "subscriber_id": holder.subscriber_id,
             "name": holder.name,
@@ -170,7 +171,7 @@ def _attribute_origin(result, report, ip, at, origin_hop, hops) -> None:
             contact=result.sub_allocation["abuse_contact"],
         )
         return
-    result.add_role(Role.SENDING)
+    result.add_role(NetworkRole.SENDING)
     result.step(
         "origin_in_our_block",
         ip=ip,
@@ -218,8 +219,8 @@ def _submitted_elsewhere_by_ours(result, report, at, origin_hop, hops, authentic
     client = inventory.account_for_ip_at(ip=below.from_address, at=below.time or at)
     if client.reason == "not_ours":
         return
-    result.add_role(Role.SENDING)
-    result.sending_method = Method.OTHER_ISP
+    result.add_role(NetworkRole.SENDING)
+    result.sending_method = SendingMethod.OTHER_ISP_SERVER
     result.record("block", client.block.pk if client.block else None)
     result.record("session", client.session.pk if client.session else None)
     login = report.authenticated_as or None
@@ -248,15 +249,15 @@ def _sending_method(result, report, ip, at, origin_hop, hops) -> str:
             result.relaying_network = {"host": origin_hop.by_name, "login": login}
             result.abuse_contact = _abuse_contact(None, None, [origin_hop.by_name])
             result.step("left_through_other_isp", relay=origin_hop.by_name, login=login)
-            return Method.OTHER_ISP
+            return SendingMethod.OTHER_ISP_SERVER
     check_compromise(result, report=report, ip=ip, at=at, origin_hop=origin_hop, hops=hops)
     if result.compromise:
-        return Method.HIJACKED
+        return SendingMethod.HIJACKED_HOST
     if origin_hop is None:
         result.step("self_operated_by_default")
     else:
         result.step("direct_to_foreign_mx")
-    return Method.SELF_OPERATED
+    return SendingMethod.SELF_OPERATED_SERVER
 
 
 # -- our own mail servers -------------------------------------------------------------
@@ -270,8 +271,8 @@ def _through_our_server(result, report, ip, at, origin_hop, login, hit) -> None:
     entries = _submissions(login, client_ip, report.message_id, at)
     if not login and entries:
         login = entries[0].login
-    result.add_role(Role.SENDING)
-    result.sending_method = Method.CONTRACTED
+    result.add_role(NetworkRole.SENDING)
+    result.sending_method = SendingMethod.CONTRACTED_ISP_SERVER
     result.step("via_our_mail_server", login=login, server=origin_hop.by_name if origin_hop else None)
     account = _mail_account(login)
     if account is not None:
@@ -344,13 +345,13 @@ def _mail_account(login: str | None) -> Account | None:
 def _relay_for_outsider(result, ip, at) -> None:
     """Our server took mail from an outside address without a login: POP-before-SMTP?"""
     logins = list(inventory.mail_logins(client_ip=ip, before=at, window=LOG_WINDOW)[:5])
-    result.add_role(Role.RELAY)
+    result.add_role(NetworkRole.RELAY)
     if not logins:
         result.step("relay_without_login", ip=ip)
         return
     entry = logins[0]
     result.record("maillog", entry.pk)
-    result.sending_method = Method.OTHER_ISP
+    result.sending_method = SendingMethod.OTHER_ISP_SERVER
     result.step("pop_before_smtp", ip=ip, login=entry.login, at=entry.at.isoformat(), service=entry.service)
     account = _mail_account(entry.login)
     if account is not None:
@@ -363,7 +364,7 @@ def _relay_for_outsider(result, ip, at) -> None:
 def _attribute_host(result: Attribution, host: str) -> None:
     account = inventory.hosting_account_for_host(host=host)
     if account is not None:
-        result.add_role(Role.HOSTING)
+        result.add_role(NetworkRole.HOSTING)
         result.add_account(account)
         result.step("hosted_here", host=host, account=account.account_id)
         return
@@ -372,7 +373,7 @@ def _attribute_host(result: Attribution, host: str) -> None:
         if block is None:
             continue
         if block.kind == BlockKind.HOSTING:
-            result.add_role(Role.HOSTING)
+            result.add_role(NetworkRole.HOSTING)
             result.record("block", block.pk)
             if block.account is not None:
                 result.add_account(block.account)
@@ -381,7 +382,7 @@ def _attribute_host(result: Attribution, host: str) -> None:
                 result.step("hosting_address_shared", host=host, ip=address)
             return
         if block.kind == BlockKind.STATIC and block.account is not None:
-            result.add_role(Role.HOSTING)
+            result.add_role(NetworkRole.HOSTING)
             result.record("block", block.pk)
             result.add_account(block.account)
             result.step("self_hosted_on_connection", host=host, ip=address, account=block.account.account_id)

@@ -3,23 +3,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 
-class Role:
-    SENDING = "sending"
-    RELAY = "relay"
-    HOSTING = "hosting"
-    RECEIVING = "receiving"
-    UPSTREAM = "upstream"
-    NOT_OURS = "not_ours"
-    UNKNOWN = "unknown"
-
-
-class Method:
-    CONTRACTED = "contracted_isp_server"
-    SELF_OPERATED = "self_operated_server"
-    HIJACKED = "hijacked_host"
-    OTHER_ISP = "other_isp_server"
-
-
 @dataclass
 class Attribution:
     """The answer for one report. `steps` are short machine-readable reasons

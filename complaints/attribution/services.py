@@ -10,11 +10,11 @@ from django.db.models import Max
 from django.utils import timezone
 
 from abusedesk.audit import audit_record
+from abusedesk.choices import SendingMethod
 from complaints.models import Case, NetworkContact, Report
 from complaints.services.cases import case_mark_changed
 
 from .engine import attribute
-from .result import Method
 
 
 def inventory_version() -> str:
@@ -141,8 +141,8 @@ def case_method(methods: dict, compromise: list[dict]) -> str | None:
         return None
     method = Counter(methods).most_common(1)[0][0]
     machine = [c for c in compromise if c.get("key") != "stolen_credentials"]
-    if method == Method.SELF_OPERATED and machine and methods.get(Method.HIJACKED):
-        return Method.HIJACKED
+    if method == SendingMethod.SELF_OPERATED_SERVER and machine and methods.get(SendingMethod.HIJACKED_HOST):
+        return SendingMethod.HIJACKED_HOST
     return method
 
 

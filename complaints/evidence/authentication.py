@@ -51,7 +51,7 @@ from complaints.parsing.hosts import normalise_ip, registrable_domain
 
 from .lookups import normalize_name
 from .resolver import DnsResult, query
-from .services import evidence_digest, fresh_for
+from .services import evidence_digest, evidence_row, fresh_for
 
 logger = logging.getLogger(__name__)
 
@@ -482,23 +482,7 @@ def sender_authentication_evaluate(report: Report, *, now: datetime | None = Non
 
 
 def _dns_record(asked: Asked, report: Report) -> Evidence:
-    r = asked.result
-    record = Evidence(
-        report=report,
-        case_id=report.case_id,
-        subject=asked.subject[:255],
-        kind=asked.kind,
-        query_name=r.query_name[:255],
-        query_type=r.query_type[:10],
-        server=r.server[:100],
-        asked_at=r.asked_at,
-        outcome=r.outcome,
-        answer=list(r.answer),
-        ttl=r.ttl,
-        response_text=r.response_text,
-    )
-    record.digest = evidence_digest(record)
-    return record
+    return evidence_row(report=report, subject=asked.subject, kind=asked.kind, result=asked.result)
 
 
 def result_answer(result: dict) -> list[dict]:

@@ -80,27 +80,37 @@ def _result_of(record: Evidence) -> DnsResult:
     )
 
 
-def _evidence(check: Check, report: Report) -> Evidence:
-    result = check.result
+def evidence_row(*, report: Report, subject: str, kind: str, result: DnsResult, **extra) -> Evidence:
+    """An unsaved evidence row for one DNS answer about a report, with its digest."""
     record = Evidence(
         report=report,
         case_id=report.case_id,
-        subject=check.subject[:255],
-        kind=check.kind,
+        subject=subject[:255],
+        kind=kind,
         query_name=result.query_name[:255],
         query_type=result.query_type[:10],
-        zone=check.zone[:255],
-        zone_kind=check.zone_kind[:16],
         server=result.server[:100],
         asked_at=result.asked_at,
         outcome=result.outcome,
         answer=list(result.answer),
         ttl=result.ttl,
         response_text=result.response_text,
-        listed=check.listed,
+        **extra,
     )
     record.digest = evidence_digest(record)
     return record
+
+
+def _evidence(check: Check, report: Report) -> Evidence:
+    return evidence_row(
+        report=report,
+        subject=check.subject,
+        kind=check.kind,
+        result=check.result,
+        zone=check.zone[:255],
+        zone_kind=check.zone_kind[:16],
+        listed=check.listed,
+    )
 
 
 def evidence_collect(*, report_id: int) -> int:

@@ -20,7 +20,7 @@ from .arf import read_arf, read_dmarc_text, read_jmrp
 from .clean import sanitise
 from .complaint import read_other
 from .material import has_message_headers
-from .model import Hop, ParsedReport, TrustContext
+from .parsed import Hop, ParsedReport, TrustContext
 from .spamcop import read_spamcop
 from .xarf import parse_json, read_xarf_mail
 

@@ -20,8 +20,8 @@ from .common import (
     wrapper_parts,
 )
 from .material import in_text
-from .model import ParsedReport, TrustContext
 from .origin import SMTP_AUTH_RESULT
+from .parsed import ParsedReport, TrustContext
 from .reported import apply_message, clean_message_id
 from .urls import UrlCollector
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from .model import ParsedReport
+from .parsed import ParsedReport
 
 _UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
 # C0 and C1 controls and the Unicode line and paragraph separators: str.splitlines()

@@ -8,7 +8,7 @@ from email.message import Message
 from . import mime
 from .dates import parse_date
 from .hosts import is_routable_ip, non_routable_reason, normalise_ip, split_zone
-from .model import ParsedReport
+from .parsed import ParsedReport
 from .urls import UrlCollector
 
 MAX_FIELDS = 500

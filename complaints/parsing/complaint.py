@@ -22,7 +22,7 @@ from . import mime
 from .common import choose_source, finish
 from .dates import parse_date
 from .hosts import is_routable_ip, split_zone
-from .model import ParsedReport, TrustContext
+from .parsed import ParsedReport, TrustContext
 from .reported import apply_message
 from .urls import UrlCollector
 

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from .hosts import clean_host, is_internal_ip, is_under, non_routable_reason, normalise_ip, registrable_domain
-from .model import Hop, TrustContext
+from .parsed import Hop, TrustContext
 
 MAX_HOPS = 100
 # Retrieval from the user's own mailbox, and LMTP, which only ever delivers locally.

@@ -13,7 +13,7 @@ import re
 
 from .dates import parse_date
 from .hosts import clean_host, split_zone
-from .model import Hop
+from .parsed import Hop
 
 MAX_RECEIVED = 4096  # characters of one header we look at
 _KEYWORDS = ("from", "by", "via", "with", "id", "for")

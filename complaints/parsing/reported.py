@@ -8,8 +8,8 @@ from email.message import Message
 from . import mime
 from .dates import parse_date
 from .hosts import is_routable_ip, normalise_ip, registrable_domain
-from .model import Hop, ParsedReport, TrustContext
 from .origin import MAX_HOPS, analyse_chain
+from .parsed import Hop, ParsedReport, TrustContext
 from .received import parse_received
 from .urls import UrlCollector, html_to_text
 

@@ -19,7 +19,7 @@ from email.message import Message
 from . import mime
 from .common import find_embedded, finish, state_source, state_time, wrapper_parts
 from .material import has_message_headers
-from .model import ParsedReport, TrustContext
+from .parsed import ParsedReport, TrustContext
 from .reported import apply_message
 from .urls import UrlCollector
 

@@ -19,7 +19,7 @@ from .common import (
     wrapper_parts,
 )
 from .hosts import clean_host, normalise_ip
-from .model import ParsedReport, TrustContext
+from .parsed import ParsedReport, TrustContext
 from .reported import apply_message
 from .urls import UrlCollector
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-import re
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -12,12 +11,12 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from abusedesk.i18n import mail_language
 from complaints.choices import Channel, ReportFormat
 from complaints.models import Report
 
 # Feedback loops and DMARC reporters are machines: answering them only adds noise.
 MACHINE_FORMATS = {ReportFormat.ARF, ReportFormat.DMARC_FORENSIC, ReportFormat.XARF_MAIL, ReportFormat.JMRP}
-JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 
 
 def ack_wanted(report: Report) -> bool:
@@ -34,8 +33,7 @@ def ack_wanted(report: Report) -> bool:
 
 
 def ack_language(report: Report) -> str:
-    address = report.reporter_key.removeprefix("email:")
-    return "ja" if address.endswith(".jp") or JAPANESE.search(report.subject or "") else "en"
+    return mail_language(report.reporter_key.removeprefix("email:"), report.subject)
 
 
 def acknowledgement_enqueue(report: Report) -> None:

@@ -28,6 +28,7 @@ from abusedesk.audit import audit_record
 from abusedesk.errors import ApplicationError
 from complaints.models import Case, Forward, Report
 from complaints.parsing import parse_report
+from complaints.services.triage import case_mark_acted_on
 
 REDACTED = "redacted@redacted.invalid"
 RECIPIENT_HEADERS = (
@@ -223,6 +224,7 @@ def case_forward(*, case: Case, user, fmt: str, to: str | None = None, reason: s
             reason=reason,
             data={"to": to, "format": fmt, "report": report.pk, "sha256": digest},
         )
+        case_mark_acted_on([case.pk])
         from complaints.tasks import send_forward
 
         transaction.on_commit(lambda: send_forward.delay(forward.pk))

@@ -10,12 +10,14 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from abusedesk.audit import audit_record
 from abusedesk.errors import ApplicationError
+from abusedesk.i18n import mail_language
 from complaints.models import Case
+from complaints.services.triage import case_mark_acted_on
 
 TEMPLATES = {
     "investigating": _("We are investigating"),
@@ -56,7 +58,7 @@ def case_reply(*, case: Case, user, template: str, note: str = "") -> int:
     if not reporters:
         raise ApplicationError(_("this case has no complainant with an e-mail address"))
     with transaction.atomic():
-        Case.objects.filter(pk=case.pk, first_action_at__isnull=True).update(first_action_at=timezone.now())
+        case_mark_acted_on([case.pk])
         audit_record(
             actor=user,
             action="case.replied",
@@ -74,7 +76,7 @@ def case_reply(*, case: Case, user, template: str, note: str = "") -> int:
 
 def reply_send(*, case_id: int, address: str, template: str, note: str = "") -> None:
     case = Case.objects.get(pk=case_id)
-    language = "ja" if address.endswith(".jp") else "en"
+    language = mail_language(address)
     with translation.override(language):
         context = {"case": case, "note": note, "template": template}
         subject = render_to_string("complaints/email/reply_subject.txt", context).strip()

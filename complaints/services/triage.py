@@ -15,18 +15,13 @@ from django.utils.translation import gettext as _
 
 from abusedesk.audit import audit_record
 from abusedesk.errors import ApplicationError
-from complaints.choices import CaseStatus
+from complaints.choices import CaseResolution, CaseStatus
 from complaints.models import Case
 
-RESOLUTIONS = {
-    "not_ours": "not ours, forwarded",
-    "duplicate": "duplicate",
-    "joe_job": "joe job (forged headers point at us)",
-    "no_action": "no action needed",
-}
 
-
-def _touch(case_ids: list[int]) -> None:
+def case_mark_acted_on(case_ids: list[int]) -> None:
+    """A person did something about these cases (assigned, closed, replied, forwarded,
+    proposed a measure): the first such time stops the SLA clock; each is activity."""
     now = timezone.now()
     Case.objects.filter(pk__in=case_ids, first_action_at__isnull=True).update(first_action_at=now)
     Case.objects.filter(pk__in=case_ids).update(last_activity_at=now)
@@ -43,7 +38,7 @@ def case_assign(*, case_ids: list[int], assignee_id: int | None, actor) -> int:
     changed = (
         Case.objects.filter(pk__in=case_ids).exclude(assignee_id=assignee_id).update(assignee_id=assignee_id)
     )
-    _touch(case_ids)
+    case_mark_acted_on(case_ids)
     for pk in case_ids:
         audit_record(
             actor=actor,
@@ -60,7 +55,7 @@ def case_assign(*, case_ids: list[int], assignee_id: int | None, actor) -> int:
 def case_close(
     *, case_ids: list[int], resolution: str, actor, reason: str = "", duplicate_of: int | None = None
 ) -> int:
-    if resolution not in RESOLUTIONS:
+    if resolution not in CaseResolution.values:
         raise ApplicationError(
             _("unknown resolution %(r)s") % {"r": repr(resolution)}, fields={"resolution": ["invalid"]}
         )
@@ -75,7 +70,7 @@ def case_close(
     open_ids = list(Case.objects.filter(pk__in=case_ids, status=CaseStatus.OPEN).values_list("pk", flat=True))
     if resolution == "joe_job":
         _require_derived_joe_job(open_ids)
-    _touch(open_ids)
+    case_mark_acted_on(open_ids)
     Case.objects.filter(pk__in=open_ids).update(
         status=CaseStatus.CLOSED, closed_at=now, resolution=resolution
     )

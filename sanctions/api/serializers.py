@@ -2,7 +2,14 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from ..choices import Culpability, LegalBasis, Level, Restriction, TargetKind
+from ..choices import (
+    MEASURE_BASIS_CHOICES,
+    TARGET_KIND_CHOICES,
+    AnswerChannel,
+    Culpability,
+    Level,
+    Restriction,
+)
 from ..forms import REQUIRED
 from ..models import Execution, HearingAnswer, Notice, Sanction, Transition
 
@@ -11,7 +18,7 @@ class ProposeSerializer(serializers.Serializer):
     case = serializers.IntegerField()
     account = serializers.CharField(required=False, allow_blank=True, help_text="The account's id, e.g. M-1")
     content_ref = serializers.CharField(required=False, allow_blank=True, max_length=1000)
-    target_kind = serializers.ChoiceField(choices=TargetKind.choices, required=False)
+    target_kind = serializers.ChoiceField(choices=TARGET_KIND_CHOICES, required=False)
     level = serializers.ChoiceField(choices=Level.choices)
     restriction = serializers.ChoiceField(
         choices=Restriction.choices,
@@ -33,7 +40,7 @@ class ProposeSerializer(serializers.Serializer):
         error_messages={"empty": REQUIRED["clauses"], "required": REQUIRED["clauses"]},
     )
     legal_basis = serializers.ChoiceField(
-        choices=LegalBasis.choices,
+        choices=MEASURE_BASIS_CHOICES,
         error_messages={"required": REQUIRED["legal_basis"], "invalid_choice": REQUIRED["legal_basis"]},
     )
     legal_references = serializers.CharField(required=False, allow_blank=True)
@@ -70,7 +77,7 @@ class ConfirmRequestSerializer(serializers.Serializer):
 
 class HearingAnswerRequestSerializer(serializers.Serializer):
     received_at = serializers.DateTimeField()
-    channel = serializers.CharField(required=False, allow_blank=True, max_length=16)
+    channel = serializers.ChoiceField(choices=AnswerChannel.choices, required=False, allow_blank=True)
     text = serializers.CharField()
 
 

@@ -91,7 +91,7 @@ class HearingAnswerView(APIView):
 
 
 class SanctionEmergencyView(APIView):
-    """C-09: carry out an emergency proposal before approval (guards.py says when)."""
+    """C-09: carry out an emergency proposal before approval (checks.py says when)."""
 
     @extend_schema(
         request=EmergencyRequestSerializer,

@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 from abusedesk.audit import audit_record
 from abusedesk.errors import ApplicationError, Conflict, NotFound, PermissionDenied
 
+from ..checks import case_closed_problem, emergency_problems
 from ..choices import ExecutionAction, ExecutionStatus, State
 from ..executors import TransientExecutionError, executor_name, get_executor
-from ..guards import case_closed_problem, emergency_problems
 from ..models import Execution, Sanction
 
 
@@ -234,7 +234,7 @@ def emergency_step(sanction: Sanction) -> Execution | None:
 def sanction_emergency_execute(*, sanction_id: int, actor, reason: str) -> Execution:
     """Act before approval (C-09): request the execution of an emergency proposal now.
 
-    The emergency rule (guards.py) is checked again on what the record holds, so a
+    The emergency rule (checks.py) is checked again on what the record holds, so a
     row written by other means than `sanction_propose` cannot be carried out early.
     """
     reason = (reason or "").strip()

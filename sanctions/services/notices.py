@@ -19,10 +19,10 @@ from django.utils.translation import gettext as _
 
 from abusedesk.audit import audit_record
 from abusedesk.errors import ApplicationError, Conflict, NotFound, PermissionDenied
+from abusedesk.i18n import mail_language
 from complaints.models import Report
 
-from ..choices import Level, NoticeKind, State
-from ..conf import setting
+from ..choices import AnswerChannel, Level, NoticeKind, State
 from ..models import HearingAnswer, Notice, Sanction
 
 MAX_OBSERVATIONS = 20
@@ -30,8 +30,7 @@ ANSWERABLE_STATES = (State.CARRIED_OUT, State.NOTIFIED, State.HEARING, State.UPH
 
 
 def notice_language(subscriber) -> str:
-    email = (getattr(subscriber, "email", "") or "").lower()
-    return "ja" if email.endswith(".jp") else "en"
+    return mail_language(getattr(subscriber, "email", "") or "")
 
 
 def observations(sanction: Sanction) -> list[dict]:
@@ -73,7 +72,7 @@ def notice_prepare(*, sanction: Sanction, kind: str, actor) -> Notice:
     language = notice_language(subscriber)
     respond_by = None
     if kind in (NoticeKind.NOTICE, NoticeKind.HEARING):
-        respond_by = timezone.now() + timedelta(days=setting("ABUSEDESK_HEARING_DAYS"))
+        respond_by = timezone.now() + timedelta(days=settings.ABUSEDESK_HEARING_DAYS)
     with translation.override(language):
         context = notice_context(sanction, respond_by)
         subject = render_to_string(f"sanctions/email/{language}/{kind}_subject.txt", context).strip()
@@ -130,6 +129,11 @@ def hearing_answer_record(*, sanction_id: int, text: str, received_at, channel: 
     if not (text or "").strip():
         raise ApplicationError(
             _("Write down the customer's answer."), fields={"text": [_("This field is required.")]}
+        )
+    if channel and channel not in AnswerChannel.values:
+        raise ApplicationError(
+            _("Say how the answer reached us: %(known)s.") % {"known": ", ".join(AnswerChannel.values)},
+            fields={"channel": [_("Select a valid choice.")]},
         )
     with transaction.atomic():
         sanction = Sanction.objects.filter(pk=sanction_id).first()

@@ -6,6 +6,7 @@ import json
 from dataclasses import asdict
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
@@ -14,12 +15,12 @@ from django.utils.translation import gettext as _
 from abusedesk.audit import audit_record
 from abusedesk.errors import ApplicationError, PermissionDenied
 from complaints.models import Case
+from complaints.services.triage import case_mark_acted_on
 
 from .. import policy
-from ..choices import ACCOUNT_KIND_TARGET, TargetKind
-from ..conf import setting
+from ..checks import parse_evidence_refs, proposal_problems
+from ..choices import ACCOUNT_KIND_TARGET, Target
 from ..facts import case_facts
-from ..guards import parse_evidence_refs, proposal_problems
 from ..models import Sanction
 
 
@@ -27,7 +28,7 @@ def _target_kind(account, content_ref: str, target_kind: str | None) -> str:
     if target_kind:
         return target_kind
     if (content_ref or "").strip():
-        return TargetKind.HOSTING_CONTENT
+        return Target.HOSTING_CONTENT
     return ACCOUNT_KIND_TARGET.get(getattr(account, "kind", None), "")
 
 
@@ -64,7 +65,7 @@ def sanction_propose(
 
     `culpability` "" means none recorded: POLICY.md treats it as a victim's, and
     refuses it from L4 on. `emergency` asks to carry the measure out before
-    approval and notice; guards.py states when that is allowed.
+    approval and notice; checks.py states when that is allowed.
 
     The recommendation is computed here, not taken from the caller, so the record
     always shows what the criteria said at that moment and under which version.
@@ -139,6 +140,7 @@ def sanction_propose(
                 "rate_per_hour": rate_per_hour,
             },
         )
+        case_mark_acted_on([case.pk])
     return sanction
 
 
@@ -147,12 +149,12 @@ def _create(*, recommendation, facts, proposer, emergency, **fields) -> Sanction
     deadlines = {}
     if emergency:
         # The criteria may configure a shorter review (policies' emergency_review_hours).
-        hours = setting("ABUSEDESK_EMERGENCY_REVIEW_HOURS")
+        hours = settings.ABUSEDESK_EMERGENCY_REVIEW_HOURS
         if recommendation.emergency_allowed and recommendation.review_within_hours:
             hours = min(hours, recommendation.review_within_hours)
         deadlines = {
             "review_due_at": now + timedelta(hours=hours),
-            "notify_due_at": now + timedelta(hours=setting("ABUSEDESK_EMERGENCY_NOTIFY_HOURS")),
+            "notify_due_at": now + timedelta(hours=settings.ABUSEDESK_EMERGENCY_NOTIFY_HOURS),
         }
     return Sanction.objects.create(
         recommended_level=recommendation.level or "",

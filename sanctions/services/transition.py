@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,9 +19,8 @@ from django.utils.translation import gettext as _
 from abusedesk.audit import audit_record
 from abusedesk.errors import ApplicationError, Conflict, NotFound, PermissionDenied
 
+from ..checks import case_closed_problem, emergency_execution_problem, needs_manager, review_problem
 from ..choices import ExecutionAction, State
-from ..conf import setting
-from ..guards import case_closed_problem, emergency_execution_problem, needs_manager, review_problem
 from ..models import Sanction, Transition
 from ..transitions import DECISION, EXECUTION, TRANSITIONS, Edge, edge_for
 from .execution import emergency_step
@@ -163,7 +163,7 @@ def _carried_out_fields(sanction: Sanction, now) -> dict:
         # POLICY.md: every restriction has a review date.
         hours = (sanction.recommendation or {}).get("review_within_hours")
         review_in = (
-            timedelta(hours=hours) if hours else timedelta(days=setting("ABUSEDESK_MEASURE_REVIEW_DAYS"))
+            timedelta(hours=hours) if hours else timedelta(days=settings.ABUSEDESK_MEASURE_REVIEW_DAYS)
         )
         fields["review_due_at"] = fields.get("ends_at") or now + review_in
     return fields

@@ -7,9 +7,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
+from abusedesk.web import desk_required
+
 from ..dossier import dossier_open
 from ..pdf import PdfFontMissing, dossier_pdf
-from .common import desk_required, get_case
+from .common import get_case
 
 
 @login_required

@@ -8,17 +8,18 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from abusedesk.errors import ApplicationError
+from abusedesk.web import desk_required
 from complaints.models import Evidence, Report
 from subscribers.models import Account
 
 from .. import policy
-from ..choices import LegalBasis
+from ..choices import MEASURE_BASIS_VALUES, TARGET_ACCOUNT_KIND
 from ..facts import case_facts_for_page
 from ..forms import ProposalForm
 from ..labels import clause_title
 from ..selectors import subscriber_history
 from ..services import sanction_propose
-from .common import desk_required, get_case
+from .common import get_case
 
 
 def _evidence_choices(case) -> list[tuple[str, str]]:
@@ -43,9 +44,8 @@ DEFAULT_CAP_PER_HOUR = 20
 
 
 def _initial(recommendation, accounts, evidence_choices, case=None) -> dict:
-    basis = next((b for b in recommendation.legal_basis if b in LegalBasis.values), "")
-    wanted_kind = {"mail_account": "mail", "connection_account": "connection", "hosting_account": "hosting"}
-    account = next((a for a in accounts if a.kind == wanted_kind.get(recommendation.target)), None)
+    basis = next((b for b in recommendation.legal_basis if b in MEASURE_BASIS_VALUES), "")
+    account = next((a for a in accounts if a.kind == TARGET_ACCOUNT_KIND.get(recommendation.target)), None)
     telemetry = case is not None and case.source == "own_telemetry" and recommendation.level == "L3"
     relied = [value for value, _label in evidence_choices if value.startswith("report:")]
     if telemetry:
@@ -56,7 +56,7 @@ def _initial(recommendation, accounts, evidence_choices, case=None) -> dict:
         "level": recommendation.level,
         "clauses": list(recommendation.clauses),
         "legal_basis": basis,
-        "legal_references": ", ".join(b for b in recommendation.legal_basis if b not in LegalBasis.values),
+        "legal_references": ", ".join(b for b in recommendation.legal_basis if b not in MEASURE_BASIS_VALUES),
         "culpability": recommendation.culpability,
         "evidence_relied_on": relied,
         "account": account.pk if account else None,

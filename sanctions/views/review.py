@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from abusedesk.errors import ApplicationError
+from abusedesk.web import desk_required, form_errors, report_error
 
 from ..dossier import dossier_open
 from ..forms import ConfirmForm, EmergencyForm, HearingAnswerForm, TransitionForm
@@ -21,7 +22,7 @@ from ..services import (
     sanction_transition,
 )
 from ..transitions import DECISION, EXECUTION, edges_from
-from .common import desk_required, form_errors, get_sanction, report_error
+from .common import get_sanction
 
 
 @login_required

@@ -6,7 +6,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 
 from abusedesk.models import ApiToken
-from abusedesk.roles import Role, user_role
+from abusedesk.roles import UserRole, user_role
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
@@ -21,7 +21,7 @@ def run(*args):
 def test_it_creates_a_manager_who_can_log_in():
     run("yamada", "--role", "manager", "--password", "a-long-pass-phrase-7")
     user = User.objects.get(username="yamada")
-    assert user_role(user) == Role.MANAGER
+    assert user_role(user) == UserRole.MANAGER
     assert Client().login(username="yamada", password="a-long-pass-phrase-7")
 
 

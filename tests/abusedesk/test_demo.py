@@ -8,8 +8,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
 
-from complaints.demo import OUR_NETWORKS
 from complaints.models import Case, Report
+from demo.loader import OUR_NETWORKS
 
 pytestmark = pytest.mark.django_db
 

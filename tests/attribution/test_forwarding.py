@@ -57,6 +57,9 @@ def test_a_foreign_case_is_forwarded_as_arf_without_the_complainant(
     )
     assert Forward.objects.get().sent_at is not None
     assert AuditEntry.objects.filter(action="case.forwarded", case_id=case.pk).exists()
+    # Forwarding is acting on the case: the SLA clock stops.
+    case.refresh_from_db()
+    assert case.first_action_at is not None
 
 
 def test_xarf_carries_the_redacted_message_as_evidence(

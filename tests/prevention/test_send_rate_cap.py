@@ -9,7 +9,7 @@ import random
 import pytest
 from django.urls import reverse
 
-from abusedesk.roles import Role
+from abusedesk.roles import UserRole as Role
 from complaints.models import Case
 from sanctions.choices import State
 from sanctions.models import Execution, Sanction

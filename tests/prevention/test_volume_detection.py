@@ -8,7 +8,7 @@ import random
 import pytest
 
 from abusedesk.models import AuditEntry
-from abusedesk.roles import Role
+from abusedesk.roles import UserRole as Role
 from complaints.choices import CaseSource
 from complaints.evidence.services import evidence_digest
 from complaints.models import Case, Evidence

@@ -1,6 +1,6 @@
 import pytest
 
-from abusedesk.roles import Role
+from abusedesk.roles import UserRole
 from tests.attribution import conftest as attribution
 from tests.personas import make_user
 
@@ -11,7 +11,7 @@ isp = attribution.isp  # the small ISP's inventory, shared with the attribution 
 
 @pytest.fixture
 def other_staff(db):
-    return make_user("kato", Role.STAFF)
+    return make_user("kato", UserRole.STAFF)
 
 
 @pytest.fixture

@@ -7,10 +7,11 @@ from tests.personas import token_client
 
 from . import factories
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.sanctions.urls")]
+pytestmark = pytest.mark.django_db
 
 
 def test_staff_propose_over_the_api(case, staff_token):
+    assert case.first_action_at is None
     body = {
         "case": case.pk,
         "account": "C-3",
@@ -27,6 +28,8 @@ def test_staff_propose_over_the_api(case, staff_token):
     assert data["state"] == "proposed" and data["account"] == "C-3" and data["criteria_version"] == 1
     assert data["clauses"][0]["catalogue_id"] == "C-03a" and data["proposed_by"] == "sato"
     assert Sanction.objects.filter(pk=data["id"]).exists()
+    case.refresh_from_db()
+    assert case.first_action_at is not None  # proposing a measure is acting on the case
 
 
 def test_a_transition_over_the_api_and_the_four_eyes_error(sanction, staff_token, manager):

@@ -14,7 +14,7 @@ from tests.personas import token_client
 
 from . import factories
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.sanctions.urls")]
+pytestmark = pytest.mark.django_db
 
 JSON_SCALARS = st.one_of(
     st.none(),

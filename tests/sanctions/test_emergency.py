@@ -1,6 +1,6 @@
 """Emergency measures (C-09): when one may be carried out before approval, by whom, and the review.
 
-The rule is stated once in sanctions/guards.py; these tests walk each point of it
+The rule is stated once in sanctions/checks.py; these tests walk each point of it
 through the services. tests/security/test_guard_entry_points.py walks the same
 points through the API, the pages, the executor and the tasks.
 """

@@ -82,3 +82,33 @@ def test_an_answer_before_any_notice_is_refused(sanction, staff_client):
         {"received_at": "2026-11-22 10:00", "channel": "email", "text": "?"},
     )
     assert response.status_code == 302 and not HearingAnswer.objects.exists()
+
+
+def test_an_answer_by_an_unknown_channel_is_refused_with_a_reason_and_nothing_stored(
+    sanction, staff, manager, staff_token, django_capture_on_commit_callbacks
+):
+    from tests.personas import token_client
+
+    notify(sanction, staff, manager, django_capture_on_commit_callbacks)
+    response = token_client(staff_token).post(
+        f"/api/v1/sanctions/{sanction.pk}/hearing-answers/",
+        {"received_at": "2026-11-22T10:00:00Z", "channel": "pigeon", "text": "Fixed."},
+        content_type="application/json",
+    )
+    assert response.status_code == 400 and "channel" in response.json()["fields"]
+    assert not HearingAnswer.objects.exists()
+
+
+def test_the_database_refuses_a_channel_or_resolution_outside_the_vocabulary(sanction, staff):
+    from django.db import IntegrityError, transaction
+
+    from complaints.models import Case
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        HearingAnswer.objects.create(
+            sanction=sanction, text="x", received_at=sanction.created_at, channel="pigeon", recorded_by=staff
+        )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Case.objects.filter(pk=sanction.case_id).update(resolution="forgotten")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Case.objects.filter(pk=sanction.case_id).update(sending_method="carrier_pigeon")

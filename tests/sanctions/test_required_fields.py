@@ -102,7 +102,6 @@ def test_the_form_shows_each_reason(case, staff_client):
     assert not Sanction.objects.exists()
 
 
-@pytest.mark.urls("tests.sanctions.urls")
 def test_the_api_answers_400_with_a_reason_per_field(case, staff_token):
     body = {
         "case": case.pk,

@@ -75,7 +75,7 @@ def test_an_emergency_l7_counts_only_once_reviewed(
     manager,
     recommended,  # noqa: F811
 ):
-    # The emergency rule (sanctions/guards.py): the criteria allow it (the stand-in does),
+    # The emergency rule (sanctions/checks.py): the criteria allow it (the stand-in does),
     # it cites C-09, a recorded step comes first, and from L4 on a second person is involved.
     sanction = _l7(case, staff, recommended, emergency=True, clauses=["C-03a", "C-09", "C-10", "C-11"])
     factories.emergency_step(sanction, other_staff)

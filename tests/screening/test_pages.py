@@ -39,13 +39,13 @@ def test_the_page_is_in_japanese(staff_client):
 
 
 def test_another_staff_member_cannot_open_my_result_but_a_manager_can(staff_client, manager_client, db):
-    from abusedesk.roles import Role
+    from abusedesk.roles import UserRole
     from tests.personas import make_user
 
     staff_client.post("/screening/", {**applicant(), "purpose": "p"})
     query = ScreeningQuery.objects.get()
     other = Client()
-    other.force_login(make_user("ito", Role.STAFF))
+    other.force_login(make_user("ito", UserRole.STAFF))
     assert other.get(f"/screening/{query.pk}/").status_code == 404
     assert manager_client.get(f"/screening/{query.pk}/").status_code == 200
 

@@ -12,7 +12,7 @@ Guards and where else they are tested:
 - a closed case (not ours, joe job, duplicate) takes no measure and carries none out —
   also after a bulk close (here);
 - four eyes on every decision (here; tests/sanctions/test_four_eyes.py);
-- the emergency rule of sanctions/guards.py (here; tests/sanctions/test_emergency.py);
+- the emergency rule of sanctions/checks.py (here; tests/sanctions/test_emergency.py);
 - the executor never carries out what was decided otherwise (tests/sanctions/test_executors.py);
 - content (S1) only by a recorded action with a purpose, traffic data (S2) only
   within a case (test_secrecy.py).

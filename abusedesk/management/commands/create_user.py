@@ -6,7 +6,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from abusedesk.roles import Role
+from abusedesk.roles import UserRole
 from abusedesk.services import api_token_create, user_create
 
 
@@ -15,7 +15,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("username")
-        parser.add_argument("--role", required=True, choices=[r.value for r in Role])
+        parser.add_argument("--role", required=True, choices=[r.value for r in UserRole])
         parser.add_argument("--password", help="Password; prompted for when omitted on a terminal")
         parser.add_argument("--email", default="")
         parser.add_argument("--token", action="store_true", help="Also create an API token and print it")
@@ -35,7 +35,7 @@ class Command(BaseCommand):
         except ValidationError as exc:
             raise CommandError("password rejected: " + " ".join(exc.messages)) from None
         try:
-            user = user_create(username=username, role=Role(role), password=password, email=email)
+            user = user_create(username=username, role=UserRole(role), password=password, email=email)
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from None
         self.stdout.write(f"created {role} user {user.username}")

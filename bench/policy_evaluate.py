@@ -1,6 +1,6 @@
 """Time `evaluate` over many varied case facts against the default snapshot.
 
-    .venv/bin/python -m policies.bench_evaluate [COUNT]
+    .venv/bin/python -m bench.policy_evaluate [COUNT]
 
 No database: the snapshot is built from policies.defaults, as `criteria_snapshot`
 would build it from the active version.
@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 
 def _facts(count: int):
-    from .types import CaseFacts, PriorMeasure
+    from policies.types import CaseFacts, PriorMeasure
 
     now = datetime(2025, 6, 1, tzinfo=UTC)
     shapes = [
@@ -41,9 +41,9 @@ def _facts(count: int):
 
 
 def main(count: int = 10_000) -> float:
-    from .defaults import DEFAULT_RULES
-    from .evaluation import evaluate
-    from .snapshot import snapshot_build
+    from policies.defaults import DEFAULT_RULES
+    from policies.evaluation import evaluate
+    from policies.snapshot import snapshot_build
 
     snapshot = snapshot_build(version=1, rules=DEFAULT_RULES)
     cases = list(_facts(count))

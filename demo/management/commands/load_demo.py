@@ -6,12 +6,12 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.test.utils import override_settings
 
-from abusedesk.roles import Role
+from abusedesk.roles import UserRole
 from abusedesk.services import user_create
 
 DEMO_USERS = [
-    ("demo-staff", "demo-staff-pass", Role.STAFF),
-    ("demo-manager", "demo-manager-pass", Role.MANAGER),
+    ("demo-staff", "demo-staff-pass", UserRole.STAFF),
+    ("demo-manager", "demo-manager-pass", UserRole.MANAGER),
 ]
 
 
@@ -21,7 +21,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         from django.contrib.auth import get_user_model
 
-        from complaints.demo import load_demo
+        from demo.loader import load_demo
         from subscribers.models import Subscriber
 
         User = get_user_model()
@@ -37,7 +37,6 @@ class Command(BaseCommand):
                 quiet = io.StringIO()
                 result = load_demo(Path(folder), stdout=quiet)
             self.stdout.write(f"demo data loaded: {result['complaints']} complaints")
-            # By name: the criteria live in other apps, which complaints does not import.
             call_command("refresh_recommendations", stdout=quiet)
             call_command("load_demo_measures", stdout=quiet)
         for username, password, role in DEMO_USERS:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from complaints.choices import CaseStatus
 from complaints.models import Case, Evidence, Report
@@ -17,15 +18,28 @@ from policies.types import CaseFacts, Recommendation
 from .choices import (
     ACCOUNT_KIND_TARGET,
     MANAGER_LEVEL,
+    MEASURE_BASIS_VALUES,
+    TARGET_KIND_VALUES,
     Culpability,
-    LegalBasis,
     Level,
-    TargetKind,
+    Target,
     level_rank,
 )
 
 STRONG_EVIDENCE = ("E2", "E3", "E4")
 EVIDENCE_TYPES = ("report", "evidence")
+
+# What a proposal must have, in the words the page and the API both show: the form
+# marks the field at once, this module refuses the proposal on every other path.
+REQUIRED = {
+    "justification": gettext_lazy("Write why this measure is needed: the justification is required."),
+    "clauses": gettext_lazy("Cite at least one contract clause."),
+    "legal_basis": gettext_lazy("Choose the legal basis of the measure."),
+    "evidence_relied_on": gettext_lazy(
+        "Name the evidence the measure relies on (at least one report or record)."
+    ),
+    "account": gettext_lazy("Choose the account, or give the hosted content the measure acts on."),
+}
 
 
 def parse_evidence_refs(values) -> list[dict]:
@@ -101,7 +115,7 @@ def proposal_problems(
     problems: dict[str, list[str]] = {}
 
     def add(field: str, message: str) -> None:
-        problems.setdefault(field, []).append(message)
+        problems.setdefault(field, []).append(str(message))
 
     for field, message in restriction_problems(level, restriction, rate_per_hour):
         add(field, message)
@@ -113,16 +127,13 @@ def proposal_problems(
     if closed:
         add("case", closed)
     if not (justification or "").strip():
-        add("justification", _("Write why this measure is needed: the justification is required."))
+        add("justification", REQUIRED["justification"])
     if not clause_ids:
-        add("clauses", _("Cite at least one contract clause."))
-    if legal_basis not in LegalBasis.values:
-        add("legal_basis", _("Choose the legal basis of the measure."))
+        add("clauses", REQUIRED["clauses"])
+    if legal_basis not in MEASURE_BASIS_VALUES:
+        add("legal_basis", REQUIRED["legal_basis"])
     if not evidence_refs:
-        add(
-            "evidence_relied_on",
-            _("Name the evidence the measure relies on (at least one report or record)."),
-        )
+        add("evidence_relied_on", REQUIRED["evidence_relied_on"])
     elif _foreign_refs(case, evidence_refs):
         add("evidence_relied_on", _("Evidence can only be reports and records of this case."))
     if culpability and culpability not in Culpability.values:
@@ -142,14 +153,14 @@ def proposal_problems(
 
 
 def _check_target(add, *, case, account, target_kind, content_ref, level) -> None:
-    if target_kind == TargetKind.HOSTING_CONTENT:
+    if target_kind == Target.HOSTING_CONTENT:
         if not (content_ref or "").strip():
             add("content_ref", _("Give the URL or path of the hosted content."))
         return
     if not target_kind and account is None:
-        add("account", _("Choose the account, or give the hosted content the measure acts on."))
+        add("account", REQUIRED["account"])
         return
-    if target_kind not in TargetKind.values:
+    if target_kind not in TARGET_KIND_VALUES:
         add("target_kind", _("Choose what the measure acts on."))
         return
     if account is None:

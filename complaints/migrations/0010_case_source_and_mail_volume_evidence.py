@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('complaints', '0008_sender_authentication_and_denial'),
+        ('complaints', '0009_known_choices'),
     ]
 
     operations = [
