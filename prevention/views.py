@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from abusedesk.errors import ApplicationError
+from abusedesk.web import desk_required, form_error_lines, report_error
 from complaints.models import Case
 from subscribers.models import Subscriber
 
@@ -17,14 +18,6 @@ from .forms import FilteringConsentForm, InstructionConfirmForm
 from .models import FilteringInstruction
 from .selectors import filtering_history, filtering_latest
 from .services.filtering import filtering_consent_record, instruction_confirm
-
-desk_required = permission_required("abusedesk.work_desk", raise_exception=True)
-
-
-def _form_errors(form) -> str:
-    return " ".join(
-        f"{form.fields[k].label if k in form.fields else ''}: {' '.join(v)}" for k, v in form.errors.items()
-    )
 
 
 @login_required
@@ -63,14 +56,13 @@ def filtering_detail(request, subscriber_id):
                     recorder=request.user,
                 )
             except ApplicationError as exc:
-                reasons = [str(r) for rs in (exc.fields or {}).values() for r in rs]
-                messages.error(request, " ".join([exc.message, *reasons]))
+                report_error(request, exc)
                 status = 400
             else:
                 messages.success(request, _("Recorded; the provisioning side is being told."))
                 return redirect("filtering-detail", subscriber_id=subscriber.subscriber_id)
         else:
-            messages.error(request, _form_errors(form))
+            messages.error(request, " ".join(form_error_lines(form)))
             status = 400
     context = {
         "subscriber": subscriber,
@@ -93,5 +85,5 @@ def filtering_instruction_confirm(request, subscriber_id, instruction_id):
     try:
         instruction_confirm(instruction_id=instruction_id, actor=request.user, note=note)
     except ApplicationError as exc:
-        messages.error(request, exc.message)
+        report_error(request, exc)
     return redirect("filtering-detail", subscriber_id=subscriber.subscriber_id)
