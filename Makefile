@@ -8,6 +8,8 @@ PORT ?= 8000
 # them at its own database and Redis db so that two runs never share a test database.
 SERVICES_DATABASE_URL ?= postgres://root@127.0.0.1:5432/test
 SERVICES_BROKER_URL ?= redis://127.0.0.1:6379/0
+# The read-replica tests point a `replica` alias here; in tests it mirrors the test database.
+SERVICES_REPLICA_URL ?= postgres://root@127.0.0.1:5432/test_replica
 
 .PHONY: run test test-services lint check migrate demo screenshots bench bench-smoke clean messages
 
@@ -31,10 +33,14 @@ run: $(STAMP)
 test: $(STAMP)
 	env -u DATABASE_URL -u CELERY_BROKER_URL $(PY) -m pytest -m "not services" $(PYTEST_ARGS)
 
-# The same suite on PostgreSQL and Redis, plus the tests that need a real Celery worker.
+# The same suite on PostgreSQL and Redis, plus the tests that need a real Celery worker;
+# then the read-replica router with a replica configured (its own run: the alias exists
+# only when REPLICA_DATABASE_URL is set).
 test-services: $(STAMP)
 	DATABASE_URL=$(SERVICES_DATABASE_URL) CELERY_BROKER_URL=$(SERVICES_BROKER_URL) \
 		$(PY) -m pytest $(PYTEST_ARGS)
+	DATABASE_URL=$(SERVICES_DATABASE_URL) CELERY_BROKER_URL=$(SERVICES_BROKER_URL) \
+		REPLICA_DATABASE_URL=$(SERVICES_REPLICA_URL) $(PY) -m pytest tests/services/test_replica.py
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

@@ -7,7 +7,9 @@ class AbusedeskConfig(AppConfig):
     verbose_name = "Abuse desk"
 
     def ready(self):
-        from . import roles
+        from . import oddtimes, roles
+
+        oddtimes.install()  # an odd stored time never breaks a page or an API answer
 
         # Groups need the permissions, which Django creates in post_migrate;
         # syncing them there keeps every fresh database (tests included) usable.

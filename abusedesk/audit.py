@@ -72,7 +72,9 @@ def audit_record(
         reason=reason,
         data=json.loads(json.dumps(data or {}, cls=DjangoJSONEncoder)),
     )
-    transaction.on_commit(audit_seal)
+    # robust: the change and its entry are committed; an entry left unsealed (the
+    # database busy for longer than its timeout) is chained by the next seal.
+    transaction.on_commit(audit_seal, robust=True)
     return entry
 
 

@@ -49,3 +49,20 @@ class ContentSecurityPolicyMiddleware:
         if "Content-Security-Policy" not in response:
             response["Content-Security-Policy"] = settings.CONTENT_SECURITY_POLICY
         return response
+
+
+class RecoveryCheckMiddleware:
+    """Without beat, requests are the clock: after a response, at most once a minute
+    (settings.ABUSEDESK_RECOVERY_CHECK_SECONDS, shared through the cache), hand work
+    left behind (reports never processed, mail never sent) to its task again."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code < 500:
+            from complaints.services.recovery import recovery_if_due
+
+            recovery_if_due()
+        return response

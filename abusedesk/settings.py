@@ -114,13 +114,14 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # Before staticfiles: its runserver (a larger listen backlog) must win.
+    "abusedesk",
     "django.contrib.staticfiles",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
-    "abusedesk",
     "subscribers",
     "complaints",
     "policies",
@@ -133,6 +134,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Runs work queued with after_response() once the response is sent (default mode only).
+    "abusedesk.afterresponse.AfterResponseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -142,6 +145,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "abusedesk.middleware.ContentSecurityPolicyMiddleware",
+    "abusedesk.replica.ReplicaPinMiddleware",
+    "abusedesk.middleware.RecoveryCheckMiddleware",
     # Last: turns a lockout signalled by the authentication backend into the 429 page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -182,7 +187,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and a busy timeout let the dev server, the eager tasks and a test
     # worker share one file without "database is locked" errors.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+        {
+            # IMMEDIATE: a transaction takes the write lock when it begins, so two writers
+            # wait for each other (timeout, seconds) instead of one failing with
+            # "database is locked" when it upgrades a read to a write.
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
     )
     _test_name = _str("ABUSEDESK_TEST_SQLITE_FILE")
     if _test_name:
@@ -191,6 +203,27 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = _int("DATABASE_CONN_MAX_AGE", 60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+# A read replica of the same database (PostgreSQL streaming replication): the pages that
+# only read (queues, dashboards, dossiers) read from it; see abusedesk/replica.py.
+_replica_url = _str("REPLICA_DATABASE_URL")
+if _replica_url:
+    try:
+        DATABASES["replica"] = env.db_url_config(_replica_url)
+    except Exception as exc:
+        raise ImproperlyConfigured(f"REPLICA_DATABASE_URL is not a valid database URL: {exc}") from None
+    if DATABASES["replica"].get("ENGINE") != DATABASES["default"]["ENGINE"]:
+        raise ImproperlyConfigured("REPLICA_DATABASE_URL must name the same kind of database as DATABASE_URL")
+    DATABASES["replica"].update(
+        ATOMIC_REQUESTS=False,
+        CONN_MAX_AGE=DATABASES["default"].get("CONN_MAX_AGE", 0),
+        CONN_HEALTH_CHECKS=DATABASES["default"].get("CONN_HEALTH_CHECKS", False),
+        # Tests read the replica alias from the test database itself.
+        TEST={"MIRROR": "default"},
+    )
+DATABASE_ROUTERS = ["abusedesk.replica.ReplicaRouter"]
+# Seconds a browser reads from the primary after it wrote something (replication lag).
+REPLICA_PIN_SECONDS = _int("REPLICA_PIN_SECONDS", 5)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -294,6 +327,12 @@ REST_FRAMEWORK = {
     # screening only), whatever permission classes a view sets. Then: authenticated, scope again.
     "DEFAULT_PERMISSION_CLASSES": ["abusedesk.auth.TokenScopePermission"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Deep nesting, over-long numbers and NaN are a 400 with the reason, never a 500.
+    "DEFAULT_PARSER_CLASSES": [
+        "abusedesk.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
@@ -317,6 +356,11 @@ SPECTACULAR_SETTINGS = {
         "FilteringActionEnum": "prevention.choices.FilteringAction",
         "ConsentChannelEnum": "prevention.choices.ConsentChannel",
     },
+    # Every operation declares the errors it can answer, in the one error shape.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "abusedesk.api.schema.add_error_responses",
+    ],
     "SWAGGER_UI_DIST": "SIDECAR",
     # No call to the public validator (an image from elsewhere, and a leak of the schema).
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
@@ -343,8 +387,25 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = _str("CELERY_TASK_DEFAULT_QUEUE", "abusedesk")
+# Queues by kind, "<default>.intake|evidence|mail|execution" (abusedesk/queues.py): one
+# worker pool per kind, each scaled on its own.
+CELERY_TASK_ROUTES = ("abusedesk.queues.route",)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A request that enqueues while the broker is down gives up after ~0.2 s instead of ~1 s
+# per task: the work is on record (report received, mail unsent) and the recovery
+# sweep hands it over once the broker is back.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.1,
+    "interval_max": 0.1,
+}
 CELERY_TIMEZONE = "UTC"
+
+# Recovery without beat: the next report or request looks for work left behind (reports
+# never processed, mail never sent) at most this often, in seconds; 0 turns it off
+# (a deployment whose beat runs complaints.tasks.sweep_reports every minute).
+ABUSEDESK_RECOVERY_CHECK_SECONDS = _int("ABUSEDESK_RECOVERY_CHECK_SECONDS", 60, minimum=0)
 
 # Triage: hours from the first report to the first action before a case is overdue.
 ABUSEDESK_SLA_FIRST_ACTION_HOURS = _int("ABUSEDESK_SLA_FIRST_ACTION_HOURS", 24, minimum=1)
@@ -393,6 +454,12 @@ ABUSEDESK_DNS_TIMEOUT = float(_int("ABUSEDESK_DNS_TIMEOUT_MS", 3000, minimum=1))
 ABUSEDESK_DNSBL_ZONES = _dnsbl_zones("ABUSEDESK_DNSBL_ZONES")
 # Off only where DNS makes no sense (the demo's documentation addresses).
 ABUSEDESK_COLLECT_EVIDENCE = _bool("ABUSEDESK_COLLECT_EVIDENCE", True)
+# One report must not tie up evidence collection: only its first N URL hosts (by order of
+# appearance) are looked up, the rest recorded as "not looked up: limit"; no question is
+# sent after the time budget (seconds) ran out, those recorded as "not looked up: time".
+ABUSEDESK_EVIDENCE_MAX_HOSTS = _int("ABUSEDESK_EVIDENCE_MAX_HOSTS", 20, minimum=0)
+ABUSEDESK_EVIDENCE_TIME_BUDGET = float(_int("ABUSEDESK_EVIDENCE_TIME_BUDGET_S", 30, minimum=1))
+ABUSEDESK_EVIDENCE_WORKERS = _int("ABUSEDESK_EVIDENCE_WORKERS", 32, minimum=1)
 
 # Sign-up screening and the forced-termination exchange (screening app; checked at
 # start-up by screening.conf.check_settings).
@@ -411,7 +478,8 @@ LOGGING = {
 }
 
 CELERY_BEAT_SCHEDULE = {
-    "sweep-reports": {"task": "complaints.tasks.sweep_reports", "schedule": 300.0},
+    # Reports, evidence and unsent mail left behind: within a minute.
+    "sweep-reports": {"task": "complaints.tasks.sweep_reports", "schedule": 60.0},
     "reattribute-changed": {"task": "complaints.tasks.reattribute_changed", "schedule": 600.0},
     "sweep-evidence": {"task": "complaints.evidence.tasks.sweep_evidence", "schedule": 600.0},
     "sweep-sender-authentication": {

@@ -32,3 +32,7 @@ urlpatterns = [
     # Swagger UI only: ReDoc's page loads fonts from a CDN and runs an inline script.
     path("api/docs/", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
 ]
+
+# The API answers unknown paths (e.g. /api/v1/cases/-1/) and server errors in its JSON shape.
+handler404 = "abusedesk.views.not_found"
+handler500 = "abusedesk.views.server_error"

@@ -54,3 +54,27 @@ def preferences(request):
     else:
         form = PreferenceForm(initial={"language": pref.language, "time_zone": pref.time_zone})
     return render(request, "preferences.html", {"form": form, "now": timezone.now()})
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/v1/")
+
+
+def not_found(request, exception=None):
+    """404: the API answers in its one error shape (JSON), pages with the desk's page."""
+    if _is_api(request):
+        detail = str(_("no such API path: %(path)s")) % {"path": request.path[:200]}
+        return JsonResponse({"detail": detail, "code": "not_found"}, status=404)
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)
+
+
+def server_error(request):
+    """500: the API answers JSON (a client parses it), pages with the desk's page."""
+    if _is_api(request):
+        detail = str(_("server error: the request was not completed; try again later"))
+        return JsonResponse({"detail": detail, "code": "server_error"}, status=500)
+    from django.views.defaults import server_error as page_server_error
+
+    return page_server_error(request)

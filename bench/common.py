@@ -131,6 +131,94 @@ def db_copy(name: str, template: str) -> str:
     return db_url(name)
 
 
+# Templates: a database built once (migrations, the demo, a peer's schema) and copied
+# with CREATE DATABASE … TEMPLATE (a fraction of a second) by every workload and every
+# later run while its key is unchanged. The key of the project's templates is a digest
+# of the application's files, so any change to code, migrations or demo data rebuilds
+# them: a copy is the same as building afresh, only quicker.
+_SOURCE_SUFFIXES = {".py", ".json", ".csv", ".txt", ".eml", ".mbox", ".html", ".po", ".mo", ".yaml", ".yml"}
+_SKIP_DIRS = {".git", ".venv", "bench", "tests", "docs", "node_modules", "staticfiles", "__pycache__"}
+
+
+def source_key() -> str:
+    """Digest of every file the application's databases are built from."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in sorted(ROOT.rglob("*")):
+        rel = path.relative_to(ROOT)
+        if rel.parts[0] in _SKIP_DIRS and rel.parts[:2] != ("bench", "settings_app.py"):
+            continue
+        if path.is_file() and "__pycache__" not in rel.parts and path.suffix in _SOURCE_SUFFIXES:
+            digest.update(str(rel).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def schema_key() -> str:
+    """Digest of what the migrated schema is built from: the migrations, the modules they
+    import (the default criteria in policies/), settings and requirements."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    files = [*ROOT.glob("*/migrations/*.py"), *ROOT.glob("policies/*.py")]
+    files += [ROOT / "abusedesk" / "settings.py", BENCH / "settings_app.py", ROOT / "requirements.txt"]
+    for path in sorted(files):
+        digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def _template_key(name: str) -> str | None:
+    import psycopg
+
+    if not db_exists(name):
+        return None
+    try:
+        with psycopg.connect(db_url(name), autocommit=True) as conn:
+            row = conn.execute("SELECT key FROM bench_template").fetchone()
+    except psycopg.Error:
+        return None
+    return row[0] if row else None
+
+
+def db_template(name: str, key: str, build, *, base: str | None = None) -> str:
+    """The template database `tpl_<name>` for `key`, built by `build(url)` when missing or
+    stale (from a copy of the template `base` when given); returns its short name."""
+    import psycopg
+
+    tpl = f"tpl_{name}"
+    if _template_key(tpl) == key:
+        return tpl
+    url = db_copy(tpl, base) if base else db_create(tpl)
+    build(url)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS bench_template")
+        conn.execute("CREATE TABLE bench_template (key text)")
+        conn.execute("INSERT INTO bench_template VALUES (%s)", [key])
+    return tpl
+
+
+def migrated_template() -> str:
+    """The template with the project's migrations applied."""
+    return db_template("migrated", schema_key(), lambda url: run_manage(url, "migrate", "--noinput"))
+
+
+def demo_template() -> str:
+    """The migrated template with `load_demo` run: inventory, sessions, criteria, users."""
+    return db_template(
+        "demo", source_key(), lambda url: run_manage(url, "load_demo"), base=migrated_template()
+    )
+
+
+def db_migrated(name: str) -> str:
+    """A fresh database `name` with the project's migrations applied (from a template)."""
+    url = db_copy(name, migrated_template())
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS bench_template")
+    return url
+
+
 def db_transactions(name: str) -> int:
     """Committed + rolled-back transactions of a database so far (pg_stat_database).
 
@@ -288,6 +376,11 @@ class Process:
 
     def tree(self) -> list[int]:
         return [self.pid, *children(self.pid)]
+
+    def signal_stop(self) -> None:
+        """Ask it to stop without waiting (stop() then waits)."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
 
     def stop(self, timeout: float = 30.0) -> None:
         if self.proc.poll() is None:

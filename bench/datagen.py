@@ -100,7 +100,7 @@ def maillog(lines: int) -> tuple[Path, Path]:
     between them POP/IMAP logins and lines of other daemons. The rows file has the
     MailLogEntry each submission and login becomes.
     """
-    path, rows_path = _paths(f"maillog-{lines}")
+    path, rows_path = _paths(f"maillog-v2-{lines}")  # v2: rows carry the recipient columns
     if path.exists() and rows_path.exists():
         return path, rows_path
     rng = random.Random(17)
@@ -143,7 +143,7 @@ def maillog(lines: int) -> tuple[Path, Path]:
                     out.write(line + "\n")
                     rows.write(
                         f"submission\tsmtp\t{login}\t{ip}\t{keys[a]}\t{at}\t{queue_id}\t"
-                        f"{n}.{login}@isp.example\t{host}\t{line}\n"
+                        f"{n}.{login}@isp.example\t{host}\t\t\tf\t{line}\n"
                     )
                 out.write(
                     f"{stamp(us + 20_000)} {host} postfix/cleanup[{2000 + n % 5000}]: {queue_id}: "
@@ -157,7 +157,7 @@ def maillog(lines: int) -> tuple[Path, Path]:
                     f"rip={ip}, lip=192.0.2.{n % 4 + 1}, mpid={n % 30000}, TLS"
                 )
                 out.write(line + "\n")
-                rows.write(f"login\t{service}\t{login}\t{ip}\t{keys[a]}\t{at}\t\t\t{host}\t{line}\n")
+                rows.write(f"login\t{service}\t{login}\t{ip}\t{keys[a]}\t{at}\t\t\t{host}\t\t\tf\t{line}\n")
                 written += 1
             else:
                 out.write(f"{at} {host} postfix/qmgr[900]: {n:010X}: removed\n")

@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import db_create, django_setup, emit, loadavg, say, size  # noqa: E402
+from bench.common import db_migrated, django_setup, emit, loadavg, say, size  # noqa: E402
 
 REPORTS = size("dns_reports", 300, 20)
 WORKERS = size("workers", 2, 2)
@@ -30,7 +30,7 @@ ZONES = ["bl0.test", "bl1.test"]
 
 
 def main() -> None:
-    url = db_create("evidence")
+    url = db_migrated("evidence")
     django_setup(url)
     import dns.name
     import dns.resolver

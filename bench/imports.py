@@ -31,7 +31,7 @@ from bench.common import (  # noqa: E402
     BROKER_URL,
     DB_PREFIX,
     ROOT,
-    db_create,
+    db_migrated,
     db_url,
     django_env,
     emit,
@@ -87,18 +87,32 @@ def copy_file(table: str, columns: str, path: Path) -> float:
         return time.perf_counter() - t0
 
 
+ACCOUNT_SETUP = """
+from subscribers.services import account_upsert, subscriber_upsert
+subscriber_upsert(subscriber_id="BENCH", name="bench", email="")
+account_upsert(account_id="BC-000000", subscriber_id="BENCH", kind="connection", identifier="bc0@bench")
+"""
+
+
 def prepare() -> None:
-    url = db_create(DB)
-    run_manage(url, "migrate", "--noinput")
+    url = db_migrated(DB)
+    # One subscriber and account made by the services (every column a migration adds gets
+    # its real value), then the other accounts copied from that row in SQL.
+    run_manage(url, "shell", "-c", ACCOUNT_SETUP)
     with connect() as conn:
+        columns = [
+            row[0]
+            for row in conn.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = 'subscribers_account' "
+                "AND column_name <> 'id' ORDER BY ordinal_position"
+            )
+        ]
+        varied = {"account_id": "'BC-' || lpad(g::text, 6, '0')", "identifier": "'bc' || g || '@bench'"}
+        names = ", ".join(f'"{c}"' for c in columns)
+        select = ", ".join(varied.get(c, f't."{c}"') for c in columns)
         conn.execute(
-            "INSERT INTO subscribers_subscriber (subscriber_id, name, email, kind, status, created_at, updated_at) "
-            "VALUES ('BENCH', 'bench', '', 'individual', 'active', now(), now())"
-        )
-        conn.execute(
-            "INSERT INTO subscribers_account (account_id, subscriber_id, kind, identifier, status, created_at, "
-            "updated_at) SELECT 'BC-' || lpad(g::text, 6, '0'), s.id, 'connection', 'bc' || g || '@bench', "
-            "'active', now(), now() FROM generate_series(0, %s) g, subscribers_subscriber s",
+            f"INSERT INTO subscribers_account ({names}) "
+            f"SELECT {select} FROM generate_series(1, %s) g, subscribers_account t WHERE t.account_id = 'BC-000000'",
             [datagen.ACCOUNTS - 1],
         )
 
@@ -147,7 +161,10 @@ def mailbox() -> None:
 SESSION_COLUMNS = (
     "account_id, ip_start_key, prefix_len, address, started_at, stopped_at, source, radius_session_id"
 )
-MAILLOG_COLUMNS = "kind, service, login, client_ip, client_key, at, queue_id, message_id, host, raw_line"
+MAILLOG_COLUMNS = (
+    "kind, service, login, client_ip, client_key, at, queue_id, message_id, host, recipient, outcome, "
+    "unknown_recipient, raw_line"
+)
 
 
 def _copy_sessions(rows: Path) -> float:

@@ -23,9 +23,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import (  # noqa: E402
     db_copy,
-    db_create,
     db_exists,
     db_url,
+    demo_template,
     django_setup,
     emit,
     loadavg,
@@ -35,10 +35,10 @@ from bench.common import (  # noqa: E402
     size,
 )
 
-REPORTS = size("reports", 1_000_000, 3_000)
-CASES = size("cases", 200_000, 600)
-CASE_REPORTS = size("case_reports", 5_000, 200)
-REVIEW = size("review", 2_000, 20)
+REPORTS = size("reports", 1_000_000, 750)
+CASES = size("cases", 200_000, 150)
+CASE_REPORTS = size("case_reports", 5_000, 100)
+REVIEW = size("review", 2_000, 10)
 RUNS = size("page_runs", 30, 3)
 BUDGET = size("page_budget", 20.0, 5.0)
 DB = "pages"
@@ -169,9 +169,7 @@ def main() -> None:
         url = db_copy(DB, "intake")
         run_manage(url, "migrate", "--noinput")
     elif fresh:
-        url = db_create(DB)
-        run_manage(url, "migrate", "--noinput")
-        run_manage(url, "load_demo")
+        url = db_copy(DB, demo_template())
     django_setup(url)
     say(
         f"pages: {REPORTS:,} reports, {CASES:,} cases ({'built now' if fresh else 'kept from an earlier run'})"

@@ -25,6 +25,7 @@ from bench.common import (  # noqa: E402
     BROKER_URL,
     DB_PREFIX,
     PORT,
+    SMOKE,
     Process,
     db_exists,
     db_url,
@@ -38,22 +39,20 @@ from bench.common import (  # noqa: E402
     wait_port,
 )
 
-SECONDS = size("pipeline_seconds", 30, 5)
+SECONDS = size("pipeline_seconds", 30, 4)
 DRAIN = size("pipeline_drain", 120, 60)
 WORKERS = size("workers", 2, 2)
 QUEUE = f"{DB_PREFIX}_pipeline"
 
 
 def queues(env: dict) -> str:
-    """Every queue the app routes to: its default one plus any named in task routes."""
+    """Every queue the app routes to: one per kind (abusedesk/queues.py) and the default one."""
     import subprocess
 
     code = (
-        "from abusedesk.celery import app; import django; django.setup(); c = app.conf; "
-        "names = {c.task_default_queue} | {q.name for q in (c.task_queues or [])}; "
-        "routes = c.task_routes or {}; routes = routes if isinstance(routes, dict) else {}; "
-        "names |= {r['queue'] for r in routes.values() if isinstance(r, dict) and 'queue' in r}; "
-        "print(','.join(sorted(names)))"
+        "from abusedesk.celery import app; import django; django.setup(); "
+        "from abusedesk.queues import all_queues; "
+        "print(','.join([app.conf.task_default_queue, *all_queues(app=app)]))"
     )
     return subprocess.run(
         [sys.executable, "-c", code], env=env, cwd=intake.ROOT, capture_output=True, text=True, check=True
@@ -71,7 +70,8 @@ def main() -> None:
     )
     token = out.strip().splitlines()[-1]
     env = django_env(url, CELERY_BROKER_URL=BROKER_URL, CELERY_TASK_DEFAULT_QUEUE=QUEUE)
-    say(f"pipeline: {SECONDS} s of intake with {WORKERS} Celery worker processes (queues {queues(env)})")
+    consumed = queues(env)
+    say(f"pipeline: {SECONDS} s of intake with {WORKERS} Celery worker processes (queues {consumed})")
     target = intake.Target("desk", "intake", "/api/v1/reports/", "raw", Path(sys.executable), intake.ROOT,
                            env, "complaints_report", token=token)  # fmt: skip
     port_free(PORT)
@@ -82,14 +82,14 @@ def main() -> None:
     )  # fmt: skip
     worker = Process(
         [sys.executable, "-m", "celery", "-A", "abusedesk", "worker", "--concurrency", str(WORKERS),
-         "--queues", queues(env), "--loglevel", "WARNING", "--without-gossip", "--without-mingle",
+         "--queues", consumed, "--loglevel", "WARNING", "--without-gossip", "--without-mingle",
          "--hostname", f"{QUEUE}@%h"],
         env=env, log=log_dir / f"{QUEUE}-worker.log",
     )  # fmt: skip
     try:
         wait_port(PORT)
         intake.wrk(target, intake.WARMUP + 2, f"{int(time.time())}w")  # start-up of web and workers
-        time.sleep(2)
+        time.sleep(1 if SMOKE else 2)
         with psycopg.connect(url, autocommit=True) as conn:
             since = conn.execute("SELECT now()").fetchone()[0]
         load = loadavg()
@@ -110,8 +110,9 @@ def main() -> None:
                 "SELECT received_at, attributed_at FROM complaints_report WHERE received_at >= %s", [since]
             ).fetchall()
     finally:
-        worker.stop()
+        worker.signal_stop()  # both shut down at once
         server.stop()
+        worker.stop()
         intake.purge_queue_named(QUEUE)
     done = [(r, a) for r, a in rows if a is not None]
     if not done:

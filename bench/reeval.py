@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench import pages  # noqa: E402
 from bench.common import db_exists, db_url, django_setup, emit, loadavg, say, size  # noqa: E402
 
-DEADLINE = size("reeval_deadline", 60.0, 10.0)
+DEADLINE = size("reeval_deadline", 60.0, 5.0)
 STEP = 50  # cases per refresh call, so the deadline is checked often
 
 

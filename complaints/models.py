@@ -187,6 +187,9 @@ class Report(models.Model):
         help_text=_("Version of the inventory and logs it was computed on"),
     )
     acknowledged_at = models.DateTimeField(null=True, blank=True)
+    # An acknowledgement is owed (set when it is queued) until acknowledged_at says it went.
+    ack_pending = models.BooleanField(default=False)
+    ack_error = models.TextField(blank=True)
     # POLICY.md: the raw content goes after the retention period; the digest, size
     # and extracted facts stay, and this says when it went.
     raw_purged_at = models.DateTimeField(null=True, blank=True)
@@ -377,12 +380,49 @@ class Forward(models.Model):
     message_id = models.CharField(max_length=255, blank=True)
     body_sha256 = models.CharField(max_length=64, blank=True)
     error = models.TextField(blank=True)
+    # sent_at is also the claim; these say how often sending failed and when it was last tried.
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-requested_at"]
 
     def __str__(self) -> str:
         return f"{self.get_format_display()} to {self.to} for case {self.case_id}"
+
+
+class Reply(models.Model):
+    """A reply to one complainant of a case, recorded when asked for and sent by a task."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="replies")
+    to = models.EmailField()
+    template = models.CharField(max_length=32)
+    note = models.TextField(blank=True)
+    language = models.CharField(max_length=8, default="en")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    # sent_at is also the claim: a retried task finds it set and sends nothing.
+    sent_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        indexes = [
+            models.Index(fields=["requested_at"], condition=Q(sent_at__isnull=True), name="reply_unsent_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"Reply {self.template} to {self.to} for case {self.case_id}"
+
+    @property
+    def template_label(self) -> str:
+        from complaints.services.replies import TEMPLATES
+
+        return str(TEMPLATES.get(self.template, self.template))
 
 
 class SavedFilter(models.Model):

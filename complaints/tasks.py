@@ -5,14 +5,11 @@ from __future__ import annotations
 import imaplib
 import logging
 import socket
-from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
 from django.db import OperationalError
-from django.utils import timezone
 
-from complaints.choices import ReportStatus
 from complaints.evidence.tasks import collect_evidence, sweep_evidence  # noqa: F401  (registers them)
 
 logger = logging.getLogger(__name__)
@@ -39,37 +36,23 @@ def process_report(report_id: int) -> None:
     report_process(report_id=report_id)
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=8)
-def send_acknowledgement(report_id: int) -> None:
+# Mail tasks: a failed send is recorded on its row (shown with a retry on the page) and
+# tried again by the recovery sweep with a back-off; the task itself never raises it,
+# so an in-process (eager) send can never turn a request into a 500.
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def send_acknowledgement(report_id: int) -> str:
     from complaints.services.acks import acknowledgement_send
 
-    acknowledgement_send(report_id=report_id)
+    return acknowledgement_send(report_id=report_id)
 
 
 @shared_task
 def sweep_reports() -> int:
-    """Re-send work lost on the way (e.g. the broker was down): reports left
-    unprocessed, and parsed reports never attributed."""
-    from complaints.models import Report
+    """Periodic (beat, every minute): hand work left behind (the broker was down, a worker
+    died) to its task again: reports, evidence, acknowledgements, forwards, replies, notices."""
+    from complaints.services.recovery import stale_work_recover
 
-    stale = timezone.now() - timedelta(minutes=5)
-    ids = list(
-        Report.objects.filter(status=ReportStatus.RECEIVED, received_at__lt=stale).values_list(
-            "pk", flat=True
-        )[:1000]
-    )
-    for pk in ids:
-        process_report.delay(pk)
-    unattributed = list(
-        Report.objects.filter(
-            status__in=(ReportStatus.PARSED, ReportStatus.MANUAL_TRIAGE),
-            attributed_at__isnull=True,
-            received_at__lt=stale,
-        ).values_list("pk", flat=True)[:1000]
-    )
-    for pk in unattributed:
-        attribute_report.delay(pk)
-    return len(ids) + len(unattributed)
+    return sum(stale_work_recover().values())
 
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
@@ -87,18 +70,18 @@ def reattribute_changed() -> int:
     return run()
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=8)
-def send_forward(forward_id: int) -> None:
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def send_forward(forward_id: int) -> str:
     from complaints.services.forwarding import forward_send
 
-    forward_send(forward_id=forward_id)
+    return forward_send(forward_id=forward_id)
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=8)
-def send_reply(case_id: int, address: str, template: str, note: str = "") -> None:
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def send_reply(reply_id: int) -> str:
     from complaints.services.replies import reply_send
 
-    reply_send(case_id=case_id, address=address, template=template, note=note)
+    return reply_send(reply_id=reply_id)
 
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)

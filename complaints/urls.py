@@ -14,6 +14,8 @@ urlpatterns = [
     path("cases/<int:pk>/action/", views.case_action_view, name="case-action"),
     path("cases/<int:pk>/forward/", views.case_forward_view, name="case-forward"),
     path("cases/<int:pk>/reply/", views.case_reply_view, name="case-reply"),
+    path("cases/<int:pk>/forwards/<int:forward_pk>/retry/", views.forward_retry_view, name="forward-retry"),
+    path("cases/<int:pk>/replies/<int:reply_pk>/retry/", views.reply_retry_view, name="reply-retry"),
     path("cases/<int:pk>/confirm/", views.case_confirm_view, name="case-confirm"),
     path("reports/<int:pk>/content/", views.report_show_content, name="report-content"),
 ]

@@ -5,8 +5,7 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.paginator import Paginator
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -15,6 +14,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from abusedesk.errors import ApplicationError
+from abusedesk.pagination import capped_page
+from abusedesk.replica import read_only_page
 from abusedesk.web import desk_required, form_errors, get_or_404
 from complaints.choices import Channel
 from complaints.filters import CaseFilter, sla_hours
@@ -29,7 +30,7 @@ from complaints.forms import (
     ReplyForm,
     desk_users,
 )
-from complaints.models import Case, SavedFilter
+from complaints.models import Case, Forward, Reply, SavedFilter
 from complaints.sanitize import CONTENT_CSP, FRAME_SANDBOX
 from complaints.selectors import (
     case_facts_shown,
@@ -41,10 +42,10 @@ from complaints.selectors import (
 from complaints.services import report_ingest
 from complaints.services.confirmations import case_confirm
 from complaints.services.content import report_content
-from complaints.services.forwarding import FORWARDABLE_ROLES, case_forward, forward_contact
+from complaints.services.forwarding import FORWARDABLE_ROLES, case_forward, forward_contact, forward_retry
 from complaints.services.reopen import case_reopen
-from complaints.services.replies import case_reply, case_reporters
-from complaints.services.triage import case_assign, case_close
+from complaints.services.replies import case_reply, case_reporters, reply_retry
+from complaints.services.triage import case_assign, case_close, case_forward_and_close
 
 # Roles in which the spam came through something of ours: such a case is worked here,
 # not forwarded (unless the address is sub-allocated to a holder who runs it).
@@ -56,12 +57,11 @@ def _get_report(user, pk):
     return get_or_404(report_get_for_user, user, pk)
 
 
+@read_only_page
 @login_required
 @desk_required
 def report_list(request):
-    page = Paginator(report_list_for_user(request.user).select_related("case"), 50).get_page(
-        request.GET.get("page")
-    )
+    page = capped_page(report_list_for_user(request.user).select_related("case"), 50, request.GET.get("page"))
     return render(request, "complaints/report_list.html", {"page": page})
 
 
@@ -142,6 +142,7 @@ def report_show_content(request, pk):
     return response
 
 
+@read_only_page
 @login_required
 @desk_required
 def case_list(request):
@@ -149,7 +150,7 @@ def case_list(request):
     data = request.GET.copy()
     data.setdefault("status", "open")
     queue = CaseFilter(data, queryset=Case.objects.select_related("assignee"), request=request)
-    page = Paginator(queue.qs, _page_size(request)).get_page(request.GET.get("page"))
+    page = capped_page(queue.qs, _page_size(request), request.GET.get("page"))
     context = {
         "filter": queue,
         "page": page,
@@ -203,20 +204,8 @@ def case_bulk(request):
 
 
 def _forward_and_close(request, ids: list[int]) -> None:
-    """Forward each case to its known contact (ARF), then close it as not ours."""
-    missing = []
-    for case in Case.objects.filter(pk__in=ids):
-        try:
-            case_forward(case=case, user=request.user, fmt="arf")
-        except ApplicationError:
-            missing.append(case.pk)
-    closable = [pk for pk in ids if pk not in missing]
-    case_close(case_ids=closable, resolution="not_ours", actor=request.user)
-    if missing:
-        raise ApplicationError(
-            _("No abuse contact is known for case(s) %(ids)s: forward them from the case page.")
-            % {"ids": ", ".join(map(str, missing))}
-        )
+    """Forward each case to its known contact (ARF) and close it as not ours: all or nothing."""
+    case_forward_and_close(case_ids=ids, actor=request.user)
 
 
 @login_required
@@ -267,6 +256,7 @@ def case_detail(request, pk):
         "forward_contact": contact,
         "forward_form": ForwardForm(initial={"to": contact or ""}),
         "forwards": case.forwards.all()[:20],
+        "replies": case.replies.all()[:50],
         "reply_form": ReplyForm(),
         "complainants": len(case_reporters(case)),
         "timeline": case_timeline(case),
@@ -337,6 +327,46 @@ def case_forward_view(request, pk):
             _("Forwarded to %(to)s as %(fmt)s.") % {"to": forward.to, "fmt": forward.get_format_display()},
         )
     return redirect("case-detail", pk=pk)
+
+
+@login_required
+@desk_required
+@require_POST
+def forward_retry_view(request, pk, forward_pk):
+    """Send a forward that failed again (the same row and message, never a second forward)."""
+    case = _get_case(request.user, pk)
+    forward = get_object_or_404(Forward, pk=forward_pk, case=case)
+    try:
+        forward_retry(forward=forward, user=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        forward.refresh_from_db()
+        if forward.sent_at:
+            messages.success(request, _("Forward to %(to)s sent.") % {"to": forward.to})
+        else:
+            messages.info(request, _("Forward to %(to)s queued again.") % {"to": forward.to})
+    return redirect("case-detail", pk=case.pk)
+
+
+@login_required
+@desk_required
+@require_POST
+def reply_retry_view(request, pk, reply_pk):
+    """Send a reply that failed again (the same row, never a second reply)."""
+    case = _get_case(request.user, pk)
+    reply = get_object_or_404(Reply, pk=reply_pk, case=case)
+    try:
+        reply_retry(reply=reply, user=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        reply.refresh_from_db()
+        if reply.sent_at:
+            messages.success(request, _("Reply to %(to)s sent.") % {"to": reply.to})
+        else:
+            messages.info(request, _("Reply to %(to)s queued again.") % {"to": reply.to})
+    return redirect("case-detail", pk=case.pk)
 
 
 @login_required

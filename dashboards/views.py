@@ -15,6 +15,7 @@ from django.utils.formats import date_format
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
+from abusedesk.replica import read_only_page
 from abusedesk.roles import user_role
 from sanctions.labels import label
 
@@ -135,6 +136,7 @@ def _sections(period: metrics.Period) -> list[dict]:
     ]
 
 
+@read_only_page
 @login_required
 def home(request):
     """My work: cases assigned to me, overdue ones, measures waiting for me, what changed."""
@@ -168,6 +170,7 @@ def reference_target(text: str) -> str | None:
     return reverse("case-detail", args=[number])
 
 
+@read_only_page
 @login_required
 @managers_only
 def dashboard(request):
@@ -191,6 +194,7 @@ def dashboard(request):
     )
 
 
+@read_only_page
 @login_required
 @managers_only
 def export_csv(request, slug: str):

@@ -26,11 +26,12 @@ def run_execution(self, execution_id: int) -> None:
         raise self.retry(exc=exc, countdown=backoff_seconds(self.request.retries)) from None
 
 
-@shared_task(autoretry_for=(OSError, OperationalError), retry_backoff=True, max_retries=8)
-def send_notice(notice_id: int) -> None:
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def send_notice(notice_id: int) -> str:
+    """A failed send stays on the notice; the recovery sweep tries it again."""
     from .services.notices import notice_send
 
-    notice_send(notice_id=notice_id)
+    return notice_send(notice_id=notice_id)
 
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)

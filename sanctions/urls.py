@@ -16,4 +16,5 @@ urlpatterns = [
         name="sanction-execution-confirm",
     ),
     path("<int:pk>/hearing-answers/", views.hearing_answer_view, name="sanction-hearing-answer"),
+    path("<int:pk>/notices/<int:notice_pk>/retry/", views.notice_retry_view, name="notice-retry"),
 ]

@@ -66,7 +66,7 @@ def open_bundle(raw: bytes, *, verify_key_for: Callable[[str], str | None]) -> t
     """(signer, payload) of a bundle whose signature verifies; BundleError with one line otherwise."""
     try:
         envelope = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:  # bad UTF-8 or JSON, over-long numbers, deep nesting
         raise BundleError(f"not a signed bundle: invalid JSON ({exc})") from None
     if not isinstance(envelope, dict) or envelope.get("format") != ENVELOPE_FORMAT:
         raise BundleError(f"not a signed bundle: format is not {ENVELOPE_FORMAT}")
@@ -84,7 +84,7 @@ def open_bundle(raw: bytes, *, verify_key_for: Callable[[str], str | None]) -> t
         raise BundleError(f"the signature does not verify with {signer}'s key: refused") from None
     try:
         payload = json.loads(text)
-    except json.JSONDecodeError as exc:
+    except (ValueError, RecursionError) as exc:
         raise BundleError(f"the signed payload is not JSON ({exc})") from None
     if not isinstance(payload, dict):
         raise BundleError("the signed payload is not a JSON object")

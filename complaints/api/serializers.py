@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import ipaddress
+from datetime import UTC, datetime, timedelta
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -11,6 +13,47 @@ from complaints.choices import ConfirmationKind
 from complaints.models import Case, CaseConfirmation, Evidence, Hop, Report
 
 CATEGORIES = ["spam", "phishing", "malware", "spamvertised", "login-attack", "other"]
+# No abuse report is about mail older than this; a later date than "now + a day" is a
+# wrong clock or a typo (a day covers every zone mistake and ordinary clock skew).
+EARLIEST_EVENT = datetime(1990, 1, 1, tzinfo=UTC)
+LATEST_AHEAD = timedelta(days=1)
+
+
+def plausible_event_time(value: datetime) -> datetime:
+    """The time of a reported event, or a ValidationError saying why it cannot be one."""
+    latest = timezone.now() + LATEST_AHEAD
+    if value < EARLIEST_EVENT:
+        raise serializers.ValidationError(
+            _("%(value)s is before %(earliest)s: not a time an abuse report can be about")
+            % {"value": value.isoformat(), "earliest": EARLIEST_EVENT.date().isoformat()}
+        )
+    if value > latest:
+        raise serializers.ValidationError(
+            _("%(value)s is more than a day in the future: check the clock and the zone offset")
+            % {"value": value.isoformat()}
+        )
+    return value
+
+
+def refuse_zone_id(value: str) -> str:
+    """An IPv6 zone id (fe80::1%eth0) names a link of the sender's own host: no origin we can act on."""
+    if "%" in str(value):
+        raise serializers.ValidationError(
+            _("an address with a zone id (%(value)s) is link-local to the sender's host, not an origin")
+            % {"value": str(value)[:80]}
+        )
+    return value
+
+
+class StrictCharField(serializers.CharField):
+    """A CharField that refuses numbers and booleans instead of turning them into text."""
+
+    default_error_messages = {"not_a_string": _("must be a JSON string, not %(kind)s")}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("not_a_string", kind=type(data).__name__)
+        return super().to_internal_value(data)
 
 
 class PlainReportSerializer(serializers.Serializer):
@@ -22,11 +65,16 @@ class PlainReportSerializer(serializers.Serializer):
     message = serializers.CharField(required=False, allow_blank=True, max_length=10 * 1024 * 1024)
     reporter = serializers.EmailField(required=False, help_text="Who complained, if not the partner itself")
 
+    def validate_source_ip(self, value):
+        # IPAddressField drops a zone id silently; refuse it from what was sent.
+        refuse_zone_id(str(self.initial_data.get("source_ip", "")))
+        return value
+
     def validate_occurred_at(self, value):
         raw = self.initial_data.get("occurred_at", "")
         if isinstance(raw, str) and not (raw.endswith("Z") or raw[-6:-5] in "+-" and raw[-3] == ":"):
             raise serializers.ValidationError(_("needs a zone offset, e.g. 2026-11-20T14:30:05+09:00"))
-        return value
+        return plausible_event_time(value)
 
 
 def _is_host_or_ip(value: str) -> bool:
@@ -44,14 +92,23 @@ def _is_host_or_ip(value: str) -> bool:
 class XarfV4Serializer(serializers.Serializer):
     """The XARF v4 fields the desk relies on; everything else is kept as received."""
 
-    xarf_version = serializers.CharField()
-    category = serializers.CharField()
-    type = serializers.CharField()
+    xarf_version = StrictCharField(help_text="A string, e.g. \"4.0.0\"")
+    category = StrictCharField()
+    type = StrictCharField()
     timestamp = serializers.DateTimeField()
-    source_identifier = serializers.CharField()
+    source_identifier = StrictCharField()
     reporter = serializers.DictField()
 
+    def validate_xarf_version(self, value):
+        if not value.strip().startswith("4"):
+            raise serializers.ValidationError(_("only XARF version 4 is accepted as JSON here"))
+        return value
+
+    def validate_timestamp(self, value):
+        return plausible_event_time(value)
+
     def validate_source_identifier(self, value):
+        refuse_zone_id(value.strip())
         if not _is_host_or_ip(value.strip()):
             raise serializers.ValidationError(_("not an IP address or host name"))
         return value
@@ -380,6 +437,9 @@ class ForwardSerializer(serializers.Serializer):
     body_sha256 = serializers.CharField()
     requested_at = serializers.DateTimeField()
     sent_at = serializers.DateTimeField(allow_null=True)
+    # A failed send: the mail server's answer, and how often it was tried (the sweep retries).
+    error = serializers.CharField()
+    attempts = serializers.IntegerField()
 
 
 class CaseListItemSerializer(CaseSerializer):

@@ -1,18 +1,24 @@
 from __future__ import annotations
 
-import json
-
 from django.conf import settings
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+)
 from rest_framework import generics, status
-from rest_framework.exceptions import ParseError, UnsupportedMediaType, ValidationError
+from rest_framework.exceptions import UnsupportedMediaType, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from abusedesk.errors import ApplicationError, PermissionDenied
+from abusedesk.pagination import CappedPageNumberPagination
+from abusedesk.parsers import json_loads
+from abusedesk.replica import replica_reads
 from complaints.choices import Channel
 from complaints.filters import CaseFilter
 from complaints.models import Case
@@ -72,10 +78,7 @@ def _read_body(request) -> bytes:
 
 def _validate_json(raw: bytes) -> dict | None:
     """Returns the validated short form, or None for an XARF report (kept as received)."""
-    try:
-        data = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ParseError(_("body is not valid JSON: %(e)s") % {"e": exc}) from None
+    data = json_loads(raw)
     if not isinstance(data, dict):
         raise ValidationError({"body": [_("a JSON object is expected")]})
     if "xarf_version" in data:
@@ -91,13 +94,27 @@ def _validate_json(raw: bytes) -> dict | None:
     return dict(form.validated_data, source_ip=str(form.validated_data["source_ip"]))
 
 
+# What a caller gets for a report: a partner the partner fields, desk staff all of them.
+REPORT_ANSWER = PolymorphicProxySerializer(
+    component_name="ReportAnswer",
+    serializers=[ReportPartnerSerializer, ReportStaffSerializer],
+    resource_type_field_name=None,
+)
+
+
 class ReportListCreateView(APIView):
     throttle_classes = [PartnerRateThrottle]
+    pagination_class = PageNumberPagination  # read by the schema: the list is paginated
 
     @extend_schema(
         parameters=[OpenApiParameter("status", str, description="Only reports in this status")],
         responses={
-            200: ReportStaffSerializer(many=True),
+            200: PolymorphicProxySerializer(
+                component_name="ReportAnswer",
+                serializers=[ReportPartnerSerializer, ReportStaffSerializer],
+                resource_type_field_name=None,
+                many=True,
+            ),
             403: OpenApiResponse(description="Not a partner or desk user"),
         },
         description="Reports visible to the caller: a partner sees its own, desk staff all.",
@@ -108,7 +125,7 @@ class ReportListCreateView(APIView):
             reports = reports.filter(status=request.query_params["status"])
         if is_desk_user(request.user):
             reports = reports.prefetch_related("hops", "report_urls")
-        paginator = PageNumberPagination()
+        paginator = CappedPageNumberPagination()
         page = paginator.paginate_queryset(reports, request, view=self)
         return paginator.get_paginated_response(_serializer_for(request.user)(page, many=True).data)
 
@@ -119,8 +136,8 @@ class ReportListCreateView(APIView):
         },
         parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)],
         responses={
-            201: ReportStaffSerializer,
-            200: OpenApiResponse(ReportStaffSerializer, description="Already received: the same report"),
+            201: REPORT_ANSWER,
+            200: OpenApiResponse(REPORT_ANSWER, description="Already received: the same report"),
             400: OpenApiResponse(description="Bad input, with a reason per field"),
             413: OpenApiResponse(description="Larger than the size limit"),
             415: OpenApiResponse(description="Not message/rfc822 or application/json"),
@@ -158,7 +175,7 @@ class ReportDetailView(generics.GenericAPIView):
     throttle_classes = [PartnerRateThrottle]
     serializer_class = ReportStaffSerializer
 
-    @extend_schema(responses={200: ReportStaffSerializer, 404: OpenApiResponse(description="No such report")})
+    @extend_schema(responses={200: REPORT_ANSWER, 404: OpenApiResponse(description="No such report")})
     def get(self, request, pk: int):
         report = report_get_for_user(request.user, pk)
         return Response(_serializer_for(request.user)(report).data)
@@ -189,6 +206,7 @@ class CaseListView(generics.ListAPIView):
 
     serializer_class = CaseListItemSerializer
     filterset_class = CaseFilter
+    pagination_class = CappedPageNumberPagination
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation
@@ -196,6 +214,10 @@ class CaseListView(generics.ListAPIView):
         if not is_desk_user(self.request.user):
             raise PermissionDenied(_("only desk staff may list cases"))
         return Case.objects.select_related("assignee").order_by("-last_activity_at", "-id")
+
+    def get(self, request, *args, **kwargs):
+        with replica_reads():  # only reads: from the replica when one is configured
+            return super().get(request, *args, **kwargs)
 
 
 class CaseDetailView(generics.GenericAPIView):

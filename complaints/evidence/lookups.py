@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -160,12 +161,23 @@ def run_checks(
     domains: Iterable[str] = (),
     cached: Cached | None = None,
     workers: int = MAX_WORKERS,
+    deadline: float | None = None,
+    skipped: list[Ask] | None = None,
 ) -> list[Check]:
     """Ask every question about these subjects, in parallel; return the new results.
 
     Two rounds, because forward confirmation needs the PTR names and a
-    blocklist reason is only asked for when listed.
+    blocklist reason is only asked for when listed. With a `deadline`
+    (time.monotonic()), no question is sent after it: those are appended to
+    `skipped` instead, so a report's time is bounded by the deadline plus one
+    resolver timeout.
     """
+
+    def ask(a: Ask) -> DnsResult | None:
+        if deadline is not None and time.monotonic() >= deadline:
+            return None
+        return query(a.name, a.rdtype)
+
     asks: list[Ask] = []
     for ip in dict.fromkeys(ips):
         asks += _ip_asks(ip)
@@ -179,9 +191,13 @@ def run_checks(
             asks = list({a.key: a for a in asks}.values())  # one question once per round
             known = {a.key: cached(a.key) for a in asks} if cached else {}
             to_send = [a for a in asks if known.get(a.key) is None]
-            sent = dict(zip(to_send, pool.map(lambda a: query(a.name, a.rdtype), to_send), strict=True))
+            answered = dict(zip(to_send, pool.map(ask, to_send), strict=True))
+            sent = {a: r for a, r in answered.items() if r is not None}
+            if skipped is not None:
+                skipped += [a for a, r in answered.items() if r is None]
             checks += [_check(a, r) for a, r in sent.items()]
-            asks = [f for a in asks for f in _follow_ups(a, known.get(a.key) or sent[a])]
+            results = {a: known.get(a.key) or sent.get(a) for a in asks}
+            asks = [f for a, r in results.items() if r is not None for f in _follow_ups(a, r)]
     return checks
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import getaddresses
 
+from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
@@ -41,17 +42,36 @@ def _domain_of(address: str) -> str | None:
     return None
 
 
+def _url_subjects(report: Report) -> list[str]:
+    """The report's URL hosts, distinct, in order of appearance (an address URL as its address)."""
+    out: list[str] = []
+    for host in report.url_hosts or []:
+        host = str(host).strip("[]")
+        if is_ip(host):  # http://203.0.113.9/ : the address itself is the subject
+            out.append(str(ipaddress.ip_address(host)))
+        elif host:
+            out.append(normalize_name(host))
+    return list(dict.fromkeys(out))
+
+
+def _max_hosts() -> int:
+    return max(0, int(getattr(settings, "ABUSEDESK_EVIDENCE_MAX_HOSTS", 20)))
+
+
+def hosts_over_limit(report: Report) -> list[str]:
+    """URL hosts of the report that are not looked up: beyond the first N (settings)."""
+    return _url_subjects(report)[_max_hosts() :]
+
+
 def report_subjects(report: Report) -> Subjects:
+    """What to look up for a report: its source, its first N URL hosts (ABUSEDESK_EVIDENCE_MAX_HOSTS,
+    by order of appearance: 350,000 URLs must not become 2,000 questions) and its sender domains."""
     ips: list[str] = []
     hosts: list[str] = []
     if report.source_ip:
         ips.append(str(ipaddress.ip_address(report.source_ip)))
-    for host in report.url_hosts or []:
-        host = str(host).strip("[]")
-        if is_ip(host):  # http://203.0.113.9/ : the address itself is the subject
-            ips.append(str(ipaddress.ip_address(host)))
-        elif host:
-            hosts.append(normalize_name(host))
+    for subject in _url_subjects(report)[: _max_hosts()]:
+        (ips if is_ip(subject) else hosts).append(subject)
     domains = [d for d in (_domain_of(report.mail_from), _domain_of(report.header_from)) if d]
     unique = dict.fromkeys
     return Subjects(ips=tuple(unique(ips)), hosts=tuple(unique(hosts)), domains=tuple(unique(domains)))

@@ -5,16 +5,18 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from complaints.models import Evidence, Report
 
-from .lookups import Check, Key, run_checks
+from .lookups import MAX_WORKERS, Check, Key, run_checks
 from .resolver import DnsResult
-from .selectors import evidence_latest, report_subjects
+from .selectors import evidence_latest, hosts_over_limit, report_subjects
 
 logger = logging.getLogger(__name__)
 
@@ -111,6 +113,19 @@ def _evidence(check: Check, report: Report) -> Evidence:
         zone_kind=check.zone_kind[:16],
         listed=check.listed,
     )
+def _record_not_looked_up(report_id: int, items: list[dict]) -> None:
+    """What the last collection left out, and why ("limit": beyond the first N hosts;
+    "time": the report's time budget ran out), in the report's facts."""
+    report = Report.objects.select_for_update().only("facts").get(pk=report_id)
+    facts = dict(report.facts or {})
+    if items:
+        facts["evidence_not_looked_up"] = items
+    elif "evidence_not_looked_up" not in facts:
+        return
+    else:
+        facts.pop("evidence_not_looked_up")
+    report.facts = facts
+    report.save(update_fields=["facts"])
 
 
 def evidence_collect(*, report_id: int) -> int:
@@ -131,13 +146,28 @@ def evidence_collect(*, report_id: int) -> int:
     def cached(key: Key) -> DnsResult | None:
         return fresh.get(key)
 
-    checks = run_checks(ips=subjects.ips, hosts=subjects.hosts, domains=subjects.domains, cached=cached)
+    skipped: list = []
+    budget = float(getattr(settings, "ABUSEDESK_EVIDENCE_TIME_BUDGET", 30))
+    checks = run_checks(
+        ips=subjects.ips,
+        hosts=subjects.hosts,
+        domains=subjects.domains,
+        cached=cached,
+        workers=int(getattr(settings, "ABUSEDESK_EVIDENCE_WORKERS", MAX_WORKERS)),
+        deadline=time.monotonic() + budget if budget > 0 else None,
+        skipped=skipped,
+    )
     records = [_evidence(check, report) for check in checks]
+    not_looked_up = [{"subject": h, "reason": "limit"} for h in hosts_over_limit(report)]
+    not_looked_up += [{"subject": s, "reason": "time"} for s in dict.fromkeys(a.subject for a in skipped)]
     with transaction.atomic():
         Evidence.objects.bulk_create(records)
+        _record_not_looked_up(report.pk, not_looked_up)
         if records and report.case_id:
             from complaints.services.cases import case_mark_changed
 
             case_mark_changed(case_ids=[report.case_id])
+    if not_looked_up:
+        logger.info("report %s: %d subjects not looked up (limit or time)", report_id, len(not_looked_up))
     logger.info("report %s: %d evidence records added, %d still fresh", report_id, len(records), len(fresh))
     return len(records)

@@ -136,21 +136,29 @@ def _customers_by_domain(domains: set[str]) -> dict[str, dict]:
     return found
 
 
-def _origin_subscribers(report: Report) -> set[str]:
-    """Subscribers whose account the origin (not an advertised host) was tied to."""
+def _origin_subscribers(reports: list[Report]) -> dict[int, set[str]]:
+    """Per report, the subscribers whose account the origin (not an advertised host) was
+    tied to. One query for the whole sample: the case page derives these on every view."""
     from subscribers.models import Account
 
-    a = report.attribution or {}
-    accounts = {
-        s["account"]
-        for s in a.get("steps") or []
-        if s.get("account") and s.get("code") not in HOST_STEP_CODES
-    }
-    subscribers = set(
-        Account.objects.filter(account_id__in=accounts).values_list("subscriber__subscriber_id", flat=True)
+    accounts: dict[int, set[str]] = {}
+    holders: dict[int, set[str]] = {}
+    for report in reports:
+        a = report.attribution or {}
+        accounts[report.pk] = {
+            s["account"]
+            for s in a.get("steps") or []
+            if s.get("account") and s.get("code") not in HOST_STEP_CODES
+        }
+        holder = (a.get("sub_allocation") or {}).get("subscriber_id")
+        holders[report.pk] = {holder} if holder else set()
+    wanted = set().union(*accounts.values())
+    owner = dict(
+        Account.objects.filter(account_id__in=wanted).values_list("account_id", "subscriber__subscriber_id")
+        if wanted
+        else []
     )
-    holder = (a.get("sub_allocation") or {}).get("subscriber_id")
-    return subscribers | ({holder} if holder else set())
+    return {pk: {owner[a] for a in ids if a in owner} | holders[pk] for pk, ids in accounts.items()}
 
 
 # -- per report --------------------------------------------------------------------------
@@ -222,7 +230,7 @@ def case_derived_facts(case: Case, *, traffic: bool = True) -> dict:
     for r in reports:
         named_domains |= set(_sender_domains(r)) | _url_domains(r)
     customers = _customers_by_domain(named_domains)
-    origins = {r.pk: _origin_subscribers(r) for r in reports}
+    origins = _origin_subscribers(reports)
     _joe_job(case, facts["joe_job"], reports, auth, customers, origins)
     _aggravating(facts["aggravating"], reports, auth, customers, origins)
     _shared_ipv4(facts["shared_ipv4"], case)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import logging
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -12,8 +13,11 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from abusedesk.i18n import mail_language
+from abusedesk.mail import failure_text
 from complaints.choices import Channel, ReportFormat
 from complaints.models import Report
+
+logger = logging.getLogger(__name__)
 
 # Feedback loops and DMARC reporters are machines: answering them only adds noise.
 MACHINE_FORMATS = {ReportFormat.ARF, ReportFormat.DMARC_FORENSIC, ReportFormat.XARF_MAIL, ReportFormat.JMRP}
@@ -37,20 +41,26 @@ def ack_language(report: Report) -> str:
 
 
 def acknowledgement_enqueue(report: Report) -> None:
+    """Owe the complainant an acknowledgement and queue it; the sweep sends it if the queue was down."""
     if ack_wanted(report):
         from complaints.tasks import send_acknowledgement
 
-        transaction.on_commit(lambda: send_acknowledgement.delay(report.pk))
+        Report.objects.filter(pk=report.pk, acknowledged_at__isnull=True).update(ack_pending=True)
+        transaction.on_commit(lambda: send_acknowledgement.delay(report.pk), robust=True)
 
 
-def acknowledgement_send(*, report_id: int) -> bool:
-    """Send once: claim the report with a conditional update, release it if sending fails."""
-    report = Report.objects.defer("raw").get(pk=report_id)
+def acknowledgement_send(*, report_id: int) -> str:
+    """Send once: claim the report with a conditional update, release it if sending fails.
+
+    Returns "sent", "skipped" or "failed"; a failure stays on the report (ack_error)
+    for the sweep to try again, never raised into the request that queued it.
+    """
     claimed = Report.objects.filter(pk=report_id, acknowledged_at__isnull=True).update(
         acknowledged_at=timezone.now()
     )
     if not claimed:
-        return False
+        return "skipped"
+    report = Report.objects.defer("raw").get(pk=report_id)
     try:
         with translation.override(ack_language(report)):
             context = {"report": report, "reference": report.reference}
@@ -65,7 +75,11 @@ def acknowledgement_send(*, report_id: int) -> bool:
             headers={"Auto-Submitted": "auto-replied", "X-Abuse-Desk-Reference": report.reference},
         )
         message.send()
-    except Exception:
-        Report.objects.filter(pk=report_id).update(acknowledged_at=None)
-        raise
-    return True
+    except Exception as exc:
+        logger.warning("acknowledgement of report %s not sent: %s", report_id, exc, exc_info=True)
+        Report.objects.filter(pk=report_id).update(
+            acknowledged_at=None, ack_pending=True, ack_error=failure_text(exc)
+        )
+        return "failed"
+    Report.objects.filter(pk=report_id).update(ack_pending=False, ack_error="")
+    return "sent"

@@ -12,24 +12,28 @@ import email
 import email.policy
 import hashlib
 import json
+import logging
 import re
 import uuid
-from email.message import EmailMessage
+from email import encoders
+from email.header import Header
+from email.message import EmailMessage, Message
 from email.utils import format_datetime, make_msgid
 
 from django.conf import settings
-from django.core.mail import EmailMessage as DjangoEmailMessage
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from abusedesk.audit import audit_record
 from abusedesk.errors import ApplicationError
+from abusedesk.mail import PreparedMail, failure_text
 from complaints.models import Case, Forward, Report
-from complaints.parsing import parse_report
+from complaints.parsing import mime, parse_report
 from complaints.services.triage import case_mark_acted_on
 
+logger = logging.getLogger(__name__)
 REDACTED = "redacted@redacted.invalid"
 RECIPIENT_HEADERS = (
     "To",
@@ -56,20 +60,165 @@ def forward_contact(case: Case) -> str | None:
     return None
 
 
+# Headers the complainant's side adds when it redirects ("bounces") a spam to us: the
+# spam then arrives as the complaint itself, and these name the person.
+COMPLAINANT_HEADERS = (
+    "Resent-From",
+    "Resent-Sender",
+    "Resent-To",
+    "Resent-Cc",
+    "Resent-Bcc",
+    "Resent-Date",
+    "Resent-Message-ID",
+    "Resent-Reply-To",
+    "Return-Path",
+    "X-Forwarded-For",
+    "X-Forwarded-To",
+    "X-Forwarded-Message-Id",
+    "X-Resent-From",
+    "X-Original-Sender",
+)
+# An address as personalised spam writes it: plain, URL-encoded (once or twice), or as
+# an HTML character reference; any letter case.
+_AT = r"(?:@|%40|%2540|&#0*64;|&#x0*40;)"
+
+
+def complainant_addresses(report: Report, complaint: Message, spam: Message, itself: bool) -> set[str]:
+    """Every address that names the complainant: who complained and who received the spam.
+
+    `itself`: the complaint is the spam (redirected, or pasted into the complainant's own
+    mail) rather than a mail that carries it. A redirect names the person in Resent-*
+    (its From is the spammer's); otherwise the complaint's From is the person.
+    """
+    found: list[str] = []
+    resent = [a for h in ("Resent-From", "Resent-Sender") for a in mime.addresses(mime.header(complaint, h))]
+    if itself and resent:
+        found += resent
+        found += mime.addresses(mime.header(complaint, "Return-Path"))
+        found += mime.addresses(mime.header(complaint, "X-Forwarded-For"))
+    else:
+        for name in ("From", "Sender", "Reply-To"):
+            found += mime.addresses(mime.header(complaint, name))
+    spam_from = {a.lower() for a in mime.addresses(mime.header(spam, "From"))}
+    for value in (report.reporter, report.reporter_key.removeprefix("email:")):
+        if value and "@" in value and (not resent or value.lower() not in spam_from):
+            found.append(value)
+    for name in RECIPIENT_HEADERS:
+        for value in mime.headers(spam, name):
+            found += mime.addresses(value)
+    for value in mime.headers(spam, "Received"):
+        found += [m.group(1) for m in _FOR_ADDRESS.finditer(value)]
+    return {a.strip().lower() for a in found if "@" in a and len(a) < 320}
+
+
+_FOR_ADDRESS = re.compile(r"\bfor\s+<?([^\s;<>]+@[^\s;<>]+?)>?(?=[\s;]|$)", re.IGNORECASE)
+
+
+def address_pattern(addresses: set[str]) -> re.Pattern[str] | None:
+    alternatives = []
+    for address in sorted(addresses, key=len, reverse=True):
+        local, _, domain = address.rpartition("@")
+        if local and domain:
+            alternatives.append(re.escape(local) + _AT + re.escape(domain))
+    return re.compile("|".join(alternatives), re.IGNORECASE) if alternatives else None
+
+
+def _replacement(match: re.Match) -> str:
+    text = match.group(0)
+    if "%2540" in text.lower():
+        return REDACTED.replace("@", "%2540")
+    if "%40" in text:
+        return REDACTED.replace("@", "%40")
+    return REDACTED
+
+
+def redact_text(text: str, pattern: re.Pattern[str] | None) -> str:
+    return pattern.sub(_replacement, text) if pattern and text else text
+
+
+def _origin_received_index(received: list[str], parsed) -> int | None:
+    """Index (top first) of the Received header of the spam's origin hop, if known."""
+    origin = next((h for h in parsed.hops if h.is_origin and h.raw), None)
+    if origin is None:
+        return None
+    wanted = " ".join(origin.raw.split())
+    for i, value in enumerate(received):
+        if " ".join(mime.decode_words(value).split()) == wanted or " ".join(value.split()) == wanted:
+            return i
+    return None
+
+
+def _set_header(msg: Message, name: str, value: str) -> None:
+    del msg[name]
+    msg[name] = value if value.isascii() else Header(value, "utf-8").encode()
+
+
+def _redact_part_headers(part: Message, pattern: re.Pattern[str] | None) -> None:
+    if pattern is None:
+        return
+    for name, value in list(part.items()):
+        if name.lower() == "received":
+            continue  # handled apart, to keep their order
+        text = mime.decode_words(str(value))
+        if pattern.search(text) or pattern.search(str(value)):
+            _set_header(part, name, redact_text(text, pattern))
+
+
+def _redact_part_body(part: Message, pattern: re.Pattern[str] | None) -> None:
+    if pattern is None or part.is_multipart() or part.get_content_maintype() != "text":
+        return
+    data = part.get_payload(decode=True)
+    if not isinstance(data, bytes):
+        return
+    text = mime.decode_bytes(data, part.get_content_charset())
+    redacted = redact_text(text, pattern)
+    if redacted == text:
+        return
+    encoding = str(part.get("Content-Transfer-Encoding", "")).strip().lower()
+    del part["Content-Transfer-Encoding"]
+    part.set_payload(redacted.encode("utf-8"))
+    part.set_param("charset", "utf-8")
+    if encoding == "quoted-printable":
+        encoders.encode_quopri(part)
+    else:
+        encoders.encode_base64(part)
+
+
 def redacted_message(report: Report) -> bytes:
-    """The reported spam without anything naming the person who received it."""
+    """The reported spam without anything naming the person who received or reported it.
+
+    The same bytes go into every forward format (ARF's message/rfc822 part, XARF's
+    evidence): recipient headers and Received "for" clauses replaced; when the complaint
+    is itself the spam, the headers the complainant's side added (Resent-*, Return-Path,
+    X-Forwarded-*, the Received lines above the spam's origin) dropped and a From naming
+    the complainant redacted; the complainant's and recipient's addresses in every other
+    header, the subject and every text part (links included, URL-encoded or not, any
+    case) replaced with a placeholder.
+    """
     raw = bytes(report.raw)
     parsed = parse_report(raw, content_type=report.content_type or None)
+    itself = parsed.reported_message_raw is None
     spam = parsed.reported_message_raw or raw
-    msg = email.message_from_bytes(spam, policy=email.policy.compat32)
+    complaint = mime.parse_message(mime.normalise_bytes(raw)) if not itself else None
+    msg = email.message_from_bytes(mime.normalise_bytes(spam), policy=email.policy.compat32)
+    pattern = address_pattern(complainant_addresses(report, complaint or msg, msg, itself))
+    received = [str(v) for v in (msg.get_all("Received") or [])]
+    if itself:
+        for name in COMPLAINANT_HEADERS:
+            del msg[name]
+        origin = _origin_received_index(received, parsed)
+        if origin:
+            received = received[origin:]  # hops after the origin: the complainant's own path
     for name in RECIPIENT_HEADERS:
         if name in msg:
             del msg[name]
             msg[name] = REDACTED
-    received = msg.get_all("Received") or []
     del msg["Received"]
     for value in received:
-        msg["Received"] = FOR_CLAUSE.sub(f"for <{REDACTED}>", str(value))
+        msg["Received"] = redact_text(FOR_CLAUSE.sub(f"for <{REDACTED}>", value), pattern)
+    for part in mime.walk(msg, limit=mime.MAX_PARTS):
+        _redact_part_headers(part, pattern)
+        _redact_part_body(part, pattern)
     # Received headers were appended after the others; put them back on top.
     body = msg.as_bytes(policy=email.policy.compat32.clone(linesep="\r\n"))
     head, _, rest = body.partition(b"\r\n\r\n")
@@ -81,7 +230,10 @@ def redacted_message(report: Report) -> bytes:
             continue
         current = received_lines if line.lower().startswith(b"received:") else others
         current.append(line)
-    return b"\r\n".join(received_lines + others) + b"\r\n\r\n" + rest
+    out = b"\r\n".join(received_lines + others) + b"\r\n\r\n" + rest
+    if pattern is not None:  # whatever is left in 8-bit or unlabelled parts
+        out = redact_text(out.decode("latin-1"), pattern).encode("latin-1")
+    return out
 
 
 def _arf(report: Report, case: Case, spam: bytes) -> EmailMessage:
@@ -150,40 +302,28 @@ def _xarf(report: Report, case: Case, spam: bytes) -> EmailMessage:
     return msg
 
 
+def _redacted_subject(report: Report, case: Case) -> str:
+    """The case's subject (a personalised spam's, perhaps) without the recipient's address."""
+    raw = bytes(report.raw)
+    parsed = parse_report(raw, content_type=report.content_type or None)
+    spam = email.message_from_bytes(mime.normalise_bytes(parsed.reported_message_raw or raw))
+    complaint = mime.parse_message(mime.normalise_bytes(raw))
+    pattern = address_pattern(
+        complainant_addresses(report, complaint, spam, parsed.reported_message_raw is None)
+    )
+    return redact_text(case.subject or "", pattern)
+
+
 def _build(*, report: Report, case: Case, fmt: str, to: str, message_id: str) -> EmailMessage:
     spam = redacted_message(report)
     msg = (_arf if fmt == Forward.Format.ARF else _xarf)(report, case, spam)
     msg["From"] = settings.DEFAULT_FROM_EMAIL
     msg["To"] = to
-    msg["Subject"] = f"Abuse report: {report.source_ip or case.subject} [case {case.pk}]"
+    subject = report.source_ip or _redacted_subject(report, case)
+    msg["Subject"] = f"Abuse report: {subject} [case {case.pk}]"
     msg["Message-ID"] = message_id
     msg["Auto-Submitted"] = "auto-generated"
     return msg
-
-
-class _PreparedMail(DjangoEmailMessage):
-    """Hands a ready MIME structure (multipart/report) to Django's mail backends."""
-
-    def __init__(self, msg: EmailMessage):
-        super().__init__(subject=msg["Subject"], from_email=msg["From"], to=[msg["To"]])
-        self._prepared = msg
-
-    def message(self, *args, **kwargs):
-        return _Wire(self._prepared)
-
-
-class _Wire:
-    def __init__(self, msg: EmailMessage):
-        self.msg = msg
-
-    def as_bytes(self, linesep="\r\n", **kwargs):
-        return self.msg.as_bytes(policy=email.policy.SMTP.clone(linesep=linesep))
-
-    def __getitem__(self, name):
-        return self.msg[name]
-
-    def get_all(self, name, failobj=None):
-        return self.msg.get_all(name, failobj)
 
 
 def case_forward(*, case: Case, user, fmt: str, to: str | None = None, reason: str = "") -> Forward:
@@ -227,15 +367,24 @@ def case_forward(*, case: Case, user, fmt: str, to: str | None = None, reason: s
         case_mark_acted_on([case.pk])
         from complaints.tasks import send_forward
 
-        transaction.on_commit(lambda: send_forward.delay(forward.pk))
+        # robust: a broker that is down must not turn a recorded forward into a 500;
+        # the sweep (or the next request's check) sends it later.
+        transaction.on_commit(lambda: send_forward.delay(forward.pk), robust=True)
     return forward
 
 
-def forward_send(*, forward_id: int) -> bool:
-    """Send once: claim with a conditional update, release on failure for the retry."""
+def forward_send(*, forward_id: int) -> str:
+    """Send once: claim with a conditional update, release the claim if sending fails.
+
+    Returns "sent", "skipped" (already sent or being sent) or "failed". A failure is
+    recorded on the forward (error, attempts) for the case page and the retry; it is
+    never raised, so a request that sent in-process never answers 500 for it.
+    """
+    now = timezone.now()
+    unsent = Forward.objects.filter(pk=forward_id, sent_at__isnull=True)
+    if not unsent.update(sent_at=now, last_attempt_at=now):
+        return "skipped"
     forward = Forward.objects.select_related("case", "report").get(pk=forward_id)
-    if not Forward.objects.filter(pk=forward_id, sent_at__isnull=True).update(sent_at=timezone.now()):
-        return False
     try:
         msg = _build(
             report=forward.report,
@@ -245,8 +394,31 @@ def forward_send(*, forward_id: int) -> bool:
             message_id=forward.message_id,
         )
         msg["Date"] = format_datetime(timezone.now())
-        _PreparedMail(msg).send()
+        PreparedMail(msg).send()
     except Exception as exc:
-        Forward.objects.filter(pk=forward_id).update(sent_at=None, error=str(exc)[:2000])
-        raise
-    return True
+        logger.warning("forward %s not sent: %s", forward_id, exc, exc_info=True)
+        Forward.objects.filter(pk=forward_id).update(
+            sent_at=None, error=failure_text(exc), attempts=F("attempts") + 1
+        )
+        return "failed"
+    Forward.objects.filter(pk=forward_id).update(error="")
+    return "sent"
+
+
+def forward_retry(*, forward: Forward, user) -> None:
+    """A person asks for a failed (or never sent) forward to be sent again: the same
+    message, the same row, never a second forward."""
+    if forward.sent_at is not None:
+        raise ApplicationError(_("This forward has been sent already."))
+    with transaction.atomic():
+        Forward.objects.filter(pk=forward.pk, sent_at__isnull=True).update(attempts=0)
+        audit_record(
+            actor=user,
+            action="case.forward_retried",
+            obj=forward,
+            case_id=forward.case_id,
+            data={"to": forward.to, "error": forward.error[:200]},
+        )
+        from complaints.tasks import send_forward
+
+        transaction.on_commit(lambda: send_forward.delay(forward.pk), robust=True)

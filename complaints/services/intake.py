@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
 from abusedesk.audit import audit_record
@@ -74,7 +74,7 @@ def report_ingest(
     digest = hashlib.sha256(raw).hexdigest()
     found = _existing(reporter_key, digest, idempotency_key)
     if found:
-        return IngestResult(found, created=False)
+        return IngestResult(_finished(found, form), created=False)
     try:
         with transaction.atomic():
             report = Report.objects.create(
@@ -101,12 +101,34 @@ def report_ingest(
         found = _existing(reporter_key, digest, idempotency_key)
         if found is None:
             raise
-        return IngestResult(found, created=False)
-    report_process(report_id=report.pk, form=form)
+        return IngestResult(_finished(found, form), created=False)
+    try:
+        report_process(report_id=report.pk, form=form)
+    except OperationalError:
+        # The database stayed busy past its timeout: the report is stored as received
+        # and the recovery (next report, request-time check, sweep) processes it.
+        logger.warning("report %s stored, processing deferred", report.pk, exc_info=True)
     report.refresh_from_db()
     if acknowledge:
         acknowledgement_enqueue(report)
+    _recover_left_work()
     return IngestResult(report, created=True)
+
+
+def _finished(report: Report, form: dict | None) -> Report:
+    """A re-sent report that was never processed (its first filing crashed, or is still
+    running): process it now rather than answer with a report stuck as received."""
+    if report.status == ReportStatus.RECEIVED:
+        report_process(report_id=report.pk, form=form)
+        report.refresh_from_db()
+    return report
+
+
+def _recover_left_work() -> None:
+    """Without beat, the next report is what notices work left behind (rate-limited)."""
+    from .recovery import recovery_if_due
+
+    transaction.on_commit(recovery_if_due, robust=True)
 
 
 def report_process(*, report_id: int, form: dict | None = None) -> None:
@@ -117,13 +139,20 @@ def report_process(*, report_id: int, form: dict | None = None) -> None:
     try:
         parsed = _parse(report, form)
         with transaction.atomic():
+            # The claim: a second run (a re-sent report, the sweep, a redelivered task)
+            # waits here for the first and then finds nothing left to do.
+            unclaimed = Report.objects.select_for_update().filter(pk=report_id, status=ReportStatus.RECEIVED)
+            if not unclaimed.exists():
+                return
             _store_facts(report, parsed)
             if report.status == ReportStatus.PARSED:
                 case_attach(report=report)
-                transaction.on_commit(lambda: _followups(report_id))
+                transaction.on_commit(lambda: _followups(report_id), robust=True)
             else:
                 # Even a report nobody can attribute carries "unknown" and the reason.
                 transaction.on_commit(lambda: _attribute_later(report_id), robust=True)
+    except OperationalError:
+        raise  # the database was busy or away: worth another try, not a person's time
     except Exception as exc:  # the complaint is stored; a person takes it from here
         logger.exception("processing report %s failed", report_id)
         Report.objects.filter(pk=report_id, status=ReportStatus.RECEIVED).update(
@@ -144,13 +173,29 @@ def _followups(report_id: int) -> None:
     with what the evidence showed (blocklist listings, where URL hosts point)."""
     from celery import chain
 
+    from abusedesk.afterresponse import after_response
+    from abusedesk.celery import app as celery_app
     from complaints.tasks import attribute_report, authenticate_sender, collect_evidence
 
     attribute_report.delay(report_id)
-    if settings.ABUSEDESK_COLLECT_EVIDENCE:
-        chain(
-            collect_evidence.si(report_id), authenticate_sender.si(report_id), attribute_report.si(report_id)
-        ).delay()
+    if not settings.ABUSEDESK_COLLECT_EVIDENCE:
+        return
+    if celery_app.conf.task_always_eager:
+        # In-process: one after the other. An eager chain waits on its results, which
+        # Celery refuses while another thread of the same server is running a task.
+        def in_process() -> None:
+            collect_evidence.delay(report_id)
+            authenticate_sender.delay(report_id)
+            attribute_report.delay(report_id)
+
+        # Never ask the DNS while a web request waits: the request stores and answers,
+        # the evidence follows once the response is sent (outside a request, now).
+        if not after_response(in_process):
+            in_process()
+        return
+    chain(
+        collect_evidence.si(report_id), authenticate_sender.si(report_id), attribute_report.si(report_id)
+    ).delay()
 
 
 def _parse(report: Report, form: dict | None) -> ParsedReport:

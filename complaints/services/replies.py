@@ -6,18 +6,24 @@ each other), and nothing about our customer beyond what the template says.
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
+from django.db.models import F
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from abusedesk.audit import audit_record
 from abusedesk.errors import ApplicationError
 from abusedesk.i18n import mail_language
-from complaints.models import Case
+from abusedesk.mail import failure_text
+from complaints.models import Case, Reply
 from complaints.services.triage import case_mark_acted_on
+
+logger = logging.getLogger(__name__)
 
 TEMPLATES = {
     "investigating": _("We are investigating"),
@@ -57,34 +63,79 @@ def case_reply(*, case: Case, user, template: str, note: str = "") -> int:
     reporters = case_reporters(case)
     if not reporters:
         raise ApplicationError(_("this case has no complainant with an e-mail address"))
+    from complaints.tasks import send_reply
+
     with transaction.atomic():
         case_mark_acted_on([case.pk])
+        replies = Reply.objects.bulk_create(
+            Reply(
+                case=case,
+                to=address,
+                template=template,
+                note=note,
+                language=mail_language(address),
+                requested_by=user if getattr(user, "pk", None) else None,
+            )
+            for address in reporters
+        )
         audit_record(
             actor=user,
             action="case.replied",
             obj=case,
             case_id=case.pk,
             reason=note,
-            data={"template": template, "recipients": len(reporters)},
+            data={"template": template, "recipients": len(reporters), "replies": [r.pk for r in replies]},
         )
-        from complaints.tasks import send_reply
-
-        for address in reporters:
-            transaction.on_commit(lambda a=address: send_reply.delay(case.pk, a, template, note))
+        for reply in replies:
+            transaction.on_commit(lambda pk=reply.pk: send_reply.delay(pk), robust=True)
     return len(reporters)
 
 
-def reply_send(*, case_id: int, address: str, template: str, note: str = "") -> None:
-    case = Case.objects.get(pk=case_id)
-    language = mail_language(address)
-    with translation.override(language):
-        context = {"case": case, "note": note, "template": template}
-        subject = render_to_string("complaints/email/reply_subject.txt", context).strip()
-        body = render_to_string("complaints/email/reply_body.txt", context)
-    EmailMessage(
-        subject=subject,
-        body=body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[address],
-        headers={"Auto-Submitted": "auto-replied"},
-    ).send()
+def reply_send(*, reply_id: int) -> str:
+    """Send once: claim the reply with a conditional update, release it if sending fails.
+
+    Returns "sent", "skipped" or "failed"; a failure stays on the reply (error,
+    attempts), shown on the case page with a retry, never raised.
+    """
+    now = timezone.now()
+    if not Reply.objects.filter(pk=reply_id, sent_at__isnull=True).update(sent_at=now, last_attempt_at=now):
+        return "skipped"
+    reply = Reply.objects.select_related("case").get(pk=reply_id)
+    try:
+        with translation.override(reply.language):
+            context = {"case": reply.case, "note": reply.note, "template": reply.template}
+            subject = " ".join(render_to_string("complaints/email/reply_subject.txt", context).split())
+            body = render_to_string("complaints/email/reply_body.txt", context)
+        EmailMessage(
+            subject=subject,
+            body=body,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[reply.to],
+            headers={"Auto-Submitted": "auto-replied"},
+        ).send()
+    except Exception as exc:
+        logger.warning("reply %s not sent: %s", reply_id, exc, exc_info=True)
+        Reply.objects.filter(pk=reply_id).update(
+            sent_at=None, error=failure_text(exc), attempts=F("attempts") + 1
+        )
+        return "failed"
+    Reply.objects.filter(pk=reply_id).update(error="")
+    return "sent"
+
+
+def reply_retry(*, reply: Reply, user) -> None:
+    """Send a reply that failed again: the same row, never a second reply."""
+    if reply.sent_at is not None:
+        raise ApplicationError(_("This reply has been sent already."))
+    with transaction.atomic():
+        Reply.objects.filter(pk=reply.pk, sent_at__isnull=True).update(attempts=0)
+        audit_record(
+            actor=user,
+            action="case.reply_retried",
+            obj=reply,
+            case_id=reply.case_id,
+            data={"to": reply.to, "error": reply.error[:200]},
+        )
+        from complaints.tasks import send_reply
+
+        transaction.on_commit(lambda: send_reply.delay(reply.pk), robust=True)

@@ -134,3 +134,38 @@ def case_search_q(text: str) -> Q:
         | Q(subject__icontains=text)
         | Q(accounts_text__icontains=text)
     )
+
+
+def case_forward_and_close(*, case_ids: list[int], actor, fmt: str = "arf", reason: str = "") -> int:
+    """Close open cases as not ours, each forwarded to its known contact: one unit.
+
+    Either every case is forwarded (recorded, sent after commit) and closed, or
+    nothing changes and the message names the cases that cannot be forwarded.
+    A forward whose sending fails afterwards stays on its case with a retry.
+    """
+    from django.db.models import Q
+
+    from complaints.services.forwarding import case_forward, forward_contact
+
+    cases = list(Case.objects.filter(pk__in=case_ids, status=CaseStatus.OPEN).order_by("pk"))
+    missing = [
+        case.pk
+        for case in cases
+        if not forward_contact(case)
+        or not case.reports.filter(Q(source_ip__isnull=False) | ~Q(url_hosts=[])).exists()
+    ]
+    if missing:
+        raise ApplicationError(
+            _(
+                "No abuse contact or forwardable report is known for case(s) %(ids)s: nothing was "
+                "changed. Forward them from the case page, or leave them out."
+            )
+            % {"ids": ", ".join(map(str, missing))}
+        )
+    with transaction.atomic():
+        for case in cases:
+            case_forward(case=case, user=actor, fmt=fmt, reason=reason)
+        return case_close(
+            case_ids=[case.pk for case in cases], resolution="not_ours", actor=actor, reason=reason
+        )
+

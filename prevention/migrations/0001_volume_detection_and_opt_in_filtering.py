@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('complaints', '0010_case_source_and_mail_volume_evidence'),
+        ('complaints', '0011_case_source_and_mail_volume_evidence'),
         ('subscribers', '0004_mail_log_recipient_outcomes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

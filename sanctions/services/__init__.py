@@ -1,7 +1,7 @@
 """Writes of the sanctions app. Views, the API, commands and tasks all call these."""
 
 from .execution import execution_confirm, execution_request, execution_run, sanction_emergency_execute
-from .notices import hearing_answer_record, notice_prepare, notice_send
+from .notices import hearing_answer_record, notice_prepare, notice_retry, notice_send
 from .propose import sanction_propose
 from .transition import sanction_transition
 
@@ -11,6 +11,7 @@ __all__ = [
     "execution_run",
     "hearing_answer_record",
     "notice_prepare",
+    "notice_retry",
     "notice_send",
     "sanction_emergency_execute",
     "sanction_propose",

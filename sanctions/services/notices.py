@@ -8,11 +8,13 @@ complaints' reporters or content (S1, S3) is ever put into it.
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -20,11 +22,13 @@ from django.utils.translation import gettext as _
 from abusedesk.audit import audit_record
 from abusedesk.errors import ApplicationError, Conflict, NotFound, PermissionDenied
 from abusedesk.i18n import mail_language
+from abusedesk.mail import failure_text
 from complaints.models import Report
 
 from ..choices import AnswerChannel, Level, NoticeKind, State
 from ..models import HearingAnswer, Notice, Sanction
 
+logger = logging.getLogger(__name__)
 MAX_OBSERVATIONS = 20
 ANSWERABLE_STATES = (State.CARRIED_OUT, State.NOTIFIED, State.HEARING, State.UPHELD, State.LIFTED)
 
@@ -100,14 +104,21 @@ def notice_prepare(*, sanction: Sanction, kind: str, actor) -> Notice:
     return notice
 
 
-def notice_send(*, notice_id: int) -> bool:
-    """Send once: claim with a conditional update, release the claim if sending fails."""
-    notice = Notice.objects.get(pk=notice_id)
+def notice_send(*, notice_id: int) -> str:
+    """Send once: claim with a conditional update, release the claim if sending fails.
+
+    Returns "sent", "skipped" or "failed"; a failure stays on the notice (error,
+    attempts) where the sanction page shows it with a retry, never raised.
+    """
+    notice = Notice.objects.filter(pk=notice_id).first()
+    if notice is None:
+        return "skipped"
     if not notice.to:
         Notice.objects.filter(pk=notice_id).update(error=_("No e-mail address on file: send it by post."))
-        return False
-    if not Notice.objects.filter(pk=notice_id, sent_at__isnull=True).update(sent_at=timezone.now(), error=""):
-        return False
+        return "skipped"
+    now = timezone.now()
+    if not Notice.objects.filter(pk=notice_id, sent_at__isnull=True).update(sent_at=now, last_attempt_at=now):
+        return "skipped"
     try:
         EmailMessage(
             subject=notice.subject,
@@ -117,9 +128,35 @@ def notice_send(*, notice_id: int) -> bool:
             headers={"X-Abuse-Desk-Reference": notice.sanction.reference, "Auto-Submitted": "auto-generated"},
         ).send()
     except Exception as exc:
-        Notice.objects.filter(pk=notice_id).update(sent_at=None, error=str(exc)[:500])
-        raise
-    return True
+        logger.warning("notice %s not sent: %s", notice_id, exc, exc_info=True)
+        Notice.objects.filter(pk=notice_id).update(
+            sent_at=None, error=failure_text(exc), attempts=F("attempts") + 1
+        )
+        return "failed"
+    Notice.objects.filter(pk=notice_id).update(error="")
+    return "sent"
+
+
+def notice_retry(*, notice: Notice, actor) -> None:
+    """Send a notice that failed again: the same stored text, the same row."""
+    if not actor.has_perm("abusedesk.work_desk"):
+        raise PermissionDenied(_("Only desk staff may send notices."))
+    if notice.sent_at is not None:
+        raise Conflict(_("This notice has been sent already."), code="already_sent")
+    if not notice.to:
+        raise ApplicationError(_("No e-mail address on file: send it by post."))
+    with transaction.atomic():
+        Notice.objects.filter(pk=notice.pk, sent_at__isnull=True).update(attempts=0)
+        audit_record(
+            actor=actor,
+            action="notice.retried",
+            obj=notice,
+            case_id=notice.sanction.case_id,
+            data={"error": notice.error[:200]},
+        )
+        from ..tasks import send_notice
+
+        transaction.on_commit(lambda: send_notice.delay(notice.pk), robust=True)
 
 
 def hearing_answer_record(*, sanction_id: int, text: str, received_at, channel: str, actor) -> HearingAnswer:

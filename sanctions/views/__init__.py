@@ -3,6 +3,7 @@ from .propose import sanction_propose_view
 from .review import (
     execution_confirm_view,
     hearing_answer_view,
+    notice_retry_view,
     review_queue_view,
     sanction_detail_view,
     sanction_emergency_view,
@@ -14,6 +15,7 @@ __all__ = [
     "dossier_view",
     "execution_confirm_view",
     "hearing_answer_view",
+    "notice_retry_view",
     "review_queue_view",
     "sanction_detail_view",
     "sanction_emergency_view",

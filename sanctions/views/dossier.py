@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
+from abusedesk.replica import read_only_page
 from abusedesk.web import desk_required
 
 from ..dossier import dossier_open
@@ -14,6 +15,7 @@ from ..pdf import PdfFontMissing, dossier_pdf
 from .common import get_case
 
 
+@read_only_page
 @login_required
 @desk_required
 def dossier_view(request, case_id: int):
@@ -21,6 +23,7 @@ def dossier_view(request, case_id: int):
     return render(request, "sanctions/dossier.html", {"dossier": dossier_open(case=case, user=request.user)})
 
 
+@read_only_page
 @login_required
 @desk_required
 def dossier_pdf_view(request, case_id: int):

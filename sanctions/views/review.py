@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from abusedesk.errors import ApplicationError
+from abusedesk.replica import read_only_page
 from abusedesk.web import desk_required, form_errors, report_error
 
 from ..dossier import dossier_open
@@ -18,6 +20,7 @@ from ..selectors import overdue_emergency, review_queue, subscriber_history
 from ..services import (
     execution_confirm,
     hearing_answer_record,
+    notice_retry,
     sanction_emergency_execute,
     sanction_transition,
 )
@@ -25,6 +28,7 @@ from ..transitions import DECISION, EXECUTION, edges_from
 from .common import get_sanction
 
 
+@read_only_page
 @login_required
 @desk_required
 def review_queue_view(request):
@@ -150,4 +154,26 @@ def hearing_answer_view(request, pk: int):
         report_error(request, exc)
     else:
         messages.success(request, _("The customer's answer was recorded."))
+    return redirect("sanction-detail", pk=sanction.pk)
+
+
+@login_required
+@desk_required
+@require_POST
+def notice_retry_view(request, pk: int, notice_pk: int):
+    """Send a notice that failed again: the same stored text, never a second notice."""
+    sanction = get_sanction(request.user, pk)
+    notice = sanction.notices.filter(pk=notice_pk).first()
+    if notice is None:
+        raise Http404
+    try:
+        notice_retry(notice=notice, actor=request.user)
+    except ApplicationError as exc:
+        report_error(request, exc)
+    else:
+        notice.refresh_from_db()
+        if notice.sent_at:
+            messages.success(request, _("Notice to %(to)s sent.") % {"to": notice.to})
+        else:
+            messages.info(request, _("Notice to %(to)s queued again.") % {"to": notice.to})
     return redirect("sanction-detail", pk=sanction.pk)

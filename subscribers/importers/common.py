@@ -49,12 +49,19 @@ def open_text(path: str | Path, *, strict: bool = True) -> TextIO:
         raise ImportFileError(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
+def without_nul(lines: Iterable[str]) -> Iterator[str]:
+    """Lines with each NUL as U+FFFD: PostgreSQL text cannot hold NUL (COPY and INSERT fail and
+    abort the import's transaction), and a value with one is then rejected for what it is."""
+    for line in lines:
+        yield line.replace("\x00", "\ufffd") if "\x00" in line else line
+
+
 def read_lines(path: str | Path, *, strict: bool = True) -> Iterator[tuple[int, str]]:
     """(line number, line without end-of-line) for each line; decoding errors are file errors."""
     with open_text(path, strict=strict) as handle:
         number = 0
         try:
-            for number, line in enumerate(handle, start=1):  # noqa: B007
+            for number, line in enumerate(without_nul(handle), start=1):  # noqa: B007
                 yield number, line.rstrip("\r\n")
         except UnicodeDecodeError:
             raise ImportFileError(f"{path}: line {number + 1} is not UTF-8") from None
@@ -66,7 +73,7 @@ def csv_rows(path: str | Path, header: list[str]) -> Iterator[ImportResult | Row
     """(line, {column: value}) per data row; a row of the wrong width is rejected."""
     label = str(path)
     with open_text(path) as handle:
-        reader = csv.reader(handle)
+        reader = csv.reader(without_nul(handle))
         try:
             found = [h.strip().lower() for h in next(reader, [])]
             if found != header:

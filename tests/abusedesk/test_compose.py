@@ -11,9 +11,12 @@ def load():
     return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 
 
-def test_it_has_the_five_services_each_with_a_health_check():
+WORKERS = ("worker-intake", "worker-evidence", "worker-mail", "worker-execution")
+
+
+def test_it_has_the_services_each_with_a_health_check():
     services = load()["services"]
-    assert set(services) == {"web", "worker", "beat", "postgres", "redis"}
+    assert set(services) == {"web", *WORKERS, "beat", "postgres", "redis"}
     for name, service in services.items():
         assert "healthcheck" in service, name
         assert service["healthcheck"]["test"], name
@@ -21,7 +24,7 @@ def test_it_has_the_five_services_each_with_a_health_check():
 
 def test_app_services_share_one_build_and_the_real_backends():
     services = load()["services"]
-    for name in ("web", "worker", "beat"):
+    for name in ("web", *WORKERS, "beat"):
         service = services[name]
         assert service["build"] == "."
         env = service["environment"]
@@ -30,7 +33,8 @@ def test_app_services_share_one_build_and_the_real_backends():
         assert env["DEBUG"] == "0"
         assert service["depends_on"]["postgres"]["condition"] == "service_healthy"
     assert "gunicorn" in services["web"]["command"]
-    assert "worker" in services["worker"]["command"]
+    for name in WORKERS:
+        assert "worker" in services[name]["command"]
     assert "beat" in services["beat"]["command"]
     assert (ROOT / "Dockerfile").exists()
 

@@ -97,7 +97,7 @@ def test_acknowledgement_subjects_are_plain_text_on_one_line(settings):
     report = report_ingest(
         raw=raw, channel="mailbox", reporter_key="email:taro@receiver.example", acknowledge=False
     ).report
-    assert acknowledgement_send(report_id=report.pk)
+    assert acknowledgement_send(report_id=report.pk) == "sent"
     subject = mail.outbox[-1].subject
     assert '<b>& "you"' in subject and "&amp;" not in subject and "&lt;" not in subject
     assert "\n" not in subject and "\r" not in subject

@@ -35,7 +35,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from abusedesk.services import api_token_create
 from complaints.choices import Channel
-from complaints.models import SavedFilter
+from complaints.models import Forward, Reply, SavedFilter
 from complaints.services import report_ingest
 from sanctions.choices import State
 from sanctions.services import sanction_transition
@@ -180,6 +180,10 @@ ROWS = [
         data={"format": "arf", "to": "abuse@other.example", "reason": "theirs"},
     ),
     page("case-reply", "POST", DESK_POST, args=("case",), data={"template": "received"}),
+    page("forward-retry", "POST", DESK_POST, args=("case", "forward"), note="the same row sent again"),
+    page("forward-retry", "GET", DESK_GET_ON_POST, args=("case", "forward")),
+    page("reply-retry", "POST", DESK_POST, args=("case", "reply")),
+    page("reply-retry", "GET", DESK_GET_ON_POST, args=("case", "reply")),
     page("policies-index", "GET", MANAGERS),
     page("policies-rule-edit", "GET", MANAGERS, args=("rule_key",)),
     page("policies-versions", "GET", MANAGERS),
@@ -235,6 +239,8 @@ ROWS = [
         args=("notified",),
         data={"received_at": "2026-11-21 10:00", "channel": "email", "text": "I fixed it."},
     ),
+    page("notice-retry", "POST", DESK_POST, args=("notified", "notice")),
+    page("notice-retry", "GET", DESK_GET_ON_POST, args=("notified", "notice")),
     page("dashboard", "GET", MANAGERS),
     page("dashboard-csv", "GET", MANAGERS, args=("dashboard_slug",)),
     page("screening-new", "GET", DESK),
@@ -463,6 +469,11 @@ def world(isp, settings):
         "approved": approved.pk,
         "approved_execution": approved.executions.get().pk,
         "notified": notified.pk,
+        "notice": notified.notices.first().pk,
+        "forward": Forward.objects.create(
+            case=case, report=case.reports.first(), to="abuse@other.example", format="arf"
+        ).pk,
+        "reply": Reply.objects.create(case=case, to="victim@receiver.example", template="investigating").pk,
         "saved_filter": SavedFilter.objects.create(user=staff, name="open", query="status=open").pk,
         "rule_key": "1",
         "criteria_version": 1,

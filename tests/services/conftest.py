@@ -33,14 +33,28 @@ def worker_env():
 
 
 @pytest.fixture
-def celery_worker(transactional_db, worker_env):
+def worker_kinds():
+    """The queue kinds the worker consumes (abusedesk/queues.py); a test may narrow them."""
+    from abusedesk.queues import KINDS
+
+    return KINDS
+
+
+@pytest.fixture
+def celery_worker(transactional_db, worker_env, worker_kinds):
     if not settings.CELERY_BROKER_URL.startswith("redis://"):
         pytest.skip("CELERY_BROKER_URL is not a Redis URL (make test-services)")
     import redis
 
     from abusedesk.celery import app
+    from abusedesk.queues import KINDS
 
     queue = f"test-{uuid.uuid4().hex[:12]}"
+    # The run's own prefix: tasks go to "<queue>.<kind>" (unrouted ones to "<queue>",
+    # consumed only by a worker that takes every kind).
+    consumed = [f"{queue}.{kind}" for kind in worker_kinds]
+    if set(worker_kinds) == set(KINDS):
+        consumed.append(queue)
     env = dict(os.environ, DATABASE_URL=_database_url(), CELERY_TASK_DEFAULT_QUEUE=queue, **worker_env)
     proc = subprocess.Popen(
         [
@@ -53,7 +67,7 @@ def celery_worker(transactional_db, worker_env):
             "-P",
             "solo",
             "-Q",
-            queue,
+            ",".join(consumed),
             "--without-heartbeat",
             "--without-mingle",
             "--without-gossip",
@@ -86,7 +100,9 @@ def celery_worker(transactional_db, worker_env):
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
         client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-        client.delete(queue, f"{queue}\x06\x161", f"{queue}\x06\x162", f"{queue}\x06\x163")
+        for name in [queue, *(f"{queue}.{kind}" for kind in KINDS)]:
+            client.delete(name, f"{name}\x06\x161", f"{name}\x06\x162", f"{name}\x06\x163")
+            client.delete(f"_kombu.binding.{name}", f"_kombu.binding_permanent.{name}")
 
 
 def wait_for(predicate, timeout: float = 20.0, interval: float = 0.1):

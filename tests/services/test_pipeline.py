@@ -68,7 +68,9 @@ def test_a_report_is_attributed_and_evidenced_by_the_worker(celery_worker, dns):
     assert report.attribution["probable_victim"] is True
     assert "listed_as_exploited" in [s["code"] for s in report.attribution["steps"]]
     # The case follows on the worker too: evidence level and recommendation, a victim.
-    case = wait_for(lambda: Case.objects.filter(pk=report.case_id, recommendation__culpability="victim").first())
+    case = wait_for(
+        lambda: Case.objects.filter(pk=report.case_id, recommendation__culpability="victim").first()
+    )
     assert case is not None, Case.objects.get(pk=report.case_id).recommendation
     assert case.sending_method == "hijacked_host"
     assert case.evidence_level == "E3"  # an exploited listing is our own telemetry agreeing

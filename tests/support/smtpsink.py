@@ -49,10 +49,14 @@ class _Handler(socketserver.StreamRequestHandler):
                 self.reply("250 OK")
 
 
+class _Server(socketserver.ThreadingTCPServer):
+    allow_reuse_address = True
+
+
 class SmtpSink:
-    def __init__(self):
+    def __init__(self, port: int = 0):
         self.messages: list[tuple[str, list[str], bytes]] = []
-        self._server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _Handler)
+        self._server = _Server(("127.0.0.1", port), _Handler)
         self._server.daemon_threads = True
         self._server.sink = self
         self.port = self._server.server_address[1]

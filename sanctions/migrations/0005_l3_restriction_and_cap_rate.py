@@ -7,8 +7,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('complaints', '0010_case_source_and_mail_volume_evidence'),
-        ('sanctions', '0003_known_choices'),
+        ('complaints', '0011_case_source_and_mail_volume_evidence'),
+        ('sanctions', '0004_outgoing_mail_state'),
         ('subscribers', '0004_mail_log_recipient_outcomes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

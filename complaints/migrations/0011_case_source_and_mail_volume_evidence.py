@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('complaints', '0009_known_choices'),
+        ('complaints', '0010_outgoing_mail_state'),
     ]
 
     operations = [

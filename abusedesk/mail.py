@@ -1,0 +1,89 @@
+"""Outgoing mail: one way to hand a message to whichever Django mail backend is configured.
+
+Django's backends do not all treat a message the same: the console and file backends
+call `message().as_bytes()` and decode it with the message's charset, SMTP passes
+`linesep="\\r\\n"`, locmem keeps the Django object. A ready MIME structure (a forward's
+multipart/report with the spam inside) is therefore turned into a plain 7-bit message
+that every backend can write, whatever bytes the spam contained.
+"""
+
+from __future__ import annotations
+
+import base64
+import email
+import email.policy
+import logging
+from email.message import Message
+from io import BytesIO
+
+from django.core.mail import EmailMessage
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+# How long the sweep waits before trying a failed message again, by attempts so far.
+RETRY_MINUTES = (1, 2, 5, 15, 30, 60)
+MAX_AUTOMATIC_ATTEMPTS = 8
+WIRE_POLICY = email.policy.compat32.clone(cte_type="7bit")
+
+
+class WireMessage(Message):
+    """A parsed message that serialises as 7-bit with the line ending the backend asks for."""
+
+    def __init__(self, policy=WIRE_POLICY):
+        super().__init__(policy=policy)
+
+    def as_bytes(self, unixfrom=False, linesep="\n", policy=None):
+        fp = BytesIO()
+        policy = (policy or WIRE_POLICY).clone(linesep=linesep)
+        email.generator.BytesGenerator(fp, mangle_from_=False, policy=policy).flatten(self, unixfrom=unixfrom)
+        return fp.getvalue()
+
+    def as_string(self, unixfrom=False, maxheaderlen=0, policy=None, linesep="\n"):
+        return self.as_bytes(unixfrom=unixfrom, linesep=linesep, policy=policy).decode("ascii")
+
+
+def _seven_bit(msg: Message) -> None:
+    """Base64 every leaf part whose body is not ASCII (e.g. raw Shift_JIS without a charset)."""
+    for part in msg.walk():
+        if part.is_multipart() or part.get_content_maintype() == "message":
+            continue
+        payload = part.get_payload(decode=False)
+        if isinstance(payload, str) and payload.isascii():
+            continue
+        data = part.get_payload(decode=True) or b""
+        del part["Content-Transfer-Encoding"]
+        part.set_payload(base64.encodebytes(data).decode("ascii"))
+        part["Content-Transfer-Encoding"] = "base64"
+
+
+def wire_message(data: bytes) -> WireMessage:
+    msg = email.message_from_bytes(data, _class=WireMessage, policy=WIRE_POLICY)
+    _seven_bit(msg)
+    return msg
+
+
+class PreparedMail(EmailMessage):
+    """A ready MIME message (stdlib `email.message.EmailMessage`) for Django's backends."""
+
+    def __init__(self, msg):
+        super().__init__(subject=str(msg["Subject"] or ""), from_email=str(msg["From"]), to=[str(msg["To"])])
+        self._wire = wire_message(msg.as_bytes(policy=email.policy.SMTP))
+
+    def message(self, *args, **kwargs):
+        return self._wire
+
+
+def failure_text(exc: BaseException) -> str:
+    """What a person sees on the page when a message could not be sent."""
+    return f"{type(exc).__name__}: {exc}"[:2000]
+
+
+def next_attempt_due(attempts: int, last_attempt_at) -> bool:
+    """True when a failed message may be tried again by the sweep (backing off)."""
+    if attempts >= MAX_AUTOMATIC_ATTEMPTS:
+        return False
+    if last_attempt_at is None:
+        return True
+    wait = RETRY_MINUTES[min(attempts, len(RETRY_MINUTES)) - 1] if attempts else 0
+    return (timezone.now() - last_attempt_at).total_seconds() >= wait * 60
