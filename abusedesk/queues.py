@@ -28,6 +28,8 @@ TASK_KINDS = {
     "sanctions.tasks.refresh_recommendations": INTAKE,
     "sanctions.tasks.refresh_case_recommendation": INTAKE,
     "screening.tasks.expire_exchange_entries": INTAKE,
+    # The volume limits read the mail log the import wrote: housekeeping around the records.
+    "prevention.tasks.detect_mail_volume": INTAKE,
     "complaints.evidence.tasks.collect_evidence": EVIDENCE,
     "complaints.evidence.tasks.sweep_evidence": EVIDENCE,
     "complaints.tasks.authenticate_sender": EVIDENCE,
@@ -38,6 +40,8 @@ TASK_KINDS = {
     "complaints.tasks.poll_imap_mailbox": MAIL,
     "sanctions.tasks.send_notice": MAIL,
     "sanctions.tasks.run_execution": EXECUTION,
+    # Opt-in filtering tells the provisioning side through the same executor as measures.
+    "prevention.tasks.run_filtering_instruction": EXECUTION,
 }
 
 

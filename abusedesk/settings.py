@@ -129,6 +129,7 @@ INSTALLED_APPS = [
     "dashboards",
     "screening",
     "demo",
+    "prevention",
 ]
 
 MIDDLEWARE = [
@@ -351,6 +352,9 @@ SPECTACULAR_SETTINGS = {
         "EvidenceKindEnum": "complaints.models.Evidence.Kind",
         "AnswerChannelEnum": "sanctions.choices.AnswerChannel",
         "ReportChannelEnum": "complaints.choices.Channel",
+        "CaseSourceEnum": "complaints.choices.CaseSource",
+        "FilteringActionEnum": "prevention.choices.FilteringAction",
+        "ConsentChannelEnum": "prevention.choices.ConsentChannel",
     },
     # Every operation declares the errors it can answer, in the one error shape.
     "POSTPROCESSING_HOOKS": [
@@ -485,6 +489,7 @@ CELERY_BEAT_SCHEDULE = {
     "refresh-recommendations": {"task": "sanctions.tasks.refresh_recommendations", "schedule": 300.0},
     "expire-exchange-entries": {"task": "screening.tasks.expire_exchange_entries", "schedule": 3600.0},
     "purge-expired-content": {"task": "complaints.tasks.purge_expired_content", "schedule": 3600.0},
+    "detect-mail-volume": {"task": "prevention.tasks.detect_mail_volume", "schedule": 300.0},
 }
 if ABUSEDESK_IMAP_HOST:
     CELERY_BEAT_SCHEDULE["poll-imap"] = {

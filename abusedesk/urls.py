@@ -25,6 +25,8 @@ urlpatterns = [
     path("api/v1/", include("complaints.api.urls")),
     path("api/v1/", include("sanctions.api.urls")),
     path("api/v1/", include("screening.api.urls")),
+    path("api/v1/", include("prevention.api.urls")),
+    path("filtering/", include("prevention.urls")),
     path("api/v1/whoami/", WhoAmIView.as_view(), name="api-whoami"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # Swagger UI only: ReDoc's page loads fonts from a CDN and runs an inline script.

@@ -37,6 +37,13 @@ class CaseKind(models.TextChoices):
     REPORT = "report", _("Single report")
 
 
+class CaseSource(models.TextChoices):
+    """What opened the case: complaints, or our own telemetry (prevention.volume)."""
+
+    REPORTS = "reports", _("Reports")
+    OWN_TELEMETRY = "own_telemetry", _("Own telemetry")
+
+
 class CaseStatus(models.TextChoices):
     OPEN = "open", _("Open")
     CLOSED = "closed", _("Closed")

@@ -10,9 +10,10 @@ from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from abusedesk.choices import NetworkRole, SendingMethod
-from complaints.choices import CaseStatus
+from complaints.choices import CaseSource, CaseStatus
 from complaints.models import Case
 from complaints.services.triage import case_search_q
 from subscribers.choices import AccountKind
@@ -38,6 +39,11 @@ class CaseFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         choices=CaseStatus.choices, empty_label=_("any status"), label=_("Status")
     )
+    source = django_filters.ChoiceFilter(
+        choices=CaseSource.choices,
+        empty_label=_("any source"),
+        label=pgettext_lazy("what opened the case", "Source"),
+    )
     role = django_filters.ChoiceFilter(choices=ROLES, method="by_text", label=_("Role"))
     sending_method = django_filters.ChoiceFilter(choices=METHODS, label=_("Sending method"))
     account_kind = django_filters.ChoiceFilter(choices=KINDS, method="by_text", label=_("Account kind"))
@@ -52,6 +58,7 @@ class CaseFilter(django_filters.FilterSet):
         fields = [
             "q",
             "status",
+            "source",
             "role",
             "sending_method",
             "account_kind",

@@ -11,6 +11,7 @@ from abusedesk.choices import SendingMethod
 from .choices import (
     CaseKind,
     CaseResolution,
+    CaseSource,
     CaseStatus,
     Channel,
     ConfirmationKind,
@@ -43,6 +44,7 @@ class Case(models.Model):
     kind = models.CharField(max_length=16, choices=CaseKind.choices)
     subject = models.CharField(max_length=255, help_text=_("What is accused, for people"))
     status = models.CharField(max_length=16, choices=CaseStatus.choices, default=CaseStatus.OPEN)
+    source = models.CharField(max_length=16, choices=CaseSource.choices, default=CaseSource.REPORTS)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -270,6 +272,9 @@ class Evidence(models.Model):
         # Not a DNS answer: our evaluation of SPF, DKIM and DMARC for one report, and
         # what the receiving side stated (complaints.evidence.authentication).
         SENDER_AUTH = "sender_auth", _("Sender authentication (SPF, DKIM, DMARC)")
+        # Not a DNS answer: one login's figures for one hour from our own mail log,
+        # as the volume detection computed them (prevention.volume). Own telemetry: E3.
+        MAIL_VOLUME = "mail_volume", _("Own telemetry: mail volume of a login in one hour")
 
     class Outcome(models.TextChoices):
         ANSWER = "answer", _("Answer")

@@ -292,3 +292,69 @@ class ClauseForm(forms.Form):
     def for_clause(cls, clause):
         names = ("isp_number", "title", "title_ja", "text")
         return cls(initial={name: getattr(clause, name) for name in names})
+
+
+class CriteriaSettingsForm(forms.Form):
+    """The set's own numbers: review periods, made-up recipients, volume limits.
+
+    Saving writes a new criteria version (policies.services.criteria_edit); only the
+    numbers a manager changed are passed, so an untouched form changes nothing."""
+
+    base_version = forms.IntegerField(widget=forms.HiddenInput)
+    review_hours = forms.IntegerField(label=_("Review a restriction within (hours)"), min_value=1)
+    emergency_review_hours = forms.IntegerField(
+        label=_("Review an emergency measure within (hours)"), min_value=1
+    )
+    made_up_percent = forms.IntegerField(
+        label=_("Made-up recipients: at least this percentage did not exist"), min_value=1, max_value=100
+    )
+    made_up_minimum = forms.IntegerField(
+        label=_("Made-up recipients: counted over at least this many recipients"), min_value=1
+    )
+    volume_messages = forms.IntegerField(label=_("Messages per login per hour"), min_value=1)
+    volume_recipients = forms.IntegerField(label=_("Recipients per login per hour"), min_value=1)
+    volume_domains = forms.IntegerField(label=_("Distinct recipient domains per login per hour"), min_value=1)
+    volume_unknown_percent = forms.IntegerField(
+        label=_("Unknown recipients per login per hour (percent)"), min_value=1, max_value=100
+    )
+    volume_unknown_minimum = forms.IntegerField(
+        label=_("Unknown-recipient share counted from (recipients in the hour)"), min_value=1
+    )
+    volume_new_networks = forms.IntegerField(
+        label=_("New client networks per login per hour"),
+        min_value=1,
+        help_text=_("Networks (/24 for IPv4, /48 for IPv6) the login did not use in the 30 days before."),
+    )
+    volume_addresses = forms.IntegerField(label=_("Client addresses per login per hour"), min_value=1)
+    reason = forms.CharField(
+        label=_("Why this change"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Say why this changes: the reason is kept with the new version.")},
+    )
+
+    SETTINGS = (
+        "review_hours",
+        "emergency_review_hours",
+        "made_up_percent",
+        "made_up_minimum",
+        "volume_messages",
+        "volume_recipients",
+        "volume_domains",
+        "volume_unknown_percent",
+        "volume_unknown_minimum",
+        "volume_new_networks",
+        "volume_addresses",
+    )
+
+    def __init__(self, *args, criteria, **kwargs):
+        self.criteria = criteria
+        initial = {name: getattr(criteria, name) for name in self.SETTINGS}
+        initial["base_version"] = criteria.version
+        super().__init__(*args, initial=initial, **kwargs)
+
+    def setting_changes(self) -> dict:
+        return {
+            name: self.cleaned_data[name]
+            for name in self.SETTINGS
+            if self.cleaned_data[name] != getattr(self.criteria, name)
+        }

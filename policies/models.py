@@ -22,7 +22,15 @@ from .snapshot import (
     DEFAULT_REPEAT_MONTHS,
     DEFAULT_REPORTERS,
     DEFAULT_REVIEW_HOURS,
+    DEFAULT_VOLUME_ADDRESSES,
+    DEFAULT_VOLUME_DOMAINS,
+    DEFAULT_VOLUME_MESSAGES,
+    DEFAULT_VOLUME_NEW_NETWORKS,
+    DEFAULT_VOLUME_RECIPIENTS,
+    DEFAULT_VOLUME_UNKNOWN_MINIMUM,
+    DEFAULT_VOLUME_UNKNOWN_PERCENT,
     DEFAULT_WINDOW_DAYS,
+    VOLUME_FIELDS,
 )
 
 
@@ -102,6 +110,31 @@ class CriteriaSet(_WriteOnce):
         default=DEFAULT_MADE_UP_MINIMUM,
         help_text=_("Mail to made-up addresses: counted over at least this many recipients"),
     )
+    # Volume limits on our own mail servers, per login and hour (prevention.volume).
+    volume_messages = models.PositiveIntegerField(
+        default=DEFAULT_VOLUME_MESSAGES, help_text=_("Messages submitted by one login in one hour")
+    )
+    volume_recipients = models.PositiveIntegerField(
+        default=DEFAULT_VOLUME_RECIPIENTS, help_text=_("Recipients of one login's mail in one hour")
+    )
+    volume_domains = models.PositiveIntegerField(
+        default=DEFAULT_VOLUME_DOMAINS, help_text=_("Distinct recipient domains of one login in one hour")
+    )
+    volume_unknown_percent = models.PositiveIntegerField(
+        default=DEFAULT_VOLUME_UNKNOWN_PERCENT,
+        help_text=_("Percentage of one login's recipients in one hour that did not exist"),
+    )
+    volume_unknown_minimum = models.PositiveIntegerField(
+        default=DEFAULT_VOLUME_UNKNOWN_MINIMUM,
+        help_text=_("The unknown-recipient share counts from this many recipients in the hour"),
+    )
+    volume_new_networks = models.PositiveIntegerField(
+        default=DEFAULT_VOLUME_NEW_NETWORKS,
+        help_text=_("Client networks (/24 or /48) of one login in one hour not seen in the 30 days before"),
+    )
+    volume_addresses = models.PositiveIntegerField(
+        default=DEFAULT_VOLUME_ADDRESSES, help_text=_("Distinct client addresses of one login in one hour")
+    )
 
     class Meta:
         ordering = ["-version"]
@@ -116,6 +149,15 @@ class CriteriaSet(_WriteOnce):
             ),
             models.CheckConstraint(
                 condition=Q(made_up_minimum__gte=1), name="criteriaset_made_up_minimum_positive"
+            ),
+            *[
+                models.CheckConstraint(
+                    condition=Q(**{f"{name}__gte": 1}), name=f"criteriaset_{name}_positive"
+                )
+                for name in VOLUME_FIELDS
+            ],
+            models.CheckConstraint(
+                condition=Q(volume_unknown_percent__lte=100), name="criteriaset_volume_unknown_percent_range"
             ),
         ]
 

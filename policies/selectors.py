@@ -12,7 +12,7 @@ from abusedesk.errors import NotFound
 
 from .evaluation import evaluate
 from .models import RULE_DATA_FIELDS, Clause, CriteriaSet, Rule
-from .snapshot import CriteriaSnapshot, snapshot_build
+from .snapshot import VOLUME_FIELDS, CriteriaSnapshot, snapshot_build
 from .types import CaseFacts, Recommendation
 
 # Versions never change once written, so a snapshot can be kept for the process's life.
@@ -65,6 +65,7 @@ def criteria_snapshot(criteria: CriteriaSet) -> CriteriaSnapshot:
             emergency_review_hours=criteria.emergency_review_hours,
             made_up_percent=criteria.made_up_percent,
             made_up_minimum=criteria.made_up_minimum,
+            **{name: getattr(criteria, name) for name in VOLUME_FIELDS},
         )
         _SNAPSHOTS[cache_key] = snapshot
     return snapshot

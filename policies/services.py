@@ -16,11 +16,11 @@ from abusedesk.errors import ApplicationError, Conflict, NotFound
 
 from .models import RULE_DATA_FIELDS, Clause, CriteriaSet, Rule
 from .selectors import clause_ids, rule_data
-from .snapshot import RuleDataError, rule_spec
+from .snapshot import VOLUME_FIELDS, RuleDataError, rule_spec
 
 EDITABLE_RULE_FIELDS = frozenset(RULE_DATA_FIELDS) - {"key"}
 EDITABLE_SET_FIELDS = frozenset(
-    {"review_hours", "emergency_review_hours", "made_up_percent", "made_up_minimum"}
+    {"review_hours", "emergency_review_hours", "made_up_percent", "made_up_minimum", *VOLUME_FIELDS}
 )
 CLAUSE_FIELDS = ("isp_number", "title", "title_ja", "text", "effective_from")
 
@@ -75,10 +75,9 @@ def _validate_settings(values: dict) -> dict:
             raise ApplicationError(
                 f"{name} must be a whole number of at least 1.", fields={name: ["invalid"]}
             )
-    if values.get("made_up_percent", 1) > 100:
-        raise ApplicationError(
-            "made_up_percent is a percentage: 1 to 100.", fields={"made_up_percent": ["invalid"]}
-        )
+    for name in ("made_up_percent", "volume_unknown_percent"):
+        if values.get(name, 1) > 100:
+            raise ApplicationError(f"{name} is a percentage: 1 to 100.", fields={name: ["invalid"]})
     return values
 
 

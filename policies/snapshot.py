@@ -37,6 +37,24 @@ DEFAULT_EMERGENCY_REVIEW_HOURS = 24
 # customer's mail did not exist, over at least this many recipients.
 DEFAULT_MADE_UP_PERCENT = 30
 DEFAULT_MADE_UP_MINIMUM = 20
+# Volume limits on our own mail servers (own telemetry, POLICY.md E3): per login and
+# clock hour, from the imported mail log. A login crossing any of them opens a case.
+DEFAULT_VOLUME_MESSAGES = 200  # submissions
+DEFAULT_VOLUME_RECIPIENTS = 500  # recipient entries
+DEFAULT_VOLUME_DOMAINS = 100  # distinct recipient domains
+DEFAULT_VOLUME_UNKNOWN_PERCENT = 30  # share of recipients that did not exist ...
+DEFAULT_VOLUME_UNKNOWN_MINIMUM = 50  # ... counted over at least this many recipients
+DEFAULT_VOLUME_NEW_NETWORKS = 3  # client /24 (IPv4) or /48 (IPv6) networks not seen in 30 days
+DEFAULT_VOLUME_ADDRESSES = 10  # distinct client addresses
+VOLUME_FIELDS = (
+    "volume_messages",
+    "volume_recipients",
+    "volume_domains",
+    "volume_unknown_percent",
+    "volume_unknown_minimum",
+    "volume_new_networks",
+    "volume_addresses",
+)
 
 LEVEL_RANK = {value: rank for rank, value in enumerate(Level.values)}
 EVIDENCE_RANK = {value: rank for rank, value in enumerate(EvidenceLevel.values)}
@@ -114,6 +132,13 @@ class CriteriaSnapshot:
     emergency_review_hours: int = DEFAULT_EMERGENCY_REVIEW_HOURS
     made_up_percent: int = DEFAULT_MADE_UP_PERCENT
     made_up_minimum: int = DEFAULT_MADE_UP_MINIMUM
+    volume_messages: int = DEFAULT_VOLUME_MESSAGES
+    volume_recipients: int = DEFAULT_VOLUME_RECIPIENTS
+    volume_domains: int = DEFAULT_VOLUME_DOMAINS
+    volume_unknown_percent: int = DEFAULT_VOLUME_UNKNOWN_PERCENT
+    volume_unknown_minimum: int = DEFAULT_VOLUME_UNKNOWN_MINIMUM
+    volume_new_networks: int = DEFAULT_VOLUME_NEW_NETWORKS
+    volume_addresses: int = DEFAULT_VOLUME_ADDRESSES
     rules_by_key: dict = field(default_factory=dict, compare=False, hash=False)
 
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from abusedesk.errors import ApplicationError
 from abusedesk.web import form_error_lines, get_or_404
 
-from .forms import ClauseForm, RuleForm, ladder_formset
+from .forms import ClauseForm, CriteriaSettingsForm, RuleForm, ladder_formset
 from .selectors import (
     active_criteria,
     clause_catalogue,
@@ -83,6 +83,38 @@ def _save_rule(request, key: str, form: RuleForm, ladder) -> bool:
         return False
     messages.success(request, _("Criteria version %(v)s is now active.") % {"v": created.version})
     return True
+
+
+@login_required
+@policy_editor
+def criteria_settings_edit(request):
+    """The set's numbers (review periods, made-up recipients, volume limits); a new version."""
+    criteria = active_criteria()
+    form = CriteriaSettingsForm(criteria=criteria)
+    status = 200
+    if request.method == "POST":
+        form = CriteriaSettingsForm(request.POST, criteria=criteria)
+        if form.is_valid():
+            changes = form.setting_changes()
+            if not changes:
+                message = _("Nothing changed: version %(v)s stays active.") % {"v": criteria.version}
+                messages.info(request, message)
+                return redirect("policies-index")
+            try:
+                created = criteria_edit(
+                    user=request.user,
+                    note=form.cleaned_data["reason"],
+                    settings=changes,
+                    base_version=form.cleaned_data["base_version"],
+                )
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, _("Criteria version %(v)s is now active.") % {"v": created.version})
+                return redirect("policies-index")
+        status = 400
+    context = {"criteria": criteria, "form": form}
+    return render(request, "policies/settings_edit.html", context, status=status)
 
 
 @login_required

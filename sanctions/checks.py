@@ -78,6 +78,22 @@ def _foreign_refs(case: Case, refs: list[dict]) -> list[dict]:
     ]
 
 
+def restriction_problems(level: str, restriction: str, rate_per_hour) -> list[tuple[str, str]]:
+    """An L3 names its restriction only as L3, and a cap says how many messages per hour."""
+    from .choices import RATE_RESTRICTIONS, RESTRICTION_LEVEL, Restriction
+
+    found = []
+    if restriction and restriction not in Restriction.values:
+        return [("restriction", _("Choose a restriction from the list."))]
+    if restriction and level != RESTRICTION_LEVEL:
+        found.append(("restriction", _("A targeted restriction is an L3 measure.")))
+    if restriction in RATE_RESTRICTIONS and not (isinstance(rate_per_hour, int) and rate_per_hour >= 1):
+        found.append(("rate_per_hour", _("Say how many messages per hour the cap allows (at least 1).")))
+    if rate_per_hour is not None and restriction not in RATE_RESTRICTIONS:
+        found.append(("rate_per_hour", _("Only a send-rate cap has a rate.")))
+    return found
+
+
 def proposal_problems(
     *,
     case: Case,
@@ -93,11 +109,16 @@ def proposal_problems(
     recommendation: Recommendation,
     facts: CaseFacts,
     emergency: bool = False,
+    restriction: str = "",
+    rate_per_hour: int | None = None,
 ) -> dict[str, list[str]]:
     problems: dict[str, list[str]] = {}
 
     def add(field: str, message: str) -> None:
         problems.setdefault(field, []).append(str(message))
+
+    for field, message in restriction_problems(level, restriction, rate_per_hour):
+        add(field, message)
 
     if level not in Level.values:
         add("level", _("Choose a level from L0 to L7."))

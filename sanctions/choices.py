@@ -62,6 +62,21 @@ ACCOUNT_KIND_TARGET = {
 TARGET_ACCOUNT_KIND = {target.value: kind for kind, target in ACCOUNT_KIND_TARGET.items()}
 
 
+class Restriction(models.TextChoices):
+    """Which targeted technical restriction (L3) a measure is: what the executor is told."""
+
+    SEND_RATE_CAP = "send_rate_cap", _("Send-rate cap")
+    FOREIGN_LOGIN_CAP = "foreign_login_cap", _("Stricter cap for logins from new networks")
+    PASSWORD_RESET = "password_reset", _("Forced password reset")
+    PORT25_BLOCK = "port25_block", _("Port-25 block or withdrawal of the exemption")
+    DISABLE_SCRIPT = "disable_script", _("Disable one script")
+
+
+# Restrictions that are a rate: they need messages per hour.
+RATE_RESTRICTIONS = (Restriction.SEND_RATE_CAP, Restriction.FOREIGN_LOGIN_CAP)
+RESTRICTION_LEVEL = "L3"
+
+
 class AnswerChannel(models.TextChoices):
     """How a customer's answer reached us."""
 

@@ -92,7 +92,9 @@ def case_facts(
         shared_ipv4=bool(derived["shared_ipv4"]["value"]),
         sender_is_customer=bool(derived["joe_job"].get("sender_is_customer")),
         probable_victim=bool(summary.get("probable_victim")),
-        stolen_credentials="many_client_addresses" in steps,
+        # Logins from many addresses or new networks, or a sudden burst our own mail log
+        # showed (POLICY.md's signs of stolen credentials: the holder is a victim).
+        stolen_credentials=bool({"many_client_addresses", "sudden_burst"} & steps),
         hijack_kind=_hijack_kind(summary.get("compromise") or [], steps),
         phishing=any((category or "").lower() == "phishing" for _key, _at, category, *_ in reports),
         ongoing=bool(case.last_seen and now - case.last_seen <= ONGOING_WITHIN),

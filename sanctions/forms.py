@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from subscribers.models import Account
 
 from .checks import REQUIRED
-from .choices import MEASURE_BASIS_CHOICES, AnswerChannel, Culpability, Level
+from .choices import MEASURE_BASIS_CHOICES, AnswerChannel, Culpability, Level, Restriction
 
 
 class ProposalForm(forms.Form):
@@ -46,6 +46,15 @@ class ProposalForm(forms.Form):
     )
     culpability = forms.ChoiceField(
         label=_("Culpability"), choices=[("", "—")] + Culpability.choices, required=False
+    )
+    restriction = forms.ChoiceField(
+        label=_("Restriction (L3)"),
+        choices=[("", "—")] + Restriction.choices,
+        required=False,
+        help_text=_("Which targeted restriction the provisioning side puts in place."),
+    )
+    rate_per_hour = forms.IntegerField(
+        label=_("Cap: messages per hour"), required=False, min_value=1, max_value=100000
     )
     period_days = forms.IntegerField(label=_("Period in days"), required=False, min_value=1, max_value=3650)
     emergency = forms.BooleanField(

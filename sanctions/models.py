@@ -26,6 +26,7 @@ from .choices import (
     ExecutionStatus,
     Level,
     NoticeKind,
+    Restriction,
     State,
     Target,
 )
@@ -53,6 +54,11 @@ class Sanction(models.Model):
         max_length=2, blank=True, help_text=_("What the criteria recommended (blank: no measure)")
     )
     justification = models.TextField()
+    # L3 is a family of targeted restrictions; the executor needs to know which one.
+    restriction = models.CharField(max_length=24, choices=Restriction.choices, blank=True)
+    rate_per_hour = models.PositiveIntegerField(
+        null=True, blank=True, help_text=_("For a send-rate cap: messages per hour allowed")
+    )
     # Snapshots, not links: the record must show the clause text version and the
     # case facts as they were when the decision was taken, whatever is edited later.
     clauses = models.JSONField(
@@ -116,6 +122,20 @@ class Sanction(models.Model):
             models.CheckConstraint(
                 condition=Q(emergency=False) | Q(review_due_at__isnull=False, notify_due_at__isnull=False),
                 name="sanction_emergency_has_deadlines",
+            ),
+            # A restriction is an L3 measure; a cap has a rate, nothing else has one.
+            models.CheckConstraint(
+                condition=Q(restriction="") | Q(level="L3"), name="sanction_restriction_is_l3"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(restriction__in=["send_rate_cap", "foreign_login_cap"], rate_per_hour__gte=1)
+                    | (
+                        ~Q(restriction__in=["send_rate_cap", "foreign_login_cap"])
+                        & Q(rate_per_hour__isnull=True)
+                    )
+                ),
+                name="sanction_cap_has_rate",
             ),
         ]
         indexes = [models.Index(fields=["state", "created_at"], name="sanction_queue_idx")]

@@ -342,6 +342,7 @@ class CaseSerializer(serializers.ModelSerializer):
             "kind",
             "subject",
             "status",
+            "source",
             "assignee",
             "report_count",
             "reporter_count",

@@ -16,7 +16,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 TIME_FORMAT = "Y-m-d H:i:s T"
-TIME_PARAMS = ("at",)
+TIME_PARAMS = ("at", "hour")
 
 # Steps that record something seen which is not evidence on its own, and steps that
 # are positive evidence of a compromised origin (see compromise.py). Stored steps
@@ -51,6 +51,13 @@ COMPROMISE_CODES = frozenset(
 )
 
 SENTENCES: dict[str, tuple[tuple[tuple[str, ...], object], ...]] = {
+    # A case our own telemetry opened (prevention.services.volume), not a report.
+    "own_telemetry": (
+        (
+            ("login", "hour"),
+            _("Our own mail log: the login {login} crossed the criteria's volume limits in the hour from {hour}."),
+        ),
+    ),
     # Where the origin came from.
     "origin_from_field": ((("ip",), _("The report names the origin {ip} in a machine-readable field.")),),
     "origin_walked": (

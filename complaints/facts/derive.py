@@ -231,6 +231,7 @@ def case_derived_facts(case: Case, *, traffic: bool = True) -> dict:
     facts = empty_facts()
     reports = _sample(case)
     if not reports:
+        _own_telemetry(facts["telemetry"], case)
         return facts
     auth = _auth_rows(reports)
     named_domains = set()
@@ -242,6 +243,7 @@ def case_derived_facts(case: Case, *, traffic: bool = True) -> dict:
     _aggravating(facts["aggravating"], reports, auth, customers, origins)
     _shared_ipv4(facts["shared_ipv4"], case)
     _telemetry(facts["telemetry"], case, reports, traffic=traffic)
+    _own_telemetry(facts["telemetry"], case)
     _sender_authentication(facts["sender_authentication"], reports, auth)
     return facts
 
@@ -450,6 +452,39 @@ def _telemetry(fact, case, reports, *, traffic: bool) -> None:
         )
     fact["value"] = value
     fact["steps"] = steps.list()
+
+
+def _own_telemetry(fact, case) -> None:
+    """The volume detection's figures on the case (evidence rows, never the log itself):
+    each hour a login crossed the criteria's limits is own telemetry (E3)."""
+    rows = list(
+        Evidence.objects.filter(case=case, kind=Evidence.Kind.MAIL_VOLUME)
+        .order_by("-asked_at", "-id")
+        .values_list("pk", "answer")[:50]
+    )
+    for pk, answer in rows:
+        figures = answer[0] if answer and isinstance(answer[0], dict) else {}
+        crossed = list(figures.get("crossed") or [])
+        for signal in crossed:
+            if signal not in fact["value"]:
+                fact["value"].append(signal)
+        fact["steps"].append(
+            {
+                "code": "own_mail_volume",
+                "login": figures.get("login", ""),
+                "hour": figures.get("hour", ""),
+                "messages": figures.get("messages", 0),
+                "recipients": figures.get("recipients", 0),
+                "domains": figures.get("domains", 0),
+                "unknown": figures.get("unknown", 0),
+                "new_networks": figures.get("new_networks", 0),
+                "addresses": figures.get("addresses", 0),
+                "crossed": ", ".join(crossed),
+                "evidence": [pk],
+                "reports": [],
+                "count": 0,
+            }
+        )
 
 
 def _recipients(case, reports) -> tuple[int, int, list[int], str, str]:

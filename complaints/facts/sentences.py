@@ -192,6 +192,16 @@ SENTENCES: dict[str, tuple[tuple[tuple[str, ...], object], ...]] = {
             _("Our mail log: {unknown} of {total} recipients of mail from {by} {key} did not exist."),
         ),
     ),
+    "own_mail_volume": (
+        (
+            ("login", "hour", "messages", "recipients", "domains", "unknown", "new_networks", "addresses"),
+            _(
+                "Our mail log: login {login} in the hour from {hour} submitted {messages} message(s) to "
+                "{recipients} recipient(s) in {domains} domain(s), {unknown} of them unknown, from "
+                "{addresses} address(es) in {new_networks} network(s) new to it; over the limits: {crossed}."
+            ),
+        ),
+    ),
     # Sender authentication.
     "spf": (
         (("identity", "domain", "result", "ip"), _("SPF for the {identity} {domain} from {ip}: {result}.")),
@@ -225,11 +235,14 @@ VALUE_LABELS = {
     "dnsbl_listed": _("listed on a DNS blocklist"),
     "spam_trap": _("spam-trap hits"),
     "submission_volume": _("our submission volume"),
+    "unknown_recipient_share": _("share of unknown recipients on our mail server"),
+    "new_networks": _("logins from networks new to the account"),
+    "many_client_addresses": _("logins from many addresses"),
 }
 
 
 def _shown(name: str, value) -> str:
-    if name == "at":
+    if name in ("at", "hour"):
         return local_time(value)
     if name in ("result", "spf", "dmarc"):
         return str(RESULTS.get(value, value))
@@ -241,6 +254,8 @@ def _shown(name: str, value) -> str:
         return str(HOW.get(value, value))
     if name == "by":
         return str(BY.get(value, value))
+    if name == "crossed":
+        return ", ".join(str(VALUE_LABELS.get(v.strip(), v.strip())) for v in str(value).split(","))
     if name == "method":
         return str(METHODS.get(value, value))
     return str(value)
@@ -286,6 +301,11 @@ def evidence_answer_text(record) -> str:
     """An evidence row's answer for people: DNS records as returned; our sender
     authentication result as its checks, in words."""
     answer = record.answer or []
+    if record.kind == "mail_volume" and answer and isinstance(answer[0], dict):
+        figures = answer[0]
+        return fact_sentence(
+            {**figures, "code": "own_mail_volume", "crossed": ", ".join(figures.get("crossed") or [])}
+        )
     if record.kind != "sender_auth":
         return ", ".join(str(a) for a in answer)
     parts = []

@@ -30,6 +30,8 @@ TEMPLATES = {
     "actioned": _("Action has been taken"),
     "not_ours": _("Not our network: forwarded"),
     "receiving_only": _("We only received it: filtering options"),
+    # POLICY.md rule 13, C-16: our own customer complains about spam received.
+    "filtering_offer": _("Our customer received it: opt-in filtering offered"),
     # Only for a case whose derived facts show a joe job (complaints.facts.derive).
     "joe_job": _("Forged sender: our customer did not send it"),
 }

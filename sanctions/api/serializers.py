@@ -2,7 +2,14 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from ..choices import MEASURE_BASIS_CHOICES, TARGET_KIND_CHOICES, AnswerChannel, Culpability, Level
+from ..choices import (
+    MEASURE_BASIS_CHOICES,
+    TARGET_KIND_CHOICES,
+    AnswerChannel,
+    Culpability,
+    Level,
+    Restriction,
+)
 from ..forms import REQUIRED
 from ..models import Execution, HearingAnswer, Notice, Sanction, Transition
 
@@ -13,6 +20,16 @@ class ProposeSerializer(serializers.Serializer):
     content_ref = serializers.CharField(required=False, allow_blank=True, max_length=1000)
     target_kind = serializers.ChoiceField(choices=TARGET_KIND_CHOICES, required=False)
     level = serializers.ChoiceField(choices=Level.choices)
+    restriction = serializers.ChoiceField(
+        choices=Restriction.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Which targeted L3 restriction (blank: none named)",
+    )
+    rate_per_hour = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=1, help_text="A cap's messages per hour"
+    )
     justification = serializers.CharField(
         trim_whitespace=True,
         error_messages={"blank": REQUIRED["justification"], "required": REQUIRED["justification"]},
@@ -126,6 +143,8 @@ class SanctionSerializer(serializers.ModelSerializer):
             "content_ref",
             "target_kind",
             "level",
+            "restriction",
+            "rate_per_hour",
             "recommended_level",
             "justification",
             "clauses",

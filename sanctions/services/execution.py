@@ -36,6 +36,9 @@ def instruction(sanction: Sanction, action: str) -> dict:
         "reference": sanction.reference,
         "case": sanction.case_id,
         "level": sanction.level,
+        # Which L3 restriction, and a cap's rate: what to put in place (or take away).
+        "restriction": sanction.restriction or None,
+        "rate_per_hour": sanction.rate_per_hour,
         "target_kind": sanction.target_kind,
         "account_id": account.account_id if account else None,
         "account_kind": account.kind if account else None,

@@ -58,6 +58,8 @@ def sanction_propose(
     content_ref: str = "",
     legal_references: str = "",
     period_days: int | None = None,
+    restriction: str = "",
+    rate_per_hour: int | None = None,
 ) -> Sanction:
     """Propose a measure. Raises ApplicationError (with a reason per field) when a guard fails.
 
@@ -92,6 +94,8 @@ def sanction_propose(
         recommendation=recommendation,
         facts=facts,
         emergency=emergency,
+        restriction=restriction or "",
+        rate_per_hour=rate_per_hour,
     )
     if unknown:
         problems.setdefault("clauses", []).append(_("Unknown clause: %(ids)s.") % {"ids": ", ".join(unknown)})
@@ -115,6 +119,8 @@ def sanction_propose(
             proposer=proposer,
             emergency=emergency,
             period_days=period_days,
+            restriction=restriction or "",
+            rate_per_hour=rate_per_hour,
         )
         audit_record(
             actor=proposer,
@@ -130,6 +136,8 @@ def sanction_propose(
                 "clauses": snapshots,
                 "evidence": refs,
                 "emergency": emergency,
+                "restriction": restriction or "",
+                "rate_per_hour": rate_per_hour,
             },
         )
         case_mark_acted_on([case.pk])

@@ -39,16 +39,26 @@ def _evidence_choices(case) -> list[tuple[str, str]]:
     return choices
 
 
-def _initial(recommendation, accounts, evidence_choices) -> dict:
+# A telemetry case (a login over the volume limits) starts from a send-rate cap.
+DEFAULT_CAP_PER_HOUR = 20
+
+
+def _initial(recommendation, accounts, evidence_choices, case=None) -> dict:
     basis = next((b for b in recommendation.legal_basis if b in MEASURE_BASIS_VALUES), "")
     account = next((a for a in accounts if a.kind == TARGET_ACCOUNT_KIND.get(recommendation.target)), None)
+    telemetry = case is not None and case.source == "own_telemetry" and recommendation.level == "L3"
+    relied = [value for value, _label in evidence_choices if value.startswith("report:")]
+    if telemetry:
+        relied += [value for value, label in evidence_choices if value.startswith("evidence:")]
     return {
+        "restriction": "send_rate_cap" if telemetry else "",
+        "rate_per_hour": DEFAULT_CAP_PER_HOUR if telemetry else None,
         "level": recommendation.level,
         "clauses": list(recommendation.clauses),
         "legal_basis": basis,
         "legal_references": ", ".join(b for b in recommendation.legal_basis if b not in MEASURE_BASIS_VALUES),
         "culpability": recommendation.culpability,
-        "evidence_relied_on": [value for value, _label in evidence_choices if value.startswith("report:")],
+        "evidence_relied_on": relied,
         "account": account.pk if account else None,
     }
 
@@ -81,7 +91,8 @@ def sanction_propose_view(request, case_id: int):
                 messages.success(request, _("Measure %(ref)s proposed.") % {"ref": sanction.reference})
                 return redirect("sanction-detail", pk=sanction.pk)
     else:
-        form = ProposalForm(initial=_initial(recommendation, list(accounts), evidence_choices), **form_kwargs)
+        initial = _initial(recommendation, list(accounts), evidence_choices, case)
+        form = ProposalForm(initial=initial, **form_kwargs)
     context = {
         "case": case,
         "facts": facts,
@@ -108,6 +119,8 @@ def _propose(request, case, form):
             culpability=data.get("culpability") or "",
             period_days=data.get("period_days"),
             emergency=data.get("emergency", False),
+            restriction=data.get("restriction") or "",
+            rate_per_hour=data.get("rate_per_hour"),
             proposer=request.user,
         )
     except ApplicationError as exc:

@@ -19,7 +19,7 @@ import itertools
 import re
 from collections import OrderedDict
 from collections.abc import Iterator
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -128,8 +128,10 @@ def zone_named(name: str) -> ZoneInfo:
 
 
 class _MaillogImport:
-    def __init__(self, path: str, clock: _Clock):
+    def __init__(self, path: str, clock: _Clock, touched: set | None = None):
         self.file = path
+        # The UTC clock hours the written entries fall in (the volume detection's input).
+        self.touched = touched if touched is not None else set()
         self.clock = clock
         self.pending: OrderedDict[tuple[str, str], tuple[int, MailLogEntry]] = OrderedDict()
         # Submissions written without a message-id, so a late cleanup line can still find them.
@@ -329,6 +331,9 @@ class _MaillogImport:
         batch, self.ready = self.ready, []
         if not batch:
             return []
+        self.touched.update(
+            e.at.astimezone(UTC).replace(minute=0, second=0, microsecond=0) for _, e in batch
+        )
         if self.staged is not None:
             entries = [entry for _, entry in batch]
             self.staged += bulk.maillog_stage_add(entries=entries, first_seq=self.staged)
@@ -339,7 +344,8 @@ class _MaillogImport:
 
 
 def import_maillog(
-    path: str | Path, *, year: int | None = None, tz: str | None = None
+    path: str | Path, *, year: int | None = None, tz: str | None = None, touched: set | None = None
 ) -> Iterator[ImportResult]:
+    """The results line by line; `touched`, if given, receives the UTC hours written to."""
     clock = _Clock(year, zone_named(tz) if tz else None)
-    return _MaillogImport(str(path), clock).run()
+    return _MaillogImport(str(path), clock, touched).run()

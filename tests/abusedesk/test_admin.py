@@ -26,6 +26,9 @@ RECORDS = [
     "screening.transfer",
     "screening.receivedentry",
     "screening.exchangeparticipant",
+    "prevention.filteringconsent",
+    "prevention.filteringinstruction",
+    "prevention.volumewindow",
 ]
 SUPERUSER_ONLY = [*RECORDS, "complaints.partner", "abusedesk.apitoken"]
 INVENTORY = ["subscribers.subscriber", "subscribers.account", "subscribers.addressblock"]

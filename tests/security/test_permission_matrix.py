@@ -189,6 +189,28 @@ ROWS = [
     page("policies-versions", "GET", MANAGERS),
     page("policies-version-detail", "GET", MANAGERS, args=("criteria_version",)),
     page("policies-clause-edit", "GET", MANAGERS, args=("clause_id",)),
+    page("policies-settings-edit", "GET", MANAGERS),
+    page(
+        "filtering-find",
+        "GET",
+        {**DESK, "staff": 302, "manager": 302, "superuser": 302},
+        note="only a redirect to the customer's filtering page",
+    ),
+    page("filtering-detail", "GET", DESK, args=("subscriber",)),
+    page(
+        "filtering-detail",
+        "POST",
+        DESK_POST,
+        args=("subscriber",),
+        data={"action": "withdraw", "given_at": "2026-11-21 10:00", "channel": "phone"},
+    ),
+    page(
+        "filtering-instruction-confirm",
+        "POST",
+        DESK_POST,
+        args=("subscriber", "filtering_instruction"),
+        data={"note": "done by hand"},
+    ),
     page("sanction-review-queue", "GET", DESK),
     page("sanction-propose", "GET", DESK, args=("case",)),
     page("sanction-dossier", "GET", DESK, args=("case",)),
@@ -308,6 +330,14 @@ ROWS = [
         args=("notified",),
         data={"received_at": "2026-11-21T10:00:00Z", "channel": "email", "text": "I fixed it."},
     ),
+    api(
+        "api-filtering-consent",
+        "POST",
+        {**API_DESK_OBJECT, "staff": 201, "manager": 201, "superuser": 201},
+        data={"subscriber": "S-5", "action": "consent", "given_at": "2026-11-21T10:00:00Z", "channel": "web"},
+        note="S4: outside the desk nobody learns whether the subscriber exists",
+    ),
+    api("api-filtering-state", "GET", API_DESK_OBJECT, args=("subscriber",)),
     api("api-screening", "POST", API_SCREENING, data=SCREENING, note="advice only, audited"),
     api("api-exchange-entries", "GET", API_EXCHANGE, note="our signed bundle"),
     api("api-exchange-entries", "POST", API_EXCHANGE, note="a bundle signed by the participant"),
@@ -334,6 +364,9 @@ ADMIN_MODELS = {
     "sanctions.notice": RECORD,
     "sanctions.hearinganswer": RECORD,
     "abusedesk.auditentry": RECORD,
+    "prevention.filteringconsent": RECORD,
+    "prevention.filteringinstruction": RECORD,
+    "prevention.volumewindow": RECORD,
     "abusedesk.apitoken": RECORD,
     "screening.screeningquery": RECORD,
     "screening.termination": RECORD,
@@ -389,6 +422,21 @@ def _exchange(settings) -> dict:
     return {"user": user, "key": peer.api_key, "bundle": peer_bundle(peer, [applicant(phone="03-1111-2222")])}
 
 
+def _filtering_customer(staff) -> tuple[str, int]:
+    """A customer of the small ISP with a recorded consent whose instruction waits (manual)."""
+    from django.utils import timezone
+
+    from prevention.models import FilteringConsent
+    from prevention.services.filtering import filtering_consent_record
+    from subscribers.models import Subscriber
+
+    subscriber = Subscriber.objects.get(accounts__account_id="C-3")
+    consent = FilteringConsent.objects.filter(subscriber=subscriber).first() or filtering_consent_record(
+        subscriber=subscriber, action="consent", given_at=timezone.now(), channel="phone", recorder=staff
+    )
+    return subscriber.subscriber_id, consent.instruction.pk
+
+
 @pytest.fixture
 def world(isp, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -431,6 +479,8 @@ def world(isp, settings):
         "criteria_version": 1,
         "clause_id": "C-19",
         "dashboard_slug": "per_day",
+        "subscriber": _filtering_customer(staff)[0],
+        "filtering_instruction": _filtering_customer(staff)[1],
         "screening_query": screening_run(
             identifiers=applicant(), purpose="re-application", actor=staff, channel=ScreeningChannel.BROWSER
         ).pk,

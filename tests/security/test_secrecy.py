@@ -34,7 +34,7 @@ from tests.security.test_permission_matrix import ROWS, _client, _data, _id, wor
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ["abusedesk", "complaints", "policies", "sanctions", "subscribers", "dashboards"]
+APPS = ["abusedesk", "complaints", "policies", "sanctions", "subscribers", "dashboards", "prevention"]
 
 # The readers: the inventory's S2 selectors, the S1 content service, and the log models.
 S2_SELECTORS = {
@@ -67,6 +67,12 @@ READERS = {
     # the mail-log entries counted are kept in the stored recommendation's facts.
     "complaints/facts/derive.py:_recipients": "system: case.recommendation facts.telemetry (maillog ids)",
     "complaints/api/views.py:post": "person: via report_content (ReportContentView)",
+    # The volume limits (own telemetry): counts per login and hour, never a line's content.
+    # Each run writes telemetry.volume_checked (hours, counts); each login-hour over a
+    # limit writes telemetry.volume_crossed with its figures, evidence row and case.
+    "prevention/selectors.py:login_hour_figures": "system: telemetry.volume_checked / volume_crossed",
+    "prevention/selectors.py:new_networks_per_login": "system: telemetry.volume_checked / volume_crossed",
+    "prevention/selectors.py:hours_after": "no row's content is read: ids and the hours they fall in",
 }
 # The inventory app itself reads and writes its logs (importers, session overlap checks).
 OWN = ("subscribers/",)
