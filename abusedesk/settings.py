@@ -355,6 +355,8 @@ SPECTACULAR_SETTINGS = {
         "CaseSourceEnum": "complaints.choices.CaseSource",
         "FilteringActionEnum": "prevention.choices.FilteringAction",
         "ConsentChannelEnum": "prevention.choices.ConsentChannel",
+        "ReportFormatEnum": "complaints.choices.ReportFormat",
+        "ForwardFormatEnum": "complaints.models.Forward.Format",
     },
     # Every operation declares the errors it can answer, in the one error shape.
     "POSTPROCESSING_HOOKS": [

@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 from complaints.attribution.explain import explain
 from complaints.choices import ConfirmationKind
-from complaints.models import Case, CaseConfirmation, Evidence, Hop, Report
+from complaints.models import Case, CaseConfirmation, Evidence, Forward, Hop, Report
 from complaints.validation import CATEGORIES, event_time_problem, zone_id_problem
 
 
@@ -406,7 +406,7 @@ class ContentRequestSerializer(serializers.Serializer):
 
 
 class ForwardRequestSerializer(serializers.Serializer):
-    format = serializers.ChoiceField(choices=["arf", "xarf"], default="arf")
+    format = serializers.ChoiceField(choices=Forward.Format.choices, default="arf")
     to = serializers.EmailField(
         required=False, help_text="Defaults to the responsible network's abuse contact"
     )
