@@ -13,10 +13,12 @@ import base64
 import email
 import email.policy
 import logging
+from datetime import timedelta
 from email.message import Message
 from io import BytesIO
 
 from django.core.mail import EmailMessage
+from django.db.models import F, Q
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
@@ -24,6 +26,9 @@ logger = logging.getLogger(__name__)
 # How long the sweep waits before trying a failed message again, by attempts so far.
 RETRY_MINUTES = (1, 2, 5, 15, 30, 60)
 MAX_AUTOMATIC_ATTEMPTS = 8
+# A claim not confirmed within this time was cut off (a worker killed mid-send): the
+# message is owed again. Longer than any SMTP conversation (set EMAIL_TIMEOUT).
+CLAIM_LEASE = timedelta(minutes=30)
 WIRE_POLICY = email.policy.compat32.clone(cte_type="7bit")
 
 
@@ -87,3 +92,25 @@ def next_attempt_due(attempts: int, last_attempt_at) -> bool:
         return True
     wait = RETRY_MINUTES[min(attempts, len(RETRY_MINUTES)) - 1] if attempts else 0
     return (timezone.now() - last_attempt_at).total_seconds() >= wait * 60
+
+
+def claimable() -> Q:
+    """Rows (Forward, Reply, Notice) that are unsent and not being sent right now."""
+    return Q(sent_at__isnull=True) & (
+        Q(claimed_at__isnull=True) | Q(claimed_at__lt=timezone.now() - CLAIM_LEASE)
+    )
+
+
+def mail_claim(model, pk: int) -> bool:
+    """Claim one message for sending with a conditional update: True for the one caller
+    that may send it. sent_at is written only once the backend took the message."""
+    now = timezone.now()
+    return bool(model.objects.filter(claimable(), pk=pk).update(claimed_at=now, last_attempt_at=now))
+
+
+def mail_sent(model, pk: int) -> None:
+    model.objects.filter(pk=pk).update(sent_at=timezone.now(), claimed_at=None, error="")
+
+
+def mail_failed(model, pk: int, exc: BaseException) -> None:
+    model.objects.filter(pk=pk).update(claimed_at=None, error=failure_text(exc), attempts=F("attempts") + 1)

@@ -380,7 +380,10 @@ class Forward(models.Model):
     message_id = models.CharField(max_length=255, blank=True)
     body_sha256 = models.CharField(max_length=64, blank=True)
     error = models.TextField(blank=True)
-    # sent_at is also the claim; these say how often sending failed and when it was last tried.
+    # How often sending failed and when it was last tried.
+    # Set while a task sends it (the claim); a claim older than abusedesk.mail.CLAIM_LEASE
+    # was cut off and the message is owed again.
+    claimed_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_attempt_at = models.DateTimeField(null=True, blank=True)
 
@@ -403,8 +406,8 @@ class Reply(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     requested_at = models.DateTimeField(default=timezone.now)
-    # sent_at is also the claim: a retried task finds it set and sends nothing.
     sent_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)  # see Forward.claimed_at
     error = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_attempt_at = models.DateTimeField(null=True, blank=True)

@@ -194,6 +194,7 @@ class Notice(models.Model):
     respond_by = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)  # see complaints.Forward.claimed_at
     attempts = models.PositiveSmallIntegerField(default=0)
     last_attempt_at = models.DateTimeField(null=True, blank=True)
 

@@ -61,3 +61,14 @@ def _fresh_cache():
 
     cache.clear()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A request in Japanese leaves its language active in the thread (LocaleMiddleware
+    activates, nothing deactivates); every test starts and ends in the default."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()

@@ -2,7 +2,7 @@
 
 ARF (RFC 5965) or XARF v4 JSON. The message is built and recorded in the
 request; it is sent by a task after commit, so a slow mail server never holds a
-transaction open and a retry never sends twice (Forward.sent_at is the claim).
+transaction open and a retry never sends twice (Forward.claimed_at is the claim).
 """
 
 from __future__ import annotations
@@ -22,13 +22,13 @@ from email.utils import format_datetime, make_msgid
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from abusedesk.audit import audit_record
 from abusedesk.errors import ApplicationError
-from abusedesk.mail import PreparedMail, failure_text
+from abusedesk.mail import PreparedMail, mail_claim, mail_failed, mail_sent
 from complaints.models import Case, Forward, Report
 from complaints.parsing import mime, parse_report
 from complaints.services.triage import case_mark_acted_on
@@ -380,9 +380,7 @@ def forward_send(*, forward_id: int) -> str:
     recorded on the forward (error, attempts) for the case page and the retry; it is
     never raised, so a request that sent in-process never answers 500 for it.
     """
-    now = timezone.now()
-    unsent = Forward.objects.filter(pk=forward_id, sent_at__isnull=True)
-    if not unsent.update(sent_at=now, last_attempt_at=now):
+    if not mail_claim(Forward, forward_id):
         return "skipped"
     forward = Forward.objects.select_related("case", "report").get(pk=forward_id)
     try:
@@ -397,11 +395,9 @@ def forward_send(*, forward_id: int) -> str:
         PreparedMail(msg).send()
     except Exception as exc:
         logger.warning("forward %s not sent: %s", forward_id, exc, exc_info=True)
-        Forward.objects.filter(pk=forward_id).update(
-            sent_at=None, error=failure_text(exc), attempts=F("attempts") + 1
-        )
+        mail_failed(Forward, forward_id, exc)
         return "failed"
-    Forward.objects.filter(pk=forward_id).update(error="")
+    mail_sent(Forward, forward_id)
     return "sent"
 
 

@@ -3,7 +3,7 @@
 A report is committed before anything else happens, and mail is recorded before it
 is sent, so a crash, a broker outage or a killed worker leaves rows that say what is
 still owed. This finds them and hands them to the tasks again. Every task claims its
-work (a report's status, a message's sent_at), so handing one over twice does no harm.
+work (a report's status, a message's claim), so handing one over twice does no harm.
 
 Three callers: the beat schedule (every minute, with a broker), the next report or
 staff request when there is no beat (`recovery_if_due`, rate-limited), and
@@ -20,7 +20,7 @@ from django.core.cache import cache
 from django.db.models import Q
 from django.utils import timezone
 
-from abusedesk.mail import MAX_AUTOMATIC_ATTEMPTS, next_attempt_due
+from abusedesk.mail import MAX_AUTOMATIC_ATTEMPTS, claimable, next_attempt_due
 from complaints.choices import ReportStatus
 from complaints.models import Forward, Reply, Report
 
@@ -45,7 +45,7 @@ def stale_work_find(*, stale_seconds: int = STALE_SECONDS, batch: int = 500) -> 
     now = timezone.now()
     stale = now - timedelta(seconds=stale_seconds)
     horizon = now - MAIL_HORIZON
-    unsent = {"sent_at__isnull": True, "attempts__lt": MAX_AUTOMATIC_ATTEMPTS}
+    unsent = {"attempts__lt": MAX_AUTOMATIC_ATTEMPTS}
     return {
         "process": list(
             Report.objects.filter(status=ReportStatus.RECEIVED, received_at__lt=stale)
@@ -72,12 +72,12 @@ def stale_work_find(*, stale_seconds: int = STALE_SECONDS, batch: int = 500) -> 
             .values_list("pk", flat=True)[:batch]
         ),
         "forward": _due(
-            Forward.objects.filter(requested_at__lt=stale, requested_at__gte=horizon, **unsent)
+            Forward.objects.filter(claimable(), requested_at__lt=stale, requested_at__gte=horizon, **unsent)
             .order_by("requested_at", "pk")
             .only("pk", "attempts", "last_attempt_at")[:batch]
         ),
         "reply": _due(
-            Reply.objects.filter(requested_at__lt=stale, requested_at__gte=horizon, **unsent)
+            Reply.objects.filter(claimable(), requested_at__lt=stale, requested_at__gte=horizon, **unsent)
             .order_by("requested_at", "pk")
             .only("pk", "attempts", "last_attempt_at")[:batch]
         ),
@@ -91,7 +91,7 @@ def stale_work_find(*, stale_seconds: int = STALE_SECONDS, batch: int = 500) -> 
             .values_list("pk", flat=True)[:batch]
         ),
         "notice": _due(
-            Notice.objects.filter(created_at__lt=stale, created_at__gte=horizon, **unsent)
+            Notice.objects.filter(claimable(), created_at__lt=stale, created_at__gte=horizon, **unsent)
             .filter(~Q(to=""))
             .order_by("created_at", "pk")
             .only("pk", "attempts", "last_attempt_at")[:batch]

@@ -11,15 +11,14 @@ import logging
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import F
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from abusedesk.audit import audit_record
 from abusedesk.errors import ApplicationError
 from abusedesk.i18n import mail_language
-from abusedesk.mail import failure_text
+from abusedesk.mail import mail_claim, mail_failed, mail_sent
 from complaints.models import Case, Reply
 from complaints.services.triage import case_mark_acted_on
 
@@ -97,8 +96,7 @@ def reply_send(*, reply_id: int) -> str:
     Returns "sent", "skipped" or "failed"; a failure stays on the reply (error,
     attempts), shown on the case page with a retry, never raised.
     """
-    now = timezone.now()
-    if not Reply.objects.filter(pk=reply_id, sent_at__isnull=True).update(sent_at=now, last_attempt_at=now):
+    if not mail_claim(Reply, reply_id):
         return "skipped"
     reply = Reply.objects.select_related("case").get(pk=reply_id)
     try:
@@ -115,11 +113,9 @@ def reply_send(*, reply_id: int) -> str:
         ).send()
     except Exception as exc:
         logger.warning("reply %s not sent: %s", reply_id, exc, exc_info=True)
-        Reply.objects.filter(pk=reply_id).update(
-            sent_at=None, error=failure_text(exc), attempts=F("attempts") + 1
-        )
+        mail_failed(Reply, reply_id, exc)
         return "failed"
-    Reply.objects.filter(pk=reply_id).update(error="")
+    mail_sent(Reply, reply_id)
     return "sent"
 
 

@@ -14,7 +14,6 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -22,7 +21,7 @@ from django.utils.translation import gettext as _
 from abusedesk.audit import audit_record
 from abusedesk.errors import ApplicationError, Conflict, NotFound, PermissionDenied
 from abusedesk.i18n import mail_language
-from abusedesk.mail import failure_text
+from abusedesk.mail import mail_claim, mail_failed, mail_sent
 from complaints.models import Report
 
 from ..choices import AnswerChannel, Level, NoticeKind, State
@@ -116,8 +115,7 @@ def notice_send(*, notice_id: int) -> str:
     if not notice.to:
         Notice.objects.filter(pk=notice_id).update(error=_("No e-mail address on file: send it by post."))
         return "skipped"
-    now = timezone.now()
-    if not Notice.objects.filter(pk=notice_id, sent_at__isnull=True).update(sent_at=now, last_attempt_at=now):
+    if not mail_claim(Notice, notice_id):
         return "skipped"
     try:
         EmailMessage(
@@ -129,11 +127,9 @@ def notice_send(*, notice_id: int) -> str:
         ).send()
     except Exception as exc:
         logger.warning("notice %s not sent: %s", notice_id, exc, exc_info=True)
-        Notice.objects.filter(pk=notice_id).update(
-            sent_at=None, error=failure_text(exc), attempts=F("attempts") + 1
-        )
+        mail_failed(Notice, notice_id, exc)
         return "failed"
-    Notice.objects.filter(pk=notice_id).update(error="")
+    mail_sent(Notice, notice_id)
     return "sent"
 
 

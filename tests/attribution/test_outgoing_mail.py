@@ -289,3 +289,31 @@ def test_the_api_answers_a_forward_that_could_not_be_sent_with_its_error(
     assert body["sent_at"] is None and {"error", "attempts"} <= set(body)
     forward = Forward.objects.get()
     assert forward.sent_at is None and forward.attempts == 1 and "Connection" in forward.error
+
+
+def test_a_send_cut_off_mid_way_is_owed_again_after_the_lease_and_sent_once(
+    isp, staff_client, django_capture_on_commit_callbacks, mailoutbox
+):
+    """A worker killed between its claim and the mail server's answer leaves a claim
+    nobody confirms: shown as sending, then owed again once the lease is over."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from abusedesk.mail import CLAIM_LEASE
+
+    case = foreign_case()
+    with django_capture_on_commit_callbacks(execute=False):  # the task never ran
+        staff_client.post(f"/cases/{case.pk}/reply/", {"template": "not_ours"})
+    reply = Reply.objects.get()
+    cut_off = timezone.now() - timedelta(minutes=2)
+    Reply.objects.update(requested_at=cut_off, claimed_at=cut_off, last_attempt_at=cut_off)
+    assert "sending" in staff_client.get(f"/cases/{case.pk}/").content.decode()
+    sweep_reports()
+    assert not mailoutbox  # within the lease: the claim may still be live
+    Reply.objects.update(claimed_at=timezone.now() - CLAIM_LEASE - timedelta(minutes=1))
+    sweep_reports()
+    sweep_reports()
+    assert [m.to for m in mailoutbox] == [["victim@receiver.example"]]
+    reply.refresh_from_db()
+    assert reply.sent_at is not None and reply.claimed_at is None
