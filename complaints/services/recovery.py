@@ -17,7 +17,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Q
 from django.utils import timezone
 
 from abusedesk.mail import MAX_AUTOMATIC_ATTEMPTS, claimable, next_attempt_due
@@ -37,16 +36,28 @@ def _due(rows) -> list[int]:
     return [r.pk for r in rows if next_attempt_due(r.attempts, r.last_attempt_at)]
 
 
+# Other apps' work left behind (the sanctions' instructions and notices): each registers,
+# when it starts (AppConfig.ready), a finder and the task of each kind it finds, so
+# complaints imports none of them.
+_FINDERS: list = []
+_TASKS: dict = {}
+
+
+def recovery_register(finder, tasks: dict) -> None:
+    """`finder(stale=, horizon=, batch=)` returns {kind: ids, oldest first}; `tasks` maps
+    each kind to the Celery task that takes one id."""
+    if finder not in _FINDERS:
+        _FINDERS.append(finder)
+    _TASKS.update(tasks)
+
+
 def stale_work_find(*, stale_seconds: int = STALE_SECONDS, batch: int = 500) -> dict[str, list[int]]:
     """Ids of the work left behind, oldest first, at most `batch` of each kind."""
-    from sanctions.choices import ExecutionStatus
-    from sanctions.models import Execution, Notice
-
     now = timezone.now()
     stale = now - timedelta(seconds=stale_seconds)
     horizon = now - MAIL_HORIZON
     unsent = {"attempts__lt": MAX_AUTOMATIC_ATTEMPTS}
-    return {
+    found = {
         "process": list(
             Report.objects.filter(status=ReportStatus.RECEIVED, received_at__lt=stale)
             .order_by("received_at", "pk")
@@ -81,22 +92,10 @@ def stale_work_find(*, stale_seconds: int = STALE_SECONDS, batch: int = 500) -> 
             .order_by("requested_at", "pk")
             .only("pk", "attempts", "last_attempt_at")[:batch]
         ),
-        # A measure's instruction never handed to the provisioning system (the broker was
-        # down at the decision). Retries of one that did run belong to its own task.
-        "execute": list(
-            Execution.objects.filter(
-                executor="webhook", status=ExecutionStatus.PENDING, attempts=0, requested_at__lt=stale
-            )
-            .order_by("requested_at", "pk")
-            .values_list("pk", flat=True)[:batch]
-        ),
-        "notice": _due(
-            Notice.objects.filter(claimable(), created_at__lt=stale, created_at__gte=horizon, **unsent)
-            .filter(~Q(to=""))
-            .order_by("created_at", "pk")
-            .only("pk", "attempts", "last_attempt_at")[:batch]
-        ),
     }
+    for finder in _FINDERS:
+        found.update(finder(stale=stale, horizon=horizon, batch=batch))
+    return found
 
 
 def stale_work_recover(
@@ -112,16 +111,13 @@ def stale_work_recover(
         send_reply,
         sweep_sender_authentication,
     )
-    from sanctions.tasks import run_execution, send_notice
-
     tasks = {
         "process": process_report,
         "attribute": attribute_report,
         "acknowledge": send_acknowledgement,
         "forward": send_forward,
         "reply": send_reply,
-        "notice": send_notice,
-        "execute": run_execution,
+        **_TASKS,
     }
     found = stale_work_find(stale_seconds=stale_seconds, batch=batch)
     counts = {}
