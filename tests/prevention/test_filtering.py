@@ -261,11 +261,18 @@ def test_the_case_page_lists_the_case_customers_with_their_filtering_state(isp, 
     from subscribers.models import Subscriber
     from tests.sanctions import factories
 
+    from complaints.models import Case
+
     case = factories.case_from_reports()
     holder = Subscriber.objects.get(accounts__account_id="C-3")
     filtering_consent_record(
         subscriber=holder, action="consent", given_at=timezone.now(), channel="phone", recorder=staff
     )
+    # The case accuses C-3 of sending: filtering is not the question, the box is not offered.
+    page = staff_client.get(reverse("case-detail", args=[case.pk])).content.decode()
+    assert "Opt-in filtering for our customer" not in page
+    # Where our customer received the spam, the box lists them with their state.
+    Case.objects.filter(pk=case.pk).update(roles=["receiving"])
     page = staff_client.get(reverse("case-detail", args=[case.pk])).content.decode()
     assert f'href="/filtering/{holder.subscriber_id}/?case={case.pk}"' in page
     assert "Filtering: on (consent recorded)" in page
