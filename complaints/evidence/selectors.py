@@ -33,6 +33,10 @@ class Subjects:
         return bool(self.ips or self.hosts or self.domains)
 
 
+# Outcomes where no server replied: recorded, but they leave the question owed.
+UNANSWERED = (Evidence.Outcome.TIMEOUT, Evidence.Outcome.ERROR)
+
+
 def _domain_of(address: str) -> str | None:
     # mail_from may be "<a@b>" or "<>"; header_from may carry a display name.
     for _name, addr in getaddresses([address]):
@@ -122,6 +126,10 @@ def evidence_for_case(case: Case, *, history: bool = False) -> list[Evidence]:
 def reports_missing_evidence(*, limit: int = 500, now: datetime | None = None) -> list[int]:
     """Parsed reports of the last 7 days, older than 5 minutes, with no evidence yet.
 
+    A question that got no reply (a timeout, a network error) is recorded but is not
+    evidence of anything: a report whose questions all went unanswered (the resolver
+    was down) is owed its evidence and is sent again, until one comes back.
+
     The 5 minutes leave the task enqueued on commit time to run; reports whose
     subjects were all answered within the TTL for another report have no rows
     of their own, so they are filtered by subject too (else they would be
@@ -135,7 +143,7 @@ def reports_missing_evidence(*, limit: int = 500, now: datetime | None = None) -
             received_at__lt=now - timedelta(minutes=5),
         )
         .filter(Q(source_ip__isnull=False) | ~Q(url_hosts=[]))
-        .filter(~Exists(Evidence.objects.filter(report=OuterRef("pk"))))
+        .filter(~Exists(Evidence.objects.filter(report=OuterRef("pk")).exclude(outcome__in=UNANSWERED)))
         .order_by("received_at", "pk")
         .only("pk", "source_ip", "url_hosts", "mail_from", "header_from")
     )
@@ -158,5 +166,10 @@ def _without_evidence(reports: list[tuple[int, tuple[str, ...]]]) -> list[int]:
     wanted = {s for _pk, subjects in reports for s in subjects}
     if not wanted:
         return []
-    seen = set(Evidence.objects.filter(subject__in=wanted).values_list("subject", flat=True).distinct())
+    seen = set(
+        Evidence.objects.filter(subject__in=wanted)
+        .exclude(outcome__in=UNANSWERED)
+        .values_list("subject", flat=True)
+        .distinct()
+    )
     return [pk for pk, subjects in reports if subjects and not set(subjects) <= seen]

@@ -87,3 +87,23 @@ def test_a_report_whose_subjects_were_checked_for_another_is_not_resent(dns_serv
 
     assert not Evidence.objects.filter(report=second).exists()
     assert reports_missing_evidence() == []
+
+
+def test_a_report_whose_questions_all_timed_out_is_swept_again_once_the_dns_answers(dns_server, settings):
+    settings.ABUSEDESK_DNS_TIMEOUT = 0.1
+    serve_spam_zone(dns_server)
+    report = spam_report()
+    dns_server.silent = True  # the resolver stopped answering
+    tasks.collect_evidence.delay(report.pk)
+    timeouts = Evidence.objects.filter(report=report)
+    asked = timeouts.count()  # no PTR name came back, so no forward confirmation was asked
+    assert asked and set(timeouts.values_list("outcome", flat=True)) == {"timeout"}
+    _age(report, minutes=10)
+    assert reports_missing_evidence() == [report.pk]  # owed: nothing came back
+
+    dns_server.silent = False
+    assert tasks.sweep_evidence.delay().get() == 1
+
+    assert Evidence.objects.filter(report=report).exclude(outcome="timeout").count() == QUESTIONS
+    assert Evidence.objects.filter(report=report, outcome="timeout").count() == asked  # kept, never rewritten
+    assert tasks.sweep_evidence.delay().get() == 0

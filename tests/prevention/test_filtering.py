@@ -258,10 +258,9 @@ def test_the_filtering_offer_reply_exists_in_english_and_japanese(customer):
 def test_the_case_page_lists_the_case_customers_with_their_filtering_state(isp, staff, staff_client):
     from django.utils import timezone
 
+    from complaints.models import Case
     from subscribers.models import Subscriber
     from tests.sanctions import factories
-
-    from complaints.models import Case
 
     case = factories.case_from_reports()
     holder = Subscriber.objects.get(accounts__account_id="C-3")

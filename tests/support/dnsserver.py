@@ -8,7 +8,8 @@ Answers from a zone the test defines, so no DNS traffic leaves the machine:
 
 Unknown names get NXDOMAIN; a known name asked for another type gets NOERROR
 with no answer; names in `servfail` get SERVFAIL; names in `drop` get no reply
-at all (the client times out). Every query received is counted, so tests can
+at all (the client times out); while `silent` is set no name gets a reply (a
+server that stopped answering). Every query received is counted, so tests can
 assert that cached evidence did not reach the server.
 """
 
@@ -48,6 +49,7 @@ class DnsTestServer:
         self.negative_ttl = negative_ttl
         self.servfail = {_norm(n) for n in servfail}
         self.drop = {_norm(n) for n in drop}
+        self.silent = False  # True: every question is dropped (the server stopped answering)
         self._records: dict[tuple[str, str], list[str]] = {}
         self._names: Counter[str] = Counter()  # name -> how many types it has
         for (name, rdtype), rdatas in (zone or {}).items():
@@ -139,7 +141,7 @@ class DnsTestServer:
         rdtype = dns.rdatatype.to_text(question.rdtype)
         with self._lock:
             self.counts[(name, rdtype)] += 1
-        if name in self.drop:
+        if self.silent or name in self.drop:
             return None
         response = dns.message.make_response(request)
         response.flags |= dns.flags.AA
