@@ -44,7 +44,7 @@ class ReportAcceptedSerializer(serializers.Serializer):
 
     id = serializers.IntegerField()
     reference = serializers.CharField()
-    status = serializers.CharField(help_text="\"received\" until a worker has processed it")
+    status = serializers.CharField(help_text='"received" until a worker has processed it')
     url = serializers.URLField(help_text="GET it for the status and, once processed, the parsed facts")
 
 

@@ -144,7 +144,7 @@ class ReportListCreateView(APIView):
                 ReportAcceptedSerializer,
                 description=(
                     "Stored; processing is queued for the workers. The Location header and `url` "
-                    "name the report, whose status stays \"received\" until it is processed."
+                    'name the report, whose status stays "received" until it is processed.'
                 ),
             ),
             200: OpenApiResponse(REPORT_ANSWER, description="Already received: the same report"),

@@ -104,7 +104,9 @@ def test_the_short_form_is_read_back_from_the_stored_bytes_by_the_worker(
 
 def test_bad_input_is_refused_before_anything_is_stored(partner, workers, settings):
     client = token_client(partner[1])
-    bad = client.post(URL, data=json.dumps({"source_ip": "x", "occurred_at": "now"}), content_type="application/json")
+    bad = client.post(
+        URL, data=json.dumps({"source_ip": "x", "occurred_at": "now"}), content_type="application/json"
+    )
     settings.ABUSEDESK_MAX_REPORT_BYTES = 100
     large = post_message(client, spam(at=AT))
     assert bad.status_code == 400 and large.status_code == 413
