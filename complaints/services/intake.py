@@ -81,15 +81,16 @@ def report_ingest(
     audit entry in one short transaction and queues the processing for the intake
     workers (`process_report`); the report stays "received" until a worker has parsed
     and grouped it, and the recovery sweep re-queues it if the message is lost. A short
-    form is read again from the stored bytes by the worker. Only for channels that owe
-    no acknowledgement (the API): none is sent on this path.
+    form is read again from the stored bytes by the worker. If the broker cannot be
+    reached the report is processed here, as without one (result not deferred). Only
+    for channels that owe no acknowledgement (the API): none is sent on this path.
     """
     digest = hashlib.sha256(raw).hexdigest()
     found = _existing(reporter_key, digest, idempotency_key)
     if found:
-        if defer:
-            if found.status == ReportStatus.RECEIVED:
-                _queue_processing(found.pk)  # claimed by status: a second run does nothing
+        # A report still waiting for its worker is queued again (claimed by status: a
+        # second run does nothing); the caller gets it as it stands.
+        if defer and (found.status != ReportStatus.RECEIVED or _queue_processing(found.pk)):
             return IngestResult(found, created=False, deferred=found.status == ReportStatus.RECEIVED)
         return IngestResult(_finished(found, form), created=False)
     try:
@@ -121,10 +122,10 @@ def report_ingest(
         if defer:
             return IngestResult(found, created=False, deferred=found.status == ReportStatus.RECEIVED)
         return IngestResult(_finished(found, form), created=False)
-    if defer:
-        _queue_processing(report.pk)
+    if defer and _queue_processing(report.pk):
         _recover_left_work()
         return IngestResult(report, created=True, deferred=True)
+    # In-process (no broker, or the broker unreachable just now): parse and group here.
     try:
         report_process(report_id=report.pk, form=form)
     except OperationalError:
@@ -147,18 +148,25 @@ def _finished(report: Report, form: dict | None) -> Report:
     return report
 
 
-def _queue_processing(report_id: int) -> None:
-    """Hand the stored report to the intake workers once it is committed. A broker that
-    is down loses nothing: the report stays "received" and the recovery sweep queues it."""
+def _queue_processing(report_id: int) -> bool:
+    """Hand the stored report to the intake workers; False when the broker cannot be
+    reached, and the caller processes it itself (a broker outage costs speed, never a
+    report). Inside an outer transaction the message goes on commit, and a lost one
+    leaves the report "received" for the recovery sweep to queue again."""
     from complaints.tasks import process_report
 
-    def send() -> None:
+    def send() -> bool:
         try:
             process_report.delay(report_id)
+            return True
         except Exception:
             logger.warning("report %s stored, queueing its processing failed", report_id, exc_info=True)
+            return False
 
-    transaction.on_commit(send, robust=True)
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(send, robust=True)
+        return True
+    return send()
 
 
 def _recover_left_work() -> None:

@@ -151,3 +151,23 @@ def test_the_deferred_path_uses_few_queries_whatever_the_report(
         counts.append(len(captured))
     assert counts[1] == counts[2] <= 12
     assert Report.objects.filter(status="received").count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_the_broker_unreachable_the_report_is_processed_at_once(partner, workers):
+    """Nothing listens on the broker's port: the partner gets the result (201) as without one."""
+    def forget_connections():
+        workers._pool = None
+        workers.amqp._producer_pool = None
+
+    previous = workers.conf.broker_url
+    workers.conf.broker_url = "redis://127.0.0.1:8179/7"
+    forget_connections()
+    try:
+        response = post_message(token_client(partner[1]), spam(at=AT))
+    finally:
+        workers.conf.broker_url = previous
+        forget_connections()
+    assert response.status_code == 201, response.content
+    assert response.json()["status"] == "parsed"
+    assert Report.objects.get(pk=response.json()["id"]).case_id is not None
