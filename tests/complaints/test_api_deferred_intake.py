@@ -156,6 +156,7 @@ def test_the_deferred_path_uses_few_queries_whatever_the_report(
 @pytest.mark.django_db(transaction=True)
 def test_with_the_broker_unreachable_the_report_is_processed_at_once(partner, workers):
     """Nothing listens on the broker's port: the partner gets the result (201) as without one."""
+
     def forget_connections():
         workers._pool = None
         workers.amqp._producer_pool = None
