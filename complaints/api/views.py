@@ -137,7 +137,16 @@ class ReportListCreateView(APIView):
             "message/rfc822": OpenApiTypes.BINARY,
             "application/json": PlainReportSerializer,
         },
-        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)],
+        parameters=[
+            OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False),
+            OpenApiParameter(
+                "Location",
+                OpenApiTypes.URI,
+                OpenApiParameter.HEADER,
+                response=[202],
+                description="The report's URL: GET it for its status",
+            ),
+        ],
         responses={
             201: OpenApiResponse(REPORT_ANSWER, description="Stored and processed at once (no broker)"),
             202: OpenApiResponse(

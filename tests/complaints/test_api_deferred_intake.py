@@ -172,3 +172,19 @@ def test_with_the_broker_unreachable_the_report_is_processed_at_once(partner, wo
     assert response.status_code == 201, response.content
     assert response.json()["status"] == "parsed"
     assert Report.objects.get(pk=response.json()["id"]).case_id is not None
+
+
+def test_the_schema_declares_202_with_its_location_beside_201():
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    responses = schema["paths"]["/api/v1/reports/"]["post"]["responses"]
+    assert {"200", "201", "202"} <= responses.keys()
+    assert "Location" in responses["202"]["headers"]
+    accepted = responses["202"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    assert set(schema["components"]["schemas"][accepted]["properties"]) == {
+        "id",
+        "reference",
+        "status",
+        "url",
+    }
