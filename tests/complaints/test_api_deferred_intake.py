@@ -159,9 +159,9 @@ def test_the_deferred_path_uses_few_queries_whatever_the_report(
                 response = post_message(client, raw)
         assert response.status_code == 202, response.content
         counts.append(len(captured))
-    # 11 here: 4 of them are the savepoints that stand for BEGIN/COMMIT inside the test's
-    # transaction; 7 statements on a server.
-    assert counts[1] == counts[2] <= 11, counts
+    # 11-12 here: 4 of them are the savepoints that stand for BEGIN/COMMIT inside the test's
+    # transaction (PostgreSQL also takes the audit seal's advisory lock).
+    assert counts[1] == counts[2] <= 12, counts
     assert Report.objects.filter(status="received").count() == 3
 
 
