@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import ipaddress
 import json
 import logging
 from dataclasses import dataclass
@@ -260,11 +261,15 @@ def stored_short_form(report: Report) -> dict | None:
         return None
     if not isinstance(data, dict) or not SHORT_FORM_KEYS <= data.keys() or "xarf_version" in data:
         return None
-    occurred_at = parse_datetime(str(data["occurred_at"])) if data.get("occurred_at") else None
-    if occurred_at is None or not data.get("source_ip"):
+    try:
+        occurred_at = parse_datetime(str(data["occurred_at"]))
+        source_ip = str(ipaddress.ip_address(str(data["source_ip"])))
+    except ValueError:
+        return None
+    if occurred_at is None:
         return None
     return {
-        "source_ip": str(data["source_ip"]),
+        "source_ip": source_ip,
         "occurred_at": occurred_at,
         "category": data.get("category") or "spam",
         "message": data.get("message") or "",
