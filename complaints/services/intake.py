@@ -112,6 +112,9 @@ def report_ingest(
                 obj=report,
                 data={"channel": channel, "sha256": digest, "size": len(raw)},
                 system_actor=channel,
+                # Deferred, the worker's "report.parsed" entry seals both: the request
+                # does not queue on the chain's lock.
+                seal=not defer,
             )
     except IntegrityError:
         # The same report arrived twice at the same moment; the other one won.
