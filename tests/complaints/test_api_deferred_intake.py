@@ -205,3 +205,12 @@ def test_the_schema_declares_202_with_its_location_beside_201():
         "status",
         "url",
     }
+
+
+def test_a_browser_filing_still_shows_its_result_at_once_with_workers(staff_client, workers):
+    response = staff_client.post(
+        "/reports/new/", {"kind": "message", "m-message": spam(at=AT).decode()}, follow=True
+    )
+    report = Report.objects.get()
+    assert report.status == "parsed" and report.case_id is not None
+    assert "198.51.100.23" in response.content.decode()
