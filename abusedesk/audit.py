@@ -50,6 +50,7 @@ def audit_record(
     reason: str = "",
     data: dict | None = None,
     system_actor: str = "system",
+    seal: bool = True,
 ) -> AuditEntry:
     """Append an entry in the caller's transaction. `actor` None means the system.
 
@@ -74,7 +75,10 @@ def audit_record(
     )
     # robust: the change and its entry are committed; an entry left unsealed (the
     # database busy for longer than its timeout) is chained by the next seal.
-    transaction.on_commit(audit_seal, robust=True)
+    # `seal=False`: a hot path whose queued follow-up records (and seals) an entry of
+    # its own leaves the chaining to it; the next seal, whoever runs it, chains this one.
+    if seal:
+        transaction.on_commit(audit_seal, robust=True)
     return entry
 
 

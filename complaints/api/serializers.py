@@ -39,6 +39,15 @@ class StrictCharField(serializers.CharField):
         return super().to_internal_value(data)
 
 
+class ReportAcceptedSerializer(serializers.Serializer):
+    """The answer to a report stored for the workers to process (202)."""
+
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+    status = serializers.CharField(help_text='"received" until a worker has processed it')
+    url = serializers.URLField(help_text="GET it for the status and, once processed, the parsed facts")
+
+
 class PlainReportSerializer(serializers.Serializer):
     """The short JSON form: what a partner or a caller on the phone can tell."""
 

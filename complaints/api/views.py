@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -45,6 +46,7 @@ from .serializers import (
     ForwardSerializer,
     PlainReportSerializer,
     ReattributeRequestSerializer,
+    ReportAcceptedSerializer,
     ReportPartnerSerializer,
     ReportStaffSerializer,
     XarfV4Serializer,
@@ -135,9 +137,25 @@ class ReportListCreateView(APIView):
             "message/rfc822": OpenApiTypes.BINARY,
             "application/json": PlainReportSerializer,
         },
-        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)],
+        parameters=[
+            OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False),
+            OpenApiParameter(
+                "Location",
+                OpenApiTypes.URI,
+                OpenApiParameter.HEADER,
+                response=[202],
+                description="The report's URL: GET it for its status",
+            ),
+        ],
         responses={
-            201: REPORT_ANSWER,
+            201: OpenApiResponse(REPORT_ANSWER, description="Stored and processed at once (no broker)"),
+            202: OpenApiResponse(
+                ReportAcceptedSerializer,
+                description=(
+                    "Stored; processing is queued for the workers. The Location header and `url` "
+                    'name the report, whose status stays "received" until it is processed.'
+                ),
+            ),
             200: OpenApiResponse(REPORT_ANSWER, description="Already received: the same report"),
             400: OpenApiResponse(description="Bad input, with a reason per field"),
             413: OpenApiResponse(description="Larger than the size limit"),
@@ -146,7 +164,9 @@ class ReportListCreateView(APIView):
         },
         description=(
             "File a report: a raw RFC 5322 message (forwarded spam, ARF, X-ARF), an XARF v4 JSON "
-            "report, or the short JSON form (source_ip, occurred_at, category, message)."
+            "report, or the short JSON form (source_ip, occurred_at, category, message). With task "
+            "workers (a broker configured) the report is stored and answered with 202 and its URL; "
+            "without, it is processed at once and answered with 201 and the parsed facts."
         ),
     )
     def post(self, request):
@@ -167,9 +187,28 @@ class ReportListCreateView(APIView):
             submitted_by=None if partner else request.user,
             idempotency_key=request.headers.get("Idempotency-Key", "").strip(),
             form=form,
+            defer=_processing_deferred(),
         )
+        if result.deferred and result.created:
+            return _accepted(request, result.report)
         body = _serializer_for(request.user)(result.report).data
         return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
+
+
+def _processing_deferred() -> bool:
+    """With a broker the intake workers process reports; without one (`make run`, tasks
+    in-process) the request does, and answers with the result."""
+    from abusedesk.celery import app
+
+    return not app.conf.task_always_eager
+
+
+def _accepted(request, report) -> Response:
+    url = request.build_absolute_uri(reverse("api-report-detail", kwargs={"pk": report.pk}))
+    body = ReportAcceptedSerializer(
+        {"id": report.pk, "reference": report.reference, "status": report.status, "url": url}
+    ).data
+    return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": url})
 
 
 class ReportDetailView(generics.GenericAPIView):

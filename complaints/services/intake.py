@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import ipaddress
+import json
 import logging
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from abusedesk.audit import audit_record
 from complaints.choices import Channel, ReportFormat, ReportStatus
@@ -32,6 +35,9 @@ logger = logging.getLogger(__name__)
 class IngestResult:
     report: Report
     created: bool
+    # True when processing was queued for the intake workers instead of run here:
+    # the report is stored (status "received") and a worker parses and groups it.
+    deferred: bool = False
 
 
 def trust_context() -> TrustContext:
@@ -62,6 +68,7 @@ def report_ingest(
     idempotency_key: str = "",
     form: dict | None = None,
     acknowledge: bool = True,
+    defer: bool = False,
 ) -> IngestResult:
     """Store a complaint as received, then parse and group it.
 
@@ -70,9 +77,19 @@ def report_ingest(
     Returns the existing report, unchanged, when the same reporter re-sends the
     same bytes or the same idempotency key. `acknowledge=False` sends no
     acknowledgement (bulk imports of old mail, demo data).
+
+    `defer=True` (the partner API with a broker) stores the report, its digest and its
+    audit entry in one short transaction and queues the processing for the intake
+    workers (`process_report`); the report stays "received" until a worker has parsed
+    and grouped it, and the recovery sweep re-queues it if the message is lost. A short
+    form is read again from the stored bytes by the worker. If the broker cannot be
+    reached the report is processed here, as without one (result not deferred). Only
+    for channels that owe no acknowledgement (the API): none is sent on this path.
     """
     digest = hashlib.sha256(raw).hexdigest()
-    found = _existing(reporter_key, digest, idempotency_key)
+    # Deferred, the insert itself is the duplicate check (the unique constraints on
+    # digest and idempotency key per reporter): one statement less for every new report.
+    found = None if defer else _existing(reporter_key, digest, idempotency_key)
     if found:
         return IngestResult(_finished(found, form), created=False)
     try:
@@ -95,13 +112,24 @@ def report_ingest(
                 obj=report,
                 data={"channel": channel, "sha256": digest, "size": len(raw)},
                 system_actor=channel,
+                # Deferred, the worker's "report.parsed" entry seals both: the request
+                # does not queue on the chain's lock.
+                seal=not defer,
             )
     except IntegrityError:
         # The same report arrived twice at the same moment; the other one won.
         found = _existing(reporter_key, digest, idempotency_key)
         if found is None:
             raise
+        # Deferred, a report still waiting for its worker is queued again (claimed by
+        # status: a second run does nothing); the caller gets it as it stands.
+        if defer and (found.status != ReportStatus.RECEIVED or _queue_processing(found.pk)):
+            return IngestResult(found, created=False, deferred=found.status == ReportStatus.RECEIVED)
         return IngestResult(_finished(found, form), created=False)
+    if defer and _queue_processing(report.pk):
+        _recover_left_work()
+        return IngestResult(report, created=True, deferred=True)
+    # In-process (no broker, or the broker unreachable just now): parse and group here.
     try:
         report_process(report_id=report.pk, form=form)
     except OperationalError:
@@ -124,6 +152,27 @@ def _finished(report: Report, form: dict | None) -> Report:
     return report
 
 
+def _queue_processing(report_id: int) -> bool:
+    """Hand the stored report to the intake workers; False when the broker cannot be
+    reached, and the caller processes it itself (a broker outage costs speed, never a
+    report). Inside an outer transaction the message goes on commit, and a lost one
+    leaves the report "received" for the recovery sweep to queue again."""
+    from complaints.tasks import process_report
+
+    def send() -> bool:
+        try:
+            process_report.delay(report_id)
+            return True
+        except Exception:
+            logger.warning("report %s stored, queueing its processing failed", report_id, exc_info=True)
+            return False
+
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(send, robust=True)
+        return True
+    return send()
+
+
 def _recover_left_work() -> None:
     """Without beat, the next report is what notices work left behind (rate-limited)."""
     from .recovery import recovery_if_due
@@ -136,6 +185,8 @@ def report_process(*, report_id: int, form: dict | None = None) -> None:
     report = Report.objects.get(pk=report_id)
     if report.status not in (ReportStatus.RECEIVED,):
         return
+    if form is None:
+        form = stored_short_form(report)
     try:
         parsed = _parse(report, form)
         with transaction.atomic():
@@ -196,6 +247,37 @@ def _followups(report_id: int) -> None:
     chain(
         collect_evidence.si(report_id), authenticate_sender.si(report_id), attribute_report.si(report_id)
     ).delay()
+
+
+SHORT_FORM_KEYS = {"source_ip", "occurred_at"}
+
+
+def stored_short_form(report: Report) -> dict | None:
+    """The short form (API plain JSON, a phone call typed in) read back from the stored
+    bytes, for a worker or the recovery that processes it later. It was validated
+    before it was stored; anything else (XARF JSON, mail) returns None."""
+    if (report.content_type or "").split(";")[0].strip().lower() != "application/json":
+        return None
+    try:
+        data = json.loads(bytes(report.raw).decode("utf-8"))
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None
+    if not isinstance(data, dict) or not SHORT_FORM_KEYS <= data.keys() or "xarf_version" in data:
+        return None
+    try:
+        occurred_at = parse_datetime(str(data["occurred_at"]))
+        source_ip = str(ipaddress.ip_address(str(data["source_ip"])))
+    except ValueError:
+        return None
+    if occurred_at is None:
+        return None
+    return {
+        "source_ip": source_ip,
+        "occurred_at": occurred_at,
+        "category": data.get("category") or "spam",
+        "message": data.get("message") or "",
+        "reporter": data.get("reporter") or "",
+    }
 
 
 def _parse(report: Report, form: dict | None) -> ParsedReport:
