@@ -82,6 +82,29 @@ def audit_record(
     return entry
 
 
+def audit_record_many(*, action: str, objects, data, system_actor: str = "system") -> list[AuditEntry]:
+    """One system entry per object (`data(obj)` its data), in one statement, in the
+    caller's transaction: the bulk intake's counterpart of `audit_record` with
+    `seal=False`. The entries are chained by the next seal (the queued processing's
+    own entries seal them), so a bulk path never queues on the chain's lock."""
+    now = timezone.now()
+    entries = [
+        AuditEntry(
+            at=now,
+            actor=None,
+            actor_name=system_actor,
+            action=action,
+            object_type=obj._meta.label_lower,
+            object_id=str(obj.pk),
+            case_id=None,
+            reason="",
+            data=json.loads(json.dumps(data(obj) or {}, cls=DjangoJSONEncoder)),
+        )
+        for obj in objects
+    ]
+    return AuditEntry.objects.bulk_create(entries)
+
+
 SEAL_LOCK = 727_001  # PostgreSQL advisory lock key: one sealer at a time
 
 

@@ -36,6 +36,14 @@ def process_report(report_id: int) -> None:
     report_process(report_id=report_id)
 
 
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def process_reports(report_ids: list[int], acknowledge_ids: list[int] | None = None) -> None:
+    """A bulk import's chunk of stored reports (import_mailbox); safe to run again."""
+    from complaints.services.intake import reports_process_many
+
+    reports_process_many(report_ids=report_ids, acknowledge_ids=acknowledge_ids or ())
+
+
 # Mail tasks: a failed send is recorded on its row (shown with a retry on the page) and
 # tried again by the recovery sweep with a back-off; the task itself never raises it,
 # so an in-process (eager) send can never turn a request into a 500.

@@ -213,6 +213,20 @@ def report_process(*, report_id: int, form: dict | None = None) -> None:
         transaction.on_commit(lambda: _attribute_later(report_id), robust=True)
 
 
+def reports_process_many(*, report_ids: list[int], acknowledge_ids: list[int] | tuple = ()) -> None:
+    """Process reports stored by a bulk import (`report_process` each: a report already
+    processed is left alone), then owe an acknowledgement to those in `acknowledge_ids`
+    that want one (it depends on the parsed format, so it follows the processing)."""
+    ack = set(acknowledge_ids)
+    for report_id in report_ids:
+        report_process(report_id=report_id)
+        if report_id in ack:
+            owed = Report.objects.filter(pk=report_id, acknowledged_at__isnull=True, ack_pending=False)
+            report = owed.first()
+            if report is not None and report.status != ReportStatus.RECEIVED:
+                acknowledgement_enqueue(report)
+
+
 def _attribute_later(report_id: int) -> None:
     from complaints.tasks import attribute_report
 

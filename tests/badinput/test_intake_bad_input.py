@@ -251,14 +251,14 @@ def test_one_failing_message_is_reported_and_skipped_and_the_rest_imported(tmp_p
         box.add(spam(at=AT, message_id=f"<m{n}@pc.invalid>").replace(b"Buy now!", f"Buy {n}!".encode()))
     box.flush()
     box.close()
-    real = mailbox_service.report_ingest
+    real = mailbox_service._new_report
 
-    def flaky(**kwargs):
-        if b"Buy 1!" in kwargs["raw"]:
+    def flaky(raw, channel):
+        if b"Buy 1!" in raw:
             raise ValueError("simulated storage failure")
-        return real(**kwargs)
+        return real(raw, channel)
 
-    monkeypatch.setattr(mailbox_service, "report_ingest", flaky)
+    monkeypatch.setattr(mailbox_service, "_new_report", flaky)
     with pytest.raises(Exception) as raised:
         call_command("import_mailbox", str(path), "--no-ack")
     captured = capsys.readouterr()
