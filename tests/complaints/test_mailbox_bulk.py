@@ -87,7 +87,9 @@ def test_duplicates_in_a_batch_and_across_batches_are_counted_not_stored_twice(t
     first = _mbox(tmp_path / "first.mbox", [_message(0), _message(1)])
     assert "read 2, created 2, already stored 0" in run(first)[0]
     # One batch of 3 holding message 0 (stored before) and message 2 twice; then one of 2.
-    second = _mbox(tmp_path / "second.mbox", [_message(0), _message(2), _message(2), _message(3), _message(1)])
+    second = _mbox(
+        tmp_path / "second.mbox", [_message(0), _message(2), _message(2), _message(3), _message(1)]
+    )
     out, err = run(second, "--batch-size", "3")
     assert "read 5, created 2, already stored 3" in out and err == ""
     assert Report.objects.count() == 4
