@@ -163,14 +163,36 @@ class ImportCounts:
     triage: int = 0
 
 
-def _new_report(raw: bytes, channel: Channel) -> Report:
-    """The row a message becomes, as `report_ingest` stores it (status received)."""
-    return Report(
+@dataclass(slots=True)
+class _NewReport:
+    """What a message brings to its report row; a model instance is made only where the
+    ORM stores it (SQLite, or one by one), the COPY path takes these fields as they are."""
+
+    raw: bytes
+    raw_sha256: str
+    size: int
+    reporter_key: str
+    received_at: object
+    pk: int | None = None
+
+    def report(self, channel: Channel) -> Report:
+        """The row as `report_ingest` stores it (status received)."""
+        return Report(
+            raw=self.raw,
+            raw_sha256=self.raw_sha256,
+            size=self.size,
+            content_type="message/rfc822",
+            channel=channel,
+            reporter_key=self.reporter_key,
+            received_at=self.received_at,
+        )
+
+
+def _new_report(raw: bytes, channel: Channel) -> _NewReport:
+    return _NewReport(
         raw=raw,
         raw_sha256=hashlib.sha256(raw).hexdigest(),
         size=len(raw),
-        content_type="message/rfc822",
-        channel=channel,
         reporter_key=f"email:{sender_address(raw) or '(no sender)'}"[:320],
         received_at=timezone.now(),
     )
@@ -178,6 +200,18 @@ def _new_report(raw: bytes, channel: Channel) -> Report:
 
 def _received_data(report: Report) -> dict:
     return {"channel": report.channel, "sha256": report.raw_sha256, "size": report.size}
+
+
+def _store_orm(rows: list[_NewReport], channel: Channel) -> None:
+    """Store the rows (bulk) and their "report.received" audit entries; sets their pk."""
+    reports = [row.report(channel) for row in rows]
+    if len(reports) == 1:
+        reports[0].save(force_insert=True)
+    else:
+        Report.objects.bulk_create(reports)
+    audit_record_many(action="report.received", objects=reports, data=_received_data, system_actor=channel)
+    for row, report in zip(rows, reports, strict=True):
+        row.pk = report.pk
 
 
 def _failure_reason(exc: BaseException) -> str:
@@ -259,13 +293,7 @@ def _import_batch(batch, channel, acknowledge, counts: ImportCounts, on_failure)
             if connection.vendor == "postgresql":
                 created = _store_copy([r for _, r in fresh], channel)
             else:
-                Report.objects.bulk_create([r for _, r in fresh])
-                audit_record_many(
-                    action="report.received",
-                    objects=[r for _, r in fresh],
-                    data=_received_data,
-                    system_actor=channel,
-                )
+                _store_orm([r for _, r in fresh], channel)
                 created = [r for _, r in fresh]
         # Stored by another intake between the check above and the insert: a duplicate.
         counts.duplicates += len(fresh) - len(created)
@@ -278,10 +306,7 @@ def _import_batch(batch, channel, acknowledge, counts: ImportCounts, on_failure)
             report.pk = None
             try:
                 with transaction.atomic():
-                    report.save(force_insert=True)
-                    audit_record_many(
-                        action="report.received", objects=[report], data=_received_data, system_actor=channel
-                    )
+                    _store_orm([report], channel)
             except IntegrityError as exc:
                 found = (
                     Report.objects.filter(reporter_key=report.reporter_key, raw_sha256=report.raw_sha256)
@@ -354,7 +379,7 @@ def _defaults_sql(model, given: dict[str, str]) -> tuple[list[str], list[str], l
     return columns, expressions, params
 
 
-def _store_copy(reports: list[Report], channel: Channel) -> list[Report]:
+def _store_copy(reports: list[_NewReport], channel: Channel) -> list[_NewReport]:
     """Store `reports` (not yet saved) and their "report.received" audit entries in the
     caller's transaction; returns those inserted (a row that meets the unique digest
     per reporter is left out), with their pk set."""
@@ -423,6 +448,6 @@ def _store_copy(reports: list[Report], channel: Channel) -> list[Report]:
     for report in reports:
         pk = inserted.get((report.reporter_key, report.raw_sha256))
         if pk is not None:
-            report.pk = report.id = pk
+            report.pk = pk
             created.append(report)
     return created
