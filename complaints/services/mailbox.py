@@ -229,9 +229,10 @@ def mailbox_import(
 ) -> ImportCounts:
     """Store messages as reports in batches, then queue their processing.
 
-    Each batch is one transaction: the reports (raw bytes, digest, status received) in
-    one insert and their "report.received" audit entries in another; the entries are
-    chained by the processing's seal, as on the API's deferred path. A message the same
+    Each batch is one transaction: the reports (raw bytes, digest, status received) and
+    their "report.received" audit entries, each set in one statement (on PostgreSQL one
+    COPY into a staging table and one INSERT … SELECT for both); the entries are chained
+    by the processing's seal, as on the API's deferred path. A message the same
     reporter already sent (the unique digest per reporter, within the batch or stored
     before) is counted as a duplicate. If the batch insert fails, its messages are
     stored one by one so that only the bad one is skipped: `on_failure(number, reason)`
@@ -264,7 +265,7 @@ def _import_batch(batch, channel, acknowledge, counts: ImportCounts, on_failure)
         if on_failure is not None:
             on_failure(number, _failure_reason(exc))
 
-    rows: list[tuple[int, Report]] = []
+    rows: list[tuple[int, _NewReport]] = []
     for number, raw in batch:
         try:
             rows.append((number, _new_report(raw, channel)))
@@ -276,7 +277,7 @@ def _import_batch(batch, channel, acknowledge, counts: ImportCounts, on_failure)
             raw_sha256__in={r.raw_sha256 for _, r in rows}
         ).values_list("reporter_key", "raw_sha256", "pk", "status")
     }
-    fresh: list[tuple[int, Report]] = []
+    fresh: list[tuple[int, _NewReport]] = []
     seen: set[tuple[str, str]] = set()
     waiting: list[int] = []  # duplicates whose processing never ran
     for number, report in rows:
