@@ -89,6 +89,22 @@ def _rows(sql: str, params=None) -> list[tuple]:
         return cursor.fetchall()
 
 
+def name_indexes(table: str) -> None:
+    """Name each partition's index after its parent index: `session_range_start_p202611`
+    (PostgreSQL would call it after the partition's columns), so plans read plainly."""
+    rows = _rows(
+        "SELECT child.relname, parent.relname, part.relname FROM pg_inherits ii "
+        "JOIN pg_class child ON child.oid = ii.inhrelid JOIN pg_class parent ON parent.oid = ii.inhparent "
+        "JOIN pg_index ix ON ix.indexrelid = child.oid JOIN pg_class part ON part.oid = ix.indrelid "
+        "JOIN pg_index px ON px.indexrelid = parent.oid WHERE px.indrelid = to_regclass(%s)",
+        [table],
+    )
+    for child, parent, partition in rows:
+        wanted = f"{parent}_{partition.removeprefix(table + '_')}"
+        if child != wanted:
+            _execute(f'ALTER INDEX "{child}" RENAME TO "{wanted}"')
+
+
 def is_partitioned(table: str) -> bool:
     if connection.vendor != "postgresql":
         return False
@@ -131,6 +147,7 @@ def _create_month(table: str, column: str, month: datetime) -> None:
         )
         moved = _execute(f"DELETE FROM {default} WHERE {column} >= {lower} AND {column} < {upper}")
     _execute(f"CREATE TABLE {name} PARTITION OF {table} FOR VALUES FROM ({lower}) TO ({upper})")
+    name_indexes(table)
     if moved:
         _execute(f"INSERT INTO {table} SELECT * FROM {table}_moving")
 
@@ -156,6 +173,25 @@ def ensure_months(table: str, *, now: datetime | None = None, ahead: int = MONTH
                 created.append(_month_name(table, month))
             month = next_month(month)
     return created
+
+
+def lay_out(table: str, *, first: datetime, last: datetime, parent: str | None = None) -> None:
+    """Create `table`'s partitions on `parent` (default: the table): `_old` below
+    `first`, one per month from `first` to `last`, and DEFAULT."""
+    parent = parent or table
+    _execute(
+        f"CREATE TABLE {table}_old PARTITION OF {parent} FOR VALUES FROM (MINVALUE) TO ({_literal(first)})"
+    )
+    month = first
+    while month <= last:
+        _execute(
+            f"CREATE TABLE {_month_name(table, month)} PARTITION OF {parent} "
+            f"FOR VALUES FROM ({_literal(month)}) TO ({_literal(next_month(month))})"
+        )
+        month = next_month(month)
+    _execute(f"CREATE TABLE {table}_default PARTITION OF {parent} DEFAULT")
+    if parent == table:
+        name_indexes(table)
 
 
 def partition_table(table: str, *, now: datetime | None = None, ahead: int = MONTHS_AHEAD) -> None:
@@ -185,7 +221,8 @@ def partition_table(table: str, *, now: datetime | None = None, ahead: int = MON
         [table],
     )
     for name, kind, definition in constraints:
-        if kind == "u" and f"{column}" not in definition:
+        columns = re.search(r"\((.*?)\)", definition)
+        if kind == "u" and column not in [c.strip() for c in columns[1].split(",")]:
             raise RuntimeError(f"{table}: unique constraint {name} does not contain {column}")
     oldest = _rows(f"SELECT min({column}) FROM {table}")[0][0]
     first = month_start(min(oldest, now) if oldest else now)
@@ -194,21 +231,16 @@ def partition_table(table: str, *, now: datetime | None = None, ahead: int = MON
         f"PARTITION BY RANGE ({column})"
     )
     _execute(f"ALTER TABLE {new} ALTER COLUMN id DROP IDENTITY IF EXISTS")
-    _execute(f"CREATE TABLE {table}_old PARTITION OF {new} FOR VALUES FROM (MINVALUE) TO ({_literal(first)})")
     last = month_start(now)
     for _ in range(ahead):
         last = next_month(last)
+    lay_out(table, first=first, last=last, parent=new)
     month = first
     while month <= last:
-        _execute(
-            f"CREATE TABLE {_month_name(table, month)} PARTITION OF {new} "
-            f"FOR VALUES FROM ({_literal(month)}) TO ({_literal(next_month(month))})"
-        )
-        # Copied a month at a time: each INSERT fills one partition.
+        # Copied a month at a time: each INSERT fills one partition (the last also DEFAULT).
         upper = "" if month == last else f" AND {column} < {_literal(next_month(month))}"
         _execute(f"INSERT INTO {new} SELECT * FROM {table} WHERE {column} >= {_literal(month)}{upper}")
         month = next_month(month)
-    _execute(f"CREATE TABLE {table}_default PARTITION OF {new} DEFAULT")
     next_id = _rows(f"SELECT coalesce(max(id), 0) + 1 FROM {table}")[0][0]
     _execute(f"DROP TABLE {table}")
     _execute(f"ALTER TABLE {new} RENAME TO {table}")
@@ -221,6 +253,7 @@ def partition_table(table: str, *, now: datetime | None = None, ahead: int = MON
         _execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
     for _name, definition in indexes:
         _execute(definition)
+    name_indexes(table)
 
 
 def drop_expired(table: str, *, cutoff: datetime) -> dict:
@@ -245,6 +278,9 @@ def drop_expired(table: str, *, cutoff: datetime) -> dict:
             if gone:
                 # Everything below `boundary` leaves: `_old` and the months before it.
                 _execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
+                # A detached partition with deferred foreign-key checks still pending (rows
+                # written earlier in the same transaction) cannot be dropped: check them now.
+                _execute("SET CONSTRAINTS ALL IMMEDIATE")
                 for name in [f"{table}_old", *gone]:
                     _execute(f"ALTER TABLE {table} DETACH PARTITION {name}")
                 _execute(f"ALTER TABLE {table}_old RENAME TO {table}_old_expired")
@@ -262,6 +298,7 @@ def drop_expired(table: str, *, cutoff: datetime) -> dict:
                         )
                     removed += total - kept
                     _execute(f"DROP TABLE {name}")
+                name_indexes(table)
                 detached = gone
         # What is left below the cutoff: the boundary partitions' rows (or, on SQLite, all).
         qs = model.objects.filter(log.expired(cutoff))
