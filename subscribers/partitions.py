@@ -152,6 +152,14 @@ def _create_month(table: str, column: str, month: datetime) -> None:
         _execute(f"INSERT INTO {table} SELECT * FROM {table}_moving")
 
 
+def _month_range(first: datetime, last: datetime) -> list[datetime]:
+    found, month = [], first
+    while month <= last:
+        found.append(month)
+        month = next_month(month)
+    return found
+
+
 def ensure_months(table: str, *, now: datetime | None = None, ahead: int = MONTHS_AHEAD) -> list[str]:
     """Create the missing monthly partitions up to `ahead` months after now's month.
 
@@ -167,6 +175,10 @@ def ensure_months(table: str, *, now: datetime | None = None, ahead: int = MONTH
     month = existing[0] if existing else month_start(now)
     created = []
     with transaction.atomic():
+        if any(m not in existing for m in _month_range(month, last)):
+            # Writers wait (readers do not) while rows move out of DEFAULT; creating the
+            # partition then takes a brief ACCESS EXCLUSIVE lock on the table.
+            _execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
         while month <= last:
             if month not in existing:
                 _create_month(table, log.column, month)
@@ -277,7 +289,11 @@ def drop_expired(table: str, *, cutoff: datetime) -> dict:
             gone = [_month_name(table, m) for m in months(table) if m < boundary]
             if gone:
                 # Everything below `boundary` leaves: `_old` and the months before it.
+                # Writers wait, readers do not; then the list again (another upkeep may
+                # have been first).
                 _execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
+                gone = [_month_name(table, m) for m in months(table) if m < boundary]
+            if gone:
                 # A detached partition with deferred foreign-key checks still pending (rows
                 # written earlier in the same transaction) cannot be dropped: check them now.
                 _execute("SET CONSTRAINTS ALL IMMEDIATE")
