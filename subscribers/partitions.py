@@ -220,6 +220,8 @@ def partition_table(table: str, *, now: datetime | None = None, ahead: int = MON
     column, new = log.column, f"{table}_partitioned"
     now = now or datetime.now(UTC)
     _execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
+    # The old table is dropped below: no deferred foreign-key check may be pending on it.
+    _execute("SET CONSTRAINTS ALL IMMEDIATE")
     constraints = _rows(
         "SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint "
         "WHERE conrelid = to_regclass(%s) AND contype <> 'p' ORDER BY contype, conname",

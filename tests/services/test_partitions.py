@@ -219,3 +219,45 @@ def test_the_set_based_imports_write_into_the_partitions(inventory):  # noqa: F8
     run_command("import_maillog", DATA / "maillog-rfc3339.log")
     run_command("import_sessions", DATA / "sessions.csv")
     assert MailLogEntry.objects.count() == before and Session.objects.count() == 4
+
+
+def test_the_migrations_conversion_keeps_rows_ids_constraints_and_indexes():
+    """partition_table on a plain table, as migration 0006 met it: the port-block table
+    made again from the model inside this test's transaction."""
+    from django.db import IntegrityError, transaction
+
+    table = "subscribers_natportblock"
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE {table} CASCADE")
+    with connection.schema_editor() as editor:
+        editor.create_model(NatPortBlock)
+    assert not partitions.is_partitioned(table)
+    account = AccountFactory()
+    blocks = [nat_block(account, utc(2026, month, 3), utc(2026, month, 4)) for month in (3, 5, 6)]
+    future = nat_block(account, utc(2027, 9, 1))
+
+    partitions.partition_table(table, now=utc(2026, 6, 10), ahead=2)
+
+    assert partitions.is_partitioned(table)
+    assert partitions.partition_names(table) == [
+        f"{table}_{suffix}" for suffix in ("default", "old", "p202603", "p202604", "p202605", "p202606", "p202607", "p202608")
+    ]
+    assert [where(NatPortBlock, b.pk) for b in blocks] == [f"{table}_p2026{m:02}" for m in (3, 5, 6)]
+    assert where(NatPortBlock, future.pk) == f"{table}_default"
+    # The identity continues after the highest id.
+    assert nat_block(account, utc(2026, 7, 1)).pk == future.pk + 1
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass "
+            "ORDER BY conname",
+            [table],
+        )
+        constraints = dict(cursor.fetchall())
+    assert constraints[f"{table}_pkey"] == "PRIMARY KEY (id, started_at)"
+    assert constraints["natportblock_unique_allocation"] == "UNIQUE (address_key, port_start, started_at)"
+    assert {"natportblock_port_range", "natportblock_stops_after_start"} <= set(constraints)
+    assert any(definition.startswith("FOREIGN KEY (account_id)") for definition in constraints.values())
+    with pytest.raises(IntegrityError), transaction.atomic():
+        nat_block(account, utc(2026, 5, 3))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        nat_block(account, utc(2026, 8, 3), utc(2026, 8, 2))
