@@ -31,6 +31,7 @@ TASK_KINDS = {
     "screening.tasks.expire_exchange_entries": INTAKE,
     # The volume limits read the mail log the import wrote: housekeeping around the records.
     "prevention.tasks.detect_mail_volume": INTAKE,
+    "subscribers.tasks.traffic_log_upkeep": INTAKE,
     "complaints.evidence.tasks.collect_evidence": EVIDENCE,
     "complaints.evidence.tasks.sweep_evidence": EVIDENCE,
     "complaints.tasks.authenticate_sender": EVIDENCE,

@@ -434,6 +434,10 @@ ABUSEDESK_HEARING_DAYS = _int("ABUSEDESK_HEARING_DAYS", 14, minimum=1)
 # Secrecy (POLICY.md): raw complaint content is purged this many days after its
 # case closes; digests, extracted facts and decisions stay.
 ABUSEDESK_CONTENT_RETENTION_DAYS = _int("ABUSEDESK_CONTENT_RETENTION_DAYS", 90, minimum=1)
+# Traffic logs (session, mail and NAT port-block logs): rows whose time (and stop) is
+# older than this many days are removed by the upkeep task, on PostgreSQL by dropping
+# whole monthly partitions. 0 (the default) keeps them: POLICY.md sets no period.
+ABUSEDESK_TRAFFIC_LOG_RETENTION_DAYS = _int("ABUSEDESK_TRAFFIC_LOG_RETENTION_DAYS", 0)
 
 # Intake.
 ABUSEDESK_MAX_REPORT_BYTES = _int("ABUSEDESK_MAX_REPORT_BYTES", 10 * 1024 * 1024, minimum=1024)
@@ -492,6 +496,8 @@ CELERY_BEAT_SCHEDULE = {
     "expire-exchange-entries": {"task": "screening.tasks.expire_exchange_entries", "schedule": 3600.0},
     "purge-expired-content": {"task": "complaints.tasks.purge_expired_content", "schedule": 3600.0},
     "detect-mail-volume": {"task": "prevention.tasks.detect_mail_volume", "schedule": 300.0},
+    # Monthly partitions a few months ahead, and the traffic logs' retention.
+    "traffic-log-upkeep": {"task": "subscribers.tasks.traffic_log_upkeep", "schedule": 6 * 3600.0},
 }
 if ABUSEDESK_IMAP_HOST:
     CELERY_BEAT_SCHEDULE["poll-imap"] = {
