@@ -67,9 +67,12 @@ def _session_statement(candidates: int) -> str:
         values = ", ".join(["(%s, %s)"] * candidates)
         # Column names come from the models' own metadata; every value is a parameter.
         _SESSION_SQL[key] = (
-            f"WITH c(prefix_len, start_key) AS (VALUES {values}) "  # noqa: S608
+            f"WITH v(prefix_len, start_key) AS (VALUES {values}), "  # noqa: S608
+            # Materialized, so the lengths in use are picked first and only they are
+            # probed (inlined, the planner probes every candidate and filters after).
+            "c AS MATERIALIZED (SELECT v.prefix_len, v.start_key FROM v "
+            "JOIN subscribers_sessionprefixlength l ON l.prefix_len = v.prefix_len) "
             f"SELECT {reader.columns('x', 'a', 's')} FROM c "
-            "JOIN subscribers_sessionprefixlength l ON l.prefix_len = c.prefix_len "
             "JOIN subscribers_session x ON x.ip_start_key = c.start_key AND x.prefix_len = c.prefix_len "
             "AND x.started_at = (SELECT max(y.started_at) FROM subscribers_session y "
             "WHERE y.ip_start_key = c.start_key AND y.prefix_len = c.prefix_len AND y.started_at <= %s) "
