@@ -114,7 +114,7 @@ def main() -> None:
     from django.db import connection
 
     from subscribers import ipkeys
-    from subscribers.selectors import block_for, nat_block_probe, shared_address_at
+    from subscribers.selectors import block_for, nat_block_params, nat_block_statement, shared_address_at
 
     rng = random.Random(29)
     span = int((PER_SLOT * EVERY).total_seconds())
@@ -139,9 +139,10 @@ def main() -> None:
         times.append((time.perf_counter() - t0) * 1000)
         found += hit.identified
     ip, port, at = triples[0]
-    # The statement nat_block_at runs (one per lookup unless the first start found
-    # does not hold the port then): both subqueries must descend the index.
-    sql, params = nat_block_probe(address_key=ipkeys.ip_key(ip), port=port, at=at)
+    # The statement nat_block_at runs (one per lookup unless neither of the two highest
+    # starts holds the port then): every subquery must descend the index.
+    sql = nat_block_statement()
+    params = nat_block_params(address_key=ipkeys.ip_key(ip), port=port, ceiling=port, at=at, lowest=None)
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
         plan = "\n".join(r[0] for r in cursor.fetchall())
@@ -153,9 +154,9 @@ def main() -> None:
     # sample: on the shared machine the figures above include waiting for a CPU.
     db_times = []
     for ip_, port_, at_ in triples[:DB_SAMPLE]:
-        sql_, params_ = nat_block_probe(address_key=ipkeys.ip_key(ip_), port=port_, at=at_)
+        params_ = nat_block_params(address_key=ipkeys.ip_key(ip_), port=port_, ceiling=port_, at=at_, lowest=None)
         with connection.cursor() as cursor:
-            cursor.execute("EXPLAIN (ANALYZE, TIMING OFF, SUMMARY ON) " + sql_, params_)
+            cursor.execute("EXPLAIN (ANALYZE, TIMING OFF, SUMMARY ON) " + sql, params_)
             text = "\n".join(r[0] for r in cursor.fetchall())
         db_times.append(float(text.rsplit("Execution Time:", 1)[1].split()[0]))
     db_p99 = percentile(db_times, 99)

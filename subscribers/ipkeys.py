@@ -102,6 +102,12 @@ def range_key(value: str | IPAddress | IPNetwork) -> tuple[str, str, int]:
     return network_key(parsed)
 
 
+def start_keys(addr: str | IPAddress, lengths) -> list[tuple[int, str]]:
+    """(prefix_len, start key) of the mapped-space prefix of each length containing addr."""
+    value = _int128(parse_ip(addr))
+    return [(n, _hex(value & (_ALL_ONES ^ (_ALL_ONES >> n)))) for n in lengths]
+
+
 def start_key_at(addr: str | IPAddress, prefix_len: int) -> str:
     """The start key of the mapped-space prefix of this length that contains addr."""
     if not 0 <= prefix_len <= 128:

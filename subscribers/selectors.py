@@ -13,6 +13,7 @@ from ipaddress import IPv4Address, IPv6Address
 from django.db import connection
 from django.db.models import QuerySet
 
+from abusedesk import rawsql
 from subscribers import ipkeys
 from subscribers.choices import AccountKind, AccountStatus, BlockKind, MailLogKind
 from subscribers.models import (
@@ -22,7 +23,6 @@ from subscribers.models import (
     MailLogEntry,
     NatPortBlock,
     Session,
-    SessionPrefixLength,
     Subscriber,
 )
 
@@ -36,20 +36,11 @@ def _check_aware(at: datetime) -> None:
         raise ValueError("`at` must be an aware datetime: attribution compares instants")
 
 
-def _session_lengths(address: IPv4Address | IPv6Address) -> list[int]:
-    # Lengths come from SessionPrefixLength, kept by the services that write sessions,
-    # rather than a fixed list: one tiny indexed read, and a /60 or /48 delegation
-    # works the day the first one is imported. Most specific first.
-    lengths = SessionPrefixLength.objects.order_by("-prefix_len").values_list("prefix_len", flat=True)
-    if address.version == 4:
-        return [n for n in lengths if n >= _V4_MIN_LEN]
-    return list(lengths)
-
-
 def session_probe(*, start_key: str, prefix_len: int, at: datetime) -> QuerySet[Session]:
     """The latest session on exactly this range that started by `at` (it may have stopped).
 
     Served by the (ip_start_key, prefix_len, started_at) index: one descent, no sort.
+    session_at asks the same of every length in use in one statement.
     """
     return (
         Session.objects.filter(ip_start_key=start_key, prefix_len=prefix_len, started_at__lte=at)
@@ -58,20 +49,65 @@ def session_probe(*, start_key: str, prefix_len: int, at: datetime) -> QuerySet[
     )
 
 
+_SESSION_SQL: dict[tuple[str, int], str] = {}
+
+
+def _session_statement(candidates: int) -> str:
+    """session_at's statement for this many candidate lengths.
+
+    Every length an address of its family could be held at is a (length, start key)
+    row; joining them with SessionPrefixLength keeps only the lengths in use (kept by
+    the services that write sessions, so a /60 works the day the first one is
+    imported), and each of those is one descent of session_range_start to the latest
+    session that started by `at`.
+    """
+    key = (connection.vendor, candidates)
+    if key not in _SESSION_SQL:
+        reader = rawsql.row_reader(Session, Account, Subscriber)
+        values = ", ".join(["(%s, %s)"] * candidates)
+        # Column names come from the models' own metadata; every value is a parameter.
+        _SESSION_SQL[key] = (
+            f"WITH v(prefix_len, start_key) AS (VALUES {values}), "  # noqa: S608
+            # Materialized, so the lengths in use are picked first and only they are
+            # probed (inlined, the planner probes every candidate and filters after).
+            "c AS MATERIALIZED (SELECT v.prefix_len, v.start_key FROM v "
+            "JOIN subscribers_sessionprefixlength l ON l.prefix_len = v.prefix_len) "
+            f"SELECT {reader.columns('x', 'a', 's')} FROM c "
+            "JOIN subscribers_session x ON x.ip_start_key = c.start_key AND x.prefix_len = c.prefix_len "
+            "AND x.started_at = (SELECT max(y.started_at) FROM subscribers_session y "
+            "WHERE y.ip_start_key = c.start_key AND y.prefix_len = c.prefix_len AND y.started_at <= %s) "
+            "JOIN subscribers_account a ON a.id = x.account_id "
+            "JOIN subscribers_subscriber s ON s.id = a.subscriber_id "
+            "ORDER BY c.prefix_len DESC"
+        )
+    return _SESSION_SQL[key]
+
+
+def session_at_statement(*, ip: IP, at: datetime) -> tuple[str, list]:
+    """(sql, params) of the one statement session_at runs for this address and instant."""
+    address = ipkeys.parse_ip(ip)
+    lengths = range(128, _V4_MIN_LEN - 1, -1) if address.version == 4 else range(128, -1, -1)
+    params: list = []
+    for pair in ipkeys.start_keys(address, lengths):
+        params += pair
+    params.append(connection.ops.adapt_datetimefield_value(at))
+    return _session_statement(len(lengths)), params
+
+
 def session_at(*, ip: IP, at: datetime) -> Session | None:
     """The session that held `ip` (or a delegated prefix containing it) at instant `at`.
 
     A session covers started_at <= at < stopped_at; at a handover the instant belongs
-    to the new holder. One index probe per prefix length in use; the most specific
-    holder wins.
+    to the new holder. One statement: the latest session by `at` on every prefix
+    length in use that contains the address; the most specific holder wins.
     """
     _check_aware(at)
-    address = ipkeys.parse_ip(ip)
-    for length in _session_lengths(address):
-        session = session_probe(
-            start_key=ipkeys.start_key_at(address, length), prefix_len=length, at=at
-        ).first()
-        if session is not None and (session.stopped_at is None or at < session.stopped_at):
+    reader = rawsql.row_reader(Session, Account, Subscriber)
+    for row in rawsql.fetch(*session_at_statement(ip=ip, at=at)):
+        (session, account, subscriber), _rest = reader.read(row)
+        if session.stopped_at is None or at < session.stopped_at:
+            account.subscriber = subscriber
+            session.account = account
             return session
     return None
 
@@ -242,88 +278,53 @@ def recipient_outcomes(
 # -- shared IPv4 (CGN, MAP-E, DS-Lite) ------------------------------------------------
 
 
-_PROBE: dict[str, tuple[str, list]] = {}
+_NAT_SQL: dict[str, str] = {}
 
 
-def _probe_statement() -> tuple[str, list]:
-    """nat_block_probe as one prepared text with the account and subscriber joined, and
-    the backend's converters of each column: compiling the ORM query costs more than
-    running it, on every lookup."""
-    if connection.vendor not in _PROBE:
-        tables = ((NatPortBlock, "b"), (Account, "a"), (Subscriber, "s"))
-        models = []
-        for model, _alias in tables:
-            fields = model._meta.concrete_fields
-            converters = []
-            for field in fields:
-                col = field.get_col(model._meta.db_table)
-                converters.append(
-                    (col, connection.ops.get_db_converters(col) + col.get_db_converters(connection))
-                )
-            models.append((model, [f.attname for f in fields], converters))
-        quote = connection.ops.quote_name
-        columns = ", ".join(
-            f"{alias}.{quote(f.column)}" for model, alias in tables for f in model._meta.concrete_fields
-        )
-        # Column names from the models' own metadata; every value is a parameter.
-        sql = (
-            f"SELECT {columns}, (SELECT max(y.size) FROM subscribers_natportblocksize y) "  # noqa: S608
-            "FROM subscribers_natportblock b "
-            "JOIN subscribers_account a ON a.id = b.account_id "
-            "JOIN subscribers_subscriber s ON s.id = a.subscriber_id "
-            "WHERE b.address_key = %s AND b.started_at <= %s AND b.port_start = ("
-            "SELECT v.port_start FROM subscribers_natportblock v WHERE v.address_key = %s "
-            "AND v.port_start <= %s AND v.port_start >= coalesce(%s, %s + 1 - ("
-            "SELECT max(z.size) FROM subscribers_natportblocksize z)) "
-            "ORDER BY v.port_start DESC LIMIT 1) "
-            "ORDER BY b.started_at DESC LIMIT 1"
-        )
-        _PROBE[connection.vendor] = (sql, models)
-    return _PROBE[connection.vendor]
+def nat_block_statement() -> str:
+    """The statement nat_block_at runs: the two highest port starts of the address in
+    lowest..ceiling, each with its latest allocation by `at` (account and subscriber
+    joined), and the largest block size.
 
-
-def nat_block_probe(*, address_key: str, port: int, at: datetime, lowest: int | None = None):
-    """(sql, params) of the probe: the latest allocation by `at` of the highest port start
-    in lowest..port (lowest by default: the largest block size below the port).
-
-    Two descents of the (address_key, port_start, started_at) index: the highest port
-    start at or below the port, then that start's latest allocation by `at`.
+    Each start is two descents of the (address_key, port_start, started_at) index;
+    asking for two answers in one round trip the case where the highest start's
+    block had stopped (the gap between two holders) or had not started yet.
+    Parameters: nat_block_params().
     """
-    sql, _models = _probe_statement()
+    if connection.vendor not in _NAT_SQL:
+        reader = rawsql.row_reader(NatPortBlock, Account, Subscriber)
+        floor = "v.port_start >= coalesce(%s, %s + 1 - (SELECT biggest FROM m))"
+        # Each start is a scalar subquery ordered by the index with LIMIT 1 (a max()
+        # joined with anything else would read every allocation of the range instead).
+        _NAT_SQL[connection.vendor] = (
+            "WITH m(biggest) AS (SELECT max(z.size) FROM subscribers_natportblocksize z), "  # noqa: S608
+            "s1(port_start) AS (SELECT (SELECT v.port_start FROM subscribers_natportblock v "
+            f"WHERE v.address_key = %s AND v.port_start <= %s AND {floor} "
+            "ORDER BY v.port_start DESC LIMIT 1)), "
+            "s2(port_start) AS (SELECT (SELECT v.port_start FROM subscribers_natportblock v "
+            f"WHERE v.address_key = %s AND v.port_start < (SELECT port_start FROM s1) AND {floor} "
+            "ORDER BY v.port_start DESC LIMIT 1)), "
+            "starts(rank, port_start) AS "
+            "(SELECT 1, port_start FROM s1 UNION ALL SELECT 2, port_start FROM s2) "
+            f"SELECT {reader.columns('b', 'a', 's')}, starts.port_start, m.biggest "
+            "FROM m CROSS JOIN starts "
+            "LEFT JOIN subscribers_natportblock b ON b.address_key = %s AND b.port_start = starts.port_start "
+            "AND b.started_at = (SELECT max(x.started_at) FROM subscribers_natportblock x "
+            "WHERE x.address_key = %s AND x.port_start = starts.port_start AND x.started_at <= %s) "
+            "LEFT JOIN subscribers_account a ON a.id = b.account_id "
+            "LEFT JOIN subscribers_subscriber s ON s.id = a.subscriber_id "
+            "ORDER BY starts.rank"
+        )
+    return _NAT_SQL[connection.vendor]
+
+
+def nat_block_params(*, address_key: str, port: int, ceiling: int, at: datetime, lowest: int | None) -> list:
     at_param = connection.ops.adapt_datetimefield_value(at)
-    return sql, [address_key, at_param, address_key, port, lowest, port]
-
-
-def _probe(key: str, ceiling: int, at: datetime, lowest: int | None) -> tuple[NatPortBlock | None, int]:
-    """The allocation nat_block_probe finds, with its account and subscriber loaded, and
-    the largest block size (read in the same statement)."""
-    _sql, models = _probe_statement()
-    sql, params = nat_block_probe(address_key=key, port=ceiling, at=at, lowest=lowest)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    if row is None:
-        return None, 0
-    objects, offset = [], 0
-    for model, names, converters in models:
-        values = []
-        for value, (col, funcs) in zip(row[offset : offset + len(names)], converters, strict=True):
-            for func in funcs:
-                value = func(value, col, connection)
-            values.append(value)
-        objects.append(model.from_db(connection.alias, names, values))
-        offset += len(names)
-    block, account, subscriber = objects
-    account.subscriber = subscriber
-    block.account = account
-    return block, row[-1] or 0
-
-
-def _scalar(sql: str, params: list):
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    return row[0] if row else None
+    return [
+        address_key, ceiling, lowest, port,
+        address_key, lowest, port,
+        address_key, address_key, at_param,
+    ]  # fmt: skip
 
 
 def nat_block_at(*, ip: IP, port: int, at: datetime) -> NatPortBlock | None:
@@ -331,36 +332,34 @@ def nat_block_at(*, ip: IP, port: int, at: datetime) -> NatPortBlock | None:
 
     Allocations on one address never give one port to two accounts at once (the import
     refuses it), so the block is among the port starts within the largest block size
-    below the port, highest first; one statement answers unless block sizes changed
-    over time (then each lower start is one more).
+    below the port, highest first. One statement looks at the two highest; each
+    further pair of lower starts (block sizes that changed over time) is one more.
     """
     _check_aware(at)
     key = ipkeys.ip_key(ip)
+    reader = rawsql.row_reader(NatPortBlock, Account, Subscriber)
+    sql = nat_block_statement()
     lowest = None
     ceiling = port
     while True:
-        row, biggest = _probe(key, ceiling, at, lowest)
-        if row is None:
-            # Nothing by `at` at the highest start; a lower start may still reach the port.
-            if lowest is None:
-                biggest = _scalar("SELECT max(size) FROM subscribers_natportblocksize", [])
-                if biggest is None:
-                    return None
-                lowest = max(0, port - biggest + 1)
-            start = _scalar(
-                "SELECT max(port_start) FROM subscribers_natportblock "
-                "WHERE address_key = %s AND port_start <= %s AND port_start >= %s",
-                [key, ceiling, lowest],
-            )
-            if start is None:
-                return None
-            ceiling = start - 1
-            continue
-        if row.port_end >= port and (row.stopped_at is None or at < row.stopped_at):
-            return row
-        ceiling = row.port_start - 1
-        if lowest is None:
-            lowest = max(0, port - biggest + 1)
+        rows = rawsql.fetch(
+            sql, nat_block_params(address_key=key, port=port, ceiling=ceiling, at=at, lowest=lowest)
+        )
+        start = None
+        for row in rows:
+            (block, account, subscriber), (start, biggest) = reader.read(row)
+            if biggest is None or start is None:
+                return None  # no port blocks at all, or no lower start within reach
+            if (
+                block is not None
+                and block.port_end >= port
+                and (block.stopped_at is None or at < block.stopped_at)
+            ):
+                account.subscriber = subscriber
+                block.account = account
+                return block
+        lowest = max(0, port - biggest + 1)
+        ceiling = start - 1
         if ceiling < lowest:
             return None
 

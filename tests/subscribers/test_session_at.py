@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from subscribers import ipkeys
-from subscribers.selectors import session_at, session_probe
+from subscribers.selectors import session_at, session_at_statement, session_probe
 from tests.subscribers.factories import AccountFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
@@ -77,11 +77,41 @@ def test_a_naive_instant_is_refused():
         session_at(ip="61.114.5.23", at=datetime(2026, 11, 20, 12, 0))
 
 
-def test_the_lookup_costs_one_query_plus_one_per_prefix_length(handover):
-    SessionFactory(address="2001:db8:1200::/56")
+def test_the_lookup_is_one_statement_whatever_the_prefix_lengths_in_use(handover):
+    delegated = SessionFactory(address="2001:db8:1200::/56")
+    SessionFactory(address="2001:db8:1300::/60")
     with CaptureQueriesContext(connection) as queries:
-        session_at(ip="2001:db8:1200::1", at=utc("2026-11-21T00:00:00Z"))
-    assert len(queries) == 3  # lengths (128, 56), then one probe each
+        found = session_at(ip="2001:db8:1200::1", at=utc("2026-11-21T00:00:00Z"))
+    assert found == delegated
+    assert found.account.subscriber == delegated.account.subscriber  # loaded with it
+    assert len(queries) == 1
+
+
+def test_the_most_specific_holder_wins_and_a_stopped_one_gives_way(handover):
+    at = utc("2026-11-21T00:00:00Z")
+    delegated = SessionFactory(address="2001:db8:1200::/56", started_at=at - timedelta(days=2))
+    single = SessionFactory(address="2001:db8:1200::5", started_at=at - timedelta(days=1))
+    assert session_at(ip="2001:db8:1200::5", at=at) == single
+    assert session_at(ip="2001:db8:1200::6", at=at) == delegated
+    single.stopped_at = at - timedelta(hours=1)
+    single.save()
+    assert session_at(ip="2001:db8:1200::5", at=at) == delegated
+    assert session_at(ip="2001:db8:1200::5", at=at - timedelta(hours=2)) == single
+
+
+def test_the_lookup_statement_descends_the_index_for_every_length(handover):
+    SessionFactory(address="2001:db8:1200::/56")
+    sql, params = session_at_statement(ip="61.114.5.23", at=utc("2026-11-20T14:31:00Z"))
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("EXPLAIN " + sql, params)
+        else:
+            cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+        plan = "\n".join(str(row) for row in cursor.fetchall())
+    assert "session_range_start" in plan
+    assert "Seq Scan on subscribers_session " not in plan
+    assert "SCAN subscribers_session " not in plan and "SCAN x" not in plan
 
 
 def test_the_instant_lookup_is_an_index_range_search_not_a_scan(handover):
@@ -109,4 +139,4 @@ def test_sessions_of_many_addresses_do_not_slow_one_lookup():
         SessionFactory(account=account, address=f"61.114.6.{i}", started_at=base + timedelta(hours=i))
     with CaptureQueriesContext(connection) as queries:
         assert session_at(ip="61.114.6.7", at=base + timedelta(days=5)).address == "61.114.6.7"
-    assert len(queries) == 2
+    assert len(queries) == 1

@@ -176,6 +176,35 @@ def test_csv_port_blocks_are_imported_and_answer_address_port_instant(shared, tm
     assert (hit.account.account_id, hit.how, hit.nat_block.port_start) == ("C-3", "natlog", 2048)
 
 
+def test_a_block_size_change_over_time_still_finds_the_wider_earlier_block(shared, tmp_path):
+    # Until 06:00 one 1,024-port block; from then on three smaller ones with the same
+    # first port and two higher starts: an instant before the change must look past
+    # the higher starts (nothing allocated there yet) down to the wide block.
+    resized = (
+        CSV_HEADER
+        + "198.51.100.1,1024,2047,2026-11-20T00:00:00Z,2026-11-20T06:00:00Z,C-1\n"
+        + "198.51.100.1,1024,1279,2026-11-20T06:00:00Z,,C-2\n"
+        + "198.51.100.1,1280,1535,2026-11-20T06:00:00Z,2026-11-20T08:00:00Z,C-3\n"
+        + "198.51.100.1,1536,2047,2026-11-20T06:00:00Z,,C-1\n"
+    )
+    output = run_command("import_natlog", write(tmp_path, "resized.csv", resized))
+    assert "created 4" in output.out and "rejected 0" in output.out
+
+    def who(port, at):
+        row = nat_block_at(ip="198.51.100.1", port=port, at=at)
+        return (row.account.account_id, row.port_start, row.port_end) if row else None
+
+    wide = ("C-1", 1024, 2047)
+    assert who(1600, T0 + timedelta(hours=1)) == wide  # two higher starts, both not yet given
+    assert who(1300, T0 + timedelta(hours=1)) == wide
+    assert who(2047, T0 + timedelta(hours=5, minutes=59)) == wide
+    assert who(1600, T0 + timedelta(hours=6)) == ("C-1", 1536, 2047)
+    assert who(1300, T0 + timedelta(hours=7)) == ("C-3", 1280, 1535)
+    assert who(1300, T0 + timedelta(hours=8)) is None  # C-3 gave it back; the wide block had ended
+    assert who(1100, T0 + timedelta(hours=9)) == ("C-2", 1024, 1279)
+    assert who(2048, T0 + timedelta(hours=1)) is None
+
+
 def test_an_allocation_over_another_accounts_open_one_closes_it_with_a_note(shared, tmp_path):
     run_command("import_natlog", write(tmp_path, "nat.csv", GOOD_CSV))
     later = CSV_HEADER + "198.51.100.1,1024,2047,2026-11-20T06:00:00Z,,C-3\n"  # C-2's release was lost
