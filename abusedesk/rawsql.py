@@ -8,6 +8,9 @@ it prepared on each connection (psycopg's server-side binding with prepare=True;
 SQLite through Django's cursor, whose statement cache does the same), and rows come
 back as model instances through the backend's own converters.
 
+Behind a connection pooler in transaction mode, use one that keeps protocol-level
+prepared statements (PgBouncer 1.21 or later with max_prepared_statements set).
+
 The statement still goes through Django's error wrapping, and it is logged in
 connection.queries when queries are being captured, so tests can count it.
 """
@@ -21,6 +24,9 @@ from django.db import connection
 from django.db.models import Model
 
 
+_NEVER = 2**62
+
+
 def fetch(sql: str, params: Sequence) -> list[tuple]:
     """The rows of one statement (`%s` placeholders), prepared on PostgreSQL."""
     if connection.vendor != "postgresql":
@@ -32,10 +38,16 @@ def fetch(sql: str, params: Sequence) -> list[tuple]:
     logged = connection.queries_logged
     started = time.monotonic()
     connection.ensure_connection()
+    raw = connection.connection
+    if raw.prepare_threshold is None:
+        # Django turns preparing off for the connection (None), and then psycopg ignores
+        # prepare=True as well. A threshold no statement reaches lets only the ones
+        # asked for here be prepared; Django's own ClientCursor never prepares.
+        raw.prepare_threshold = _NEVER
     with connection.wrap_database_errors:
         # A server-side-binding cursor on Django's own connection: same transaction,
-        # same loaders; Django's ClientCursor cannot prepare.
-        with psycopg.Cursor(connection.connection) as cursor:
+        # same loaders.
+        with psycopg.Cursor(raw) as cursor:
             cursor.execute(sql, params, prepare=True)
             rows = cursor.fetchall()
     if logged:

@@ -52,6 +52,20 @@ def session_probe(*, start_key: str, prefix_len: int, at: datetime) -> QuerySet[
 _SESSION_SQL: dict[tuple[str, int], str] = {}
 
 
+def _latest(table: str, alias: str, where: str, *, left: bool) -> str:
+    """Join the row of `table` (as `alias`) that started last among those `where` picks
+    (written over alias y): one backward descent of the (..., started_at) index.
+
+    On PostgreSQL a LATERAL subquery, so a partitioned log is pruned to the months up
+    to the instant and read newest first; elsewhere the same row by its id.
+    """
+    pick = f"SELECT y.* FROM {table} y WHERE {where} ORDER BY y.started_at DESC LIMIT 1"  # noqa: S608
+    join = "LEFT JOIN" if left else "JOIN"
+    if connection.vendor == "postgresql":
+        return f"{join} LATERAL ({pick}) {alias} ON true "
+    return f"{join} {table} {alias} ON {alias}.id = (SELECT id FROM ({pick})) "  # noqa: S608
+
+
 def _session_statement(candidates: int) -> str:
     """session_at's statement for this many candidate lengths.
 
@@ -73,10 +87,13 @@ def _session_statement(candidates: int) -> str:
             "c AS MATERIALIZED (SELECT v.prefix_len, v.start_key FROM v "
             "JOIN subscribers_sessionprefixlength l ON l.prefix_len = v.prefix_len) "
             f"SELECT {reader.columns('x', 'a', 's')} FROM c "
-            "JOIN subscribers_session x ON x.ip_start_key = c.start_key AND x.prefix_len = c.prefix_len "
-            "AND x.started_at = (SELECT max(y.started_at) FROM subscribers_session y "
-            "WHERE y.ip_start_key = c.start_key AND y.prefix_len = c.prefix_len AND y.started_at <= %s) "
-            "JOIN subscribers_account a ON a.id = x.account_id "
+            + _latest(
+                "subscribers_session",
+                "x",
+                "y.ip_start_key = c.start_key AND y.prefix_len = c.prefix_len AND y.started_at <= %s",
+                left=False,
+            )
+            + "JOIN subscribers_account a ON a.id = x.account_id "
             "JOIN subscribers_subscriber s ON s.id = a.subscriber_id "
             "ORDER BY c.prefix_len DESC"
         )
@@ -308,10 +325,13 @@ def nat_block_statement() -> str:
             "(SELECT 1, port_start FROM s1 UNION ALL SELECT 2, port_start FROM s2) "
             f"SELECT {reader.columns('b', 'a', 's')}, starts.port_start, m.biggest "
             "FROM m CROSS JOIN starts "
-            "LEFT JOIN subscribers_natportblock b ON b.address_key = %s AND b.port_start = starts.port_start "
-            "AND b.started_at = (SELECT max(x.started_at) FROM subscribers_natportblock x "
-            "WHERE x.address_key = %s AND x.port_start = starts.port_start AND x.started_at <= %s) "
-            "LEFT JOIN subscribers_account a ON a.id = b.account_id "
+            + _latest(
+                "subscribers_natportblock",
+                "b",
+                "y.address_key = %s AND y.port_start = starts.port_start AND y.started_at <= %s",
+                left=True,
+            )
+            + "LEFT JOIN subscribers_account a ON a.id = b.account_id "
             "LEFT JOIN subscribers_subscriber s ON s.id = a.subscriber_id "
             "ORDER BY starts.rank"
         )
@@ -323,7 +343,7 @@ def nat_block_params(*, address_key: str, port: int, ceiling: int, at: datetime,
     return [
         address_key, ceiling, lowest, port,
         address_key, lowest, port,
-        address_key, address_key, at_param,
+        address_key, at_param,
     ]  # fmt: skip
 
 

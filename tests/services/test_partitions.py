@@ -16,7 +16,13 @@ from django.test import override_settings
 from subscribers import partitions
 from subscribers.choices import NatLogSource
 from subscribers.models import MailLogEntry, NatPortBlock, Session
-from subscribers.selectors import nat_block_at, nat_block_probe, session_at, session_probe
+from subscribers.selectors import (
+    nat_block_at,
+    nat_block_params,
+    nat_block_statement,
+    session_at,
+    session_at_statement,
+)
 from tests.subscribers.commands import DATA, run_command
 from tests.subscribers.conftest import inventory  # noqa: F401, F811  (fixture)
 from tests.subscribers.factories import AccountFactory, MailLogEntryFactory, SessionFactory
@@ -107,17 +113,13 @@ def test_session_at_prunes_later_partitions_and_reads_the_newest_first():
     SessionFactory(account=account, started_at=utc(2026, 11, 20))
     at = utc(2026, 11, 21)
     assert session_at(ip="61.114.5.23", at=at).started_at == utc(2026, 11, 20)
-    from subscribers import ipkeys
-
-    start_key, _end, length = ipkeys.range_key("61.114.5.23")
-    sql, params = session_probe(start_key=start_key, prefix_len=length, at=at).query.sql_with_params()
-    text = plan(sql, params)
+    text = plan(*session_at_statement(ip="61.114.5.23", at=at))
     # December and DEFAULT are pruned; the Append is ordered (no Merge Append), and the
     # LIMIT stops in November: the older partitions are never read.
     assert "p202612" not in text and "_default" not in text, text
     assert "Merge Append" not in text, text
     assert "Index Scan Backward using session_range_start_p202611" in text, text
-    assert "Seq Scan on subscribers_session" not in text, text
+    assert "Seq Scan on subscribers_session_" not in text, text
     october = text[text.index("subscribers_session_p202610") :]
     assert "(never executed)" in october.splitlines()[0], text
 
@@ -131,8 +133,10 @@ def test_the_nat_lookup_uses_the_index_of_each_partition():
 
     NatPortBlockSize.objects.get_or_create(size=1024)
     assert nat_block_at(ip="203.0.113.7", port=1500, at=utc(2026, 11, 2)).pk == block.pk
-    sql, params = nat_block_probe(address_key=ipkeys.ip_key("203.0.113.7"), port=1500, at=utc(2026, 11, 2))
-    text = plan(sql, params)
+    params = nat_block_params(
+        address_key=ipkeys.ip_key("203.0.113.7"), port=1500, ceiling=1500, at=utc(2026, 11, 2), lowest=None
+    )
+    text = plan(nat_block_statement(), params)
     assert "Seq Scan on subscribers_natportblock" not in text, text
     assert "Index" in text, text
 
