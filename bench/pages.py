@@ -204,6 +204,8 @@ def main() -> None:
         ("dashboard", manager, "/dashboard/"),
     ]
     for name, client, page in pages:
+        if name == "dashboard":
+            client.get(page)  # stores the figures, so the counted fetch is the reading one
         measure(client, name, page)
     # The dashboard above reads the figures stored by its first view (what beat's
     # refresh_dashboard keeps young); this is the view that has to recompute them.
