@@ -30,6 +30,11 @@ def test_on_postgresql_the_search_uses_the_trigram_indexes(staff):
         cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'complaints_case'")
         names = {row[0] for row in cursor.fetchall()}
     assert {"case_key_trgm", "case_subject_trgm", "case_accounts_text_trgm"} <= names
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relname, reloptions FROM pg_class WHERE relname LIKE 'case_%%_trgm'")
+        options = dict(cursor.fetchall())
+    # Every search reads the pending list in full: kept short (see the migration).
+    assert all(value == ["gin_pending_list_limit=512"] for value in options.values()), options
 
     class Request:
         user = get_user_model().objects.get(pk=staff.pk)
