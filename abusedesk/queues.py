@@ -32,6 +32,7 @@ TASK_KINDS = {
     # The volume limits read the mail log the import wrote: housekeeping around the records.
     "prevention.tasks.detect_mail_volume": INTAKE,
     "subscribers.tasks.traffic_log_upkeep": INTAKE,
+    "dashboards.tasks.refresh_dashboard": INTAKE,
     "complaints.evidence.tasks.collect_evidence": EVIDENCE,
     "complaints.evidence.tasks.sweep_evidence": EVIDENCE,
     "complaints.tasks.authenticate_sender": EVIDENCE,

@@ -23,7 +23,6 @@ from collections.abc import Sequence
 from django.db import connection
 from django.db.models import Model
 
-
 _NEVER = 2**62
 
 

@@ -412,6 +412,11 @@ ABUSEDESK_RECOVERY_CHECK_SECONDS = _int("ABUSEDESK_RECOVERY_CHECK_SECONDS", 60, 
 # Triage: hours from the first report to the first action before a case is overdue.
 ABUSEDESK_SLA_FIRST_ACTION_HOURS = _int("ABUSEDESK_SLA_FIRST_ACTION_HOURS", 24, minimum=1)
 
+# Dashboard: its figures (counts over every report of the period) are reused for at
+# most this many seconds, then recomputed by the next view; beat recomputes the
+# default period every minute (dashboards/snapshots.py). 0: computed on every view.
+ABUSEDESK_DASHBOARD_MAX_AGE_SECONDS = _int("ABUSEDESK_DASHBOARD_MAX_AGE_SECONDS", 120, minimum=0)
+
 # Measures (sanctions). The executor carries out and lifts measures: "manual"
 # records the instruction for a person to confirm; "webhook" POSTs a signed JSON
 # instruction to the ISP's provisioning system.
@@ -498,6 +503,8 @@ CELERY_BEAT_SCHEDULE = {
     "detect-mail-volume": {"task": "prevention.tasks.detect_mail_volume", "schedule": 300.0},
     # Monthly partitions a few months ahead, and the traffic logs' retention.
     "traffic-log-upkeep": {"task": "subscribers.tasks.traffic_log_upkeep", "schedule": 6 * 3600.0},
+    # The dashboard's default period, recomputed before the page would find it too old.
+    "refresh-dashboard": {"task": "dashboards.tasks.refresh_dashboard", "schedule": 60.0},
 }
 if ABUSEDESK_IMAP_HOST:
     CELERY_BEAT_SCHEDULE["poll-imap"] = {

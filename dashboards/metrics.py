@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -58,21 +58,26 @@ def reports_and_cases_per_day(period: Period) -> list[dict]:
 def cases_by(field: str, period: Period) -> list[dict]:
     """Cases opened in the period by role (a case can have several) or by sending method."""
     cases = Case.objects.filter(created_at__gte=period.start, created_at__lte=period.end)
+    column = "roles" if field == "role" else "sending_method"
     counts: Counter[str] = Counter()
-    if field == "role":
-        for roles in cases.values_list("roles", flat=True).iterator():
-            counts.update(roles or ["unattributed"])
-    else:
-        for method in cases.values_list("sending_method", flat=True).iterator():
-            counts[method or "none"] += 1
+    # Grouped in the database (a few distinct values), not one row per case in Python.
+    for value, n in cases.values_list(column).annotate(n=Count("pk")).order_by().values_list(column, "n"):
+        if field == "role":
+            for role in value or ["unattributed"]:
+                counts[role] += n
+        else:
+            counts[value or "none"] += n
     return [{"key": key, "cases": n} for key, n in counts.most_common()]
 
 
 def foreign_share(period: Period) -> list[dict]:
     """Reports whose case is not ours (or only received by us) against all reports."""
     reports = Report.objects.filter(received_at__gte=period.start, received_at__lte=period.end)
-    total = reports.count()
-    foreign = reports.filter(case__roles_text__in=[",not_ours,", ",receiving,"]).count()
+    # One pass over the period's reports for both counts.
+    counts = reports.aggregate(
+        total=Count("pk"), foreign=Count("pk", filter=Q(case__roles_text__in=[",not_ours,", ",receiving,"]))
+    )
+    total, foreign = counts["total"], counts["foreign"]
     share = round(100 * foreign / total, 1) if total else 0.0
     return [{"reports": total, "foreign_origin": foreign, "share_percent": share}]
 
