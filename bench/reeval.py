@@ -30,6 +30,9 @@ def main() -> None:
     from complaints.models import Case
     from policies.selectors import active_criteria
     from policies.services import criteria_edit
+    from django.utils import timezone
+
+    from sanctions.models import EvaluatedFacts
     from sanctions.services.recommend import refresh_stale_recommendations
 
     manager = get_user_model().objects.get(username="demo-manager")
@@ -40,6 +43,7 @@ def main() -> None:
         settings={"review_hours": active.review_hours % 96 + 1},
         base_version=active.version,
     )
+    edited = timezone.now()
     open_cases = Case.objects.filter(status="open").count()
     load = loadavg()
     done = 0
@@ -51,10 +55,13 @@ def main() -> None:
             break
     seconds = time.perf_counter() - t0
     partial = done < open_cases
+    # A full evaluation stores what it read anew; the others were evaluated on stored facts.
+    full = EvaluatedFacts.objects.filter(read_at__gte=edited).count()
+    say(f"  {done - full:,} on the facts their last evaluation read, {full:,} in full")
     say(f"  {done:,} of {open_cases:,} open cases re-evaluated in {seconds:.1f} s: {done / seconds:,.0f} cases/s"
         f"{' (stopped at the deadline)' if partial else ''}")  # fmt: skip
     emit("reeval", "criteria edit", cases_s=done / seconds, done=done, open_cases=open_cases, partial=partial,
-         load=load)  # fmt: skip
+         full=full, load=load)  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import BooleanField, ExpressionWrapper, F, Q
 from django.utils import timezone
 
 from complaints.choices import CaseStatus
@@ -119,8 +119,17 @@ def cases_reevaluate(case_ids: list[int]) -> dict[str, int]:
             "case_id", "read_at", "facts"
         )
     }
+    # PostgreSQL keeps the derived record of the recommendation where it is and replaces
+    # only what the criteria add to it (_store): the record is not read here.
+    fields = [f for f in _ROW_FIELDS if f != "recommendation" or connection.vendor != "postgresql"]
+    rows = (
+        Case.objects.filter(pk__in=case_ids)
+        .only(*fields)
+        .annotate(recorded=ExpressionWrapper(Q(recommendation__has_key="facts"), output_field=BooleanField()))
+        .order_by("pk")
+    )
     reusable, full = [], []
-    for case in Case.objects.filter(pk__in=case_ids).only(*_ROW_FIELDS).order_by("pk"):
+    for case in rows:
         if case.status != CaseStatus.OPEN:
             continue
         read = _reusable(case, stored.get(case.pk))
@@ -138,7 +147,7 @@ def cases_reevaluate(case_ids: list[int]) -> dict[str, int]:
 def _reusable(case: Case, stored: tuple | None) -> dict | None:
     """What the case's last full evaluation read, if it still holds: read after the
     case's latest change, beside a recommendation that kept its derived record."""
-    if stored is None or case.recommended_at is None or not (case.recommendation or {}).get("facts"):
+    if stored is None or case.recommended_at is None or not case.recorded:
         return None
     read_at, facts = stored
     if case.facts_changed_at is not None and read_at < case.facts_changed_at:
@@ -155,49 +164,53 @@ def _reevaluate_on_stored_facts(cases: list[tuple[Case, dict]], *, started) -> N
     rows = []
     for (case, read), case_facts, result in zip(cases, facts, recommend_all(facts), strict=True):
         recommendation = result.to_dict()
-        # The record the full path keeps: what was derived then (the aggravating steps
-        # as derived, before the criteria's own conclusions), with today's conclusions.
-        derived = {
-            **case.recommendation["facts"],
-            "aggravating": {"value": list(read["aggravating"]), "steps": list(read["aggravating_steps"])},
-        }
-        recommendation["facts"] = facts_record(
-            case, derived, case_facts, recommendation, warnings=inventory[case.pk].warnings
-        )
-        rows.append((case, recommendation))
+        # The record the full path keeps is what was derived then, with the criteria's
+        # own conclusions added to its aggravating part: that part is built again from
+        # the steps as derived; the rest of the record stays as it is.
+        aggravating = {"value": list(read["aggravating"]), "steps": list(read["aggravating_steps"])}
+        warnings = inventory[case.pk].warnings
+        aggravating = facts_record(
+            case, {"aggravating": aggravating}, case_facts, recommendation, warnings=warnings
+        )["aggravating"]
+        rows.append((case, recommendation, aggravating))
     _store(rows, recommended_at=started)
 
 
-def _store(rows: list[tuple[Case, dict]], *, recommended_at) -> None:
-    """Write the new recommendations, each only if the case is still open and nothing
-    changed it meanwhile (a change or another evaluation since leaves it stale for the
-    next sweep). One statement on PostgreSQL."""
+def _store(rows: list[tuple[Case, dict, dict]], *, recommended_at) -> None:
+    """Write the new recommendations (the derived record kept, its aggravating part
+    replaced), each only if the case is still open and nothing changed it meanwhile (a
+    change or another evaluation since leaves it stale for the next sweep). One
+    statement on PostgreSQL."""
     if connection.vendor == "postgresql":
-        values = ", ".join(["(%s::bigint, %s, %s, %s::jsonb, %s::timestamptz, %s::timestamptz)"] * len(rows))
-        params = [recommended_at]
-        for case, r in rows:
-            params += [
-                case.pk,
-                r.get("evidence_level") or "",
-                r.get("level") or "",
-                json.dumps(r),
-                case.facts_changed_at,
-                case.recommended_at,
-            ]
+        batch = [
+            {
+                "id": case.pk,
+                "evidence_level": r.get("evidence_level") or "",
+                "level": r.get("level") or "",
+                "recommendation": r,
+                "aggravating": aggravating,
+                "facts_changed_at": case.facts_changed_at.isoformat() if case.facts_changed_at else None,
+                "recommended_at": case.recommended_at.isoformat(),
+            }
+            for case, r, aggravating in rows
+        ]
         with connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {Case._meta.db_table} AS c SET evidence_level = v.evidence_level, "  # noqa: S608 (table name and placeholders only)
-                "recommended_level = v.level, recommendation = v.recommendation, recommended_at = %s "
-                f"FROM (VALUES {values}) AS v(id, evidence_level, level, recommendation, facts_changed_at, "
-                "recommended_at) "
+                f"UPDATE {Case._meta.db_table} AS c SET evidence_level = v.evidence_level, "  # noqa: S608 (table name only)
+                "recommended_level = v.level, recommended_at = %s, recommendation = v.recommendation "
+                "|| jsonb_build_object('facts', (c.recommendation -> 'facts') "
+                "|| jsonb_build_object('aggravating', v.aggravating)) "
+                "FROM jsonb_to_recordset(%s::jsonb) AS v(id bigint, evidence_level text, level text, "
+                "recommendation jsonb, aggravating jsonb, facts_changed_at timestamptz, "
+                "recommended_at timestamptz) "
                 "WHERE c.id = v.id AND c.status = %s "
                 "AND c.facts_changed_at IS NOT DISTINCT FROM v.facts_changed_at "
-                "AND c.recommended_at IS NOT DISTINCT FROM v.recommended_at",
-                [*params, CaseStatus.OPEN],
+                "AND c.recommended_at = v.recommended_at",
+                [recommended_at, json.dumps(batch), CaseStatus.OPEN],
             )
         return
     with transaction.atomic():
-        for case, r in rows:
+        for case, r, aggravating in rows:
             Case.objects.filter(
                 Q(facts_changed_at=case.facts_changed_at)
                 if case.facts_changed_at is not None
@@ -208,6 +221,6 @@ def _store(rows: list[tuple[Case, dict]], *, recommended_at) -> None:
             ).update(
                 evidence_level=r.get("evidence_level") or "",
                 recommended_level=r.get("level") or "",
-                recommendation=r,
+                recommendation={**r, "facts": {**case.recommendation["facts"], "aggravating": aggravating}},
                 recommended_at=recommended_at,
             )
