@@ -26,12 +26,11 @@ def main() -> None:
         raise SystemExit("run bench/pages.py first: re-evaluation runs on its cases")
     django_setup(db_url(pages.DB))
     from django.contrib.auth import get_user_model
+    from django.utils import timezone
 
     from complaints.models import Case
     from policies.selectors import active_criteria
     from policies.services import criteria_edit
-    from django.utils import timezone
-
     from sanctions.models import EvaluatedFacts
     from sanctions.services.recommend import refresh_stale_recommendations
 
