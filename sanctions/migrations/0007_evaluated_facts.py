@@ -5,19 +5,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('complaints', '0012_mail_claim_lease'),
-        ('sanctions', '0006_mail_claim_lease'),
+        ("complaints", "0012_mail_claim_lease"),
+        ("sanctions", "0006_mail_claim_lease"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='EvaluatedFacts',
+            name="EvaluatedFacts",
             fields=[
-                ('case', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='evaluated_facts', serialize=False, to='complaints.case')),
-                ('read_at', models.DateTimeField()),
-                ('facts', models.JSONField()),
+                (
+                    "case",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="evaluated_facts",
+                        serialize=False,
+                        to="complaints.case",
+                    ),
+                ),
+                ("read_at", models.DateTimeField()),
+                ("facts", models.JSONField()),
             ],
         ),
     ]
