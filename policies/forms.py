@@ -141,7 +141,9 @@ class LadderStepForm(forms.Form):
     also = forms.MultipleChoiceField(
         label=_("Together with"), choices=Level.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
-    target = forms.ChoiceField(label=_("Target"), choices=[("", _("the rule's"))] + TARGETS, required=False)
+    target = forms.ChoiceField(
+        label=_("Target"), choices=[("", _("the rule's"))] + TARGETS, required=False
+    )
     clauses = forms.CharField(label=_("Added clauses"), required=False, max_length=200)
     legal_basis = forms.MultipleChoiceField(
         label=_("Legal basis (empty: the rule's)"),
