@@ -44,7 +44,8 @@ REVIEW = size("review", 2_000, 10)
 RUNS = size("page_runs", 30, 3)
 BUDGET = size("page_budget", 20.0, 5.0)
 DB = "pages"
-MARK = f"bench-pages {REPORTS} {CASES} {CASE_REPORTS} {REVIEW}"
+# The last word changes when what build() makes changes, so an older database is rebuilt.
+MARK = f"bench-pages {REPORTS} {CASES} {CASE_REPORTS} {REVIEW} evaluated-facts"
 
 
 def clone(model, template_pk: int, count: int, overrides: dict[str, str]) -> None:
@@ -99,6 +100,15 @@ def build() -> None:
         "report_count": f"{REPORTS // CASES}",
     })  # fmt: skip
     big_case = first_case  # the clone of g = 1
+    with connection.cursor() as cursor:
+        # What the template case's evaluation read, for each copy (sanctions.models.EvaluatedFacts):
+        # re-evaluation after a criteria edit starts from it, as it would for real cases.
+        cursor.execute(
+            "INSERT INTO sanctions_evaluatedfacts (case_id, read_at, facts) "
+            "SELECT c.id, now(), t.facts FROM complaints_case c, sanctions_evaluatedfacts t "
+            "WHERE t.case_id = %s AND c.id >= %s",
+            [case.pk, first_case],
+        )
     clone(Report, report.pk, REPORTS, {
         "raw": "'\\x78'::bytea",
         "raw_sha256": "md5(g::text) || md5('b' || g)",

@@ -46,9 +46,40 @@ def case_facts(
     exclude_sanction_id: int | None = None,
     derived: dict | None = None,
 ) -> CaseFacts:
-    summary = case.attribution or {}
+    return case_facts_read(
+        case, culpability=culpability, exclude_sanction_id=exclude_sanction_id, derived=derived
+    )[0]
+
+
+def case_facts_read(
+    case: Case,
+    *,
+    culpability: str | None = None,
+    exclude_sanction_id: int | None = None,
+    derived: dict | None = None,
+) -> tuple[CaseFacts, dict]:
+    """The case's facts, and what was read for them beyond the case's own row, its
+    subscribers' accounts and their measures (`read_facts_stored` keeps it, so that an
+    evaluation on other criteria can start from it: `facts_from_read`)."""
     derived = derived if derived is not None else case_derived_facts(case)
-    held = _held_accounts(case, not_blamed=set(derived["joe_job"]["not_blamed"]))
+    read = _read(case, derived)
+    held = _held_accounts(case, not_blamed=set(read["not_blamed"]))
+    prior = prior_measures(case, exclude_sanction_id=exclude_sanction_id)
+    subscribers = len(held.subscribers) if held.changed else len(case_subscriber_ids(case))
+    facts = _assemble(
+        case,
+        read,
+        held=held,
+        subscribers=subscribers,
+        prior=prior,
+        culpability=culpability,
+        now=timezone.now(),
+    )
+    return facts, read
+
+
+def _read(case: Case, derived: dict) -> dict:
+    summary = case.attribution or {}
     # Narrow rows: a spam run reported thousands of times is one case, and this runs
     # after every change to it. The per-report JSON is read in the database.
     reports = list(
@@ -68,35 +99,74 @@ def case_facts(
         )
     )
     telemetry = derived["telemetry"]
-    prior = prior_measures(case, exclude_sanction_id=exclude_sanction_id)
-    now = timezone.now()
+    return {
+        "not_blamed": list(derived["joe_job"]["not_blamed"]),
+        "connection_type": _connection_type(steps),
+        "sub_allocated": bool(summary.get("sub_allocation")),
+        # Instants, not "within the window": the criteria's windows are applied at the
+        # time of each evaluation.
+        "reports": tuple((key, at) for key, at, *_ in counted),
+        "own_log_confirms": any(code in OWN_LOG_STEPS for code in steps),
+        "mail_log_confirms": any(code in MAIL_LOG_STEPS for code in steps),
+        "origin_stated_only": bool(reports) and not counted,
+        "dnsbl_exploited": "exploited" in listings,
+        "telemetry": tuple(
+            dict.fromkeys(tuple(telemetry["value"]) + (("dnsbl_listed",) if listings else ()))
+        ),
+        "aggravating": tuple(derived["aggravating"]["value"]),
+        # The derived record's steps for it, before the criteria add their own (facts_record).
+        "aggravating_steps": list(derived["aggravating"]["steps"]),
+        "unknown_recipients": int(telemetry.get("unknown_recipients") or 0),
+        "recipients_seen": int(telemetry.get("recipients_seen") or 0),
+        "joe_job": bool(derived["joe_job"]["value"]),
+        "shared_ipv4": bool(derived["shared_ipv4"]["value"]),
+        "sender_is_customer": bool(derived["joe_job"].get("sender_is_customer")),
+        "probable_victim": bool(summary.get("probable_victim")),
+        # Logins from many addresses or new networks, or a sudden burst our own mail log
+        # showed (POLICY.md's signs of stolen credentials: the holder is a victim).
+        "stolen_credentials": bool({"many_client_addresses", "sudden_burst"} & steps),
+        "hijack_kind": _hijack_kind(summary.get("compromise") or [], steps),
+        "phishing": any((category or "").lower() == "phishing" for _key, _at, category, *_ in reports),
+    }
+
+
+def _assemble(
+    case: Case,
+    read: dict,
+    *,
+    held: Held,
+    subscribers: int,
+    prior: list,
+    culpability: str | None,
+    now: datetime,
+) -> CaseFacts:
+    """The facts from what was read, the case's row (roles, method, accounts, last
+    seen), its subscribers' accounts and measures, at the time `now`."""
     return CaseFacts(
         roles=_roles(case, held),
         sending_method=case.sending_method or None,
         account_kinds=tuple(held.kinds) if held.changed else tuple(case.account_kinds or ()),
-        connection_type=_connection_type(steps),
-        sub_allocated=bool(summary.get("sub_allocation")),
+        connection_type=read["connection_type"],
+        sub_allocated=read["sub_allocated"],
         accounts_identified=len(held.accounts) if held.changed else len(case.accounts or ()),
-        subscribers_identified=len(held.subscribers) if held.changed else len(case_subscriber_ids(case)),
-        reports=tuple((key, at) for key, at, *_ in counted),
-        own_log_confirms=any(code in OWN_LOG_STEPS for code in steps),
-        mail_log_confirms=any(code in MAIL_LOG_STEPS for code in steps),
-        origin_stated_only=bool(reports) and not counted,
-        dnsbl_exploited="exploited" in listings,
-        telemetry=tuple(dict.fromkeys(tuple(telemetry["value"]) + (("dnsbl_listed",) if listings else ()))),
+        subscribers_identified=subscribers,
+        reports=read["reports"],
+        own_log_confirms=read["own_log_confirms"],
+        mail_log_confirms=read["mail_log_confirms"],
+        origin_stated_only=read["origin_stated_only"],
+        dnsbl_exploited=read["dnsbl_exploited"],
+        telemetry=read["telemetry"],
         warned_before=any(level_rank(p.level) >= level_rank("L2") for p in prior),
-        aggravating=tuple(derived["aggravating"]["value"]),
-        unknown_recipients=int(telemetry.get("unknown_recipients") or 0),
-        recipients_seen=int(telemetry.get("recipients_seen") or 0),
-        joe_job=bool(derived["joe_job"]["value"]),
-        shared_ipv4=bool(derived["shared_ipv4"]["value"]),
-        sender_is_customer=bool(derived["joe_job"].get("sender_is_customer")),
-        probable_victim=bool(summary.get("probable_victim")),
-        # Logins from many addresses or new networks, or a sudden burst our own mail log
-        # showed (POLICY.md's signs of stolen credentials: the holder is a victim).
-        stolen_credentials=bool({"many_client_addresses", "sudden_burst"} & steps),
-        hijack_kind=_hijack_kind(summary.get("compromise") or [], steps),
-        phishing=any((category or "").lower() == "phishing" for _key, _at, category, *_ in reports),
+        aggravating=read["aggravating"],
+        unknown_recipients=read["unknown_recipients"],
+        recipients_seen=read["recipients_seen"],
+        joe_job=read["joe_job"],
+        shared_ipv4=read["shared_ipv4"],
+        sender_is_customer=read["sender_is_customer"],
+        probable_victim=read["probable_victim"],
+        stolen_credentials=read["stolen_credentials"],
+        hijack_kind=read["hijack_kind"],
+        phishing=read["phishing"],
         ongoing=bool(case.last_seen and now - case.last_seen <= ONGOING_WITHIN),
         culpability=culpability or None,
         prior_measures=tuple(
@@ -107,6 +177,88 @@ def case_facts(
         ),
         now=now,
     )
+
+
+def read_facts_stored(read: dict) -> dict:
+    """What was read, as JSON (report times as ISO instants)."""
+    return {**read, "reports": [[key, at.isoformat()] for key, at in read["reports"]], "format": 1}
+
+
+def read_facts_loaded(stored: dict) -> dict | None:
+    """The inverse of read_facts_stored; None for a format this code does not know."""
+    if stored.get("format") != 1:
+        return None
+    read = dict(stored)
+    del read["format"]
+    read["reports"] = tuple((key, datetime.fromisoformat(at)) for key, at in stored["reports"])
+    read["telemetry"] = tuple(stored["telemetry"])
+    read["aggravating"] = tuple(stored["aggravating"])
+    return read
+
+
+class CaseInventory(NamedTuple):
+    """One case's accounts and their subscribers' measures, read in bulk (cases_inventory)."""
+
+    held: Held
+    subscribers: int
+    prior: list
+    warnings: list[dict]
+
+
+def cases_inventory(cases: list[Case], not_blamed: dict[int, set[str]]) -> dict[int, CaseInventory]:
+    """For many cases at once, what case_facts reads per case from the subscribers'
+    records: the accounts the case names (less a forged customer's), how many
+    subscribers hold them, their measures taken and the warnings among them.
+    Two queries, whatever the number of cases."""
+    from .models import Sanction
+
+    wanted = {a for case in cases for a in case.accounts or ()}
+    rows = list(
+        Account.objects.filter(account_id__in=wanted).values_list(
+            "account_id", "kind", "subscriber_id", "subscriber__subscriber_id"
+        )
+    )  # in Account's order, as _held_accounts and case_subscriber_ids read them
+    by_subscriber: dict[int, list] = {}
+    for s in (
+        Sanction.objects.filter(account__subscriber_id__in={row[2] for row in rows}, state__in=TAKEN_STATES)
+        .order_by("created_at", "id")
+        .values_list(
+            "pk",
+            "account__subscriber_id",
+            "level",
+            "culpability",
+            "carried_out_at",
+            "decided_at",
+            "created_at",
+        )
+    ):
+        by_subscriber.setdefault(s[1], []).append(s)
+    found = {}
+    for case in cases:
+        named = set(case.accounts or ())
+        mine = [row for row in rows if row[0] in named]
+        subscribers = {row[2] for row in mine}
+        blamed = not_blamed.get(case.pk) or set()
+        held = _held_from_rows(mine, not_blamed=blamed) if blamed else Held([], [], set(), False)
+        measures = sorted(
+            (s for sub in subscribers for s in by_subscriber.get(sub, ())), key=lambda s: (s[6], s[0])
+        )
+        prior = [Prior(s[2], s[3], s[4] or s[5] or s[6]) for s in measures]
+        latest = sorted(measures, key=lambda s: (s[6], s[0]), reverse=True)[:5]
+        warnings = _warning_steps((s[0], s[2], s[4] or s[5] or s[6]) for s in latest)
+        found[case.pk] = CaseInventory(
+            held, len(held.subscribers) if held.changed else len(subscribers), prior, warnings
+        )
+    return found
+
+
+def facts_from_read(case: Case, read: dict, inventory: CaseInventory, *, now: datetime) -> CaseFacts:
+    """The facts case_facts gives (no culpability recorded, no measure left out) from
+    what an earlier evaluation read, at the time `now`."""
+    return _assemble(
+        case, read, held=inventory.held, subscribers=inventory.subscribers, prior=inventory.prior,
+        culpability=None, now=now,
+    )  # fmt: skip
 
 
 def case_facts_for_page(case: Case) -> CaseFacts:
@@ -137,6 +289,10 @@ def _held_accounts(case: Case, *, not_blamed: set[str]) -> Held:
     rows = Account.objects.filter(account_id__in=case.accounts or []).values_list(
         "account_id", "kind", "subscriber_id", "subscriber__subscriber_id"
     )
+    return _held_from_rows(rows, not_blamed=not_blamed)
+
+
+def _held_from_rows(rows, *, not_blamed: set[str]) -> Held:
     kept = [row for row in rows if row[3] not in not_blamed]
     return Held(
         [row[0] for row in kept],
@@ -154,9 +310,12 @@ def _roles(case: Case, held: Held) -> tuple[str, ...]:
     return roles
 
 
-def facts_record(case: Case, derived: dict, facts: CaseFacts, recommendation: dict) -> dict:
+def facts_record(
+    case: Case, derived: dict, facts: CaseFacts, recommendation: dict, *, warnings: list[dict] | None = None
+) -> dict:
     """What was derived, as stored with the recommendation (codes, steps, record ids):
-    the criteria's own conclusions added (made-up recipients, a warning before)."""
+    the criteria's own conclusions added (made-up recipients, a warning before).
+    `warnings`: the steps of the warnings before, when already read (cases_inventory)."""
     record = {key: dict(value) for key, value in derived.items()}
     reasons = recommendation.get("evidence_reasons") or ()
     aggravating = record["aggravating"]
@@ -180,7 +339,7 @@ def facts_record(case: Case, derived: dict, facts: CaseFacts, recommendation: di
         )
     if facts.warned_before:
         aggravating["value"].append("went_on_after_warning")
-        for prior in _warnings(case):
+        for prior in _warnings(case) if warnings is None else warnings:
             aggravating["steps"].append(prior)
     return record
 
@@ -190,19 +349,24 @@ def _warnings(case: Case) -> list[dict]:
 
     measures = Sanction.objects.filter(
         account__subscriber_id__in=case_subscriber_ids(case), state__in=TAKEN_STATES
-    ).order_by("-created_at")[:5]
+    ).order_by("-created_at", "-id")[:5]
+    return _warning_steps((s.pk, s.level, s.carried_out_at or s.decided_at or s.created_at) for s in measures)
+
+
+def _warning_steps(measures) -> list[dict]:
+    """The latest measures taken (pk, level, when), newest first, as warning steps."""
     return [
         {
             "code": "warned_before",
-            "sanction": s.pk,
-            "level": s.level,
-            "at": (s.carried_out_at or s.decided_at or s.created_at).isoformat(),
+            "sanction": pk,
+            "level": level,
+            "at": at.isoformat(),
             "evidence": [],
             "reports": [],
             "count": 0,
         }
-        for s in measures
-        if level_rank(s.level) >= level_rank("L2")
+        for pk, level, at in measures
+        if level_rank(level) >= level_rank("L2")
     ]
 
 

@@ -269,3 +269,24 @@ class Execution(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} of sanction {self.sanction_id} ({self.status})"
+
+
+class EvaluatedFacts(models.Model):
+    """The facts the case's last full evaluation read, beside its recommendation.
+
+    After a criteria edit a case whose facts have not changed since (`read_at` ≥
+    `Case.facts_changed_at`) is evaluated again on these instead of reading its
+    reports, evidence and mail log once more (sanctions.services.recommend). Only
+    what the case's own rows cannot give is kept; what depends on the time of the
+    evaluation is kept as instants (report times), never as a yes/no.
+    """
+
+    case = models.OneToOneField(
+        "complaints.Case", primary_key=True, on_delete=models.CASCADE, related_name="evaluated_facts"
+    )
+    # When the evaluation that wrote them started reading (its `recommended_at`).
+    read_at = models.DateTimeField()
+    facts = models.JSONField()
+
+    def __str__(self) -> str:
+        return f"facts of case {self.case_id} read at {self.read_at:%Y-%m-%d %H:%M}"

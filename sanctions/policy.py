@@ -37,6 +37,11 @@ def recommend(facts: CaseFacts) -> Recommendation:
     return policies.recommend(facts)
 
 
+def recommend_all(facts: list[CaseFacts]) -> list[Recommendation]:
+    """Many cases against the criteria in force, read once."""
+    return policies.recommend_all(facts)
+
+
 def _choice(clause) -> ClauseChoice:
     return ClauseChoice(
         catalogue_id=clause.catalogue_id,
