@@ -95,7 +95,8 @@ class HashedTokenAuthentication(ScopedAuthentication, authentication.TokenAuthen
 
     def authenticate_credentials(self, key):
         related = [f"user__{name}" for name in settings.ABUSEDESK_API_TOKEN_USER_RELATED]
-        token = ApiToken.objects.active().select_related("user", *related).filter(digest=token_digest(key)).first()
+        tokens = ApiToken.objects.active().select_related("user", *related)
+        token = tokens.filter(digest=token_digest(key)).first()
         if token is None:
             raise exceptions.AuthenticationFailed(_("Invalid or revoked token."))
         if not token.user.is_active:

@@ -126,7 +126,9 @@ def worker(label: str) -> None:
     from complaints.services.partners import partner_create
     from complaints.tasks import process_report
 
-    partner, _key = partner_create(name=f"profile-{int(time.time())}", contact_email="", rate_limit="1000000/min")
+    partner, _key = partner_create(
+        name=f"profile-{int(time.time())}", contact_email="", rate_limit="1000000/min"
+    )
     seed = str(time.time())
 
     def stored(n: int) -> int:

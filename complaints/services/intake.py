@@ -19,7 +19,7 @@ from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from abusedesk.audit import audit_record
+from abusedesk.audit import audit_record, audit_seals_held
 from complaints.choices import Channel, ReportFormat, ReportStatus
 from complaints.models import Hop, Report, ReportUrl
 from complaints.parsing import ParsedReport, TrustContext, parse_report
@@ -183,8 +183,9 @@ def _recover_left_work() -> None:
 def report_process(*, report_id: int, form: dict | None = None) -> None:
     """Parse a stored report, attach it to its case and attribute it. Safe to run again.
 
-    The case is announced as changed once, after both steps (see case_changes_held)."""
-    with case_changes_held():
+    The case is announced as changed, and the audit entries are chained, once after both
+    steps (see case_changes_held, audit_seals_held)."""
+    with audit_seals_held(), case_changes_held():
         _report_process(report_id=report_id, form=form)
 
 
@@ -220,6 +221,10 @@ def _report_process(*, report_id: int, form: dict | None) -> None:
         transaction.on_commit(lambda: _attribute_now(report_id), robust=True)
 
 
+# A worker attributing report after report reads the inventory's version at most once a second.
+INVENTORY_VERSION_MAX_AGE = 1.0
+
+
 def _attribute_now(report_id: int) -> None:
     """The attribution from the inventory, right after processing and in the same task:
     it never waits behind the processing backlog of the intake queue. Its own short
@@ -230,7 +235,7 @@ def _attribute_now(report_id: int) -> None:
     from complaints.tasks import attribute_report
 
     try:
-        report_attribute(report_id=report_id)
+        report_attribute(report_id=report_id, version_max_age=INVENTORY_VERSION_MAX_AGE)
     except OperationalError:
         logger.warning("attributing report %s failed, queued again", report_id, exc_info=True)
         attribute_report.delay(report_id)
