@@ -221,8 +221,8 @@ def _report_process(*, report_id: int, form: dict | None) -> None:
         transaction.on_commit(lambda: _attribute_now(report_id), robust=True)
 
 
-# A worker attributing report after report reads the inventory's version at most once a second.
-INVENTORY_VERSION_MAX_AGE = 1.0
+# A worker attributing report after report reads the inventory's version at most every 5 s.
+INVENTORY_VERSION_MAX_AGE = 5.0
 
 
 def _attribute_now(report_id: int) -> None:
