@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -78,7 +80,10 @@ def audit_record(
     # `seal=False`: a hot path whose queued follow-up records (and seals) an entry of
     # its own leaves the chaining to it; the next seal, whoever runs it, chains this one.
     if seal:
-        transaction.on_commit(audit_seal, robust=True)
+        if getattr(_seal_hold, "active", False):
+            _seal_hold.owed = True
+        else:
+            transaction.on_commit(audit_seal, robust=True)
     return entry
 
 
@@ -103,6 +108,29 @@ def audit_record_many(*, action: str, objects, data, system_actor: str = "system
         for obj in objects
     ]
     return AuditEntry.objects.bulk_create(entries)
+_seal_hold = threading.local()
+
+
+@contextmanager
+def audit_seals_held():
+    """Seal once at the end of a unit of work made of several transactions (a worker
+    processing, grouping and attributing one report), not after each of them.
+
+    Every entry is written in its own change's transaction as always; only the
+    chaining waits for the end of the unit, and if that never comes (the process
+    dies) the next seal, whoever runs it, chains the entries left. Nested, the
+    outermost seals."""
+    if getattr(_seal_hold, "active", False):
+        yield
+        return
+    _seal_hold.active, _seal_hold.owed = True, False
+    try:
+        yield
+    finally:
+        owed = _seal_hold.owed
+        _seal_hold.active = _seal_hold.owed = False
+        if owed:
+            transaction.on_commit(audit_seal, robust=True)
 
 
 SEAL_LOCK = 727_001  # PostgreSQL advisory lock key: one sealer at a time

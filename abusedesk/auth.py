@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from axes.backends import AxesStandaloneBackend
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -93,7 +94,9 @@ class HashedTokenAuthentication(ScopedAuthentication, authentication.TokenAuthen
         return user, token
 
     def authenticate_credentials(self, key):
-        token = ApiToken.objects.active().select_related("user").filter(digest=token_digest(key)).first()
+        related = [f"user__{name}" for name in settings.ABUSEDESK_API_TOKEN_USER_RELATED]
+        tokens = ApiToken.objects.active().select_related("user", *related)
+        token = tokens.filter(digest=token_digest(key)).first()
         if token is None:
             raise exceptions.AuthenticationFailed(_("Invalid or revoked token."))
         if not token.user.is_active:

@@ -249,6 +249,9 @@ AXES_VERBOSE = False
 # Invalid API tokens, per client address, in a window of the same length.
 ABUSEDESK_API_TOKEN_FAILURE_LIMIT = _int("ABUSEDESK_API_TOKEN_FAILURE_LIMIT", 10, minimum=1)
 ABUSEDESK_API_TOKEN_LOCKOUT_MINUTES = _int("ABUSEDESK_API_TOKEN_LOCKOUT_MINUTES", 15, minimum=1)
+# Relations of the token's user that every API request reads, fetched with the token in
+# the one authenticating statement (a partner's API posts read its Partner row).
+ABUSEDESK_API_TOKEN_USER_RELATED = ["partner"]
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

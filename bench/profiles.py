@@ -6,10 +6,15 @@
   copy of the intake database (bench/intake.py must have run), broker configured;
 - import_sessions / import_maillog: the command on a BENCH_PROFILE_LINES (5,000) line
   file, in the imports database (bench/imports.py must have run);
-- pages: the queue's default page, a search and the big case page, on the pages database.
+- pages: the queue's default page, a search and the big case page, on the pages database;
+- worker: the intake worker's path for BENCH_PROFILE_REPORTS (300) stored reports (parse,
+  group, attribute, recommend: every task a report causes, run in process), on a copy of
+  the intake database (bench/intake.py must have run). Spread over 254 source addresses
+  as in bench/intake.lua, so cases grow as they do in bench/pipeline.py.
 
 Each file lists the functions by cumulative and by own time (top 40). Time spent
-waiting for PostgreSQL shows as psycopg's execute.
+waiting for PostgreSQL shows as psycopg's execute (with BENCH_PROFILE_CLOCK=cpu, the
+process's CPU time only: waits drop out).
 """
 
 from __future__ import annotations
@@ -29,7 +34,15 @@ from bench.common import BENCH, BROKER_URL, DB_PREFIX, db_copy, db_exists, db_ur
 
 REQUESTS = size("profile_requests", 200, 20)
 LINES = size("profile_lines", 5_000, 1_000)
+REPORTS = size("profile_reports", 300, 30)
 OUT = BENCH / "results" / "profiles"
+# BENCH_PROFILE_CLOCK=cpu: time by the process's CPU clock, so waits (PostgreSQL, Redis,
+# other sessions' load on a shared machine) drop out and what is left is our own work.
+CPU_CLOCK = os.environ.get("BENCH_PROFILE_CLOCK", "wall") == "cpu"
+
+
+def new_profile() -> cProfile.Profile:
+    return cProfile.Profile(time.process_time) if CPU_CLOCK else cProfile.Profile()
 
 
 def write(label: str, name: str, profile: cProfile.Profile, header: str) -> None:
@@ -71,7 +84,7 @@ def intake(label: str) -> None:
         )
     for body in bodies[:5]:  # warm-up: imports, caches, the connection
         client.post("/api/v1/reports/", data=body, content_type="message/rfc822")
-    profile = cProfile.Profile()
+    profile = new_profile()
     t0 = time.perf_counter()
     profile.enable()
     for body in bodies[5:]:
@@ -89,6 +102,66 @@ def intake(label: str) -> None:
     )
 
 
+def spam(n: int, seed: str) -> bytes:
+    """A ~3 KB spam like bench/intake.lua's (its source among 254 addresses)."""
+    at = time.strftime("%a, %d %b %Y %H:%M:%S +0000", time.gmtime())
+    ident = f"{seed}-{n}"
+    head = (
+        f"Return-Path: <sale{n}@spammer.example>\r\n"
+        f"Received: from pc-{n} (unknown [198.51.100.{(n * 7 + 1) % 254 + 1}]) by mx.receiver.example "
+        f"(Postfix) with ESMTP id {ident}; {at}\r\nFrom: Sale <sale@spammer.example>\r\n"
+        f"To: victim{n % 97}@receiver.example\r\nSubject: Limited offer {ident}\r\nDate: {at}\r\n"
+        f"Message-ID: <{ident}@spammer.example>\r\nMIME-Version: 1.0\r\n"
+        f"Content-Type: text/plain; charset=utf-8\r\n\r\n"
+        f"Buy now at http://shop{n % 50}.spam.example/offer/{ident}\r\n\r\n"
+    )
+    filler = "cheap pills offer limited discount watches replica winner claim prize\n" * 40
+    return (head + filler[: 3072 - len(head)] + "\r\n").encode()
+
+
+def worker(label: str) -> None:
+    """Every task one stored report causes, in process (tasks eager), as a worker runs them."""
+    from complaints.choices import Channel
+    from complaints.services import report_ingest
+    from complaints.services.partners import partner_create
+    from complaints.tasks import process_report
+
+    partner, _key = partner_create(
+        name=f"profile-{int(time.time())}", contact_email="", rate_limit="1000000/min"
+    )
+    seed = str(time.time())
+
+    def stored(n: int) -> int:
+        # What the API stores (one transaction) before it queues the processing.
+        from unittest import mock
+
+        with mock.patch("complaints.services.intake._queue_processing", return_value=True):
+            result = report_ingest(raw=spam(n, seed), channel=Channel.API, content_type="message/rfc822",
+                                   reporter_key=f"partner:{partner.name}", partner=partner, defer=True)  # fmt: skip
+        return result.report.pk
+
+    ids = [stored(n) for n in range(REPORTS + 10)]
+    for pk in ids[:10]:  # warm-up: imports, caches, the connection
+        process_report.delay(pk)
+    profile = new_profile()
+    t0 = time.perf_counter()
+    profile.enable()
+    for pk in ids[10:]:
+        process_report.delay(pk)
+    profile.disable()
+    elapsed = time.perf_counter() - t0
+    from complaints.models import Report
+
+    done = Report.objects.filter(pk__in=ids[10:], attributed_at__isnull=False).count()
+    write(
+        label,
+        "worker",
+        profile,
+        f"{REPORTS} stored reports processed, attributed and re-evaluated in process in {elapsed:.1f} s "
+        f"({elapsed / REPORTS * 1000:.1f} ms each; {done} attributed)",
+    )
+
+
 def imports(label: str) -> None:
     from django.core.management import call_command
     from django.db import connection
@@ -100,7 +173,7 @@ def imports(label: str) -> None:
         path, _rows = make(LINES)
         with connection.cursor() as cursor:
             cursor.execute(f"TRUNCATE {table}")
-        profile = cProfile.Profile()
+        profile = new_profile()
         t0 = time.perf_counter()
         profile.enable()
         call_command(command, str(path), stdout=io.StringIO(), stderr=io.StringIO())
@@ -121,7 +194,7 @@ def pages(label: str) -> None:
     big = Case.objects.filter(key="bench:1").values_list("pk", flat=True).first()
     for name, url in (("queue", "/cases/"), ("search", "/cases/?q=10.0.12.34"), ("case", f"/cases/{big}/")):
         client.get(url)
-        profile = cProfile.Profile()
+        profile = new_profile()
         t0 = time.perf_counter()
         profile.enable()
         for _ in range(5):
@@ -152,6 +225,12 @@ def main() -> None:
         url = db_copy("profile", "intake")
         django_setup(url, CELERY_BROKER_URL=BROKER_URL, CELERY_TASK_DEFAULT_QUEUE=f"{DB_PREFIX}_intake")
         intake(label)
+    elif which == "worker":
+        if not db_exists("intake"):
+            raise SystemExit("run bench/intake.py first")
+        # Tasks in process (no broker): the profile is the sum of every task's body.
+        django_setup(db_copy("profile", "intake"))
+        worker(label)
     elif which == "imports":
         django_setup(db_url("imports"))
         imports(label)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import partial
-
 from django.db import transaction
 from django.dispatch import receiver
 
@@ -17,4 +15,6 @@ def refresh_recommendation_on_case_change(sender, case_ids, **kwargs) -> None:
     for case_id in case_ids:
         # robust: with eager tasks (no broker) a failure here is logged and left to
         # the periodic sweep; it must not turn the request that stored a report into an error.
-        transaction.on_commit(partial(refresh_case_recommendation.delay, case_id), robust=True)
+        # (A function, not a functools.partial: Django names a failed robust callback by
+        # its __qualname__, which a partial lacks, and the failure would escape.)
+        transaction.on_commit(lambda case_id=case_id: refresh_case_recommendation.delay(case_id), robust=True)

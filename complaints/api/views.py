@@ -204,10 +204,10 @@ def _processing_deferred() -> bool:
 
 
 def _accepted(request, report) -> Response:
+    """The 202 body (ReportAcceptedSerializer's fields), built directly: every field is
+    a plain value already, and this answer is the hot path of the partner API."""
     url = request.build_absolute_uri(reverse("api-report-detail", kwargs={"pk": report.pk}))
-    body = ReportAcceptedSerializer(
-        {"id": report.pk, "reference": report.reference, "status": report.status, "url": url}
-    ).data
+    body = {"id": report.pk, "reference": report.reference, "status": str(report.status), "url": url}
     return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": url})
 
 

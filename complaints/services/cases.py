@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
+
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Min, OuterRef, Subquery
 from django.db.models.functions import Coalesce
@@ -98,4 +101,32 @@ def case_mark_changed(*, case_ids: list[int]) -> None:
     if not case_ids:
         return
     Case.objects.filter(pk__in=case_ids).update(facts_changed_at=timezone.now())
+    held = getattr(_held, "case_ids", None)
+    if held is not None:
+        held.update(case_ids)
+        return
     case_changed.send(sender=Case, case_ids=list(case_ids))
+
+
+_held = threading.local()
+
+
+@contextmanager
+def case_changes_held():
+    """Announce the cases changed by one unit of work once, at its end, not once per step.
+
+    A worker processes a report (grouping changes its case) and attributes it (the
+    case's summary changes) in turn: listeners (the re-evaluation) then run once for
+    the two. Every change still stamps `facts_changed_at` at once, in its own
+    transaction, so a case whose announcement is lost (the process died in between)
+    is found by the periodic sweep. Nested, the outermost announces."""
+    if getattr(_held, "case_ids", None) is not None:
+        yield
+        return
+    _held.case_ids = set()
+    try:
+        yield
+    finally:
+        case_ids, _held.case_ids = _held.case_ids, None
+        if case_ids:
+            case_changed.send(sender=Case, case_ids=sorted(case_ids))

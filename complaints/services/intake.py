@@ -19,14 +19,14 @@ from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from abusedesk.audit import audit_record
+from abusedesk.audit import audit_record, audit_seals_held
 from complaints.choices import Channel, ReportFormat, ReportStatus
 from complaints.models import Hop, Report, ReportUrl
 from complaints.parsing import ParsedReport, TrustContext, parse_report
 from complaints.parsing.urls import url_host
 
 from .acks import acknowledgement_enqueue
-from .cases import case_attach
+from .cases import case_attach, case_changes_held
 
 logger = logging.getLogger(__name__)
 
@@ -181,7 +181,15 @@ def _recover_left_work() -> None:
 
 
 def report_process(*, report_id: int, form: dict | None = None) -> None:
-    """Parse a stored report and attach it to its case. Safe to run again."""
+    """Parse a stored report, attach it to its case and attribute it. Safe to run again.
+
+    The case is announced as changed, and the audit entries are chained, once after both
+    steps (see case_changes_held, audit_seals_held)."""
+    with audit_seals_held(), case_changes_held():
+        _report_process(report_id=report_id, form=form)
+
+
+def _report_process(*, report_id: int, form: dict | None) -> None:
     report = Report.objects.get(pk=report_id)
     if report.status not in (ReportStatus.RECEIVED,):
         return
@@ -201,7 +209,7 @@ def report_process(*, report_id: int, form: dict | None = None) -> None:
                 transaction.on_commit(lambda: _followups(report_id), robust=True)
             else:
                 # Even a report nobody can attribute carries "unknown" and the reason.
-                transaction.on_commit(lambda: _attribute_later(report_id), robust=True)
+                transaction.on_commit(lambda: _attribute_now(report_id), robust=True)
     except OperationalError:
         raise  # the database was busy or away: worth another try, not a person's time
     except Exception as exc:  # the complaint is stored; a person takes it from here
@@ -210,7 +218,7 @@ def report_process(*, report_id: int, form: dict | None = None) -> None:
             status=ReportStatus.MANUAL_TRIAGE,
             status_reason=f"processing failed: {type(exc).__name__}: {exc}"[:2000],
         )
-        transaction.on_commit(lambda: _attribute_later(report_id), robust=True)
+        transaction.on_commit(lambda: _attribute_now(report_id), robust=True)
 
 
 def reports_process_many(*, report_ids: list[int], acknowledge_ids: list[int] | tuple = ()) -> None:
@@ -227,10 +235,24 @@ def reports_process_many(*, report_ids: list[int], acknowledge_ids: list[int] | 
                 acknowledgement_enqueue(report)
 
 
-def _attribute_later(report_id: int) -> None:
+# A worker attributing report after report reads the inventory's version at most every 5 s.
+INVENTORY_VERSION_MAX_AGE = 5.0
+
+
+def _attribute_now(report_id: int) -> None:
+    """The attribution from the inventory, right after processing and in the same task:
+    it never waits behind the processing backlog of the intake queue. Its own short
+    transaction, after processing's commit, so a failure here never undoes the parse.
+    If it fails (the database busy past its timeout) it is queued as its own task, and
+    the recovery sweep finds any report left unattributed."""
+    from complaints.attribution.services import report_attribute
     from complaints.tasks import attribute_report
 
-    attribute_report.delay(report_id)
+    try:
+        report_attribute(report_id=report_id, version_max_age=INVENTORY_VERSION_MAX_AGE)
+    except OperationalError:
+        logger.warning("attributing report %s failed, queued again", report_id, exc_info=True)
+        attribute_report.delay(report_id)
 
 
 def _followups(report_id: int) -> None:
@@ -242,7 +264,7 @@ def _followups(report_id: int) -> None:
     from abusedesk.celery import app as celery_app
     from complaints.tasks import attribute_report, authenticate_sender, collect_evidence
 
-    attribute_report.delay(report_id)
+    _attribute_now(report_id)
     if not settings.ABUSEDESK_COLLECT_EVIDENCE:
         return
     if celery_app.conf.task_always_eager:

@@ -214,3 +214,36 @@ def test_a_browser_filing_still_shows_its_result_at_once_with_workers(staff_clie
     report = Report.objects.get()
     assert report.status == "parsed" and report.case_id is not None
     assert "198.51.100.23" in response.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)  # as on a worker: no outer transaction holds the commits
+def test_the_worker_task_attributes_the_report_itself_and_announces_its_case_once(
+    partner, workers, django_capture_on_commit_callbacks
+):
+    """The processing task parses, groups and attributes in one go: the attribution never
+    waits for a second message behind the intake queue's backlog. The case is announced
+    (re-evaluation) once for both steps, and every entry of the report is chained."""
+    from complaints.signals import case_changed
+    from complaints.tasks import process_report
+
+    with django_capture_on_commit_callbacks():  # the queued message is not delivered
+        response = post_message(token_client(partner[1]), spam(at=AT))
+    report = Report.objects.get(pk=response.json()["id"])
+    announced = []
+
+    def listener(sender, case_ids, **kwargs):
+        announced.append(list(case_ids))
+
+    case_changed.connect(listener)
+    try:
+        # The task's body, as the worker runs it; whatever it queues stays in the broker.
+        process_report(report.pk)
+    finally:
+        case_changed.disconnect(listener)
+    report.refresh_from_db()
+    assert report.status == "parsed" and report.attributed_at is not None
+    assert report.attribution["roles"]
+    assert announced == [[report.case_id]]
+    entries = AuditEntry.objects.filter(object_id=str(report.pk), object_type="complaints.report")
+    assert {e.action for e in entries} >= {"report.received", "report.parsed", "report.grouped", "report.attributed"}
+    assert all(e.seq is not None for e in entries) and audit_verify().first_broken is None
