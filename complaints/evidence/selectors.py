@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from email.utils import getaddresses
 
 from django.conf import settings
+from django.db import connections
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
@@ -15,6 +16,7 @@ from complaints.choices import ReportStatus
 from complaints.models import Case, Evidence, Report
 
 from .lookups import is_ip, normalize_name
+from .resolver import DnsResult
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,31 @@ def evidence_latest(*, subjects: tuple[str, ...], since: datetime | None = None)
     latest: dict[tuple, Evidence] = {}
     for record in records:
         latest.setdefault(evidence_key(record), record)
+    return latest
+
+
+def evidence_latest_results(*, subjects: tuple[str, ...], since: datetime) -> dict[tuple, DnsResult]:
+    """The newest answer per question about these subjects asked since a time, for the
+    collection to decide what to ask again and to follow up on.
+
+    Without the response text (a follow-up needs the answer, freshness its outcome,
+    TTL and time). On PostgreSQL one row per question comes back (DISTINCT ON), so
+    a subject asked about every few minutes all day is not read a few hundred times.
+    """
+    key = ("subject", "kind", "query_name", "query_type", "zone")
+    records = Evidence.objects.filter(subject__in=subjects, asked_at__gte=since)
+    if connections[records.db].vendor == "postgresql":
+        records = records.order_by(*key, "-asked_at", "-id").distinct(*key)
+    else:
+        records = records.order_by("-asked_at", "-id")
+    latest: dict[tuple, DnsResult] = {}
+    for row in records.values_list(*key, "server", "asked_at", "outcome", "answer", "ttl"):
+        if row[:5] not in latest:
+            name, rdtype, server, asked_at, outcome, answer, ttl = row[2], row[3], *row[5:]
+            latest[row[:5]] = DnsResult(
+                query_name=name, query_type=rdtype, server=server, asked_at=asked_at,
+                outcome=outcome, answer=list(answer), ttl=ttl,
+            )  # fmt: skip
     return latest
 
 
