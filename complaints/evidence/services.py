@@ -17,7 +17,7 @@ from complaints.models import Evidence, Report
 
 from .lookups import MAX_WORKERS, Check, Key, run_checks
 from .resolver import DnsResult
-from .selectors import evidence_latest_results, hosts_over_limit, report_subjects
+from .selectors import evidence_latest_results, hosts_over_limit, report_for_evidence, report_subjects
 
 logger = logging.getLogger(__name__)
 
@@ -147,10 +147,6 @@ def _record_not_looked_up(report_id: int, items: list[dict]) -> None:
     report.save(update_fields=["facts"])
 
 
-# What a collection reads of its report (not the raw message, which can be megabytes).
-_REPORT_FIELDS = ("source_ip", "url_hosts", "mail_from", "header_from", "case_id", "facts")
-
-
 def evidence_collect(*, report_id: int) -> int:
     """Ask the DNS about a report's subjects; store each new answer. Returns the rows added.
 
@@ -162,7 +158,7 @@ def evidence_collect(*, report_id: int) -> int:
     insert; the report's facts are locked and written only when they change
     (something was not looked up now, or was the last time).
     """
-    report = Report.objects.only(*_REPORT_FIELDS).get(pk=report_id)
+    report = report_for_evidence(report_id=report_id)
     subjects = report_subjects(report)
     if not subjects:
         return 0
