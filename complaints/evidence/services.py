@@ -104,12 +104,14 @@ def _evidence(check: Check, report: Report) -> Evidence:
 
 
 def _evidence_insert(records: list[Evidence]) -> None:
-    """Store the rows in one statement: on PostgreSQL a COPY.
+    """Store the rows in one statement, one round trip when no transaction is open.
 
-    Django's INSERT prepares every value of every row in Python (and, outside a
-    transaction, wraps itself in one: three round trips); that was the largest cost
-    of a collection beyond the DNS queries. COPY is one statement, atomic on its own.
-    The values are the model's own, digest included, as `bulk_create` would store them.
+    Django's INSERT prepares every value of every row in Python and, outside a
+    transaction, wraps itself in one (BEGIN, INSERT, COMMIT): that was the largest
+    cost of a collection beyond the DNS queries, and each round trip is a wait on a
+    busy machine. On PostgreSQL the statement is written here from the model's
+    metadata; the values are the rows' own (JSON as the field adapts it), digest
+    included, as `bulk_create` would store them. One statement is atomic on its own.
     """
     if not records:
         return
@@ -118,18 +120,18 @@ def _evidence_insert(records: list[Evidence]) -> None:
         Evidence.objects.bulk_create(records)
         return
     fields = [f for f in Evidence._meta.concrete_fields if not f.primary_key]
-    json_fields = {f.attname for f in fields if isinstance(f, models.JSONField)}
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    table = connection.ops.quote_name(Evidence._meta.db_table)
-    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-        for record in records:
-            copy.write_row(
-                [
-                    json.dumps(value) if f.attname in json_fields else value
-                    for f in fields
-                    for value in [getattr(record, f.attname)]
-                ]
-            )
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    row = f"({', '.join(['%s'] * len(fields))})"
+    params = []
+    for record in records:
+        for f in fields:
+            value = getattr(record, f.attname)
+            params.append(f.get_db_prep_save(value, connection) if isinstance(f, models.JSONField) else value)
+    # Names from the model's own metadata; every value is a parameter.
+    sql = f"INSERT INTO {quote(Evidence._meta.db_table)} ({columns}) VALUES {', '.join([row] * len(records))}"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def _record_not_looked_up(report_id: int, items: list[dict]) -> None:
