@@ -160,8 +160,8 @@ def _pool(workers: int) -> ThreadPoolExecutor:
 
     Starting a pool per report cost a dozen thread starts per report, which on a
     busy worker was a good part of the time spent beyond the queries. Per calling
-    thread, so one report still has at most `workers` questions in flight; the pool
-    goes (and its threads exit) with the thread that made it.
+    thread, so one report still has a bounded number of questions in flight; the
+    pool goes (and its threads exit) with the thread that made it.
     """
     pools = getattr(_local, "pools", None)
     if pools is None:
@@ -211,7 +211,10 @@ def run_checks(
     for domain in dict.fromkeys(domains):
         first += _domain_asks(domain)
 
-    pool = _pool(max(1, workers))
+    # The calling thread asks one chain of questions itself (the first: an address's
+    # PTR, whose follow-up waits on it), the pool the others: `workers` in flight at most.
+    here = workers > 1
+    pool = _pool(workers - 1 if here else 1)
     lock = threading.Lock()
     seen: set[Key] = set()
     sent: dict[Key, DnsResult | None] = {}  # None: not sent, the deadline had passed
@@ -251,8 +254,8 @@ def run_checks(
         dispatch(after, here=True)
 
     level = claim(first)
-    dispatch(level, here=False)
     try:
+        dispatch(level, here=here)
         done = 0
         while done < len(futures):  # grows while follow-ups are sent
             futures[done].result()
