@@ -104,14 +104,14 @@ def _evidence(check: Check, report: Report) -> Evidence:
 
 
 def _evidence_insert(records: list[Evidence]) -> None:
-    """Store the rows in one statement, one round trip when no transaction is open.
+    """Store the rows in one statement: on PostgreSQL a COPY, atomic on its own.
 
     Django's INSERT prepares every value of every row in Python and, outside a
     transaction, wraps itself in one (BEGIN, INSERT, COMMIT): that was the largest
-    cost of a collection beyond the DNS queries, and each round trip is a wait on a
-    busy machine. On PostgreSQL the statement is written here from the model's
-    metadata; the values are the rows' own (JSON as the field adapts it), digest
-    included, as `bulk_create` would store them. One statement is atomic on its own.
+    cost of a collection beyond the DNS queries. A hand-written INSERT still spent
+    twice the CPU of COPY quoting its parameters (measured alternately with the
+    bench: 54-56% against 66-78%). The values are the rows' own, digest included,
+    JSON as the field dumps it, as `bulk_create` would store them.
     """
     if not records:
         return
@@ -120,18 +120,20 @@ def _evidence_insert(records: list[Evidence]) -> None:
         Evidence.objects.bulk_create(records)
         return
     fields = [f for f in Evidence._meta.concrete_fields if not f.primary_key]
+    json_fields = {f.attname for f in fields if isinstance(f, models.JSONField)}
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
-    row = f"({', '.join(['%s'] * len(fields))})"
-    params = []
-    for record in records:
-        for f in fields:
-            value = getattr(record, f.attname)
-            params.append(f.get_db_prep_save(value, connection) if isinstance(f, models.JSONField) else value)
-    # Names from the model's own metadata; every value is a parameter.
-    sql = f"INSERT INTO {quote(Evidence._meta.db_table)} ({columns}) VALUES {', '.join([row] * len(records))}"  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    # Names from the model's own metadata; the values go as data, never as SQL.
+    statement = f"COPY {quote(Evidence._meta.db_table)} ({columns}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
+        for record in records:
+            copy.write_row(
+                [
+                    json.dumps(v) if f.attname in json_fields else v
+                    for f in fields
+                    for v in [getattr(record, f.attname)]
+                ]
+            )
 
 
 def _record_not_looked_up(report_id: int, items: list[dict]) -> None:
