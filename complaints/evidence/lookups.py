@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
+import threading
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import dns.exception
@@ -154,6 +155,26 @@ def _check(ask: Ask, result: DnsResult) -> Check:
     return Check(ask.subject, ask.kind, result, ask.zone, ask.zone_kind, listed, confirmed)
 
 
+def _pool(workers: int) -> ThreadPoolExecutor:
+    """This thread's pool of DNS threads, `workers` wide, kept from one report to the next.
+
+    Starting a pool per report cost a dozen thread starts per report, which on a
+    busy worker was a good part of the time spent beyond the queries. Per calling
+    thread, so one report still has a bounded number of questions in flight; the
+    pool goes (and its threads exit) with the thread that made it.
+    """
+    pools = getattr(_local, "pools", None)
+    if pools is None:
+        pools = _local.pools = {}
+    pool = pools.get(workers)
+    if pool is None:
+        pool = pools[workers] = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dns")
+    return pool
+
+
+_local = threading.local()
+
+
 def run_checks(
     *,
     ips: Iterable[str] = (),
@@ -166,11 +187,15 @@ def run_checks(
 ) -> list[Check]:
     """Ask every question about these subjects, in parallel; return the new results.
 
-    Two rounds, because forward confirmation needs the PTR names and a
-    blocklist reason is only asked for when listed. With a `deadline`
+    Follow-up questions (forward confirmation of a PTR name, the reason of a
+    blocklist listing) are sent as soon as the answer they follow is in, not
+    after every first question. Each question is asked once. With a `deadline`
     (time.monotonic()), no question is sent after it: those are appended to
     `skipped` instead, so a report's time is bounded by the deadline plus one
-    resolver timeout.
+    resolver timeout (a follow-up is only sent before the deadline too).
+
+    The results come back in the order of the questions: the first questions
+    as planned, then each one's follow-ups in that order, and so on.
     """
 
     def ask(a: Ask) -> DnsResult | None:
@@ -178,26 +203,78 @@ def run_checks(
             return None
         return query(a.name, a.rdtype)
 
-    asks: list[Ask] = []
+    first: list[Ask] = []
     for ip in dict.fromkeys(ips):
-        asks += _ip_asks(ip)
+        first += _ip_asks(ip)
     for host in dict.fromkeys(hosts):
-        asks += _host_asks(host)
+        first += _host_asks(host)
     for domain in dict.fromkeys(domains):
-        asks += _domain_asks(domain)
+        first += _domain_asks(domain)
+
+    # The calling thread asks one chain of questions itself (the first: an address's
+    # PTR, whose follow-up waits on it), the pool the others: `workers` in flight at most.
+    here = workers > 1
+    pool = _pool(workers - 1 if here else 1)
+    lock = threading.Lock()
+    seen: set[Key] = set()
+    sent: dict[Key, DnsResult | None] = {}  # None: not sent, the deadline had passed
+    follow: dict[Key, list[Ask]] = {}  # the follow-ups each question brought in
+    futures: list[Future] = []
+
+    def claim(asks: list[Ask]) -> list[Ask]:
+        """The questions not asked yet in this run (each is asked once)."""
+        new = []
+        with lock:
+            for a in asks:
+                if a.key not in seen:
+                    seen.add(a.key)
+                    new.append(a)
+        return new
+
+    def dispatch(asks: list[Ask], *, here: bool) -> None:
+        """Start these (new) questions. One answered from the cache still leads to its
+        follow-ups; of those to send, the first is asked in this thread when `here`,
+        the others in the pool's."""
+        to_send = []
+        for a in asks:
+            known = cached(a.key) if cached else None
+            if known is None:
+                to_send.append(a)
+            else:
+                follow[a.key] = after = claim(_follow_ups(a, known))
+                dispatch(after, here=False)
+        futures.extend(pool.submit(chase, a) for a in to_send[1 if here else 0 :])
+        if here and to_send:
+            chase(to_send[0])
+
+    def chase(a: Ask) -> None:
+        """Ask, then start the follow-ups straight away (not after every other answer)."""
+        result = sent[a.key] = ask(a)
+        follow[a.key] = after = claim(_follow_ups(a, result)) if result is not None else []
+        dispatch(after, here=True)
+
+    level = claim(first)
+    try:
+        dispatch(level, here=here)
+        done = 0
+        while done < len(futures):  # grows while follow-ups are sent
+            futures[done].result()
+            done += 1
+    finally:
+        for future in futures:  # only on an error: nothing of this report is left to run
+            future.cancel()
+
     checks: list[Check] = []
-    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="dns") as pool:
-        while asks:
-            asks = list({a.key: a for a in asks}.values())  # one question once per round
-            known = {a.key: cached(a.key) for a in asks} if cached else {}
-            to_send = [a for a in asks if known.get(a.key) is None]
-            answered = dict(zip(to_send, pool.map(ask, to_send), strict=True))
-            sent = {a: r for a, r in answered.items() if r is not None}
-            if skipped is not None:
-                skipped += [a for a, r in answered.items() if r is None]
-            checks += [_check(a, r) for a, r in sent.items()]
-            results = {a: known.get(a.key) or sent.get(a) for a in asks}
-            asks = [f for a, r in results.items() if r is not None for f in _follow_ups(a, r)]
+    while level:
+        for a in level:
+            if a.key not in sent:
+                continue  # answered from the cache
+            if sent[a.key] is None:
+                if skipped is not None:
+                    skipped.append(a)
+            else:
+                checks.append(_check(a, sent[a.key]))
+        level = [f for a in level for f in follow.get(a.key, [])]
     return checks
 
 

@@ -10,6 +10,7 @@ configuration take effect without reloading anything.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -57,17 +58,28 @@ def _host_port(host: str, port: int) -> str:
 def build_resolver() -> dns.resolver.Resolver:
     """A resolver for the configured servers, or the system's when none is set.
 
-    Built per call: it is cheap, and it never caches, so each query reaches a
-    server and the record shows what that server said at that moment.
+    It never caches, so each query reaches a server and the record shows what
+    that server said at that moment. One resolver per configuration (servers,
+    timeout) is kept and shared by threads: with its cache off, dnspython's
+    `resolve()` changes nothing on it. The system's is built per call, so a
+    changed /etc/resolv.conf takes effect.
     """
     servers = _configured_servers()
-    if servers:
-        resolver = dns.resolver.Resolver(configure=False)
-        # Per-nameserver ports: `resolver.port` would force one port on all.
-        resolver.nameservers = [dns.nameserver.Do53Nameserver(host, port) for host, port in servers]
-    else:
-        resolver = dns.resolver.Resolver()
     timeout = float(settings.ABUSEDESK_DNS_TIMEOUT)
+    if servers:
+        return _resolver_for(tuple(servers), timeout)
+    return _configure(dns.resolver.Resolver(), timeout)
+
+
+@functools.lru_cache(maxsize=8)
+def _resolver_for(servers: tuple[tuple[str, int], ...], timeout: float) -> dns.resolver.Resolver:
+    resolver = dns.resolver.Resolver(configure=False)
+    # Per-nameserver ports: `resolver.port` would force one port on all.
+    resolver.nameservers = [dns.nameserver.Do53Nameserver(host, port) for host, port in servers]
+    return _configure(resolver, timeout)
+
+
+def _configure(resolver: dns.resolver.Resolver, timeout: float) -> dns.resolver.Resolver:
     resolver.timeout = timeout
     resolver.lifetime = timeout
     resolver.cache = None

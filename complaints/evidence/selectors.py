@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from email.utils import getaddresses
 
 from django.conf import settings
+from django.db import connections, router
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
@@ -15,6 +16,7 @@ from complaints.choices import ReportStatus
 from complaints.models import Case, Evidence, Report
 
 from .lookups import is_ip, normalize_name
+from .resolver import DnsResult
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,103 @@ def evidence_latest(*, subjects: tuple[str, ...], since: datetime | None = None)
     latest: dict[tuple, Evidence] = {}
     for record in records:
         latest.setdefault(evidence_key(record), record)
+    return latest
+
+
+# The two reads of every collection go as statement texts built from the models'
+# metadata, their values converted as the ORM converts them: compiling these
+# queries through the ORM cost several times what running them did (about 1.6 ms
+# against 0.3 ms of CPU for the answers, 0.9 against 0.15 for the report), on
+# every report, in a process whose CPU the DNS queries need.
+_COLUMNS: dict[tuple, tuple[list, list]] = {}
+
+
+def _columns(connection, model, names: tuple[str, ...]) -> tuple[list, list]:
+    """The model's fields among `names` (in the model's order) and each one's converters."""
+    key = (connection.alias, model, names)
+    if key not in _COLUMNS:
+        fields = [f for f in model._meta.concrete_fields if f.attname in names]
+        cols = [f.get_col(model._meta.db_table) for f in fields]
+        converters = [connection.ops.get_db_converters(c) + c.get_db_converters(connection) for c in cols]
+        _COLUMNS[key] = (fields, list(zip(cols, converters, strict=True)))
+    return _COLUMNS[key]
+
+
+def _select(model, names: tuple[str, ...], where: str, params: list, *, distinct: str = "") -> list[list]:
+    """Rows of these fields of `model` (in the model's field order), as the ORM reads them."""
+    connection = connections[router.db_for_read(model)]
+    fields, converters = _columns(connection, model, names)
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    sql = f"SELECT {distinct}{columns} FROM {quote(model._meta.db_table)} WHERE {where}"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    out = []
+    for row in rows:
+        values = []
+        for value, (col, funcs) in zip(row, converters, strict=True):
+            for func in funcs:
+                value = func(value, col, connection)
+            values.append(value)
+        out.append(values)
+    return out
+
+
+# What a collection reads of its report (not the raw message, which can be megabytes).
+_REPORT_FIELDS = ("id", "source_ip", "url_hosts", "mail_from", "header_from", "case_id", "facts")
+
+
+def report_for_evidence(*, report_id: int) -> Report:
+    """The report with what evidence collection reads of it (the rest deferred)."""
+    rows = _select(Report, _REPORT_FIELDS, "id = %s", [report_id])
+    if not rows:
+        raise Report.DoesNotExist(f"report {report_id}")
+    return Report.from_db(router.db_for_read(Report), _REPORT_FIELDS, rows[0])
+
+
+_ANSWER_FIELDS = (
+    "id",
+    "subject",
+    "kind",
+    "query_name",
+    "query_type",
+    "zone",
+    "server",
+    "asked_at",
+    "outcome",
+)
+_ANSWER_FIELDS += ("answer", "ttl")
+
+
+def evidence_latest_results(*, subjects: tuple[str, ...], since: datetime) -> dict[tuple, DnsResult]:
+    """The newest answer per question about these subjects asked since a time, for the
+    collection to decide what to ask again and to follow up on.
+
+    Without the response text (a follow-up needs the answer, freshness its outcome,
+    TTL and time). On PostgreSQL one row per question comes back (DISTINCT ON), so
+    a subject asked about every few minutes all day is not read a few hundred times.
+    """
+    if not subjects:
+        return {}
+    connection = connections[router.db_for_read(Evidence)]
+    order = "ORDER BY subject, kind, query_name, query_type, zone, asked_at DESC, id DESC"
+    since_param = connection.ops.adapt_datetimefield_value(since)
+    distinct = ""
+    if connection.vendor == "postgresql":
+        distinct = "DISTINCT ON (subject, kind, query_name, query_type, zone) "
+        where, params = "subject = ANY(%s)", [list(subjects)]
+    else:
+        where, params = f"subject IN ({', '.join(['%s'] * len(subjects))})", list(subjects)
+    where = f"{where} AND asked_at >= %s {order}"
+    rows = _select(Evidence, _ANSWER_FIELDS, where, [*params, since_param], distinct=distinct)
+    latest: dict[tuple, DnsResult] = {}
+    for _pk, subject, kind, name, rdtype, zone, server, asked_at, outcome, answer, ttl in rows:
+        if (subject, kind, name, rdtype, zone) not in latest:  # the newest comes first
+            latest[(subject, kind, name, rdtype, zone)] = DnsResult(
+                query_name=name, query_type=rdtype, server=server, asked_at=asked_at,
+                outcome=outcome, answer=list(answer), ttl=ttl,
+            )  # fmt: skip
     return latest
 
 

@@ -6,17 +6,18 @@ import hashlib
 import json
 import logging
 import time
+from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, models, router, transaction
 from django.utils import timezone
 
 from complaints.models import Evidence, Report
 
 from .lookups import MAX_WORKERS, Check, Key, run_checks
 from .resolver import DnsResult
-from .selectors import evidence_latest, hosts_over_limit, report_subjects
+from .selectors import evidence_latest_results, hosts_over_limit, report_for_evidence, report_subjects
 
 logger = logging.getLogger(__name__)
 
@@ -65,21 +66,8 @@ def fresh_for(record: Evidence | DnsResult) -> timedelta:
     return timedelta(seconds=seconds)
 
 
-def is_fresh(record: Evidence, *, now: datetime) -> bool:
+def is_fresh(record: Evidence | DnsResult, *, now: datetime) -> bool:
     return record.asked_at + fresh_for(record) > now
-
-
-def _result_of(record: Evidence) -> DnsResult:
-    return DnsResult(
-        query_name=record.query_name,
-        query_type=record.query_type,
-        server=record.server,
-        asked_at=record.asked_at,
-        outcome=record.outcome,
-        answer=list(record.answer),
-        ttl=record.ttl,
-        response_text=record.response_text,
-    )
 
 
 def evidence_row(*, report: Report, subject: str, kind: str, result: DnsResult, **extra) -> Evidence:
@@ -113,6 +101,41 @@ def _evidence(check: Check, report: Report) -> Evidence:
         zone_kind=check.zone_kind[:16],
         listed=check.listed,
     )
+
+
+def _evidence_insert(records: list[Evidence]) -> None:
+    """Store the rows in one statement: on PostgreSQL a COPY, atomic on its own.
+
+    Django's INSERT prepares every value of every row in Python and, outside a
+    transaction, wraps itself in one (BEGIN, INSERT, COMMIT): that was the largest
+    cost of a collection beyond the DNS queries. A hand-written INSERT still spent
+    twice the CPU of COPY quoting its parameters (measured alternately with the
+    bench: 54-56% against 66-78%). The values are the rows' own, digest included,
+    JSON as the field dumps it, as `bulk_create` would store them.
+    """
+    if not records:
+        return
+    connection = connections[router.db_for_write(Evidence)]
+    if connection.vendor != "postgresql":
+        Evidence.objects.bulk_create(records)
+        return
+    fields = [f for f in Evidence._meta.concrete_fields if not f.primary_key]
+    json_fields = {f.attname for f in fields if isinstance(f, models.JSONField)}
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    # Names from the model's own metadata; the values go as data, never as SQL.
+    statement = f"COPY {quote(Evidence._meta.db_table)} ({columns}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
+        for record in records:
+            copy.write_row(
+                [
+                    json.dumps(v) if f.attname in json_fields else v
+                    for f in fields
+                    for v in [getattr(record, f.attname)]
+                ]
+            )
+
+
 def _record_not_looked_up(report_id: int, items: list[dict]) -> None:
     """What the last collection left out, and why ("limit": beyond the first N hosts;
     "time": the report's time budget ran out), in the report's facts."""
@@ -134,14 +157,18 @@ def evidence_collect(*, report_id: int) -> int:
     Questions answered within their TTL (for any report) are not asked again,
     which makes this safe to run twice. The DNS work happens before, and
     outside, the one short transaction that writes the rows.
+
+    Database round trips: the report, the fresh answers, then the rows in one
+    insert; the report's facts are locked and written only when they change
+    (something was not looked up now, or was the last time).
     """
-    report = Report.objects.get(pk=report_id)
+    report = report_for_evidence(report_id=report_id)
     subjects = report_subjects(report)
     if not subjects:
         return 0
     now = timezone.now()
-    latest = evidence_latest(subjects=subjects.all, since=now - timedelta(seconds=MAX_FRESH_SECONDS))
-    fresh = {key: _result_of(r) for key, r in latest.items() if is_fresh(r, now=now)}
+    latest = evidence_latest_results(subjects=subjects.all, since=now - timedelta(seconds=MAX_FRESH_SECONDS))
+    fresh = {key: r for key, r in latest.items() if is_fresh(r, now=now)}
 
     def cached(key: Key) -> DnsResult | None:
         return fresh.get(key)
@@ -160,10 +187,17 @@ def evidence_collect(*, report_id: int) -> int:
     records = [_evidence(check, report) for check in checks]
     not_looked_up = [{"subject": h, "reason": "limit"} for h in hosts_over_limit(report)]
     not_looked_up += [{"subject": s, "reason": "time"} for s in dict.fromkeys(a.subject for a in skipped)]
-    with transaction.atomic():
-        Evidence.objects.bulk_create(records)
-        _record_not_looked_up(report.pk, not_looked_up)
-        if records and report.case_id:
+    # Read with the report above: when nothing is left out now and nothing was, the
+    # facts stay as they are and need no lock (a run at the same time that leaves
+    # something out writes it, as it would have had it committed last).
+    facts_change = bool(not_looked_up) or "evidence_not_looked_up" in (report.facts or {})
+    mark_case = bool(records and report.case_id)
+    # One write alone needs no transaction of its own (a round trip each way less).
+    with transaction.atomic() if facts_change or mark_case else nullcontext():
+        _evidence_insert(records)
+        if facts_change:
+            _record_not_looked_up(report.pk, not_looked_up)
+        if mark_case:
             from complaints.services.cases import case_mark_changed
 
             case_mark_changed(case_ids=[report.case_id])

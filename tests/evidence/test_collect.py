@@ -166,3 +166,37 @@ def test_the_case_shows_the_evidence_of_its_reports(served):
 
     assert {r.subject for r in records} == {ORIGIN, HOST, DOMAIN}
     assert len(records) == QUESTIONS
+
+
+def test_a_follow_up_is_asked_without_waiting_for_a_slow_question(served, settings):
+    settings.ABUSEDESK_DNS_TIMEOUT = 2.0
+    served.drop.add(HOST)  # A, AAAA, MX and NS of the host time out after 2 s
+    report = spam_report()
+
+    evidence_collect(report_id=report.pk)
+
+    rows = {e.kind: e for e in Evidence.objects.filter(report=report)}
+    assert rows[Kind.A].outcome == Outcome.TIMEOUT
+    assert rows[Kind.FORWARD].answer == [ORIGIN]
+    # Asked once the PTR name was in, not after the host's questions had timed out.
+    assert (rows[Kind.FORWARD].asked_at - rows[Kind.PTR].asked_at).total_seconds() < 1.0
+
+
+def test_answers_with_escapes_are_stored_exactly_as_returned(served):
+    import dns.rdata
+    import dns.rdataclass
+    import dns.rdatatype
+
+    spf = r'"v=spf1 include:a\\b \"quoted\" caf\195\169 -all"'
+    served.remove(DOMAIN, "TXT")
+    served.add(DOMAIN, "TXT", spf)
+    report = spam_report()
+
+    evidence_collect(report_id=report.pk)
+
+    record = Evidence.objects.get(report=report, kind=Kind.SPF)
+    as_returned = dns.rdata.from_text(dns.rdataclass.IN, dns.rdatatype.TXT, spf).to_text()
+    assert "\\" in as_returned
+    assert record.answer == [as_returned]
+    assert as_returned in record.response_text and "\n" in record.response_text
+    assert evidence_digest(record) == record.digest
