@@ -78,10 +78,17 @@ def _session_statement(candidates: int) -> str:
     key = (connection.vendor, candidates)
     if key not in _SESSION_SQL:
         reader = rawsql.row_reader(Session, Account, Subscriber)
-        values = ", ".join(["(%s, %s)"] * candidates)
+        if connection.vendor == "postgresql":
+            # Two comma-separated texts: a short statement of few parameters, which
+            # psycopg keeps parsed, and no per-element quoting of an array parameter.
+            candidates_sql = (
+                "SELECT * FROM unnest(string_to_array(%s, ',')::integer[], string_to_array(%s, ','))"
+            )
+        else:
+            candidates_sql = "VALUES " + ", ".join(["(%s, %s)"] * candidates)
         # Column names come from the models' own metadata; every value is a parameter.
         _SESSION_SQL[key] = (
-            f"WITH v(prefix_len, start_key) AS (VALUES {values}), "  # noqa: S608
+            f"WITH v(prefix_len, start_key) AS ({candidates_sql}), "  # noqa: S608
             # Materialized, so the lengths in use are picked first and only they are
             # probed (inlined, the planner probes every candidate and filters after).
             "c AS MATERIALIZED (SELECT v.prefix_len, v.start_key FROM v "
@@ -104,9 +111,13 @@ def session_at_statement(*, ip: IP, at: datetime) -> tuple[str, list]:
     """(sql, params) of the one statement session_at runs for this address and instant."""
     address = ipkeys.parse_ip(ip)
     lengths = range(128, _V4_MIN_LEN - 1, -1) if address.version == 4 else range(128, -1, -1)
+    pairs = ipkeys.start_keys(address, lengths)
     params: list = []
-    for pair in ipkeys.start_keys(address, lengths):
-        params += pair
+    if connection.vendor == "postgresql":
+        params += (",".join(str(n) for n, _key in pairs), ",".join(key for _n, key in pairs))
+    else:
+        for pair in pairs:
+            params += pair
     params.append(connection.ops.adapt_datetimefield_value(at))
     return _session_statement(len(lengths)), params
 
