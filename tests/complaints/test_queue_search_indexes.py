@@ -51,3 +51,23 @@ def test_on_postgresql_the_search_uses_the_trigram_indexes(staff):
         for name in ("case_key_trgm", "case_subject_trgm", "case_accounts_text_trgm"):
             assert f"Bitmap Index Scan on {name}" in plan, plan
         assert "Seq Scan on complaints_case" not in plan, plan
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the order's index exists on PostgreSQL only")
+def test_oldest_untouched_first_reads_an_index_in_the_queues_order_without_sorting(staff):
+    for n in range(6):
+        make_case(10 + n)
+
+    class Request:
+        user = get_user_model().objects.get(pk=staff.pk)
+
+    queryset = CaseFilter(
+        {"status": "open", "order": "untouched"}, queryset=case_queue_for_user(staff), request=Request
+    ).qs[:50]
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a handful of rows would be read whole
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "case_untouched_order_idx" in plan, plan
+    assert "Sort" not in plan, plan
