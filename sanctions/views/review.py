@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from abusedesk.errors import ApplicationError
+from abusedesk.pagination import capped_page
 from abusedesk.replica import read_only_page
 from abusedesk.web import desk_required, form_errors, report_error
 
@@ -27,16 +28,19 @@ from ..services import (
 from ..transitions import DECISION, EXECUTION, edges_from
 from .common import get_sanction
 
+# Proposals per page: a manager works from the top; the rest are a page away.
+REVIEW_PAGE_SIZE = 50
+
 
 @read_only_page
 @login_required
 @desk_required
 def review_queue_view(request):
-    sanctions = list(review_queue()[:200])
+    page = capped_page(review_queue(), REVIEW_PAGE_SIZE, request.GET.get("page"))
     return render(
         request,
         "sanctions/review_queue.html",
-        {"sanctions": sanctions, "overdue": overdue_emergency().count()},
+        {"sanctions": page.object_list, "page": page, "overdue": overdue_emergency().count()},
     )
 
 

@@ -18,6 +18,19 @@ def test_the_queue_lists_proposals_oldest_first(case, staff, manager_client):
     assert text.index(first.reference) < text.index(second.reference)
 
 
+def test_the_queue_is_paged_oldest_first(case, staff, manager_client, monkeypatch):
+    from sanctions.views import review
+
+    monkeypatch.setattr(review, "REVIEW_PAGE_SIZE", 2)
+    first, second, third = (factories.propose(case, staff) for _ in range(3))
+    text = manager_client.get("/sanctions/review/").content.decode()
+    assert first.reference in text and second.reference in text and third.reference not in text
+    assert "page=2" in text and "Page 1 of 2" in text
+    text = manager_client.get("/sanctions/review/?page=2").content.decode()
+    assert third.reference in text and first.reference not in text
+    assert manager_client.get("/sanctions/review/?page=99").status_code == 200  # the last page
+
+
 def test_the_queue_query_count_does_not_grow_with_its_length(case, staff, manager_client):
     from django.db import connection
 
