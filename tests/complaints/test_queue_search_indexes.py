@@ -71,3 +71,10 @@ def test_oldest_untouched_first_reads_an_index_in_the_queues_order_without_sorti
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "case_untouched_order_idx" in plan, plan
     assert "Sort" not in plan, plan
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="fillfactor is PostgreSQL's")
+def test_case_pages_keep_room_for_updates_in_place():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'complaints_case'")
+        assert cursor.fetchone()[0] == ["fillfactor=75"]
