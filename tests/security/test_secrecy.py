@@ -60,7 +60,7 @@ READERS = {
     # and the one at each exploited listing's time go into that entry's records.
     "complaints/attribution/compromise.py:_exploited_listing": "system: report.attributed (records)",
     "complaints/attribution/compromise.py:_same_holder_then": "system: report.attributed (records)",
-    "complaints/attribution/services.py:inventory_version": "no row is read: the largest id only",
+    "complaints/attribution/services.py:_inventory_version": "no row is read: the largest id only",
     "complaints/services/cases.py:case_key_for": "system: report.grouped (the session key, case)",
     "complaints/views.py:report_show_content": "person: via report_content",
     # Counted when the case is evaluated (never in a request: pages pass traffic=False);
