@@ -264,7 +264,10 @@ def _followups(report_id: int) -> None:
     from abusedesk.celery import app as celery_app
     from complaints.tasks import attribute_report, authenticate_sender, collect_evidence
 
-    _attribute_now(report_id)
+    try:
+        _attribute_now(report_id)
+    except Exception:  # the evidence is still owed; the sweep attributes the report again
+        logger.exception("attributing report %s failed", report_id)
     if not settings.ABUSEDESK_COLLECT_EVIDENCE:
         return
     if celery_app.conf.task_always_eager:

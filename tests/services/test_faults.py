@@ -340,6 +340,9 @@ def test_a_dns_server_timing_out_during_a_burst_is_recorded_and_the_sweep_fills_
         mine = Report.objects.filter(partner=partner)
         rounds = _all_processed(stack, partner, n)
         evidence = Evidence.objects.filter(report__partner=partner)
+        # Attribution runs in the processing task; the evidence follows on its own queue,
+        # each question waiting out the resolver's timeout.
+        wait_for(lambda: evidence.values("report").distinct().count() == n, timeout=90)
         with_rows = evidence.values("report").distinct().count()
         outcomes = set(evidence.values_list("outcome", flat=True))
         timeouts = evidence.filter(outcome="timeout").count()
