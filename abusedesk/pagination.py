@@ -16,6 +16,8 @@ from rest_framework.pagination import PageNumberPagination
 # Rows counted beyond the start of the page asked for; deeper pages still work (the
 # window moves with the page number), the total is then shown as "at least".
 COUNT_WINDOW = 1000
+# No queue has this many pages; larger numbers are counted as this one.
+MAX_PAGE = 1_000_000
 
 
 class CappedPaginator(Paginator):
@@ -24,7 +26,9 @@ class CappedPaginator(Paginator):
     def __init__(self, object_list, per_page, *, number=None, window: int | None = None, **kwargs):
         super().__init__(object_list, per_page, **kwargs)
         try:
-            page = max(int(number), 1)
+            # Bounded: a page number past any real queue must not overflow the database's
+            # integers in the counting window (the page itself is then out of range).
+            page = min(max(int(number), 1), MAX_PAGE)
         except (TypeError, ValueError):
             page = 1
         window = COUNT_WINDOW if window is None else window

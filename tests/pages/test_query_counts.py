@@ -255,3 +255,17 @@ def test_a_partners_report_list_costs_the_same_for_10_and_60_reports(grower, par
     grow(SMALL)
     constant(client, ["/api/v1/reports/"], lambda: grow(LARGE))
     assert len(client.get("/api/v1/reports/").json()["results"]) == 50
+
+
+def test_a_page_number_past_any_queue_is_out_of_range_not_a_server_error(grower, staff_client, staff_token):
+    """Found by schemathesis: ?page=5330251526245662720 overflowed SQLite's integers in
+    the counting window (500)."""
+    grower.cases_to(2)
+    huge = "5330251526245662720"
+    api = token_client(staff_token)
+    for url in (f"/api/v1/reports/?page={huge}", f"/api/v1/cases/?page={huge}"):
+        response = api.get(url)
+        assert response.status_code == 404, (url, response.content[:200])
+        assert "Invalid page" in response.json()["detail"]
+    web = staff_client.get(f"/cases/?page={huge}")
+    assert web.status_code == 200 and len(web.context["page"]) == 2  # the last page
