@@ -5,9 +5,17 @@ API errors look like {"detail": "...", "code": "...", "fields": {"name": ["reaso
 
 from __future__ import annotations
 
+import logging
+
+from django.db import OperationalError
 from rest_framework import exceptions, status
 from rest_framework.response import Response
-from rest_framework.views import exception_handler
+from rest_framework.views import exception_handler, set_rollback
+
+logger = logging.getLogger(__name__)
+
+# Seconds a client is asked to wait when the database is busy or away (503).
+DATABASE_BUSY_RETRY_AFTER = 5
 
 
 class ApplicationError(Exception):
@@ -58,6 +66,18 @@ def api_exception_handler(exc, context):
         if exc.fields:
             body["fields"] = exc.fields
         return Response(body, status=exc.status_code)
+    if isinstance(exc, OperationalError):
+        # The database stayed locked past its timeout (SQLite under many writers) or
+        # could not be reached: a condition that passes, not a bug in the request. The
+        # request's transaction is rolled back; the client is told to try again.
+        logger.error("database busy or unreachable: answered 503", exc_info=exc)
+        set_rollback()
+        response = Response(
+            {"detail": "The database is busy or unreachable. Try again shortly.", "code": "database_busy"},
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+        )
+        response["Retry-After"] = str(DATABASE_BUSY_RETRY_AFTER)
+        return response
     response = exception_handler(exc, context)
     if response is None:
         return None

@@ -2,6 +2,8 @@ import zoneinfo
 
 from django.utils import timezone, translation
 
+from abusedesk.afterresponse import after_response
+
 
 class UserPreferenceMiddleware:
     """Show each signed-in person the desk in their own language and time zone.
@@ -64,5 +66,8 @@ class RecoveryCheckMiddleware:
         if response.status_code < 500:
             from complaints.services.recovery import recovery_if_due
 
-            recovery_if_due()
+            # After the last byte has gone out: the sweep (up to a batch of reports
+            # processed again) never holds up the page that happened to trigger it.
+            if not after_response(recovery_if_due):
+                recovery_if_due()
         return response

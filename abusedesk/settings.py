@@ -192,7 +192,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             # wait for each other (timeout, seconds) instead of one failing with
             # "database is locked" when it upgrades a read to a write.
             "transaction_mode": "IMMEDIATE",
-            "timeout": 20,
+            "timeout": _int("ABUSEDESK_SQLITE_BUSY_TIMEOUT", 20, minimum=1),
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )

@@ -98,7 +98,7 @@ def table(results: list[dict]) -> list[str]:
             ratio = "target p99 ≤ 2 ms"
         elif w == "pages":
             figures = f"p50 {_f(r['p50_ms'])} ms, p95 {_f(r['p95_ms'])} ms, {r['sql']} SQL ({r['runs']} runs)"
-            ratio = "target p95 ≤ 500 ms" if n == "dashboard" else "target p95 ≤ 150 ms"
+            ratio = "target p95 ≤ 500 ms" if n.startswith("dashboard") else "target p95 ≤ 150 ms"
         elif w == "evidence":
             figures = f"worker path {_f(r['worker_rate'], 0)}/s, plain dnspython {_f(r['plain_rate'], 0)}/s ({r['lookups']} lookups)"
             ratio = f"{r['ratio']:.0%} (target ≥70%)"
@@ -121,6 +121,38 @@ def machine() -> dict:
             "python": platform.python_version(), "postgresql_client": pg}  # fmt: skip
 
 
+def record(label: str, note: str, started: datetime, minutes: float, results: list[dict], timings: dict,
+           errors: dict, unfinished: list[str]) -> Path:  # fmt: skip
+    """Write bench/results/<date>-LABEL.json and .md with the figures so far (after every
+    workload, so a run stopped or failed half-way keeps what it measured)."""
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    data = {
+        "label": label, "note": note, "started": started.isoformat(timespec="seconds"),
+        "minutes": round(minutes, 1), "commit": commit.stdout.strip() or os.environ.get("BENCH_COMMIT", ""), "smoke": SMOKE, "machine": machine(),
+        "seconds_per_workload": timings, "errors": errors, "unfinished": unfinished, "results": results,
+    }  # fmt: skip
+    out = BENCH / "results"
+    out.mkdir(exist_ok=True)
+    stem = out / f"{started:%Y-%m-%d}-{label}"
+    stem.with_suffix(".json").write_text(json.dumps(data, indent=1) + "\n")
+    m = data["machine"]
+    per = ", ".join(f"{name} {seconds / 60:.1f}" for name, seconds in timings.items())
+    header = [
+        f"# Benchmark {label}: {started:%Y-%m-%d %H:%M} UTC, commit {data['commit']}",
+        "",
+        note,
+        "",
+        f"Machine: {m['cpus']} cores ({m['cpu']}), {m['memory_gib']} GiB, {m['os']}, Python {m['python']}, "
+        f"{m['postgresql_client']}; shared with other users (the load column is the 1-minute load average "
+        f"when each figure was taken). {data['minutes']} min in all (minutes per workload: {per})."
+        + (f" Not run yet when this was written: {', '.join(unfinished)}." if unfinished else ""),
+        "",
+    ]
+    footer = [""] + [f"FAILED {name}: {error}" for name, error in errors.items()] if errors else []
+    stem.with_suffix(".md").write_text("\n".join(header + table(results) + footer) + "\n")
+    return stem
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", default="", help=f"comma-separated subset of {','.join(WORKLOADS)}")
@@ -131,44 +163,24 @@ def main() -> None:
     started = datetime.now(UTC)
     t0 = time.perf_counter()
     results, timings, errors = [], {}, {}
-    for name in chosen:
+    stem = None
+    for i, name in enumerate(chosen):
         print(f"== {name}", flush=True)
         found, seconds, error = run(name)
         results += found
         timings[name] = round(seconds, 1)
         if error:
             errors[name] = error
+        if args.record:
+            minutes = (time.perf_counter() - t0) / 60
+            stem = record(args.record, args.note, started, minutes, results, timings, errors, chosen[i + 1 :])
     total = time.perf_counter() - t0
     lines = table(results)
     print("\n" + "\n".join(lines))
     print(f"\n{len(chosen)} workloads in {total / 60:.1f} min" + (" (smoke sizes)" if SMOKE else ""))
     for name, error in errors.items():
         print(f"FAILED {name}: {error}")
-    if args.record:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-        )
-        record = {
-            "label": args.record, "note": args.note, "started": started.isoformat(timespec="seconds"),
-            "minutes": round(total / 60, 1), "commit": commit.stdout.strip() or os.environ.get("BENCH_COMMIT", ""), "smoke": SMOKE, "machine": machine(),
-            "seconds_per_workload": timings, "errors": errors, "results": results,
-        }  # fmt: skip
-        out = BENCH / "results"
-        out.mkdir(exist_ok=True)
-        stem = out / f"{started:%Y-%m-%d}-{args.record}"
-        stem.with_suffix(".json").write_text(json.dumps(record, indent=1) + "\n")
-        m = record["machine"]
-        header = [
-            f"# Benchmark {args.record}: {started:%Y-%m-%d %H:%M} UTC, commit {record['commit']}",
-            "",
-            args.note,
-            "",
-            f"Machine: {m['cpus']} cores ({m['cpu']}), {m['memory_gib']} GiB, {m['os']}, Python {m['python']}, "
-            f"{m['postgresql_client']}; shared with other users (the load column is the 1-minute load average "
-            f"when each figure was taken). {record['minutes']} min in all.",
-            "",
-        ]
-        stem.with_suffix(".md").write_text("\n".join(header + lines) + "\n")
+    if stem is not None:
         print(f"recorded {stem}.json and .md")
     if errors:
         raise SystemExit(1)

@@ -174,10 +174,15 @@ def _queue_processing(report_id: int) -> bool:
 
 
 def _recover_left_work() -> None:
-    """Without beat, the next report is what notices work left behind (rate-limited)."""
+    """Without beat, the next report is what notices work left behind (rate-limited):
+    after the response in a request, so the partner's answer never waits for the sweep;
+    after the commit elsewhere (commands, tasks)."""
+    from abusedesk.afterresponse import after_response
+
     from .recovery import recovery_if_due
 
-    transaction.on_commit(recovery_if_due, robust=True)
+    if not after_response(recovery_if_due):
+        transaction.on_commit(recovery_if_due, robust=True)
 
 
 def report_process(*, report_id: int, form: dict | None = None) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta
 
 from django.db.models import Q
@@ -40,16 +41,13 @@ def maillog_entry_build(
     else:
         login = required(login, "login")
         recipient, outcome, unknown_recipient = "", "", False
-    try:
-        address = ipkeys.parse_ip(client_ip)
-    except ValueError as exc:
-        raise InventoryError(str(exc)) from None
+    client_ip, client_key = _client(client_ip)
     return MailLogEntry(
         kind=kind,
         service=choice(service, MailService, "service"),
         login=login,
-        client_ip=str(address),
-        client_key=ipkeys.ip_key(address),
+        client_ip=client_ip,
+        client_key=client_key,
         at=aware(at, "time"),
         host=required(host, "host"),
         queue_id=queue_id,
@@ -59,6 +57,17 @@ def maillog_entry_build(
         outcome=outcome,
         unknown_recipient=bool(unknown_recipient),
     )
+
+
+@functools.lru_cache(maxsize=65536)
+def _client(text: str) -> tuple[str, str]:
+    """The address as stored and its key. A log names the same clients line after line
+    (a sender's submission, then one line per recipient): parsed once each."""
+    try:
+        address = ipkeys.parse_ip(text)
+    except ValueError as exc:
+        raise InventoryError(str(exc)) from None
+    return str(address), ipkeys.ip_key(address)
 
 
 def _maillog_key(entry: MailLogEntry) -> tuple:

@@ -139,7 +139,13 @@ def maillog_stage_apply() -> dict[str, int]:
         )
     with connection.cursor() as cursor:
         cursor.execute("SELECT decision, count(*) FROM subscribers_maillog_decided GROUP BY decision")
-        return dict(cursor.fetchall())
+        counts = dict(cursor.fetchall())
+    if counts.get("created"):
+        # Fresh figures for the planner after a bulk load, before the volume detection
+        # reads the new hours (autovacuum would get there minutes later; until then the
+        # detection's plans took the new rows for a handful and ran twice as long).
+        _execute("ANALYZE subscribers_maillogentry")
+    return counts
 
 
 def maillog_stage_close() -> None:

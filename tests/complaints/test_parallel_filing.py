@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -24,21 +25,27 @@ import pytest
 from tests.complaints.samples import spam
 
 ROOT = Path(__file__).resolve().parents[2]
-PORT = 8113  # this worktree's ports are 8110-8119
 PARALLEL = 100
 IDENTICAL = 10  # of which this many are the same report, sent at once
 AT = datetime(2026, 11, 20, 5, 30, tzinfo=UTC)
 
 
-def _env(db: Path) -> dict:
+def _env(db: Path, **extra: str) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CELERY_BROKER_URL", "CACHE_URL")}
     env.update(
         DATABASE_URL=f"sqlite:///{db}",
         ABUSEDESK_DNS_SERVERS="127.0.0.1:9",  # evidence lookups fail fast on a dead loopback port
         ABUSEDESK_DNS_TIMEOUT_MS="200",
         PYTHONUNBUFFERED="1",
+        **extra,
     )
     return env
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def _manage(env, *args) -> str:
@@ -49,15 +56,15 @@ def _manage(env, *args) -> str:
     return done.stdout
 
 
-@pytest.fixture
-def make_run_server(tmp_path):
+def _serve(tmp_path, **extra: str):
     db = tmp_path / "db.sqlite3"
-    env = _env(db)
+    env = _env(db, **extra)
     _manage(env, "migrate", "--noinput")
     key = _manage(env, "create_partner", "Receiver ISP", "--rate", "10000/min").strip().splitlines()[-1]
+    port = _free_port()
     log = (tmp_path / "server.log").open("w")
     proc = subprocess.Popen(
-        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{PORT}", "--noreload"],
+        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
         cwd=ROOT,
         env=env,
         stdout=log,
@@ -68,7 +75,7 @@ def make_run_server(tmp_path):
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
-                urllib.request.urlopen(f"http://127.0.0.1:{PORT}/api/v1/schema/", timeout=2)
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/schema/", timeout=2)
                 break
             except urllib.error.HTTPError:
                 break
@@ -76,7 +83,7 @@ def make_run_server(tmp_path):
                 time.sleep(0.2)
         else:
             pytest.fail("runserver did not answer in 30 s")
-        yield {"db": db, "key": key, "log": tmp_path / "server.log"}
+        yield {"db": db, "key": key, "log": tmp_path / "server.log", "url": f"http://127.0.0.1:{port}"}
     finally:
         proc.terminate()
         try:
@@ -87,22 +94,49 @@ def make_run_server(tmp_path):
         log.close()
 
 
-def _post(key: str, body: bytes) -> tuple[int, dict]:
+@pytest.fixture
+def make_run_server(tmp_path):
+    yield from _serve(tmp_path)
+
+
+@pytest.fixture
+def impatient_server(tmp_path):
+    """The same server with a writer giving up on SQLite's lock after 1 s instead of 20."""
+    yield from _serve(tmp_path, ABUSEDESK_SQLITE_BUSY_TIMEOUT="1")
+
+
+def _post_once(url: str, key: str, body: bytes) -> tuple[int, dict, dict]:
     request = urllib.request.Request(
-        f"http://127.0.0.1:{PORT}/api/v1/reports/",
+        f"{url}/api/v1/reports/",
         data=body,
         method="POST",
         headers={"Authorization": f"Token {key}", "Content-Type": "message/rfc822", "Accept": "application/json"},
     )
     try:
         with urllib.request.urlopen(request, timeout=120) as response:
-            return response.status, json.loads(response.read())
+            return response.status, json.loads(response.read()), dict(response.headers)
     except urllib.error.HTTPError as exc:
-        return exc.code, {"error": exc.read()[:500].decode("utf-8", "replace")}
+        return exc.code, {"error": exc.read()[:500].decode("utf-8", "replace")}, dict(exc.headers)
+
+
+BUSY_ANSWERS: list[int] = []
+
+
+def _post(url: str, key: str, body: bytes) -> tuple[int, dict]:
+    """As a partner's client does: a 503 (the database busy) is tried again after its
+    Retry-After, a few times; anything else is the answer."""
+    for _ in range(5):
+        code, answer, headers = _post_once(url, key, body)
+        if code != 503:
+            return code, answer
+        BUSY_ANSWERS.append(code)
+        time.sleep(min(int(headers.get("Retry-After", "5")), 5))
+    return code, answer
 
 
 def test_a_hundred_parallel_reports_on_sqlite_are_all_stored_and_processed(make_run_server):
-    key = make_run_server["key"]
+    key, url = make_run_server["key"], make_run_server["url"]
+    BUSY_ANSWERS.clear()
     unique = [
         spam(origin_ip=f"198.51.100.{i % 250 + 1}", at=AT, message_id=f"<parallel-{i}@pc.invalid>")
         for i in range(PARALLEL - IDENTICAL)
@@ -111,7 +145,7 @@ def test_a_hundred_parallel_reports_on_sqlite_are_all_stored_and_processed(make_
     bodies = unique + [same] * IDENTICAL
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
-        results = list(pool.map(lambda b: _post(key, b), bodies))
+        results = list(pool.map(lambda b: _post(url, key, b), bodies))
     elapsed = time.monotonic() - started
 
     statuses = [code for code, _ in results]
@@ -132,4 +166,30 @@ def test_a_hundred_parallel_reports_on_sqlite_are_all_stored_and_processed(make_
         unsealed = db.execute("SELECT COUNT(*) FROM abusedesk_auditentry WHERE seq IS NULL").fetchone()[0]
     assert stored == PARALLEL - IDENTICAL + 1
     assert (left, unattributed, unsealed) == (0, 0, 0)
-    print(f"\n{PARALLEL} parallel reports: {stored} stored, {stored - left} processed, 0 5xx, {elapsed:.1f} s")
+    print(
+        f"\n{PARALLEL} parallel reports: {stored} stored, {stored - left} processed, 0 5xx after "
+        f"{len(BUSY_ANSWERS)} busy answers (503) tried again, {elapsed:.1f} s"
+    )
+
+
+def test_a_lock_held_past_the_busy_timeout_answers_503_with_retry_after_and_stores_nothing(impatient_server):
+    key, url, db = impatient_server["key"], impatient_server["url"], impatient_server["db"]
+    body = spam(origin_ip="203.0.113.78", at=AT, message_id="<while-locked@pc.invalid>")
+    holder = sqlite3.connect(db, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")  # another writer holds the lock (a long import, say)
+        code, answer, headers = _post_once(url, key, body)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert code == 503, (code, answer, impatient_server["log"].read_text()[-2000:])
+    assert json.loads(answer["error"])["code"] == "database_busy"
+    assert headers.get("Retry-After") == "5"
+    with sqlite3.connect(db) as check:
+        assert check.execute("SELECT COUNT(*) FROM complaints_report").fetchone()[0] == 0
+    # Tried again once the lock is gone, as Retry-After says: stored once and processed.
+    code, answer, _ = _post_once(url, key, body)
+    assert code == 201, (code, answer)
+    assert answer["status"] != "received"
+    with sqlite3.connect(db) as check:
+        assert check.execute("SELECT COUNT(*) FROM complaints_report").fetchone()[0] == 1

@@ -65,6 +65,23 @@ def test_a_page_request_picks_it_up_at_most_once_a_minute(recovery_on, staff_cli
     assert second.status == ReportStatus.RECEIVED
 
 
+def test_the_page_is_answered_before_the_check_runs(recovery_on):
+    """Through the WSGI handler as a server calls it: the response comes back with the
+    sweep not yet run; it runs when the server closes the response (after the last byte)."""
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.test.client import RequestFactory
+
+    stuck = stuck_report(0)
+    environ = RequestFactory().get("/login/").environ
+    response = WSGIHandler()(environ, lambda status, headers: None)
+    assert response.status_code == 200
+    stuck.refresh_from_db()
+    assert stuck.status == ReportStatus.RECEIVED
+    response.close()
+    stuck.refresh_from_db()
+    assert stuck.status == ReportStatus.PARSED
+
+
 def test_young_work_is_left_to_its_task(recovery_on, staff_client):
     young = stuck_report(age=timedelta(seconds=1))
     staff_client.get("/cases/")

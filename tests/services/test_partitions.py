@@ -265,3 +265,21 @@ def test_the_migrations_conversion_keeps_rows_ids_constraints_and_indexes():
         nat_block(account, utc(2026, 5, 3))
     with pytest.raises(IntegrityError), transaction.atomic():
         nat_block(account, utc(2026, 8, 3), utc(2026, 8, 2))
+
+
+def test_an_hour_of_the_mail_log_is_read_through_the_time_index_of_its_month():
+    """The volume detection after an import reads "every row of this hour", hour by hour:
+    through maillog_at of that month's partition, not a walk of the primary-key index."""
+    from django.db.models import Count
+
+    for minute in (0, 30):
+        MailLogEntryFactory(at=utc(2026, 11, 20, 5, minute))
+    MailLogEntryFactory(at=utc(2026, 10, 20, 5, 0))
+    hour = MailLogEntry.objects.filter(at__gte=utc(2026, 11, 20, 5), at__lt=utc(2026, 11, 20, 6))
+    query = hour.exclude(login="").values("login").annotate(n=Count("pk")).order_by()
+    assert sum(row["n"] for row in query) == 2
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a handful of rows would be read whole
+    text = plan(*query.query.sql_with_params())
+    assert "maillog_at_p202611" in text, text
+    assert "pkey" not in text and "p202610" not in text, text
