@@ -36,7 +36,13 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        return min(self.object_list[: self.limit].count(), self.limit)
+        rows = self.object_list
+        if hasattr(rows, "order_by"):
+            # A count needs no order. Kept, it makes the planner walk the queue's sort
+            # index until it has found the window's rows, all of it for a filter that
+            # matches few (0.4 s at 200,000 cases); without, it reads the filter's rows.
+            rows = rows.order_by()
+        return min(rows[: self.limit].count(), self.limit)
 
     @property
     def capped(self) -> bool:
