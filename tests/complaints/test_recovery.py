@@ -69,15 +69,25 @@ def test_the_page_is_answered_before_the_check_runs(recovery_on):
     """Through the WSGI handler as a server calls it: the response comes back with the
     sweep not yet run; it runs when the server closes the response (after the last byte)."""
     from django.core.handlers.wsgi import WSGIHandler
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
     from django.test.client import RequestFactory
 
     stuck = stuck_report(0)
     environ = RequestFactory().get("/login/").environ
-    response = WSGIHandler()(environ, lambda status, headers: None)
-    assert response.status_code == 200
-    stuck.refresh_from_db()
-    assert stuck.status == ReportStatus.RECEIVED
-    response.close()
+    # As Django's test client does: the request's start and end must not close the
+    # test's own connection (PostgreSQL keeps it open between requests otherwise).
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        response = WSGIHandler()(environ, lambda status, headers: None)
+        assert response.status_code == 200
+        stuck.refresh_from_db()
+        assert stuck.status == ReportStatus.RECEIVED
+        response.close()
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
     stuck.refresh_from_db()
     assert stuck.status == ReportStatus.PARSED
 
