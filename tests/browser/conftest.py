@@ -152,8 +152,16 @@ class Watch:
         self.problems: list[str] = []
         page.on("console", lambda m: m.type == "error" and self.problems.append(f"console error: {m.text}"))
         page.on("pageerror", lambda e: self.problems.append(f"script error: {e}"))
-        page.on("requestfailed", lambda r: self.problems.append(f"request failed: {r.url} {r.failure}"))
+        page.on("requestfailed", self._failed)
         page.on("response", lambda r: r.status >= 500 and self.problems.append(f"{r.status} from {r.url}"))
+
+    def _failed(self, request) -> None:
+        # ERR_ABORTED is the browser cancelling a request itself: a navigation (a form
+        # submitted, a link followed) leaves the page while its favicon is still loading.
+        # A resource that is missing or broken answers with a status (checked above) or
+        # fails with another error.
+        if request.failure != "net::ERR_ABORTED":
+            self.problems.append(f"request failed: {request.url} {request.failure}")
 
     def check(self) -> None:
         assert not self.problems, "\n".join(self.problems)
