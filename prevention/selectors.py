@@ -1,10 +1,11 @@
-"""Reads: one clock hour of the mail log summed per login (set-based SQL), and the
+"""Reads: the mail log summed per login and clock hour (set-based SQL), and the
 current opt-in filtering state of a subscriber.
 
-The hour's figures are computed by the database in two statements whatever the
-number of lines: one GROUP BY login over the hour (index maillog_login_at's `at`),
-one over the distinct (login, client network) pairs of the hour with a NOT EXISTS
-probe of the 30 days before (index maillog_login_at). No Python loop over lines.
+A run of consecutive hours is one statement whatever the number of lines: the figures
+grouped by login and hour (index maillog_at), and the client networks new to a login by
+a window over the run's distinct (login, network, hour) triples, where only a pair's
+first hour in the run probes the 30 days before it (index maillog_login_at). Only the
+login-hours over a limit reach Python. No Python loop over lines.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.db import connection
-from django.db.models import Count, Max, Q, Value
-from django.db.models.functions import Lower, StrIndex, Substr, TruncHour
+from django.db.models import Max
+from django.db.models.functions import TruncHour
 
 from subscribers.choices import MailLogKind
 from subscribers.models import MailLogEntry
@@ -26,6 +27,8 @@ NETWORK_HISTORY = timedelta(days=30)
 IPV4_KEY_PREFIX = "00000000000000000000ffff"  # ::ffff:0:0/96 in ipkeys' 32 hex digits
 IPV4_NET_DIGITS = 30  # 96 + 24 bits = 120 bits = 30 hex digits
 IPV6_NET_DIGITS = 12  # 48 bits
+# A run of hours longer than this is split: each statement reads at most this much log.
+LONGEST_RUN = timedelta(days=31)
 NETWORK_BASIS = "new /24 (IPv4) or /48 (IPv6) client networks not seen for the login in the 30 days before"
 
 
@@ -46,53 +49,133 @@ class LoginHour:
         return data
 
 
-def login_hour_figures(*, hour: datetime) -> list[LoginHour]:
-    """Every login active in the clock hour starting at `hour` (aware, UTC), with its figures."""
-    end = hour + HOUR
-    rows = (
-        MailLogEntry.objects.filter(at__gte=hour, at__lt=end)
-        .exclude(login="")
-        .values("login")
-        .annotate(
-            messages=Count("pk", filter=Q(kind=MailLogKind.SUBMISSION)),
-            recipients=Count("pk", filter=Q(kind=MailLogKind.RECIPIENT)),
-            unknown=Count("pk", filter=Q(kind=MailLogKind.RECIPIENT, unknown_recipient=True)),
-            domains=Count(
-                Lower(Substr("recipient", StrIndex("recipient", Value("@")) + 1)),
-                distinct=True,
-                filter=Q(kind=MailLogKind.RECIPIENT, recipient__contains="@"),
-            ),
-            addresses=Count("client_key", distinct=True),
-        )
-        .order_by()
-    )
-    new = new_networks_per_login(hour=hour)
-    return [LoginHour(hour=hour, new_networks=new.get(r["login"], 0), **r) for r in rows]
+def hour_runs(hours, *, longest: timedelta = LONGEST_RUN) -> list[tuple[datetime, datetime]]:
+    """Consecutive clock hours as [start, end) runs of at most `longest`: one statement each."""
+    runs: list[list[datetime]] = []
+    for hour in sorted(set(hours)):
+        if runs and hour == runs[-1][1] and hour - runs[-1][0] < longest:
+            runs[-1][1] = hour + HOUR
+        else:
+            runs.append([hour, hour + HOUR])
+    return [(start, end) for start, end in runs]
 
 
-def new_networks_per_login(*, hour: datetime) -> dict[str, int]:
-    """Per login, client networks of the hour that the login did not use in the 30 days before."""
+def _dialect() -> dict[str, str]:
+    if connection.vendor == "postgresql":
+        return {
+            "hour": "floor(extract(epoch FROM {col}) / 3600)::bigint",
+            "stamp": "to_timestamp(({hour}) * 3600)",
+            "domain": "lower(substr(recipient, strpos(recipient, '@') + 1))",
+        }
+    # SQLite keeps UTC text 'YYYY-MM-DD HH:MM:SS[.ffffff]', compared as text. The hour
+    # is cut from the text: its date functions round to the millisecond, which would
+    # put 10:59:59.9999 into the hour of 11:00.
+    return {
+        "hour": "(CAST(strftime('%%s', substr({col}, 1, 13) || ':00:00') AS INTEGER) / 3600)",
+        "stamp": "strftime('%%Y-%%m-%%d %%H:%%M:%%S', ({hour}) * 3600, 'unixepoch')",
+        "domain": "lower(substr(recipient, instr(recipient, '@') + 1))",
+    }
+
+
+def login_hours_over(*, start: datetime, end: datetime, criteria) -> tuple[int, list[LoginHour]]:
+    """The login-hours from `start` to `end` (aware, clock hours) that cross a limit of
+    the criteria, and how many login-hours were active in all.
+
+    One statement: the figures grouped by login and hour; the new networks by a window
+    over the run's distinct (login, network, hour) triples, where the hour before in
+    the run is `lag()`, and only a pair's first hour in the run probes the 30 days
+    before the run (index maillog_login_at). Only the crossing rows reach Python."""
     table = MailLogEntry._meta.db_table
+    sql = _dialect()
+    hour = sql["hour"].format(col="at")
+    history_hours = int(NETWORK_HISTORY / HOUR)
+    domain = sql["domain"]
+    history_start = sql["stamp"].format(hour=f"seq.h - {history_hours}")
     net = (
         f"CASE WHEN client_key LIKE '{IPV4_KEY_PREFIX}%%' THEN substr(client_key, 1, {IPV4_NET_DIGITS}) "
         f"ELSE substr(client_key, 1, {IPV6_NET_DIGITS}) END"
     )
-    sql = f"""
-        SELECT p.login, count(*) FROM (
-            SELECT DISTINCT login, {net} AS net FROM {table}
+    query = f"""
+        WITH fig AS (
+            SELECT login, {hour} AS h,
+                count(CASE WHEN kind = %s THEN 1 END) AS messages,
+                count(CASE WHEN kind = %s THEN 1 END) AS recipients,
+                count(DISTINCT CASE WHEN kind = %s AND recipient LIKE '%%@%%' THEN {domain} END) AS domains,
+                count(CASE WHEN kind = %s AND unknown_recipient THEN 1 END) AS unknown,
+                count(DISTINCT client_key) AS addresses
+            FROM {table}
             WHERE at >= %s AND at < %s AND login <> ''
-        ) p
-        WHERE NOT EXISTS (
-            SELECT 1 FROM {table} e
-            WHERE e.login = p.login AND e.at >= %s AND e.at < %s AND e.client_key LIKE p.net || '%%'
+            GROUP BY login, {hour}
+        ),
+        pairs AS (
+            SELECT DISTINCT login, {net} AS net, {hour} AS h FROM {table}
+            WHERE at >= %s AND at < %s AND login <> ''
+        ),
+        seq AS (
+            SELECT login, net, h, lag(h) OVER (PARTITION BY login, net ORDER BY h) AS prev FROM pairs
+        ),
+        fresh AS (
+            SELECT login, h, count(*) AS n FROM seq
+            WHERE CASE WHEN prev IS NOT NULL THEN prev < h - {history_hours}
+                ELSE NOT EXISTS (
+                    SELECT 1 FROM {table} e
+                    WHERE e.login = seq.login AND e.at >= {history_start}
+                      AND e.at < %s AND e.client_key LIKE seq.net || '%%'
+                ) END
+            GROUP BY login, h
+        ),
+        joined AS (
+            SELECT f.login, f.h, f.messages, f.recipients, f.domains, f.unknown, f.addresses,
+                coalesce(fresh.n, 0) AS new_networks
+            FROM fig f LEFT JOIN fresh ON fresh.login = f.login AND fresh.h = f.h
         )
-        GROUP BY p.login
+        SELECT (SELECT count(*) FROM fig), j.login, j.h, j.messages, j.recipients, j.domains,
+            j.unknown, j.addresses, j.new_networks
+        FROM (SELECT 1 AS one) o LEFT JOIN joined j ON (
+            j.messages >= %s OR j.recipients >= %s OR j.domains >= %s
+            OR (j.recipients >= %s AND j.unknown * 100 >= %s * j.recipients)
+            OR j.new_networks >= %s OR j.addresses >= %s
+        )
+        ORDER BY j.h, j.login
     """  # noqa: S608 (table name and constants only; values are parameters)
+    stamp = connection.ops.adapt_datetimefield_value
+    params = [
+        MailLogKind.SUBMISSION,
+        MailLogKind.RECIPIENT,
+        MailLogKind.RECIPIENT,
+        MailLogKind.RECIPIENT,
+        stamp(start),
+        stamp(end),
+        stamp(start),
+        stamp(end),
+        stamp(start),
+        criteria.volume_messages,
+        criteria.volume_recipients,
+        criteria.volume_domains,
+        criteria.volume_unknown_minimum,
+        criteria.volume_unknown_percent,
+        criteria.volume_new_networks,
+        criteria.volume_addresses,
+    ]
     with connection.cursor() as cursor:
-        # Adapted as the ORM would: SQLite compares the stored text form.
-        stamps = [hour, hour + HOUR, hour - NETWORK_HISTORY, hour]
-        cursor.execute(sql, [connection.ops.adapt_datetimefield_value(t) for t in stamps])
-        return dict(cursor.fetchall())
+        cursor.execute(query, params)
+        rows = cursor.fetchall()
+    total = rows[0][0] if rows else 0
+    found = [
+        LoginHour(
+            login=login,
+            hour=datetime.fromtimestamp(h * 3600, UTC),
+            messages=messages,
+            recipients=recipients,
+            domains=domains,
+            unknown=unknown,
+            addresses=addresses,
+            new_networks=new_networks,
+        )
+        for _total, login, h, messages, recipients, domains, unknown, addresses, new_networks in rows
+        if login is not None
+    ]
+    return total, found
 
 
 def signals_crossed(figures: LoginHour, criteria) -> list[str]:

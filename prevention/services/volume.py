@@ -3,8 +3,8 @@ one clock hour opens a case by itself (source "own telemetry", evidence E3).
 
 `volume_detect(hours=…)` is called by the import_maillog command for the hours a file
 touched and by the periodic task for the hours of rows it has not seen yet. For each
-hour the figures come from one set-based aggregation (prevention.selectors); only
-the logins that crossed a limit are handled one by one. A VolumeWindow row per login
+run of consecutive hours one set-based statement (prevention.selectors) returns the
+login-hours over a limit; only those are handled one by one. A VolumeWindow row per login
 and hour is claimed first (unique constraint), so re-runs and concurrent runs never
 open a second case or write a second evidence row for the same login and hour.
 
@@ -31,7 +31,7 @@ from subscribers.choices import AccountKind
 from subscribers.models import Account
 
 from ..models import VolumeWindow
-from ..selectors import HOUR, NETWORK_BASIS, LoginHour, login_hour_figures, signals_crossed
+from ..selectors import HOUR, NETWORK_BASIS, LoginHour, hour_runs, login_hours_over, signals_crossed
 
 # Attribution step codes a telemetry case carries. A sudden burst, logins from new
 # networks or from many addresses are POLICY.md's signs of stolen credentials.
@@ -76,10 +76,12 @@ def volume_detect(*, hours) -> DetectionResult:
     criteria = active_criteria()
     result = DetectionResult()
     touched_cases: list[int] = []
-    for hour in sorted({hour_floor(h) for h in hours}):
-        result.hours += 1
-        for figures in login_hour_figures(hour=hour):
-            result.logins += 1
+    checked = sorted({hour_floor(h) for h in hours})
+    result.hours = len(checked)
+    for start, end in hour_runs(checked):
+        active, over = login_hours_over(start=start, end=end, criteria=criteria)
+        result.logins += active
+        for figures in over:
             crossed = signals_crossed(figures, criteria)
             if not crossed:
                 continue
@@ -96,7 +98,7 @@ def volume_detect(*, hours) -> DetectionResult:
             object_type="subscribers.maillogentry",
             reason=f"volume limits of criteria version {criteria.version}",
             data={
-                "hours": [h.isoformat() for h in sorted({hour_floor(h) for h in hours})],
+                "hours": [h.isoformat() for h in checked],
                 "login_hours": result.logins,
                 "crossed": result.crossed,
                 "cases": result.cases,

@@ -70,8 +70,7 @@ READERS = {
     # The volume limits (own telemetry): counts per login and hour, never a line's content.
     # Each run writes telemetry.volume_checked (hours, counts); each login-hour over a
     # limit writes telemetry.volume_crossed with its figures, evidence row and case.
-    "prevention/selectors.py:login_hour_figures": "system: telemetry.volume_checked / volume_crossed",
-    "prevention/selectors.py:new_networks_per_login": "system: telemetry.volume_checked / volume_crossed",
+    "prevention/selectors.py:login_hours_over": "system: telemetry.volume_checked / volume_crossed",
     "prevention/selectors.py:hours_after": "no row's content is read: ids and the hours they fall in",
 }
 # The inventory app itself reads and writes its logs (importers, session overlap checks).
