@@ -18,6 +18,11 @@ from bench.common import DATA
 START = datetime(2026, 10, 1, tzinfo=UTC)
 POOL = ipaddress.ip_network("10.64.0.0/16")  # data only: nothing is ever sent to these
 ACCOUNTS = 100_000
+# The mail log's phones: a mobile carrier's NAT, eight /24s.
+CARRIER = ipaddress.ip_network("10.65.0.0/21")
+# Every this many mail-log lines, one stolen password's burst of this many submissions.
+STOLEN_EVERY = 200_000
+STOLEN_BURST = 40
 # One line in this many is wrong in a way the importer must reject and report.
 BAD_EVERY = 100_000
 NULL = "\\N"  # COPY's text format for NULL
@@ -99,14 +104,24 @@ def maillog(lines: int) -> tuple[Path, Path]:
     Per submission: smtpd's client/sasl_username line, then cleanup's message-id line;
     between them POP/IMAP logins and lines of other daemons. The rows file has the
     MailLogEntry each submission and login becomes.
+
+    Clients as an ISP's log has them: each login connects from its home address (one
+    of the /16 pool, fixed per login), one line in ten from a phone behind one of
+    CARRIER_NETS carrier NAT networks. Every STOLEN_EVERY lines one login's password is
+    in a botnet's hands: STOLEN_BURST submissions from as many /24s, one a second, which
+    the volume limits must flag (v2 gave every line a random pool address, so thousands
+    of ordinary login-hours crossed the new-networks limit).
     """
-    path, rows_path = _paths(f"maillog-v2-{lines}")  # v2: rows carry the recipient columns
+    path, rows_path = _paths(f"maillog-v3-{lines}")  # v3: home and carrier addresses per login
     if path.exists() and rows_path.exists():
         return path, rows_path
     rng = random.Random(17)
     base = int(POOL.network_address)
-    ips = [str(ipaddress.IPv4Address(base + a)) for a in range(POOL.num_addresses)]
-    keys = [_v4_key(base + a) for a in range(POOL.num_addresses)]
+    carrier = int(CARRIER.network_address)
+    home = [(str(ipaddress.IPv4Address(base + a)), _v4_key(base + a)) for a in range(POOL.num_addresses)]
+    phone = [
+        (str(ipaddress.IPv4Address(carrier + a)), _v4_key(carrier + a)) for a in range(CARRIER.num_addresses)
+    ]
     second_text: dict[int, str] = {}
 
     def stamp(us: int) -> str:
@@ -118,38 +133,57 @@ def maillog(lines: int) -> tuple[Path, Path]:
 
     us = 0
     written = 0
+    n = 0
     tmp, tmp_rows = path.with_suffix(".part"), rows_path.with_suffix(".part")
     with open(tmp, "w") as out, open(tmp_rows, "w") as rows:
-        n = 0
+
+        def submission(at_us: int, host: str, login: str, ip: str, key: str, client: str) -> None:
+            nonlocal written
+            at = stamp(at_us)
+            queue_id = f"{n:010X}"
+            line = (
+                f"{at} {host} postfix/submission/smtpd[{1000 + n % 5000}]: {queue_id}: "
+                f"client={client}[{ip}], sasl_method=PLAIN, sasl_username={login}"
+            )
+            written += 1
+            if written % BAD_EVERY == 0:
+                out.write(line.replace(f"[{ip}]", "[not-an-ip]") + "\n")  # rejected with a reason
+            else:
+                out.write(line + "\n")
+                rows.write(
+                    f"submission\tsmtp\t{login}\t{ip}\t{key}\t{at}\t{queue_id}\t"
+                    f"{n}.{login}@isp.example\t{host}\t\t\tf\t{line}\n"
+                )
+            out.write(
+                f"{stamp(at_us + 20_000)} {host} postfix/cleanup[{2000 + n % 5000}]: {queue_id}: "
+                f"message-id=<{n}.{login}@isp.example>\n"
+            )
+            written += 1
+
         while written < lines:
             n += 1
             us += 50_000 + int(rng.random() * 350_000)
             at = stamp(us)
             host = f"mail{n % 4 + 1}"
-            a = int(rng.random() * len(ips))
-            ip = ips[a]
-            login = f"user{int(rng.random() * ACCOUNTS):06d}"
+            account = int(rng.random() * ACCOUNTS)
+            login = f"user{account:06d}"
+            if written // STOLEN_EVERY != (written + 2 * STOLEN_BURST) // STOLEN_EVERY:
+                if written + 2 * STOLEN_BURST <= lines:
+                    # A stolen password used by a botnet: a submission a second, each
+                    # from another /24 of the pool.
+                    for burst in range(STOLEN_BURST):
+                        n += 1
+                        a = ((account + burst * 37) % 256) * 256 + burst + 1
+                        submission(us, "mail1", login, *home[a], "unknown")
+                        us += 1_000_000
+                    continue
+            if rng.random() < 0.1:
+                ip, key = phone[int(rng.random() * len(phone))]
+            else:
+                ip, key = home[(account * 7919) % len(home)]
             choice = rng.random()
             if choice < 0.45 and written + 2 <= lines:
-                queue_id = f"{n:010X}"
-                line = (
-                    f"{at} {host} postfix/submission/smtpd[{1000 + n % 5000}]: {queue_id}: "
-                    f"client=pc{n % 977}.dyn.isp.example[{ip}], sasl_method=PLAIN, sasl_username={login}"
-                )
-                written += 1
-                if written % BAD_EVERY == 0:
-                    out.write(line.replace(f"[{ip}]", "[not-an-ip]") + "\n")  # rejected with a reason
-                else:
-                    out.write(line + "\n")
-                    rows.write(
-                        f"submission\tsmtp\t{login}\t{ip}\t{keys[a]}\t{at}\t{queue_id}\t"
-                        f"{n}.{login}@isp.example\t{host}\t\t\tf\t{line}\n"
-                    )
-                out.write(
-                    f"{stamp(us + 20_000)} {host} postfix/cleanup[{2000 + n % 5000}]: {queue_id}: "
-                    f"message-id=<{n}.{login}@isp.example>\n"
-                )
-                written += 1
+                submission(us, host, login, ip, key, f"pc{n % 977}.dyn.isp.example")
             elif choice < 0.80:
                 service = "imap" if n % 3 else "pop3"
                 line = (
@@ -157,7 +191,7 @@ def maillog(lines: int) -> tuple[Path, Path]:
                     f"rip={ip}, lip=192.0.2.{n % 4 + 1}, mpid={n % 30000}, TLS"
                 )
                 out.write(line + "\n")
-                rows.write(f"login\t{service}\t{login}\t{ip}\t{keys[a]}\t{at}\t\t\t{host}\t\t\tf\t{line}\n")
+                rows.write(f"login\t{service}\t{login}\t{ip}\t{key}\t{at}\t\t\t{host}\t\t\tf\t{line}\n")
                 written += 1
             else:
                 out.write(f"{at} {host} postfix/qmgr[900]: {n:010X}: removed\n")
