@@ -180,7 +180,9 @@ def measure(client, name: str, url: str) -> None:
         f"  {name:22s} p50 {p50:8.1f} ms  p95 {p95:8.1f} ms  {len(queries):3d} SQL  ({len(times)} runs; "
         f"GC p95 {gc_p95:.1f} ms)"
     )
-    emit("pages", name, p50_ms=p50, p95_ms=p95, sql=len(queries), runs=len(times), gc_p95_ms=gc_p95, load=load)
+    emit(
+        "pages", name, p50_ms=p50, p95_ms=p95, sql=len(queries), runs=len(times), gc_p95_ms=gc_p95, load=load
+    )
 
 
 @contextmanager
@@ -220,8 +222,11 @@ def main() -> None:
     from django.contrib.auth import get_user_model
     from django.test import Client
 
+    from abusedesk.startup import web_process_ready
     from complaints.models import Case, Report
 
+    # As the WSGI module does in every web process.
+    say(f"  start-up heap frozen: {web_process_ready():,} objects")
     User = get_user_model()
     staff, manager = Client(), Client()
     staff.force_login(User.objects.get(username="demo-staff"))
