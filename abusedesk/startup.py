@@ -1,5 +1,6 @@
 """What a web process does once its application is loaded: load the URLconf (every
-view module), then set the cyclic garbage collector for serving pages.
+view module), then set the cyclic garbage collector for serving pages. A Celery
+worker process sets it the same way when it starts (abusedesk/celery.py).
 
 CPython's collector runs whenever 700 more container objects have been made than
 freed, and every so often walks every tracked object of the process. A desk worker
@@ -29,11 +30,20 @@ GC_YOUNG_THRESHOLD = 10_000
 
 
 def web_process_ready() -> int:
-    """Import every view module, collect once, freeze the heap and raise the young
-    generation's threshold; returns the number of objects frozen."""
+    """Import every view module, then set the collector; the number of objects frozen."""
     from django.urls import get_resolver
 
     get_resolver().url_patterns  # noqa: B018 (imports the URLconf and every view module)
+    return _set_collector()
+
+
+def worker_process_ready() -> int:
+    """The same for a Celery worker process (its tasks are imported before the fork):
+    a task that parses a report or evaluates a case builds as many objects as a page."""
+    return _set_collector()
+
+
+def _set_collector() -> int:
     gc.collect()
     gc.freeze()
     _, older, oldest = gc.get_threshold()

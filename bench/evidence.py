@@ -42,10 +42,13 @@ def main() -> None:
     import dns.reversename
     from django.conf import settings
 
+    from abusedesk.startup import worker_process_ready
     from complaints.evidence.lookups import MAX_WORKERS, dnsbl_name
     from complaints.evidence.tasks import collect_evidence
     from complaints.models import Evidence, Report
     from tests.support.dnsserver import DnsTestServer
+
+    worker_process_ready()  # as each Celery pool process does when it starts
 
     reports = []
     for i in range(REPORTS):
