@@ -26,6 +26,7 @@ TASK_KINDS = {
     "complaints.tasks.sweep_reports": INTAKE,
     "complaints.tasks.reattribute_changed": INTAKE,
     "complaints.tasks.purge_expired_content": INTAKE,
+    "complaints.tasks.report_upkeep": INTAKE,
     "sanctions.tasks.refresh_recommendations": INTAKE,
     "sanctions.tasks.refresh_case_recommendation": INTAKE,
     "screening.tasks.expire_exchange_entries": INTAKE,

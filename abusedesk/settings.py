@@ -446,6 +446,14 @@ ABUSEDESK_CONTENT_RETENTION_DAYS = _int("ABUSEDESK_CONTENT_RETENTION_DAYS", 90, 
 # older than this many days are removed by the upkeep task, on PostgreSQL by dropping
 # whole monthly partitions. 0 (the default) keeps them: POLICY.md sets no period.
 ABUSEDESK_TRAFFIC_LOG_RETENTION_DAYS = _int("ABUSEDESK_TRAFFIC_LOG_RETENTION_DAYS", 0)
+# Reports (digest, facts, hops, URLs, evidence, forwards) received this many days ago
+# and not needed by a case open or closed since are removed by the report upkeep task,
+# on PostgreSQL by dropping whole partitions where it can. POLICY.md: five years by
+# default (the raw content goes earlier, ABUSEDESK_CONTENT_RETENTION_DAYS). 0 keeps them.
+ABUSEDESK_REPORT_RETENTION_DAYS = _int("ABUSEDESK_REPORT_RETENTION_DAYS", 1827, minimum=0)
+# Ids per partition of the reports on PostgreSQL (complaints/partitions.py): about a
+# month of reports at a large ISP's volume. A change applies to the ranges made next.
+ABUSEDESK_REPORT_PARTITION_IDS = _int("ABUSEDESK_REPORT_PARTITION_IDS", 1_000_000, minimum=1000)
 
 # Intake.
 ABUSEDESK_MAX_REPORT_BYTES = _int("ABUSEDESK_MAX_REPORT_BYTES", 10 * 1024 * 1024, minimum=1024)
@@ -506,6 +514,8 @@ CELERY_BEAT_SCHEDULE = {
     "detect-mail-volume": {"task": "prevention.tasks.detect_mail_volume", "schedule": 300.0},
     # Monthly partitions a few months ahead, and the traffic logs' retention.
     "traffic-log-upkeep": {"task": "subscribers.tasks.traffic_log_upkeep", "schedule": 6 * 3600.0},
+    # The same for the reports (complaints/partitions.py).
+    "report-upkeep": {"task": "complaints.tasks.report_upkeep", "schedule": 6 * 3600.0},
     # The dashboard's default period, recomputed before the page would find it too old.
     "refresh-dashboard": {"task": "dashboards.tasks.refresh_dashboard", "schedule": 60.0},
 }

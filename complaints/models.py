@@ -195,14 +195,10 @@ class Report(models.Model):
     raw_purged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        # The uniqueness per reporter (digest, idempotency key) lives in ReportDigest: on
+        # PostgreSQL this table is partitioned by ranges of id (complaints/partitions.py),
+        # and a partitioned table's unique constraints must hold the partition key.
         constraints = [
-            models.UniqueConstraint(
-                fields=["reporter_key", "idempotency_key"],
-                condition=~Q(idempotency_key=""),
-                name="report_unique_idempotency_key",
-            ),
-            # The same reporter re-sending the same bytes is the same report.
-            models.UniqueConstraint(fields=["reporter_key", "raw_sha256"], name="report_unique_per_reporter"),
             models.CheckConstraint(condition=Q(size__gte=0), name="report_size_non_negative"),
         ]
         indexes = [
@@ -216,6 +212,44 @@ class Report(models.Model):
     @property
     def reference(self) -> str:
         return f"ADR-{self.pk:08d}"
+
+
+class ReportDigest(models.Model):
+    """One row per report: what makes a filing the same report again.
+
+    The same reporter re-sending the same bytes, or the same idempotency key, is the same
+    report. These unique constraints cannot live on `complaints_report` itself once it is
+    partitioned (PostgreSQL requires the partition key, there `id`, in every unique
+    constraint), so every path that stores a report writes its row here in the same
+    transaction, and the insert here is the duplicate check.
+    """
+
+    report = models.OneToOneField(Report, primary_key=True, on_delete=models.CASCADE, related_name="digest")
+    reporter_key = models.CharField(max_length=320)
+    raw_sha256 = models.CharField(max_length=64)
+    idempotency_key = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reporter_key", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="report_unique_idempotency_key",
+            ),
+            models.UniqueConstraint(fields=["reporter_key", "raw_sha256"], name="report_unique_per_reporter"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reporter_key} {self.raw_sha256[:12]}"
+
+    @classmethod
+    def of(cls, report: Report) -> ReportDigest:
+        return cls(
+            report_id=report.pk,
+            reporter_key=report.reporter_key,
+            raw_sha256=report.raw_sha256,
+            idempotency_key=report.idempotency_key,
+        )
 
 
 class Hop(models.Model):

@@ -101,6 +101,15 @@ def purge_expired_content() -> dict:
 
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def report_upkeep() -> dict:
+    """Periodic (beat): monthly partitions of the reports ahead (PostgreSQL) and the
+    reports' retention (ABUSEDESK_REPORT_RETENTION_DAYS). Idempotent."""
+    from complaints.services.retention import report_upkeep as upkeep
+
+    return upkeep()
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
 def authenticate_sender(report_id: int) -> int | None:
     """SPF, DKIM and DMARC of a report's sender, as evidence. Idempotent: a report that
     has a result keeps it. DNS failures are recorded in the result, never raised."""

@@ -21,7 +21,7 @@ from django.utils.dateparse import parse_datetime
 
 from abusedesk.audit import audit_record, audit_seals_held
 from complaints.choices import Channel, ReportFormat, ReportStatus
-from complaints.models import Hop, Report, ReportUrl
+from complaints.models import Hop, Report, ReportDigest, ReportUrl
 from complaints.parsing import ParsedReport, TrustContext, parse_report
 from complaints.parsing.urls import url_host
 
@@ -49,12 +49,13 @@ def trust_context() -> TrustContext:
 
 
 def _existing(reporter_key: str, digest: str, idempotency_key: str) -> Report | None:
-    reports = Report.objects.filter(reporter_key=reporter_key)
+    """The report this reporter already filed with this idempotency key or these bytes."""
+    digests = ReportDigest.objects.filter(reporter_key=reporter_key[:320])
+    found = None
     if idempotency_key:
-        found = reports.filter(idempotency_key=idempotency_key).first()
-        if found:
-            return found
-    return reports.filter(raw_sha256=digest).first()
+        found = digests.filter(idempotency_key=idempotency_key[:200]).values_list("pk", flat=True).first()
+    found = found or digests.filter(raw_sha256=digest).values_list("pk", flat=True).first()
+    return None if found is None else Report.objects.filter(pk=found).first()
 
 
 def report_ingest(
@@ -88,7 +89,8 @@ def report_ingest(
     """
     digest = hashlib.sha256(raw).hexdigest()
     # Deferred, the insert itself is the duplicate check (the unique constraints on
-    # digest and idempotency key per reporter): one statement less for every new report.
+    # digest and idempotency key per reporter, in ReportDigest): one statement less for
+    # every new report.
     found = None if defer else _existing(reporter_key, digest, idempotency_key)
     if found:
         return IngestResult(_finished(found, form), created=False)
@@ -106,6 +108,8 @@ def report_ingest(
                 idempotency_key=idempotency_key[:200],
                 received_at=timezone.now(),
             )
+            # The duplicate check: a second filing of the same bytes or key fails here.
+            ReportDigest.of(report).save(force_insert=True)
             audit_record(
                 actor=submitted_by or (partner.user if partner else None),
                 action="report.received",

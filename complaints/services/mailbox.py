@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from abusedesk.audit import audit_record_many
 from complaints.choices import Channel, ReportStatus
-from complaints.models import Report
+from complaints.models import Report, ReportDigest
 
 from .intake import IngestResult, report_ingest, reports_process_many
 
@@ -207,8 +207,10 @@ def _store_orm(rows: list[_NewReport], channel: Channel) -> None:
     reports = [row.report(channel) for row in rows]
     if len(reports) == 1:
         reports[0].save(force_insert=True)
+        ReportDigest.of(reports[0]).save(force_insert=True)
     else:
         Report.objects.bulk_create(reports)
+        ReportDigest.objects.bulk_create([ReportDigest.of(report) for report in reports])
     audit_record_many(action="report.received", objects=reports, data=_received_data, system_actor=channel)
     for row, report in zip(rows, reports, strict=True):
         row.pk = report.pk
@@ -273,9 +275,9 @@ def _import_batch(batch, channel, acknowledge, counts: ImportCounts, on_failure)
             failed(number, exc)
     stored = {
         (key, digest): (pk, status)
-        for key, digest, pk, status in Report.objects.filter(
+        for key, digest, pk, status in ReportDigest.objects.filter(
             raw_sha256__in={r.raw_sha256 for _, r in rows}
-        ).values_list("reporter_key", "raw_sha256", "pk", "status")
+        ).values_list("reporter_key", "raw_sha256", "pk", "report__status")
     }
     fresh: list[tuple[int, _NewReport]] = []
     seen: set[tuple[str, str]] = set()
@@ -310,7 +312,9 @@ def _import_batch(batch, channel, acknowledge, counts: ImportCounts, on_failure)
                     _store_orm([report], channel)
             except IntegrityError as exc:
                 found = (
-                    Report.objects.filter(reporter_key=report.reporter_key, raw_sha256=report.raw_sha256)
+                    ReportDigest.objects.filter(
+                        reporter_key=report.reporter_key, raw_sha256=report.raw_sha256
+                    )
                     .values_list("pk", flat=True)
                     .first()
                 )
@@ -403,7 +407,8 @@ def _store_copy(reports: list[_NewReport], channel: Channel) -> list[_NewReport]
         given = {column: f"s.{column}" for column in _STAGED}
         given.update(content_type="%s", channel="%s", received_at="%s")
         report_columns, report_values, report_params = _defaults_sql(Report, given)
-        # The params of `given` come first in column order; put them where they belong.
+        # The digest rows are the duplicate check: each takes its report's id from the
+        # reports' identity sequence, and only the rows it let in become reports.
         params: list = []
         fixed = {"content_type": "message/rfc822", "channel": str(channel), "received_at": now}
         defaults = iter(report_params)
@@ -432,11 +437,19 @@ def _store_copy(reports: list[_NewReport], channel: Channel) -> list[_NewReport]
                 continue
             params.extend(fixed[model_field.column] if model_field.column in fixed else [next(defaults)])
         # Table and column names from the models only; every value is a parameter.
+        reports_table = Report._meta.db_table
         sql = (
-            f"WITH ins AS ("  # noqa: S608
-            f" INSERT INTO {Report._meta.db_table} ({', '.join(report_columns)})"
-            f" SELECT {', '.join(report_values)} FROM import_stage s ORDER BY s.n"
-            f" ON CONFLICT DO NOTHING RETURNING id, raw_sha256, size, reporter_key"
+            f"WITH digest AS ("  # noqa: S608
+            f" INSERT INTO {ReportDigest._meta.db_table}"
+            f" (report_id, reporter_key, raw_sha256, idempotency_key)"
+            f" SELECT nextval(pg_get_serial_sequence('{reports_table}', 'id')), s.reporter_key,"
+            f" s.raw_sha256, '' FROM import_stage s ORDER BY s.n"
+            f" ON CONFLICT DO NOTHING RETURNING report_id, reporter_key, raw_sha256"
+            f"), ins AS ("
+            f" INSERT INTO {reports_table} (id, {', '.join(report_columns)})"
+            f" SELECT d.report_id, {', '.join(report_values)} FROM import_stage s"
+            f" JOIN digest d ON d.reporter_key = s.reporter_key AND d.raw_sha256 = s.raw_sha256"
+            f" ORDER BY d.report_id RETURNING id, raw_sha256, size, reporter_key"
             f"), audit AS ("
             f" INSERT INTO {AuditEntry._meta.db_table} ({', '.join(audit_columns)})"
             f" SELECT {', '.join(audit_values)} FROM ins ORDER BY ins.id"

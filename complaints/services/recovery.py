@@ -111,6 +111,7 @@ def stale_work_recover(
         send_reply,
         sweep_sender_authentication,
     )
+
     tasks = {
         "process": process_report,
         "attribute": attribute_report,

@@ -77,3 +77,27 @@ def content_purge_expired(*, now: datetime | None = None, limit: int = 500) -> d
             cases += 1
             reports += purged
     return {"cases": cases, "reports": reports}
+
+
+def report_upkeep(*, now: datetime | None = None) -> dict:
+    """The reports' partitions ahead (PostgreSQL) and their retention
+    (ABUSEDESK_REPORT_RETENTION_DAYS; complaints/partitions.py says what expires).
+    One audit entry says what went, when anything did. Idempotent."""
+    from complaints.partitions import upkeep
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        done = upkeep(now=now)
+        if done["rows"]:
+            days = settings.ABUSEDESK_REPORT_RETENTION_DAYS
+            audit_record(
+                action="reports.expired",
+                object_type="complaints.report",
+                reason=f"retention: reports received more than {days} days ago, their cases closed as long",
+                data={
+                    "cutoff": (now - timedelta(days=days)).isoformat(),
+                    "reports": done["rows"],
+                    "partitions_dropped": done["detached"],
+                },
+            )
+    return done

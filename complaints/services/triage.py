@@ -168,4 +168,3 @@ def case_forward_and_close(*, case_ids: list[int], actor, fmt: str = "arf", reas
         return case_close(
             case_ids=[case.pk for case in cases], resolution="not_ours", actor=actor, reason=reason
         )
-
