@@ -19,12 +19,11 @@ from tests.attribution.conftest import HANDOVER
 from tests.attribution.test_forwarding import foreign_case
 from tests.attribution.test_rules import direct, message
 from tests.complaints.samples import complaint
-from tests.support.smtpsink import SmtpSink
+from tests.support.smtpsink import SmtpSink, closed_port
 
 pytestmark = pytest.mark.django_db
 
-SMTP_PORT = 8112  # this worktree's ports are 8110-8119
-DEAD_PORT = 8119  # nothing listens here: a mail server that is down
+DEAD_PORT = closed_port()  # nothing listens here: a mail server that is down
 BACKENDS = ["console", "file", "locmem", "smtp"]
 
 
@@ -35,8 +34,8 @@ class Delivered:
         self.kind, self.capsys, self.dir = kind, capsys, tmp_path / "mail"
         settings.EMAIL_BACKEND = f"django.core.mail.backends.{'filebased' if kind == 'file' else kind}.EmailBackend"
         settings.EMAIL_FILE_PATH = str(self.dir)
-        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", SMTP_PORT
-        self.sink = SmtpSink(port=SMTP_PORT).start() if kind == "smtp" else None
+        self.sink = SmtpSink().start() if kind == "smtp" else None
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", self.sink.port if self.sink else DEAD_PORT
         django_mail.outbox = []
 
     def messages(self) -> list[email.message.EmailMessage]:
@@ -160,9 +159,9 @@ def test_a_failed_forward_is_shown_with_a_retry_and_sent_once_when_retried(
     page = staff_client.get(f"/cases/{case.pk}/").content.decode()
     assert "not sent after 1 attempt" in page and f"/forwards/{forward.pk}/retry/" in page
 
-    sink = SmtpSink(port=SMTP_PORT).start()
+    sink = SmtpSink().start()
     try:
-        settings.EMAIL_PORT = SMTP_PORT
+        settings.EMAIL_PORT = sink.port
         with django_capture_on_commit_callbacks(execute=True):
             response = staff_client.post(f"/cases/{case.pk}/forwards/{forward.pk}/retry/", follow=True)
         assert response.status_code == 200
@@ -189,9 +188,9 @@ def test_a_failed_reply_stays_owed_and_the_sweep_sends_it_once(
     assert reply.sent_at is None and reply.attempts == 1
     assert "not sent after 1 attempt" in staff_client.get(f"/cases/{case.pk}/").content.decode()
 
-    sink = SmtpSink(port=SMTP_PORT).start()
+    sink = SmtpSink().start()
     try:
-        settings.EMAIL_PORT = SMTP_PORT
+        settings.EMAIL_PORT = sink.port
         # Due after its back-off: make it look a minute older, as the sweep would find it.
         from datetime import timedelta
 

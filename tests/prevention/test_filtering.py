@@ -22,7 +22,6 @@ from tests.subscribers.commands import run_command
 from tests.subscribers.factories import AccountFactory, SubscriberFactory
 
 pytestmark = pytest.mark.django_db
-PORT = 8141  # this helper's port range
 
 
 class Provisioning(BaseHTTPRequestHandler):
@@ -42,11 +41,11 @@ class Provisioning(BaseHTTPRequestHandler):
 @pytest.fixture
 def provisioning(settings):
     Provisioning.received = []
-    server = HTTPServer(("127.0.0.1", PORT), Provisioning)
+    server = HTTPServer(("127.0.0.1", 0), Provisioning)  # a free port
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     settings.ABUSEDESK_EXECUTOR = "webhook"
-    settings.ABUSEDESK_EXECUTOR_URL = f"http://127.0.0.1:{PORT}/filtering"
+    settings.ABUSEDESK_EXECUTOR_URL = f"http://127.0.0.1:{server.server_address[1]}/filtering"
     settings.ABUSEDESK_EXECUTOR_SECRET = "shared"
     yield Provisioning
     server.shutdown()

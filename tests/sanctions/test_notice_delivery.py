@@ -5,7 +5,7 @@ import pytest
 
 from sanctions.choices import State
 from subscribers.models import Subscriber
-from tests.attribution.test_outgoing_mail import DEAD_PORT, SMTP_PORT, Delivered, text_of
+from tests.attribution.test_outgoing_mail import DEAD_PORT, Delivered, text_of
 from tests.support.smtpsink import SmtpSink
 
 from . import factories
@@ -47,9 +47,9 @@ def test_a_failed_notice_is_shown_with_a_retry_and_sent_once(
     client.force_login(staff)
     page = client.get(f"/sanctions/{sanction.pk}/").content.decode()
     assert f"/notices/{notice.pk}/retry/" in page
-    sink = SmtpSink(port=SMTP_PORT).start()
+    sink = SmtpSink().start()
     try:
-        settings.EMAIL_PORT = SMTP_PORT
+        settings.EMAIL_PORT = sink.port
         for _ in range(2):
             with django_capture_on_commit_callbacks(execute=True):
                 response = client.post(f"/sanctions/{sanction.pk}/notices/{notice.pk}/retry/", follow=True)

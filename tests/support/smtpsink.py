@@ -69,3 +69,19 @@ class SmtpSink:
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+_HELD: list = []
+
+
+def closed_port() -> int:
+    """A loopback port on which nothing listens, for a mail server that is down: bound by
+    this process (so no other suite on the machine can take it) and never listening, so a
+    connection to it is refused at once."""
+    import socket
+
+    if not _HELD:
+        held = socket.socket()
+        held.bind(("127.0.0.1", 0))
+        _HELD.append(held)
+    return _HELD[0].getsockname()[1]
