@@ -9,6 +9,7 @@ that were actually sent. Cached results still feed the follow-up questions
 from __future__ import annotations
 
 import dataclasses
+import functools
 import ipaddress
 import threading
 import time
@@ -88,7 +89,7 @@ def is_ip(text: str) -> bool:
 
 def dnsbl_name(ip: str, zone: str) -> str:
     """Reversed octets (IPv4) or reversed nibbles (IPv6) under the zone."""
-    origin = dns.name.from_text(zone)
+    origin = _zone_name(zone)
     return dns.reversename.from_address(ip, v4_origin=origin, v6_origin=origin).to_text(omit_final_dot=True)
 
 
@@ -104,6 +105,12 @@ def dnsbl_listed(result: DnsResult) -> bool | None:
 def forward_confirms(ip: str, answer: Iterable[str]) -> bool:
     wanted = ipaddress.ip_address(ip)
     return any(is_ip(a) and ipaddress.ip_address(a) == wanted for a in answer)
+
+
+@functools.lru_cache(maxsize=64)
+def _zone_name(zone: str) -> dns.name.Name:
+    """A blocklist zone as a name, parsed once: every address asks under the same few."""
+    return dns.name.from_text(zone)
 
 
 # Planning -------------------------------------------------------------------

@@ -55,7 +55,7 @@ def _host_port(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
-def build_resolver() -> dns.resolver.Resolver:
+def build_resolver(servers: list[tuple[str, int]] | None = None) -> dns.resolver.Resolver:
     """A resolver for the configured servers, or the system's when none is set.
 
     It never caches, so each query reaches a server and the record shows what
@@ -64,7 +64,8 @@ def build_resolver() -> dns.resolver.Resolver:
     `resolve()` changes nothing on it. The system's is built per call, so a
     changed /etc/resolv.conf takes effect.
     """
-    servers = _configured_servers()
+    if servers is None:
+        servers = _configured_servers()
     timeout = float(settings.ABUSEDESK_DNS_TIMEOUT)
     if servers:
         return _resolver_for(tuple(servers), timeout)
@@ -95,7 +96,7 @@ def query(name: str, rdtype: str) -> DnsResult:
     try:
         qname = dns.name.from_text(name)
         base["query_name"] = qname.to_text(omit_final_dot=True)
-        answer = build_resolver().resolve(qname, rdtype, search=False, raise_on_no_answer=False)
+        answer = build_resolver(servers).resolve(qname, rdtype, search=False, raise_on_no_answer=False)
     except dns.resolver.NXDOMAIN as exc:
         response = next(iter(exc.responses().values()), None)
         return DnsResult(

@@ -26,6 +26,8 @@ class Subjects:
     ips: tuple[str, ...] = ()
     hosts: tuple[str, ...] = ()
     domains: tuple[str, ...] = ()
+    # URL hosts beyond the first N (settings): not looked up, recorded as left out.
+    over_limit: tuple[str, ...] = ()
 
     @property
     def all(self) -> tuple[str, ...]:
@@ -64,11 +66,6 @@ def _max_hosts() -> int:
     return max(0, int(getattr(settings, "ABUSEDESK_EVIDENCE_MAX_HOSTS", 20)))
 
 
-def hosts_over_limit(report: Report) -> list[str]:
-    """URL hosts of the report that are not looked up: beyond the first N (settings)."""
-    return _url_subjects(report)[_max_hosts() :]
-
-
 def report_subjects(report: Report) -> Subjects:
     """What to look up for a report: its source, its first N URL hosts (ABUSEDESK_EVIDENCE_MAX_HOSTS,
     by order of appearance: 350,000 URLs must not become 2,000 questions) and its sender domains."""
@@ -76,11 +73,17 @@ def report_subjects(report: Report) -> Subjects:
     hosts: list[str] = []
     if report.source_ip:
         ips.append(str(ipaddress.ip_address(report.source_ip)))
-    for subject in _url_subjects(report)[: _max_hosts()]:
+    url_subjects, limit = _url_subjects(report), _max_hosts()
+    for subject in url_subjects[:limit]:
         (ips if is_ip(subject) else hosts).append(subject)
     domains = [d for d in (_domain_of(report.mail_from), _domain_of(report.header_from)) if d]
     unique = dict.fromkeys
-    return Subjects(ips=tuple(unique(ips)), hosts=tuple(unique(hosts)), domains=tuple(unique(domains)))
+    return Subjects(
+        ips=tuple(unique(ips)),
+        hosts=tuple(unique(hosts)),
+        domains=tuple(unique(domains)),
+        over_limit=tuple(url_subjects[limit:]),
+    )
 
 
 def evidence_key(record: Evidence) -> tuple[str, str, str, str, str]:
