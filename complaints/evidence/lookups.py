@@ -24,7 +24,7 @@ from django.conf import settings
 
 from complaints.models import Evidence
 
-from .resolver import DnsResult, query
+from .resolver import DnsResult, plain_name, query
 
 Kind = Evidence.Kind
 Outcome = Evidence.Outcome
@@ -72,6 +72,8 @@ class Check:
 
 def normalize_name(name: str) -> str:
     """A DNS name as the resolver records it: lowercase, no final dot, IDNA."""
+    if plain_name(name):
+        return name.rstrip(".").lower()
     try:
         return dns.name.from_text(name).to_text(omit_final_dot=True).lower()
     except dns.exception.DNSException:

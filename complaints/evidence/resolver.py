@@ -11,6 +11,7 @@ configuration take effect without reloading anything.
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -27,6 +28,15 @@ from complaints.models import Evidence
 Outcome = Evidence.Outcome
 
 SYSTEM = "system"
+
+# Letters, digits, hyphens and underscores in dot-separated labels (a final dot allowed):
+# dnspython writes such a name back as it was given, so it needs no round trip through
+# dns.name (a too-long label or name is rejected there, where it is sent).
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*\.?")
+
+
+def plain_name(name: str) -> bool:
+    return _PLAIN_NAME.fullmatch(name) is not None
 
 
 @dataclass(frozen=True)
@@ -95,7 +105,7 @@ def query(name: str, rdtype: str) -> DnsResult:
     base = {"query_name": name, "query_type": rdtype, "server": _server_label(servers), "asked_at": asked_at}
     try:
         qname = dns.name.from_text(name)
-        base["query_name"] = qname.to_text(omit_final_dot=True)
+        base["query_name"] = name.rstrip(".") if plain_name(name) else qname.to_text(omit_final_dot=True)
         answer = build_resolver(servers).resolve(qname, rdtype, search=False, raise_on_no_answer=False)
     except dns.resolver.NXDOMAIN as exc:
         response = next(iter(exc.responses().values()), None)

@@ -2,7 +2,12 @@
 
 import dataclasses
 
+import dns.exception
+import dns.name
 import pytest
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from complaints.evidence.lookups import (
     dnsbl_listed,
@@ -10,9 +15,10 @@ from complaints.evidence.lookups import (
     domain_policy_checks,
     host_checks,
     ip_checks,
+    normalize_name,
     run_checks,
 )
-from complaints.evidence.resolver import query
+from complaints.evidence.resolver import plain_name, query
 from complaints.models import Evidence
 
 Kind = Evidence.Kind
@@ -175,3 +181,22 @@ def test_a_cached_result_is_not_asked_again_but_still_leads_to_follow_ups(dns_se
     assert [c.kind for c in checks] == [Kind.FORWARD]
     assert checks[0].confirmed is True
     assert dns_server.queries == before + 1
+
+
+NAME_CHARS = "abcXYZ019-_.\\ é"
+
+
+@given(st.text(alphabet=NAME_CHARS, min_size=1, max_size=80))
+@hypothesis_settings(max_examples=400, deadline=None)
+def test_a_name_recorded_without_dnspython_is_what_dnspython_writes(name):
+    """The short cut for plain names gives what the round trip through dns.name gives."""
+    try:
+        full = dns.name.from_text(name).to_text(omit_final_dot=True)
+    except dns.exception.DNSException:
+        full = None
+    if full is not None:
+        assert normalize_name(name) == full.lower()
+        if plain_name(name):
+            assert name.rstrip(".") == full
+    else:  # not a name: recorded as given, lower case, as before
+        assert normalize_name(name) == name.lower().rstrip(".")
