@@ -22,7 +22,7 @@ from .common import (
 from .hosts import clean_host, normalise_ip
 from .parsed import ParsedReport, TrustContext
 from .reported import apply_message
-from .urls import UrlCollector
+from .urls import UrlCollector, url_host
 
 _V4_REQUIRED = ("xarf_version", "report_id", "timestamp", "reporter", "source_identifier", "category", "type")
 _TYPE_CATEGORIES = {
@@ -31,6 +31,9 @@ _TYPE_CATEGORIES = {
     "spamvertised": "spam",
     "phishing": "phishing",
     "malware": "malware",
+    "malware-attack": "malware",  # X-ARF 0.1/0.2 (abuse_malware-attack schema)
+    "malware_attack": "malware",
+    "malware_distribution": "malware",
     "login-attack": "login-attack",
     "login_attack": "login-attack",
     "brute_force": "login-attack",
@@ -86,13 +89,23 @@ def _xarf_mail(msg: Message, fields: dict, rest: list[Message], trust: TrustCont
     report.user_agent = first(fields, "User-Agent")
     source_type = (first(fields, "Source-Type") or "ip-address").lower()
     source = first(fields, "Source")
-    if source_type.startswith("ip") or normalise_ip(source):
+    urls = UrlCollector()
+    if source and _web_url(source) and not normalise_ip(source):
+        # A content report (phishing page, malware download): the URL is what is reported.
+        urls.add(source)
+        report.note(f"X-ARF Source is a {source_type}: its host is the reported resource")
+    elif source_type.startswith("ip") or normalise_ip(source):
         state_source(report, source, "X-ARF Source")
     elif source:
         report.note(f"X-ARF Source is a {source_type}, not an IP: {source[:60]!r}")
+    for key, found in fields.items():
+        # The schemas' links to what is reported (Download-Link, URL, ...), never the schema's own.
+        if key != "schemaurl" and key.endswith(("url", "link", "uri")):
+            for value in found:
+                if _web_url(value):
+                    urls.add(value)
     report.source_port_stated = stated_port(report, first(fields, "Port"), "X-ARF Port")
     state_time(report, first(fields, "Date"), "X-ARF Date")
-    urls = UrlCollector()
     for part in rest:
         inner = _evidence_message(part)
         if inner is not None:
@@ -100,6 +113,14 @@ def _xarf_mail(msg: Message, fields: dict, rest: list[Message], trust: TrustCont
             report.reported_message_raw = mime.message_bytes(inner)
             break
     return finish(report, urls)
+
+
+_WEB_URL = re.compile(r"^(?:https?|ftp)://[^\s/?#]+", re.IGNORECASE)
+
+
+def _web_url(value: str | None) -> bool:
+    """A web or FTP URL with a host: a reported resource, not an address."""
+    return bool(value and _WEB_URL.match(value.strip()) and url_host(value.strip()))
 
 
 def _evidence_message(part: Message) -> Message | None:
@@ -220,13 +241,13 @@ def _xarf_v4(data: dict, trust: TrustContext) -> ParsedReport:
         report.reporter = mime.first_address(reporter)
     report.feedback_type = (_text(data.get("type")) or "").lower() or None
     report.category = _category(report.feedback_type, _text(data.get("category")))
-    _v4_source(report, _string(data.get("source_identifier")))
+    urls = UrlCollector()
+    _v4_source(report, _string(data.get("source_identifier")), urls)
     report.source_port_stated = stated_port(report, data.get("source_port"), "source_port")
     report.evidence_source = _evidence_source(_text(data.get("evidence_source")))
     state_time(report, _string(data.get("timestamp")), "timestamp")
     report.mail_from = _string(data.get("smtp_from"))
     report.subject = _string(data.get("subject"))
-    urls = UrlCollector()
     if _string(data.get("url")):
         urls.add(_string(data["url"]))
     _evidence(report, data.get("evidence"), trust, urls, ("content_type", "payload", None))
@@ -245,9 +266,17 @@ def _xarf_v3(data: dict, trust: TrustContext) -> ParsedReport:
     source = body.get("Source") if isinstance(body.get("Source"), dict) else {}
     ip_text = _text(body.get("SourceIp") or source.get("IP"))
     field = "Report.SourceIp" if body.get("SourceIp") else "Report.Source.IP"
-    if ip_text is None:
+    urls = UrlCollector()
+    # A content report (Report.Source {"URL": ..., "Type": "uri"}): the URL is what is reported.
+    source_urls = [u for u in (_text(source.get(k)) for k in ("URL", "Url", "URI", "Uri")) if _web_url(u)]
+    for url in source_urls:
+        urls.add(url)
+    if ip_text is None and source_urls:
+        report.note("XARF v3 Report.Source is a URL: its host is the reported resource")
+    elif ip_text is None:
         report.fail("XARF v3 report lacks Report.SourceIp")
-    state_source(report, ip_text, field)
+    if ip_text is not None:
+        state_source(report, ip_text, field)
     report.source_port_stated = stated_port(
         report, body.get("SourcePort") or source.get("Port"), "Report.SourcePort"
     )
@@ -256,7 +285,6 @@ def _xarf_v3(data: dict, trust: TrustContext) -> ParsedReport:
     report.mail_from = _text(body.get("SmtpMailFromAddress"))
     rcpt = _text(body.get("SmtpRcptToAddress"))
     report.rcpt_to = [rcpt] if rcpt else []
-    urls = UrlCollector()
     if _text(body.get("SourceUrl")):
         urls.add(_text(body["SourceUrl"]))
     samples = body.get("Samples") or body.get("Attachment")
@@ -275,11 +303,14 @@ def _evidence_source(value: str | None) -> str | None:
     return value or None
 
 
-def _v4_source(report: ParsedReport, value: str | None) -> None:
+def _v4_source(report: ParsedReport, value: str | None, urls: UrlCollector) -> None:
     if not value:
         return
     if normalise_ip(value.strip()):
         state_source(report, value.strip(), "source_identifier")
+    elif _web_url(value):
+        urls.add(value.strip())
+        report.note("source_identifier is a URL: its host is the reported resource")
     elif clean_host(value):
         report.note(f"source_identifier is a host name, not an IP: {value[:60]!r}")
     else:
