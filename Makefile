@@ -52,7 +52,7 @@ check: lint test
 # locale/ja/LC_MESSAGES/django.po (the one source of translations) and run it again.
 messages: $(STAMP)
 	$(PY) manage.py makemessages -l ja --ignore=.venv --ignore=bench --ignore=tests --ignore=locale
-	$(PY) manage.py compilemessages -l ja --ignore=.venv
+	$(PY) manage.py compilemessages -l ja --ignore=.venv --ignore=bench
 
 demo: $(STAMP)
 	$(PY) manage.py load_demo

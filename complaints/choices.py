@@ -24,6 +24,7 @@ class ReportFormat(models.TextChoices):
     XARF3_JSON = "xarf-3-json", "XARF v3 JSON"
     SPAMCOP = "spamcop", "SpamCop"
     JMRP = "jmrp", "JMRP"
+    ACNS = "acns", _("Copyright notice (ACNS)")
     RAW_SPAM = "raw-spam", _("Forwarded spam")
     PLAIN_FORM = "form", _("Short form")
     UNKNOWN = "unknown", _("Unknown")

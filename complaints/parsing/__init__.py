@@ -5,7 +5,7 @@
 
 First it decides what the message is (`message_kind`): a machine report (ARF and DMARC
 failure reports, Microsoft JMRP, X-ARF e-mails, XARF JSON v4 and v3, SpamCop, Exim
-DMARC text, feeds that wrap the reported message), a person's complaint (the spam
+DMARC text, ACNS copyright notices, feeds that wrap the reported message), a person's complaint (the spam
 attached in any way, pasted, quoted or forwarded inline, or only an address named in
 prose), or the spam itself. Only the reported message is walked for an origin.
 parse_report never raises; a report it cannot understand carries `parse_error`.
@@ -16,6 +16,7 @@ from __future__ import annotations
 from email.message import Message
 
 from . import mime
+from .acns import read_acns
 from .arf import read_arf, read_dmarc_text, read_jmrp
 from .clean import sanitise
 from .complaint import read_other
@@ -27,7 +28,7 @@ from .xarf import parse_json, read_xarf_mail
 __all__ = ["Hop", "ParsedReport", "TrustContext", "parse_report"]
 
 _JSON_TYPES = ("application/json", "application/xarf+json", "text/json")
-_READERS = (read_arf, read_xarf_mail, read_spamcop, read_jmrp, read_dmarc_text)
+_READERS = (read_arf, read_xarf_mail, read_spamcop, read_jmrp, read_dmarc_text, read_acns)
 
 
 _NO_TRUST = TrustContext()  # frozen, so one shared default is safe
