@@ -15,6 +15,7 @@ never the spam's origin. Anything else is the spam itself, posted by a partner o
 from __future__ import annotations
 
 import re
+import unicodedata
 from email.message import Message
 
 from . import material as materials
@@ -42,11 +43,19 @@ _IPV6 = re.compile(
     r"(?<![\w:.])\[?(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f.]{0,15}(?:%[\w.-]{1,32})?\]?(?![\w:])"
 )
 _FROM_WORDS = re.compile(
-    r"(?:\bfrom|source|sender|sending|sent by|spamming|origin\w*|送信元|発信元|送信者|差出)\W{0,20}$",
+    r"(?:\bfrom|source|sender|sending|sent by|spamming|origin\w*|送信元|発信元|送信者|差出)"
+    # "source IP address:", "送信元IPアドレスは" (with the particle)
+    r"(?:\W{0,3}(?:IP|IPv4|IPv6)?\W{0,3}(?:address(?:es)?|アドレス)?)?(?:\s*[はが])?\W{0,20}$",
     re.IGNORECASE,
 )
 _ISO_DATE = re.compile(
     r"\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(?::\d{2})?(?:\s*(?:Z|[+-]\d{2}:?\d{2}|UTC|GMT|JST))?"
+)
+# 2026年11月20日 14:29 (JST), 2026年11月20日（金）14時29分05秒: how Japanese complaints
+# write the time (after NFKC, so full-width digits and colons are plain ones).
+_JA_DATE = re.compile(
+    r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日[^\d\n]{0,12}?(\d{1,2})\s*(?::|時)\s*(\d{1,2})\s*分?"
+    r"(?::(\d{1,2})|\s*(\d{1,2})\s*秒)?(?:\s*[(]?\s*(JST|UTC|GMT|日本時間|協定世界時))?"
 )
 _RFC_DATE = re.compile(
     r"(?:[A-Za-z]{3},?\s+)?\d{1,2}\s+[A-Za-z]{3}\s+\d{4}\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s*(?:[+-]\d{4}|[A-Z]{2,4}))?"
@@ -136,7 +145,9 @@ def _prose_complaint(msg: Message, found: materials.Found) -> ParsedReport:
         report.signal("complainant_named_address", ip)
     if named:
         report.reported_via = "prose"
-        when = _named_time(found.prose)
+        when, assumed = _named_time(found.prose)
+        if assumed:
+            report.note(assumed)
         if when is not None:
             report.occurred_at, report.occurred_at_basis = when, "named"
         else:
@@ -190,7 +201,8 @@ def named_addresses(text: str) -> tuple[str | None, list[str]]:
     """
     if not text:
         return None, []
-    text = _DEFANG.sub(".", text[:20_000])
+    # NFKC: full-width digits and dots (１９８．５１．１００．２３), as Japanese text writes them.
+    text = _DEFANG.sub(".", unicodedata.normalize("NFKC", text[:20_000]))
     found: list[tuple[int, bool, str]] = []
     for pattern in (_IPV4, _IPV6):
         for match in pattern.finditer(text):
@@ -206,9 +218,20 @@ def named_addresses(text: str) -> tuple[str | None, list[str]]:
 
 
 def _named_time(text: str):
+    """(the instant the complaint names, a note on a time zone assumed, or None)."""
+    text = unicodedata.normalize("NFKC", text[:20_000])
     for pattern in (_ISO_DATE, _RFC_DATE):
-        for match in pattern.finditer(text[:20_000]):
+        for match in pattern.finditer(text):
             when = parse_date(match.group(0))
             if when is not None:
-                return when
-    return None
+                return when, None
+    for match in _JA_DATE.finditer(text):
+        year, month, day, hour, minute = (int(match.group(i)) for i in range(1, 6))
+        second = int(match.group(6) or match.group(7) or 0)
+        zone = match.group(8)
+        offset = "+00:00" if zone in ("UTC", "GMT", "協定世界時") else "+09:00"
+        when = parse_date(f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}{offset}")
+        if when is not None:
+            note = None if zone else "the complaint's Japanese date names no time zone: JST assumed"
+            return when, note
+    return None, None
