@@ -363,6 +363,12 @@ def _parse(report: Report, form: dict | None) -> ParsedReport:
     )
 
 
+_PARSED_FIELDS = (
+    "format", "category", "reporter", "source_ip", "occurred_at", "subject", "message_id", "mail_from",
+    "header_from", "authenticated_as", "url_hosts", "facts", "status", "status_reason",
+)  # fmt: skip
+
+
 def _store_facts(report: Report, parsed: ParsedReport) -> None:
     report.format = parsed.format or ReportFormat.UNKNOWN
     report.category = (parsed.category or "")[:40]
@@ -387,7 +393,9 @@ def _store_facts(report: Report, parsed: ParsedReport) -> None:
         report.status_reason = "no source address, login or advertised host found"
     else:
         report.status = ReportStatus.PARSED
-    report.save()
+    # The parsed fields only: the stored bytes (up to megabytes) are not sent back.
+    report.save(update_fields=_PARSED_FIELDS)
+    # A report put back to "received" by hand is parsed afresh: its old hops and URLs go.
     Hop.objects.filter(report=report).delete()
     Hop.objects.bulk_create(
         Hop(

@@ -124,3 +124,20 @@ def test_foreign_spam_advertising_a_site_we_host_is_grouped_by_the_site():
                "email:b@x.example").report
     assert a.case_id == b.case_id
     assert a.case.key == "host:shop.example.jp"
+
+
+def test_parsing_writes_the_facts_and_never_sends_the_stored_bytes_back():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from complaints.services.intake import report_process
+
+    raw = spam(origin_ip="198.51.100.7", at=datetime(2026, 11, 20, 5, 0, tzinfo=UTC)) + b"x" * 200_000
+    with CaptureQueriesContext(connection) as queries:
+        report = ingest(raw).report  # stored, then processed in process (no broker)
+    assert report.status == "parsed" and bytes(report.raw) == raw
+    updates = [q["sql"] for q in queries if q["sql"].startswith('UPDATE "complaints_report"')]
+    assert updates and not any('"raw"' in sql for sql in updates)
+    report_process(report_id=report.pk)  # a second run changes nothing
+    report.refresh_from_db()
+    assert bytes(report.raw) == raw
