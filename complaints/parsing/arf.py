@@ -40,6 +40,10 @@ def read_arf(msg: Message, trust: TrustContext) -> ParsedReport | None:
         return None
     fields = parse_fields(mime.decode_bytes(mime.part_bytes(feedback)[:1_000_000]))
     feedback_type = (first(fields, "Feedback-Type") or "").lower() or None
+    if feedback_type in ("xarf", "x-arf"):
+        # The ARF wrapper only says "the report is XARF": the report itself is the JSON
+        # (or X-ARF) part beside it (Netcraft and others), which the X-ARF reader takes.
+        return None
     report = ParsedReport(format="dmarc-forensic" if feedback_type == "auth-failure" else "arf")
     report.feedback_type = feedback_type
     report.category = FEEDBACK_CATEGORIES.get(feedback_type or "", "other")

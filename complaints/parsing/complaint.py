@@ -22,10 +22,10 @@ from . import material as materials
 from . import mime
 from .common import choose_source, finish
 from .dates import parse_date
-from .hosts import is_routable_ip, split_zone
+from .hosts import is_routable_ip, registrable_domain, split_zone
 from .parsed import ParsedReport, TrustContext
 from .reported import apply_message
-from .urls import UrlCollector
+from .urls import UrlCollector, url_host
 
 # RFC 2142 role mailboxes and the local parts ISPs use for complaints (迷惑 = meiwaku).
 _ROLE = re.compile(r"^(?:abuse|postmaster|spam|security|noc|meiwaku|report-?spam|spam-?report)(?:[-_.+].*)?$")
@@ -33,8 +33,11 @@ _FORWARD_SUBJECT = re.compile(r"^\s*(?:fwd?|wg|tr|rv|vs|enc|doorst|転送)\s*[:�
 # Words with which people write about unwanted mail, in the desk's two languages.
 _ABUSE_WORDS = re.compile(
     r"\b(?:spam\w*|abuse|unsolicited|junk mail|phishing|scam|unwanted (?:e-?)?mail"
-    r"|blacklist\w*|blocklist\w*)\b"
-    r"|迷惑|スパム|苦情|フィッシング|詐欺|踏み台|不審",
+    r"|blacklist\w*|blocklist\w*"
+    # the other abuse an abuse desk is written to about
+    r"|brute[- ]?force|(?:ssh|login) attempts?|malware|web ?shell|botnet|compromised|infected"
+    r"|ddos|port ?scan\w*|attack(?:s|ing)?|copyright|infringement)\b"
+    r"|迷惑|スパム|苦情|フィッシング|詐欺|踏み台|不審|不正アクセス|攻撃|マルウェア|ウイルス|著作権",
     re.IGNORECASE,
 )
 _DEFANG = re.compile(r"\[\.\]|\(\.\)|\{\.\}|\[dot\]|\(dot\)", re.IGNORECASE)
@@ -71,7 +74,7 @@ def read_other(msg: Message, trust: TrustContext, read, depth: int) -> ParsedRep
     if _redirected(msg):
         return _spam(msg, trust, kind="machine_report" if is_machine_sender(msg) else "complaint")
     if _written_to_us(msg, found.prose):
-        return _prose_complaint(msg, found)
+        return _prose_complaint(msg, found, trust)
     return _spam(msg, trust, kind="spam")
 
 
@@ -135,7 +138,7 @@ def _written_to_us(msg: Message, prose: str) -> bool:
     return (to_role or forwarded) and (speaks or names_address)
 
 
-def _prose_complaint(msg: Message, found: materials.Found) -> ParsedReport:
+def _prose_complaint(msg: Message, found: materials.Found, trust: TrustContext) -> ParsedReport:
     report = ParsedReport(format="raw-spam", category="spam", message_kind="complaint")
     report.reporter = mime.first_address(mime.header(msg, "From"))
     report.subject = mime.header(msg, "Subject")
@@ -162,7 +165,18 @@ def _prose_complaint(msg: Message, found: materials.Found) -> ParsedReport:
         report.note(note)
     urls = UrlCollector()
     urls.add_text(found.prose)  # people paste the advertised links
+    _drop_own_links(urls, report.reporter, trust)
     return finish(report, urls)
+
+
+def _drop_own_links(urls: UrlCollector, reporter: str | None, trust: TrustContext) -> None:
+    """The complainant's own site (a signature, "more about this incident at ...") is not
+    what they complain about. Not when the complainant writes from one of our domains:
+    a customer complaining about a page we host under our own name keeps that link."""
+    own = registrable_domain(reporter.rpartition("@")[2]) if reporter and "@" in reporter else None
+    ours = {registrable_domain(d) for d in trust.own_domains}
+    if own and own not in ours:
+        urls.urls = [u for u in urls.urls if registrable_domain(url_host(u)) != own]
 
 
 def _spam(msg: Message, trust: TrustContext, *, kind: str) -> ParsedReport:

@@ -1,0 +1,93 @@
+"""Notices from takedown services and intrusion detectors, as they reach an abuse desk.
+
+- An ARF wrapper whose feedback report only says "Feedback-Type: xarf" carries the
+  report itself as an XARF JSON attachment beside it: that is what is read.
+- A notice about other abuse (brute force, a web shell) written to the abuse address is a
+  complaint, never "the spam itself" blamed on the notifier's own mail server.
+- The notifier's own links ("more about this incident at ...") advertise nothing; a
+  customer writing from one of our own domains keeps a link to a page we host.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+
+from complaints.parsing import TrustContext, parse_report
+
+
+def xarf_in_arf(report: dict) -> bytes:
+    attachment = base64.encodebytes(json.dumps(report).encode()).decode()
+    return (
+        "From: Takedown Service <takedown+1@notifier.example>\r\nTo: abuse@isp.example.jp\r\n"
+        "Subject: Web shell detected on hacked.example.jp [Issue 1]\r\n"
+        "Date: Mon, 24 Nov 2026 09:32:04 +0000\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/report; report-type="feedback-report"; boundary="B"\r\n\r\n'
+        "--B\r\nContent-Type: text/plain\r\n\r\nAn illegal web shell was found at\r\n"
+        "hxxp://hacked[.]example.jp/wp-content/x.php\r\nDetails: https://incident.notifier.example/a1/\r\n"
+        "--B\r\nContent-Type: message/feedback-report\r\n\r\nFeedback-Type: xarf\r\nUser-Agent: Notifier\r\nVersion: 1\r\n"
+        '--B\r\nContent-Type: application/json; name="xarf.json"\r\nContent-Transfer-Encoding: base64\r\n\r\n'
+        f"{attachment}--B--\r\n"
+    ).encode()
+
+
+def test_the_xarf_json_beside_an_arf_wrapper_is_the_report():
+    parsed = parse_report(
+        xarf_in_arf(
+            {
+                "Version": "1",
+                "Report": {
+                    "ReportClass": "Content",
+                    "ReportType": "Malware",
+                    "Date": "2026-11-24T09:29:30Z",
+                    "SourceIp": "203.0.113.80",
+                    "SourceUrl": "http://hacked.example.jp/wp-content/x.php",
+                },
+                "ReporterInfo": {"ReporterOrgEmail": "takedown+1@notifier.example"},
+            }
+        )
+    )
+    assert parsed.format == "xarf-3-json" and parsed.category == "malware"
+    assert parsed.source_ip == "203.0.113.80" and parsed.source_basis == "field"
+    assert parsed.url_hosts == ["hacked.example.jp"]
+    assert parsed.occurred_at.isoformat() == "2026-11-24T09:29:30+00:00"
+
+
+def notice(body: str, *, sender: str = "Notifier <takedown@notifier.example>") -> bytes:
+    return (
+        f"From: {sender}\r\nTo: abuse@isp.example.jp\r\nSubject: Issue 7: activity at your address\r\n"
+        "Date: Sun, 29 Nov 2026 23:27:37 +0000\r\nMessage-ID: <n7@notifier.example>\r\n"
+        "Received: from mail2.notifier.example (mail2.notifier.example [192.0.2.216]) by mx.isp.example.jp"
+        " (Postfix) with ESMTPS id 1; Sun, 29 Nov 2026 23:27:39 +0000\r\n\r\n" + body
+    ).encode()
+
+
+BRUTE = (
+    "An IP address within your delegated space is involved in an ongoing brute force attack "
+    "against SSH.\r\n\r\n{ip}\r\n\r\nWe last observed a malicious login attempt from this IP address "
+    "at 2026-11-29 23:27:05 UTC.\r\nMore information: https://incident.notifier.example/a01/\r\n"
+)
+
+
+def test_a_brute_force_notice_is_a_complaint_naming_the_address():
+    parsed = parse_report(notice(BRUTE.format(ip="198.51.100.23")))
+    assert parsed.message_kind == "complaint"
+    assert parsed.source_ip == "198.51.100.23" and parsed.source_basis == "stated"
+    assert parsed.occurred_at.isoformat() == "2026-11-29T23:27:05+00:00"
+    assert parsed.url_hosts == []  # the notifier's incident page advertises nothing
+
+
+def test_a_notice_naming_only_an_internal_address_is_not_blamed_on_its_mail_server():
+    parsed = parse_report(notice(BRUTE.format(ip="10.1.2.3")))
+    assert parsed.message_kind == "complaint"
+    assert parsed.source_ip is None  # not 192.0.2.216, the notifier's own mail server
+    assert parsed.url_hosts == []
+
+
+def test_a_customer_on_our_own_domain_keeps_the_link_to_a_page_we_host():
+    body = "I got spam from 198.51.100.9 advertising http://www.isp.example.jp/~shop/ please stop it\r\n"
+    trust = TrustContext(own_domains=("isp.example.jp",))
+    ours = parse_report(notice(body, sender="taro@isp.example.jp"), trust=trust)
+    assert ours.url_hosts == ["www.isp.example.jp"]
+    elsewhere = parse_report(notice(body, sender="hanako@example.com"), trust=trust)
+    assert elsewhere.url_hosts == ["www.isp.example.jp"]
