@@ -25,7 +25,7 @@ MAX_XML = 200_000  # characters of one notice document
 _START = re.compile(r"<(?:[A-Za-z_][\w.-]*:)?Infringement\b")
 _END = re.compile(r"</(?:[A-Za-z_][\w.-]*:)?Infringement\s*>")
 _WEB_URL = re.compile(r"^(?:https?|ftp)://[^\s/?#]+", re.IGNORECASE)
-TRIAGE = "a copyright infringement notice (ACNS), not spam: the spam criteria do not apply"
+TRIAGE = "a copyright infringement notice, not spam: the spam criteria do not apply"
 
 
 def read_acns(msg: Message, trust: TrustContext) -> ParsedReport | None:

@@ -8,6 +8,7 @@ import uuid
 from email.message import Message
 
 from . import mime
+from .acns import TRIAGE as COPYRIGHT_TRIAGE
 from .common import (
     embedded_message,
     finish,
@@ -19,7 +20,7 @@ from .common import (
     stated_port,
     wrapper_parts,
 )
-from .hosts import clean_host, normalise_ip
+from .hosts import clean_host, idna_host, normalise_ip
 from .parsed import ParsedReport, TrustContext
 from .reported import apply_message
 from .urls import UrlCollector, url_host
@@ -40,6 +41,7 @@ _TYPE_CATEGORIES = {
     "bruteforce": "login-attack",
     "loginattack": "login-attack",
     "fraud": "phishing",
+    "copyright": "copyright",  # XARF v4's category: notices go to a person, like ACNS ones
 }
 
 
@@ -242,7 +244,9 @@ def _xarf_v4(data: dict, trust: TrustContext) -> ParsedReport:
     report.feedback_type = (_text(data.get("type")) or "").lower() or None
     report.category = _category(report.feedback_type, _text(data.get("category")))
     urls = UrlCollector()
-    _v4_source(report, _string(data.get("source_identifier")), urls)
+    source_host = _v4_source(report, _string(data.get("source_identifier")), urls)
+    if report.category == "copyright":
+        report.fail(COPYRIGHT_TRIAGE)
     report.source_port_stated = stated_port(report, data.get("source_port"), "source_port")
     report.evidence_source = _evidence_source(_text(data.get("evidence_source")))
     state_time(report, _string(data.get("timestamp")), "timestamp")
@@ -251,7 +255,11 @@ def _xarf_v4(data: dict, trust: TrustContext) -> ParsedReport:
     if _string(data.get("url")):
         urls.add(_string(data["url"]))
     _evidence(report, data.get("evidence"), trust, urls, ("content_type", "payload", None))
-    return finish(report, urls)
+    finish(report, urls)
+    if source_host and source_host not in report.url_hosts:
+        # A host named as the source (a cyberlocker, a link site) is the reported resource.
+        report.url_hosts = sorted({*report.url_hosts, source_host})
+    return report
 
 
 def _xarf_v3(data: dict, trust: TrustContext) -> ParsedReport:
@@ -303,9 +311,10 @@ def _evidence_source(value: str | None) -> str | None:
     return value or None
 
 
-def _v4_source(report: ParsedReport, value: str | None, urls: UrlCollector) -> None:
+def _v4_source(report: ParsedReport, value: str | None, urls: UrlCollector) -> str | None:
+    """State the source; returns the host when the source is a host name (no IP)."""
     if not value:
-        return
+        return None
     if normalise_ip(value.strip()):
         state_source(report, value.strip(), "source_identifier")
     elif _web_url(value):
@@ -313,8 +322,10 @@ def _v4_source(report: ParsedReport, value: str | None, urls: UrlCollector) -> N
         report.note("source_identifier is a URL: its host is the reported resource")
     elif clean_host(value):
         report.note(f"source_identifier is a host name, not an IP: {value[:60]!r}")
+        return idna_host(clean_host(value)) if "." in value else None
     else:
         report.fail(f"source_identifier is neither an IP address nor a host name: {value[:60]!r}")
+    return None
 
 
 def _evidence(report, items, trust, urls: UrlCollector, keys) -> None:

@@ -134,3 +134,26 @@ def test_a_v4_source_that_is_neither_an_address_a_host_nor_a_url_is_refused():
     parsed = parse_report(v4("javascript:alert(1)"), content_type="application/json")
     assert parsed.parse_error and "neither an IP address nor a host name" in parsed.parse_error
     assert parsed.url_hosts == []
+
+
+def test_a_v4_copyright_notice_about_a_site_we_host_goes_to_a_person_naming_the_account(isp):
+    from complaints.models import Case
+    from complaints.parsing.acns import TRIAGE
+
+    data = json.loads(v4("www.shop.example.jp"))
+    data.update(category="copyright", type="cyberlocker")
+    report = report_ingest(
+        raw=json.dumps(data).encode(), channel=Channel.API, reporter_key="partner:vendor",
+        content_type="application/json", acknowledge=False,
+    ).report  # fmt: skip
+    assert report.status == ReportStatus.MANUAL_TRIAGE and report.status_reason.startswith(TRIAGE)
+    assert report.category == "copyright" and report.url_hosts == ["www.shop.example.jp"]
+    assert report.case_id is None and not Case.objects.exists()
+    attribution = report_attribute(report_id=report.pk)
+    assert "hosting" in attribution["roles"] and attribution["accounts"] == ["H-1"]
+
+
+def test_a_v4_host_name_source_is_the_reported_host():
+    data = json.loads(v4("phish.example.net"))
+    parsed = parse_report(json.dumps(data).encode(), content_type="application/json")
+    assert parsed.parse_error is None and parsed.url_hosts == ["phish.example.net"]
