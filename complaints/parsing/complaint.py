@@ -35,8 +35,10 @@ _ABUSE_WORDS = re.compile(
     r"\b(?:spam\w*|abuse|unsolicited|junk mail|phishing|scam|unwanted (?:e-?)?mail"
     r"|blacklist\w*|blocklist\w*"
     # the other abuse an abuse desk is written to about
-    r"|brute[- ]?force|(?:ssh|login) attempts?|malware|web ?shell|botnet|compromised|infected"
-    r"|ddos|port ?scan\w*|attack(?:s|ing)?|copyright|infringement)\b"
+    r"|brute[- ]?force|(?:ssh|login) attempts?|malware|web ?shell|botnet|compromised\w*|infected"
+    r"|ddos|(?:port ?)?scan(?:s|ning|_\w+)?|attack(?:s|ing)?|copyright|infringement"
+    # the feeds' own words (Shadowserver's "scan_ntp", "dns_openresolver", "sinkhole_http_drone")
+    r"|vulnerab\w*|\w*open_?resolver\w*|sinkhole\w*|drones?|honey ?pot\w*|harvest\w*|incidents?)\b"
     r"|迷惑|スパム|苦情|フィッシング|詐欺|踏み台|不審|不正アクセス|攻撃|マルウェア|ウイルス|著作権",
     re.IGNORECASE,
 )

@@ -91,3 +91,35 @@ def test_a_customer_on_our_own_domain_keeps_the_link_to_a_page_we_host():
     assert ours.url_hosts == ["www.isp.example.jp"]
     elsewhere = parse_report(notice(body, sender="hanako@example.com"), trust=trust)
     assert elsewhere.url_hosts == ["www.isp.example.jp"]
+
+
+def feed(subject: str) -> bytes:
+    zipped = base64.encodebytes(b"PK\x03\x04 not really a zip").decode()
+    return (
+        "From: Reports <autoreports@feeds.example>\r\nTo: abuse@isp.example.jp\r\n"
+        f"Subject: {subject}\r\nDate: Thu, 01 Jan 2026 00:00:00 +0000\r\n"
+        "Received: from mail.feeds.example (mail.feeds.example [192.0.2.99]) by mx.isp.example.jp"
+        " (Postfix) with ESMTPS id 2; Thu, 01 Jan 2026 00:00:02 +0000\r\n"
+        'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n'
+        "--b\r\nContent-Type: text/plain\r\n\r\nThe report content can be obtained from the following link:\r\n"
+        "https://dl.feeds.example/0123456789abcdef\r\nThe report contains 12 events.\r\n"
+        '--b\r\nContent-Type: application/octet-stream; name="report.csv.zip"\r\n'
+        "Content-Transfer-Encoding: base64\r\n\r\n" + zipped + "--b--\r\n"
+    ).encode()
+
+
+def test_a_scan_feed_to_the_abuse_address_is_a_notice_not_spam_from_the_feed():
+    parsed = parse_report(feed("Daily scan_ntp Report: 2026-01-01"))
+    assert parsed.message_kind == "complaint"
+    assert parsed.source_ip is None and parsed.url_hosts == []  # not the feed's server, nor its download link
+
+
+def test_spam_sent_straight_to_the_abuse_address_is_still_walked_for_its_origin():
+    raw = (
+        b"Received: from pc-1234 (unknown [198.51.100.23]) by mx.isp.example.jp (Postfix) with ESMTP id 3;"
+        b" Thu, 01 Jan 2026 00:00:02 +0000\r\nFrom: sale@cheap.example\r\nTo: abuse@isp.example.jp\r\n"
+        b"Subject: Cheap watches\r\nDate: Thu, 01 Jan 2026 00:00:00 +0000\r\n\r\nBuy at http://watches.example/\r\n"
+    )
+    parsed = parse_report(raw)
+    assert parsed.message_kind == "spam" and parsed.source_ip == "198.51.100.23"
+    assert parsed.url_hosts == ["watches.example"]
