@@ -156,6 +156,27 @@ def registrable_domain(name: str | None) -> str | None:
     return ".".join(labels[-2:]) if len(labels) >= 2 else None
 
 
+# Large mailbox providers name the hosts of one delivery under several registrable
+# domains: Microsoft 365 hands a message from protection.outlook.com to office365.com to
+# exchangelabs.com, Yahoo's receivers are yahoodns.net and its mailboxes yahoo.com or
+# aol.com. For the chain of trust each group is one organisation. Only domains of the
+# providers' own mail systems belong here, never their customers' (googleusercontent.com
+# names Google Cloud tenants, who are anybody).
+_SAME_ORGANISATION = (
+    ("outlook.com", "office365.com", "exchangelabs.com"),
+    ("google.com", "googlemail.com"),
+    ("yahoo.com", "yahoodns.net", "yahoo.net", "aol.com"),
+    ("icloud.com", "me.com", "apple.com"),
+)
+_ORGANISATION_OF = {domain: group[0] for group in _SAME_ORGANISATION for domain in group}
+
+
+def organisation(name: str | None) -> str | None:
+    """The registrable domain of `name`, one per provider for the providers above."""
+    domain = registrable_domain(name)
+    return _ORGANISATION_OF.get(domain, domain) if domain else None
+
+
 def is_under(name: str | None, domains: tuple[str, ...] | set[str] | frozenset[str]) -> bool:
     host = clean_host(name)
     if not host:

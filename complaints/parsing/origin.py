@@ -20,7 +20,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from .hosts import clean_host, is_internal_ip, is_under, non_routable_reason, normalise_ip, registrable_domain
+from .hosts import clean_host, is_internal_ip, is_under, non_routable_reason, normalise_ip, organisation
 from .parsed import Hop, TrustContext
 
 MAX_HOPS = 100
@@ -102,9 +102,9 @@ def _find_origin(
             # Inside a private network names rarely match ("localhost", internal
             # names): the hop below is read on its own. Forged headers lie below the
             # first public host, which has not been passed yet.
-        org.update(d for k, host in checkers if k <= i and (d := registrable_domain(host)))
+        org.update(d for k, host in checkers if k <= i and (d := organisation(host)))
         earlier = set(org)
-        domain = registrable_domain(hop.by_name)
+        domain = organisation(hop.by_name)
         if domain:
             org.add(domain)
         if _is_local(hop):
@@ -145,7 +145,7 @@ def _vouched(hop: Hop, trust: TrustContext, org: set[str], earlier: set[str]) ->
     if hop.from_rdns:
         if is_under(hop.from_rdns, trust.own_domains):
             return True
-        return registrable_domain(hop.from_rdns) in org
+        return organisation(hop.from_rdns) in org
     # No looked-up name, only what the client said (HELO). A claim to be one of
     # *our* hosts is checkable against our address blocks, so it never suffices.
     # Nor does echoing the receiving server's own domain, the oldest bot trick: the
@@ -156,8 +156,8 @@ def _vouched(hop: Hop, trust: TrustContext, org: set[str], earlier: set[str]) ->
     if not ip:
         # No address recorded at all: no Internet client is received that way. The
         # host names a relay of the receiving organisation (old internal relays).
-        return registrable_domain(name) in org
-    return registrable_domain(name) in earlier
+        return organisation(name) in org
+    return organisation(name) in earlier
 
 
 def _own_server(trust: TrustContext, ip: str) -> bool:
@@ -182,8 +182,8 @@ def _written_by(below: Hop, host: Hop) -> bool:
         return True  # the same name, or a short name and its FQDN
     if "." not in by:  # "mfast1", "sloti36d2t12": compare with the first label
         return any(n.split(".")[0] == by for n in names)
-    domain = registrable_domain(by)
-    return bool(domain) and any(registrable_domain(n) == domain for n in names)
+    domain = organisation(by)
+    return bool(domain) and any(organisation(n) == domain for n in names)
 
 
 def _plain_name(name: str | None) -> str | None:
@@ -200,7 +200,7 @@ def _authentication(sender_side: list[Hop], auth_results: Sequence[str]) -> tupl
     for hop in sender_side:
         if not hop.by_name:
             continue  # "by  (Postfix)": no MTA writes an empty by; a forged decoy
-        by_domains.add(registrable_domain(hop.by_name))
+        by_domains.add(organisation(hop.by_name))
         found, name = _hop_auth(hop)
         if found:
             authenticated = True
@@ -208,7 +208,7 @@ def _authentication(sender_side: list[Hop], auth_results: Sequence[str]) -> tupl
     for value in auth_results:
         authserv = value.split(";", 1)[0].strip().lower()
         match = SMTP_AUTH_RESULT.search(value)
-        if match and (registrable_domain(authserv) or authserv) in by_domains:
+        if match and (organisation(authserv) or authserv) in by_domains:
             authenticated, login = True, login or match.group(1)
     if authenticated:
         return True, login
