@@ -28,9 +28,6 @@ _RFC_DATE = re.compile(
 )
 
 
-_MICROSOFT = re.compile(r"^Microsoft\b", re.IGNORECASE)
-
-
 def parse_received(value: str) -> Hop:
     text = " ".join(str(value)[:MAX_RECEIVED].split())
     body, time = _split_date(text)
@@ -44,10 +41,6 @@ def parse_received(value: str) -> Hop:
     if "with" in clauses:
         words = _words(clauses["with"])
         hop["with_protocol"] = " ".join(words[:3]) or None
-    if hop.get("from_rdns") and _MICROSOFT.search(hop.get("with_protocol") or ""):
-        # Exchange writes "from NAME (ip)" with NAME as the client greeted (its
-        # Received-SPF says helo=NAME); it never looks the address up.
-        hop["from_name"], hop["from_rdns"] = hop.get("from_name") or hop["from_rdns"], None
     if "id" in clauses:
         words = _words(clauses["id"])
         hop["id"] = words[0].rstrip(";") if words else None
