@@ -144,7 +144,10 @@ def _vouched(hop: Hop, trust: TrustContext, org: set[str], earlier: set[str]) ->
         return True  # fetchmail/getmail: the user pulled it from their own mailbox
     if hop.from_rdns:
         if is_under(hop.from_rdns, trust.own_domains):
-            return True
+            # Our customers' lines have names under our domain too: such a name says
+            # the address is ours, not that it is one of our mail servers (their
+            # blocks answered that above).
+            return False
         return organisation(hop.from_rdns) in org
     # No looked-up name, only what the client said (HELO). A claim to be one of
     # *our* hosts is checkable against our address blocks, so it never suffices.

@@ -188,14 +188,32 @@ def test_no_received_headers_fall_back_to_the_date_header():
 
 
 def test_the_xfailed_fixtures_pass_when_the_forwarders_are_known():
-    # spamassassin/001 and /004: the recipient forwarded mail between his own domains.
-    for name, domains, source in (
-        ("001", ("netnoteinc.com", "webnote.net"), "24.226.157.50"),
-        ("004", ("netnoteinc.com",), "61.119.13.18"),
+    # spamassassin/001 and /004: the recipient forwarded mail between his own domains,
+    # through mail servers whose addresses his inventory lists.
+    for name, domains, servers, source in (
+        ("001", ("netnoteinc.com", "webnote.net"), {"193.120.211.219"}, "24.226.157.50"),
+        ("004", ("netnoteinc.com",), {"193.120.149.226"}, "61.119.13.18"),
     ):
         raw = (LOCAL_FIXTURES / "spamassassin" / name).read_bytes()
-        report = parse_report(raw, trust=TrustContext(own_domains=domains))
+        report = parse_report(raw, trust=TrustContext(own_domains=domains, is_own_mail_server=servers.__contains__))
         assert report.source_ip == source, name
+
+
+def test_a_name_under_our_domain_is_not_one_of_our_mail_servers():
+    # ISPs name their customers' lines under their own domain: the bot's line is the
+    # origin, and the line it forged below names a host it wants blamed.
+    report = parse_report(
+        _mail(
+            "from user-pc (p23-dyn.isp.example [203.0.113.23]) by mx.reporter.example (Postfix) "
+            "with ESMTP id A1; Fri, 20 Nov 2026 10:00:00 +0000",
+            "from mail.customer.example (mail.customer.example [192.0.2.5]) by p23-dyn.isp.example "
+            "with ESMTP id B2; Fri, 20 Nov 2026 09:59:58 +0000",
+        ),
+        trust=OURS,
+    )
+
+    assert report.source_ip == "203.0.113.23"
+    assert [hop.trusted for hop in report.hops] == [True, False]
 
 
 def _microsoft_365_chain(bottom_from: str) -> bytes:
