@@ -21,7 +21,10 @@ _NEXT_KEYWORD = re.compile(r"\s(?:by|with|id|for|via)\s", re.IGNORECASE)
 _BRACKET = re.compile(r"\[([^\[\]\s]{1,60})\]")
 _IPV4_PORT = re.compile(r"^(\d{1,3}(?:\.\d{1,3}){3})(?::\d+)?$")
 _HELO_COMMENT = re.compile(r"^\s*(?:HELO|EHLO|LHLO)(?:\s+(\S*)|\s*$)", re.IGNORECASE)
-_HELO_EQ = re.compile(r"\bhelo=([^\s)\]]+)", re.IGNORECASE)
+# Exim: "helo=name" or, for a client greeting with an address literal, "helo=[ip]".
+_HELO_EQ = re.compile(r"\bhelo=(\[[^\]\s)]*\]?|[^\s)\]]+)", re.IGNORECASE)
+# Exim without a looked-up name: "from [ip] (port=N helo=x)".
+_PORT_EQ = re.compile(r"\bport=(\d{1,5})\b", re.IGNORECASE)
 _RFC_DATE = re.compile(
     r"(?:[A-Za-z]{3},?\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{2,4}\s+\d{1,2}:\d{2}(?::\d{2})?"
     r"(?:\s*[+-]\d{4})?(?:\s*\(?[A-Za-z]{1,5}\)?)?"
@@ -143,6 +146,9 @@ def _from_clause(tokens: list[tuple[str, str]]) -> dict:
         eq = _HELO_EQ.search(value)
         if eq:
             helo, qmail_style = eq.group(1), True
+            # The greeting is what the client said; an address literal in it is no
+            # address the server saw.
+            value = value[: eq.start()] + value[eq.end() :]
         if address is None:
             found, found_zone, name, bare = _comment_address(value)
             if found:
@@ -165,8 +171,18 @@ def _from_clause(tokens: list[tuple[str, str]]) -> dict:
         "from_rdns": clean_host(rdns) if rdns and rdns.lower() != "unknown" else None,
         "from_address": address,
         "from_zone": zone,
-        "from_port": _source_port(" ".join(value for _kind, value in tokens), address) if address else None,
+        "from_port": _from_port(tokens, address) if address else None,
     }
+
+
+def _from_port(tokens: list[tuple[str, str]], address: str) -> int | None:
+    port = _source_port(" ".join(value for _kind, value in tokens), address)
+    if port is None:
+        for kind, value in tokens:
+            match = _PORT_EQ.search(value) if kind == "comment" else None
+            if match and int(match.group(1)) <= 65535:
+                return int(match.group(1))
+    return port
 
 
 _PORT_AFTER = r"(?::(\d{1,5})|\s+port[\s=]+(\d{1,5}))(?![\d.:])"

@@ -55,6 +55,18 @@ CASES = [
         id="exim-port",
     ),
     pytest.param(
+        "from [198.51.100.23] (port=51234 helo=[192.168.1.5]) by mx.example.net with esmtp (Exim 4.97) "
+        "id 1aBcDe-0001; Fri, 20 Nov 2026 05:35:00 +0000",
+        dict(from_name="[192.168.1.5]", from_rdns=None, from_address="198.51.100.23", from_port=51234),
+        id="exim-no-rdns-literal-greeting",
+    ),
+    pytest.param(
+        "from host.example.org ([203.0.113.5] helo=[10.0.0.7]) by mx.example.net with esmtps; "
+        "Fri, 20 Nov 2026 10:00:00 +0000",
+        dict(from_rdns="host.example.org", from_address="203.0.113.5"),
+        id="exim-literal-greeting",
+    ),
+    pytest.param(
         "from DM6PR06MB.namprd06.prod.outlook.com (2603:10b6:207:3d::31) "
         "by BL0PR06MB.namprd06.prod.outlook.com "
         "(2603:10b6:208::1) with Microsoft SMTP Server (version=TLS1_2) id 15.20.1185.23; "
