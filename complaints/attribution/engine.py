@@ -331,7 +331,7 @@ def _through_our_server(result, report, ip, at, origin_hop, login, hit) -> None:
     # When the origin is our server itself, the client is not in a trusted hop:
     # the mail log finds it by login or Message-ID.
     client_ip = ip if hit.reason != "mail_servers" else None
-    entries = _submissions(login, client_ip, report.message_id, at)
+    entries, by_login = _submissions(login, client_ip, report.message_id, at)
     if not login and entries:
         login = entries[0].login
     result.add_role(NetworkRole.SENDING)
@@ -362,29 +362,48 @@ def _through_our_server(result, report, ip, at, origin_hop, login, hit) -> None:
             result.record("session", client.session.pk if client.session else None)
             result.add_account(client.account)
             result.step("client_connection", ip=client_ip, account=client.account.account_id)
-    if _looks_stolen(entries):
-        addresses = len({e.client_key for e in entries})
+    # The login's submissions from every address in the window, not only the one seen.
+    if _looks_stolen(by_login):
+        addresses = len({e.client_key for e in by_login})
         result.compromised("stolen_credentials", addresses, "many_client_addresses", addresses=addresses)
 
 
-def _submissions(login, client_ip, message_id, at) -> list:
+def _submissions(login, client_ip, message_id, at) -> tuple[list, list]:
+    """(the submissions that match best, all the login's submissions in the window)."""
     if not (login or client_ip or message_id):
-        return []
-    entries = inventory.mail_submissions(
-        login=login or None,
-        client_ip=None if login else client_ip,
-        message_id=None if (login or client_ip) else message_id,
-        around=at,
-        window=LOG_WINDOW,
-    )
-    found = list(entries[:50])
+        return [], []
+    found: list = []
+    for name in _login_forms(login) or [None]:
+        entries = inventory.mail_submissions(
+            login=name,
+            client_ip=None if name else client_ip,
+            message_id=None if (name or client_ip) else message_id,
+            around=at,
+            window=LOG_WINDOW,
+        )
+        found = list(entries[:50])
+        if found:
+            break
+    by_login = found if login else []
     if message_id:
         exact = [e for e in found if e.message_id == message_id.strip().strip("<>")]
         found = exact or found
     if login and client_ip:
         exact = [e for e in found if e.client_key == ipkeys.ip_key(client_ip)]
         found = exact or found
-    return found
+    return found, by_login
+
+
+def _login_forms(login: str | None) -> list[str]:
+    """A login as written, then, for an address at one of our domains, its local part:
+    servers log and header lines name the same mailbox as "taro" or "taro@our.domain"."""
+    if not login:
+        return []
+    forms = [login]
+    local, at, domain = login.rpartition("@")
+    if at and local and is_under(domain, tuple(settings.ABUSEDESK_OWN_DOMAINS)):
+        forms.append(local)
+    return forms
 
 
 def _looks_stolen(entries) -> bool:
@@ -393,16 +412,11 @@ def _looks_stolen(entries) -> bool:
 
 
 def _mail_account(login: str | None) -> Account | None:
-    if not login:
-        return None
-    return (
-        Account.objects.select_related("subscriber")
-        .filter(kind=AccountKind.MAIL, identifier__iexact=login.split("@")[0] if "@" not in login else login)
-        .first()
-        or Account.objects.select_related("subscriber")
-        .filter(kind=AccountKind.MAIL, identifier__iexact=login)
-        .first()
-    )
+    for name in _login_forms(login):
+        account = Account.objects.select_related("subscriber").filter(kind=AccountKind.MAIL, identifier__iexact=name).first()
+        if account is not None:
+            return account
+    return None
 
 
 def _relay_for_outsider(result, ip, at) -> None:

@@ -16,6 +16,7 @@ from complaints.services import report_ingest
 from complaints.services.confirmations import case_confirm
 from tests.attribution.conftest import HANDOVER
 from tests.attribution.test_rules import codes, direct, message
+from subscribers.services import maillog_record
 from tests.personas import token_client
 
 pytestmark = pytest.mark.django_db
@@ -93,6 +94,35 @@ def test_method_1_with_an_authentication_marker_but_no_login_takes_the_login_fro
     assert a["accounts"] == ["M-1", "C-1"]
     assert "Submitted through our mail server smtp1.isp.example.jp with the login taro." in sentences(report)
     assert case["evidence_level"] == "E1"
+
+
+def test_method_1_with_the_login_written_as_an_address_at_our_domain(file):
+    # Servers log "taro" while the header says taro@our.domain, or the other way round.
+    at = HANDOVER - timedelta(minutes=30)
+    report, case = file(_via_smtp1(at, "(Authenticated sender: taro@isp.example.jp)"))
+    a = attribution(report)
+    assert a["accounts"] == ["M-1", "C-1"]
+    assert "maillog_confirms" in codes(a) and "login_not_in_inventory" not in codes(a)
+
+
+def test_method_1_a_login_submitting_from_many_addresses_is_stolen_even_when_the_client_shows(file):
+    at = HANDOVER - timedelta(minutes=30)
+    for n in range(6):  # taro from six addresses outside our network within minutes
+        maillog_record(
+            kind="submission", service="smtp", login="taro", client_ip=f"198.18.{n}.9",
+            at=at - timedelta(minutes=n), host="smtp1", queue_id=f"Q{n}", message_id=f"<out-{n}@pc.invalid>",
+        )  # fmt: skip
+    raw = message(
+        [
+            f"from smtp1.isp.example.jp (smtp1.isp.example.jp [192.0.2.5]) by mx.receiver.example with ESMTPS id 3C; {at:{STAMP}}",
+            f"from pc (unknown [198.18.0.9]) (Authenticated sender: taro) by smtp1.isp.example.jp (Postfix) with ESMTPSA id Q0; {at:{STAMP}}",
+        ],
+        msgid="<out-0@pc.invalid>",
+    )  # fmt: skip
+    report, case = file(raw)
+    a = attribution(report)
+    assert "M-1" in a["accounts"]
+    assert [c["key"] for c in a["compromise"]] == ["stolen_credentials"]
 
 
 # -- 2: the customer's own mail server ------------------------------------------------
