@@ -175,9 +175,16 @@ def finish(report: ParsedReport, urls: UrlCollector) -> ParsedReport:
     """Choose source_ip and its basis; derive occurred_at fallbacks and url_hosts."""
     choose_source(report)
     if report.occurred_at is None:
-        origin = next((hop for hop in report.hops if hop.is_origin), None)
-        if origin is not None and origin.time is not None:
-            report.occurred_at, report.occurred_at_basis = origin.time, "origin-hop"
+        index = next((i for i, hop in enumerate(report.hops) if hop.is_origin), None)
+        # With no date on the origin's line, the trusted line just above it was written
+        # moments later by a receiver; the Date header is whatever the sender set.
+        above = next(
+            (hop for hop in reversed(report.hops[:index]) if hop.trusted and hop.time is not None), None
+        ) if index is not None else None  # fmt: skip
+        if index is not None and report.hops[index].time is not None:
+            report.occurred_at, report.occurred_at_basis = report.hops[index].time, "origin-hop"
+        elif above is not None:
+            report.occurred_at, report.occurred_at_basis = above.time, "hop-above-origin"
         elif report.date is not None:
             report.occurred_at, report.occurred_at_basis = report.date, "date-header"
     report.urls = urls.urls

@@ -96,7 +96,7 @@ class ParsedReport:
     source_port_stated: int | None = None
     header_source_port: int | None = None
     occurred_at: datetime | None = None
-    occurred_at_basis: str | None = None  # "stated", "origin-hop" or "date-header"
+    occurred_at_basis: str | None = None  # "stated", "origin-hop", "hop-above-origin", "date-header"…
     reporter: str | None = None
     report_id: str | None = None
     user_agent: str | None = None

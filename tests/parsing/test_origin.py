@@ -240,3 +240,22 @@ def test_a_microsoft_365_chain_is_one_organisation_down_to_the_client_that_conne
     assert report.source_ip == "85.214.3.77"
     assert [hop.trusted for hop in report.hops] == [True, True, True, True]
     assert report.occurred_at == datetime(2026, 11, 20, 10, 0, 10, tzinfo=UTC)
+
+
+def test_an_origin_line_without_a_date_takes_the_time_of_the_trusted_line_above():
+    # The Date header is the sender's clock; the receiver's next line is seconds later.
+    report = parse_report(
+        _mail(
+            "from mx.reporter.example (mx.reporter.example [192.0.2.80]) by store.reporter.example "
+            "with LMTP id A0; Fri, 20 Nov 2026 10:00:03 +0000",
+            "from user-pc (unknown [203.0.113.23]) by mx.reporter.example (Postfix) with ESMTP id A1",
+            extra="Date: Fri, 20 Nov 2026 08:30:00 +0000\n",
+        ),
+        trust=OURS,
+    )
+
+    assert report.source_ip == "203.0.113.23"
+    assert (report.occurred_at, report.occurred_at_basis) == (
+        datetime(2026, 11, 20, 10, 0, 3, tzinfo=UTC),
+        "hop-above-origin",
+    )
