@@ -80,7 +80,21 @@ def _named_json(part: Message) -> bool:
     return name.lower().endswith(".json")
 
 
+# The X-ARF report part is YAML: a value may be quoted, and Python-written reports
+# carry type tags ("!!python/unicode 'http://...'").
+_YAML_TAG = re.compile(r"^!!\S+\s+")
+
+
+def _yaml_scalar(value: str) -> str:
+    value = _YAML_TAG.sub("", value.strip())
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        inner = value[1:-1]
+        return inner.replace("''", "'") if value[0] == "'" else inner.replace('\\"', '"')
+    return value
+
+
 def _xarf_mail(msg: Message, fields: dict, rest: list[Message], trust: TrustContext) -> ParsedReport:
+    fields = {key: [_yaml_scalar(v) for v in found] for key, found in fields.items()}
     report = ParsedReport(format="xarf-0.2")
     report.reporter = mime.first_address(first(fields, "Reported-From")) or mime.first_address(
         mime.header(msg, "From")
@@ -106,7 +120,9 @@ def _xarf_mail(msg: Message, fields: dict, rest: list[Message], trust: TrustCont
             for value in found:
                 if _web_url(value):
                     urls.add(value)
-    report.source_port_stated = stated_port(report, first(fields, "Port"), "X-ARF Port")
+    # X-ARF's "Port" goes with "Service": the port attacked (22 for ssh, 80 for a web
+    # form), never the client's. Only a field naming the source port says that.
+    report.source_port_stated = stated_port(report, first(fields, "Source-Port"), "X-ARF Source-Port")
     state_time(report, first(fields, "Date"), "X-ARF Date")
     for part in rest:
         inner = _evidence_message(part)

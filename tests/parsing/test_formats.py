@@ -68,10 +68,24 @@ def test_xarf_mail_reads_the_yaml_like_part_and_the_evidence():
     assert report.format == "xarf-0.2"
     assert report.reporter == "reports@trap.example"
     assert report.feedback_type == "spam" and report.category == "spam"
-    assert report.source_ip == "203.0.113.20" and report.source_port == 25
+    # "Port: 25" is the service the trap runs, not the client's port (a shared
+    # address would otherwise be matched on the wrong port).
+    assert report.source_ip == "203.0.113.20" and report.source_port is None
     assert report.occurred_at == datetime(2026, 11, 20, 8, 58, tzinfo=UTC)
     assert report.report_id == "42@trap.example"
     assert report.url_hosts == ["spam.example"]
+
+
+def test_xarf_mail_values_quoted_or_tagged_as_yaml_writes_them():
+    raw = (
+        samples.XARF_MAIL.replace(b"Source: 203.0.113.20", b"Source: '203.0.113.20'")
+        .replace(b"Port: 25", b'Port: "25"\nSource-Port: \'51234\'')
+        .replace(b"Report-ID: 42@trap.example", b"Report-ID: !!python/unicode '42@trap.example'")
+    )
+    report = parse_report(raw)
+
+    assert (report.source_ip, report.source_port, report.parse_error) == ("203.0.113.20", 51234, None)
+    assert report.report_id == "42@trap.example"
 
 
 def _xarf_v4(**changes) -> bytes:
