@@ -19,6 +19,22 @@ _ATTRIBUTE = re.compile(
     r"\b(?:href|src|action|background)\s*=\s*(?:\"([^\"]{0,4000})\"|'([^']{0,4000})'|([^\s>]{1,4000}))",
     re.IGNORECASE,
 )
+# Security teams "defang" the links they report so nobody clicks them:
+# hxxps://phish[.]example[.]com/login. Read back as the URL they stand for.
+_DEFANGED_SCHEME = re.compile(r"\bh(?:xx|XX|\*\*|\[tt\]|tt)p(s?)(?:\[:\]|:)//", re.IGNORECASE)
+_DEFANGED_SCHEME_BRACKETED = re.compile(r"\b(https?|ftp)\[:\]//|\b(https?|ftp)\[://\]", re.IGNORECASE)
+_DEFANGED_DOT = re.compile(r"\[\.\]|\(\.\)|\{\.\}|\[dot\]|\(dot\)", re.IGNORECASE)
+_DEFANG_MARKERS = re.compile(r"hxxp|h\*\*p|h\[tt\]p|\[\.\]|\(\.\)|\{\.\}|\[dot\]|\(dot\)|\[:\]|\[://\]", re.IGNORECASE)
+
+
+def refang(text: str) -> str:
+    if not _DEFANG_MARKERS.search(text):
+        return text
+    text = _DEFANGED_SCHEME.sub(lambda m: f"http{m.group(1)}://", text)
+    text = _DEFANGED_SCHEME_BRACKETED.sub(lambda m: f"{m.group(1) or m.group(2)}://", text)
+    return _DEFANGED_DOT.sub(".", text)
+
+
 _TRAILING = ".,;:!?)]}'\"*>"
 _SCHEMES = ("http://", "https://", "ftp://", "mailto:")
 
@@ -41,7 +57,7 @@ class UrlCollector:
             self.urls.append(url)
 
     def add_text(self, text: str) -> None:
-        for match in _TEXT_URL.finditer(text[:MAX_SCAN]):
+        for match in _TEXT_URL.finditer(refang(text[:MAX_SCAN])):
             if self.full:
                 return
             self.add(match.group(0))

@@ -123,3 +123,14 @@ def test_spam_sent_straight_to_the_abuse_address_is_still_walked_for_its_origin(
     parsed = parse_report(raw)
     assert parsed.message_kind == "spam" and parsed.source_ip == "198.51.100.23"
     assert parsed.url_hosts == ["watches.example"]
+
+
+def test_a_phishing_notice_with_defanged_links_names_the_hosts_they_stand_for():
+    # Security teams break the links they report so nobody clicks them.
+    body = (
+        "We found a phishing page impersonating our bank on your network:\r\n"
+        "hxxps://login-bank[.]shop[.]example[.]jp/verify/index.php\r\n"
+        "and a copy at https[:]//www(.)shop.example.jp/v2/\r\n"
+    )
+    parsed = parse_report(notice(body))
+    assert parsed.url_hosts == ["login-bank.shop.example.jp", "www.shop.example.jp"]
