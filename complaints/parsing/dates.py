@@ -8,6 +8,7 @@ years, AM/PM, trailing comments and ISO 8601 stamps; all are handled here.
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import UTC, datetime, timedelta, timezone
 from email.utils import parsedate_tz
 
@@ -65,6 +66,60 @@ _ISO = re.compile(
 _RFC_HINT = re.compile(r"\d{1,2}\s+[A-Za-z]{3}[a-z]*\s+\d{2,4}\s+\d{1,2}:\d{2}")
 
 
+# Forms mail clients, logs and people write besides RFC 5322 and ISO 8601:
+# "Mon, Oct 14, 2024 at 10:01 AM" (Gmail's forward), "14 October 2024 at 10:01:05 CEST"
+# (Apple Mail), "2024/10/14 10:01" (Japanese software), "14.10.2024 10:01" (German),
+# "14/Oct/2024:10:01:05 +0200" (web server logs), "2024年10月14日(月) 10時01分".
+_AT_WORD = re.compile(r"(\d{4}),?\s+(?:at|um|à)\s+(?=\d{1,2}[:時])", re.IGNORECASE)
+_YMD_SLASH = re.compile(r"\b(\d{4})[/.](\d{1,2})[/.](\d{1,2})\b(?:\s*\([^)]{1,6}\))?[ T,]*(?=\d{1,2}:\d{2})")
+_DMY_DOTS = re.compile(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4}),?\s+(?=\d{1,2}:\d{2})")
+_NUMERIC_MD = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4}),?\s+(?=\d{1,2}:\d{2})")
+_LOG_STAMP = re.compile(r"\b(\d{1,2})/([A-Za-z]{3})/(\d{4}):(?=\d{2}:\d{2})")
+_JA_STAMP = re.compile(
+    r"(?:(\d{4})年)?\s*(\d{1,2})月\s*(\d{1,2})日\s*(?:[(（][^)）]{1,4}[)）])?\s*"
+    r"(?:(午前|午後)\s*)?(\d{1,2})\s*(?:時|:)\s*(\d{1,2})\s*分?(?:\s*(\d{1,2})\s*秒?)?"
+)
+
+
+_JA_WEEKDAY = re.compile(r"[(（][月火水木金土日][)）]")
+
+
+def _normalise_forms(text: str) -> str:
+    text = _AT_WORD.sub(r"\1 ", text)
+    text = _YMD_SLASH.sub(lambda m: f"{m[1]}-{int(m[2]):02d}-{int(m[3]):02d} ", text)
+    text = _DMY_DOTS.sub(lambda m: f"{m[3]}-{int(m[2]):02d}-{int(m[1]):02d} ", text)
+    text = _LOG_STAMP.sub(lambda m: f"{m[1]} {m[2]} {m[3]} ", text)
+    return _NUMERIC_MD.sub(_month_day_or_day_month, text)
+
+
+def _month_day_or_day_month(match: re.Match) -> str:
+    """"10/14/2024" is October 14 and "14/10/2024" the same day; "03/04/2024" could
+    be either, and a wrong day is worse than none: left unread."""
+    first, second, year = int(match[1]), int(match[2]), match[3]
+    if first > 12 >= second:
+        return f"{year}-{second:02d}-{first:02d} "
+    if second > 12 >= first:
+        return f"{year}-{first:02d}-{second:02d} "
+    return match.group(0).replace("/", "?")
+
+
+def _parse_japanese(text: str) -> datetime | None:
+    """年月日 and 時分 as Japanese mail clients write them; with no zone named, JST."""
+    match = _JA_STAMP.search(text)
+    if not match or not match.group(1):
+        return None
+    hour = int(match.group(5))
+    if match.group(4) == "午後" and hour < 12:
+        hour += 12
+    elif match.group(4) == "午前" and hour == 12:
+        hour = 0
+    offset = _explicit_offset(text[match.end() :].strip()) if text[match.end() :].strip() else None
+    return _build(
+        int(match.group(1)), int(match.group(2)), int(match.group(3)), hour, int(match.group(6)),
+        int(match.group(7) or 0), 0, 540 if offset is None else offset,
+    )  # fmt: skip
+
+
 def parse_date(text: str | None) -> datetime | None:
     """Parse one date/time text into an aware UTC datetime, or None."""
     if not text:
@@ -72,6 +127,12 @@ def parse_date(text: str | None) -> datetime | None:
     text = " ".join(str(text).split())[:_MAX_LEN]
     if not text:
         return None
+    if "年" in text:
+        return _parse_japanese(unicodedata.normalize("NFKC", text))
+    japanese_weekday = _JA_WEEKDAY.search(text)
+    text = _AMPM.sub(_to_24h, _normalise_forms(text))
+    if japanese_weekday and _explicit_offset(text) is None:
+        text += " +0900"  # a Japanese client's stamp names no zone: JST
     iso = _parse_iso(text)
     if iso is not None:
         return iso

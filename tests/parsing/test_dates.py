@@ -26,6 +26,20 @@ from complaints.parsing.dates import parse_date
         ("Thu, 29\n  Apr 2015 23:34:45 GMT", datetime(2015, 4, 29, 23, 34, 45)),  # folded
         ("2024-01-15T14:30:25Z", datetime(2024, 1, 15, 14, 30, 25)),
         ("2024-01-15T23:30:25+09:00", datetime(2024, 1, 15, 14, 30, 25)),
+        # Mail clients' forwards, logs and people's notations.
+        ("Mon, Oct 14, 2024 at 10:01 AM", datetime(2024, 10, 14, 10, 1)),  # Gmail's forward
+        ("October 14, 2024 at 10:01:05 PM EDT", datetime(2024, 10, 15, 2, 1, 5)),  # Apple Mail
+        ("14 October 2024 at 10:01:05 CEST", datetime(2024, 10, 14, 8, 1, 5)),
+        ("Monday, October 14, 2024 10:01 AM", datetime(2024, 10, 14, 10, 1)),  # Outlook's "Sent:"
+        ("10/14/2024 10:01 AM EDT", datetime(2024, 10, 14, 14, 1)),  # month first: 14 is no month
+        ("14/10/2024 10:01 +0200", datetime(2024, 10, 14, 8, 1)),  # day first
+        ("14.10.2024 10:01:05 +0200", datetime(2024, 10, 14, 8, 1, 5)),  # German
+        ("14/Oct/2024:10:01:05 +0200", datetime(2024, 10, 14, 8, 1, 5)),  # web server log
+        ("2024/10/14 10:01:00 +0900", datetime(2024, 10, 14, 1, 1)),  # Japanese software
+        ("2024/10/14(月) 10:01", datetime(2024, 10, 14, 1, 1)),  # a Japanese weekday, no zone: JST
+        ("2024年10月14日(月) 10:01", datetime(2024, 10, 14, 1, 1)),  # Japanese Outlook's 送信日時
+        ("２０２４年１０月１４日 午後３時５分", datetime(2024, 10, 14, 6, 5)),
+        ("2024年10月14日 10:01 UTC", datetime(2024, 10, 14, 10, 1)),
     ],
 )
 def test_parse_date(text, expected):
@@ -33,7 +47,12 @@ def test_parse_date(text, expected):
 
 
 @pytest.mark.parametrize(
-    "text", ["This is not a date", "", None, "32 Foo 2020 99:99:99", "Mon, 1 Jan 9999 10:00:00"]
+    "text",
+    [
+        "This is not a date", "", None, "32 Foo 2020 99:99:99", "Mon, 1 Jan 9999 10:00:00",
+        "03/04/2024 10:01",  # March 4 or April 3: a wrong day is worse than none
+        "10月14日 10:01",  # no year
+    ],  # fmt: skip
 )
 def test_nonsense_is_none(text):
     assert parse_date(text) is None
