@@ -21,7 +21,7 @@ from email.message import Message
 from . import material as materials
 from . import mime
 from .common import choose_source, finish
-from .dates import parse_date
+from .dates import parse_date, parse_date_in, stated_offset
 from .hosts import is_routable_ip, registrable_domain, split_zone
 from .parsed import ParsedReport, TrustContext
 from .reported import apply_message
@@ -96,6 +96,26 @@ def is_machine_sender(msg: Message) -> bool:
     )
 
 
+def _forwarders_zone(report: ParsedReport, outer: Message, inner: Message) -> None:
+    """A forward's header block written by the forwarder's mail client ("Date: Mon, Oct
+    14, 2024 at 10:01 AM") names no zone: it is the forwarder's, as their own Date says."""
+    text = mime.header(inner, "Date")
+    offset = stated_offset(mime.header(outer, "Date"))
+    if not text or offset is None or stated_offset(text) is not None:
+        return
+    when = parse_date_in(text, offset)
+    if when is None or when == report.date:
+        return
+    if report.occurred_at_basis == "date-header" and report.occurred_at == report.date:
+        report.occurred_at = when
+    report.date = when
+    sign = "-" if offset < 0 else "+"
+    report.note(
+        f"the forwarded copy's date names no zone: read in the forwarder's "
+        f"(UTC{sign}{abs(offset) // 60:02d}:{abs(offset) % 60:02d})"
+    )
+
+
 def _wrapping(report: ParsedReport, outer: Message, found: materials.Found) -> ParsedReport:
     """The report on the inner message, as seen from the message that carried it."""
     machine = is_machine_sender(outer)
@@ -109,6 +129,7 @@ def _wrapping(report: ParsedReport, outer: Message, found: materials.Found) -> P
         report.reporter = sender or report.reporter
     if report.reported_message_raw is None:
         report.reported_message_raw = found.material.raw
+    _forwarders_zone(report, outer, found.material.message)
     for note in found.notes:
         report.note(note)
     if not machine:

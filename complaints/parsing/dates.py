@@ -120,6 +120,27 @@ def _parse_japanese(text: str) -> datetime | None:
     )  # fmt: skip
 
 
+def stated_offset(text: str | None) -> int | None:
+    """The UTC offset (minutes) a date text names itself, or None when it names none."""
+    if not text:
+        return None
+    cleaned = _AMPM.sub(_to_24h, _normalise_forms(" ".join(str(text).split())[:_MAX_LEN]))
+    iso = _ISO.search(cleaned)
+    if iso and iso.group(8) and not _RFC_HINT.search(cleaned):
+        zone = iso.group(8).upper()
+        if zone in _ZONES:
+            return _ZONES[zone]
+    return _explicit_offset(_COMMENT.sub(" ", cleaned))
+
+
+def parse_date_in(text: str | None, offset: int) -> datetime | None:
+    """A date text that names no zone, read in the zone `offset` (minutes east of UTC)."""
+    if not text or stated_offset(text) is not None:
+        return parse_date(text)
+    sign = "-" if offset < 0 else "+"
+    return parse_date(f"{text} {sign}{abs(offset) // 60:02d}{abs(offset) % 60:02d}")
+
+
 def parse_date(text: str | None) -> datetime | None:
     """Parse one date/time text into an aware UTC datetime, or None."""
     if not text:

@@ -56,3 +56,25 @@ def test_parse_date(text, expected):
 )
 def test_nonsense_is_none(text):
     assert parse_date(text) is None
+
+
+@pytest.mark.parametrize(
+    ("marker", "stamp"),
+    [
+        ("---------- Forwarded message ---------", "Date: Mon, Oct 14, 2024 at 10:01 AM"),  # Gmail
+        ("-----Original Message-----", "Sent: Monday, October 14, 2024 10:01 AM"),  # Outlook
+    ],
+)
+def test_a_forwarded_copys_date_without_a_zone_is_in_the_forwarders_zone(marker, stamp):
+    from complaints.parsing import parse_report
+
+    raw = (
+        "From: Bob <bob@mail.example>\nTo: abuse@isp.example\nSubject: Fwd: parcel\n"
+        "Date: Mon, 14 Oct 2024 11:30:00 -0400\n\nSpam from your network.\n\n"
+        f"{marker}\nFrom: USPS <noreply@parcel.example.org>\n{stamp}\nSubject: parcel\n"
+        "To: <bob@mail.example>\n\nVisit https://parcel.example.org/redeliver to reschedule.\n"
+    ).encode()
+    report = parse_report(raw)
+
+    assert report.occurred_at == datetime(2024, 10, 14, 14, 1, tzinfo=UTC)
+    assert any("forwarder's (UTC-04:00)" in note for note in report.problems)
