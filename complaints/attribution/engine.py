@@ -413,7 +413,8 @@ def _looks_stolen(entries) -> bool:
 
 def _mail_account(login: str | None) -> Account | None:
     for name in _login_forms(login):
-        account = Account.objects.select_related("subscriber").filter(kind=AccountKind.MAIL, identifier__iexact=name).first()
+        mail = Account.objects.select_related("subscriber").filter(kind=AccountKind.MAIL)
+        account = mail.filter(identifier__iexact=name).first()
         if account is not None:
             return account
     return None

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import datetime
 from email.message import Message
 
 from . import material as materials
@@ -61,6 +62,16 @@ _ISO_DATE = re.compile(
 _JA_DATE = re.compile(
     r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日[^\d\n]{0,12}?(\d{1,2})\s*(?::|時)\s*(\d{1,2})\s*分?"
     r"(?::(\d{1,2})|\s*(\d{1,2})\s*秒)?(?:\s*[(]?\s*(JST|UTC|GMT|日本時間|協定世界時))?"
+)
+# 2026/11/20 14:29, 2026/11/20(金) 14:29:05 +0900: Japanese software and people.
+_SLASH_DATE = re.compile(
+    r"\d{4}/\d{1,2}/\d{1,2}(?:\s*\([^)\n]{1,4}\))?[ T]+\d{1,2}:\d{2}(?::\d{2})?"
+    r"(?:\s*(?:Z|[+-]\d{2}:?\d{2}|UTC|GMT|JST))?"
+)
+# October 14, 2024 at 10:01:05 AM EDT; Mon, Oct 14, 2024 10:01 AM.
+_LONG_DATE = re.compile(
+    r"(?:[A-Za-z]{3,9},?\s+)?[A-Za-z]{3,9}\s+\d{1,2},?\s+\d{4}(?:,?\s+at)?\s+\d{1,2}:\d{2}(?::\d{2})?"
+    r"(?:\s*[AaPp]\.?[Mm]\.?)?(?:\s*(?:[+-]\d{4}|[A-Z]{2,5}\b))?"
 )
 _RFC_DATE = re.compile(
     r"(?:[A-Za-z]{3},?\s+)?\d{1,2}\s+[A-Za-z]{3}\s+\d{4}\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s*(?:[+-]\d{4}|[A-Z]{2,4}))?"
@@ -254,14 +265,31 @@ def named_addresses(text: str) -> tuple[str | None, list[str]]:
     return preferred, [ip for ip in ordered if ip != preferred][:10]
 
 
+# A time the text ties to the abuse itself ("event time", "observed at", "検知日時"), as
+# against when the notice was written or received.
+_EVENT_WORDS = re.compile(
+    r"(?:event|occurr?(?:ed|ence)|observed|detected|seen|attack|incident|logged|timestamp|"
+    r"\btime\s*(?:\(utc\)\s*)?[:=]|\bwhen\s*[:=]|\bdate\s*[:=]|発生|検知|観測|受信日時|日時\s*[:：])[^\d\n]{0,20}$",
+    re.IGNORECASE,
+)
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+
+
 def _named_time(text: str):
-    """(the instant the complaint names, a note on a time zone assumed, or None)."""
+    """(the instant the complaint names, a note on a time zone assumed, or None).
+
+    The first time tied to the abuse by the words before it wins; else the first time."""
     text = unicodedata.normalize("NFKC", text[:20_000])
-    for pattern in (_ISO_DATE, _RFC_DATE):
+    japanese = bool(_JAPANESE.search(text))
+    found: list[tuple[int, datetime, str | None]] = []
+    for pattern in (_ISO_DATE, _RFC_DATE, _SLASH_DATE, _LONG_DATE):
         for match in pattern.finditer(text):
-            when = parse_date(match.group(0))
+            stamp, note = match.group(0), None
+            if pattern is _SLASH_DATE and japanese and stated_offset(stamp) is None:
+                stamp, note = stamp + " +0900", "the complaint's date names no time zone: JST assumed"
+            when = parse_date(stamp)
             if when is not None:
-                return when, None
+                found.append((match.start(), when, note))
     for match in _JA_DATE.finditer(text):
         year, month, day, hour, minute = (int(match.group(i)) for i in range(1, 6))
         second = int(match.group(6) or match.group(7) or 0)
@@ -270,5 +298,10 @@ def _named_time(text: str):
         when = parse_date(f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}{offset}")
         if when is not None:
             note = None if zone else "the complaint's Japanese date names no time zone: JST assumed"
-            return when, note
-    return None, None
+            found.append((match.start(), when, note))
+    if not found:
+        return None, None
+    found.sort(key=lambda item: item[0])
+    tied = [item for item in found if _EVENT_WORDS.search(text[max(0, item[0] - 40) : item[0]])]
+    _, when, note = (tied or found)[0]
+    return when, note

@@ -24,7 +24,9 @@ _ATTRIBUTE = re.compile(
 _DEFANGED_SCHEME = re.compile(r"\bh(?:xx|XX|\*\*|\[tt\]|tt)p(s?)(?:\[:\]|:)//", re.IGNORECASE)
 _DEFANGED_SCHEME_BRACKETED = re.compile(r"\b(https?|ftp)\[:\]//|\b(https?|ftp)\[://\]", re.IGNORECASE)
 _DEFANGED_DOT = re.compile(r"\[\.\]|\(\.\)|\{\.\}|\[dot\]|\(dot\)", re.IGNORECASE)
-_DEFANG_MARKERS = re.compile(r"hxxp|h\*\*p|h\[tt\]p|\[\.\]|\(\.\)|\{\.\}|\[dot\]|\(dot\)|\[:\]|\[://\]", re.IGNORECASE)
+_DEFANG_MARKERS = re.compile(
+    r"hxxp|h\*\*p|h\[tt\]p|\[\.\]|\(\.\)|\{\.\}|\[dot\]|\(dot\)|\[:\]|\[://\]", re.IGNORECASE
+)
 
 
 def refang(text: str) -> str:

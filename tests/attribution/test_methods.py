@@ -14,9 +14,9 @@ from complaints.choices import Channel
 from complaints.models import Case, Evidence, Report
 from complaints.services import report_ingest
 from complaints.services.confirmations import case_confirm
+from subscribers.services import maillog_record
 from tests.attribution.conftest import HANDOVER
 from tests.attribution.test_rules import codes, direct, message
-from subscribers.services import maillog_record
 from tests.personas import token_client
 
 pytestmark = pytest.mark.django_db

@@ -53,3 +53,25 @@ def test_a_japanese_date_with_its_zone_named():
 def test_the_address_after_source_ip_words_is_the_named_one(text):
     named, others = named_addresses(text)
     assert named == "198.51.100.23" and others == ["192.0.2.10"]
+
+
+def test_a_slash_date_in_a_japanese_complaint_is_jst():
+    parsed = parse_report(complaint("送信元IPアドレス: 198.51.100.23\n受信日時: 2026/11/20(金) 14:29\n迷惑メールです。"))
+    assert parsed.occurred_at == datetime(2026, 11, 20, 5, 29, tzinfo=UTC)
+    assert any("JST assumed" in p for p in parsed.problems)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # The notice's own receipt comes first; the event is what the address did.
+        "At 2026-11-21 16:56:01 +01:00 we received a report about abuse from 198.51.100.23 "
+        "(event time 2026-11-20 06:29:00 +01:00).",
+        "Report generated November 21, 2026 at 10:00 AM UTC.\nSource: 198.51.100.23\n"
+        "Attack detected: November 20, 2026 at 5:29 AM UTC",
+    ],
+)
+def test_the_time_tied_to_the_abuse_wins_over_when_the_notice_was_written(body):
+    parsed = parse_report(complaint(body, charset="utf-8"))
+    assert parsed.source_ip == "198.51.100.23"
+    assert parsed.occurred_at == datetime(2026, 11, 20, 5, 29, tzinfo=UTC)
