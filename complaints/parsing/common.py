@@ -226,6 +226,10 @@ def _choose_port(report: ParsedReport, field_ip: str | None, walked_ip: str | No
         port = report.header_source_port
         if port is None and field_ip == walked_ip:
             port = report.source_port_stated
+        if port is None and report.source_ip_named == walked_ip:
+            port = report.source_port_named
+    elif report.source_basis == "stated":
+        port = report.source_port_named
     report.source_port = port
 
 

@@ -146,6 +146,8 @@ def _wrapping(report: ParsedReport, outer: Message, found: materials.Found) -> P
     if not machine:
         named, others = named_addresses(found.prose)
         report.source_ip_named = report.source_ip_named or named
+        if report.source_port_named is None:
+            report.source_port_named = named_port(found.prose, report.source_ip_named)
         for ip in others:
             report.signal("complainant_named_address", ip)
     choose_source(report)
@@ -178,6 +180,7 @@ def _prose_complaint(msg: Message, found: materials.Found, trust: TrustContext) 
     report.subject = mime.header(msg, "Subject")
     named, others = named_addresses(found.prose)
     report.source_ip_named = named
+    report.source_port_named = named_port(found.prose, named)
     for ip in others:
         report.signal("complainant_named_address", ip)
     if named:
@@ -273,6 +276,31 @@ _EVENT_WORDS = re.compile(
     re.IGNORECASE,
 )
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+
+
+# "203.0.113.130:51234", "203.0.113.130 source port 51234", "送信元ポート番号: 51234":
+# the port a person writes with the address, as shared (CGN) addresses need. A bare
+# "port 25" is the receiver's service, not the sender's port: only a source port counts.
+_PORT_WORDS = (
+    r"(?:source|src|client|sender|sending|originating)[ _-]?port(?:\s*(?:number|no\.?))?"
+    r"|送信元ポート(?:番号)?"
+)
+
+
+def named_port(text: str, ip: str | None) -> int | None:
+    if not text or not ip:
+        return None
+    text = _DEFANG.sub(".", unicodedata.normalize("NFKC", text[:20_000]))
+    literal = re.escape(ip)
+    for pattern in (
+        rf"(?<![\d.:]){literal}\]?:(\d{{1,5}})\b" if ":" not in ip else rf"\[{literal}\]:(\d{{1,5}})\b",
+        rf"(?<![\d.:]){literal}\]?[^\n\d]{{0,40}}?(?:{_PORT_WORDS})\s*[:=：]?\s*(\d{{1,5}})\b",
+        rf"(?:{_PORT_WORDS})\s*[:=：]?\s*(\d{{1,5}})\b[^\n\d]{{0,40}}?(?<![\d.:]){literal}(?![\d.:])",
+    ):
+        match = re.search(pattern, text, re.IGNORECASE)
+        if match and int(match.group(1)) <= 65535:
+            return int(match.group(1))
+    return None
 
 
 def _named_time(text: str):

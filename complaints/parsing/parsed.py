@@ -94,6 +94,7 @@ class ParsedReport:
     # walked one ("[ip]:port", "ip port N"). Never a port of another address.
     source_port: int | None = None
     source_port_stated: int | None = None
+    source_port_named: int | None = None  # written by a person beside the address they name
     header_source_port: int | None = None
     occurred_at: datetime | None = None
     occurred_at_basis: str | None = None  # "stated", "origin-hop", "hop-above-origin", "date-header"…

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from complaints.parsing import parse_report
 
 SPAM_HOP = (
@@ -50,3 +52,33 @@ def test_a_bad_source_port_is_noted_and_dropped():
     assert report.source_port is None and any(
         "Source-Port is not a port number" in p for p in report.problems
     )
+
+
+def _prose(body: str, attached: str = "") -> bytes:
+    return (
+        "From: postmaster@receiver.example\r\nTo: abuse@isp.example\r\nSubject: Spam from your network\r\n"
+        f"Date: Fri, 20 Nov 2026 10:05:00 +0000\r\n\r\n{body}\r\n{attached}"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("body", "port"),
+    [
+        ("Our MTA saw 203.0.113.130 source port 51234 at 2026-11-20 10:00:00 UTC.", 51234),
+        ("Connection from 203.0.113.130:51234 at 2026-11-20 10:00:00 UTC.", 51234),
+        ("送信元IPアドレス: 203.0.113.130 送信元ポート番号: 51234\n日時: 2026-11-20 10:00:00 UTC", 51234),
+        # The port the spam went to is the receiver's, not the sender's.
+        ("Spam to our port 25 from 203.0.113.130 at 2026-11-20 10:00:00 UTC.", None),
+        # A port written with another address is never this one's.
+        ("Spam from 203.0.113.130, relayed by 192.0.2.8:2525, at 2026-11-20 10:00:00 UTC.", None),
+    ],
+)
+def test_a_source_port_a_person_writes_with_the_address_goes_with_it(body, port):
+    report = parse_report(_prose(body))
+    assert (report.source_ip, report.source_basis, report.source_port) == ("203.0.113.130", "stated", port)
+
+
+def test_a_port_written_with_the_address_the_attached_headers_show_is_kept():
+    headers = SPAM_HOP.format(walked="203.0.113.130", port="")
+    report = parse_report(_prose("Spam from 203.0.113.130 source port 51234, headers below.\r\n", headers))
+    assert (report.source_ip, report.source_basis, report.source_port) == ("203.0.113.130", "walked", 51234)
