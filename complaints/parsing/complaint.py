@@ -29,7 +29,12 @@ from .reported import apply_message
 from .urls import UrlCollector, url_host
 
 # RFC 2142 role mailboxes and the local parts ISPs use for complaints (迷惑 = meiwaku).
-_ROLE = re.compile(r"^(?:abuse|postmaster|spam|security|noc|meiwaku|report-?spam|spam-?report)(?:[-_.+].*)?$")
+# The mailboxes reports are written to: abuse@, network-abuse@, ipabuse@, abuse-desk@,
+# postmaster@, security@, noc@, cert@... (short words only as a whole part of the name).
+_ROLE = re.compile(
+    r"abuse|spam|postmaster|hostmaster|meiwaku"
+    r"|(?:^|[-_.+])(?:security|noc|cert|csirt|soc|sirt|trust-?safety)(?:$|[-_.+])"
+)
 _FORWARD_SUBJECT = re.compile(r"^\s*(?:fwd?|wg|tr|rv|vs|enc|doorst|転送)\s*[:：]", re.IGNORECASE)
 # Words with which people write about unwanted mail, in the desk's two languages.
 _ABUSE_WORDS = re.compile(
@@ -164,14 +169,21 @@ def _written_to_us(msg: Message, prose: str) -> bool:
     for name in ("To", "Cc", "Delivered-To", "X-Original-To"):
         for value in mime.headers(msg, name):
             recipients.extend(mime.addresses(value))
-    to_role = any(_ROLE.match(address.rsplit("@", 1)[0].lower()) for address in recipients)
+    to_role = any(_ROLE.search(address.rsplit("@", 1)[0].lower()) for address in recipients)
     subject = mime.header(msg, "Subject") or ""
     speaks = bool(_ABUSE_WORDS.search(subject) or _ABUSE_WORDS.search(prose[:5000]))
     names_address = named_addresses(prose)[0] is not None
     forwarded = bool(_FORWARD_SUBJECT.match(subject))
+    # A program's notice (RFC 3834 "auto-generated", not a reply) about abuse at an
+    # address it names, whichever of our mailboxes it was sent to.
+    notice = _auto_submitted(msg) == "auto-generated" and speaks and names_address
     # Spam talks about spam and carries addresses too: only a message sent to an abuse
     # mailbox, or forwarded by a person, is read as someone writing about other mail.
-    return (to_role or forwarded) and (speaks or names_address)
+    return ((to_role or forwarded) and (speaks or names_address)) or notice
+
+
+def _auto_submitted(msg: Message) -> str:
+    return (mime.header(msg, "Auto-Submitted") or "no").split(";")[0].strip().lower()
 
 
 def _prose_complaint(msg: Message, found: materials.Found, trust: TrustContext) -> ParsedReport:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import base64
 import json
 
+import pytest
+
 from complaints.parsing import TrustContext, parse_report
 
 
@@ -134,3 +136,22 @@ def test_a_phishing_notice_with_defanged_links_names_the_hosts_they_stand_for():
     )
     parsed = parse_report(notice(body))
     assert parsed.url_hosts == ["login-bank.shop.example.jp", "www.shop.example.jp"]
+
+
+@pytest.mark.parametrize("mailbox", ["network-abuse", "ipabuse", "abuse-desk", "abusedesk", "cert", "noc"])
+def test_a_notice_to_any_of_our_abuse_mailboxes_is_a_complaint(mailbox):
+    raw = notice(BRUTE.format(ip="198.51.100.23")).replace(b"To: abuse@", f"To: {mailbox}@".encode())
+    parsed = parse_report(raw)
+    assert (parsed.message_kind, parsed.source_ip) == ("complaint", "198.51.100.23")
+
+
+def test_a_programs_notice_to_another_mailbox_is_a_complaint_but_an_auto_reply_is_not():
+    generated = notice(BRUTE.format(ip="198.51.100.23")).replace(
+        b"To: abuse@isp.example.jp", b"Auto-Submitted: auto-generated\r\nTo: reports-inbox@isp.example.jp"
+    )
+    parsed = parse_report(generated)
+    assert (parsed.message_kind, parsed.source_ip) == ("complaint", "198.51.100.23")
+    replied = generated.replace(b"auto-generated", b"auto-replied").replace(
+        b"Subject: Issue 7", b"Subject: Out of office Re: Issue 7"
+    )
+    assert parse_report(replied).message_kind == "machine_report"
