@@ -149,6 +149,10 @@ def _wrapping(report: ParsedReport, outer: Message, found: materials.Found) -> P
     for note in found.notes:
         report.note(note)
     if not machine:
+        if report.category == "spam":
+            # The person's own words say what the copy is (a forward's subject is the
+            # spam's own, so only what they wrote counts).
+            report.category = _complaint_kind(None, found.prose)
         named, others = named_addresses(found.prose)
         report.source_ip_named = report.source_ip_named or named
         if report.source_port_named is None:
@@ -186,10 +190,55 @@ def _auto_submitted(msg: Message) -> str:
     return (mime.header(msg, "Auto-Submitted") or "no").split(";")[0].strip().lower()
 
 
+# What a person's or a program's notice is about, from its subject, else its opening
+# lines: the first kind named wins, in this order; anything else is spam.
+_KINDS = (
+    ("phishing", re.compile(r"phish|フィッシング|credential harvest|fake (?:login|bank)|impersonat", re.I)),
+    (
+        "malware",
+        re.compile(
+            r"malware|ransomware|trojan|botnet|\bbots?\b|drone|infected|web ?shell|\bc2\b|command and control"
+            r"|malicious (?:file|code|download)|マルウェア|ウイルス|ボット|感染",
+            re.I,
+        ),
+    ),
+    (
+        "login-attack",
+        re.compile(
+            r"brute[- ]?force|login attempt|failed (?:password|login)|authentication failure|password guess"
+            r"|credential stuffing|\bssh\b|\brdp\b|wp-login|xmlrpc|ブルートフォース|不正ログイン",
+            re.I,
+        ),
+    ),
+    ("spamvertised", re.compile(r"spamverti[sz]", re.I)),
+    (
+        "other",
+        re.compile(
+            r"\bscan(?:s|ning|ned)?\b|open (?:resolver|proxy|relay)|vulnerab|\bddos\b|amplification"
+            r"|不正アクセス",
+            re.I,
+        ),
+    ),
+)
+# A signature's "checked for viruses" says nothing about the complaint.
+_SIGNATURE_VIRUS = re.compile(
+    r"virus[- ]free|(?:checked|scanned) (?:for|by) (?:\w+ )?(?:viruses|anti-?virus)", re.IGNORECASE
+)
+
+
+def _complaint_kind(subject: str | None, prose: str) -> str:
+    for text in (subject or "", _SIGNATURE_VIRUS.sub(" ", prose[:1500])):
+        for category, words in _KINDS:
+            if words.search(text):
+                return category
+    return "spam"
+
+
 def _prose_complaint(msg: Message, found: materials.Found, trust: TrustContext) -> ParsedReport:
     report = ParsedReport(format="raw-spam", category="spam", message_kind="complaint")
     report.reporter = mime.first_address(mime.header(msg, "From"))
     report.subject = mime.header(msg, "Subject")
+    report.category = _complaint_kind(report.subject, found.prose)
     named, others = named_addresses(found.prose)
     report.source_ip_named = named
     report.source_port_named = named_port(found.prose, named)

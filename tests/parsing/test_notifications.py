@@ -155,3 +155,32 @@ def test_a_programs_notice_to_another_mailbox_is_a_complaint_but_an_auto_reply_i
         b"Subject: Issue 7", b"Subject: Out of office Re: Issue 7"
     )
     assert parse_report(replied).message_kind == "machine_report"
+
+
+@pytest.mark.parametrize(
+    ("body", "category"),
+    [
+        (BRUTE.format(ip="198.51.100.23"), "login-attack"),
+        ("A phishing page impersonating our bank is served from 198.51.100.23.", "phishing"),
+        ("198.51.100.23 is infected and talks to a botnet's command and control server.", "malware"),
+        ("198.51.100.23 runs an open resolver used for DNS amplification.", "other"),
+        (
+            "I keep getting spam from 198.51.100.23, please stop it.\r\n--\r\n"
+            "This email has been checked for viruses by Avast antivirus software.",
+            "spam",
+        ),
+    ],
+)
+def test_a_notice_is_filed_under_the_kind_of_abuse_it_names(body, category):
+    assert parse_report(notice(body)).category == category
+
+
+def test_a_person_forwarding_a_copy_says_what_it_is():
+    raw = (
+        b"From: Bob <bob@mail.example>\r\nTo: abuse@isp.example.jp\r\nSubject: Fwd: Your parcel is on hold\r\n"
+        b"Date: Mon, 14 Oct 2024 11:30:00 -0400\r\n\r\nPhishing from one of your customers.\r\n\r\n"
+        b"---------- Forwarded message ---------\r\nFrom: Parcel <noreply@parcel.example.org>\r\n"
+        b"Date: Mon, Oct 14, 2024 at 10:01 AM\r\nSubject: Your parcel is on hold\r\nTo: <bob@mail.example>\r\n\r\n"
+        b"Visit https://parcel.example.org/redeliver to reschedule.\r\n"
+    )
+    assert parse_report(raw).category == "phishing"
