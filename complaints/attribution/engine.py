@@ -7,6 +7,7 @@ the inventory's selectors take aware datetimes.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from django.conf import settings
@@ -200,7 +201,32 @@ def _attribute_origin(result, report, ip, at, origin_hop, hops) -> None:
         result.step(
             hit.reason, ip=ip, account=hit.account.account_id, session=hit.session.pk if hit.session else None
         )
+    if hit.block is not None and hit.block.kind == BlockKind.HOSTING:
+        _web_script(result, report)
     result.sending_method = _sending_method(result, report, ip, at, origin_hop, hops)
+
+
+# A PHP file where a site keeps uploads, caches or temporary files was put there, not
+# written by the site's owner: the classic web shell of a compromised CMS.
+_PLANTED = re.compile(r"/(?:uploads?|cache|tmp|temp|images?|media|files)/|/\.[^/]+$", re.IGNORECASE)
+
+
+def _web_script(result, report) -> bool:
+    """Mail a web script handed to a hosting server (PHP's and cPanel's stamps, see
+    parsing.reported.web_script): the site's hosting account is named; a script planted
+    in an upload or cache directory is evidence the site was compromised (rule 7)."""
+    script = (report.facts or {}).get("web_script") or {}
+    site, path = script.get("site"), script.get("script")
+    if not (site or path):
+        return False
+    account = inventory.hosting_account_for_host(host=site) if site else None
+    if account is not None:
+        result.add_account(account)
+    params = {"site": site, "script": path, "account": account.account_id if account else None}
+    result.step("sent_by_web_script", weight="signal", **{k: v for k, v in params.items() if v})
+    if path and _PLANTED.search(path):
+        result.compromised("compromised_site", f"{site or ''}{path}", "script_planted_in_site", script=path)
+    return account is not None
 
 
 def _submitted_elsewhere_by_ours(result, report, at, origin_hop, hops, authenticated) -> None:
@@ -343,6 +369,9 @@ def _through_our_server(result, report, ip, at, origin_hop, login, hit) -> None:
         result.step("mail_account", login=login, account=account.account_id)
     elif login:
         result.step("login_not_in_inventory", login=login)
+    elif _web_script(result, report):
+        # No login: a hosting server handed the mail to our relay for a web script.
+        result.sending_method = SendingMethod.HIJACKED_HOST if result.compromise else result.sending_method
     if entries:
         for entry in entries:
             result.record("maillog", entry.pk)

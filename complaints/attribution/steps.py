@@ -32,6 +32,7 @@ SIGNAL_CODES = frozenset(
         "helo_bare_name",
         "helo_host_name",
         "relayed_for_outsider",
+        "sent_by_web_script",
         "listed_as_exploited_at_another_time",
     }
 )
@@ -47,6 +48,7 @@ COMPROMISE_CODES = frozenset(
         "customer_confirmed_compromise",
         "many_client_addresses",
         "bot_helo",
+        "script_planted_in_site",
     }
 )
 
@@ -240,6 +242,23 @@ SENTENCES: dict[str, tuple[tuple[tuple[str, ...], object], ...]] = {
         ),
     ),
     "relay_without_login": ((("ip",), _("Our server relayed for {ip} without a login.")),),
+    # A web script on a hosting server (PHP's and cPanel's headers).
+    "sent_by_web_script": (
+        (
+            ("script", "site", "account"),
+            _("A web script, {script}, on the site {site} (hosting account {account}) handed over the mail."),
+        ),
+        (("site", "account"), _("A web script on the site {site} (hosting account {account}) handed over the mail.")),
+        (("script", "site"), _("A web script, {script}, on the site {site} handed over the mail.")),
+        (("script",), _("A web script, {script}, handed over the mail; no site of ours is named.")),
+        (("site",), _("A web script on the site {site} handed over the mail.")),
+    ),
+    "script_planted_in_site": (
+        (
+            ("script",),
+            _("The script {script} lies where a site keeps uploads or temporary files: the site was compromised."),
+        ),
+    ),
     "pop_before_smtp": (
         (
             ("login", "service", "ip", "at"),

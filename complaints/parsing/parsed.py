@@ -117,6 +117,10 @@ class ParsedReport:
     problems: list[str] = field(default_factory=list)
     signals: list[dict] = field(default_factory=list)
     reported_via: str | None = None
+    # The web script that handed the mail to the server, as PHP and cPanel stamp it
+    # ({"site": "www.shop.example", "script": "/wp-content/x.php", "uid": "1001",
+    # "client": "192.0.2.7"}); None when the message carries no such header.
+    web_script: dict | None = None
     evidence_source: str | None = None
     parse_error: str | None = None
     body_text: str | None = None

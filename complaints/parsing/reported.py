@@ -7,7 +7,7 @@ from email.message import Message
 
 from . import mime
 from .dates import parse_date
-from .hosts import is_routable_ip, normalise_ip, registrable_domain
+from .hosts import clean_host, is_routable_ip, normalise_ip, registrable_domain
 from .origin import MAX_HOPS, analyse_chain
 from .parsed import Hop, ParsedReport, TrustContext
 from .received import parse_received
@@ -49,7 +49,35 @@ def apply_message(report: ParsedReport, msg: Message, trust: TrustContext, urls:
             report.signal("x_originating_ip", ip)
             break
     _addresses(report, msg)
+    report.web_script = web_script(msg) or report.web_script
     _bodies(report, msg, urls)
+
+
+# PHP's mail() stamps "X-PHP-Script: host/path for client-ip" (older builds and
+# Suhosin) or "X-PHP-Originating-Script: uid:file" (mail.add_x_header); cPanel's Exim
+# adds "X-Source-Dir: domain:/public_html/..." and "X-Source-Args".
+_PHP_SCRIPT = re.compile(r"^\s*([^\s/]+)(/\S*)?(?:\s+for\s+([0-9A-Fa-f:.]+))?")
+_ORIGINATING = re.compile(r"^\s*(\d+):(\S+)")
+_SOURCE_DIR = re.compile(r"^\s*([^\s:/]+):(/\S*)")
+
+
+def web_script(msg: Message) -> dict | None:
+    found: dict = {}
+    match = _PHP_SCRIPT.match(mime.header(msg, "X-PHP-Script") or "")
+    if match and clean_host(match.group(1)):
+        found.update(site=clean_host(match.group(1)), script=match.group(2) or None)
+        client = normalise_ip(match.group(3) or "")
+        if client:
+            found["client"] = client
+    match = _ORIGINATING.match(mime.header(msg, "X-PHP-Originating-Script") or "")
+    if match:
+        found.setdefault("script", match.group(2)[:255])
+        found["uid"] = match.group(1)
+    match = _SOURCE_DIR.match(mime.header(msg, "X-Source-Dir") or "")
+    if match and clean_host(match.group(1)):
+        found.setdefault("site", clean_host(match.group(1)))
+        found.setdefault("script", match.group(2)[:255])
+    return {key: value for key, value in found.items() if value} or None
 
 
 def _original_received(report: ParsedReport, msg: Message) -> tuple[list[str], list[tuple[int, str]]]:

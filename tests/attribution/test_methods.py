@@ -125,6 +125,41 @@ def test_method_1_a_login_submitting_from_many_addresses_is_stolen_even_when_the
     assert [c["key"] for c in a["compromise"]] == ["stolen_credentials"]
 
 
+def _from_shared_hosting(script_headers: str) -> bytes:
+    # 203.0.113.70 is in the hosting block, which has no account: many sites share it.
+    at = HANDOVER + timedelta(minutes=5)
+    raw = message(
+        [
+            f"from www.shop.example.jp (www.shop.example.jp [203.0.113.70]) by mx.receiver.example (Postfix) with ESMTP id 5H1; {at:{STAMP}}",
+            f"by www.shop.example.jp (Postfix, from userid 1001) id 9A8B7C; {at:{STAMP}}",
+        ]
+    )  # fmt: skip
+    return raw.replace(b"From: sale@", script_headers.encode() + b"\r\nFrom: sale@", 1)
+
+
+def test_a_script_planted_in_a_sites_uploads_names_the_site_and_the_compromise(file):
+    report, case = file(
+        _from_shared_hosting(
+            "X-PHP-Originating-Script: 1001:x.php\r\n"
+            "X-PHP-Script: www.shop.example.jp/wp-content/uploads/2026/11/x.php for 192.0.2.150"
+        )
+    )
+    a = attribution(report)
+    assert a["roles"] == ["sending"] and a["accounts"] == ["H-1"]
+    assert a["sending_method"] == "hijacked_host"
+    assert [c["key"] for c in a["compromise"]] == ["compromised_site"]
+    assert "script_planted_in_site" in codes(a)
+    assert case["recommendation"]["rule"] == "7"  # compromised site, hosting, sending: the victim's script
+
+
+def test_a_sites_own_script_names_the_site_but_is_no_evidence_of_a_compromise(file):
+    report, case = file(_from_shared_hosting("X-Source-Dir: shop.example.jp:/public_html/newsletter"))
+    a = attribution(report)
+    assert a["accounts"] == ["H-1"] and a["compromise"] == []
+    assert a["sending_method"] == "self_operated_server"
+    assert "A web script, /public_html/newsletter, on the site shop.example.jp (hosting account H-1) handed over the mail." in sentences(report)
+
+
 # -- 2: the customer's own mail server ------------------------------------------------
 
 

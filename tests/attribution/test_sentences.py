@@ -30,6 +30,8 @@ SAMPLE = {
     "minutes": 10,
     "addresses": 6,
     "host": "shop.example.jp",
+    "site": "www.shop.example.jp",
+    "script": "/wp-content/uploads/x.php",
     "holder": "S-9",
     "contact": "abuse@transit.example",
     "by": "sato",
