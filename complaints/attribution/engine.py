@@ -44,6 +44,11 @@ def attribute(report: Report) -> Attribution:
         _attribute_origin(result, report, ip, at, origin_hop, hops)
     elif ip:
         result.step("no_time", ip=ip)
+    elif at and (submission := _inside_submission(hops)) is not None:
+        # No public origin: the chain ends inside our own network, at a client (webmail
+        # on localhost, an internal host) that logged in to our server.
+        login = report.authenticated_as or hop_authenticated(submission)[1]
+        _through_our_server(result, report, None, at, submission, login, _INSIDE)
     for host in report.url_hosts or []:
         _attribute_host(result, host)
     if hops and _is_own_name(hops[0].by_name) and not _has(result, NetworkRole.SENDING, NetworkRole.RELAY):
@@ -58,6 +63,21 @@ def attribute(report: Report) -> Attribution:
             result.add_role(NetworkRole.UNKNOWN)
             _why_unknown(result, report, facts)
     return result
+
+
+class _Inside:
+    reason = "inside"  # the client's address is none of the Internet's
+
+
+_INSIDE = _Inside()
+
+
+def _inside_submission(hops: list[Hop]) -> Hop | None:
+    """The lowest trusted hop our own server wrote for a client that logged in."""
+    for hop in reversed(hops):
+        if hop.trusted and _is_own_name(hop.by_name) and hop_authenticated(hop)[0]:
+            return hop
+    return None
 
 
 def _parser_signals(result: Attribution, facts: dict) -> None:
@@ -144,6 +164,12 @@ def _attribute_origin(result, report, ip, at, origin_hop, hops) -> None:
     )
     login = report.authenticated_as or None
     authenticated = bool(login) or (report.facts or {}).get("authenticated") is True
+    if not authenticated and by_ours and (origin_hop.with_protocol or "").upper().startswith("HTTP"):
+        # Our webmail took the mail over HTTP from the origin and submitted it to our
+        # server with the user's login (a trusted hop above): the login is the sender.
+        above = _inside_submission([h for h in hops if h.position < origin_hop.position])
+        if above is not None:
+            login, authenticated = hop_authenticated(above)[1], True
 
     if hit.reason == "mail_servers" or (by_ours and authenticated):
         _through_our_server(result, report, ip, at, origin_hop, login, hit)

@@ -71,9 +71,12 @@ def analyse_chain(
     """
     hops = list(hops[:MAX_HOPS])
     origin_index, reason, lowest = _find_origin(hops, trust, checkers)
+    # With no origin because the chain ended inside a private network, the hops the
+    # walk passed down to the lowest host were trusted all the same.
+    reached = origin_index if origin_index is not None else lowest
     marked = []
     for i, hop in enumerate(hops):
-        trusted = origin_index is not None and i <= origin_index
+        trusted = reached is not None and i <= reached
         marked.append(replace(hop, trusted=trusted, is_origin=(i == origin_index)))
     origin = marked[origin_index] if origin_index is not None else None
     # With no origin because the chain ended inside a private network, the lowest host

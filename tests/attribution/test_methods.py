@@ -125,6 +125,24 @@ def test_method_1_a_login_submitting_from_many_addresses_is_stolen_even_when_the
     assert [c["key"] for c in a["compromise"]] == ["stolen_credentials"]
 
 
+@pytest.mark.parametrize("http_hop", [False, True], ids=["webmail-on-localhost", "webmail-http-line"])
+def test_method_1_through_our_webmail_names_the_mail_account(file, http_hop):
+    # Roundcube submits from localhost with the user's login; with its HTTP line the
+    # browser's address shows too (here one abroad, so only the mail account is ours).
+    at = HANDOVER - timedelta(minutes=30)
+    received = [
+        f"from smtp1.isp.example.jp (smtp1.isp.example.jp [192.0.2.5]) by mx.receiver.example with ESMTPS id 3C; {at:{STAMP}}",
+        f"from webmail.isp.example.jp (localhost [127.0.0.1]) (Authenticated sender: taro) by smtp1.isp.example.jp (Postfix) with ESMTPA id 7B0C; {at:{STAMP}}",
+    ]  # fmt: skip
+    if http_hop:
+        received.append(f"from 198.18.5.5 by webmail.isp.example.jp with HTTP (HTTP/1.1 POST); {at:{STAMP}}")
+    report, case = file(message(received, msgid="<run-1@pc.invalid>"))
+    a = attribution(report)
+    assert a["roles"] == ["sending"] and a["sending_method"] == "contracted_isp_server"
+    assert a["accounts"][0] == "M-1"
+    assert "maillog_confirms" in codes(a)
+
+
 def _from_shared_hosting(script_headers: str) -> bytes:
     # 203.0.113.70 is in the hosting block, which has no account: many sites share it.
     at = HANDOVER + timedelta(minutes=5)
