@@ -21,7 +21,7 @@ from subscribers import selectors as inventory
 from subscribers.choices import AccountKind, BlockKind
 from subscribers.models import Account
 
-from .compromise import case_confirmation, check_compromise, hop_authenticated
+from .compromise import _for_domain, case_confirmation, check_compromise, hop_authenticated
 from .result import Attribution
 
 LOG_WINDOW = timedelta(minutes=10)  # mail log entries this close to the spam confirm it
@@ -177,7 +177,12 @@ def _attribute_origin(result, report, ip, at, origin_hop, hops) -> None:
     if hit.reason == "not_ours":
         # Our server handing the mail on (a hop above it) is relaying; our server
         # as the last stop is only receiving (decided with the hosts below).
-        if by_ours and origin_hop.position > 0:
+        recipient = _for_domain(origin_hop.raw) if by_ours else None
+        if by_ours and origin_hop.position > 0 and _is_own_name(recipient):
+            # Our server took it for a mailbox of ours and sent it on (a .forward, a
+            # list): we received it; the origin is the other network's.
+            result.step("forwarded_for_our_mailbox", ip=ip, server=origin_hop.by_name, domain=recipient)
+        elif by_ours and origin_hop.position > 0:
             _relay_for_outsider(result, ip, at)
         else:
             _submitted_elsewhere_by_ours(result, report, at, origin_hop, hops, authenticated)

@@ -242,6 +242,13 @@ SENTENCES: dict[str, tuple[tuple[tuple[str, ...], object], ...]] = {
         ),
     ),
     "relay_without_login": ((("ip",), _("Our server relayed for {ip} without a login.")),),
+    "forwarded_for_our_mailbox": (
+        (
+            ("server", "ip", "domain"),
+            _("{server} received the mail from {ip} for a mailbox at {domain} and forwarded it: a forward, not a relay."),
+        ),
+        (("ip",), _("Our server received the mail from {ip} for one of our mailboxes and forwarded it.")),
+    ),
     # A web script on a hosting server (PHP's and cPanel's headers).
     "sent_by_web_script": (
         (

@@ -135,7 +135,7 @@ def test_method_1_through_our_webmail_names_the_mail_account(file, http_hop):
         f"from webmail.isp.example.jp (localhost [127.0.0.1]) (Authenticated sender: taro) by smtp1.isp.example.jp (Postfix) with ESMTPA id 7B0C; {at:{STAMP}}",
     ]  # fmt: skip
     if http_hop:
-        received.append(f"from 198.18.5.5 by webmail.isp.example.jp with HTTP (HTTP/1.1 POST); {at:{STAMP}}")
+        received.append(f"from 192.0.2.150 by webmail.isp.example.jp with HTTP (HTTP/1.1 POST); {at:{STAMP}}")
     report, case = file(message(received, msgid="<run-1@pc.invalid>"))
     a = attribution(report)
     assert a["roles"] == ["sending"] and a["sending_method"] == "contracted_isp_server"
@@ -310,6 +310,24 @@ def test_relaying_for_its_own_domain_is_what_a_forwarder_does_and_only_a_signal(
     a = attribution(report)
     assert a["sending_method"] == "self_operated_server"
     assert {"key": "relayed_for_outsider", "value": "192.0.2.201"} in a["signals"]
+
+
+@pytest.mark.parametrize(
+    ("recipient", "roles"), [("hanako@isp.example.jp", ["not_ours"]), ("victim@receiver.example", ["relay"])]
+)
+def test_our_server_forwarding_for_our_own_mailbox_is_no_relay(file, recipient, roles):
+    # A customer's .forward: our MX took the spam for hanako@ and our server sent it on.
+    at = HANDOVER
+    raw = message(
+        [
+            f"from smtp1.isp.example.jp (smtp1.isp.example.jp [192.0.2.5]) by mx.receiver.example with ESMTPS id 3C; {at:{STAMP}}",
+            f"from bulk.example (host77.bulk-hoster.example [192.0.2.177]) by mx1.isp.example.jp (Postfix) with ESMTP id 1A for <{recipient}>; {at:{STAMP}}",
+        ]
+    )  # fmt: skip
+    report, _case = file(raw)
+    a = attribution(report)
+    assert a["roles"] == roles and a["accounts"] == []
+    assert ("forwarded_for_our_mailbox" in codes(a)) is (roles == ["not_ours"])
 
 
 def test_method_3_many_reporters_within_minutes(file):

@@ -32,6 +32,7 @@ SAMPLE = {
     "host": "shop.example.jp",
     "site": "www.shop.example.jp",
     "script": "/wp-content/uploads/x.php",
+    "domain": "isp.example.jp",
     "holder": "S-9",
     "contact": "abuse@transit.example",
     "by": "sato",
