@@ -88,6 +88,10 @@ def read_other(msg: Message, trust: TrustContext, read, depth: int) -> ParsedRep
     found = materials.find(msg) if depth < MAX_DEPTH else materials.Found(None, "", [])
     if found.material is not None:
         report = read(found.material.message, trust, depth + 1)
+        if depth > 0 and not report.hops and mime.headers(msg, "Received"):
+            # This level is itself a copy with its Received chain (headers pasted above
+            # a forward of the same spam): a header-less copy inside says less.
+            return _spam(msg, trust, kind="spam")
         return _wrapping(report, msg, found)
     if _redirected(msg):
         return _spam(msg, trust, kind="machine_report" if is_machine_sender(msg) else "complaint")

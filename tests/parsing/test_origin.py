@@ -259,3 +259,25 @@ def test_an_origin_line_without_a_date_takes_the_time_of_the_trusted_line_above(
         datetime(2026, 11, 20, 10, 0, 3, tzinfo=UTC),
         "hop-above-origin",
     )
+
+
+def test_headers_pasted_above_a_forward_of_the_same_spam_are_what_is_walked():
+    # Outlook users paste the spam's headers, then forward it ("-----Original Message-----"):
+    # the header-less forwarded copy inside says less than the pasted chain.
+    body = (
+        "Received: from user-pc (unknown [203.0.113.23]) by mx.reporter.example (Postfix) with ESMTP id A1; "
+        "Fri, 20 Nov 2026 10:00:00 +0000\n"
+        "From: Sale <sale@spammer.example>\nTo: joe@reporter.example\nSubject: Cheap pills\n"
+        "Date: Fri, 20 Nov 2026 09:59:58 +0000\nMessage-ID: <m1@pc.invalid>\n\n"
+        "-----Original Message-----\nFrom: Sale <sale@spammer.example>\n"
+        "Sent: Friday, November 20, 2026 10:00 AM\nTo: Joe <joe@reporter.example>\nSubject: Cheap pills\n\n"
+        "Buy cheap pills now http://cheap.example.net/x\n"
+    )
+    raw = (
+        "From: Joe <joe@reporter.example>\nTo: abuse@isp.example\nSubject: FW: Cheap pills\n"
+        "Date: Fri, 20 Nov 2026 10:30:00 +0000\n\n" + body
+    ).encode()
+    report = parse_report(raw, trust=OURS)
+
+    assert report.message_kind == "complaint"
+    assert (report.source_ip, report.source_basis) == ("203.0.113.23", "walked")
