@@ -268,7 +268,10 @@ def _submitted_elsewhere_by_ours(result, report, at, origin_hop, hops, authentic
     The origin is the other ISP's server; the hop it added just below is read only
     when it is consistent (added by that server, authenticated, from our address).
     """
-    if origin_hop is None or not authenticated:
+    # The hop below was written by the other server itself: only a server the receiver
+    # could name (its looked-up name) is one whose own line is worth reading; anyone
+    # can write a line blaming our customer ("joe job").
+    if origin_hop is None or not authenticated or not origin_hop.from_rdns:
         return
     below = next((h for h in hops if h.position == origin_hop.position + 1), None)
     if below is None or not below.from_address:

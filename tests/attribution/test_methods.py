@@ -400,6 +400,17 @@ def test_method_4_seen_by_a_receiver_that_trusts_the_providers_submission_server
     assert "left_through_other_isp" in codes(a)
 
 
+def test_a_line_blaming_our_customer_written_by_a_server_nobody_could_name_is_not_ours(file):
+    # The receiver recorded no name for the server ("unknown"): its own line below,
+    # claiming our customer logged in there, may be a joe job.
+    raw = _via_other_provider("(Authenticated sender: taro)", "ESMTPSA").replace(
+        b"(mail.other-isp.example [192.0.2.19])", b"(unknown [192.0.2.19])"
+    )
+    report, _case = file(raw)
+    a = attribution(report)
+    assert a["roles"] == ["not_ours"] and a["accounts"] == []
+
+
 def test_an_unauthenticated_hop_through_another_server_is_not_ours(file):
     report, _case = file(_via_other_provider("", "ESMTP"))
     assert attribution(report)["roles"] == ["not_ours"]
