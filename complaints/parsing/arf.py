@@ -53,7 +53,8 @@ def read_arf(msg: Message, trust: TrustContext) -> ParsedReport | None:
     for name in ("Source-IP", "Sender-IP", "Originating-IP", "Source-Address"):
         state_source(report, first(fields, name), name)
     # RFC 6692: the source port of the connection Source-IP came from (shared IPv4).
-    report.source_port_stated = stated_port(report, first(fields, "Source-Port"), "Source-Port")
+    port = stated_port(report, first(fields, "Source-Port"), "Source-Port")
+    report.source_port_stated = port if port is not None else report.source_port_stated
     for name in ("Arrival-Date", "Received-Date", "Arrival-Time"):  # Received-Date: the pre-RFC drafts
         if first(fields, name):
             state_time(report, first(fields, name), name)

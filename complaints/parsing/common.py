@@ -139,6 +139,12 @@ def state_source(report: ParsedReport, value: str | None, field: str) -> None:
     if not value or report.source_ip_stated:
         return
     word = value.split()[0] if value.split() else value
+    # "192.0.2.1:51234" and "[2001:db8::1]:51234": the address with its source port.
+    with_port = re.fullmatch(r"\[?([0-9A-Fa-f:.]+?)\]?:(\d{1,5})", word.strip("(),;"))
+    if with_port and (":" not in with_port.group(1) or word.startswith("[")):
+        word = with_port.group(1)
+        if int(with_port.group(2)) <= 65535 and report.source_port_stated is None:
+            report.source_port_stated = int(with_port.group(2))
     ip, zone = split_zone(word.strip("[](),;"))
     if ip:
         report.source_ip_stated = f"{ip}%{zone}" if zone else ip

@@ -82,3 +82,11 @@ def test_a_port_written_with_the_address_the_attached_headers_show_is_kept():
     headers = SPAM_HOP.format(walked="203.0.113.130", port="")
     report = parse_report(_prose("Spam from 203.0.113.130 source port 51234, headers below.\r\n", headers))
     assert (report.source_ip, report.source_basis, report.source_port) == ("203.0.113.130", "walked", 51234)
+
+
+@pytest.mark.parametrize("written", ["203.0.113.9:40000", "[2001:db8::9]:40000"])
+def test_an_arf_source_ip_written_with_its_port(written):
+    report = parse_report(arf(written, None, written.rsplit(":", 1)[0].strip("[]")))
+    assert (report.source_ip, report.source_basis, report.source_port) == (
+        written.rsplit(":", 1)[0].strip("[]"), "field", 40000
+    )
