@@ -53,6 +53,7 @@ SIGNALS = {
     "named_source_differs": _("an address named in words that differs from the origin"),
     "non_routable_source": _("a non-routable address given as the source"),
     "rdns_missing": _("no reverse DNS name recorded for the origin"),
+    "spamvertised_site_address": _("the address SpamCop found the advertised site at"),
     "redirected_by": _("redirected (Resent-*) by"),
     "walk_ended_non_routable": _("the Received chain ends at a non-routable address"),
     "x_originating_ip": _("a client address in X-Originating-IP"),

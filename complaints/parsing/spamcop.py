@@ -31,6 +31,7 @@ _REPORT_TO = re.compile(
 _SUBJECT = re.compile(r"^\s*\[SpamCop \(([^()\s]*)\) id:\s*\d+\]", re.IGNORECASE)
 _BANNER = re.compile(r"^\s*(?:\[\s*SpamCop V[\d.]+\s*\]|-\s*SpamCop V[\d.]+\s*-)\s*$", re.MULTILINE)
 _SPAMVERTISED = re.compile(r"^\s*Spamvertised web site:\s*(\S+)", re.MULTILINE | re.IGNORECASE)
+_HOSTED_AT = re.compile(r"^\s*(\S+://\S+) is ([0-9A-Fa-f:.]{2,45});", re.MULTILINE)
 _OFFENDING = re.compile(
     r"^\s*(?:\[\s*Offending message\s*\]|Offending message:)[ \t]*$", re.MULTILINE | re.IGNORECASE
 )
@@ -61,6 +62,12 @@ def _read(msg: Message, text: str, summary, subject, trust: TrustContext) -> Par
     spamvertised = [m.group(1) for m in _SPAMVERTISED.finditer(text)]
     for url in spamvertised:
         urls.add(url)
+    if subject and spamvertised and not _is_ip_like(subject.group(1)):
+        # A report about the advertised site, sent to whoever hosts it: the mail's
+        # source is someone else's; the site, and the address SpamCop found it at, ours.
+        report.category = "spamvertised"
+        for match in _HOSTED_AT.finditer(text):
+            report.signal("spamvertised_site_address", f"{match.group(1)} {match.group(2)}")
     if summary:
         state_source(report, summary.group(1), "SpamCop Email from")
         state_time(report, summary.group(2), "SpamCop Email from date")

@@ -383,6 +383,11 @@ def test_a_spamvertised_site_report_never_takes_the_web_host_as_the_mail_source(
     assert report.format == "spamcop"
     assert report.source_ip == SPAM_IP and report.source_basis == "walked"
     assert "watches.shop.example" in report.url_hosts
+    # Filed as what it is about, with the address the site was found at kept as a signal.
+    assert report.category == "spamvertised"
+    assert {"key": "spamvertised_site_address", "value": "http://watches.shop.example/ 198.51.100.80"} in (
+        report.signals
+    )
 
 
 def test_x_arf_legacy_marked_by_header_without_reported_from():
