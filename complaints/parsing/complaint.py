@@ -202,7 +202,9 @@ _KINDS = (
         "malware",
         re.compile(
             r"malware|ransomware|trojan|botnet|\bbots?\b|drone|infected|web ?shell|\bc2\b|command and control"
-            r"|malicious (?:file|code|download)|マルウェア|ウイルス|ボット|感染",
+            r"|malicious (?:file|code|download|site|url|content|software)|safe ?browsing"
+            r"|harmful (?:site|content)"
+            r"|マルウェア|ウイルス|ボット|感染",
             re.I,
         ),
     ),

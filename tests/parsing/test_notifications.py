@@ -164,6 +164,8 @@ def test_a_programs_notice_to_another_mailbox_is_a_complaint_but_an_auto_reply_i
         ("A phishing page impersonating our bank is served from 198.51.100.23.", "phishing"),
         ("198.51.100.23 is infected and talks to a botnet's command and control server.", "malware"),
         ("198.51.100.23 runs an open resolver used for DNS amplification.", "other"),
+        ('<notification_message><list type="0"><url_info url="http://shop.example/" ip="198.51.100.23"/>'
+         "</list></notification_message>\r\nSafe Browsing found these sites harmful.", "malware"),
         (
             "I keep getting spam from 198.51.100.23, please stop it.\r\n--\r\n"
             "This email has been checked for viruses by Avast antivirus software.",
