@@ -26,6 +26,7 @@ from complaints.parsing.origin import analyse_chain
 from complaints.parsing.parsed import Hop as ParsedHop
 from complaints.parsing.parsed import TrustContext
 from subscribers import selectors as inventory
+from subscribers.choices import BlockKind
 
 from . import helo as greeting
 from .result import Attribution
@@ -125,7 +126,12 @@ def _open_relay(result: Attribution, ip: str, origin_hop: Hop | None, hops) -> N
         None
     }
     recipient = _for_domain(below.raw)
-    if recipient and registrable_domain(recipient) not in relay_domains:
+    # The line below was written by the origin host itself. From a server on a static
+    # line or in hosting it is a relay's record; from a dynamic pool, where no relay
+    # runs and a bot writes what it likes, it proves nothing.
+    block = inventory.block_for(ip=ip)
+    dynamic = block is not None and block.kind in (BlockKind.DYNAMIC, BlockKind.SHARED)
+    if recipient and registrable_domain(recipient) not in relay_domains and not dynamic:
         result.compromised(
             "open_relay", below.from_address, "open_relay", client=below.from_address, recipient=recipient
         )

@@ -305,6 +305,23 @@ def test_method_3_an_open_relay_took_mail_from_outside_for_a_foreign_recipient(f
     assert a["compromise"] == [{"key": "open_relay", "value": "192.0.2.201"}]
 
 
+def test_a_relay_line_below_a_dynamic_line_is_only_a_signal(file):
+    # A bot on a dynamic line writes a line "by" itself from a stranger: it names nobody
+    # a victim (no relay runs there), and the walk still ends at the bot.
+    at = HANDOVER + timedelta(minutes=5)
+    raw = message(
+        [
+            f"from user-pc (p23-dyn.isp.example.jp [198.51.100.23]) by mx.receiver.example (Postfix) with ESMTP id 1U; {at:{STAMP}}",
+            f"from mail.innocent.example (mail.innocent.example [192.0.2.99]) by user-pc (Postfix) with ESMTP id F1 for <victim@receiver.example>; {at:{STAMP}}",
+        ]
+    )  # fmt: skip
+    report, _case = file(raw)
+    a = attribution(report)
+    assert a["accounts"] == ["C-2"] and a["compromise"] == []
+    assert a["sending_method"] == "self_operated_server"
+    assert {"key": "relayed_for_outsider", "value": "192.0.2.99"} in a["signals"]
+
+
 def test_relaying_for_its_own_domain_is_what_a_forwarder_does_and_only_a_signal(file):
     report, _case = file(_relay(HANDOVER, "owner@customer.example"))
     a = attribution(report)
