@@ -77,9 +77,12 @@ def csv_rows(path: str | Path, header: list[str]) -> Iterator[ImportResult | Row
         try:
             found = [h.strip().lower() for h in next(reader, [])]
             if found != header:
-                raise ImportFileError(
-                    f"{label}: header must be {','.join(header)}, found {','.join(found) or 'nothing'}"
-                )
+                # One line, however the file is broken: an unclosed quote in the header
+                # makes the reader take the lines after it into the "header".
+                shown = " ".join(",".join(found).split())
+                shown = shown if len(shown) <= 120 else shown[:117] + "..."
+                expected = ",".join(header)
+                raise ImportFileError(f"{label}: header must be {expected}, found {shown or 'nothing'}")
             for row in reader:
                 if not any(cell.strip() for cell in row):
                     continue

@@ -176,6 +176,20 @@ def test_import_inventory_never_fails_unexpectedly(name, operations):
         shutil.rmtree(work)
 
 
+def test_an_unclosed_quote_in_the_header_is_one_line_of_error():
+    # The reader takes the lines after an unclosed quote into the "header" it reports.
+    work = _workdir()
+    try:
+        shutil.copytree(DATA / "inventory", work / "inventory")
+        target = work / "inventory" / "subscribers.csv"
+        lines = target.read_text().splitlines()
+        _write(target, [lines[0].replace(",status", ',"status')] + lines[1:])
+        out, _ = run("import_inventory", work / "inventory")
+        assert "header must be subscriber_id,name,email,kind,status" in out
+    finally:
+        shutil.rmtree(work)
+
+
 AT = datetime(2026, 11, 20, 5, 30, 5, tzinfo=UTC)
 HEADER_JUNK = st.one_of(
     st.binary(max_size=80),
