@@ -32,9 +32,9 @@ from .urls import UrlCollector, url_host
 # The mailboxes reports are written to: abuse@, network-abuse@, ipabuse@, abuse-desk@,
 # postmaster@, security@, noc@, cert@... (short words only as a whole part of the name).
 _ROLE = re.compile(
-    r"abuse|spam|postmaster|hostmaster|meiwaku"
-    r"|(?:^|[-_.+])(?:security|noc|cert|csirt|soc|sirt|trust-?safety)(?:$|[-_.+])"
-)
+    r"abuse|postmaster|hostmaster|meiwaku|report-?spam|spam-?report"
+    r"|(?:^|[-_.+])(?:spam|security|noc|cert|csirt|soc|sirt|trust-?safety)(?:$|[-_.+])"
+)  # "spam" only as a word of its own: spamtrap@ and antispam@ receive the spam itself
 _FORWARD_SUBJECT = re.compile(r"^\s*(?:fwd?|wg|tr|rv|vs|enc|doorst|転送)\s*[:：]", re.IGNORECASE)
 # Words with which people write about unwanted mail, in the desk's two languages.
 _ABUSE_WORDS = re.compile(

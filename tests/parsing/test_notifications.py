@@ -145,6 +145,18 @@ def test_a_notice_to_any_of_our_abuse_mailboxes_is_a_complaint(mailbox):
     assert (parsed.message_kind, parsed.source_ip) == ("complaint", "198.51.100.23")
 
 
+@pytest.mark.parametrize("mailbox", ["spamtrap", "antispam", "nospam-joe"])
+def test_spam_caught_in_a_trap_or_filter_mailbox_is_the_spam_itself(mailbox):
+    spam = (
+        "Received: from pc (unknown [198.51.100.23]) by mx.receiver.example (Postfix) with ESMTP id 1; "
+        f"Sun, 29 Nov 2026 23:27:39 +0000\r\nFrom: x@offers.example\r\nTo: {mailbox}@receiver.example\r\n"
+        "Subject: Stop spam forever with our unsolicited offer\r\nDate: Sun, 29 Nov 2026 23:27:30 +0000\r\n\r\n"
+        "Reply to 203.0.113.77 for cheap abuse-free pills\r\n"
+    ).encode()
+    parsed = parse_report(spam)
+    assert (parsed.message_kind, parsed.source_ip, parsed.source_basis) == ("spam", "198.51.100.23", "walked")
+
+
 def test_a_programs_notice_to_another_mailbox_is_a_complaint_but_an_auto_reply_is_not():
     generated = notice(BRUTE.format(ip="198.51.100.23")).replace(
         b"To: abuse@isp.example.jp", b"Auto-Submitted: auto-generated\r\nTo: reports-inbox@isp.example.jp"
