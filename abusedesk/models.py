@@ -85,7 +85,7 @@ class AuditEntry(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     actor_name = models.CharField(max_length=150, help_text="Kept when the user is deleted")
-    action = models.CharField(max_length=64, db_index=True)
+    action = models.CharField(max_length=64)
     object_type = models.CharField(max_length=64)
     object_id = models.CharField(max_length=64)
     case_id = models.BigIntegerField(null=True, blank=True, db_index=True)
@@ -94,11 +94,16 @@ class AuditEntry(models.Model):
     # Set once by audit_seal(), in commit order: `seq` is the entry's place in the chain.
     seq = models.BigIntegerField(null=True, blank=True, unique=True)
     prev_hash = models.CharField(max_length=64, blank=True)
-    entry_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    # Unindexed: the chain is walked in seq order, never looked up by hash.
+    entry_hash = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object_idx")]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"], name="audit_object_idx"),
+            # Exact matches only: no LIKE companion index.
+            models.Index(fields=["action"], name="audit_action_idx"),
+        ]
         verbose_name_plural = "audit entries"
 
     def __str__(self) -> str:

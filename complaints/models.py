@@ -63,7 +63,7 @@ class Case(models.Model):
 
     # Attribution rolled up from the reports (see complaints.attribution).
     roles = models.JSONField(default=list, blank=True)
-    sending_method = models.CharField(max_length=32, blank=True, db_index=True, choices=SendingMethod.choices)
+    sending_method = models.CharField(max_length=32, blank=True, choices=SendingMethod.choices)
     account_kinds = models.JSONField(default=list, blank=True)
     accounts = models.JSONField(default=list, blank=True)
     attribution = models.JSONField(null=True, blank=True)
@@ -74,8 +74,8 @@ class Case(models.Model):
     accounts_text = models.CharField(max_length=500, blank=True)
 
     # Written by the sanctions side after evaluating the criteria.
-    evidence_level = models.CharField(max_length=2, blank=True, db_index=True)
-    recommended_level = models.CharField(max_length=2, blank=True, db_index=True)
+    evidence_level = models.CharField(max_length=2, blank=True)
+    recommended_level = models.CharField(max_length=2, blank=True)
     recommendation = models.JSONField(null=True, blank=True)
     recommended_at = models.DateTimeField(null=True, blank=True)
     # When something the recommendation reads last changed (reports, attribution,
@@ -104,6 +104,10 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["status", "-last_activity_at"], name="case_queue_idx"),
             models.Index(fields=["status", "created_at"], name="case_untouched_idx"),
+            # Exact matches only (the queue's filters): no LIKE companion indexes.
+            models.Index(fields=["sending_method"], name="case_sending_method_idx"),
+            models.Index(fields=["evidence_level"], name="case_evidence_level_idx"),
+            models.Index(fields=["recommended_level"], name="case_recommended_level_idx"),
         ]
 
     def __str__(self) -> str:
@@ -145,15 +149,17 @@ class Report(models.Model):
 
     # What arrived, written before anything else happens.
     raw = models.BinaryField()
-    raw_sha256 = models.CharField(max_length=64, db_index=True)
+    # Unindexed: a digest is looked up in ReportDigest, which holds the uniqueness.
+    raw_sha256 = models.CharField(max_length=64)
     size = models.PositiveIntegerField()
     content_type = models.CharField(max_length=100, blank=True)
     channel = models.CharField(max_length=16, choices=Channel.choices)
     reporter_key = models.CharField(
         max_length=320, help_text=_("Who sent it: partner:<name>, email:<address> or user:<name>")
     )
+    # report_partner_idx (partner, -received_at) serves the foreign key too.
     partner = models.ForeignKey(
-        Partner, null=True, blank=True, on_delete=models.PROTECT, related_name="reports"
+        Partner, null=True, blank=True, on_delete=models.PROTECT, related_name="reports", db_index=False
     )
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -166,24 +172,27 @@ class Report(models.Model):
     # Parsed facts (see complaints.parsing.ParsedReport).
     format = models.CharField(max_length=20, choices=ReportFormat.choices, blank=True)
     category = models.CharField(max_length=40, blank=True)
-    reporter = models.CharField(max_length=320, blank=True, db_index=True)
+    reporter = models.CharField(max_length=320, blank=True)
     source_ip = models.GenericIPAddressField(null=True, blank=True, db_index=True)
     occurred_at = models.DateTimeField(null=True, blank=True)
     subject = models.TextField(blank=True)
-    message_id = models.CharField(max_length=998, blank=True, db_index=True)
+    message_id = models.CharField(max_length=998, blank=True)
     mail_from = models.CharField(max_length=320, blank=True)
     header_from = models.CharField(max_length=320, blank=True)
     authenticated_as = models.CharField(max_length=320, blank=True)
     facts = models.JSONField(default=dict, blank=True, help_text=_("Everything the parser extracted"))
     url_hosts = models.JSONField(default=list, blank=True)
 
-    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.SET_NULL, related_name="reports")
+    # report_case_reporter_idx (case, reporter_key) serves the foreign key too.
+    case = models.ForeignKey(
+        Case, null=True, blank=True, on_delete=models.SET_NULL, related_name="reports", db_index=False
+    )
     attribution = models.JSONField(null=True, blank=True)
     attributed_at = models.DateTimeField(null=True, blank=True)
+    # Unindexed: the recovery sweep asks for "not this version", which no index serves.
     attribution_inputs = models.CharField(
         max_length=64,
         blank=True,
-        db_index=True,
         help_text=_("Version of the inventory and logs it was computed on"),
     )
     acknowledged_at = models.DateTimeField(null=True, blank=True)
@@ -204,6 +213,9 @@ class Report(models.Model):
         indexes = [
             models.Index(fields=["case", "reporter_key"], name="report_case_reporter_idx"),
             models.Index(fields=["partner", "-received_at"], name="report_partner_idx"),
+            # Exact matches only (the triage search): no LIKE companion index.
+            models.Index(fields=["reporter"], name="report_reporter_idx"),
+            models.Index(fields=["message_id"], name="report_message_id_idx"),
         ]
 
     def __str__(self) -> str:
@@ -255,7 +267,8 @@ class ReportDigest(models.Model):
 class Hop(models.Model):
     """One Received header of the reported message, newest first (position 0)."""
 
-    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="hops")
+    # hop_unique_position leads with the report and serves the foreign key.
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="hops", db_index=False)
     position = models.PositiveSmallIntegerField()
     from_name = models.CharField(max_length=255, blank=True)
     from_rdns = models.CharField(max_length=255, blank=True)
@@ -279,7 +292,11 @@ class Hop(models.Model):
 class ReportUrl(models.Model):
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="report_urls")
     url = models.TextField()
-    host = models.CharField(max_length=255, blank=True, db_index=True)
+    host = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        # Exact matches only: no LIKE companion index.
+        indexes = [models.Index(fields=["host"], name="reporturl_host_idx")]
 
     def __str__(self) -> str:
         return self.url[:80]
@@ -318,11 +335,12 @@ class Evidence(models.Model):
         TIMEOUT = "timeout", _("Timeout")
         ERROR = "error", _("Error")
 
+    # evidence_report_idx and evidence_subject_idx lead with the report and the subject.
     report = models.ForeignKey(
-        Report, null=True, blank=True, on_delete=models.CASCADE, related_name="evidence"
+        Report, null=True, blank=True, on_delete=models.CASCADE, related_name="evidence", db_index=False
     )
     case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.SET_NULL, related_name="evidence")
-    subject = models.CharField(max_length=255, db_index=True, help_text=_("The address or host looked into"))
+    subject = models.CharField(max_length=255, help_text=_("The address or host looked into"))
     kind = models.CharField(max_length=16, choices=Kind.choices)
     query_name = models.CharField(max_length=255)
     query_type = models.CharField(max_length=10)

@@ -198,7 +198,8 @@ class Session(models.Model):
     128-bit mapped space: an IPv4 address is 128, a delegated IPv6 /56 is 56.
     """
 
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="sessions")
+    # session_unique_account_range_start leads with the account and serves the foreign key.
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="sessions", db_index=False)
     ip_start_key = models.CharField(max_length=KEY_LENGTH)
     prefix_len = models.PositiveSmallIntegerField()
     address = models.CharField(max_length=49, help_text="As given: an address or a prefix.")
