@@ -6,6 +6,7 @@ models); `at` arguments must be aware datetimes (instants, not clock readings).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from ipaddress import IPv4Address, IPv6Address
@@ -227,18 +228,28 @@ def hosting_account_for_host(*, host: str) -> Account | None:
 
     Among accounts listing the same name, an active one wins over suspended or closed.
     """
-    candidates = _host_candidates(host)
-    if not candidates:
-        return None
+    return hosting_accounts_for_hosts([host]).get(host)
+
+
+def hosting_accounts_for_hosts(hosts: Iterable[str]) -> dict[str, Account]:
+    """`hosting_account_for_host` for many hosts in one query: host -> account, for the
+    hosts a hosting account serves (the others are left out)."""
+    candidates = {host: _host_candidates(host) for host in hosts}
+    names = set().union(*candidates.values()) if candidates else set()
+    if not names:
+        return {}
     hits = list(
-        HostedName.objects.filter(name__in=candidates, account__kind=AccountKind.HOSTING).select_related(
+        HostedName.objects.filter(name__in=sorted(names), account__kind=AccountKind.HOSTING).select_related(
             "account__subscriber"
         )
     )
-    if not hits:
-        return None
-    best = min(hits, key=lambda h: (candidates.index(h.name), h.account.status != AccountStatus.ACTIVE))
-    return best.account
+    found = {}
+    for host, wanted in candidates.items():
+        mine = [h for h in hits if h.name in wanted]
+        if mine:
+            best = min(mine, key=lambda h: (wanted.index(h.name), h.account.status != AccountStatus.ACTIVE))
+            found[host] = best.account
+    return found
 
 
 def mail_submissions(

@@ -112,3 +112,35 @@ def test_the_nearest_parent_domain_wins(inventory):
     account_upsert(account_id="H-2003", subscriber_id="S-1002", kind="hosting", identifier="example.co.jp")
     assert hosting_account_for_host(host="a.shop.example.co.jp").account_id == "H-2002"
     assert hosting_account_for_host(host="b.example.co.jp").account_id == "H-2003"
+
+
+def test_many_hosts_are_looked_up_in_one_query_with_the_answers_of_one_by_one(
+    inventory, django_assert_num_queries
+):
+    from subscribers.selectors import hosting_accounts_for_hosts
+    from subscribers.services import account_upsert
+
+    account_upsert(
+        account_id="H-2002", subscriber_id="S-2002", kind="hosting", identifier="shop.example.co.jp"
+    )
+    account_upsert(account_id="H-2003", subscriber_id="S-1002", kind="hosting", identifier="example.co.jp")
+    hosts = [
+        "a.shop.example.co.jp", "b.example.co.jp", "SHOP.Sample-Shoji.example.jp.", "203.0.113.80",
+        "example.jp", "other.example", "", "bad..name",
+    ]  # fmt: skip
+    one_by_one = {host: hosting_account_for_host(host=host) for host in hosts}
+    with django_assert_num_queries(1):
+        found = hosting_accounts_for_hosts(hosts)
+        # The subscriber comes with the account (the derived facts name it).
+        assert {host: account.subscriber.subscriber_id for host, account in found.items()}
+    assert {h: a.account_id for h, a in found.items()} == {
+        h: a.account_id for h, a in one_by_one.items() if a is not None
+    }
+    assert {h: a.account_id for h, a in found.items()} == {
+        "a.shop.example.co.jp": "H-2002",
+        "b.example.co.jp": "H-2003",
+        "SHOP.Sample-Shoji.example.jp.": "H-2001",
+        "203.0.113.80": "H-2001",
+    }
+    with django_assert_num_queries(0):
+        assert hosting_accounts_for_hosts([]) == {}
