@@ -144,3 +144,32 @@ def test_many_hosts_are_looked_up_in_one_query_with_the_answers_of_one_by_one(
     }
     with django_assert_num_queries(0):
         assert hosting_accounts_for_hosts([]) == {}
+
+
+def test_block_for_reads_the_block_its_account_and_holders_in_one_statement(inventory, django_assert_num_queries):
+    import ipaddress
+
+    from subscribers.models import AddressBlock
+
+    blocks = list(AddressBlock.objects.select_related("account__subscriber", "sub_allocated_to"))
+    assert any(b.account_id for b in blocks) and any(b.sub_allocated_to_id for b in blocks)
+    for expected in blocks:
+        ip = str(ipaddress.ip_network(expected.prefix)[-1])
+        wanted = (
+            AddressBlock.objects.filter(start_key__lte=expected.end_key, end_key__gte=expected.end_key)
+            .order_by("-prefix_len")
+            .first()
+        )
+        with django_assert_num_queries(1):
+            block = block_for(ip=ip)
+            holder = block.account.subscriber if block.account else None
+            sub_holder = block.sub_allocated_to
+        assert block.pk == wanted.pk
+        assert (block.prefix, block.kind, block.start_key, block.end_key) == (
+            wanted.prefix, wanted.kind, wanted.start_key, wanted.end_key,
+        )  # fmt: skip
+        assert (holder.subscriber_id if holder else None) == (
+            wanted.account.subscriber.subscriber_id if wanted.account else None
+        )
+        assert (sub_holder.pk if sub_holder else None) == wanted.sub_allocated_to_id
+        assert block.updated_at == wanted.updated_at
