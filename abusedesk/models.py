@@ -103,6 +103,10 @@ class AuditEntry(models.Model):
             models.Index(fields=["object_type", "object_id"], name="audit_object_idx"),
             # Exact matches only: no LIKE companion index.
             models.Index(fields=["action"], name="audit_action_idx"),
+            # What the next seal chains: the few unsealed entries, in order. The unique
+            # index on seq also holds a NULL for every entry ever written (the version
+            # before its seal, until vacuum), which a seal otherwise read in full.
+            models.Index(fields=["id"], condition=models.Q(seq__isnull=True), name="audit_unsealed_idx"),
         ]
         verbose_name_plural = "audit entries"
 
