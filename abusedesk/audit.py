@@ -157,9 +157,30 @@ def audit_seal() -> int:
             prev = entry.entry_hash
         # One statement for the lot (a worker's report leaves about four entries); the
         # lock above keeps any other sealer out until this transaction ends.
-        AuditEntry.objects.bulk_update(entries, ["seq", "prev_hash", "entry_hash"], batch_size=500)
+        for start in range(0, len(entries), 500):
+            _write_chain(entries[start : start + 500])
         sealed = len(entries)
     return sealed
+
+
+def _write_chain(entries: list[AuditEntry]) -> None:
+    """seq, prev_hash and entry_hash of these entries in one UPDATE, written by hand:
+    bulk_update's CASE expressions cost more to compile than the update to run."""
+    if not entries:
+        return
+    quote = connection.ops.quote_name
+    case = "CASE id " + " ".join(["WHEN %s THEN %s"] * len(entries)) + " END"
+    sql = (
+        f"UPDATE {quote(AuditEntry._meta.db_table)} SET seq = {case}, prev_hash = {case}, "  # noqa: S608
+        f"entry_hash = {case} WHERE id IN ({', '.join(['%s'] * len(entries))})"
+    )
+    params: list = []
+    for field in ("seq", "prev_hash", "entry_hash"):
+        for entry in entries:
+            params += (entry.pk, getattr(entry, field))
+    params += [entry.pk for entry in entries]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 @dataclass(frozen=True)

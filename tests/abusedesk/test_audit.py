@@ -55,3 +55,20 @@ def test_the_admin_cannot_change_or_delete_entries(manager_client, staff):
     manager = manager_client
     assert manager.post(f"/admin/abusedesk/auditentry/{entry.pk}/delete/", {"post": "yes"}).status_code == 403
     assert AuditEntry.objects.filter(pk=entry.pk).exists()
+
+
+def test_a_backlog_of_unsealed_entries_is_chained_in_order_in_batches(staff):
+    # Entries left unsealed (seal=False: as after a crash between commit and seal), more
+    # than one UPDATE's batch of 500, each with its own data.
+    entries = [
+        audit_record(actor=staff, action="test.step", object_type="t", object_id=i, data={"i": i}, seal=False)
+        for i in range(1203)
+    ]
+    assert AuditEntry.objects.filter(seq__isnull=True).count() == 1203
+    assert audit_seal() == 1203
+    rows = list(AuditEntry.objects.order_by("seq").values_list("pk", "seq", "prev_hash", "entry_hash"))
+    assert [pk for pk, *_ in rows] == [e.pk for e in entries]
+    assert [seq for _, seq, *_ in rows] == list(range(1, 1204))
+    assert all(rows[n][2] == rows[n - 1][3] for n in range(1, len(rows)))
+    assert "intact: 1203 entries" in verify()
+    assert audit_seal() == 0
