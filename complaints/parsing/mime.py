@@ -297,21 +297,41 @@ def first_address(value: str | None) -> str | None:
     return found[0] if found else None
 
 
+# A part's Content-Type is read many times over one parse (every walk asks it again),
+# and the email package parses the header anew each time. The parser never changes a
+# part's headers, so the answers are kept on the part.
+_READ = "_abusedesk_read"
+
+
+def _kept(part: Message) -> dict:
+    kept = part.__dict__.get(_READ)
+    if kept is None:
+        kept = part.__dict__[_READ] = {}
+    return kept
+
+
 def content_type(part: Message) -> str:
-    try:
-        return (part.get_content_type() or "text/plain").lower()
-    except Exception:
-        return "text/plain"
+    kept = _kept(part)
+    if "type" not in kept:
+        try:
+            kept["type"] = (part.get_content_type() or "text/plain").lower()
+        except Exception:
+            kept["type"] = "text/plain"
+    return kept["type"]
 
 
 def param(part: Message, name: str) -> str | None:
-    try:
-        value = part.get_param(name)
-    except Exception:
-        return None
-    if isinstance(value, tuple):  # RFC 2231 value
-        value = value[2]
-    return str(value) if value else None
+    kept = _kept(part)
+    key = ("param", name)
+    if key not in kept:
+        try:
+            value = part.get_param(name)
+        except Exception:
+            value = None
+        if isinstance(value, tuple):  # RFC 2231 value
+            value = value[2]
+        kept[key] = str(value) if value else None
+    return kept[key]
 
 
 def part_bytes(part: Message) -> bytes:
