@@ -563,12 +563,20 @@ def _abuse_contact(ip, origin_hop, hosts) -> dict | None:
         if contact:
             return {"email": contact.abuse_email, "name": contact.name, "source": "registry"}
     names = [n for n in (_reverse_name(ip, origin_hop), *hosts) if n and not _is_ip(n)]
+    # Each name's parent domains, nearest first; one query for all of them.
+    parents = {}
     for name in names:
         labels = name.lower().rstrip(".").split(".")
-        parents = [".".join(labels[i:]) for i in range(len(labels) - 1)]
-        contact = NetworkContact.objects.filter(domain__in=parents).first()
-        if contact:
-            return {"email": contact.abuse_email, "name": contact.name, "source": "registry"}
+        parents[name] = [".".join(labels[i:]) for i in range(len(labels) - 1)]
+    wanted = sorted(set().union(*parents.values())) if parents else []
+    by_domain: dict[str, NetworkContact] = {}
+    for contact in NetworkContact.objects.filter(domain__in=wanted).order_by("pk") if wanted else []:
+        by_domain.setdefault(contact.domain, contact)
+    for name in names:
+        for parent in parents[name]:
+            contact = by_domain.get(parent)
+            if contact:
+                return {"email": contact.abuse_email, "name": contact.name, "source": "registry"}
     for name in names:
         domain = registrable_domain(name)
         if domain:

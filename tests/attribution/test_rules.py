@@ -329,3 +329,18 @@ def test_the_incremental_case_summary_equals_a_full_recount(isp):
     # Evidence that the machine was compromised outranks the fallback most reports show.
     assert case.sending_method == "hijacked_host"
     assert incremental["compromise"] == [{"key": "helo_random", "value": "qxzvbkwtrp"}]
+
+
+def test_the_nearest_registered_parent_domain_names_the_contact(isp):
+    # Registered in this order, so the farther parent has the lower key: nearness decides.
+    for name, domain, email in (
+        ("Bulk Group", "bulk-hoster.example", "abuse@group.example"),
+        ("Bulk Hoster Tokyo", "tokyo.bulk-hoster.example", "noc-tokyo@bulk.example"),
+    ):
+        contact = NetworkContact(name=name, domain=domain, abuse_email=email)
+        contact.full_clean()
+        contact.save()
+    result = attributed(message([direct("192.0.2.177", HANDOVER, rdns="host77.tokyo.bulk-hoster.example")]))
+    assert result["abuse_contact"] == {"email": "noc-tokyo@bulk.example", "name": "Bulk Hoster Tokyo", "source": "registry"}
+    result = attributed(message([direct("192.0.2.178", HANDOVER, rdns="host78.osaka.bulk-hoster.example")]))
+    assert result["abuse_contact"]["email"] == "abuse@group.example"
