@@ -302,17 +302,18 @@ def mail_submissions(
     login: str | None = None,
     client_ip: IP | None = None,
     message_id: str | None = None,
+    queue_id: str | None = None,
     around: datetime,
     window: timedelta,
 ) -> QuerySet[MailLogEntry]:
     """Authenticated submissions within `window` either side of `around`, oldest first.
 
-    At least one of login, client_ip, message_id is required so the read uses an index.
-    message_id is matched with or without angle brackets.
+    At least one of login, client_ip, message_id, queue_id is required so the read uses
+    an index. message_id is matched with or without angle brackets.
     """
     _check_aware(around)
-    if not (login or client_ip or message_id):
-        raise ValueError("give at least one of login, client_ip, message_id")
+    if not (login or client_ip or message_id or queue_id):
+        raise ValueError("give at least one of login, client_ip, message_id, queue_id")
     entries = MailLogEntry.objects.filter(
         kind=MailLogKind.SUBMISSION, at__gte=around - window, at__lte=around + window
     )
@@ -322,6 +323,8 @@ def mail_submissions(
         entries = entries.filter(client_key=ipkeys.ip_key(client_ip))
     if message_id:
         entries = entries.filter(message_id=message_id.strip().strip("<>"))
+    if queue_id:
+        entries = entries.filter(queue_id=queue_id)
     return entries.order_by("at")
 
 

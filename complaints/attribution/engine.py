@@ -8,9 +8,11 @@ the inventory's selectors take aware datetimes.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import timedelta
 
 from django.conf import settings
+from django.utils import timezone
 
 from abusedesk.choices import NetworkRole, SendingMethod
 from complaints.choices import Channel, ConfirmationKind, ReportFormat
@@ -155,15 +157,39 @@ def _is_own_name(name: str | None) -> bool:
 # -- the origin address ------------------------------------------------------------
 
 
+# Times a sender writes (the Date header) and a dynamic address: the holder is named
+# only when one session held the address this long either side of that time.
+SENDER_CLOCK_TOLERANCE = timedelta(hours=24)
+SENDER_CLOCK_BASES = {"date-header"}
+
+
+def _held_despite_the_senders_clock(report, session, at) -> bool:
+    """With only the sender's own clock for the instant (a Date header: wrong by hours
+    on many a bot, and anyone's to write), a dynamic address's holder is named only
+    when the same session held it across the whole span that clock could be off by."""
+    if (report.facts or {}).get("occurred_at_basis") not in SENDER_CLOCK_BASES or session is None:
+        return True
+    upto = min(at + SENDER_CLOCK_TOLERANCE, timezone.now())
+    return session.started_at <= at - SENDER_CLOCK_TOLERANCE and (
+        session.stopped_at is None or session.stopped_at >= upto
+    )
+
+
 def _attribute_origin(result, report, ip, at, origin_hop, hops) -> None:
     hit = inventory.account_for_ip_at(ip=ip, at=at)
+    if hit.reason == "dynamic_session" and not _held_despite_the_senders_clock(report, hit.session, at):
+        result.step("holder_needs_a_trusted_time", ip=ip, at=at.isoformat())
+        hit = replace(hit, account=None, session=None, reason="sender_clock_only")
     result.record("block", hit.block.pk if hit.block else None)
     result.record("session", hit.session.pk if hit.session else None)
     by_ours = origin_hop is not None and (
         _is_own_name(origin_hop.by_name) or _relayed_by_our_server(origin_hop, hops)
     )
     login = report.authenticated_as or None
-    authenticated = bool(login) or (report.facts or {}).get("authenticated") is True
+    # Whether the origin itself logged in, as the trusted hop says (facts stored before
+    # the parser told the two apart carry only "authenticated", read from any hop).
+    facts = report.facts or {}
+    authenticated = bool(login) or facts.get("origin_authenticated", facts.get("authenticated")) is True
     if not authenticated and by_ours and (origin_hop.with_protocol or "").upper().startswith("HTTP"):
         # Our webmail took the mail over HTTP from the origin and submitted it to our
         # server with the user's login (a trusted hop above): the login is the sender.
@@ -185,7 +211,7 @@ def _attribute_origin(result, report, ip, at, origin_hop, hops) -> None:
         elif by_ours and origin_hop.position > 0:
             _relay_for_outsider(result, ip, at)
         else:
-            _submitted_elsewhere_by_ours(result, report, at, origin_hop, hops, authenticated)
+            _submitted_elsewhere_by_ours(result, at, origin_hop, hops)
         return
     if hit.reason == "transit":
         holder = hit.block.sub_allocated_to
@@ -227,6 +253,8 @@ def _attribute_origin(result, report, ip, at, origin_hop, hops) -> None:
             return  # nobody can be named: no account, no sending method of one
     elif hit.reason == "no_session":
         result.step("no_session_at_time", ip=ip, at=at.isoformat())
+    elif hit.reason == "sender_clock_only":
+        pass  # said above: the address is ours, its holder at a time only the sender wrote is not
     elif hit.account is not None:
         result.add_account(hit.account)
         result.step(
@@ -260,7 +288,7 @@ def _web_script(result, report) -> bool:
     return account is not None
 
 
-def _submitted_elsewhere_by_ours(result, report, at, origin_hop, hops, authenticated) -> None:
+def _submitted_elsewhere_by_ours(result, at, origin_hop, hops) -> None:
     """Method 4 seen from the connecting side: our customer submitted to another
     ISP's server after authenticating (SMTP AUTH with or without a login named,
     POP before SMTP), and that server's own header says so.
@@ -270,14 +298,19 @@ def _submitted_elsewhere_by_ours(result, report, at, origin_hop, hops, authentic
     """
     # The hop below was written by the other server itself: only a server the receiver
     # could name (its looked-up name) is one whose own line is worth reading; anyone
-    # can write a line blaming our customer ("joe job").
-    if origin_hop is None or not authenticated or not origin_hop.from_rdns:
+    # can write a line blaming our customer ("joe job"). Its login, if it names one, is
+    # the other provider's account, never one of ours (the parser reads logins from
+    # trusted hops only, so it is read here).
+    if origin_hop is None or not origin_hop.from_rdns:
         return
     below = next((h for h in hops if h.position == origin_hop.position + 1), None)
     if below is None or not below.from_address:
         return
     names = {n.lower() for n in (origin_hop.from_name, origin_hop.from_rdns) if n}
     if (below.by_name or "").lower() not in names:
+        return
+    authenticated, login = hop_authenticated(below)
+    if not authenticated:
         return
     client = inventory.account_for_ip_at(ip=below.from_address, at=below.time or at)
     if client.reason == "not_ours":
@@ -286,8 +319,12 @@ def _submitted_elsewhere_by_ours(result, report, at, origin_hop, hops, authentic
     result.sending_method = SendingMethod.OTHER_ISP_SERVER
     result.record("block", client.block.pk if client.block else None)
     result.record("session", client.session.pk if client.session else None)
-    login = report.authenticated_as or None
-    result.relaying_network = {"host": below.by_name, "address": origin_hop.from_address, "login": login}
+    result.relaying_network = {
+        "host": below.by_name,
+        "address": origin_hop.from_address,
+        "login": login,
+        "client_from_its_line": True,  # our customer's address is only in that server's own line
+    }
     # Rule 9 forwards to the relaying provider, who can name the mail account.
     result.abuse_contact = _abuse_contact(origin_hop.from_address, origin_hop, [below.by_name])
     result.step("submitted_to_other_isp", client=below.from_address, relay=below.by_name, login=login)
@@ -391,9 +428,18 @@ def _through_our_server(result, report, ip, at, origin_hop, login, hit) -> None:
     # When the origin is our server itself, the client is not in a trusted hop:
     # the mail log finds it by login or Message-ID.
     client_ip = ip if hit.reason != "mail_servers" else None
-    entries, by_login = _submissions(login, client_ip, report.message_id, at)
+    # The queue ID our own server wrote in its line joins that line to its log entry.
+    queue_id = origin_hop.hop_id if origin_hop is not None and _is_own_name(origin_hop.by_name) else None
+    entries, by_login = _submissions(login, client_ip, report.message_id, at, queue_id)
     if not login and entries:
-        login = entries[0].login
+        logins = {e.login.lower() for e in entries if e.login}
+        if len(logins) > 1:
+            # A shared address (CGN, a webmail or proxy host) with several logins in the
+            # window, and nothing in the message that picks one: name none of them.
+            result.step("maillog_ambiguous", client=client_ip, logins=len(logins))
+            entries = []
+        else:
+            login = entries[0].login
     result.add_role(NetworkRole.SENDING)
     result.sending_method = SendingMethod.CONTRACTED_ISP_SERVER
     result.step("via_our_mail_server", login=login, server=origin_hop.by_name if origin_hop else None)
@@ -416,7 +462,7 @@ def _through_our_server(result, report, ip, at, origin_hop, login, hit) -> None:
             client=entries[0].client_ip,
             at=entries[0].at.isoformat(),
         )
-    else:
+    elif not any(step["code"] == "maillog_ambiguous" for step in result.steps):
         result.step("maillog_no_match", login=login)
     client_ip = client_ip or (entries[0].client_ip if entries else None)
     if client_ip:
@@ -431,8 +477,22 @@ def _through_our_server(result, report, ip, at, origin_hop, login, hit) -> None:
         result.compromised("stolen_credentials", addresses, "many_client_addresses", addresses=addresses)
 
 
-def _submissions(login, client_ip, message_id, at) -> tuple[list, list]:
+QUEUE_ID_WINDOW = timedelta(days=1)  # a queue ID is unique on its host for far longer
+
+
+def _submissions(login, client_ip, message_id, at, queue_id=None) -> tuple[list, list]:
     """(the submissions that match best, all the login's submissions in the window)."""
+    if queue_id:
+        exact = list(inventory.mail_submissions(queue_id=queue_id, around=at, window=QUEUE_ID_WINDOW)[:5])
+        if login:
+            exact = [e for e in exact if _same_login(login, e.login)] or exact
+        if exact:
+            by_login = []
+            if login:
+                by_login = list(
+                    inventory.mail_submissions(login=exact[0].login, around=at, window=LOG_WINDOW)[:50]
+                )
+            return exact, by_login
     if not (login or client_ip or message_id):
         return [], []
     found: list = []
@@ -447,6 +507,10 @@ def _submissions(login, client_ip, message_id, at) -> tuple[list, list]:
         found = list(entries[:50])
         if found:
             break
+    if not found and message_id and client_ip and not login:
+        # The client seen is not the one our log knows (a web browser abroad that used
+        # our webmail, a proxy): the Message-ID our server logged still finds it.
+        found = list(inventory.mail_submissions(message_id=message_id, around=at, window=LOG_WINDOW)[:50])
     by_login = found if login else []
     if message_id:
         exact = [e for e in found if e.message_id == message_id.strip().strip("<>")]
@@ -455,6 +519,10 @@ def _submissions(login, client_ip, message_id, at) -> tuple[list, list]:
         exact = [e for e in found if e.client_key == ipkeys.ip_key(client_ip)]
         found = exact or found
     return found, by_login
+
+
+def _same_login(a: str, b: str) -> bool:
+    return bool({f.lower() for f in _login_forms(a)} & {f.lower() for f in _login_forms(b)})
 
 
 def _login_forms(login: str | None) -> list[str]:

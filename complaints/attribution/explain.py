@@ -46,6 +46,7 @@ SIGNALS = {
     "exploited_listing_elsewhen": _("listed as exploited at another time or for another holder"),
     # What the parser notices about the reported message.
     "auth_marker_without_login": _("an authentication marker without a login name"),
+    "login_below_origin": _("a login named only in a line below the origin, which anyone can write"),
     "complainant_named_address": _("an address the complainant named in words"),
     "helo_differs_from_rdns": _("greeting that differs from the reverse DNS name"),
     "helo_ip_literal": _("an address as greeting"),

@@ -226,6 +226,26 @@ SENTENCES: dict[str, tuple[tuple[tuple[str, ...], object], ...]] = {
         ),
         (("entries", "at"), _("Our mail log confirms it: {entries} submission(s) at {at}.")),
     ),
+    "holder_needs_a_trusted_time": (
+        (
+            ("ip", "at"),
+            _(
+                "{ip} is one of our dynamic addresses, but the only time for the spam ({at}) is the "
+                "Date the sender wrote, and more than one holder is possible around it: nobody is named."
+            ),
+        ),
+    ),
+    "maillog_ambiguous": (
+        (
+            ("client", "logins"),
+            _(
+                "Our mail log shows {logins} different logins submitting from {client} around that time, "
+                "and nothing in the message picks one: none is named."
+            ),
+        ),
+        (("logins",), _("Our mail log shows {logins} different logins around that time: none is named.")),
+        ((), _("Our mail log shows several different logins around that time: none is named.")),
+    ),
     "maillog_no_match": (
         (("login",), _("Our mail log shows no matching submission for {login}.")),
         ((), _("Our mail log shows no matching submission, and no login was recorded.")),

@@ -67,6 +67,7 @@ def read_arf(msg: Message, trust: TrustContext) -> ParsedReport | None:
         login = SMTP_AUTH_RESULT.search(value)
         if login:  # only the sender's own provider sees an SMTP AUTH login
             report.authenticated, report.authenticated_as = True, login.group(1)
+            report.origin_authenticated = True
     urls = UrlCollector()
     for value in values(fields, "Reported-Uri"):
         urls.add(value.strip())

@@ -47,10 +47,12 @@ _BARE_MARKERS = (
 class ChainResult:
     hops: list[Hop]
     origin: Hop | None
-    authenticated: bool | None
-    authenticated_as: str | None
+    authenticated: bool | None  # the sender logged in somewhere on its side (any hop from the origin down)
+    authenticated_as: str | None  # the login the origin's own, trusted, hop names
     reason: str | None = None  # why there is no origin, for a person
     lowest: int | None = None  # with no origin: the lowest host hop the walk reached
+    origin_authenticated: bool | None = None  # the origin logged in to the trusted host it connected to
+    claimed_login: str | None = None  # a login only a line below the origin names: text, not a fact
 
 
 
@@ -58,13 +60,22 @@ class ChainResult:
 def analyse_chain(
     hops: list[Hop],
     trust: TrustContext,
-    auth_results: Sequence[str] = (),
+    auth_results: Sequence[tuple[int, str]] = (),
     checkers: Sequence[tuple[int, str]] = (),
 ) -> ChainResult:
     """Mark trusted hops and the origin; read authentication on the sender's side.
 
-    `auth_results` are Authentication-Results values of the reported message: an
-    "auth=pass smtp.auth=X" there counts when its authserv-id is a sender-side host.
+    Whether the sender logged in somewhere is read from the origin's hop and those
+    below it (a submission server's line, as the sender's side wrote it). Which login,
+    and whether the origin itself logged in, only the origin's own hop says: it was
+    written by a host we trust, about the connection the origin made to it. A hop
+    below was written by the origin (or by whoever composed the message) and may name
+    any login ("Authenticated sender: a-customer-of-ours" is one line of text): such a
+    login is kept as `claimed_login`, to be shown, never to key a case or name an account.
+    `auth_results` are (k, value) for the Authentication-Results fields of the
+    reported message, k the number of Received fields above each: an "auth=pass
+    smtp.auth=X" counts when the origin's receiver wrote it (its authserv-id is of
+    that host's organisation, and the field stands above the origin's hop).
     `checkers` are (k, host) for receiver-side fields (Received-SPF, Authentication-
     Results) that stand above hop k: a trusted host added them and named itself, so
     its domain belongs to the receiving side once the walk reaches hop k.
@@ -82,9 +93,27 @@ def analyse_chain(
     # With no origin because the chain ended inside a private network, the lowest host
     # still shows how the message was submitted there.
     floor = origin_index if origin_index is not None else lowest
-    sender_side = marked[floor:] if floor is not None else []
-    authenticated, login = _authentication(sender_side, auth_results)
-    return ChainResult(marked, origin, authenticated, login, reason, lowest)
+    origin_authenticated, login = _authentication(
+        marked[floor] if floor is not None else None, floor, auth_results
+    )
+    authenticated, claimed = origin_authenticated, None
+    for hop in marked[floor + 1 :] if floor is not None else []:
+        if not hop.by_name:
+            continue  # "by  (Postfix)": no MTA writes an empty by; a forged decoy
+        found, name = _hop_auth(hop)
+        if found:
+            authenticated = True
+            claimed = claimed or name
+    return ChainResult(
+        marked,
+        origin,
+        authenticated,
+        login,
+        reason,
+        lowest,
+        origin_authenticated=origin_authenticated,
+        claimed_login=claimed if claimed != login else None,
+    )
 
 
 def _find_origin(
@@ -200,25 +229,24 @@ def _plain_name(name: str | None) -> str | None:
     )
 
 
-def _authentication(sender_side: list[Hop], auth_results: Sequence[str]) -> tuple[bool | None, str | None]:
-    authenticated, login = False, None
-    by_domains = set()
-    for hop in sender_side:
-        if not hop.by_name:
-            continue  # "by  (Postfix)": no MTA writes an empty by; a forged decoy
-        by_domains.add(organisation(hop.by_name))
-        found, name = _hop_auth(hop)
-        if found:
-            authenticated = True
-            login = login or name
-    for value in auth_results:
+def _authentication(
+    hop: Hop | None, position: int | None, auth_results: Sequence[tuple[int, str]]
+) -> tuple[bool | None, str | None]:
+    """(logged in?, login) of the origin's connection, from its own trusted hop."""
+    if hop is None or not hop.by_name:
+        return None, None  # no hop, or "by  (Postfix)": no MTA writes an empty by; a forged decoy
+    authenticated, login = _hop_auth(hop)
+    receiver = organisation(hop.by_name)
+    for k, value in auth_results:
         authserv = value.split(";", 1)[0].strip().lower()
         match = SMTP_AUTH_RESULT.search(value)
-        if match and (organisation(authserv) or authserv) in by_domains:
+        # Above the origin's line: added after the receiver wrote it, by the receiver.
+        # Anything below it came with the message, whatever authserv-id it names.
+        if match and k <= position and (organisation(authserv) or authserv) == receiver:
             authenticated, login = True, login or match.group(1)
     if authenticated:
         return True, login
-    if sender_side and _plain_protocol(sender_side[0].with_protocol):
+    if _plain_protocol(hop.with_protocol):
         return False, None
     return None, None
 

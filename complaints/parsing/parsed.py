@@ -110,7 +110,8 @@ class ParsedReport:
     header_to: list[str] = field(default_factory=list)
     reported_domains: list[str] = field(default_factory=list)
     authenticated: bool | None = None
-    authenticated_as: str | None = None
+    authenticated_as: str | None = None  # the login a trusted hop (or the report's own field) names
+    origin_authenticated: bool | None = None  # the origin logged in to the trusted host it reached
     hops: list[Hop] = field(default_factory=list)
     urls: list[str] = field(default_factory=list)
     url_hosts: list[str] = field(default_factory=list)

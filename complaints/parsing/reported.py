@@ -21,9 +21,9 @@ _CLIENT_IP_HEADERS = ("X-Originating-IP", "X-Sender-IP", "X-Client-IP")
 
 def apply_message(report: ParsedReport, msg: Message, trust: TrustContext, urls: UrlCollector) -> None:
     """Fill the report with what the reported message (or its headers) shows."""
-    received, checkers = _original_received(report, msg)
+    received, checkers, auth_results = _original_received(report, msg)
     hops = [parse_received(v) for v in received[:MAX_HOPS]]
-    chain = analyse_chain(hops, trust, mime.headers(msg, "Authentication-Results"), checkers)
+    chain = analyse_chain(hops, trust, auth_results, checkers)
     report.hops = chain.hops
     if chain.origin is not None:
         report.header_source_ip = chain.origin.from_address
@@ -38,11 +38,18 @@ def apply_message(report: ParsedReport, msg: Message, trust: TrustContext, urls:
             report.occurred_at, report.occurred_at_basis = lowest.time, "lowest-hop"
     if report.authenticated is None or chain.authenticated:
         report.authenticated = chain.authenticated
+    if report.origin_authenticated is None or chain.origin_authenticated:
+        report.origin_authenticated = chain.origin_authenticated
         report.authenticated_as = report.authenticated_as or chain.authenticated_as
-    if report.authenticated and not report.authenticated_as:
+    if report.origin_authenticated and not report.authenticated_as:
+        # The trusted receiver says the origin logged in and names nobody: the login
+        # header it (or the webmail) added says who.
         report.authenticated_as = _login_header(msg)
-    if report.authenticated and not report.authenticated_as:
+    if report.origin_authenticated and not report.authenticated_as:
         report.signal("auth_marker_without_login")
+    if chain.claimed_login:
+        # Shown beside the facts; who sent through whose server is the engine's to decide.
+        report.signal("login_below_origin", chain.claimed_login)
     for name in _CLIENT_IP_HEADERS:
         ip = normalise_ip((mime.header(msg, name) or "").strip(" []"))
         if ip and is_routable_ip(ip):
@@ -80,8 +87,11 @@ def web_script(msg: Message) -> dict | None:
     return {key: value for key, value in found.items() if value} or None
 
 
-def _original_received(report: ParsedReport, msg: Message) -> tuple[list[str], list[tuple[int, str]]]:
-    """Received values of the message as first delivered, and the receiver-side checkers.
+def _original_received(
+    report: ParsedReport, msg: Message
+) -> tuple[list[str], list[tuple[int, str]], list[tuple[int, str]]]:
+    """Received values of the message as first delivered, the receiver-side checkers,
+    and the Authentication-Results values, each with the number of Received above it.
 
     A redirected ("bounced", RFC 5322 3.6.6) message carries Resent-* fields above its
     original headers, and the trace of the redirect above those; Microsoft's JMRP
@@ -91,12 +101,12 @@ def _original_received(report: ParsedReport, msg: Message) -> tuple[list[str], l
     try:
         items = [(str(k).lower(), str(v)) for k, v in msg.raw_items()]
     except Exception:
-        return mime.raw_headers(msg, "Received"), []
+        return mime.raw_headers(msg, "Received"), [], []
     last = max((i for i, (k, _) in enumerate(items) if k.startswith(_REDIRECT_MARKERS)), default=None)
     if last is not None:
         report.signal("redirected_by", mime.first_address(mime.header(msg, "Resent-From")))
         items = items[last + 1 :]
-    received, checkers = [], []
+    received, checkers, auth_results = [], [], []
     for key, value in items:
         if key == "received":
             received.append(mime.raw_headers_decode(msg, value))
@@ -104,7 +114,10 @@ def _original_received(report: ParsedReport, msg: Message) -> tuple[list[str], l
             host = _checker(key, value)
             if host:
                 checkers.append((len(received), host))
-    return received, checkers
+            if key == "authentication-results":
+                text = mime.decode_words(mime.raw_headers_decode(msg, value)).strip()
+                auth_results.append((len(received), text))
+    return received, checkers, auth_results
 
 
 _REDIRECT_MARKERS = ("resent-", "x-hmxmroriginalrecipient")

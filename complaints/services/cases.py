@@ -35,7 +35,9 @@ def case_key_for(report: Report) -> tuple[str, str, str]:
             if hosting_account_for_host(host=host) is not None:
                 return f"host:{host}", CaseKind.HOST, host
     if report.source_ip:
-        session = session_at(ip=report.source_ip, at=report.occurred_at) if report.occurred_at else None
+        # A time only the sender wrote (its Date header) does not pick the session.
+        trusted_time = report.occurred_at and (report.facts or {}).get("occurred_at_basis") != "date-header"
+        session = session_at(ip=report.source_ip, at=report.occurred_at) if trusted_time else None
         if session is not None:
             return f"session:{session.pk}", CaseKind.SESSION, f"{report.source_ip} (session {session.pk})"
         return f"ip:{report.source_ip}", CaseKind.ADDRESS, report.source_ip

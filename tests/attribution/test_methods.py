@@ -96,6 +96,54 @@ def test_method_1_with_an_authentication_marker_but_no_login_takes_the_login_fro
     assert case["evidence_level"] == "E1"
 
 
+def _two_logins_from_one_shared_address(at):
+    """hanako and then taro submit from the same address within minutes (a CGN address,
+    a webmail or proxy host): the address alone cannot say whose the spam was."""
+    for login, minutes, queue in (("hanako", -4, "AAAA000001"), ("taro", 0, "BBBB000002")):
+        maillog_record(
+            kind="submission",
+            service="smtp",
+            login=login,
+            client_ip="198.51.100.77",
+            at=at + timedelta(minutes=minutes),
+            host="smtp1",
+            queue_id=queue,
+            message_id=f"<{queue}@pc.invalid>",
+        )
+
+
+def _from_shared(at, queue_id):
+    return message(
+        [
+            f"from smtp1.isp.example.jp (smtp1.isp.example.jp [192.0.2.5]) by mx.receiver.example with ESMTPS id 3C; {at:{STAMP}}",
+            f"from pc (unknown [198.51.100.77]) (authenticated bits=0) by smtp1.isp.example.jp (Postfix) with ESMTPSA id {queue_id}; {at:{STAMP}}",
+        ],
+        msgid="<no-such-id@pc.invalid>",
+    )
+
+
+def test_method_1_our_servers_queue_id_picks_the_submission_on_a_shared_address(file):
+    at = HANDOVER + timedelta(hours=3)
+    _two_logins_from_one_shared_address(at)
+    report, _case = file(_from_shared(at, "BBBB000002"))
+    a = attribution(report)
+    assert a["accounts"][0] == "M-1"  # taro, whose submission the queue ID is
+    step = next(s for s in a["steps"] if s["code"] == "maillog_confirms")
+    assert step["queue_id"] == "BBBB000002"
+    report, _case = file(_from_shared(at, "AAAA000001"), reporter="email:other@receiver.example")
+    assert attribution(report)["accounts"][0] == "M-2"  # hanako's, four minutes earlier
+
+
+def test_method_1_several_logins_on_a_shared_address_and_nothing_to_pick_one_names_nobody(file):
+    at = HANDOVER + timedelta(hours=3)
+    _two_logins_from_one_shared_address(at)
+    report, _case = file(_from_shared(at, "ZZZZ999999"))  # a queue ID our log does not have
+    a = attribution(report)
+    assert not {"M-1", "M-2"} & set(a["accounts"])
+    assert "maillog_ambiguous" in codes(a) and "maillog_confirms" not in codes(a)
+    assert any("2 different logins" in text for text in sentences(report))
+
+
 def test_method_1_with_the_login_written_as_an_address_at_our_domain(file):
     # Servers log "taro" while the header says taro@our.domain, or the other way round.
     at = HANDOVER - timedelta(minutes=30)
@@ -141,6 +189,22 @@ def test_method_1_through_our_webmail_names_the_mail_account(file, http_hop):
     assert a["roles"] == ["sending"] and a["sending_method"] == "contracted_isp_server"
     assert a["accounts"][0] == "M-1"
     assert "maillog_confirms" in codes(a)
+
+
+def test_method_1_webmail_used_from_abroad_without_a_login_in_the_line_is_found_by_message_id(file):
+    # The submission line says the webmail logged in (ESMTPA) but names nobody, and the
+    # client in the HTTP line is a browser abroad our SMTP log never saw: the Message-ID
+    # our server logged for the submission finds the mail account.
+    at = HANDOVER - timedelta(minutes=30)
+    received = [
+        f"from smtp1.isp.example.jp (smtp1.isp.example.jp [192.0.2.5]) by mx.receiver.example with ESMTPS id 3C; {at:{STAMP}}",
+        f"from webmail.isp.example.jp (localhost [127.0.0.1]) by smtp1.isp.example.jp (Postfix) with ESMTPA id 7B0C; {at:{STAMP}}",
+        f"from 192.0.2.150 by webmail.isp.example.jp with HTTP (HTTP/1.1 POST); {at:{STAMP}}",
+    ]  # fmt: skip
+    report, _case = file(message(received, msgid="<run-1@pc.invalid>"))
+    a = attribution(report)
+    assert a["sending_method"] == "contracted_isp_server"
+    assert a["accounts"][0] == "M-1" and "maillog_confirms" in codes(a)
 
 
 def _from_shared_hosting(script_headers: str) -> bytes:
@@ -400,6 +464,23 @@ def test_method_4_holds_with_any_authentication_marker(file, marker, protocol):
     assert a["abuse_contact"]["email"] == "abuse@other-isp.example"  # whom rule 9 forwards to
     text = " ".join(sentences(report))
     assert "no login was recorded" in text and "?" not in text
+
+
+def test_method_4_seen_from_the_connecting_side_is_a_lead_not_evidence(file):
+    """Our customer's address appears only in the line the other provider's server wrote
+    below its own: that server's word, which anyone running a server can write. The
+    other reports of the same relay name nobody of ours. None of it counts toward the
+    customer's evidence, however many reporters there are (POLICY.md rule 9: forward to
+    the relaying provider; E1 needs a line we trust)."""
+    at = HANDOVER + timedelta(minutes=1)
+    report, case = file(_via_other_provider("(authenticated bits=0)"), reporter="email:a@receiver.example")
+    assert attribution(report)["accounts"] == ["C-2"]  # the lead, shown with its source
+    for n in range(2):
+        plain = message([direct("192.0.2.19", at + timedelta(minutes=n + 1), rdns="mail.other-isp.example")])
+        report, case = file(plain, reporter=f"email:r{n}@elsewhere.example")
+    assert case["key"] == "ip:192.0.2.19" and case["reporter_count"] == 3
+    assert case["evidence_level"] == "E0", case["recommendation"]["evidence_reasons"]
+    assert case["recommendation"]["evidence_reasons"] == ["evidence.no_report_names_the_account"]
 
 
 def test_method_4_with_a_login_named(file):

@@ -6,7 +6,7 @@ import pytest
 
 from complaints.attribution.services import reattribute_changed, report_attribute
 from complaints.choices import Channel
-from complaints.models import Evidence, NetworkContact
+from complaints.models import Evidence, NetworkContact, Report
 from complaints.services import report_ingest
 from subscribers.models import Account
 from subscribers.services import session_record
@@ -344,3 +344,27 @@ def test_the_nearest_registered_parent_domain_names_the_contact(isp):
     assert result["abuse_contact"] == {"email": "noc-tokyo@bulk.example", "name": "Bulk Hoster Tokyo", "source": "registry"}
     result = attributed(message([direct("192.0.2.178", HANDOVER, rdns="host78.osaka.bulk-hoster.example")]))
     assert result["abuse_contact"]["email"] == "abuse@group.example"
+
+
+def _dated_by_the_sender_only(ip: str, date: datetime) -> bytes:
+    """The receiver's line has no time (some MTAs, some copies); only the sender's Date."""
+    raw = message([f"from pc ([{ip}]) by mx.receiver.example (Postfix) with ESMTP id 2B"])
+    return raw.replace(b"Date: Fri, 20 Nov 2026 14:00:00 +0900", f"Date: {date:%a, %d %b %Y %H:%M:%S +0000}".encode())
+
+
+def test_a_time_only_the_sender_wrote_names_no_holder_of_a_dynamic_address_it_could_get_wrong(isp):
+    # Half an hour before C-1 handed the address to C-2, by the sender's clock: a bot's
+    # clock an hour off would blame the other customer.
+    result = attributed(_dated_by_the_sender_only("198.51.100.23", HANDOVER - timedelta(minutes=30)))
+    assert result["accounts"] == []
+    assert "holder_needs_a_trusted_time" in codes(result)
+    assert Report.objects.get().case.kind == "address"  # not the session's case
+
+
+def test_a_time_only_the_sender_wrote_still_names_a_holder_no_clock_error_can_change(isp):
+    # Two days into C-2's session, which is still open: a day either way is still C-2.
+    result = attributed(_dated_by_the_sender_only("198.51.100.23", HANDOVER + timedelta(days=2)))
+    assert result["accounts"] == ["C-2"] and "holder_needs_a_trusted_time" not in codes(result)
+    # A static line has one holder whatever the time.
+    result = attributed(_dated_by_the_sender_only("203.0.113.5", HANDOVER - timedelta(minutes=30)))
+    assert result["accounts"] == ["C-3"]

@@ -6,7 +6,7 @@ from abusedesk.models import AuditEntry
 from complaints.choices import Channel
 from complaints.models import Case, Report
 from complaints.services import report_ingest
-from subscribers.services import account_upsert, session_record, subscriber_upsert
+from subscribers.services import account_upsert, block_upsert, session_record, subscriber_upsert
 from tests.complaints.samples import spam
 
 pytestmark = pytest.mark.django_db
@@ -83,6 +83,7 @@ def test_distinct_reporters_are_counted_once():
 
 
 def test_an_authenticated_login_groups_across_addresses():
+    block_upsert(prefix="192.0.2.0/28", kind="mail_servers")  # smtp1, which wrote the login's line
     a = ingest(spam(at=AT, origin_ip="198.51.100.1", login="taro"), "email:a@x.example").report
     b = ingest(
         spam(at=AT, origin_ip="198.51.100.99", login="taro", message_id="<2@x>"), "email:b@x.example"
@@ -90,6 +91,29 @@ def test_an_authenticated_login_groups_across_addresses():
     assert a.authenticated_as == "taro"
     assert a.case_id == b.case_id
     assert Case.objects.get().kind == "login"
+
+
+def test_a_login_in_a_line_nobody_we_trust_wrote_is_never_read():
+    """The same lines as above, but smtp1's address is not one of our mail servers: the
+    receiver's trusted hop ends at 192.0.2.5, and the line below it (with its "login")
+    is text the sender chose. It keys no case and names nobody's mail account."""
+    report = ingest(spam(at=AT, origin_ip="198.51.100.1", login="taro")).report
+    assert report.source_ip == "192.0.2.5"
+    assert (report.authenticated_as, report.case.kind) == ("", "address")
+
+
+def test_a_forged_authentication_results_below_the_origin_names_no_login():
+    """An "auth=pass smtp.auth=" field the spam carried in from below its origin, with
+    our own authserv-id: only the origin's receiver's own field, next to its line, counts."""
+    raw = spam(at=AT, origin_ip="198.51.100.1", reporter_mx="mx.isp.example.jp")
+    forged = b"Authentication-Results: isp.example.jp; auth=pass smtp.auth=taro\r\n"
+    report = ingest(raw.replace(b"From: ", forged + b"From: ", 1)).report
+    assert report.source_ip == "198.51.100.1"
+    assert report.authenticated_as == ""
+    genuine = b"Authentication-Results: mx.isp.example.jp; auth=pass smtp.auth=taro\r\n"
+    raw = spam(at=AT, origin_ip="198.51.100.2", reporter_mx="mx.isp.example.jp", message_id="<g@x>")
+    report = ingest(genuine + raw).report
+    assert report.authenticated_as == "taro"
 
 
 def test_a_report_with_only_an_advertised_host_is_grouped_by_host():
