@@ -22,6 +22,10 @@ SENTENCES = {
     "evidence.origin_stated_only": gettext_lazy(
         "The origin is only stated in a complaint's words; a person must confirm it before it counts."
     ),
+    "evidence.no_report_names_the_account": gettext_lazy(
+        "No report of the case names the account from a line we trust (another provider's own "
+        "line naming our address is a lead to pass on, not evidence)."
+    ),
     "evidence.reporters": gettext_lazy("%(0)s distinct reporters within %(2)s days (%(1)s needed for E2)."),
     "evidence.telemetry": gettext_lazy("Our own telemetry agrees: %(all)s."),
     "evidence.went_on_after_warning": gettext_lazy("It went on after a documented warning."),

@@ -25,7 +25,10 @@ from subscribers.models import Account
 from .choices import Culpability, State, level_rank
 
 # Steps that mean our own session or mail log ties the report to the account.
-OWN_LOG_STEPS = {"dynamic_session", "static_block", "maillog_confirms", "pop_before_smtp", "mail_account"}
+OWN_LOG_STEPS = {
+    "dynamic_session", "static_block", "shared_natlog", "shared_map_e", "maillog_confirms", "pop_before_smtp",
+    "mail_account",
+}  # fmt: skip
 # Steps that mean our own mail server logged the submission (or the login before it).
 MAIL_LOG_STEPS = {"maillog_confirms", "pop_before_smtp"}
 # Evidence of a compromised machine (attribution's "compromise" keys), by the kind
@@ -88,11 +91,14 @@ def _read(case: Case, derived: dict) -> dict:
             at=Coalesce("occurred_at", "received_at"),
             basis=KT("attribution__origin__basis"),
             confirmed=KT("attribution__origin__confirmed"),
+            named=KT("attribution__accounts"),
+            claimed=KT("attribution__relaying_network__client_from_its_line"),
         )
-        .values_list("reporter_key", "at", "category", "basis", "confirmed")
+        .values_list("reporter_key", "at", "category", "basis", "confirmed", "named", "claimed")
     )
     steps = _step_codes(case, summary)
-    counted = _counted_reports(reports, roles=case.roles or ())
+    roles = case.roles or ()
+    counted = _counted_reports(reports, roles=roles)
     listings = list(
         Evidence.objects.filter(case=case, kind=Evidence.Kind.DNSBL, listed=True).values_list(
             "zone_kind", flat=True
@@ -108,7 +114,7 @@ def _read(case: Case, derived: dict) -> dict:
         "reports": tuple((key, at) for key, at, *_ in counted),
         "own_log_confirms": any(code in OWN_LOG_STEPS for code in steps),
         "mail_log_confirms": any(code in MAIL_LOG_STEPS for code in steps),
-        "origin_stated_only": bool(reports) and not counted,
+        "origin_stated_only": bool(reports) and not _shown_origins(reports, roles=roles),
         "dnsbl_exploited": "exploited" in listings,
         "telemetry": tuple(
             dict.fromkeys(tuple(telemetry["value"]) + (("dnsbl_listed",) if listings else ()))
@@ -156,7 +162,7 @@ def _assemble(
         origin_stated_only=read["origin_stated_only"],
         dnsbl_exploited=read["dnsbl_exploited"],
         telemetry=read["telemetry"],
-        warned_before=any(level_rank(p.level) >= level_rank("L2") for p in prior),
+        warned_before=bool(_went_on_after(case, [p.decided_at for p in prior if level_rank(p.level) >= L2])),
         aggravating=read["aggravating"],
         unknown_recipients=read["unknown_recipients"],
         recipients_seen=read["recipients_seen"],
@@ -245,7 +251,9 @@ def cases_inventory(cases: list[Case], not_blamed: dict[int, set[str]]) -> dict[
         )
         prior = [Prior(s[2], s[3], s[4] or s[5] or s[6]) for s in measures]
         latest = sorted(measures, key=lambda s: (s[6], s[0]), reverse=True)[:5]
-        warnings = _warning_steps((s[0], s[2], s[4] or s[5] or s[6]) for s in latest)
+        taken = [(s[0], s[2], s[4] or s[5] or s[6]) for s in latest]
+        went_on = set(_went_on_after(case, [at for _pk, _level, at in taken]))
+        warnings = _warning_steps(m for m in taken if m[2] in went_on)
         found[case.pk] = CaseInventory(
             held, len(held.subscribers) if held.changed else len(subscribers), prior, warnings
         )
@@ -344,13 +352,26 @@ def facts_record(
     return record
 
 
+L2 = level_rank("L2")
+
+
+def _went_on_after(case: Case, warned_at: list[datetime]) -> list[datetime]:
+    """The warnings the case's spam went on after: a report of it from a later instant.
+    A warning with nothing after it (the one just carried out on this case) is not yet
+    'went on after a documented warning' (POLICY.md E4)."""
+    last = case.last_seen
+    return [at for at in warned_at if at is not None and last is not None and at < last]
+
+
 def _warnings(case: Case) -> list[dict]:
     from .models import Sanction
 
     measures = Sanction.objects.filter(
         account__subscriber_id__in=case_subscriber_ids(case), state__in=TAKEN_STATES
     ).order_by("-created_at", "-id")[:5]
-    return _warning_steps((s.pk, s.level, s.carried_out_at or s.decided_at or s.created_at) for s in measures)
+    taken = [(s.pk, s.level, s.carried_out_at or s.decided_at or s.created_at) for s in measures]
+    went_on = set(_went_on_after(case, [at for _pk, _level, at in taken]))
+    return _warning_steps(m for m in taken if m[2] in went_on)
 
 
 def _warning_steps(measures) -> list[dict]:
@@ -370,10 +391,16 @@ def _warning_steps(measures) -> list[dict]:
     ]
 
 
+# A subscriber behind a shared IPv4 address, named by the NAT log's port block or by
+# the MAP-E rule and the session log's holder of the IPv6 prefix, is on a consumer
+# connection whose public address and ports come and go with its lease: dynamic.
+DYNAMIC_STEPS = {"dynamic_session", "shared_natlog", "shared_map_e"}
+
+
 def _connection_type(steps: set[str]) -> str | None:
     if "static_block" in steps:
         return "static"
-    if "dynamic_session" in steps:
+    if DYNAMIC_STEPS & steps:
         return "dynamic"
     return None
 
@@ -387,13 +414,34 @@ def _step_codes(case: Case, summary: dict) -> set[str]:
     return {step.get("code") for a in attributions for step in (a or {}).get("steps", [])}
 
 
-def _counted_reports(reports, *, roles) -> list:
-    """The reports evidence may count: an origin a complainant only stated in words
-    counts once a person has confirmed it. A hosting case rests on the advertised
+def _shown_origins(reports, *, roles) -> list:
+    """The reports whose origin something shows: an origin a complainant only stated in
+    words counts once a person has confirmed it. A hosting case rests on the advertised
     host, not on the origin, so its reports all count."""
     if "hosting" in roles:
         return list(reports)
-    return [r for r in reports if not (r[3] == "stated" and str(r[4]).lower() not in ("true", "1"))]
+    return [r for r in reports if not (r[3] == "stated" and not _true(r[4]))]
+
+
+def _counted_reports(reports, *, roles) -> list:
+    """The reports evidence may count (E1, and E2's distinct reporters): those whose
+    origin something shows and whose own attribution names an account of ours from a
+    line we trust. A case keyed by an address can hold reports that identify nobody
+    (a shared address without a port, a time only the sender wrote) or somebody else:
+    those never count toward one customer's evidence. Nor does a report that names our
+    customer only in the line another provider's server wrote below its own (anyone
+    can write that line: a lead to pass on, not evidence)."""
+    if "hosting" in roles:
+        return list(reports)
+    return [
+        r
+        for r in _shown_origins(reports, roles=roles)
+        if r[5] not in (None, "", "[]", "null") and not _true(r[6])
+    ]
+
+
+def _true(value) -> bool:
+    return str(value).lower() in ("true", "1")
 
 
 def _hijack_kind(compromise: list[dict], steps: set[str]) -> str | None:

@@ -188,6 +188,13 @@ def test_a_port_in_the_received_hop_and_the_nat_log_name_the_one_subscriber(
     assert "the source port identifies the subscriber" in page and 'data-account="C-2"' in page
     # The attribution step with its NAT-log record, as a sentence.
     assert f"port block {row.pk}" in page
+    # A subscriber behind the NAT is on a dynamic connection: the criteria's rule for
+    # direct-to-MX spam from one applies as it would without the NAT.
+    from sanctions.facts import case_facts
+
+    case.refresh_from_db()
+    assert case_facts(case).connection_type == "dynamic"
+    assert case.recommendation["rule"] == "4", case.recommendation
 
 
 def test_an_xarf_source_port_on_a_mape_address_maps_through_the_ipv6_prefix(

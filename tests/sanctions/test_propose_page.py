@@ -1,5 +1,7 @@
 """Staff propose from a case: the recommendation and why, the history, the form."""
 
+from datetime import timedelta
+
 import pytest
 
 from sanctions.choices import State
@@ -52,7 +54,11 @@ def test_the_subscribers_history_is_shown_and_feeds_the_criteria(
     factories.walk(earlier, factories.PATHS[State.CARRIED_OUT], desk=staff, decider=manager)
     first.status = "closed"
     first.save(update_fields=["status"])
-    second = factories.case_from_reports(at=HANDOVER, reporters=["email:carol@third.example"])
+    Sanction.objects.filter(pk=earlier.pk).update(carried_out_at=HANDOVER + timedelta(hours=1))
+    # The spam went on after the measure: a day later, in a case of its own.
+    second = factories.case_from_reports(
+        at=HANDOVER + timedelta(days=1), reporters=["email:carol@third.example"]
+    )
     assert second.pk != first.pk
 
     response = staff_client.get(f"/sanctions/cases/{second.pk}/propose/")

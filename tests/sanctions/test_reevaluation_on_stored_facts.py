@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from complaints.attribution.services import report_attribute
 from complaints.choices import Channel
 from complaints.models import Case
 from complaints.services import report_ingest
@@ -127,7 +128,8 @@ def test_after_a_criteria_edit_the_stored_facts_give_what_the_full_path_gives(de
     # Measures taken since the cases were evaluated (a measure does not change a case's
     # facts): a recent one on the static line's subscriber, and one on C-2's subscriber
     # from before the repeat-offender window.
-    taken("C-3", "L3", at=timezone.now() - timedelta(days=10), staff=staff, case=static)
+    # (the static line's spam went on after that measure: E4 on both paths).
+    taken("C-3", "L3", at=HANDOVER - timedelta(days=10), staff=staff, case=static)
     taken("C-2", "L2", at=timezone.now() - timedelta(days=3 * 365), staff=staff, case=dynamic_now)
     before = {c.pk: outcome(c.pk) for c in cases}
     # The variety the comparison covers.
@@ -169,7 +171,7 @@ def facts_both_ways(case_ids: list[int]) -> tuple[dict, dict]:
 def test_the_facts_from_what_was_read_are_the_facts_read_afresh(desk, staff):
     cases = list(desk)
     static = next(c for c in cases if "C-3" in c.accounts)
-    taken("C-3", "L3", at=timezone.now() - timedelta(days=10), staff=staff, case=static)
+    taken("C-3", "L3", at=HANDOVER - timedelta(days=10), staff=staff, case=static)
     stored, full = facts_both_ways([c.pk for c in cases])
     assert stored == full
     assert stored[static.pk].warned_before and stored[static.pk].prior_measures
@@ -195,14 +197,15 @@ def test_a_case_whose_facts_changed_since_takes_the_full_path(
     stored = EvaluatedFacts.objects.get(case=case)
     assert len(stored.facts["reports"]) == 2
     criteria_edit(user=manager, note="stricter", rules={"1": {"window_days": 3}})
-    # A third reporter, filed while nothing evaluates it (its follow-up lost).
+    # A third reporter, filed and attributed while nothing evaluates it (its follow-up lost).
     with django_capture_on_commit_callbacks(execute=False):
-        report_ingest(
+        late = report_ingest(
             raw=spam(DYNAMIC, timezone.now() - timedelta(minutes=5)),
             channel=Channel.MAILBOX,
             reporter_key="email:late@receiver.example",
             acknowledge=False,
-        )
+        ).report
+        report_attribute(report_id=late.pk)
     case.refresh_from_db()
     assert case.facts_changed_at > stored.read_at
     others = [c.pk for c in desk if c.pk != case.pk]
