@@ -142,7 +142,7 @@ def proposal_problems(
         add, case=case, account=account, target_kind=target_kind, content_ref=content_ref, level=level
     )
     _check_high_levels(add, level=level, culpability=culpability, recommendation=recommendation)
-    _check_case_kind(add, level=level, account=account, facts=facts)
+    _check_case_kind(add, level=level, account=account, facts=facts, evidence=recommendation.evidence_level)
     if emergency:
         for field, messages in emergency_problems(
             level=level, clause_ids=clause_ids, recommendation=recommendation.to_dict()
@@ -156,6 +156,10 @@ def _check_target(add, *, case, account, target_kind, content_ref, level) -> Non
     if target_kind == Target.HOSTING_CONTENT:
         if not (content_ref or "").strip():
             add("content_ref", _("Give the URL or path of the hosted content."))
+        if "hosting" not in (case.roles or []) and "hosting" not in (case.account_kinds or []):
+            add("target_kind", _("Only a case about hosted content can act on hosted content."))
+        if account is not None and account.account_id not in (case.accounts or []):
+            add("account", _("The account is not one the case's attribution names."))
         return
     if not target_kind and account is None:
         add("account", REQUIRED["account"])
@@ -187,7 +191,10 @@ def _check_high_levels(add, *, level, culpability, recommendation) -> None:
         add("level", _("A victim (or undetermined) case never goes to L7."))
 
 
-def _check_case_kind(add, *, level, account, facts: CaseFacts) -> None:
+def _check_case_kind(add, *, level, account, facts: CaseFacts, evidence: str) -> None:
+    if evidence == "E0" and account is not None and not facts.shared_ipv4:
+        # POLICY.md E0: nothing we hold ties the case to one of our accounts.
+        add("account", _("Nothing we hold ties this case to one of our accounts (E0): name no account."))
     if facts.joe_job and level != "L0":
         add("level", _("Only forged headers point at us: the case closes at L0."))
     if facts.shared_ipv4 and account is not None:

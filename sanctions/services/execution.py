@@ -122,6 +122,8 @@ def _not_executable(execution: Execution) -> str:
     if execution.action != ExecutionAction.CARRY_OUT:
         return ""
     sanction = execution.sanction
+    if case_closed_problem(sanction.case):
+        return "not carried out: the case was closed after the measure was approved"
     if sanction.state == State.APPROVED:
         return ""
     if sanction.state == State.PROPOSED and sanction.emergency:

@@ -52,7 +52,10 @@ def sanction_transition(*, sanction_id: int, to_state: str, actor, reason: str) 
         if edge is None:
             raise _refused(sanction, to_state)
         _check_actor(edge, sanction, actor)
-        if edge.executes == ExecutionAction.CARRY_OUT:
+        if edge.executes == ExecutionAction.CARRY_OUT or (edge.target == State.CARRIED_OUT and actor):
+            # Neither asking for a measure to be carried out nor a person carrying it
+            # out: a case closed after the approval (a joe job found, a duplicate) stops
+            # it. The provisioning system's own word that it was done is still recorded.
             closed = case_closed_problem(sanction.case)
             if closed:
                 raise Conflict(closed, code="case_closed")

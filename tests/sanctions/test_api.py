@@ -105,6 +105,10 @@ def test_without_culpability_l4_is_a_400_with_the_reason(case, staff_token, reco
         ({"period_days": 0}, "period_days"),
         ({"emergency": "maybe"}, "emergency"),
         ({"target_kind": "mail_account"}, "target_kind"),
+        # Hosted content of a case that is about no hosting, or of a customer the
+        # case does not name: each refused like any other target.
+        ({"target_kind": "hosting_content", "content_ref": "http://shop.example/x"}, "target_kind"),
+        ({"target_kind": "hosting_content", "content_ref": "http://shop.example/x", "account": "C-1"}, "account"),
     ],
 )
 def test_bad_proposals_get_a_400_naming_the_field(case, staff_token, overrides, field):
@@ -147,3 +151,13 @@ def test_the_emergency_step_is_refused_where_the_criteria_allow_none(case, staff
     response = token_client(staff_token).post("/api/v1/sanctions/", body, content_type="application/json")
     assert response.status_code == 400
     assert set(response.json()["fields"]) >= {"emergency", "level"}
+
+
+def test_a_case_nothing_ties_to_our_records_names_no_account(case, staff_token, recommended):
+    recommended(evidence_level="E0", level="L0", target="none")
+    response = token_client(staff_token).post(
+        "/api/v1/sanctions/", _body(case, level="L1"), content_type="application/json"
+    )
+    assert response.status_code == 400, response.content
+    assert "E0" in " ".join(response.json()["fields"]["account"])
+    assert not Sanction.objects.exists()

@@ -8,6 +8,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
+from abusedesk.errors import Conflict
 from sanctions.choices import State
 from sanctions.executors import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from sanctions.models import Execution
@@ -180,3 +181,34 @@ def test_the_executor_never_carries_out_what_was_decided_otherwise_meanwhile(
     assert carry.status == "failed" and "rejected" in carry.last_error
     sanction.refresh_from_db()
     assert sanction.state == State.REJECTED and sanction.carried_out_at is None
+
+
+def test_a_case_closed_after_the_approval_stops_the_measure_on_every_path(
+    case, staff, manager, provisioning, staff_client, django_capture_on_commit_callbacks
+):
+    """Closed as a joe job, a duplicate or done after the manager approved: the queued
+    instruction never reaches the provisioning system, and nobody records it as carried out."""
+    from complaints.services.triage import case_close
+
+    from . import factories
+
+    sanction = factories.propose(case, staff)
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        sanction_transition(sanction_id=sanction.pk, to_state=State.APPROVED, actor=manager, reason="ok")
+    case_close(case_ids=[case.pk], resolution="no_action", actor=staff, reason="the customer left")
+    for callback in queued:  # the worker runs the instruction after the close
+        callback()
+    carry = Execution.objects.get(sanction=sanction, action="carry_out")
+    assert provisioning.received == []
+    assert carry.status == "failed" and "closed" in carry.last_error
+
+    response = staff_client.post(
+        f"/sanctions/{sanction.pk}/executions/{carry.pk}/confirm/", {"note": "done by hand"}, follow=True
+    )
+    assert "The case is closed" in response.content.decode()  # the page says why
+    sanction.refresh_from_db()
+    assert sanction.state == State.APPROVED and sanction.carried_out_at is None
+    with pytest.raises(Conflict):
+        sanction_transition(
+            sanction_id=sanction.pk, to_state=State.CARRIED_OUT, actor=staff, reason="did it anyway"
+        )
