@@ -56,10 +56,18 @@ class ClauseAdmin(PolicyEditorAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if "note" in form.base_fields:
+            # As on the desk's own page: a new version says why it was made.
+            form.base_fields["note"].required = True
+            form.base_fields["note"].help_text = _("Say why this changes: kept with the new version.")
+        return form
+
     def save_model(self, request, obj, form, change):
         # Not obj.save(): the change becomes the clause's next version.
         values = {name: form.cleaned_data[name] for name in CLAUSE_EDITABLE if name in form.cleaned_data}
-        note = values.pop("note", "") or "Edited in the admin"
+        note = values.pop("note", "")
         try:
             clause_edit(user=request.user, catalogue_id=obj.catalogue_id, note=note, **values)
         except ApplicationError as exc:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
 from subscribers import mape, services
@@ -297,9 +298,16 @@ class AddressBlockAdmin(InventoryAdmin):
     def has_delete_permission(self, request, obj=None):
         return request.user.has_perm("subscribers.delete_addressblock")
 
+    def delete_view(self, request, object_id, extra_context=None):
+        # Django's confirmation has no reason: the block's own asks for one, and a
+        # confirmation without it goes back to the page with the message.
+        if request.method == "POST" and request.POST.get("post"):
+            reason = (request.POST.get("reason") or "").strip()
+            if not reason:
+                messages.error(request, _("Say why the block is removed: a reason is required."))
+                return HttpResponseRedirect(request.get_full_path())
+            request.abusedesk_reason = reason[:500]
+        return super().delete_view(request, object_id, {**(extra_context or {}), "reason_help": REASON_HELP})
+
     def delete_model(self, request, obj):
-        services.block_delete(
-            block=obj,
-            actor=request.user,
-            reason=_("Removed in the admin by %(user)s") % {"user": request.user},
-        )
+        services.block_delete(block=obj, actor=request.user, reason=request.abusedesk_reason)

@@ -39,6 +39,23 @@ def test_changing_a_clause_in_the_admin_writes_a_new_version(manager_client):
     assert Clause.objects.get(catalogue_id="C-19", version=2).isp_number == "第30条"
 
 
+def test_a_clause_changed_in_the_admin_without_a_reason_is_refused(manager_client):
+    clause = Clause.objects.get(catalogue_id="C-19", version=1)
+    url = reverse("admin:policies_clause_change", args=[clause.pk])
+    form = {
+        "isp_number": "第30条",
+        "title": clause.title,
+        "title_ja": clause.title_ja,
+        "text": clause.text,
+        "effective_from": "2025-07-01",
+        "note": "",
+    }
+    response = manager_client.post(url, form)
+    assert response.status_code == 200  # the form again, with the field's error
+    assert "note" in response.context["adminform"].form.errors
+    assert not Clause.objects.filter(catalogue_id="C-19", version=2).exists()
+
+
 def test_an_older_clause_version_is_read_only(manager_client, manager):
     from policies.services import clause_edit
 

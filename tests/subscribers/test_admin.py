@@ -112,15 +112,26 @@ def test_the_prefix_of_a_block_is_not_edited_in_place(manager_client):
     assert not AddressBlock.objects.filter(prefix="198.51.100.72/29").exists()
 
 
-def test_removing_a_block_is_audited(manager_client):
+def test_removing_a_block_is_audited_with_the_persons_reason(manager_client):
     block = AddressBlock.objects.get(prefix="192.0.2.16/28")
-    response = manager_client.post(
-        reverse("admin:subscribers_addressblock_delete", args=[block.pk]), {"post": "yes"}
-    )
+    url = reverse("admin:subscribers_addressblock_delete", args=[block.pk])
+    page = manager_client.get(url).content.decode()
+    assert 'name="reason"' in page
+    response = manager_client.post(url, {"post": "yes", "reason": "returned to the RIR"})
     assert response.status_code == 302
     assert not AddressBlock.objects.filter(pk=block.pk).exists()
     entry = AuditEntry.objects.get(action="inventory.addressblock.deleted")
     assert entry.object_id == "192.0.2.16/28" and entry.data["before"]["kind"] == "infrastructure"
+    assert entry.reason == "returned to the RIR"
+
+
+def test_removing_a_block_without_a_reason_removes_nothing_and_says_why(manager_client):
+    block = AddressBlock.objects.get(prefix="192.0.2.16/28")
+    url = reverse("admin:subscribers_addressblock_delete", args=[block.pk])
+    response = manager_client.post(url, {"post": "yes", "reason": "  "}, follow=True)
+    assert AddressBlock.objects.filter(pk=block.pk).exists()
+    assert not AuditEntry.objects.filter(action="inventory.addressblock.deleted").exists()
+    assert "a reason is required" in response.content.decode()
 
 
 def test_staff_see_the_inventory_but_cannot_change_it(staff_client):
