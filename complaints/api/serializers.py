@@ -441,11 +441,13 @@ class ForwardSerializer(serializers.Serializer):
 
 
 class CaseListItemSerializer(CaseSerializer):
-    """A queue row: the case without its evidence list (one query per page, not per case)."""
+    """A queue row: the case without its evidence list (one query per page, not per case),
+    and without the attribution's steps: which address at which instant was whose
+    session or login is traffic data (S2 in POLICY.md), shown only within a case."""
 
     class Meta(CaseSerializer.Meta):
         fields = [
             f
             for f in CaseSerializer.Meta.fields
-            if f not in ("evidence", "confirmations", "recommendation", "facts")
+            if f not in ("evidence", "confirmations", "recommendation", "facts", "attribution", "findings")
         ] + ["first_action_at"]

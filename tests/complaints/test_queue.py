@@ -139,3 +139,7 @@ def test_the_api_queue_shares_the_filters(staff_token, partner):
     body = token_client(staff_token).get("/api/v1/cases/?role=hosting").json()
     assert [c["id"] for c in body["results"]] == [a.pk]
     assert token_client(partner[1]).get("/api/v1/cases/").status_code == 403
+    # Who held which address when (S2) is shown within a case, never across the queue.
+    row = body["results"][0]
+    assert "attribution" not in row and "findings" not in row
+    assert "attribution" in token_client(staff_token).get(f"/api/v1/cases/{a.pk}/").json()
