@@ -184,14 +184,53 @@ def is_under(name: str | None, domains: tuple[str, ...] | set[str] | frozenset[s
     return any(host == d or host.endswith("." + d) for d in domains if d)
 
 
+_ENDS_IN_A_NUMBER = re.compile(r"(?:^|\.)(?:[0-9]+|0x[0-9a-f]*)\.?$", re.IGNORECASE)
+
+
+def url_ipv4(host: str) -> str | None:
+    """The IPv4 address a browser reads in a URL host written as numbers (the URL
+    Standard's IPv4 parser): "3323068802", "0xC6120182", "0306.0022.1.0x82" and
+    "198.18.386" are all 198.18.1.130 to a browser, and spammers write them so to slip
+    past filters. None when the host is a name (its last label is not a number)."""
+    parts = host.split(".")
+    if parts and parts[-1] == "" and len(parts) > 1:
+        parts.pop()
+    if not parts or len(parts) > 4:
+        return None
+    numbers = []
+    for part in parts:
+        text, base = part, 10
+        if len(text) > 1 and text[:2] in ("0x", "0X"):
+            text, base = text[2:], 16
+        elif len(text) > 1 and text[0] == "0":
+            text, base = text[1:], 8
+        if text == "" and base == 16:
+            numbers.append(0)
+            continue
+        try:
+            numbers.append(int(text, base) if text else None)
+        except ValueError:
+            return None
+    if any(n is None for n in numbers) or any(n > 255 for n in numbers[:-1]):
+        return None
+    if numbers[-1] >= 256 ** (5 - len(numbers)):
+        return None
+    value = numbers[-1]
+    for i, n in enumerate(numbers[:-1]):
+        value += n * 256 ** (3 - i)
+    return str(ipaddress.IPv4Address(value))
+
+
 def idna_host(host: str) -> str | None:
     """Lowercase ASCII (punycode) form of a URL host, or None if it is not usable."""
     host = host.strip().strip(".").lower()
     if not host:
         return None
-    ip = normalise_ip(host)
+    ip = normalise_ip(host) or url_ipv4(host)
     if ip:
         return ip
+    if _ENDS_IN_A_NUMBER.search(host):
+        return None  # "999.1.1.1", "x.0x1": no browser visits it (and no TLD is a number)
     try:
         ascii_host = host.encode("idna").decode("ascii")
     except (UnicodeError, ValueError):

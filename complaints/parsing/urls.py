@@ -12,6 +12,8 @@ MAX_URLS = 500
 MAX_SCAN = 1_000_000  # characters of one body scanned for links
 
 _TEXT_URL = re.compile(
+    # An IPv6 literal host in brackets (RFC 3986 3.2.2), then any other web URL.
+    r"\b(?:https?|ftp)://(?:[^\s<>\"'`@/\[\]]{1,200}@)?\[[0-9a-f:.]{2,45}\][^\s<>\"'`{}|\\^\[\]]{0,2000}|"
     r"(?:\b(?:https?|ftp)://|\bwww\d{0,3}\.)[^\s<>\"'`{}|\\^\[\]]{1,2000}|\bmailto:[^\s<>\"'`]{1,300}",
     re.IGNORECASE,
 )
