@@ -293,6 +293,7 @@ def hosting_accounts_for_hosts(hosts: Iterable[str]) -> dict[str, Account]:
         mine = [h for h in hits if h.name in wanted]
         if mine:
             best = min(mine, key=lambda h: (wanted.index(h.name), h.account.status != AccountStatus.ACTIVE))
+            best.account.hosted_name = best.name  # the registered name that matched (a parent of host)
             found[host] = best.account
     return found
 

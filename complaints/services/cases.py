@@ -31,9 +31,13 @@ def case_key_for(report: Report) -> tuple[str, str, str]:
         return f"login:{login}", CaseKind.LOGIN, f"login {login}"
     if report.source_ip and block_for(ip=report.source_ip) is None:
         # Foreign spam advertising a site we host: the site is what our case is about.
+        # Keyed by the hosted name registered for it, so www.shop.example and
+        # promo.shop.example are the one site shop.example, as the inventory has it.
         for host in report.url_hosts or []:
-            if hosting_account_for_host(host=host) is not None:
-                return f"host:{host}", CaseKind.HOST, host
+            account = hosting_account_for_host(host=host)
+            if account is not None:
+                site = getattr(account, "hosted_name", None) or host
+                return f"host:{site}", CaseKind.HOST, site
     if report.source_ip:
         # A time only the sender wrote (its Date header) does not pick the session.
         trusted_time = report.occurred_at and (report.facts or {}).get("occurred_at_basis") != "date-header"

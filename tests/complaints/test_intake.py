@@ -148,6 +148,12 @@ def test_foreign_spam_advertising_a_site_we_host_is_grouped_by_the_site():
                "email:b@x.example").report
     assert a.case_id == b.case_id
     assert a.case.key == "host:shop.example.jp"
+    # The same site under its www. and campaign names: the one site the inventory names.
+    c = ingest(spam(at=AT, origin_ip="233.252.0.3", url="http://www.shop.example.jp/c", message_id="<3@x>"),
+               "email:c@x.example").report
+    d = ingest(spam(at=AT, origin_ip="233.252.0.4", url="http://promo.shop.example.jp/", message_id="<4@x>"),
+               "email:d@x.example").report
+    assert c.case_id == d.case_id == a.case_id
 
 
 def test_parsing_writes_the_facts_and_never_sends_the_stored_bytes_back():
