@@ -219,10 +219,10 @@ def test_hosts_written_as_numbers_or_ipv6_literals_are_the_addresses_a_browser_v
     """Spam hides its site behind the URL forms browsers accept (the URL Standard's IPv4
     parser, RFC 3986 IPv6 literals): each is the address a click reaches."""
     body = (
-        "From: a@spammer.example\r\nTo: b@victim.example\r\nSubject: x\r\n\r\n"
-        "http://3323068802/a http://0xC6120182/b http://0306.0022.1.0x82/c "
-        "http://198.18.386/d http://[3fff:100:d8::1]/e http://999.1.1.1/f http://shop.example/g\r\n"
-    ).encode()
+        b"From: a@spammer.example\r\nTo: b@victim.example\r\nSubject: x\r\n\r\n"
+        b"http://3323068802/a http://0xC6120182/b http://0306.0022.1.0x82/c "
+        b"http://198.18.386/d http://[3fff:100:d8::1]/e http://999.1.1.1/f http://shop.example/g\r\n"
+    )
     report = parse_report(body)
     # 999.1.1.1 is no address, and no name either (no TLD is a number): a browser refuses it.
     assert report.url_hosts == ["198.18.1.130", "3fff:100:d8::1", "shop.example"]
