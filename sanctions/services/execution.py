@@ -17,7 +17,7 @@ from abusedesk.audit import audit_record
 from abusedesk.errors import ApplicationError, Conflict, NotFound, PermissionDenied
 
 from ..checks import case_closed_problem, emergency_problems
-from ..choices import ExecutionAction, ExecutionStatus, State
+from ..choices import MANAGER_LEVEL, ExecutionAction, ExecutionStatus, State, level_rank
 from ..executors import TransientExecutionError, executor_name, get_executor
 from ..models import Execution, Sanction
 
@@ -272,6 +272,19 @@ def sanction_emergency_execute(*, sanction_id: int, actor, reason: str) -> Execu
                 _("This measure may not be carried out before approval."),
                 fields=problems,
                 code="emergency_refused",
+            )
+        if (
+            executor_name() != "manual"
+            and actor.pk == sanction.proposed_by_id
+            and level_rank(sanction.level) >= level_rank(MANAGER_LEVEL)
+        ):
+            # The provisioning system confirms on its own: the proposer taking the step
+            # would carry out an L4 or higher measure alone (point 6 of the rule).
+            raise PermissionDenied(
+                _(
+                    "Four eyes: with automatic execution, another person takes the emergency "
+                    "step of an L4 or higher measure."
+                )
             )
         return execution_request(
             sanction=sanction, action=ExecutionAction.CARRY_OUT, actor=actor, reason=reason

@@ -212,3 +212,24 @@ def test_a_case_closed_after_the_approval_stops_the_measure_on_every_path(
         sanction_transition(
             sanction_id=sanction.pk, to_state=State.CARRIED_OUT, actor=staff, reason="did it anyway"
         )
+
+
+def test_with_automatic_execution_the_proposer_alone_cannot_carry_out_an_l4_emergency(
+    case, staff, other_staff, recommended, provisioning, django_capture_on_commit_callbacks
+):
+    """Point 6 of the emergency rule: nobody proposes, carries out and confirms an L4 or
+    higher measure alone. The webhook's system confirms by itself, so the step is
+    another person's."""
+    from abusedesk.errors import PermissionDenied
+
+    from . import factories
+
+    recommended(level="L4", approval="manager")
+    sanction = factories.propose(case, staff, level="L4", emergency=True)
+    with pytest.raises(PermissionDenied):
+        factories.emergency_step(sanction, staff)
+    assert provisioning.received == [] and not Execution.objects.filter(sanction=sanction).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        factories.emergency_step(sanction, other_staff)
+    sanction.refresh_from_db()
+    assert sanction.state == State.CARRIED_OUT
