@@ -102,7 +102,7 @@ def evidence_level(facts: CaseFacts, *, reporters_n: int, window_days: int) -> t
     if parties == 0 or (parties > 1 and not facts.mail_log_confirms):
         # Zero: nobody; several subscribers: the attribution did not settle on one party.
         return "E0", (f"evidence.subscribers_identified:{parties}",)
-    if not facts.reports:
+    if facts.reports_name_nobody:
         # The case names an account, but no report of it does from a line we trust.
         return "E0", ("evidence.no_report_names_the_account",)
     # A submission our own mail server logged ties the mail account to it even when

@@ -55,6 +55,8 @@ class CaseFacts:
     origin_stated_only: bool = False  # the only origin is one a complainant stated, unconfirmed
     dnsbl_exploited: bool = False
     telemetry: tuple[str, ...] = ()  # E3 signals: "dnsbl_listed", "submission_volume", "spam_trap", ...
+    # Reports were filed and none names the account from a line we trust (E0).
+    reports_name_nobody: bool = False
     warned_before: bool = False  # a documented warning was sent earlier (E4 if it went on)
     aggravating: tuple[str, ...] = ()  # "forged_sender", "made_up_recipients", "identity_fraud"
     # From our own mail log: recipients of the customer's mail whose address did not

@@ -115,6 +115,9 @@ def _read(case: Case, derived: dict) -> dict:
         "own_log_confirms": any(code in OWN_LOG_STEPS for code in steps),
         "mail_log_confirms": any(code in MAIL_LOG_STEPS for code in steps),
         "origin_stated_only": bool(reports) and not _shown_origins(reports, roles=roles),
+        # Reports were filed, and none of them names the account from a line we trust
+        # (a case of our own telemetry has no reports at all: its logs are the evidence).
+        "reports_name_nobody": bool(reports) and not counted,
         "dnsbl_exploited": "exploited" in listings,
         "telemetry": tuple(
             dict.fromkeys(tuple(telemetry["value"]) + (("dnsbl_listed",) if listings else ()))
@@ -160,6 +163,7 @@ def _assemble(
         own_log_confirms=read["own_log_confirms"],
         mail_log_confirms=read["mail_log_confirms"],
         origin_stated_only=read["origin_stated_only"],
+        reports_name_nobody=read.get("reports_name_nobody", False),
         dnsbl_exploited=read["dnsbl_exploited"],
         telemetry=read["telemetry"],
         warned_before=bool(_went_on_after(case, [p.decided_at for p in prior if level_rank(p.level) >= L2])),
