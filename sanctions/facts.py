@@ -10,6 +10,7 @@ steps and evidence behind it, beside the recommendation it fed.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
@@ -437,11 +438,34 @@ def _counted_reports(reports, *, roles) -> list:
     can write that line: a lead to pass on, not evidence)."""
     if "hosting" in roles:
         return list(reports)
-    return [
-        r
-        for r in _shown_origins(reports, roles=roles)
-        if r[5] not in (None, "", "[]", "null") and not _true(r[6])
+    naming = [
+        (r, _accounts(r[5])) for r in _shown_origins(reports, roles=roles) if not _true(r[6])
     ]
+    naming = [(r, accounts) for r, accounts in naming if accounts]
+    if not naming:
+        return []
+    # A case keyed by an address can hold reports naming different customers (a shared
+    # address, our smarthost): E2 is N reporters about the same account, so only the
+    # reports naming the account the most reporters name count.
+    reporters: dict[str, set] = {}
+    for r, accounts in naming:
+        for account in accounts:
+            reporters.setdefault(account, set()).add(r[0])
+    subject = max(sorted(reporters), key=lambda a: len(reporters[a]))
+    return [r for r, accounts in naming if subject in accounts]
+
+
+def _accounts(named) -> list[str]:
+    """The accounts a report's attribution names (its JSON list, as the database gives it)."""
+    if isinstance(named, list):
+        return [str(a) for a in named]
+    if not named or named in ("[]", "null"):
+        return []
+    try:
+        value = json.loads(named)
+    except (TypeError, ValueError):
+        return []
+    return [str(a) for a in value] if isinstance(value, list) else []
 
 
 def _true(value) -> bool:

@@ -293,7 +293,11 @@ def hosting_accounts_for_hosts(hosts: Iterable[str]) -> dict[str, Account]:
         mine = [h for h in hits if h.name in wanted]
         if mine:
             best = min(mine, key=lambda h: (wanted.index(h.name), h.account.status != AccountStatus.ACTIVE))
-            best.account.hosted_name = best.name  # the registered name that matched (a parent of host)
+            # The site as the inventory names it: the shortest of the account's registered
+            # names that cover host (shop.example for www.shop.example, both registered).
+            best.account.hosted_name = min(
+                (h.name for h in mine if h.account.pk == best.account.pk), key=lambda n: (len(n), n)
+            )
             found[host] = best.account
     return found
 

@@ -430,7 +430,8 @@ def _through_our_server(result, report, ip, at, origin_hop, login, hit) -> None:
     client_ip = ip if hit.reason != "mail_servers" else None
     # The queue ID our own server wrote in its line joins that line to its log entry.
     queue_id = origin_hop.hop_id if origin_hop is not None and _is_own_name(origin_hop.by_name) else None
-    entries, by_login = _submissions(login, client_ip, report.message_id, at, queue_id)
+    via_web = origin_hop is not None and (origin_hop.with_protocol or "").upper().startswith("HTTP")
+    entries, by_login = _submissions(login, client_ip, report.message_id, at, queue_id, via_web=via_web)
     if not login and entries:
         logins = {e.login.lower() for e in entries if e.login}
         if len(logins) > 1:
@@ -480,7 +481,7 @@ def _through_our_server(result, report, ip, at, origin_hop, login, hit) -> None:
 QUEUE_ID_WINDOW = timedelta(days=1)  # a queue ID is unique on its host for far longer
 
 
-def _submissions(login, client_ip, message_id, at, queue_id=None) -> tuple[list, list]:
+def _submissions(login, client_ip, message_id, at, queue_id=None, *, via_web=False) -> tuple[list, list]:
     """(the submissions that match best, all the login's submissions in the window)."""
     if queue_id:
         exact = list(inventory.mail_submissions(queue_id=queue_id, around=at, window=QUEUE_ID_WINDOW)[:5])
@@ -507,9 +508,10 @@ def _submissions(login, client_ip, message_id, at, queue_id=None) -> tuple[list,
         found = list(entries[:50])
         if found:
             break
-    if not found and message_id and client_ip and not login:
-        # The client seen is not the one our log knows (a web browser abroad that used
-        # our webmail, a proxy): the Message-ID our server logged still finds it.
+    if not found and message_id and client_ip and not login and via_web:
+        # The client seen is a browser (our webmail's HTTP line), which our SMTP log
+        # never saw: the Message-ID our server logged for the webmail's submission finds
+        # it. Never for an SMTP client: anyone can copy a Message-ID into their spam.
         found = list(inventory.mail_submissions(message_id=message_id, around=at, window=LOG_WINDOW)[:50])
     by_login = found if login else []
     if message_id:

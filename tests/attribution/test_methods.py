@@ -191,6 +191,37 @@ def test_method_1_through_our_webmail_names_the_mail_account(file, http_hop):
     assert "maillog_confirms" in codes(a)
 
 
+def test_method_1_reports_naming_different_logins_on_one_shared_address_are_not_one_customers_e2(file):
+    """Three reporters, one case keyed by the shared address, but two of them are about
+    taro's submission and one about hanako's: E2 is three reporters about one account."""
+    at = HANDOVER + timedelta(hours=3)
+    _two_logins_from_one_shared_address(at)
+    file(_from_shared(at, "BBBB000002"), reporter="email:a@receiver.example")
+    file(_from_shared(at, "BBBB000002"), reporter="email:b@other.example")
+    _report, case = file(_from_shared(at, "AAAA000001"), reporter="email:c@third.example")
+    assert case["key"] == "ip:198.51.100.77" and case["reporter_count"] == 3
+    assert {"M-1", "M-2"} <= set(case["accounts"])
+    assert case["evidence_level"] != "E2", case["recommendation"]["evidence_reasons"]
+    assert "evidence.reporters:2,3,7" in case["recommendation"]["evidence_reasons"]
+
+
+def test_method_1_a_message_id_copied_into_spam_from_abroad_names_nobody(file):
+    """An SMTP client abroad logged in to our server (the queue ID is not in our log) and
+    copied the Message-ID of taro's real mail: a Message-ID is anyone's to write, so it
+    only finds a submission when the client was a browser on our webmail."""
+    at = HANDOVER - timedelta(minutes=30)
+    raw = message(
+        [
+            f"from smtp1.isp.example.jp (smtp1.isp.example.jp [192.0.2.5]) by mx.receiver.example with ESMTPS id 3C; {at:{STAMP}}",
+            f"from pc (unknown [192.0.2.99]) (authenticated bits=0) by smtp1.isp.example.jp (Postfix) with ESMTPSA id 9999ZZZZ99; {at:{STAMP}}",
+        ],
+        msgid="<run-1@pc.invalid>",
+    )  # fmt: skip
+    report, _case = file(raw)
+    a = attribution(report)
+    assert "M-1" not in a["accounts"] and "maillog_confirms" not in codes(a)
+
+
 def test_method_1_webmail_used_from_abroad_without_a_login_in_the_line_is_found_by_message_id(file):
     # The submission line says the webmail logged in (ESMTPA) but names nobody, and the
     # client in the HTTP line is a browser abroad our SMTP log never saw: the Message-ID

@@ -156,6 +156,17 @@ def test_foreign_spam_advertising_a_site_we_host_is_grouped_by_the_site():
     assert c.case_id == d.case_id == a.case_id
 
 
+def test_a_site_registered_under_both_its_bare_and_www_names_is_one_case():
+    subscriber_upsert(subscriber_id="S-8", name="Shop owner")
+    account_upsert(
+        account_id="H-8", subscriber_id="S-8", kind="hosting", identifier="www.shop.example.jp,shop.example.jp"
+    )
+    a = ingest(spam(at=AT, origin_ip="233.252.0.1", url="http://www.shop.example.jp/a"), "email:a@x.example").report
+    b = ingest(spam(at=AT, origin_ip="233.252.0.2", url="http://shop.example.jp/b", message_id="<2@x>"),
+               "email:b@x.example").report
+    assert a.case_id == b.case_id and a.case.key == "host:shop.example.jp"
+
+
 def test_parsing_writes_the_facts_and_never_sends_the_stored_bytes_back():
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
