@@ -335,12 +335,21 @@ def stored_short_form(report: Report) -> dict | None:
         return None
     if occurred_at is None:
         return None
+    problems = []
+    if timezone.is_naive(occurred_at):
+        # Mailed in (the API's own form refuses it): which instant it means depends on a
+        # zone nobody stated, and a dynamic address's holder depends on the instant.
+        problems.append(
+            f"occurred_at {str(data['occurred_at'])[:60]!r} has no UTC offset: the instant is unknown"
+        )
+        occurred_at = None
     return {
         "source_ip": source_ip,
         "occurred_at": occurred_at,
         "category": data.get("category") or "spam",
         "message": data.get("message") or "",
         "reporter": data.get("reporter") or "",
+        "problems": problems,
     }
 
 
@@ -351,6 +360,8 @@ def _parse(report: Report, form: dict | None) -> ParsedReport:
     message = (form.get("message") or "").encode("utf-8")
     parsed = parse_report(message, trust=trust_context()) if message.strip() else None
     base = parsed or ParsedReport()
+    for problem in form.get("problems") or ():
+        base.note(problem)
     return dataclasses.replace(
         base,
         format=ReportFormat.PLAIN_FORM,

@@ -182,3 +182,20 @@ def test_parsing_writes_the_facts_and_never_sends_the_stored_bytes_back():
     report_process(report_id=report.pk)  # a second run changes nothing
     report.refresh_from_db()
     assert bytes(report.raw) == raw
+
+
+def test_a_mailed_in_short_form_with_a_time_without_offset_is_kept_with_the_problem_named(
+    django_capture_on_commit_callbacks,
+):
+    """The API refuses such a form; one that arrives another way (a mailbox, an upload) is
+    stored and processed: the address is kept, the instant is not guessed."""
+    raw = b'{"source_ip": "198.51.100.23", "occurred_at": "2026-11-27 23:30:00", "category": "spam"}'
+    with django_capture_on_commit_callbacks(execute=True):
+        report = report_ingest(
+            raw=raw, channel=Channel.MAILBOX, content_type="application/json", reporter_key="email:a@x.example"
+        ).report
+    report.refresh_from_db()
+    assert not report.status_reason.startswith("processing failed"), report.status_reason
+    assert report.source_ip == "198.51.100.23" and report.occurred_at is None
+    assert any("no UTC offset" in p for p in report.facts["problems"])
+    assert "no_time" in [s["code"] for s in report.attribution["steps"]]
