@@ -200,6 +200,13 @@ def _attribute_origin(result, report, ip, at, origin_hop, hops) -> None:
     if hit.reason == "mail_servers" or (by_ours and authenticated):
         _through_our_server(result, report, ip, at, origin_hop, login, hit)
         return
+    if _relayed_for_our_customer(origin_hop, hops, hit):
+        # Our server took it from our own customer's address without a login (relay by
+        # address, as many smarthosts allow their own networks) and handed it on: the
+        # mail left through our server, not direct to the recipient's MX.
+        result.step("relayed_for_our_customer", ip=ip, server=origin_hop.by_name)
+        _through_our_server(result, report, ip, at, origin_hop, None, hit)
+        return
     if hit.reason == "not_ours":
         # Our server handing the mail on (a hop above it) is relaying; our server
         # as the last stop is only receiving (decided with the hosts below).
@@ -391,6 +398,19 @@ def _shared_origin(result: Attribution, report: Report, block, ip: str, at) -> b
             result.shared_ipv4.update(ipv6_prefix=found.ipv6_prefix, psid=found.psid)
         result.step(f"shared_{found.reason}", ip=found.address, port=port, prefix=found.ipv6_prefix)
     return False
+
+
+def _relayed_for_our_customer(origin_hop: Hop | None, hops: list[Hop], hit) -> bool:
+    """Our own server wrote the origin's line, about a connection from one of our
+    customers, and handed the mail on to the next receiver (a hop above): not for a
+    mailbox of ours (that is our MX receiving, and perhaps forwarding)."""
+    if origin_hop is None or origin_hop.position == 0 or hit.account is None:
+        return False
+    if hit.reason not in ("dynamic_session", "static_block") or not _is_own_name(origin_hop.by_name):
+        return False
+    if (origin_hop.with_protocol or "").upper().startswith("HTTP"):
+        return False
+    return not _is_own_name(_for_domain(origin_hop.raw))
 
 
 def _relayed_by_our_server(origin_hop: Hop, hops: list[Hop]) -> bool:

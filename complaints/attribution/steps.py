@@ -226,6 +226,13 @@ SENTENCES: dict[str, tuple[tuple[tuple[str, ...], object], ...]] = {
         ),
         (("entries", "at"), _("Our mail log confirms it: {entries} submission(s) at {at}.")),
     ),
+    "relayed_for_our_customer": (
+        (
+            ("ip", "server"),
+            _("Our server {server} took the mail from our customer's address {ip} without a login and sent it on."),
+        ),
+        (("ip",), _("Our mail server took the mail from our customer's address {ip} without a login and sent it on.")),
+    ),
     "holder_needs_a_trusted_time": (
         (
             ("ip", "at"),

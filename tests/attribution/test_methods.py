@@ -222,6 +222,38 @@ def test_method_1_a_message_id_copied_into_spam_from_abroad_names_nobody(file):
     assert "M-1" not in a["accounts"] and "maillog_confirms" not in codes(a)
 
 
+def test_method_1_our_smarthost_relaying_for_a_customers_address_without_a_login(file):
+    """Many smarthosts relay for their own networks by address. The mail left through
+    our server: the contracted server is the method, not direct to the recipient's MX
+    (and nothing to forward to 'the relaying network', which is ours)."""
+    at = HANDOVER - timedelta(hours=2)  # C-1's address; no submission of taro's then
+    raw = message(
+        [
+            f"from smtp1.isp.example.jp (smtp1.isp.example.jp [192.0.2.5]) by mx.receiver.example with ESMTPS id 3C; {at:{STAMP}}",
+            f"from home-pc (unknown [198.51.100.23]) by smtp1.isp.example.jp (Postfix) with ESMTP id 77AA88BB; {at:{STAMP}}",
+        ]
+    )  # fmt: skip
+    report, _case = file(raw)
+    a = attribution(report)
+    assert a["sending_method"] == "contracted_isp_server"
+    assert a["accounts"] == ["C-1"]  # the address's holder then; no login to name
+    assert "relayed_for_our_customer" in codes(a) and "direct_to_foreign_mx" not in codes(a)
+
+
+def test_our_mx_receiving_from_a_customer_for_our_own_mailbox_is_not_a_relay(file):
+    at = HANDOVER - timedelta(minutes=30)
+    raw = message(
+        [
+            f"from mx1.isp.example.jp (mx1.isp.example.jp [192.0.2.6]) by mx.forward-target.example with ESMTPS id 3D; {at:{STAMP}}",
+            f"from home-pc (unknown [198.51.100.23]) by mx1.isp.example.jp (Postfix) with ESMTP id 77AA88BC for <hanako@isp.example.jp>; {at:{STAMP}}",
+        ]
+    )  # fmt: skip
+    report, _case = file(raw)
+    a = attribution(report)
+    assert "relayed_for_our_customer" not in codes(a)
+    assert a["sending_method"] != "contracted_isp_server" and a["accounts"] == ["C-1"]
+
+
 def test_method_1_webmail_used_from_abroad_without_a_login_in_the_line_is_found_by_message_id(file):
     # The submission line says the webmail logged in (ESMTPA) but names nobody, and the
     # client in the HTTP line is a browser abroad our SMTP log never saw: the Message-ID
