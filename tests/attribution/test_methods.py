@@ -60,11 +60,14 @@ def sentences(report: dict) -> list[str]:
 # -- 1: through our own mail server ----------------------------------------------------
 
 
-def _via_smtp1(at, marker: str, msgid="<run-1@pc.invalid>") -> bytes:
+def _via_smtp1(
+    at, marker: str, msgid="<run-1@pc.invalid>", *, client="198.51.100.23", protocol="ESMTP", queue="4F2A1C3D"
+) -> bytes:
+    """Our submission server smtp1 took it from `client` and handed it to the receiver."""
     return message(
         [
             f"from smtp1.isp.example.jp (smtp1.isp.example.jp [192.0.2.5]) by mx.receiver.example with ESMTPS id 3C; {at:{STAMP}}",
-            f"from pc (unknown [198.51.100.23]) {marker} by smtp1.isp.example.jp (Postfix) with ESMTP id 4F2A1C3D; {at:{STAMP}}",
+            f"from pc (unknown [{client}]) {marker} by smtp1.isp.example.jp (Postfix) with {protocol} id {queue}; {at:{STAMP}}",
         ],
         msgid=msgid,
     )
@@ -113,12 +116,8 @@ def _two_logins_from_one_shared_address(at):
 
 
 def _from_shared(at, queue_id):
-    return message(
-        [
-            f"from smtp1.isp.example.jp (smtp1.isp.example.jp [192.0.2.5]) by mx.receiver.example with ESMTPS id 3C; {at:{STAMP}}",
-            f"from pc (unknown [198.51.100.77]) (authenticated bits=0) by smtp1.isp.example.jp (Postfix) with ESMTPSA id {queue_id}; {at:{STAMP}}",
-        ],
-        msgid="<no-such-id@pc.invalid>",
+    return _via_smtp1(
+        at, "(authenticated bits=0)", "<no-such-id@pc.invalid>", client="198.51.100.77", protocol="ESMTPSA", queue=queue_id
     )
 
 
@@ -210,13 +209,7 @@ def test_method_1_a_message_id_copied_into_spam_from_abroad_names_nobody(file):
     copied the Message-ID of taro's real mail: a Message-ID is anyone's to write, so it
     only finds a submission when the client was a browser on our webmail."""
     at = HANDOVER - timedelta(minutes=30)
-    raw = message(
-        [
-            f"from smtp1.isp.example.jp (smtp1.isp.example.jp [192.0.2.5]) by mx.receiver.example with ESMTPS id 3C; {at:{STAMP}}",
-            f"from pc (unknown [192.0.2.99]) (authenticated bits=0) by smtp1.isp.example.jp (Postfix) with ESMTPSA id 9999ZZZZ99; {at:{STAMP}}",
-        ],
-        msgid="<run-1@pc.invalid>",
-    )  # fmt: skip
+    raw = _via_smtp1(at, "(authenticated bits=0)", client="192.0.2.99", protocol="ESMTPSA", queue="9999ZZZZ99")
     report, _case = file(raw)
     a = attribution(report)
     assert "M-1" not in a["accounts"] and "maillog_confirms" not in codes(a)
@@ -227,13 +220,7 @@ def test_method_1_our_smarthost_relaying_for_a_customers_address_without_a_login
     our server: the contracted server is the method, not direct to the recipient's MX
     (and nothing to forward to 'the relaying network', which is ours)."""
     at = HANDOVER - timedelta(hours=2)  # C-1's address; no submission of taro's then
-    raw = message(
-        [
-            f"from smtp1.isp.example.jp (smtp1.isp.example.jp [192.0.2.5]) by mx.receiver.example with ESMTPS id 3C; {at:{STAMP}}",
-            f"from home-pc (unknown [198.51.100.23]) by smtp1.isp.example.jp (Postfix) with ESMTP id 77AA88BB; {at:{STAMP}}",
-        ]
-    )  # fmt: skip
-    report, _case = file(raw)
+    report, _case = file(_via_smtp1(at, "", queue="77AA88BB"))
     a = attribution(report)
     assert a["sending_method"] == "contracted_isp_server"
     assert a["accounts"] == ["C-1"]  # the address's holder then; no login to name
