@@ -71,8 +71,9 @@ class TimelineEntry:
 
 
 # Entries that say nothing a person working the case needs (the chain seal is not a
-# step of the case). Everything else recorded against the case is shown.
-_TIMELINE_HIDDEN = {"report.parsed"}
+# step of the case; a view of the attribution is recorded on every page load, for the
+# audit trail). Everything else recorded against the case is shown.
+_TIMELINE_HIDDEN = {"report.parsed", "traffic.viewed"}
 
 
 def case_timeline(case: Case, *, limit: int = 200) -> list[TimelineEntry]:

@@ -42,7 +42,7 @@ from complaints.selectors import (
 )
 from complaints.services import report_ingest
 from complaints.services.confirmations import case_confirm
-from complaints.services.content import report_content
+from complaints.services.content import report_content, traffic_viewed
 from complaints.services.forwarding import FORWARDABLE_ROLES, case_forward, forward_contact, forward_retry
 from complaints.services.reopen import case_reopen
 from complaints.services.replies import case_reply, case_reporters, reply_retry
@@ -114,10 +114,11 @@ def report_detail(request, pk):
     context = {
         "report": report,
         "hops": report.hops.all(),
-        "urls": report.report_urls.all(),
         "content_form": ContentForm(),
         "facts_json": json.dumps(report.facts, indent=2, ensure_ascii=False),
     }
+    if report.attribution:
+        traffic_viewed(user=request.user, report=report, via="report page")
     return render(request, "complaints/report_detail.html", context)
 
 
@@ -265,6 +266,8 @@ def case_detail(request, pk):
         "action_form": CaseActionForm(),
         "facts": case_facts_shown(case),
     }
+    if case.attribution:
+        traffic_viewed(user=request.user, case=case, via="case page")
     return render(request, "complaints/case_detail.html", context)
 
 

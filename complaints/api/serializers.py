@@ -281,13 +281,15 @@ class ConfirmationRequestSerializer(serializers.Serializer):
 
 
 class ReportStaffSerializer(serializers.ModelSerializer):
+    """A report as desk staff see it. What the message said (its subject, the links in
+    it) is content (S1): only the content endpoint gives it, with a recorded purpose."""
+
     reference = serializers.CharField(read_only=True)
     hops = HopSerializer(many=True, read_only=True)
     case = CaseBriefSerializer(read_only=True)
     partner = serializers.StringRelatedField()
     problems = serializers.SerializerMethodField()
     rcpt_to = serializers.SerializerMethodField()
-    urls = serializers.SerializerMethodField()
     findings = serializers.SerializerMethodField()
 
     class Meta:
@@ -307,14 +309,12 @@ class ReportStaffSerializer(serializers.ModelSerializer):
             "source_ip",
             "occurred_at",
             "reporter",
-            "subject",
             "message_id",
             "mail_from",
             "header_from",
             "rcpt_to",
             "authenticated_as",
             "url_hosts",
-            "urls",
             "problems",
             "hops",
             "case",
@@ -332,8 +332,14 @@ class ReportStaffSerializer(serializers.ModelSerializer):
     def get_rcpt_to(self, obj) -> list[str]:
         return list(obj.facts.get("rcpt_to") or [])
 
-    def get_urls(self, obj) -> list[str]:
-        return [u.url for u in obj.report_urls.all()]
+
+
+class ReportStaffListItemSerializer(ReportStaffSerializer):
+    """A row of the staff's report list: without the attribution (S2, shown only
+    within a case or one of its reports, where the view is recorded)."""
+
+    class Meta(ReportStaffSerializer.Meta):
+        fields = [f for f in ReportStaffSerializer.Meta.fields if f not in ("attribution", "findings")]
 
 
 class CaseSerializer(serializers.ModelSerializer):

@@ -33,7 +33,7 @@ from complaints.selectors import (
 )
 from complaints.services import report_ingest
 from complaints.services.confirmations import case_confirm
-from complaints.services.content import report_content
+from complaints.services.content import report_content, traffic_viewed
 from complaints.services.forwarding import case_forward
 
 from .serializers import (
@@ -48,6 +48,7 @@ from .serializers import (
     ReattributeRequestSerializer,
     ReportAcceptedSerializer,
     ReportPartnerSerializer,
+    ReportStaffListItemSerializer,
     ReportStaffSerializer,
     XarfV4Serializer,
     xarf_v3_errors,
@@ -113,8 +114,8 @@ class ReportListCreateView(APIView):
         parameters=[OpenApiParameter("status", str, description="Only reports in this status")],
         responses={
             200: PolymorphicProxySerializer(
-                component_name="ReportAnswer",
-                serializers=[ReportPartnerSerializer, ReportStaffSerializer],
+                component_name="ReportListAnswer",
+                serializers=[ReportPartnerSerializer, ReportStaffListItemSerializer],
                 resource_type_field_name=None,
                 many=True,
             ),
@@ -126,11 +127,13 @@ class ReportListCreateView(APIView):
         reports = report_list_for_user(request.user)
         if request.query_params.get("status"):
             reports = reports.filter(status=request.query_params["status"])
-        if is_desk_user(request.user):
-            reports = reports.prefetch_related("hops", "report_urls")
+        staff = is_desk_user(request.user)
+        if staff:
+            reports = reports.prefetch_related("hops")
         paginator = CappedPageNumberPagination()
         page = paginator.paginate_queryset(reports, request, view=self)
-        return paginator.get_paginated_response(_serializer_for(request.user)(page, many=True).data)
+        serializer = ReportStaffListItemSerializer if staff else ReportPartnerSerializer
+        return paginator.get_paginated_response(serializer(page, many=True).data)
 
     @extend_schema(
         request={
@@ -218,6 +221,8 @@ class ReportDetailView(generics.GenericAPIView):
     @extend_schema(responses={200: REPORT_ANSWER, 404: OpenApiResponse(description="No such report")})
     def get(self, request, pk: int):
         report = report_get_for_user(request.user, pk)
+        if is_desk_user(request.user) and report.attribution:
+            traffic_viewed(user=request.user, report=report, via="api report")
         return Response(_serializer_for(request.user)(report).data)
 
 
@@ -263,7 +268,10 @@ class CaseDetailView(generics.GenericAPIView):
 
     @extend_schema(responses={200: CaseSerializer, 404: OpenApiResponse(description="No such case")})
     def get(self, request, pk: int):
-        return Response(CaseSerializer(case_get_for_user(request.user, pk)).data)
+        case = case_get_for_user(request.user, pk)
+        if case.attribution:
+            traffic_viewed(user=request.user, case=case, via="api case")
+        return Response(CaseSerializer(case).data)
 
 
 class CaseConfirmView(APIView):

@@ -194,8 +194,12 @@ def test_hostile_reports_are_inert_on_every_page(page_as, live_server, hostile_c
 def test_the_payload_is_shown_as_text(page_as, live_server, hostile_case, staff):
     page = page_as(staff)
     page.goto(f"{live_server.url}/reports/{hostile_case.pk}/")
+    page.fill("input[name=purpose]", "read the subject")
+    page.click("text=Show content")
+    page.wait_for_load_state("networkidle")
     text = page.inner_text("body")
     assert "<img src=x onerror=alert('subject')>" in text  # the subject, escaped, readable
+    assert page.evaluate(LIVE_MARKUP) == []
 
 
 def test_showing_the_content_keeps_it_inert(page_as, live_server, hostile_case, staff):

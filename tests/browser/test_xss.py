@@ -47,10 +47,11 @@ def test_hostile_content_is_shown_inert(page_as, staff, live_server):
         ),
     )
     page.goto(f"{live_server.url}/reports/{report.pk}/")
-    assert "<img src=x onerror" in page.inner_text("body")  # the subject shown as text
+    assert "<img src=x onerror" not in page.inner_text("body")  # the subject is content (S1)
     page.fill("input[name=purpose]", "check the advertised site")
     page.click("text=Show content")
     page.wait_for_selector("iframe.content-frame")
+    assert "<img src=x onerror" in page.inner_text("body")  # the subject shown as text
     frame = page.frame_locator("iframe.content-frame")
     assert "Cheap" in frame.locator("body").inner_text()
     page.wait_for_timeout(500)

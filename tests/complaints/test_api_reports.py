@@ -175,7 +175,6 @@ def test_staff_see_every_report_with_hops_and_case(partner, staff_token):
         "source_ip",
         "occurred_at",
         "reporter",
-        "subject",
         "message_id",
         "authenticated_as",
         "url_hosts",
@@ -184,6 +183,8 @@ def test_staff_see_every_report_with_hops_and_case(partner, staff_token):
         "attribution",
     ):
         assert field in body
+    # What the message said is content (S1): the content endpoint gives it, with a purpose.
+    assert "subject" not in body and "urls" not in body
     assert body["hops"][0]["from_address"] == "198.51.100.23"
     assert body["hops"][0]["is_origin"] is True
     assert body["case"]["reporter_count"] == 1
@@ -264,3 +265,4 @@ def test_api_errors_speak_the_callers_language(partner):
     assert missing.json()["detail"] == "苦情 999999 はありません"
     unauthenticated = Client().get(URL, HTTP_ACCEPT_LANGUAGE="ja")
     assert unauthenticated.status_code == 401 and unauthenticated.json()["detail"] != "Authentication credentials were not provided."
+
