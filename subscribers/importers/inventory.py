@@ -43,6 +43,13 @@ def _netblock(row: dict) -> services.Outcome:
     )[1]
 
 
+def inventory_files(directory: str | Path) -> list[Path]:
+    """The inventory files DIR holds, in the order they are imported."""
+    directory = Path(directory)
+    names = [name for name, _header in (SUBSCRIBERS, ACCOUNTS, NETBLOCKS)]
+    return [directory / name for name in names if (directory / name).is_file()]
+
+
 def import_inventory(directory: str | Path) -> Iterator[ImportResult]:
     """Import the three files in dependency order; a missing one is skipped with a note."""
     directory = Path(directory)

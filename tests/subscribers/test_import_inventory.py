@@ -102,3 +102,57 @@ def test_the_rejected_listing_is_capped(tmp_path):
     assert output.err.count("unknown subscriber_id") == 50
     assert "... and 10 more rejected lines" in output.err
     assert "accounts.csv: read 60, created 0, updated 0, unchanged 0, rejected 60" in output.out
+
+
+def test_every_import_run_is_in_the_audit_trail(tmp_path):
+    """Which files (by digest), who ran it and what it did: the inventory and traffic logs
+    are what attribution reads, so a run is an audited change like an edit in the admin."""
+    import hashlib
+
+    from abusedesk.models import AuditEntry
+
+    run_command("import_inventory", DATA / "inventory")
+    entry = AuditEntry.objects.get(action="import.inventory")
+    assert entry.actor is None and entry.actor_name == "command:import_inventory"
+    assert entry.reason.startswith("import_inventory run by ")
+    digests = {f["path"].rsplit("/", 1)[-1]: f["sha256"] for f in entry.data["files"]}
+    assert digests["accounts.csv"] == hashlib.sha256((DATA / "inventory" / "accounts.csv").read_bytes()).hexdigest()
+    counts = {k.rsplit("/", 1)[-1]: v for k, v in entry.data["counts"].items()}
+    assert counts["netblocks.csv"]["created"] == 11
+
+    (tmp_path / "accounts.csv").write_text(
+        "account_id,subscriber_id,kind,identifier,status\nC-9999,S-NOPE,connection,,active\n", encoding="utf-8"
+    )
+    run_command("import_inventory", tmp_path)
+    second = AuditEntry.objects.filter(action="import.inventory").latest("id")
+    assert second.data["rejected"] and "S-NOPE" in second.data["rejected"][0]
+
+
+@pytest.mark.parametrize(
+    ("command", "name", "text"),
+    [
+        ("import_sessions", "sessions.csv", "account_id,ip,start,stop\nC-1,not-an-address,x,\n"),
+        ("import_natlog", "nat.csv", "address,port_start,port_end,start,stop,account_id\n1.2.3.4,a,b,c,,C-1\n"),
+        ("import_maillog", "mail.log", "2026-11-20T10:00:00+09:00 mx postfix/smtpd[1]: noise\n"),
+    ],
+)
+def test_traffic_log_imports_are_audited_too(tmp_path, command, name, text):
+    from abusedesk.models import AuditEntry
+
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    try:
+        run_command(command, path)
+    except CommandError:
+        pass  # a file refused as a whole is recorded as well
+    entry = AuditEntry.objects.get(action=f"import.{command.removeprefix('import_')}")
+    assert entry.data["files"][0]["size"] == len(text.encode())
+    assert entry.actor_name == f"command:{command}"
+
+
+def test_a_missing_directory_is_one_line_and_recorded():
+    from abusedesk.models import AuditEntry
+
+    with pytest.raises(CommandError, match="not a directory"):
+        run_command("import_inventory", "/nonexistent/inventory")
+    assert AuditEntry.objects.get(action="import.inventory").data["failed"]

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from subscribers.importers.common import ImportFileError
-from subscribers.importers.inventory import import_inventory
+from subscribers.importers.inventory import import_inventory, inventory_files
 from subscribers.importers.report import ImportReport
 
 
@@ -20,5 +20,7 @@ class Command(BaseCommand):
         try:
             report.run(import_inventory(directory), unit="row")
         except ImportFileError as exc:
+            report.record(command="import_inventory", paths=inventory_files(directory), failed=str(exc))
             raise CommandError(str(exc))
         report.finish()
+        report.record(command="import_inventory", paths=inventory_files(directory))

@@ -24,8 +24,10 @@ class Command(BaseCommand):
         try:
             report.run(import_maillog(file, year=year, tz=tz, touched=touched))
         except ImportFileError as exc:
+            report.record(command="import_maillog", paths=[file], failed=str(exc))
             raise CommandError(str(exc))
         report.finish()
+        report.record(command="import_maillog", paths=[file])
         # The volume detection (prevention) looks at the hours this file wrote to.
         for _receiver, line in maillog_imported.send(sender=self.__class__, hours=sorted(touched)):
             if line:

@@ -22,5 +22,7 @@ class Command(BaseCommand):
         try:
             report.run(import_natlog(file, format=format), unit="line")
         except ImportFileError as exc:
+            report.record(command="import_natlog", paths=[file], failed=str(exc))
             raise CommandError(str(exc))
         report.finish()
+        report.record(command="import_natlog", paths=[file])

@@ -20,5 +20,7 @@ class Command(BaseCommand):
         try:
             report.run(import_sessions(file, format=format), unit="record")
         except ImportFileError as exc:
+            report.record(command="import_sessions", paths=[file], failed=str(exc))
             raise CommandError(str(exc))
         report.finish()
+        report.record(command="import_sessions", paths=[file])
