@@ -23,7 +23,7 @@ from . import material as materials
 from . import mime
 from .common import choose_source, finish
 from .dates import parse_date, parse_date_in, stated_offset
-from .hosts import is_routable_ip, registrable_domain, split_zone
+from .hosts import is_routable_ip, is_under, registrable_domain, split_zone
 from .parsed import ParsedReport, TrustContext
 from .reported import apply_message
 from .urls import UrlCollector, url_host
@@ -97,7 +97,22 @@ def read_other(msg: Message, trust: TrustContext, read, depth: int) -> ParsedRep
         return _spam(msg, trust, kind="machine_report" if is_machine_sender(msg) else "complaint")
     if _written_to_us(msg, found.prose):
         return _prose_complaint(msg, found, trust)
-    return _spam(msg, trust, kind="spam")
+    report = _spam(msg, trust, kind="spam")
+    if depth == 0 and _to_a_role_mailbox(msg) and _sent_by_our_own_user(report, trust):
+        # One of our users writing to an abuse mailbox through our own mail service, in
+        # words no list foresaw ("how can I make these ads stop?"), or pasting the text
+        # of a spam under "FW:": the envelope is their path to us, never the spam's.
+        # Spam sent to a role address from a customer's account goes to a person too
+        # (the complainant and the spammer look the same here); accusing the
+        # complainant is the one mistake the desk must not make. Only the message as
+        # filed: a spam inside a report, "FW:" subject or not, is read as spam.
+        complaint = _prose_complaint(msg, found, trust)
+        complaint.note(
+            "written to an abuse mailbox by one of our own users through our mail service, "
+            "without a copy of a spam: read as their message to us, not as spam they sent"
+        )
+        return complaint
+    return report
 
 
 MAX_DEPTH = 4  # complaint -> forwarded complaint -> report -> spam, and one more
@@ -171,23 +186,44 @@ def _redirected(msg: Message) -> bool:
     return any(str(key).lower().startswith("resent-") for key in msg.keys())
 
 
-def _written_to_us(msg: Message, prose: str) -> bool:
-    """A person writing to an abuse desk about other mail, not the spam itself."""
+def _to_a_role_mailbox(msg: Message) -> bool:
     recipients = []
     for name in ("To", "Cc", "Delivered-To", "X-Original-To"):
         for value in mime.headers(msg, name):
             recipients.extend(mime.addresses(value))
-    to_role = any(_ROLE.search(address.rsplit("@", 1)[0].lower()) for address in recipients)
+    return any(_ROLE.search(address.rsplit("@", 1)[0].lower()) for address in recipients)
+
+
+def _addressed_as_a_complaint(msg: Message) -> bool:
+    """Sent to an abuse mailbox, or forwarded by a person ("FW:")."""
+    return _to_a_role_mailbox(msg) or bool(_FORWARD_SUBJECT.match(mime.header(msg, "Subject") or ""))
+
+
+def _sent_by_our_own_user(report: ParsedReport, trust: TrustContext) -> bool:
+    """The message's own origin logged in to one of our mail servers: one of our users
+    wrote it (the server's line, trusted, names the login). The server is ours when the
+    hop above it was received from one of our mail server addresses, or by its name."""
+    at = next((k for k, h in enumerate(report.hops) if h.is_origin), None)
+    if at is None or not report.origin_authenticated or not report.hops[at].trusted:
+        return False
+    above = report.hops[at - 1] if at > 0 else None
+    return bool(
+        (above is not None and above.from_address and trust.is_own_mail_server(above.from_address))
+        or is_under(report.hops[at].by_name, trust.own_domains)
+    )
+
+
+def _written_to_us(msg: Message, prose: str) -> bool:
+    """A person writing to an abuse desk about other mail, not the spam itself."""
     subject = mime.header(msg, "Subject") or ""
     speaks = bool(_ABUSE_WORDS.search(subject) or _ABUSE_WORDS.search(prose[:5000]))
     names_address = named_addresses(prose)[0] is not None
-    forwarded = bool(_FORWARD_SUBJECT.match(subject))
     # A program's notice (RFC 3834 "auto-generated", not a reply) about abuse at an
     # address it names, whichever of our mailboxes it was sent to.
     notice = _auto_submitted(msg) == "auto-generated" and speaks and names_address
     # Spam talks about spam and carries addresses too: only a message sent to an abuse
     # mailbox, or forwarded by a person, is read as someone writing about other mail.
-    return ((to_role or forwarded) and (speaks or names_address)) or notice
+    return (_addressed_as_a_complaint(msg) and (speaks or names_address)) or notice
 
 
 def _auto_submitted(msg: Message) -> str:

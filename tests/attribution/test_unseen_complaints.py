@@ -1,0 +1,85 @@
+"""Complaints of kinds the desk's other tests do not hold, found by probing it with
+crafted reports (session 25): each test is one class of real message."""
+
+from datetime import timedelta
+
+import pytest
+
+from complaints.models import Report
+from tests.attribution.conftest import HANDOVER
+from tests.attribution.test_rules import attributed
+
+pytestmark = pytest.mark.django_db
+
+
+def _stamp(at) -> str:
+    return f"{at:%a, %d %b %Y %H:%M:%S +0000}"
+
+
+def customer_writes_to_us(body: str, *, subject: str, to: str = "abuse@isp.example.jp") -> bytes:
+    """Our customer taro (M-1, on C-1's session) writes to the abuse mailbox through
+    our submission server, the way any customer's mail program does."""
+    at = HANDOVER - timedelta(minutes=30)
+    lines = [
+        f"Received: from smtp1.isp.example.jp (smtp1.isp.example.jp [192.0.2.5]) by mx1.isp.example.jp "
+        f"(Postfix) with ESMTPS id 9Z; {_stamp(at)}",
+        f"Received: from pc (unknown [198.51.100.23]) (Authenticated sender: taro) by smtp1.isp.example.jp "
+        f"(Postfix) with ESMTPSA id 9Y; {_stamp(at)}",
+        "From: Taro <taro@isp.example.jp>",
+        f"To: {to}",
+        f"Subject: {subject}",
+        "Message-ID: <own-1@isp.example.jp>",
+        f"Date: {_stamp(at)}",
+        "MIME-Version: 1.0",
+        "Content-Type: text/plain; charset=utf-8",
+        "",
+        body,
+        "",
+    ]
+    return "\r\n".join(lines).encode()
+
+
+@pytest.mark.parametrize(
+    ("subject", "body"),
+    [
+        ("Unwanted mails every day", "I receive dozens of advertising e-mails a day. How can I make them stop?"),
+        ("毎日メールが届きます", "知らない会社から毎日メールが届きます。止める方法を教えてください。"),
+        ("FW: Cheap watches", "I got this today. I never signed up for it.\n\nCheap watches at 90% off!"),
+    ],
+)
+def test_our_customer_writing_to_the_abuse_mailbox_is_never_accused(isp, subject, body):
+    """No word of an abuse list and no address named: the message is still the
+    customer's own path to us, never a spam they sent."""
+    result = attributed(customer_writes_to_us(body, subject=subject))
+    assert result["accounts"] == []
+    assert "sending" not in result["roles"]
+    report = Report.objects.get()
+    assert report.facts["message_kind"] == "complaint"
+    assert report.authenticated_as in (None, "")
+    assert any("not as spam they sent" in n for n in report.facts["problems"])
+
+
+def test_the_same_customer_sending_spam_to_others_is_still_read_as_spam(isp):
+    """The rule is about mail written to an abuse mailbox: the same submission to
+    anyone else, filed by its receiver, names the customer as before."""
+    result = attributed(customer_writes_to_us("Cheap watches at 90% off!", subject="FW: Cheap watches",
+                                              to="victim@receiver.example"))
+    assert result["accounts"] == ["M-1", "C-1"]
+    assert result["sending_method"] == "contracted_isp_server"
+
+
+def test_a_spam_inside_a_report_with_a_forward_subject_is_read_as_spam(isp):
+    """Spammers write "FW:" and "Fwd:" subjects too: inside a report, a spam addressed to
+    an abuse@ it harvested is still the customer's spam."""
+    spam = customer_writes_to_us("Cheap watches at 90% off!", subject="Fwd: invoice",
+                                 to="abuse@receiver.example")
+    report = (
+        b"From: abuse-team@receiver.example\r\nTo: abuse@isp.example.jp\r\nSubject: spam from your network\r\n"
+        b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+        b"Content-Type: text/plain\r\n\r\nThis spam came from your customer.\r\n--b\r\n"
+        b"Content-Type: message/rfc822\r\n\r\n" + spam + b"\r\n--b--\r\n"
+    )
+    result = attributed(report)
+    assert result["accounts"] == ["M-1", "C-1"]
+
+
