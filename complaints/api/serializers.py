@@ -3,6 +3,7 @@ from __future__ import annotations
 import ipaddress
 from datetime import datetime
 
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -63,10 +64,27 @@ class PlainReportSerializer(serializers.Serializer):
         return value
 
     def validate_occurred_at(self, value):
-        raw = self.initial_data.get("occurred_at", "")
-        if isinstance(raw, str) and not (raw.endswith("Z") or raw[-6:-5] in "+-" and raw[-3] == ":"):
-            raise serializers.ValidationError(_("needs a zone offset, e.g. 2026-11-20T14:30:05+09:00"))
+        refuse_naive_time(self.initial_data.get("occurred_at", ""))
         return plausible_event_time(value)
+
+
+NEEDS_OFFSET = _("needs a zone offset, e.g. 2026-11-20T14:30:05+09:00")
+
+
+def _names_an_offset(raw) -> bool:
+    try:
+        parsed = parse_datetime(raw) if isinstance(raw, str) else None
+    except ValueError:
+        return True  # not a date at all: the field's own check says so
+    return parsed is None or parsed.tzinfo is not None
+
+
+def refuse_naive_time(raw) -> None:
+    """A time without a UTC offset is some zone's wall clock, up to 14 hours either way
+    of UTC: too loose to tell which customer held a dynamic address. RFC 3339 (XARF v4's
+    date-time) requires the offset; the desk refuses rather than guess UTC."""
+    if not _names_an_offset(raw):
+        raise serializers.ValidationError(NEEDS_OFFSET)
 
 
 def _is_host_or_ip(value: str) -> bool:
@@ -97,6 +115,7 @@ class XarfV4Serializer(serializers.Serializer):
         return value
 
     def validate_timestamp(self, value):
+        refuse_naive_time(self.initial_data.get("timestamp", ""))
         return plausible_event_time(value)
 
     def validate_source_identifier(self, value):
@@ -113,8 +132,6 @@ class XarfV4Serializer(serializers.Serializer):
 
 def xarf_v3_errors(data: dict) -> dict[str, list[str]]:
     """XARF v3 in both published shapes: abusix (Report.SourceIp) and the spec's (Report.Source.IP)."""
-    from django.utils.dateparse import parse_datetime
-
     errors: dict[str, list[str]] = {}
     report = data.get("Report") if isinstance(data.get("Report"), dict) else {}
     source = report.get("Source") if isinstance(report.get("Source"), dict) else {}
@@ -137,6 +154,8 @@ def xarf_v3_errors(data: dict) -> dict[str, list[str]]:
     name, date = first(("Date", report), ("Date", data))
     if name is not None and (not isinstance(date, str) or parse_datetime(date) is None):
         errors["Report.Date"] = [str(_("not an ISO 8601 date"))]
+    elif name is not None and not _names_an_offset(date):
+        errors["Report.Date"] = [str(NEEDS_OFFSET)]
     return errors
 
 

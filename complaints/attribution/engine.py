@@ -163,22 +163,41 @@ SENDER_CLOCK_TOLERANCE = timedelta(hours=24)
 SENDER_CLOCK_BASES = {"date-header"}
 
 
-def _held_despite_the_senders_clock(report, session, at) -> bool:
+# A time written without a zone (obsolete RFC 5322 syntax, a naive ISO stamp) is read
+# as UTC but is some zone's wall clock: UTC-12 to UTC+14.
+NO_ZONE_TOLERANCE = timedelta(hours=14)
+
+
+def time_uncertainty(report) -> tuple[timedelta, str] | None:
+    """How far the report's instant may be off, and the step that says why, when its
+    only basis is one a dynamic address's holder cannot be named on; None when trusted."""
+    facts = report.facts or {}
+    if facts.get("occurred_at_basis") in SENDER_CLOCK_BASES:
+        return SENDER_CLOCK_TOLERANCE, "holder_needs_a_trusted_time"
+    if facts.get("occurred_at_no_zone"):
+        return NO_ZONE_TOLERANCE, "holder_needs_a_zone"
+    return None
+
+
+def _held_despite_the_uncertain_time(session, at, tolerance: timedelta) -> bool:
     """With only the sender's own clock for the instant (a Date header: wrong by hours
-    on many a bot, and anyone's to write), a dynamic address's holder is named only
-    when the same session held it across the whole span that clock could be off by."""
-    if (report.facts or {}).get("occurred_at_basis") not in SENDER_CLOCK_BASES or session is None:
+    on many a bot, and anyone's to write) or a time without a zone, a dynamic address's
+    holder is named only when the same session held it across the whole span."""
+    if session is None:
         return True
-    upto = min(at + SENDER_CLOCK_TOLERANCE, timezone.now())
-    return session.started_at <= at - SENDER_CLOCK_TOLERANCE and (
-        session.stopped_at is None or session.stopped_at >= upto
-    )
+    upto = min(at + tolerance, timezone.now())
+    return session.started_at <= at - tolerance and (session.stopped_at is None or session.stopped_at >= upto)
 
 
 def _attribute_origin(result, report, ip, at, origin_hop, hops) -> None:
     hit = inventory.account_for_ip_at(ip=ip, at=at)
-    if hit.reason == "dynamic_session" and not _held_despite_the_senders_clock(report, hit.session, at):
-        result.step("holder_needs_a_trusted_time", ip=ip, at=at.isoformat())
+    uncertain = time_uncertainty(report)
+    if (
+        hit.reason == "dynamic_session"
+        and uncertain is not None
+        and not _held_despite_the_uncertain_time(hit.session, at, uncertain[0])
+    ):
+        result.step(uncertain[1], ip=ip, at=at.isoformat())
         hit = replace(hit, account=None, session=None, reason="sender_clock_only")
     result.record("block", hit.block.pk if hit.block else None)
     result.record("session", hit.session.pk if hit.session else None)

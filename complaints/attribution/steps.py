@@ -242,6 +242,16 @@ SENTENCES: dict[str, tuple[tuple[tuple[str, ...], object], ...]] = {
             ),
         ),
     ),
+    "holder_needs_a_zone": (
+        (
+            ("ip", "at"),
+            _(
+                "{ip} is one of our dynamic addresses, but the time for the spam names no zone ({at} "
+                "if it was UTC; up to 14 hours either way), and more than one holder is possible "
+                "in that span: nobody is named."
+            ),
+        ),
+    ),
     "maillog_ambiguous": (
         (
             ("client", "logins"),

@@ -6,7 +6,7 @@ import re
 from email.message import Message
 
 from . import mime
-from .dates import parse_date
+from .dates import names_no_zone, parse_date
 from .hosts import is_routable_ip, non_routable_reason, normalise_ip, split_zone
 from .parsed import ParsedReport
 from .urls import UrlCollector
@@ -175,6 +175,7 @@ def state_time(report: ParsedReport, value: str | None, field: str) -> None:
         report.fail(f"{field} is not a date: {value[:60]!r}")
     elif report.occurred_at is None:
         report.occurred_at, report.occurred_at_basis = when, "stated"
+        _zone_unknown(report, value, field)
 
 
 def finish(report: ParsedReport, urls: UrlCollector) -> ParsedReport:
@@ -189,13 +190,29 @@ def finish(report: ParsedReport, urls: UrlCollector) -> ParsedReport:
         ) if index is not None else None  # fmt: skip
         if index is not None and report.hops[index].time is not None:
             report.occurred_at, report.occurred_at_basis = report.hops[index].time, "origin-hop"
+            _zone_unknown(report, _hop_date(report.hops[index]), "the origin's Received line")
         elif above is not None:
             report.occurred_at, report.occurred_at_basis = above.time, "hop-above-origin"
+            _zone_unknown(report, _hop_date(above), "the Received line above the origin")
         elif report.date is not None:
             report.occurred_at, report.occurred_at_basis = report.date, "date-header"
     report.urls = urls.urls
     report.url_hosts = urls.hosts()
     return report
+
+
+def _hop_date(hop) -> str:
+    """The date part of a Received line: what follows its last semicolon."""
+    return hop.raw.rpartition(";")[2] if ";" in hop.raw else ""
+
+
+def _zone_unknown(report: ParsedReport, text: str | None, where: str) -> None:
+    if names_no_zone(text):
+        report.occurred_at_no_zone = True
+        report.note(
+            f"the time in {where} names no zone: read as UTC, it may be off by up to 14 hours, "
+            "and no dynamic address's holder is named unless one held it all that time"
+        )
 
 
 def choose_source(report: ParsedReport) -> None:

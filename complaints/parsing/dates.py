@@ -133,6 +133,15 @@ def stated_offset(text: str | None) -> int | None:
     return _explicit_offset(_COMMENT.sub(" ", cleaned))
 
 
+def names_no_zone(text: str | None) -> bool:
+    """A date text that names no UTC offset and no zone (RFC 5322 obsolete syntax, a
+    naive ISO stamp): parse_date reads it as UTC, but it could be any zone's wall clock,
+    up to 14 hours either way. Japanese stamps are read as JST by parse_date, as written."""
+    if not text or stated_offset(text) is not None:
+        return False
+    return "年" not in text and not _JA_WEEKDAY.search(text)
+
+
 def parse_date_in(text: str | None, offset: int) -> datetime | None:
     """A date text that names no zone, read in the zone `offset` (minutes east of UTC)."""
     if not text or stated_offset(text) is not None:

@@ -98,6 +98,10 @@ class ParsedReport:
     header_source_port: int | None = None
     occurred_at: datetime | None = None
     occurred_at_basis: str | None = None  # "stated", "origin-hop", "hop-above-origin", "date-header"…
+    # The time chosen for occurred_at names no zone: read as UTC, it may be off by up to
+    # 14 hours, so attribution names a dynamic address's holder only if one held it
+    # across that span (complaints/attribution/engine.py).
+    occurred_at_no_zone: bool = False
     reporter: str | None = None
     report_id: str | None = None
     user_agent: str | None = None

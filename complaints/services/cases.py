@@ -39,8 +39,11 @@ def case_key_for(report: Report) -> tuple[str, str, str]:
                 site = getattr(account, "hosted_name", None) or host
                 return f"host:{site}", CaseKind.HOST, site
     if report.source_ip:
-        # A time only the sender wrote (its Date header) does not pick the session.
-        trusted_time = report.occurred_at and (report.facts or {}).get("occurred_at_basis") != "date-header"
+        # A time only the sender wrote (its Date header), or one without a zone, does
+        # not pick the session.
+        from complaints.attribution.engine import time_uncertainty
+
+        trusted_time = report.occurred_at and time_uncertainty(report) is None
         session = session_at(ip=report.source_ip, at=report.occurred_at) if trusted_time else None
         if session is not None:
             return f"session:{session.pk}", CaseKind.SESSION, f"{report.source_ip} (session {session.pk})"

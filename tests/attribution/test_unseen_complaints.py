@@ -7,7 +7,7 @@ import pytest
 
 from complaints.models import Report
 from tests.attribution.conftest import HANDOVER
-from tests.attribution.test_rules import attributed
+from tests.attribution.test_rules import attributed, message
 
 pytestmark = pytest.mark.django_db
 
@@ -83,3 +83,37 @@ def test_a_spam_inside_a_report_with_a_forward_subject_is_read_as_spam(isp):
     assert result["accounts"] == ["M-1", "C-1"]
 
 
+
+def _no_zone_hop(ip: str, at) -> str:
+    """A Received line whose date names no zone (RFC 5322 obsolete syntax): seen on old
+    and misconfigured MTAs."""
+    return f"from pc (unknown [{ip}]) by mx.receiver.example with ESMTP id 7N; {at:%a, %d %b %Y %H:%M:%S}"
+
+
+def test_a_time_without_a_zone_names_no_holder_when_the_address_changed_hands_near_it(isp):
+    """198.51.100.23 passed from C-1 to C-2 at HANDOVER; "an hour before" written without
+    a zone could be either side of it in some zone."""
+    result = attributed(message([_no_zone_hop("198.51.100.23", HANDOVER - timedelta(hours=1))]))
+    assert result["accounts"] == []
+    assert "holder_needs_a_zone" in [s["code"] for s in result["steps"]]
+    report = Report.objects.get()
+    assert report.facts["occurred_at_no_zone"] is True
+    assert any("names no zone" in n for n in report.facts["problems"])
+    assert report.case.key == "ip:198.51.100.23"  # not the session's case
+
+
+def test_a_time_without_a_zone_still_names_a_holder_who_held_the_address_all_that_span(isp):
+    at = HANDOVER  # C-1's IPv6 prefix: held from a day before, still open
+    result = attributed(message([_no_zone_hop("2001:db8:1000:100::1", at)]))
+    assert result["accounts"] == ["C-1"]
+
+
+def test_a_static_address_needs_no_zone(isp):
+    result = attributed(message([_no_zone_hop("203.0.113.5", HANDOVER)]))
+    assert result["accounts"] == ["C-3"]
+
+
+def test_a_time_with_its_zone_is_read_as_before(isp):
+    hop = _no_zone_hop("198.51.100.23", HANDOVER - timedelta(hours=1)) + " +0000"
+    assert attributed(message([hop]))["accounts"] == ["C-1"]
+    assert Report.objects.get().facts["occurred_at_no_zone"] is False

@@ -266,3 +266,28 @@ def test_api_errors_speak_the_callers_language(partner):
     unauthenticated = Client().get(URL, HTTP_ACCEPT_LANGUAGE="ja")
     assert unauthenticated.status_code == 401 and unauthenticated.json()["detail"] != "Authentication credentials were not provided."
 
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {
+            "xarf_version": "4.0.0",
+            "category": "messaging",
+            "type": "spam",
+            "timestamp": "2026-11-20T05:30:05",
+            "source_identifier": "198.51.100.23",
+            "reporter": {"org": "X", "contact": "abuse@x.example"},
+        },
+        {"Version": "0.2", "Report": {"SourceIp": "198.51.100.23", "Date": "2026-11-20T05:30:05"}},
+    ],
+    ids=["xarf-v4", "xarf-v3"],
+)
+def test_a_machine_report_time_without_an_offset_is_refused(partner, body):
+    """A naive time is some zone's wall clock, up to 14 hours either way: which customer
+    held a dynamic address then cannot be told. RFC 3339 requires the offset."""
+    response = post_json(token_client(partner[1]), body)
+    assert response.status_code == 400
+    assert "zone offset" in json.dumps(response.json())
+    assert Report.objects.count() == 0
+    body = json.loads(json.dumps(body).replace("05:30:05", "05:30:05+09:00"))
+    assert post_json(token_client(partner[1]), body).status_code in (201, 202)
