@@ -40,7 +40,8 @@ _FOR = re.compile(r"\bfor\s+<?([^\s<>;@]+@([^\s<>;]+?))>?\s*[;(]", re.IGNORECASE
 def check_compromise(
     result: Attribution, *, report: Report, ip: str, at, origin_hop: Hop | None, hops
 ) -> None:
-    _exploited_listing(result, ip, at)
+    if at is not None:  # a listing is weighed against who held the address then
+        _exploited_listing(result, ip, at)
     _greeting(result, ip, origin_hop)
     _open_relay(result, ip, origin_hop, hops)
     _reporter_burst(result, report)

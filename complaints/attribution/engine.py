@@ -46,6 +46,7 @@ def attribute(report: Report) -> Attribution:
         _attribute_origin(result, report, ip, at, origin_hop, hops)
     elif ip:
         result.step("no_time", ip=ip)
+        _attribute_without_time(result, report, ip, origin_hop, hops)
     elif at and (submission := _inside_submission(hops)) is not None:
         # No public origin: the chain ends inside our own network, at a client (webmail
         # on localhost, an internal host) that logged in to our server.
@@ -240,20 +241,7 @@ def _attribute_origin(result, report, ip, at, origin_hop, hops) -> None:
             _submitted_elsewhere_by_ours(result, at, origin_hop, hops)
         return
     if hit.reason == "transit":
-        holder = hit.block.sub_allocated_to
-        result.add_role(NetworkRole.UPSTREAM)
-        result.sub_allocation = {
-            "subscriber_id": holder.subscriber_id,
-            "name": holder.name,
-            "abuse_contact": hit.block.abuse_contact or holder.email,
-        }
-        result.step(
-            "transit_customer",
-            ip=ip,
-            block=hit.block.prefix,
-            holder=holder.subscriber_id,
-            contact=result.sub_allocation["abuse_contact"],
-        )
+        _transit(result, ip, hit.block)
         return
     result.add_role(NetworkRole.SENDING)
     result.step(
@@ -264,15 +252,7 @@ def _attribute_origin(result, report, ip, at, origin_hop, hops) -> None:
         at=at.isoformat(),
     )
     if hit.reason == "sub_allocation":
-        holder = hit.block.sub_allocated_to
-        result.sub_allocation = {
-            "subscriber_id": holder.subscriber_id,
-            "name": holder.name,
-            "abuse_contact": hit.block.abuse_contact or holder.email,
-        }
-        result.step(
-            "sub_allocated", holder=holder.subscriber_id, contact=result.sub_allocation["abuse_contact"]
-        )
+        _sub_allocated(result, hit.block)
         return
     if hit.reason == "shared":
         if not _shared_origin(result, report, hit.block, ip, at):
@@ -289,6 +269,68 @@ def _attribute_origin(result, report, ip, at, origin_hop, hops) -> None:
     if hit.block is not None and hit.block.kind == BlockKind.HOSTING:
         _web_script(result, report)
     result.sending_method = _sending_method(result, report, ip, at, origin_hop, hops)
+
+
+def _holder_of(block) -> dict:
+    holder = block.sub_allocated_to
+    return {
+        "subscriber_id": holder.subscriber_id,
+        "name": holder.name,
+        "abuse_contact": block.abuse_contact or holder.email,
+    }
+
+
+def _transit(result, ip, block) -> None:
+    result.add_role(NetworkRole.UPSTREAM)
+    result.sub_allocation = _holder_of(block)
+    result.step(
+        "transit_customer",
+        ip=ip,
+        block=block.prefix,
+        holder=result.sub_allocation["subscriber_id"],
+        contact=result.sub_allocation["abuse_contact"],
+    )
+
+
+def _sub_allocated(result, block) -> None:
+    result.sub_allocation = _holder_of(block)
+    result.step(
+        "sub_allocated",
+        holder=result.sub_allocation["subscriber_id"],
+        contact=result.sub_allocation["abuse_contact"],
+    )
+
+
+# Blocks whose account the address plan names whatever the time.
+_TIMELESS_ACCOUNT = {BlockKind.STATIC: "static_block", BlockKind.HOSTING: "hosting_block"}
+
+
+def _attribute_without_time(result, report, ip, origin_hop, hops) -> None:
+    """No time for the spam: the session and mail logs cannot be read, but the address
+    plan does not depend on one. An address of ours stays ours (never "another
+    network's", to forward): a static line's or a hosting account is named, a
+    sub-allocation or a transit customer's holder is told, and a pool or shared
+    address's holder cannot be (nobody is named)."""
+    block = inventory.block_for(ip=ip)
+    if block is None:
+        return
+    result.record("block", block.pk)
+    if block.kind == BlockKind.TRANSIT:
+        _transit(result, ip, block)
+        return
+    result.add_role(NetworkRole.SENDING)
+    result.step("origin_in_our_block", ip=ip, block=block.prefix, kind=block.kind)
+    if block.kind == BlockKind.SUB_ALLOCATION:
+        _sub_allocated(result, block)
+        return
+    account = block.account if block.kind in _TIMELESS_ACCOUNT else None
+    if account is None:
+        return
+    result.add_account(account)
+    result.step(_TIMELESS_ACCOUNT[block.kind], ip=ip, account=account.account_id)
+    if block.kind == BlockKind.HOSTING:
+        _web_script(result, report)
+    result.sending_method = _sending_method(result, report, ip, None, origin_hop, hops)
 
 
 # A PHP file where a site keeps uploads, caches or temporary files was put there, not

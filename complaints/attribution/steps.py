@@ -88,6 +88,7 @@ SENTENCES: dict[str, tuple[tuple[tuple[str, ...], object], ...]] = {
     "origin_in_our_block": (
         (("ip", "block", "kind", "at"), _("The origin {ip} is in our block {block} ({kind}) at {at}.")),
         (("ip", "block", "at"), _("The origin {ip} is in our block {block} at {at}.")),
+        (("ip", "block", "kind"), _("The origin {ip} is in our block {block} ({kind}).")),
         (
             ("ip", "at"),
             _(

@@ -117,3 +117,34 @@ def test_a_time_with_its_zone_is_read_as_before(isp):
     hop = _no_zone_hop("198.51.100.23", HANDOVER - timedelta(hours=1)) + " +0000"
     assert attributed(message([hop]))["accounts"] == ["C-1"]
     assert Report.objects.get().facts["occurred_at_no_zone"] is False
+
+
+def _timeless(ip: str) -> bytes:
+    """A trap's copy whose only Received line carries no date and which has no Date
+    header: the report names an address and no time."""
+    return (
+        f"Received: from pc (unknown [{ip}]) by mx.receiver.example with ESMTP id 8T\r\n"
+        "From: sale@spammer.example\r\nTo: trap@receiver.example\r\nSubject: Cheap pills\r\n"
+        "Message-ID: <timeless@pc.invalid>\r\n\r\nBuy now http://cheap.example.net/x\r\n"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("ip", "roles", "accounts", "holder"),
+    [
+        ("203.0.113.5", ["sending"], ["C-3"], None),  # a static line: the plan names it
+        ("198.51.100.23", ["sending"], [], None),  # a pool address: ours, holder unknown
+        ("203.0.113.200", ["sending"], [], "S-9"),  # sub-allocated: its holder's
+        ("198.18.0.9", ["upstream"], [], "S-9"),  # a transit customer's network
+        ("192.0.2.200", ["not_ours"], [], None),  # nobody's we know: another network's
+    ],
+)
+def test_an_address_without_a_time_is_still_read_against_the_address_plan(isp, ip, roles, accounts, holder):
+    """Without a time only the session and mail logs are out of reach: our own address
+    was called another network's, to be forwarded, and a static customer was missed."""
+    result = attributed(_timeless(ip))
+    assert Report.objects.get().occurred_at is None
+    assert result["roles"] == roles
+    assert result["accounts"] == accounts
+    assert ((result.get("sub_allocation") or {}).get("subscriber_id")) == holder
+    assert "no_time" in [s["code"] for s in result["steps"]]
