@@ -100,6 +100,14 @@ def _report_event(action: str, object_id: str, data: dict) -> Event | None:
         return Event(text, url, ref, "report")
     if action == "content.viewed":
         return Event(_("Message content opened:"), url, ref, "content")
+    if action == "report.attached_filed":
+        n = len(data.get("reports") or [])
+        text = ngettext(
+            "It carried %(n)s more reported message, filed as a report of its own:",
+            "It carried %(n)s more reported messages, each filed as a report of its own:",
+            n,
+        ) % {"n": n}
+        return Event(text, url, ref, "report")
     return None
 
 

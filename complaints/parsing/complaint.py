@@ -167,6 +167,12 @@ def _wrapping(report: ParsedReport, outer: Message, found: materials.Found) -> P
     _forwarders_zone(report, outer, found.material.message)
     for note in found.notes:
         report.note(note)
+    if found.others:
+        report.more_reported_raw = [m.raw for m in found.others] + report.more_reported_raw
+        report.note(
+            f"{len(report.more_reported_raw) + 1} reported messages were attached: this report reads "
+            "the first; each other one is filed as a report of its own"
+        )
     if not machine:
         if report.category == "spam":
             # The person's own words say what the copy is (a forward's subject is the

@@ -12,7 +12,7 @@ message, not words of a particular sample.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import Message
 
 from . import mime
@@ -81,6 +81,12 @@ class Found:
     material: Material | None
     prose: str  # the sender's own words: the body text without the material
     notes: list[str]
+    # The other reported messages attached beside `material` (a complaint about several
+    # spams, a digest), each with its own Received chain: each is a report of its own.
+    others: list[Material] = field(default_factory=list)
+
+
+MAX_OTHERS = 20  # more attached messages than this: a note says so, a person looks
 
 
 def has_message_headers(msg: Message) -> bool:
@@ -95,13 +101,24 @@ def find(msg: Message) -> Found:
     inline = in_text(text)
     if inline is not None:
         candidates.append(inline)
-    best = next((c for c in candidates if c[0] and mime.raw_headers(c[0].message, "Received")), None)
-    best = best or (candidates[0] if candidates else None)
+    chained = [c for c in candidates if c[0] and mime.raw_headers(c[0].message, "Received")]
+    best = chained[0] if chained else (candidates[0] if candidates else None)
     if best is None:
         return Found(None, text, notes)
     material, span = best
     prose = text[: span[0]] + "\n" + text[span[1] :] if span else text
-    return Found(material, prose, notes)
+    others, seen = [], {material.raw}
+    for other, _span in chained[1:]:
+        if other.raw not in seen:
+            seen.add(other.raw)
+            others.append(other)
+    if len(others) > MAX_OTHERS:
+        notes.append(
+            f"{len(others) + 1} reported messages are attached; the first {MAX_OTHERS + 1} are filed, "
+            "a person must look at the rest"
+        )
+        others = others[:MAX_OTHERS]
+    return Found(material, prose, notes, others)
 
 
 def body_text(msg: Message) -> str:

@@ -131,6 +131,9 @@ class ParsedReport:
     body_text: str | None = None
     body_html: str | None = None
     reported_message_raw: bytes | None = None
+    # Other reported messages the complaint carried beside this one (a digest): each is
+    # filed as a report of its own (complaints/services/intake.py); never stored as facts.
+    more_reported_raw: list[bytes] = field(default_factory=list)
 
     def note(self, problem: str) -> None:
         if problem not in self.problems and len(self.problems) < 50:
@@ -159,6 +162,9 @@ class ParsedReport:
         for f in fields(self):
             value = getattr(self, f.name)
             if f.name in ("body_text", "body_html", "reported_message_raw") and not include_content:
+                continue
+            if f.name == "more_reported_raw":
+                out["more_reported"] = len(value)
                 continue
             if isinstance(value, datetime):
                 value = _iso(value)

@@ -229,6 +229,9 @@ def _report_process(*, report_id: int, form: dict | None) -> None:
             if not unclaimed.exists():
                 return
             _store_facts(report, parsed)
+            if parsed.more_reported_raw:
+                others = list(parsed.more_reported_raw)
+                transaction.on_commit(lambda: _file_the_others(report, others), robust=True)
             if report.status == ReportStatus.PARSED:
                 case_attach(report=report)
                 transaction.on_commit(lambda: _followups(report_id), robust=True)
@@ -244,6 +247,32 @@ def _report_process(*, report_id: int, form: dict | None) -> None:
             status_reason=f"processing failed: {type(exc).__name__}: {exc}"[:2000],
         )
         transaction.on_commit(lambda: _attribute_now(report_id), robust=True)
+
+
+def _file_the_others(report: Report, raws: list[bytes]) -> None:
+    """A complaint that carried several reported messages (a person's "here are three
+    more", a digest): each other one is filed as a report of its own, from the same
+    reporter by the same channel, so each is attributed and grouped on its own facts.
+    Filed again (the complaint processed afresh), each is found as already stored."""
+    filed = []
+    for raw in raws:
+        result = report_ingest(
+            raw=raw,
+            channel=report.channel,
+            reporter_key=report.reporter_key,
+            content_type="message/rfc822",
+            partner=report.partner,
+            submitted_by=report.submitted_by,
+            acknowledge=False,
+        )
+        filed.append(result.report.pk)
+    audit_record(
+        action="report.attached_filed",
+        obj=report,
+        case_id=report.case_id,
+        data={"reports": filed},
+        system_actor=report.channel,
+    )
 
 
 def reports_process_many(*, report_ids: list[int], acknowledge_ids: list[int] | tuple = ()) -> None:

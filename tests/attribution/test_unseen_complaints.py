@@ -148,3 +148,57 @@ def test_an_address_without_a_time_is_still_read_against_the_address_plan(isp, i
     assert result["accounts"] == accounts
     assert ((result.get("sub_allocation") or {}).get("subscriber_id")) == holder
     assert "no_time" in [s["code"] for s in result["steps"]]
+
+
+def _attached(*spams: bytes) -> bytes:
+    parts = b"".join(b"--b\r\nContent-Type: message/rfc822\r\n\r\n" + s + b"\r\n" for s in spams)
+    return (
+        b"From: shiro@receiver.example\r\nTo: abuse@isp.example.jp\r\nSubject: spam again\r\n"
+        b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+        b"Content-Type: text/plain\r\n\r\nTwo more spams, the second one is from your network.\r\n"
+        + parts
+        + b"--b--\r\n"
+    )
+
+
+def test_every_spam_attached_to_one_complaint_is_a_report_of_its_own(isp, django_capture_on_commit_callbacks):
+    """Only the first attached spam was read: the second, from our customer, vanished
+    without a word."""
+    from abusedesk.models import AuditEntry
+    from complaints.choices import Channel
+    from complaints.services import report_ingest
+    from tests.attribution.test_rules import direct
+
+    at = HANDOVER - timedelta(hours=1)
+    foreign = message([direct("192.0.2.200", at)])
+    ours = message([direct("198.51.100.23", at)], msgid="<second@pc.invalid>")
+    raw = _attached(foreign, ours)
+    with django_capture_on_commit_callbacks(execute=True):
+        complaint = report_ingest(raw=raw, channel=Channel.MAILBOX, reporter_key="email:shiro@receiver.example")
+    reports = list(Report.objects.order_by("id"))
+    assert len(reports) == 2
+    first, second = reports
+    assert first.pk == complaint.report.pk and first.source_ip == "192.0.2.200"
+    assert first.facts["more_reported"] == 1
+    assert any("filed as a report of its own" in n for n in first.facts["problems"])
+    assert second.source_ip == "198.51.100.23" and second.reporter_key == first.reporter_key
+    assert second.attribution["accounts"] == ["C-1"]
+    assert second.case_id != first.case_id
+    entry = AuditEntry.objects.get(action="report.attached_filed")
+    assert entry.data["reports"] == [second.pk]
+    # filed again, nothing doubles
+    with django_capture_on_commit_callbacks(execute=True):
+        report_ingest(raw=raw, channel=Channel.MAILBOX, reporter_key="email:shiro@receiver.example")
+    assert Report.objects.count() == 2
+
+
+def test_one_spam_attached_twice_is_one_report(isp, django_capture_on_commit_callbacks):
+    from complaints.choices import Channel
+    from complaints.services import report_ingest
+    from tests.attribution.test_rules import direct
+
+    spam = message([direct("198.51.100.23", HANDOVER - timedelta(hours=1))])
+    with django_capture_on_commit_callbacks(execute=True):
+        report_ingest(raw=_attached(spam, spam), channel=Channel.MAILBOX, reporter_key="email:x@r.example")
+    assert Report.objects.count() == 1
+    assert Report.objects.get().facts["more_reported"] == 0
