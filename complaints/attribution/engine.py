@@ -344,6 +344,10 @@ def _web_script(result, report) -> bool:
     in an upload or cache directory is evidence the site was compromised (rule 7)."""
     script = (report.facts or {}).get("web_script") or {}
     site, path = script.get("site"), script.get("script")
+    if script.get("sites"):
+        # Stamps naming different sites: one was written by a script, not the server.
+        result.step("web_script_sites_disagree", weight="signal", sites=", ".join(script["sites"]))
+        return False
     if not (site or path):
         return False
     account = inventory.hosting_account_for_host(host=site) if site else None

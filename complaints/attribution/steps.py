@@ -243,6 +243,15 @@ SENTENCES: dict[str, tuple[tuple[tuple[str, ...], object], ...]] = {
             ),
         ),
     ),
+    "web_script_sites_disagree": (
+        (
+            ("sites",),
+            _(
+                "The mail carries web-script stamps naming different sites ({sites}): a script on "
+                "the shared server wrote one of them, so no site's account is named."
+            ),
+        ),
+    ),
     "holder_needs_a_zone": (
         (
             ("ip", "at"),

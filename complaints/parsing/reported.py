@@ -84,6 +84,18 @@ def web_script(msg: Message) -> dict | None:
     if match and clean_host(match.group(1)):
         found.setdefault("site", clean_host(match.group(1)))
         found.setdefault("script", match.group(2)[:255])
+    # The server writes its stamp after whatever the script passed as extra headers: a
+    # script on the same shared server can add one naming another tenant's site. Two
+    # stamps naming different sites name none (which one the server wrote is unknown).
+    sites = {
+        clean_host(m.group(1))
+        for name, pattern in (("X-PHP-Script", _PHP_SCRIPT), ("X-Source-Dir", _SOURCE_DIR))
+        for value in mime.headers(msg, name)
+        if (m := pattern.match(value or "")) and clean_host(m.group(1))
+    }
+    if len(sites) > 1:
+        found.pop("site", None)
+        found["sites"] = sorted(sites)
     return {key: value for key, value in found.items() if value} or None
 
 

@@ -202,3 +202,27 @@ def test_one_spam_attached_twice_is_one_report(isp, django_capture_on_commit_cal
         report_ingest(raw=_attached(spam, spam), channel=Channel.MAILBOX, reporter_key="email:x@r.example")
     assert Report.objects.count() == 1
     assert Report.objects.get().facts["more_reported"] == 0
+
+
+def _from_shared_hosting(stamps: list[str]) -> bytes:
+    at = HANDOVER + timedelta(minutes=5)
+    raw = message(
+        [
+            f"from web1.hosting.example (web1.hosting.example [203.0.113.70]) by mx.receiver.example "
+            f"(Postfix) with ESMTP id 5H1; {_stamp(at)}",
+        ]
+    )
+    return raw.replace(b"From: sale@", "".join(s + "\r\n" for s in stamps).encode() + b"From: sale@", 1)
+
+
+def test_web_script_stamps_naming_different_sites_name_no_tenant(isp):
+    """On a shared server a script can pass its own X-PHP-Script naming another tenant;
+    the server adds the real one. Which is which is unknown: nobody is named."""
+    forged = "X-PHP-Script: www.shop.example.jp/wp-content/uploads/x.php for 192.0.2.150"
+    real = "X-PHP-Script: other-site.example/mailer.php for 192.0.2.150"
+    result = attributed(_from_shared_hosting([forged, real]))
+    assert result["accounts"] == []
+    assert "web_script_sites_disagree" in [s["code"] for s in result["steps"]]
+    assert result["compromise"] == []
+    one = attributed(_from_shared_hosting([forged]), reporter="email:b@receiver.example")
+    assert one["accounts"] == ["H-1"]  # one stamp names its site, as before
