@@ -484,7 +484,28 @@ def _relayed_by_our_server(origin_hop: Hop, hops: list[Hop]) -> bool:
     return bool(above and above.from_address and inventory.is_own_mail_server(above.from_address))
 
 
-def _sending_method(result, report, ip, at, origin_hop, hops) -> str:
+# Reports about something other than mail: a machine's infection, a login attack, a
+# scan or a flood (XARF's connection/vulnerability types map to "other"). With no
+# message behind them there is no sending method: the spam rules do not apply.
+NON_MAIL_CATEGORIES = {"malware", "login-attack", "other"}
+
+
+def _incident_not_mail(report, hops) -> str | None:
+    category = (report.category or "").lower()
+    return category if category in NON_MAIL_CATEGORIES and not hops else None
+
+
+def _sending_method(result, report, ip, at, origin_hop, hops) -> str | None:
+    incident = _incident_not_mail(report, hops)
+    if incident == "malware":
+        # A reporter saw malware act from the address (a sinkhole's drone, a botnet
+        # feed): the machine is not under its holder's control, as a listing as
+        # exploited says (rule 5: the customer is a victim, told how to clean it).
+        result.compromised("reported_infected", ip, "reported_as_infected", ip=ip)
+        return SendingMethod.HIJACKED_HOST
+    if incident:
+        result.step("not_mail_abuse", ip=ip, category=incident)
+        return None
     if origin_hop is not None and not _is_own_name(origin_hop.by_name):
         # The receiving side's own record says our customer logged in there: the
         # server that took the mail is another provider's submission server.

@@ -32,6 +32,7 @@ COMPROMISE = {
     "reporter_burst": _("many reporters within minutes"),
     "customer_confirmed": _("the customer's own confirmation"),
     "stolen_credentials": _("one login from many addresses within minutes"),
+    "reported_infected": _("a report of malware acting from the address"),
 }
 SIGNALS = {
     "origin_stated": _("origin stated in words, not shown by a header"),

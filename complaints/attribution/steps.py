@@ -49,6 +49,7 @@ COMPROMISE_CODES = frozenset(
         "many_client_addresses",
         "bot_helo",
         "script_planted_in_site",
+        "reported_as_infected",
     }
 )
 
@@ -240,6 +241,24 @@ SENTENCES: dict[str, tuple[tuple[tuple[str, ...], object], ...]] = {
             _(
                 "{ip} is one of our dynamic addresses, but the only time for the spam ({at}) is the "
                 "Date the sender wrote, and more than one holder is possible around it: nobody is named."
+            ),
+        ),
+    ),
+    "reported_as_infected": (
+        (
+            ("ip",),
+            _(
+                "The report says malware acted from {ip} (an infected machine or a bot): the machine "
+                "is not under its holder's control."
+            ),
+        ),
+    ),
+    "not_mail_abuse": (
+        (
+            ("ip", "category"),
+            _(
+                "The report is about {category} from {ip}, not about mail: no sending method, and the "
+                "criteria's rules for spam do not apply; a person decides."
             ),
         ),
     ),
@@ -565,7 +584,17 @@ def _shown(name: str, value) -> str:
         return local_time(value)
     if name == "kind":
         return _block_kind_label(value)
+    if name == "category":
+        return str(INCIDENT_CATEGORIES.get(value, value))
     return str(value)
+
+
+# What a report that is not about mail is about (the "category" of not_mail_abuse).
+INCIDENT_CATEGORIES = {
+    "malware": _("malware"),
+    "login-attack": _("login attacks"),
+    "other": _("something other than mail (a scan, a flood, an open service)"),
+}
 
 
 def local_time(value) -> str:

@@ -226,3 +226,81 @@ def test_web_script_stamps_naming_different_sites_name_no_tenant(isp):
     assert result["compromise"] == []
     one = attributed(_from_shared_hosting([forged]), reporter="email:b@receiver.example")
     assert one["accounts"] == ["H-1"]  # one stamp names its site, as before
+
+
+def _xarf(ip: str, category: str, type_: str, at) -> dict:
+    return {
+        "xarf_version": "4.0.0",
+        "report_id": f"r-{category}-{type_}",
+        "category": category,
+        "type": type_,
+        "timestamp": at.isoformat(),
+        "source_identifier": ip,
+        "reporter": {"org": "Scan Watch", "contact": "abuse@scanwatch.example"},
+    }
+
+
+@pytest.mark.parametrize(("category", "type_"), [("connection", "port_scan"), ("connection", "ddos"),
+                                                 ("login_attack", "login_attack")])
+def test_a_report_about_no_mail_gets_no_sending_method_and_no_spam_rule(
+    isp, partner, category, type_, django_capture_on_commit_callbacks
+):
+    """A port scan or a flood from a static line was judged by rule 3 (a self-operated
+    spam server: warning under the unsolicited-mail clause)."""
+    import json
+
+    from complaints.models import Case
+    from tests.personas import token_client
+
+    body = _xarf("203.0.113.5", category, type_, HANDOVER)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = token_client(partner[1]).post(
+            "/api/v1/reports/", data=json.dumps(body), content_type="application/json"
+        )
+    assert response.status_code in (201, 202), response.content
+    report = Report.objects.get()
+    assert report.attribution["accounts"] == ["C-3"]
+    assert report.attribution["sending_method"] is None
+    assert "not_mail_abuse" in [s["code"] for s in report.attribution["steps"]]
+    case = Case.objects.get()
+    assert case.recommendation["rule"] is None
+    assert not case.recommendation.get("clauses")
+
+
+def test_a_malware_report_about_a_customer_is_evidence_the_machine_is_infected(
+    isp, partner, django_capture_on_commit_callbacks
+):
+    """Rule 5: the holder of an infected machine is a victim, told how to clean it."""
+    import json
+
+    from complaints.models import Case
+    from tests.personas import token_client
+
+    body = _xarf("203.0.113.5", "malware", "malware_attack", HANDOVER)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = token_client(partner[1]).post(
+            "/api/v1/reports/", data=json.dumps(body), content_type="application/json"
+        )
+    assert response.status_code in (201, 202), response.content
+    report = Report.objects.get()
+    assert report.attribution["sending_method"] == "hijacked_host"
+    assert [c["key"] for c in report.attribution["compromise"]] == ["reported_infected"]
+    assert Case.objects.get().recommendation["rule"] == "5"
+
+
+def test_a_spam_whose_complainant_says_it_carried_a_virus_is_still_spam(isp):
+    """A person's word "virus" makes the category malware; the spam copy (its Received
+    chain) is what is judged, not the sender's machine taken for infected."""
+    at = HANDOVER - timedelta(hours=1)
+    from tests.attribution.test_rules import direct
+
+    spam = message([direct("203.0.113.5", at)])
+    complaint = (
+        b"From: p@receiver.example\r\nTo: abuse@isp.example.jp\r\nSubject: virus mail\r\n"
+        b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+        b"Content-Type: text/plain\r\n\r\nThis mail carried a virus.\r\n--b\r\n"
+        b"Content-Type: message/rfc822\r\n\r\n" + spam + b"\r\n--b--\r\n"
+    )
+    result = attributed(complaint)
+    assert result["sending_method"] == "self_operated_server"
+    assert result["compromise"] == []
