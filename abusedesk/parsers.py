@@ -43,10 +43,23 @@ def _depth(value, limit: int) -> bool:
     return False
 
 
+def _unique_keys(pairs: list) -> dict:
+    """An object naming one key twice is ambiguous (parsers keep the first or the last):
+    a report whose source_ip is given twice is refused, not read one way."""
+    seen: dict = {}
+    for key, value in pairs:
+        if key in seen:
+            raise ValueError(_("the key %(k)s is given twice in one object") % {"k": repr(key)[:60]})
+        seen[key] = value
+    return seen
+
+
 def json_loads(data: bytes | str):
     """Parse JSON or raise ParseError with the reason (never RecursionError or a bare ValueError)."""
     try:
-        value = json.loads(data, parse_float=_finite, parse_constant=_no_constant)
+        value = json.loads(
+            data, parse_float=_finite, parse_constant=_no_constant, object_pairs_hook=_unique_keys
+        )
     except RecursionError:
         raise ParseError(_("body is not valid JSON: nested too deep")) from None
     except UnicodeDecodeError as exc:

@@ -87,6 +87,18 @@ def refuse_naive_time(raw) -> None:
         raise serializers.ValidationError(NEEDS_OFFSET)
 
 
+def _address_with_port(value: str) -> bool:
+    """192.0.2.1:25 or [2001:db8::1]:25: an address with its port in one field."""
+    host, sep, port = value.rpartition(":")
+    if not sep or not port.isdigit():
+        return False
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return "." in host or host.startswith("[")
+
+
 def _is_host_or_ip(value: str) -> bool:
     try:
         ipaddress.ip_address(value)
@@ -120,6 +132,8 @@ class XarfV4Serializer(serializers.Serializer):
 
     def validate_source_identifier(self, value):
         refuse_zone_id(value.strip())
+        if _address_with_port(value.strip()):
+            raise serializers.ValidationError(_("an address with a port: give the port in source_port"))
         if not _is_host_or_ip(value.strip()):
             raise serializers.ValidationError(_("not an IP address or host name"))
         return value

@@ -23,6 +23,11 @@ def apply_message(report: ParsedReport, msg: Message, trust: TrustContext, urls:
     """Fill the report with what the reported message (or its headers) shows."""
     received, checkers, auth_results = _original_received(report, msg)
     hops = [parse_received(v) for v in received[:MAX_HOPS]]
+    if len(received) > MAX_HOPS:
+        report.note(
+            f"the message has {len(received)} Received lines; only the first {MAX_HOPS} were read "
+            "(the origin may lie below them)"
+        )
     chain = analyse_chain(hops, trust, auth_results, checkers)
     report.hops = chain.hops
     if chain.origin is not None:

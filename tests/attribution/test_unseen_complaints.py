@@ -304,3 +304,10 @@ def test_a_spam_whose_complainant_says_it_carried_a_virus_is_still_spam(isp):
     result = attributed(complaint)
     assert result["sending_method"] == "self_operated_server"
     assert result["compromise"] == []
+
+
+def test_a_chain_longer_than_the_limit_says_it_was_cut(isp):
+    at = HANDOVER - timedelta(hours=1)
+    hop = f"from relay.example (relay.example [192.0.2.99]) by mx.receiver.example with ESMTP id 1; {_stamp(at)}"
+    attributed(message([hop] * 150))
+    assert any("150 Received lines" in n for n in Report.objects.get().facts["problems"])

@@ -218,6 +218,32 @@ def test_a_non_string_xarf_version_is_refused_with_a_reason(partner, version):
     assert Report.objects.count() == 0
 
 
+def test_a_key_given_twice_is_refused_not_read_one_way(partner):
+    """{"source_ip": foreign, ..., "source_ip": ours}: parsers keep the first or the last,
+    and the desk must not pick the customer by that accident."""
+    _, key = partner
+    body = '{"source_ip": "192.0.2.1", "occurred_at": "2026-11-20T05:30:05Z", "source_ip": "198.51.100.23"}'
+    response = _post_json(token_client(key), body)
+    assert response.status_code == 400, response.content
+    assert "twice" in _reason(response)
+    assert Report.objects.count() == 0
+
+
+@pytest.mark.parametrize("source", ["198.51.100.23:1345", "[2001:db8::1]:25"])
+def test_an_address_with_its_port_in_xarf_is_refused_with_a_reason(partner, source):
+    _, key = partner
+    response = _post_json(token_client(key), _xarf(source_identifier=source))
+    assert response.status_code == 400, response.content
+    assert "source_port" in _reason(response)
+    assert Report.objects.count() == 0
+
+
+def test_an_ipv6_address_ending_in_digits_is_no_address_with_a_port(partner):
+    _, key = partner
+    response = _post_json(token_client(key), _xarf(source_identifier="2001:db8::1:25"))
+    assert response.status_code in (201, 202), response.content
+
+
 # --- mailbox import ----------------------------------------------------------------
 
 
