@@ -18,6 +18,7 @@ from abusedesk.choices import NetworkRole, SendingMethod
 from complaints.choices import Channel, ConfirmationKind, ReportFormat
 from complaints.models import Evidence, Hop, NetworkContact, Report
 from complaints.parsing.hosts import is_under, normalise_ip, registrable_domain
+from complaints.parsing.urls import url_host
 from subscribers import ipkeys
 from subscribers import selectors as inventory
 from subscribers.choices import AccountKind, BlockKind
@@ -54,6 +55,7 @@ def attribute(report: Report) -> Attribution:
         _through_our_server(result, report, None, at, submission, login, _INSIDE)
     for host in report.url_hosts or []:
         _attribute_host(result, host)
+    _phishing_planted_in_site(result, report)
     if hops and _is_own_name(hops[0].by_name) and not _has(result, NetworkRole.SENDING, NetworkRole.RELAY):
         result.add_role(NetworkRole.RECEIVING)
         result.step("received_by_our_mx", host=hops[0].by_name)
@@ -706,6 +708,27 @@ def _attribute_host(result: Attribution, host: str) -> None:
             return
 
 
+# Where a phishing kit is dropped on a compromised site: the upload, cache and temporary
+# folders a web application writes to, and hidden folders (/.well-known/ among them).
+_PLANTED_PAGE = re.compile(
+    r"^[a-z][a-z0-9+.-]*://[^/?#]+(?:/[^?#]*)?/(?:uploads?|cache|tmp|temp|files|\.[^/?#]+)/", re.IGNORECASE
+)
+
+
+def _phishing_planted_in_site(result, report) -> None:
+    """A phishing page in a folder a site's owner does not write pages to (the CMS's
+    uploads, a cache, a hidden folder) on a site we host: the site was compromised and
+    the owner is a victim (rule 11: the path disabled at once), not a fraudster
+    promoting their own page (rule 10)."""
+    if (report.category or "").lower() != "phishing" or NetworkRole.HOSTING not in result.roles:
+        return
+    ours = {
+        host for host in (report.url_hosts or []) if inventory.hosting_account_for_host(host=host) is not None
+    }
+    for url in (report.facts or {}).get("urls") or []:
+        if _PLANTED_PAGE.match(url) and url_host(url) in ours:
+            result.compromised("compromised_site", url, "phishing_planted_in_site", url=url[:200])
+            return
 def _addresses_of(result: Attribution, host: str) -> list[str]:
     try:
         return [str(ipkeys.parse_ip(host))]

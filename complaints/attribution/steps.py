@@ -50,6 +50,7 @@ COMPROMISE_CODES = frozenset(
         "bot_helo",
         "script_planted_in_site",
         "reported_as_infected",
+        "phishing_planted_in_site",
     }
 )
 
@@ -241,6 +242,15 @@ SENTENCES: dict[str, tuple[tuple[tuple[str, ...], object], ...]] = {
             _(
                 "{ip} is one of our dynamic addresses, but the only time for the spam ({at}) is the "
                 "Date the sender wrote, and more than one holder is possible around it: nobody is named."
+            ),
+        ),
+    ),
+    "phishing_planted_in_site": (
+        (
+            ("url",),
+            _(
+                "The phishing page {url} sits in a folder a site's owner does not write pages to "
+                "(uploads, a cache, a hidden folder): the site was compromised."
             ),
         ),
     ),

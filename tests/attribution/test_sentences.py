@@ -11,6 +11,7 @@ from complaints.attribution.steps import INCOMPLETE_STEP, SENTENCES, step_senten
 SAMPLE = {
     "ip": "198.51.100.23",
     "category": "other",
+    "url": "http://shop.example.jp/wp-content/uploads/x/login.html",
     "sites": "a.example, b.example",
     "at": "2026-11-20T05:30:00+00:00",
     "block": "198.51.100.0/24",

@@ -311,3 +311,35 @@ def test_a_chain_longer_than_the_limit_says_it_was_cut(isp):
     hop = f"from relay.example (relay.example [192.0.2.99]) by mx.receiver.example with ESMTP id 1; {_stamp(at)}"
     attributed(message([hop] * 150))
     assert any("150 Received lines" in n for n in Report.objects.get().facts["problems"])
+
+
+@pytest.mark.parametrize(
+    ("category", "url", "rule", "compromised"),
+    [
+        ("phishing", "http://www.shop.example.jp/wp-content/uploads/2026/bank/login.php", "11", True),
+        ("phishing", "http://shop.example.jp/.well-known/pki-validation/bank/index.html", "11", True),
+        ("phishing", "http://shop.example.jp/login.php", "10", False),  # the owner's own page: rule 10
+        ("spam", "http://shop.example.jp/wp-content/uploads/2026/banner.jpg", "10", False),  # images live there
+    ],
+)
+def test_a_phishing_page_planted_in_a_hosted_site_is_a_compromised_site(
+    isp, partner, category, url, rule, compromised, django_capture_on_commit_callbacks
+):
+    import json
+
+    from complaints.models import Case
+    from tests.personas import token_client
+
+    body = _xarf("shop.example.jp", "fraud" if category == "phishing" else "messaging",
+                 "phishing" if category == "phishing" else "spam", HANDOVER)
+    body["url"] = url
+    with django_capture_on_commit_callbacks(execute=True):
+        response = token_client(partner[1]).post(
+            "/api/v1/reports/", data=json.dumps(body), content_type="application/json"
+        )
+    assert response.status_code in (201, 202), response.content
+    attribution = Report.objects.get().attribution
+    assert attribution["accounts"] == ["H-1"]
+    assert bool(attribution["compromise"]) is compromised
+    assert Case.objects.get().recommendation["rule"] == rule
+
