@@ -130,6 +130,9 @@ def stated_offset(text: str | None) -> int | None:
         zone = iso.group(8).upper()
         if zone in _ZONES:
             return _ZONES[zone]
+        if zone[0] in "+-":  # 2026-11-25T12:00:00+09:00: the offset right after the time
+            digits = zone[1:].replace(":", "")
+            return (-1 if zone[0] == "-" else 1) * (int(digits[:2]) * 60 + int(digits[2:]))
     return _explicit_offset(_COMMENT.sub(" ", cleaned))
 
 

@@ -343,3 +343,32 @@ def test_a_phishing_page_planted_in_a_hosted_site_is_a_compromised_site(
     assert bool(attribution["compromise"]) is compromised
     assert Case.objects.get().recommendation["rule"] == rule
 
+
+@pytest.mark.parametrize("stamp", ["%Y-%m-%dT%H:%M:%S+09:00", "%Y-%m-%dT%H:%M:%S.000+0900", "%Y-%m-%dT%H:%M:%SZ"])
+def test_an_iso_time_with_its_offset_names_the_holder(isp, partner, stamp, django_capture_on_commit_callbacks):
+    """The regression the no-zone rule brought in (found by the re-probe): an offset
+    written right after an ISO time was taken for no zone, and nobody was named."""
+    import json
+    from datetime import timedelta as td
+    from datetime import timezone as tz
+
+    from tests.personas import token_client
+
+    at = HANDOVER - timedelta(hours=1)
+    local = at.astimezone(tz(td(hours=9))) if "+09" in stamp else at
+    body = _xarf("198.51.100.23", "messaging", "spam", at)
+    body["timestamp"] = local.strftime(stamp)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = token_client(partner[1]).post(
+            "/api/v1/reports/", data=json.dumps(body), content_type="application/json"
+        )
+    assert response.status_code in (201, 202), response.content
+    report = Report.objects.get()
+    assert report.facts["occurred_at_no_zone"] is False
+    assert report.attribution["accounts"] == ["C-1"]
+
+
+def test_a_received_line_with_an_iso_date_and_offset_names_the_holder(isp):
+    at = (HANDOVER - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    hop = f"from pc (unknown [198.51.100.23]) by mx.receiver.example with ESMTP id 7N; {at}"
+    assert attributed(message([hop]))["accounts"] == ["C-1"]
