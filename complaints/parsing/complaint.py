@@ -98,14 +98,18 @@ def read_other(msg: Message, trust: TrustContext, read, depth: int) -> ParsedRep
     if _written_to_us(msg, found.prose):
         return _prose_complaint(msg, found, trust)
     report = _spam(msg, trust, kind="spam")
-    if depth == 0 and _to_a_role_mailbox(msg) and _sent_by_our_own_user(report, trust):
+    if _sent_by_our_own_user(report, trust) and (
+        (depth == 0 and _to_a_role_mailbox(msg)) or (depth > 0 and _to_the_senders_own_provider(msg, trust))
+    ):
         # One of our users writing to an abuse mailbox through our own mail service, in
         # words no list foresaw ("how can I make these ads stop?"), or pasting the text
         # of a spam under "FW:": the envelope is their path to us, never the spam's.
         # Spam sent to a role address from a customer's account goes to a person too
         # (the complainant and the spammer look the same here); accusing the
-        # complainant is the one mistake the desk must not make. Only the message as
-        # filed: a spam inside a report, "FW:" subject or not, is read as spam.
+        # complainant is the one mistake the desk must not make. Inside a report (our
+        # support staff forwarding it as an attachment) only when it was written to the
+        # sender's own provider's role mailbox: a spam inside a report, sent from our
+        # customer's account to another network's abuse@, is read as spam.
         complaint = _prose_complaint(msg, found, trust)
         complaint.note(
             "written to an abuse mailbox by one of our own users through our mail service, "
@@ -198,6 +202,29 @@ def _to_a_role_mailbox(msg: Message) -> bool:
         for value in mime.headers(msg, name):
             recipients.extend(mime.addresses(value))
     return any(_ROLE.search(address.rsplit("@", 1)[0].lower()) for address in recipients)
+
+
+# The provider's own desks a customer writes to (support@, info@, お問い合わせ).
+_DESK = re.compile(
+    r"(?:^|[-_.+])(?:support|help|helpdesk|info|contact|customer|cs|(?:o)?toiawase)(?:$|[-_.+])"
+)
+
+
+def _to_the_senders_own_provider(msg: Message, trust: TrustContext) -> bool:
+    """Written to a role or help desk mailbox of our own domains, or of the sender's own
+    mail domain (user@isp.example.jp to support@isp.example.jp: a customer writing to
+    us, forwarded to the abuse desk by the help desk)."""
+    sender = mime.first_address(mime.header(msg, "From")) or ""
+    own = registrable_domain(sender.rpartition("@")[2]) if "@" in sender else None
+    for name in ("To", "Cc"):
+        for value in mime.headers(msg, name):
+            for address in mime.addresses(value):
+                local, _, domain = address.rpartition("@")
+                if not (_ROLE.search(local.lower()) or _DESK.search(local.lower())):
+                    continue
+                if is_under(domain, trust.own_domains) or (own and registrable_domain(domain) == own):
+                    return True
+    return False
 
 
 def _addressed_as_a_complaint(msg: Message) -> bool:

@@ -372,3 +372,32 @@ def test_a_received_line_with_an_iso_date_and_offset_names_the_holder(isp):
     at = (HANDOVER - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S+00:00")
     hop = f"from pc (unknown [198.51.100.23]) by mx.receiver.example with ESMTP id 7N; {at}"
     assert attributed(message([hop]))["accounts"] == ["C-1"]
+
+
+def _forwarded_by(sender: str, inner: bytes) -> bytes:
+    return (
+        f"From: {sender}\r\nTo: abuse@isp.example.jp\r\nSubject: Fwd: see attached\r\n".encode()
+        + b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+        b"Content-Type: text/plain\r\n\r\nForwarding this for the abuse team.\r\n--b\r\n"
+        b"Content-Type: message/rfc822\r\n\r\n" + inner + b"\r\n--b--\r\n"
+    )
+
+
+def test_a_customers_question_forwarded_by_our_help_desk_is_never_spam_from_them(isp):
+    question = customer_writes_to_us(
+        "I receive dozens of advertising e-mails every day. How can I make them stop?",
+        subject="Unwanted mails every day",
+        to="support@isp.example.jp",
+    )
+    result = attributed(_forwarded_by("support@isp.example.jp", question))
+    assert result["accounts"] == []
+    assert "sending" not in result["roles"]
+
+
+def test_spam_from_one_customer_to_another_forwarded_by_the_recipient_is_still_spam(isp):
+    """Both at our domain, but to a person's mailbox: the classic case of a customer
+    forwarding the spam another customer's hijacked account sent them."""
+    spam = customer_writes_to_us("Cheap watches at 90% off!", subject="Cheap watches", to="jiro@isp.example.jp")
+    result = attributed(_forwarded_by("jiro@isp.example.jp", spam))
+    assert result["accounts"] == ["M-1", "C-1"]
+
