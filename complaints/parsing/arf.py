@@ -20,7 +20,7 @@ from .common import (
     values,
     wrapper_parts,
 )
-from .material import in_text
+from .material import MAX_OTHERS, in_text
 from .origin import SMTP_AUTH_RESULT
 from .parsed import ParsedReport, TrustContext
 from .reported import apply_message, clean_message_id
@@ -157,16 +157,24 @@ def _feedback_part(msg: Message) -> Message | None:
 def _apply_embedded(
     report: ParsedReport, msg: Message, feedback: Message, trust: TrustContext, urls: UrlCollector
 ) -> None:
-    for part in wrapper_parts(msg):
-        if part is msg:
-            continue
-        inner = embedded_message(part)
-        if inner is None:
-            continue
+    parts = [part for part in wrapper_parts(msg) if part is not msg]
+    embedded = [inner for part in parts if (inner := embedded_message(part)) is not None]
+    if embedded:
+        inner = embedded[0]
         if not mime.raw_headers(inner, "Received") and not inner.keys():
             report.note("the reported message is redacted or empty")
         apply_message(report, inner, trust, urls)
         report.reported_message_raw = mime.message_bytes(inner)
+        # RFC 5965 carries one reported message; a report with more (a receiver
+        # attaching several) reads the first: each other one is a report of its own.
+        chained = [mime.message_bytes(o) for o in embedded[1:] if mime.raw_headers(o, "Received")]
+        others = [raw for raw in dict.fromkeys(chained) if raw != report.reported_message_raw][:MAX_OTHERS]
+        if others:
+            report.more_reported_raw = others
+            report.note(
+                f"{len(others) + 1} reported messages were attached: this report reads the first; "
+                "each other one is filed as a report of its own"
+            )
         return
     # A text-only report: the reported message follows its fields, or sits in a later part.
     for part in wrapper_parts(msg):

@@ -401,3 +401,26 @@ def test_spam_from_one_customer_to_another_forwarded_by_the_recipient_is_still_s
     result = attributed(_forwarded_by("jiro@isp.example.jp", spam))
     assert result["accounts"] == ["M-1", "C-1"]
 
+
+def test_an_arf_report_carrying_two_messages_files_the_second_as_its_own(isp, django_capture_on_commit_callbacks):
+    from complaints.choices import Channel
+    from complaints.services import report_ingest
+    from tests.attribution.test_rules import direct
+
+    at = HANDOVER - timedelta(hours=1)
+    first = message([direct("192.0.2.200", at)])
+    second = message([direct("203.0.113.5", at)], msgid="<arf-second@pc.invalid>")
+    arf = (
+        b"From: fbl@receiver.example\r\nTo: abuse@isp.example.jp\r\nSubject: FW: abuse report\r\n"
+        b"MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=feedback-report; boundary=b\r\n\r\n"
+        b"--b\r\nContent-Type: text/plain\r\n\r\nThis is an abuse report.\r\n"
+        b"--b\r\nContent-Type: message/feedback-report\r\n\r\nFeedback-Type: abuse\r\nUser-Agent: FBL/1.0\r\n"
+        b"Version: 1\r\n\r\n--b\r\nContent-Type: message/rfc822\r\n\r\n" + first
+        + b"\r\n--b\r\nContent-Type: message/rfc822\r\n\r\n" + second + b"\r\n--b--\r\n"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        report_ingest(raw=arf, channel=Channel.MAILBOX, reporter_key="email:fbl@receiver.example")
+    reports = list(Report.objects.order_by("id"))
+    assert [r.source_ip for r in reports] == ["192.0.2.200", "203.0.113.5"]
+    assert reports[0].format == "arf" and reports[0].facts["more_reported"] == 1
+    assert reports[1].attribution["accounts"] == ["C-3"]
