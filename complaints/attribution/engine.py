@@ -46,7 +46,10 @@ def attribute(report: Report) -> Attribution:
     if ip and at:
         _attribute_origin(result, report, ip, at, origin_hop, hops)
     elif ip:
-        result.step("no_time", ip=ip)
+        if late := facts.get("occurred_at_after_arrival"):
+            result.step("time_after_arrival", ip=ip, at=late)
+        else:
+            result.step("no_time", ip=ip)
         _attribute_without_time(result, report, ip, origin_hop, hops)
     elif at and (submission := _inside_submission(hops)) is not None:
         # No public origin: the chain ends inside our own network, at a client (webmail

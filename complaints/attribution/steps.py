@@ -544,6 +544,15 @@ SENTENCES: dict[str, tuple[tuple[tuple[str, ...], object], ...]] = {
         ((), _("Nothing of ours is involved, and no contact for the responsible network is known.")),
     ),
     "no_time": ((("ip",), _("The report names {ip} but no time: the session log cannot be checked.")),),
+    "time_after_arrival": (
+        (
+            ("ip", "at"),
+            _(
+                "The report names {ip} at {at}, after the report reached us: a clock set wrong. "
+                "The session log cannot be checked without the spam's real time."
+            ),
+        ),
+    ),
     "nothing_to_go_on": (((), _("No address, login or advertised host to go on.")),),
     "complaint_without_material": (
         (

@@ -102,6 +102,10 @@ class ParsedReport:
     # 14 hours, so attribution names a dynamic address's holder only if one held it
     # across that span (complaints/attribution/engine.py).
     occurred_at_no_zone: bool = False
+    # A time the report gave that lies after the report reached us (a receiver's clock
+    # set wrong, or a time written to aim at whoever holds an address now): kept here,
+    # never used as occurred_at (complaints/services/intake.py).
+    occurred_at_after_arrival: datetime | None = None
     reporter: str | None = None
     report_id: str | None = None
     user_agent: str | None = None

@@ -13,6 +13,7 @@ import ipaddress
 import json
 import logging
 from dataclasses import dataclass
+from datetime import UTC, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, connections, router, transaction
@@ -382,7 +383,36 @@ def stored_short_form(report: Report) -> dict | None:
     }
 
 
+# A receiving server's clock may run a little fast; a time later than this after the
+# report reached us cannot be the spam's.
+ARRIVAL_CLOCK_SKEW = timedelta(minutes=15)
+
+
 def _parse(report: Report, form: dict | None) -> ParsedReport:
+    return _time_before_arrival(_parse_stored(report, form), report.received_at)
+
+
+def _time_before_arrival(parsed: ParsedReport, received_at) -> ParsedReport:
+    """A spam was sent before it was reported. A time after the report reached us (a
+    receiver's clock a week or a year ahead, an FBL's skewed Arrival-Date) would pick
+    whoever holds a dynamic address now: it is kept as a fact and not used."""
+    at = parsed.occurred_at
+    if at is None or received_at is None or at <= received_at + ARRIVAL_CLOCK_SKEW:
+        return parsed
+    parsed.occurred_at, parsed.occurred_at_after_arrival = None, at
+    parsed.occurred_at_basis = None
+    parsed.note(
+        f"the reported time {_utc_text(at)} is after the report reached us ({_utc_text(received_at)}): "
+        "a clock set wrong; the time is not used"
+    )
+    return parsed
+
+
+def _utc_text(value) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _parse_stored(report: Report, form: dict | None) -> ParsedReport:
     raw = bytes(report.raw)
     if form is None:
         return parse_report(raw, content_type=report.content_type or None, trust=trust_context())
