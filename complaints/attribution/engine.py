@@ -410,7 +410,7 @@ def _submitted_elsewhere_by_ours(result, at, origin_hop, hops) -> None:
         result.step(client.reason, ip=below.from_address, account=client.account.account_id)
 
 
-def _source_port(report: Report) -> int | None:
+def source_port(report: Report) -> int | None:
     port = (report.facts or {}).get("source_port")
     if isinstance(port, int) and not isinstance(port, bool) and 0 <= port <= 65535:
         return port
@@ -423,7 +423,7 @@ def _shared_origin(result: Attribution, report: Report, block, ip: str, at) -> b
     Through an imported NAT port-block row, or the block's MAP-E rule (RFC 7597) to the
     subscriber's IPv6 prefix and the session log's holder of it. True when identified.
     """
-    port = _source_port(report)
+    port = source_port(report)
     found = inventory.shared_address_at(block=block, ip=ip, port=port, at=at)
     how = found.how
     result.shared_ipv4 = {

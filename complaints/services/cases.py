@@ -45,6 +45,10 @@ def case_key_for(report: Report) -> tuple[str, str, str]:
 
         trusted_time = report.occurred_at and time_uncertainty(report) is None
         session = session_at(ip=report.source_ip, at=report.occurred_at) if trusted_time else None
+        if session is None and trusted_time:
+            shared = _shared_holding(report, block_for(ip=report.source_ip))
+            if shared is not None:
+                return shared
         if session is not None:
             return f"session:{session.pk}", CaseKind.SESSION, f"{report.source_ip} (session {session.pk})"
         return f"ip:{report.source_ip}", CaseKind.ADDRESS, report.source_ip
@@ -52,6 +56,29 @@ def case_key_for(report: Report) -> tuple[str, str, str]:
         host = report.url_hosts[0]
         return f"host:{host}", CaseKind.HOST, host
     return f"report:{report.pk}", CaseKind.REPORT, f"report {report.pk}"
+
+
+def _shared_holding(report: Report, block) -> tuple[str, str, str] | None:
+    """A shared IPv4 address (CGN) with the source port that identifies its holder: the
+    port block's allocation (or, under MAP-E, the holder's IPv6 session) is the
+    holding, as a session is for an address of its own. Keyed by the outside address,
+    every subscriber behind it would share one case, and no case could name one."""
+    from complaints.attribution.engine import source_port
+    from subscribers.choices import BlockKind
+    from subscribers.selectors import shared_address_at
+
+    port = source_port(report)
+    if block is None or block.kind != BlockKind.SHARED or port is None:
+        return None
+    found = shared_address_at(block=block, ip=report.source_ip, port=port, at=report.occurred_at)
+    if found.nat_block is not None:
+        row = found.nat_block
+        subject = f"{found.address} ports {row.port_start}-{row.port_end} (allocation {row.pk})"
+        return f"natblock:{row.pk}", CaseKind.SESSION, subject
+    if found.session is not None:
+        subject = f"{found.address} port {port} ({found.ipv6_prefix}, session {found.session.pk})"
+        return f"session:{found.session.pk}", CaseKind.SESSION, subject
+    return None
 
 
 def _open_case(key: str, kind: str, subject: str) -> tuple[Case, bool]:

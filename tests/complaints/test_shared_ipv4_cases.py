@@ -254,3 +254,36 @@ def test_a_port_nobody_held_names_nobody(shared_isp, django_capture_on_commit_ca
     assert report.attribution["steps"][-1]["code"] == "shared_no_port_block"
     fact = api_facts(staff_token, case)
     assert (fact["value"], fact["port"], fact["account"]) == (True, 9999, None)
+
+
+def test_each_subscriber_behind_one_shared_address_has_a_case_of_their_own(
+    shared_isp, django_capture_on_commit_callbacks
+):
+    """Keyed by the outside address, C-1's and C-2's reports would share one case naming
+    two subscribers (E0 for both, forever); each port block's holding is its own case,
+    and a report without a port stays on the address's case, naming nobody."""
+    capture = django_capture_on_commit_callbacks
+    c1 = [ingest(spam(f"unknown [{CGN}]:1500", n), capture, f"email:r{n}@receiver.example") for n in (1, 2, 3)]
+    c2 = ingest(spam(f"unknown [{CGN}]:2100", 4), capture)
+    no_port = ingest(spam(f"unknown [{CGN}]", 5), capture)
+    assert len({case.pk for case in c1}) == 1
+    case1 = c1[0]
+    case1.refresh_from_db()
+    c2.refresh_from_db()
+    row1 = NatPortBlock.objects.get(account__account_id="C-1")
+    assert case1.key == f"natblock:{row1.pk}" and case1.kind == "session"
+    assert case1.accounts == ["C-1"] and case1.report_count == 3
+    assert "ports 1024-2047" in case1.subject
+    assert c2.pk != case1.pk and c2.accounts == ["C-2"]
+    assert no_port.key == f"ip:{CGN}" and no_port.pk not in (case1.pk, c2.pk)
+    # Three reporters about C-1's holding: E2, as for an address of its own.
+    assert case1.evidence_level == "E2", case1.recommendation
+
+
+def test_a_mape_address_with_its_port_is_grouped_by_the_holder_session(shared_isp, django_capture_on_commit_callbacks):
+    """Under MAP-E the port names the subscriber's IPv6 prefix: its session is the case."""
+    case = ingest(spam(f"unknown [{MAPE}]:1232", 6), django_capture_on_commit_callbacks)
+    case.refresh_from_db()
+    report = case.reports.get()
+    session = next(r["id"] for r in report.attribution["records"] if r["type"] == "session")
+    assert case.key == f"session:{session}" and case.accounts == ["C-2"]
