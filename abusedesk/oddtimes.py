@@ -9,6 +9,7 @@ instead; every other time is converted as before.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 
@@ -24,7 +25,17 @@ def _safe_template_localtime(convert):
 
 
 class SafeDateTimeField(serializers.DateTimeField):
-    """DRF's DateTimeField, showing an unconvertible time as stored (UTC)."""
+    """DRF's DateTimeField, showing an unconvertible time as stored (UTC), and refusing
+    one sent in (0001-01-01T00:00+09:00 is before year 1 in UTC) with a reason where
+    DRF would raise OverflowError, a 500."""
+
+    default_error_messages = {"out_of_range": _("Datetime value out of range: a date in UTC cannot hold it.")}
+
+    def to_internal_value(self, value):
+        try:
+            return super().to_internal_value(value)
+        except OverflowError:
+            self.fail("out_of_range")
 
     def to_representation(self, value):
         try:

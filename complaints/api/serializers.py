@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from abusedesk.oddtimes import SafeDateTimeField
 from complaints.attribution.explain import explain
 from complaints.choices import ConfirmationKind
 from complaints.models import Case, CaseConfirmation, Evidence, Forward, Hop, Report
@@ -53,7 +54,7 @@ class PlainReportSerializer(serializers.Serializer):
     """The short JSON form: what a partner or a caller on the phone can tell."""
 
     source_ip = serializers.IPAddressField(help_text="Address the spam came from")
-    occurred_at = serializers.DateTimeField(help_text="ISO 8601 with a zone offset")
+    occurred_at = SafeDateTimeField(help_text="ISO 8601 with a zone offset")
     category = serializers.ChoiceField(choices=CATEGORIES, default="spam")
     message = serializers.CharField(required=False, allow_blank=True, max_length=10 * 1024 * 1024)
     reporter = serializers.EmailField(required=False, help_text="Who complained, if not the partner itself")
@@ -117,7 +118,7 @@ class XarfV4Serializer(serializers.Serializer):
     xarf_version = StrictCharField(help_text="A string, e.g. \"4.0.0\"")
     category = StrictCharField()
     type = StrictCharField()
-    timestamp = serializers.DateTimeField()
+    timestamp = SafeDateTimeField()
     source_identifier = StrictCharField()
     reporter = serializers.DictField()
 
@@ -472,8 +473,8 @@ class ForwardSerializer(serializers.Serializer):
     report = serializers.IntegerField(source="report_id")
     message_id = serializers.CharField()
     body_sha256 = serializers.CharField()
-    requested_at = serializers.DateTimeField()
-    sent_at = serializers.DateTimeField(allow_null=True)
+    requested_at = SafeDateTimeField()
+    sent_at = SafeDateTimeField(allow_null=True)
     # A failed send: the mail server's answer, and how often it was tried (the sweep retries).
     error = serializers.CharField()
     attempts = serializers.IntegerField()

@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from abusedesk.oddtimes import SafeDateTimeField
+
 from ..choices import ConsentChannel, FilteringAction
 from ..models import FilteringConsent
 
@@ -7,7 +9,7 @@ from ..models import FilteringConsent
 class ConsentRequestSerializer(serializers.Serializer):
     subscriber = serializers.CharField(max_length=64, help_text="The ISP's customer id")
     action = serializers.ChoiceField(choices=FilteringAction.choices)
-    given_at = serializers.DateTimeField(help_text="When the customer gave it (with an offset)")
+    given_at = SafeDateTimeField(help_text="When the customer gave it (with an offset)")
     channel = serializers.ChoiceField(choices=ConsentChannel.choices)
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
     case = serializers.IntegerField(required=False, allow_null=True)

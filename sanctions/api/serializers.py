@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from abusedesk.oddtimes import SafeDateTimeField
+
 from ..choices import (
     MEASURE_BASIS_CHOICES,
     TARGET_KIND_CHOICES,
@@ -76,8 +78,8 @@ class ConfirmRequestSerializer(serializers.Serializer):
 
 
 class HearingAnswerRequestSerializer(serializers.Serializer):
-    received_at = serializers.DateTimeField()
-    channel = serializers.ChoiceField(choices=AnswerChannel.choices, required=False, allow_blank=True)
+    received_at = SafeDateTimeField()
+    channel = serializers.ChoiceField(choices=AnswerChannel.choices, default="", allow_blank=True)
     text = serializers.CharField()
 
 

@@ -1,6 +1,8 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from abusedesk.oddtimes import SafeDateTimeField
+
 from ..choices import Verdict
 
 ADVICE = _(
@@ -38,7 +40,7 @@ class HitSerializer(serializers.Serializer):
 
 class ScreeningResultSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="pk")
-    at = serializers.DateTimeField()
+    at = SafeDateTimeField()
     verdict = serializers.ChoiceField(choices=Verdict.choices)
     advice = serializers.SerializerMethodField()
     hits = HitSerializer(many=True)

@@ -112,3 +112,37 @@ def test_the_database_refuses_a_channel_or_resolution_outside_the_vocabulary(san
         Case.objects.filter(pk=sanction.case_id).update(resolution="forgotten")
     with pytest.raises(IntegrityError), transaction.atomic():
         Case.objects.filter(pk=sanction.case_id).update(sending_method="carrier_pigeon")
+
+
+def test_an_answer_over_the_api_without_a_channel_is_recorded(
+    sanction, staff, manager, staff_token, django_capture_on_commit_callbacks
+):
+    """The channel is optional in the API's schema: leaving it out records the answer
+    with no channel (it was a 500)."""
+    from tests.personas import token_client
+
+    notify(sanction, staff, manager, django_capture_on_commit_callbacks)
+    response = token_client(staff_token).post(
+        f"/api/v1/sanctions/{sanction.pk}/hearing-answers/",
+        {"received_at": "2026-11-22T10:00:00Z", "text": "Fixed."},
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content
+    assert HearingAnswer.objects.get().channel == ""
+
+
+@pytest.mark.parametrize("when", ["0001-01-01T00:00:00", "0001-01-01T00:00:00+09:00", "9999-12-31T23:59:59-09:00"])
+def test_a_time_outside_what_utc_can_hold_is_refused_with_a_reason(
+    sanction, staff, manager, staff_token, django_capture_on_commit_callbacks, when
+):
+    from tests.personas import token_client
+
+    notify(sanction, staff, manager, django_capture_on_commit_callbacks)
+    response = token_client(staff_token).post(
+        f"/api/v1/sanctions/{sanction.pk}/hearing-answers/",
+        {"received_at": when, "channel": "email", "text": "Fixed."},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert "out of range" in str(response.json()["fields"]["received_at"])
+    assert not HearingAnswer.objects.exists()
