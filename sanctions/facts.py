@@ -35,6 +35,8 @@ MAIL_LOG_STEPS = {"maillog_confirms", "pop_before_smtp"}
 # Evidence of a compromised machine (attribution's "compromise" keys), by the kind
 # of hijack the criteria know. Attribution cannot tell an infected PC from a misused
 # wireless LAN; an infected PC is the common case and what rule 5 covers.
+# Report categories that say the mail was wanted: kept with the case, never counted.
+NOT_COMPLAINTS = {"not-spam"}
 HIJACK_KINDS = {"open_relay": "open_relay", "compromised_site": "compromised_site"}
 LEGACY_HIJACK_STEPS = {"listed_as_exploited", "bot_helo", "reporter_burst"}
 # A measure that was actually taken counts for the repeat-offender rule; a
@@ -99,7 +101,7 @@ def _read(case: Case, derived: dict) -> dict:
     )
     steps = _step_codes(case, summary)
     roles = case.roles or ()
-    counted = _counted_reports(reports, roles=roles)
+    counted = _counted_reports([r for r in reports if r[2] not in NOT_COMPLAINTS], roles=roles)
     listings = list(
         Evidence.objects.filter(case=case, kind=Evidence.Kind.DNSBL, listed=True).values_list(
             "zone_kind", flat=True

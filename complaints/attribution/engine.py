@@ -500,6 +500,11 @@ def _incident_not_mail(report, hops) -> str | None:
     return category if category in NON_MAIL_CATEGORIES and not hops else None
 
 
+def _machine_says_malware(report) -> bool:
+    facts = report.facts or {}
+    return (report.category or "").lower() == "malware" and facts.get("message_kind") == "machine_report"
+
+
 def _sending_method(result, report, ip, at, origin_hop, hops) -> str | None:
     incident = _incident_not_mail(report, hops)
     if incident == "malware":
@@ -521,6 +526,13 @@ def _sending_method(result, report, ip, at, origin_hop, hops) -> str | None:
             result.abuse_contact = _abuse_contact(None, None, [origin_hop.by_name])
             result.step("left_through_other_isp", relay=origin_hop.by_name, login=login)
             return SendingMethod.OTHER_ISP_SERVER
+    if _machine_says_malware(report):
+        # A receiver's filter found malware in the reported message (an ARF "virus"
+        # report) and it went from the address straight to a receiver: a mass-mailing
+        # worm on the holder's machine, not the holder's own campaign (rule 5: a
+        # victim, told how to clean it). A person's word "virus" is not that finding.
+        result.compromised("reported_infected", ip, "sent_malware", ip=ip)
+        return SendingMethod.HIJACKED_HOST
     check_compromise(result, report=report, ip=ip, at=at, origin_hop=origin_hop, hops=hops)
     if result.compromise:
         return SendingMethod.HIJACKED_HOST

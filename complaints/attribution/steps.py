@@ -50,6 +50,7 @@ COMPROMISE_CODES = frozenset(
         "bot_helo",
         "script_planted_in_site",
         "reported_as_infected",
+        "sent_malware",
         "phishing_planted_in_site",
     }
 )
@@ -251,6 +252,15 @@ SENTENCES: dict[str, tuple[tuple[tuple[str, ...], object], ...]] = {
             _(
                 "The phishing page {url} sits in a folder a site's owner does not write pages to "
                 "(uploads, a cache, a hidden folder): the site was compromised."
+            ),
+        ),
+    ),
+    "sent_malware": (
+        (
+            ("ip",),
+            _(
+                "The reported message carried malware and went from {ip} straight to the receiver: a worm "
+                "on an infected machine sends such mail, not its holder."
             ),
         ),
     ),

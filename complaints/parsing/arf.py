@@ -47,6 +47,11 @@ def read_arf(msg: Message, trust: TrustContext) -> ParsedReport | None:
     report = ParsedReport(format="dmarc-forensic" if feedback_type == "auth-failure" else "arf")
     report.feedback_type = feedback_type
     report.category = FEEDBACK_CATEGORIES.get(feedback_type or "", "other")
+    if report.category == "not-spam":
+        report.note(
+            "a not-spam feedback report: a recipient took this message out of a spam folder; "
+            "it is kept with the case and never counted as a complaint"
+        )
     report.reporter = mime.first_address(mime.header(msg, "From"))
     report.user_agent = first(fields, "User-Agent")
     # Old and home-made FBLs name the fields loosely; field_key ignores case and punctuation.

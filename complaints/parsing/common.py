@@ -36,7 +36,9 @@ FEEDBACK_CATEGORIES = {
     "malware": "malware",
     "opt-out": "opt-out",
     "auth-failure": "auth-failure",
-    "not-spam": "other",
+    # A recipient took the message out of a spam folder: feedback for the sender, never
+    # a complaint (sanctions.facts counts no such report).
+    "not-spam": "not-spam",
     "other": "other",
     "login-attack": "login-attack",
 }

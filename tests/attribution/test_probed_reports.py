@@ -38,3 +38,65 @@ def test_an_address_with_a_timeless_account_is_still_named_with_a_late_time(isp)
     """The static line's holder does not depend on the time."""
     result = attributed(message([direct("203.0.113.5", timezone.now() + timedelta(days=7))]))
     assert result["accounts"] == ["C-3"]
+
+
+def _arf(feedback_type: str, spam: bytes, sender: str = "fbl@receiver.example") -> bytes:
+    return (
+        f"From: FBL <{sender}>\r\nTo: abuse@isp.example.jp\r\nSubject: FBL report\r\n"
+        "MIME-Version: 1.0\r\n"
+        'Content-Type: multipart/report; report-type=feedback-report; boundary="b1"\r\n\r\n'
+        "--b1\r\nContent-Type: text/plain\r\n\r\nA feedback report.\r\n"
+        "--b1\r\nContent-Type: message/feedback-report\r\n\r\n"
+        f"Feedback-Type: {feedback_type}\r\nUser-Agent: FBL/1.0\r\nVersion: 1\r\n\r\n"
+        "--b1\r\nContent-Type: message/rfc822\r\n\r\n"
+    ).encode() + spam + b"\r\n--b1--\r\n"
+
+
+def _file(raw: bytes, reporter: str, capture):
+    from complaints.choices import Channel
+    from complaints.services import report_ingest
+
+    with capture(execute=True):
+        report = report_ingest(raw=raw, channel=Channel.MAILBOX, reporter_key=reporter, acknowledge=False).report
+    report.refresh_from_db()
+    return report
+
+
+def test_not_spam_feedback_never_counts_as_a_complaint(isp, django_capture_on_commit_callbacks):
+    """A "not-spam" ARF report says a recipient took the message out of a spam folder:
+    three of them, or two complaints and one of them, are not three reporters."""
+    from datetime import timedelta as td
+
+    from tests.attribution.conftest import HANDOVER
+
+    at = HANDOVER - td(hours=1)
+    capture = django_capture_on_commit_callbacks
+    for n in range(3):
+        report = _file(_arf("not-spam", message([direct("203.0.113.5", at)])), f"email:fbl{n}@r{n}.example", capture)
+    assert report.category == "not-spam"
+    assert any("not-spam feedback" in p for p in report.facts["problems"])
+    case = report.case
+    case.refresh_from_db()
+    assert case.evidence_level == "E0" and case.recommended_level == "L0", case.recommendation
+    for n in range(2):
+        _file(_arf("abuse", message([direct("203.0.113.5", at)])), f"email:real{n}@x{n}.example", capture)
+    case.refresh_from_db()
+    assert case.evidence_level == "E1", case.recommendation  # two reporters, not five
+
+
+def test_a_virus_feedback_report_from_a_connection_is_an_infected_machine(isp, django_capture_on_commit_callbacks):
+    """An FBL's "virus" report: the message carried malware, straight from a static
+    line to the receiver's MX: rule 5 (a victim), not rule 3's warning."""
+    from datetime import timedelta as td
+
+    from tests.attribution.conftest import HANDOVER
+
+    at = HANDOVER - td(hours=1)
+    report = _file(_arf("virus", message([direct("203.0.113.5", at)])), "email:fbl@r.example",
+                   django_capture_on_commit_callbacks)
+    assert report.attribution["accounts"] == ["C-3"]
+    assert report.attribution["sending_method"] == "hijacked_host"
+    assert "sent_malware" in codes(report.attribution)
+    case = report.case
+    case.refresh_from_db()
+    assert case.recommendation["rule"] == "5", case.recommendation
