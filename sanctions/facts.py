@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from complaints.facts.derive import case_derived_facts
 from complaints.models import Case, Evidence, Report
+from complaints.reporters import partner_keys_by_email, reporter_identity
 from policies.types import CaseFacts, PriorMeasure
 from subscribers.models import Account
 
@@ -97,8 +98,11 @@ def _read(case: Case, derived: dict) -> dict:
             named=KT("attribution__accounts"),
             claimed=KT("attribution__relaying_network__client_from_its_line"),
         )
-        .values_list("reporter_key", "at", "category", "basis", "confirmed", "named", "claimed")
+        .values_list("reporter_key", "at", "category", "basis", "confirmed", "named", "claimed", "format")
     )
+    # Counted by who is behind each report, not by the address it came from.
+    partners = partner_keys_by_email() if reports else {}
+    reports = [(reporter_identity(r[0], r[7], partners), *r[1:]) for r in reports]
     steps = _step_codes(case, summary)
     roles = case.roles or ()
     counted = _counted_reports([r for r in reports if r[2] not in NOT_COMPLAINTS], roles=roles)

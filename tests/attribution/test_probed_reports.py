@@ -100,3 +100,85 @@ def test_a_virus_feedback_report_from_a_connection_is_an_infected_machine(isp, d
     case = report.case
     case.refresh_from_db()
     assert case.recommendation["rule"] == "5", case.recommendation
+
+
+def _spamcop(n: int, spam: bytes) -> bytes:
+    return (
+        f"From: {7654321100 + n}@reports.spamcop.net\r\nTo: abuse@isp.example.jp\r\n"
+        f"Subject: [SpamCop (203.0.113.5) id:{7654321100 + n}]Cheap pills\r\n"
+        "MIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\n"
+        "[ SpamCop V5.4.0 ]\r\nThis message is brief for your comfort.\r\n"
+        "Email from 203.0.113.5 / Fri, 20 Nov 2026 04:30:00 GMT\r\n\r\n[ Offending message ]\r\n"
+    ).encode() + spam
+
+
+@pytest.mark.parametrize(
+    "senders",
+    [
+        # One person writing from their address with and without a sub-address tag.
+        ["taro.y@receiver.example", "Taro.Y+abuse@receiver.example", "taro.y+spam@receiver.example"],
+    ],
+)
+def test_one_person_writing_from_tagged_addresses_is_one_reporter(isp, django_capture_on_commit_callbacks, senders):
+    from datetime import timedelta as td
+
+    from tests.attribution.conftest import HANDOVER
+
+    at = HANDOVER - td(hours=1)
+    for sender in senders:
+        report = _file(message([direct("203.0.113.5", at)]), f"email:{sender}", django_capture_on_commit_callbacks)
+    case = report.case
+    case.refresh_from_db()
+    assert case.evidence_level == "E1", case.recommendation
+
+
+def test_spamcop_reports_count_as_one_reporter_the_service(isp, django_capture_on_commit_callbacks):
+    """SpamCop files each report from a number of its own: three reports are not known
+    to be three people."""
+    from datetime import timedelta as td
+
+    from tests.attribution.conftest import HANDOVER
+
+    at = HANDOVER - td(hours=1)
+    for n in range(3):
+        report = _file(
+            _spamcop(n, message([direct("203.0.113.5", at + td(minutes=n))])),
+            f"email:{7654321100 + n}@reports.spamcop.net",
+            django_capture_on_commit_callbacks,
+        )
+    assert report.format == "spamcop"
+    case = report.case
+    case.refresh_from_db()
+    assert case.evidence_level == "E1", case.recommendation
+    # A third party's complaint besides them makes two reporters, still not three.
+    _file(message([direct("203.0.113.5", at)]), "email:someone@else.example", django_capture_on_commit_callbacks)
+    case.refresh_from_db()
+    assert case.evidence_level == "E1", case.recommendation
+    _file(message([direct("203.0.113.5", at)]), "email:third@other.example", django_capture_on_commit_callbacks)
+    case.refresh_from_db()
+    assert case.evidence_level == "E2", case.recommendation
+
+
+def test_a_partner_by_api_and_by_mail_from_its_contact_address_is_one_reporter(
+    isp, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta as td
+
+    from complaints.choices import Channel
+    from complaints.services import report_ingest
+    from complaints.services.partners import partner_create
+    from tests.attribution.conftest import HANDOVER
+
+    partner, _token = partner_create(name="Receiver2 FBL", contact_email="FBL@receiver2.example")
+    at = HANDOVER - td(hours=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        report_ingest(
+            raw=message([direct("203.0.113.5", at)]), channel=Channel.API, reporter_key="partner:Receiver2 FBL",
+            content_type="message/rfc822", partner=partner, acknowledge=False,
+        )
+    _file(message([direct("203.0.113.5", at)]), "email:fbl@receiver2.example", django_capture_on_commit_callbacks)
+    report = _file(message([direct("203.0.113.5", at)]), "email:other@x.example", django_capture_on_commit_callbacks)
+    case = report.case
+    case.refresh_from_db()
+    assert case.report_count == 3
+    assert case.evidence_level == "E1", case.recommendation
