@@ -65,7 +65,7 @@ def attribute(report: Report) -> Attribution:
     if not result.roles:
         if ip or report.url_hosts:
             result.add_role(NetworkRole.NOT_OURS)
-            result.abuse_contact = _abuse_contact(ip, origin_hop, report.url_hosts or [])
+            result.abuse_contact = _abuse_contact(ip, origin_hop, [], advertised=report.url_hosts or [])
             result.step("not_ours", ip=ip, contact=(result.abuse_contact or {}).get("email"))
         else:
             result.add_role(NetworkRole.UNKNOWN)
@@ -765,7 +765,12 @@ def _is_ip(text: str) -> bool:
 # -- whom to tell when it is not ours ---------------------------------------------------
 
 
-def _abuse_contact(ip, origin_hop, hosts) -> dict | None:
+def _abuse_contact(ip, origin_hop, hosts, *, advertised=()) -> dict | None:
+    """The abuse contact of the network responsible for `ip` (or for the servers
+    `hosts` names): the registry's, else RFC 2142's abuse@ of the network's own domain.
+    `advertised` (the spam's link hosts) are only looked up among the registry's
+    networks: abuse@ of an advertised site's own domain is the spammer's mailbox, and a
+    forward there would hand the complainant to the spammer."""
     if ip:
         key = ipkeys.ip_key(ip)
         contact = (
@@ -776,7 +781,8 @@ def _abuse_contact(ip, origin_hop, hosts) -> dict | None:
         )
         if contact:
             return {"email": contact.abuse_email, "name": contact.name, "source": "registry"}
-    names = [n for n in (_reverse_name(ip, origin_hop), *hosts) if n and not _is_ip(n)]
+    own = [n for n in (_reverse_name(ip, origin_hop), *hosts) if n and not _is_ip(n)]
+    names = own + [n for n in advertised if n and not _is_ip(n)]
     # Each name's parent domains, nearest first; one query for all of them.
     parents = {}
     for name in names:
@@ -791,7 +797,7 @@ def _abuse_contact(ip, origin_hop, hosts) -> dict | None:
             contact = by_domain.get(parent)
             if contact:
                 return {"email": contact.abuse_email, "name": contact.name, "source": "registry"}
-    for name in names:
+    for name in own:
         domain = registrable_domain(name)
         if domain:
             return {"email": f"abuse@{domain}", "name": domain, "source": "rfc2142"}

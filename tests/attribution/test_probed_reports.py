@@ -182,3 +182,22 @@ def test_a_partner_by_api_and_by_mail_from_its_contact_address_is_one_reporter(
     case.refresh_from_db()
     assert case.report_count == 3
     assert case.evidence_level == "E1", case.recommendation
+
+
+def test_a_forward_never_goes_to_the_advertised_sites_own_domain(isp):
+    """Foreign spam whose origin has no reverse name and no registry entry: abuse@ of the
+    advertised site's domain is the spammer's own mailbox; no contact is guessed."""
+    from tests.attribution.conftest import HANDOVER
+
+    result = attributed(message([direct("192.0.2.177", HANDOVER)], url="http://cheap-deals.example.net/buy"))
+    assert result["roles"] == ["not_ours"]
+    assert result["abuse_contact"] is None
+
+
+def test_an_advertised_host_in_the_contact_registry_still_gives_its_networks_contact(isp):
+    from complaints.models import NetworkContact
+    from tests.attribution.conftest import HANDOVER
+
+    NetworkContact.objects.create(name="Big Hoster", domain="bighoster.example", abuse_email="abuse@bighoster.example")
+    result = attributed(message([direct("192.0.2.177", HANDOVER)], url="http://site9.bighoster.example/buy"))
+    assert result["abuse_contact"]["email"] == "abuse@bighoster.example"
