@@ -343,6 +343,11 @@ def _attribute_without_time(result, report, ip, origin_hop, hops) -> None:
 _PLANTED = re.compile(r"/(?:uploads?|cache|tmp|temp|images?|media|files)/|/\.[^/]+$", re.IGNORECASE)
 
 
+# PHP's names for code a script built at run time ("post.php(3) : eval()'d code"): a
+# site's own scripts do not mail from eval'd strings; injected (obfuscated) code does.
+_INJECTED = re.compile(r"eval\(\)'d code|runtime-created function|assert code|regexp code", re.IGNORECASE)
+
+
 def _web_script(result, report) -> bool:
     """Mail a web script handed to a hosting server (PHP's and cPanel's stamps, see
     parsing.reported.web_script): the site's hosting account is named; a script planted
@@ -362,6 +367,8 @@ def _web_script(result, report) -> bool:
     result.step("sent_by_web_script", weight="signal", **{k: v for k, v in params.items() if v})
     if path and _PLANTED.search(path):
         result.compromised("compromised_site", f"{site or ''}{path}", "script_planted_in_site", script=path)
+    elif path and _INJECTED.search(path):
+        result.compromised("compromised_site", f"{site or ''}{path}", "script_ran_injected_code", script=path)
     return account is not None
 
 

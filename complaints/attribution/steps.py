@@ -49,6 +49,7 @@ COMPROMISE_CODES = frozenset(
         "many_client_addresses",
         "bot_helo",
         "script_planted_in_site",
+        "script_ran_injected_code",
         "reported_as_infected",
         "sent_malware",
         "phishing_planted_in_site",
@@ -345,6 +346,15 @@ SENTENCES: dict[str, tuple[tuple[tuple[str, ...], object], ...]] = {
         (("script", "site"), _("A web script, {script}, on the site {site} handed over the mail.")),
         (("script",), _("A web script, {script}, handed over the mail; no site of ours is named.")),
         (("site",), _("A web script on the site {site} handed over the mail.")),
+    ),
+    "script_ran_injected_code": (
+        (
+            ("script",),
+            _(
+                "The mail was sent by code a web script built at run time ({script}): the mark of code "
+                "injected into a site, not of its owner's own scripts."
+            ),
+        ),
     ),
     "script_planted_in_site": (
         (

@@ -69,7 +69,8 @@ def apply_message(report: ParsedReport, msg: Message, trust: TrustContext, urls:
 # Suhosin) or "X-PHP-Originating-Script: uid:file" (mail.add_x_header); cPanel's Exim
 # adds "X-Source-Dir: domain:/public_html/..." and "X-Source-Args".
 _PHP_SCRIPT = re.compile(r"^\s*([^\s/]+)(/\S*)?(?:\s+for\s+([0-9A-Fa-f:.]+))?")
-_ORIGINATING = re.compile(r"^\s*(\d+):(\S+)")
+# "1001:mailer.php", or PHP's name for code built at run time: "1001:post.php(3) : eval()'d code".
+_ORIGINATING = re.compile(r"^\s*(\d+):(\S+(?:\s*:\s*[^:]+)?)")
 _SOURCE_DIR = re.compile(r"^\s*([^\s:/]+):(/\S*)")
 
 
@@ -83,7 +84,11 @@ def web_script(msg: Message) -> dict | None:
             found["client"] = client
     match = _ORIGINATING.match(mime.header(msg, "X-PHP-Originating-Script") or "")
     if match:
-        found.setdefault("script", match.group(2)[:255])
+        script = match.group(2)[:255]
+        # Code the entry script built at run time ("index.php(1) : eval()'d code") says
+        # more about who wrote the mail than the entry script X-PHP-Script names.
+        if ":" in script.partition(")")[2] or "script" not in found:
+            found["script"] = script
         found["uid"] = match.group(1)
     match = _SOURCE_DIR.match(mime.header(msg, "X-Source-Dir") or "")
     if match and clean_host(match.group(1)):

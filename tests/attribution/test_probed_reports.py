@@ -201,3 +201,39 @@ def test_an_advertised_host_in_the_contact_registry_still_gives_its_networks_con
     NetworkContact.objects.create(name="Big Hoster", domain="bighoster.example", abuse_email="abuse@bighoster.example")
     result = attributed(message([direct("192.0.2.177", HANDOVER)], url="http://site9.bighoster.example/buy"))
     assert result["abuse_contact"]["email"] == "abuse@bighoster.example"
+
+
+def _from_web_server(extra: str) -> bytes:
+    from tests.attribution.conftest import HANDOVER
+
+    hop = direct("203.0.113.70", HANDOVER - timedelta(hours=1), helo="web3.isp.example.jp")
+    raw = message([hop]).decode()
+    return raw.replace("From: sale@spammer.example", extra + "\r\nFrom: sale@spammer.example").encode()
+
+
+@pytest.mark.parametrize(
+    ("stamps", "accounts"),
+    [
+        ("X-PHP-Originating-Script: 1020:post.php(3) : eval()'d code", []),
+        (
+            "X-PHP-Script: www.shop.example.jp/index.php for 192.0.2.77\r\n"
+            "X-PHP-Originating-Script: 1020:index.php(1) : eval()'d code",
+            ["H-1"],
+        ),
+    ],
+)
+def test_mail_from_code_a_script_built_at_run_time_is_a_compromised_site(isp, stamps, accounts):
+    """PHP names code run through eval() "file(line) : eval()'d code": the obfuscated
+    injected mailer of a compromised site, not its owner (rule 7), and never a
+    self-operated mail server."""
+    result = attributed(_from_web_server(stamps))
+    assert result["accounts"] == accounts
+    assert result["sending_method"] == "hijacked_host"
+    assert "script_ran_injected_code" in codes(result)
+    assert [c["key"] for c in result["compromise"]] == ["compromised_site"]
+
+
+def test_an_owner_script_without_run_time_code_is_not_called_compromised(isp):
+    result = attributed(_from_web_server("X-PHP-Script: www.shop.example.jp/newsletter.php for 192.0.2.77"))
+    assert result["accounts"] == ["H-1"]
+    assert result["compromise"] == []
