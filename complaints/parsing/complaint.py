@@ -85,6 +85,8 @@ _RFC_DATE = re.compile(
 
 def read_other(msg: Message, trust: TrustContext, read, depth: int) -> ParsedReport:
     """Read a message no machine-report reader took. `read` reads an inner message."""
+    if depth == 0 and is_automatic_reply(msg):
+        return _automatic_reply(msg)
     found = materials.find(msg) if depth < MAX_DEPTH else materials.Found(None, "", [])
     if found.material is not None:
         report = read(found.material.message, trust, depth + 1)
@@ -257,6 +259,36 @@ def _written_to_us(msg: Message, prose: str) -> bool:
     # Spam talks about spam and carries addresses too: only a message sent to an abuse
     # mailbox, or forwarded by a person, is read as someone writing about other mail.
     return (_addressed_as_a_complaint(msg) and (speaks or names_address)) or notice
+
+
+def is_automatic_reply(msg: Message) -> bool:
+    """A vacation notice or a ticket system's receipt answering mail we sent (RFC 3834
+    "auto-replied", and the headers Exchange and the common responders write)."""
+    precedence = (mime.header(msg, "Precedence") or "").strip().lower()
+    return (
+        _auto_submitted(msg) == "auto-replied"
+        or precedence == "auto_reply"
+        or any(mime.header(msg, name) is not None for name in ("X-Autoreply", "X-Autorespond"))
+        or (mime.header(msg, "X-Auto-Response-Suppress") is not None and _OUT_OF_OFFICE.search(
+            mime.header(msg, "Subject") or ""
+        ) is not None)
+    )
+
+
+_OUT_OF_OFFICE = re.compile(
+    r"out of (?:the )?office|automatic reply|auto(?:matic)?[- ]?reply|不在|自動応答|自動返信", re.IGNORECASE
+)
+
+
+def _automatic_reply(msg: Message) -> ParsedReport:
+    """Nobody complained: a person's responder answered mail we sent. Kept for a person
+    to close, with no address read from its quoted text."""
+    report = ParsedReport(format="unknown", category="other", message_kind="machine_report")
+    report.reporter = mime.first_address(mime.header(msg, "From"))
+    report.subject = mime.header(msg, "Subject")
+    report.message_id = mime.header(msg, "Message-ID")
+    report.fail("an automatic reply (out of office, a ticket receipt): not an abuse report")
+    return report
 
 
 def _auto_submitted(msg: Message) -> str:

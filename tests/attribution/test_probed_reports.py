@@ -237,3 +237,31 @@ def test_an_owner_script_without_run_time_code_is_not_called_compromised(isp):
     result = attributed(_from_web_server("X-PHP-Script: www.shop.example.jp/newsletter.php for 192.0.2.77"))
     assert result["accounts"] == ["H-1"]
     assert result["compromise"] == []
+
+
+@pytest.mark.parametrize(
+    "marks",
+    [
+        "Auto-Submitted: auto-replied",
+        "X-Autoreply: yes",
+        "Precedence: auto_reply",
+        "X-Auto-Response-Suppress: All",  # Exchange's out-of-office, with its subject
+    ],
+)
+def test_an_out_of_office_reply_quoting_our_mail_is_no_complaint(isp, marks):
+    """A vacation responder answers our reply to a complainant and quotes it, address
+    and all: nobody complained, and no case is opened against the address it quotes."""
+    raw = (
+        "From: tanaka@partnerco.example\r\nTo: abuse@isp.example.jp\r\n"
+        "Subject: Out of Office: Re: Your report about 198.51.100.23\r\n"
+        f"Date: Fri, 20 Nov 2026 12:00:00 +0000\r\nMessage-ID: <ooo1@partnerco.example>\r\n{marks}\r\n"
+        "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+        "I am out of the office until 30 November.\r\n\r\n"
+        "> We received spam from 198.51.100.23 on 20 Nov 2026 05:00 UTC.\r\n"
+    ).encode()
+    result = attributed(raw)
+    report = Report.objects.get()
+    assert report.status == "manual_triage"
+    assert "automatic reply" in report.status_reason
+    assert report.source_ip is None and result["accounts"] == []
+    assert report.case_id is None
