@@ -17,7 +17,7 @@ from email.message import Message
 
 from . import mime
 from .acns import read_acns
-from .arf import read_arf, read_dmarc_text, read_jmrp
+from .arf import read_arf, read_dmarc_aggregate, read_dmarc_text, read_jmrp
 from .clean import sanitise
 from .complaint import read_other
 from .material import has_message_headers
@@ -28,7 +28,9 @@ from .xarf import parse_json, read_xarf_mail
 __all__ = ["Hop", "ParsedReport", "TrustContext", "parse_report"]
 
 _JSON_TYPES = ("application/json", "application/xarf+json", "text/json")
-_READERS = (read_arf, read_xarf_mail, read_spamcop, read_jmrp, read_dmarc_text, read_acns)
+_READERS = (
+    read_arf, read_xarf_mail, read_spamcop, read_jmrp, read_dmarc_text, read_acns, read_dmarc_aggregate,
+)  # fmt: skip
 
 
 _NO_TRUST = TrustContext()  # frozen, so one shared default is safe

@@ -203,3 +203,39 @@ def _after_fields(text: str) -> str:
         if not line.strip() and index > 0:
             return "\n".join(lines[index + 1 :])
     return ""
+
+
+# RFC 7489 7.2.1.1: "Report Domain: <domain> Submitter: <org> Report-ID: <id>", and a
+# file "<receiver>!<policy domain>!<begin>!<end>[!<id>].xml[.gz|.zip]".
+_AGGREGATE_SUBJECT = re.compile(r"^\s*(?:\[[^]]*\]\s*)?Report\s+Domain:\s*\S+\s+Submitter:\s*\S+", re.I)
+_AGGREGATE_FILE = re.compile(
+    r"^[^!/\\]+![^!/\\]+!\d{9,11}!\d{9,11}(?:![^!/\\]*)?\.(?:xml|zip|gz|xml\.gz)$", re.IGNORECASE
+)
+_AGGREGATE_XML = re.compile(rb"<feedback[\s>].{0,2000}?<report_metadata>", re.S)
+
+
+def read_dmarc_aggregate(msg: Message, trust: TrustContext) -> ParsedReport | None:
+    """A DMARC aggregate report (counts of a domain's mail by sending address, for the
+    domain's owner) sent to the abuse mailbox: statistics, not a complaint about any
+    message. Kept for a person, with nothing read from the addresses it counts."""
+    found = bool(_AGGREGATE_SUBJECT.match(mime.header(msg, "Subject") or ""))
+    for part in wrapper_parts(msg):
+        if found:
+            break
+        if part.is_multipart():
+            continue
+        name = part.get_filename() or ""
+        if _AGGREGATE_FILE.match(name.strip()):
+            found = True
+        elif mime.content_type(part) in ("text/xml", "application/xml", "text/plain"):
+            found = _AGGREGATE_XML.search(mime.part_bytes(part)[:20_000]) is not None
+    if not found:
+        return None
+    report = ParsedReport(format="unknown", category="other")
+    report.reporter = mime.first_address(mime.header(msg, "From"))
+    report.subject = mime.header(msg, "Subject")
+    report.message_id = mime.header(msg, "Message-ID")
+    report.fail(
+        "a DMARC aggregate report (a domain's mail statistics), not an abuse report: nothing is attributed"
+    )
+    return report
