@@ -112,9 +112,12 @@ def test_no_public_sample_names_an_address_of_the_demo_isp():
 
 
 @pytest.mark.slow
-def test_every_public_sample_pasted_into_the_demo_is_not_ours(django_capture_on_commit_callbacks):
+def test_every_public_sample_pasted_into_the_demo_is_not_ours(django_capture_on_commit_callbacks, settings):
     """Each sample goes in as staff would file it (the upload form, or the API for the
-    JSON ones) and is attributed against the demo ISP: nothing of ours is named."""
+    JSON ones) and is attributed against the demo ISP: nothing of ours is named.
+    Without DNS evidence: no lookup could be answered here (the suite's DNS server is a
+    dead port), and waiting for ~600 of them to time out was most of this test's time."""
+    settings.ABUSEDESK_COLLECT_EVIDENCE = False
     from django.contrib.auth import get_user_model
 
     from abusedesk.services import api_token_create
