@@ -702,9 +702,26 @@ def _relay_for_outsider(result, ip, at) -> None:
 # -- advertised hosts ------------------------------------------------------------------
 
 
+def _hosted_for_another_customer(result: Attribution, host: str, account) -> bool:
+    """Spam our own customer sent, advertising a site we host for a different customer:
+    two matters, not one. Named together, neither could be held to anything (two
+    parties: E0); the report stays the sender's, and the site is told as a signal for a
+    person to take up with its own holder."""
+    if NetworkRole.SENDING not in result.roles or not result.subscribers:
+        return False
+    if account.subscriber.subscriber_id in result.subscribers:
+        return False  # the sender's own site: one party, both roles
+    result.step(
+        "advertised_site_of_another_customer", weight="signal", host=host, site_account=account.account_id
+    )
+    return True
+
+
 def _attribute_host(result: Attribution, host: str) -> None:
     account = inventory.hosting_account_for_host(host=host)
     if account is not None:
+        if _hosted_for_another_customer(result, host, account):
+            return
         result.add_role(NetworkRole.HOSTING)
         result.add_account(account)
         result.step("hosted_here", host=host, account=account.account_id)
@@ -713,6 +730,8 @@ def _attribute_host(result: Attribution, host: str) -> None:
         block = inventory.block_for(ip=address)
         if block is None:
             continue
+        if block.account is not None and _hosted_for_another_customer(result, host, block.account):
+            return
         if block.kind == BlockKind.HOSTING:
             result.add_role(NetworkRole.HOSTING)
             result.record("block", block.pk)

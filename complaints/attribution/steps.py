@@ -347,6 +347,15 @@ SENTENCES: dict[str, tuple[tuple[tuple[str, ...], object], ...]] = {
         (("script",), _("A web script, {script}, handed over the mail; no site of ours is named.")),
         (("site",), _("A web script on the site {site} handed over the mail.")),
     ),
+    "advertised_site_of_another_customer": (
+        (
+            ("host", "site_account"),
+            _(
+                "The spam advertises {host}, a site we host for another customer ({site_account}): a matter of "
+                "its own with that customer, not evidence about the sender."
+            ),
+        ),
+    ),
     "script_ran_injected_code": (
         (
             ("script",),

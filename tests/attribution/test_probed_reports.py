@@ -265,3 +265,40 @@ def test_an_out_of_office_reply_quoting_our_mail_is_no_complaint(isp, marks):
     assert "automatic reply" in report.status_reason
     assert report.source_ip is None and result["accounts"] == []
     assert report.case_id is None
+
+
+def test_our_customer_advertising_another_customers_hosted_site_is_still_named(
+    isp, django_capture_on_commit_callbacks
+):
+    """C-1 (S-1) sends spam for shop.example.jp, which we host for S-4 (H-1): naming
+    both made two parties and E0 for both; the sender stays named, the site is told."""
+    from tests.attribution.conftest import HANDOVER
+
+    at = HANDOVER - timedelta(hours=1)
+    for n in range(3):
+        report = _file(
+            message([direct("198.51.100.23", at)], url="http://www.shop.example.jp/sale"),
+            f"email:r{n}@receiver{n}.example",
+            django_capture_on_commit_callbacks,
+        )
+    assert report.attribution["accounts"] == ["C-1"]
+    assert "hosting" not in report.attribution["roles"]
+    step = next(s for s in report.attribution["steps"] if s["code"] == "advertised_site_of_another_customer")
+    assert (step["host"], step["site_account"]) == ("www.shop.example.jp", "H-1")
+    case = report.case
+    case.refresh_from_db()
+    assert case.accounts == ["C-1"]
+    assert case.evidence_level == "E2", case.recommendation
+
+
+def test_a_customer_advertising_their_own_hosted_site_is_one_party_in_both_roles(isp):
+    from subscribers.models import Account
+    from subscribers.services import account_upsert
+
+    account_upsert(account_id="H-3", subscriber_id="S-3", kind="hosting", identifier="own-shop.example.jp")
+    assert Account.objects.filter(account_id="H-3").exists()
+    from tests.attribution.conftest import HANDOVER
+
+    result = attributed(message([direct("203.0.113.5", HANDOVER)], url="http://own-shop.example.jp/"))
+    assert set(result["accounts"]) == {"C-3", "H-3"}
+    assert set(result["roles"]) == {"sending", "hosting"}
