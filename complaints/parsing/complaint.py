@@ -88,9 +88,16 @@ def read_other(msg: Message, trust: TrustContext, read, depth: int) -> ParsedRep
     if depth == 0 and is_automatic_reply(msg):
         return _automatic_reply(msg)
     found = materials.find(msg) if depth < MAX_DEPTH else materials.Found(None, "", [])
+    if depth >= MAX_DEPTH and materials.find(msg).material is not None:
+        # Still a forward of something: the reported message lies deeper than is read,
+        # and this level is a forwarder's message (our own customer's, it may be), never
+        # the spam. A person opens it.
+        report = ParsedReport(format="unknown", message_kind="complaint")
+        report.fail(f"forwards nested more than {MAX_DEPTH} deep: the reported message was not reached")
+        return report
     if found.material is not None:
         report = read(found.material.message, trust, depth + 1)
-        if depth > 0 and not report.hops and mime.headers(msg, "Received"):
+        if depth > 0 and not report.hops and report.parse_error is None and mime.headers(msg, "Received"):
             # This level is itself a copy with its Received chain (headers pasted above
             # a forward of the same spam): a header-less copy inside says less.
             return _spam(msg, trust, kind="spam")
@@ -121,7 +128,7 @@ def read_other(msg: Message, trust: TrustContext, read, depth: int) -> ParsedRep
     return report
 
 
-MAX_DEPTH = 4  # complaint -> forwarded complaint -> report -> spam, and one more
+MAX_DEPTH = 6  # complaint -> forwarded complaint -> report -> spam, and a few help-desk forwards more
 
 
 def is_machine_sender(msg: Message) -> bool:

@@ -302,3 +302,40 @@ def test_a_customer_advertising_their_own_hosted_site_is_one_party_in_both_roles
     result = attributed(message([direct("203.0.113.5", HANDOVER)], url="http://own-shop.example.jp/"))
     assert set(result["accounts"]) == {"C-3", "H-3"}
     assert set(result["roles"]) == {"sending", "hosting"}
+
+
+def _forwarded_by_our_user(inner: bytes, n: int) -> bytes:
+    """Our user taro forwards a message as an attachment through our submission server."""
+    from tests.attribution.conftest import HANDOVER
+
+    at = f"{HANDOVER:%a, %d %b %Y %H:%M:%S +0000}"
+    return (
+        f"Received: from smtp1.isp.example.jp (smtp1.isp.example.jp [192.0.2.5]) by mx1.isp.example.jp "
+        f"(Postfix) with ESMTPS id F{n}; {at}\r\n"
+        f"Received: from pc (unknown [198.51.100.23]) (Authenticated sender: taro) by smtp1.isp.example.jp "
+        f"(Postfix) with ESMTPSA id E{n}; {at}\r\n"
+        f"From: Taro <taro@isp.example.jp>\r\nTo: helpdesk{n}@receiver.example\r\nSubject: Fwd: spam\r\n"
+        f"Message-ID: <fwd-{n}@isp.example.jp>\r\nDate: {at}\r\nMIME-Version: 1.0\r\n"
+        f'Content-Type: multipart/mixed; boundary="b{n}"\r\n\r\n--b{n}\r\nContent-Type: text/plain\r\n\r\n'
+        f"Please look at this spam.\r\n--b{n}\r\nContent-Type: message/rfc822\r\n\r\n"
+    ).encode() + inner + f"\r\n--b{n}--\r\n".encode()
+
+
+@pytest.mark.parametrize(("levels", "reached"), [(5, True), (9, False)])
+def test_a_deeply_nested_forward_never_accuses_a_forwarder(isp, levels, reached):
+    """Help desks forward forwards: five levels deep the spam (C-3's static line) is
+    still read; deeper than is read, no forwarder (our own user taro among them) is
+    taken for the sender: a person looks."""
+    from tests.attribution.conftest import HANDOVER
+
+    raw = message([direct("203.0.113.5", HANDOVER - timedelta(hours=1))])
+    for n in range(levels):
+        raw = _forwarded_by_our_user(raw, n)
+    result = attributed(raw)
+    report = Report.objects.get()
+    assert "M-1" not in result["accounts"] and "C-1" not in result["accounts"]
+    if reached:
+        assert result["accounts"] == ["C-3"]
+    else:
+        assert report.status == "manual_triage" and "nested more than" in report.status_reason
+        assert result["accounts"] == []
