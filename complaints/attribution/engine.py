@@ -166,7 +166,9 @@ def _is_own_name(name: str | None) -> bool:
 # Times a sender writes (the Date header) and a dynamic address: the holder is named
 # only when one session held the address this long either side of that time.
 SENDER_CLOCK_TOLERANCE = timedelta(hours=24)
-SENDER_CLOCK_BASES = {"date-header"}
+# The complaint's own Date, when it names no time for the spam: the spam came before
+# it, by hours or days.
+SENDER_CLOCK_BASES = {"date-header", "complaint-date"}
 
 
 # A time written without a zone (obsolete RFC 5322 syntax, a naive ISO stamp) is read

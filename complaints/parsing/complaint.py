@@ -360,11 +360,19 @@ def _prose_complaint(msg: Message, found: materials.Found, trust: TrustContext) 
         report.signal("complainant_named_address", ip)
     if named:
         report.reported_via = "prose"
-        when, assumed = _named_time(found.prose)
+        when, assumed, zoned = _named_time(found.prose)
         if assumed:
             report.note(assumed)
         if when is not None:
             report.occurred_at, report.occurred_at_basis = when, "named"
+            if not zoned:
+                # "10:00 ET", "北京时间", a bare "25.11.2026 10:00": a person's wall clock
+                # in a zone not named, or not as an offset we know: up to 14 hours off.
+                report.occurred_at_no_zone = True
+                report.note(
+                    "the time the complaint names has no zone we can read: it may be off by up to 14 hours, "
+                    "and no dynamic address's holder is named unless one held it all that time"
+                )
         else:
             report.occurred_at = parse_date(mime.header(msg, "Date"))
             report.occurred_at_basis = "complaint-date" if report.occurred_at else None
@@ -450,7 +458,7 @@ _EVENT_WORDS = re.compile(
     r"\btime\s*(?:\(utc\)\s*)?[:=]|\bwhen\s*[:=]|\bdate\s*[:=]|発生|検知|観測|受信日時|日時\s*[:：])[^\d\n]{0,20}$",
     re.IGNORECASE,
 )
-_JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+_KANA = re.compile(r"[\u3040-\u30ff]")
 
 
 # "203.0.113.130:51234", "203.0.113.130 source port 51234", "送信元ポート番号: 51234":
@@ -479,32 +487,38 @@ def named_port(text: str, ip: str | None) -> int | None:
 
 
 def _named_time(text: str):
-    """(the instant the complaint names, a note on a time zone assumed, or None).
+    """(the instant the complaint names, a note on a time zone assumed, whether the text
+    names its zone), or (None, None, False).
 
     The first time tied to the abuse by the words before it wins; else the first time."""
     text = unicodedata.normalize("NFKC", text[:20_000])
-    japanese = bool(_JAPANESE.search(text))
-    found: list[tuple[int, datetime, str | None]] = []
+    # A Japanese writer (kana: Chinese has none) means JST by a wall-clock time, as our
+    # customers do; anyone else's zone-less time is up to 14 hours off either way.
+    japanese = bool(_KANA.search(text))
+    found: list[tuple[int, datetime, str | None, bool]] = []
     for pattern in (_ISO_DATE, _RFC_DATE, _SLASH_DATE, _LONG_DATE):
         for match in pattern.finditer(text):
             stamp, note = match.group(0), None
-            if pattern is _SLASH_DATE and japanese and stated_offset(stamp) is None:
+            zoned = stated_offset(stamp) is not None
+            if pattern is _SLASH_DATE and japanese and not zoned:
                 stamp, note = stamp + " +0900", "the complaint's date names no time zone: JST assumed"
+                zoned = True
             when = parse_date(stamp)
             if when is not None:
-                found.append((match.start(), when, note))
+                found.append((match.start(), when, note, zoned))
     for match in _JA_DATE.finditer(text):
         year, month, day, hour, minute = (int(match.group(i)) for i in range(1, 6))
         second = int(match.group(6) or match.group(7) or 0)
         zone = match.group(8)
-        offset = "+00:00" if zone in ("UTC", "GMT", "協定世界時") else "+09:00"
+        offset = "+00:00" if zone in ("UTC", "GMT", "協定世界時") or not (zone or japanese) else "+09:00"
         when = parse_date(f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}{offset}")
         if when is not None:
-            note = None if zone else "the complaint's Japanese date names no time zone: JST assumed"
-            found.append((match.start(), when, note))
+            assumed = "the complaint's Japanese date names no time zone: JST assumed"
+            note = None if zone or not japanese else assumed
+            found.append((match.start(), when, note, bool(zone) or japanese))
     if not found:
-        return None, None
+        return None, None, False
     found.sort(key=lambda item: item[0])
     tied = [item for item in found if _EVENT_WORDS.search(text[max(0, item[0] - 40) : item[0]])]
-    _, when, note = (tied or found)[0]
-    return when, note
+    _, when, note, zoned = (tied or found)[0]
+    return when, note, zoned

@@ -339,3 +339,41 @@ def test_a_deeply_nested_forward_never_accuses_a_forwarder(isp, levels, reached)
     else:
         assert report.status == "manual_triage" and "nested more than" in report.status_reason
         assert result["accounts"] == []
+
+
+def _prose(text: str, date: str = "Fri, 20 Nov 2026 12:00:00 +0000") -> bytes:
+    return (
+        f"From: person@receiver.example\r\nTo: abuse@isp.example.jp\r\nSubject: spam report\r\n"
+        f"Date: {date}\r\nMessage-ID: <prose@receiver.example>\r\nMIME-Version: 1.0\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+    ).encode() + text.encode() + b"\r\n"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We received spam from 198.51.100.23 at 2026-11-20 05:10 ET.",  # a zone we cannot read
+        "我们于2026年11月20日 05:10（北京时间）收到来自 198.51.100.23 的垃圾邮件。",  # Chinese: no JST
+        "Spam kam von 198.51.100.23 am 2026-11-20 05:10.",  # no zone at all
+    ],
+)
+def test_a_prose_time_without_a_readable_zone_names_no_holder_near_a_handover(isp, text):
+    """198.51.100.23 passed from C-1 to C-2 at 05:30 UTC: a wall-clock 05:10 in an
+    unknown zone could be either side of it."""
+    result = attributed(_prose(text))
+    assert result["accounts"] == [], result["steps"]
+    assert Report.objects.get().facts["occurred_at_no_zone"] is True
+
+
+def test_a_japanese_prose_time_is_read_as_jst_as_before(isp):
+    """Our customers write JST wall-clock times: 14:10 JST is 05:10 UTC, C-1's."""
+    result = attributed(_prose("2026年11月20日 14:10 に 198.51.100.23 から迷惑メールが届きました。"))
+    assert result["accounts"] == ["C-1"]
+
+
+def test_the_complaints_own_date_is_no_trusted_time_for_the_spam(isp):
+    """No time named: the complaint's Date (after the handover) is when it was written,
+    not when the spam came; nobody is named on the dynamic address."""
+    result = attributed(_prose("Spam from 198.51.100.23, please stop it.", date="Fri, 20 Nov 2026 06:00:00 +0000"))
+    assert result["accounts"] == []
+    assert "holder_needs_a_trusted_time" in codes(result)
