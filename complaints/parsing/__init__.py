@@ -17,7 +17,7 @@ from email.message import Message
 
 from . import mime
 from .acns import read_acns
-from .arf import read_arf, read_dmarc_aggregate, read_dmarc_text, read_jmrp
+from .arf import read_arf, read_delivery_status, read_dmarc_aggregate, read_dmarc_text, read_jmrp
 from .clean import sanitise
 from .complaint import read_other
 from .material import has_message_headers
@@ -64,7 +64,7 @@ def _parse(raw, content_type: str | None, trust: TrustContext) -> ParsedReport:
         if raw.lstrip()[:1] == b"{":  # JSON sent with a mail content type
             return parse_json(raw, trust)
         return ParsedReport(parse_error="not an e-mail message: no message headers found")
-    report = _read(msg, trust, 0)
+    report = read_delivery_status(msg) or _read(msg, trust, 0)
     if cut:
         report.note(f"more than {mime.MAX_PARTS} MIME parts: the rest was not parsed")
     return report

@@ -239,3 +239,27 @@ def read_dmarc_aggregate(msg: Message, trust: TrustContext) -> ParsedReport | No
         "a DMARC aggregate report (a domain's mail statistics), not an abuse report: nothing is attributed"
     )
     return report
+
+
+_DSN_PARTS = ("message/delivery-status", "message/global-delivery-status")
+_DSN_TYPES = ("delivery-status", "global-delivery-status")
+
+
+def read_delivery_status(msg: Message) -> ParsedReport | None:
+    """A bounce (RFC 3464 delivery status notification) delivered to the abuse mailbox:
+    a mail server telling us a message to or from us was not delivered. Nobody
+    complains in it, whatever message it carries back; kept for a person with the
+    reason. Only the message as filed: a complaint that attaches a bounce it received
+    (backscatter) is read as a complaint."""
+    report_type = (mime.param(msg, "report-type") or "").lower()
+    if report_type == "feedback-report":
+        return None
+    declared = mime.content_type(msg) == "multipart/report" and report_type in _DSN_TYPES
+    if not declared and not any(mime.content_type(part) in _DSN_PARTS for part in wrapper_parts(msg)):
+        return None
+    report = ParsedReport(format="unknown", category="other", message_kind="machine_report")
+    report.reporter = mime.first_address(mime.header(msg, "From"))
+    report.subject = mime.header(msg, "Subject")
+    report.message_id = mime.header(msg, "Message-ID")
+    report.fail("a delivery status notification (a bounce), not an abuse report: nothing is attributed")
+    return report

@@ -377,3 +377,36 @@ def test_the_complaints_own_date_is_no_trusted_time_for_the_spam(isp):
     result = attributed(_prose("Spam from 198.51.100.23, please stop it.", date="Fri, 20 Nov 2026 06:00:00 +0000"))
     assert result["accounts"] == []
     assert "holder_needs_a_trusted_time" in codes(result)
+
+
+def _bounce(inner: bytes, *, declared: bool = True) -> bytes:
+    ctype = 'multipart/report; report-type=delivery-status; boundary="n"' if declared else 'multipart/mixed; boundary="n"'
+    return (
+        "Return-Path: <>\r\nFrom: postmaster@corpc.example\r\nTo: abuse@isp.example.jp\r\n"
+        "Subject: Undeliverable: Special offer\r\nMessage-ID: <ndr1@corpc.example>\r\n"
+        f"MIME-Version: 1.0\r\nContent-Type: {ctype}\r\n\r\n"
+        "--n\r\nContent-Type: text/plain\r\n\r\nDelivery has failed to these recipients.\r\n"
+        "--n\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.corpc.example\r\n\r\n"
+        "Final-Recipient: rfc822; nobody@corpc.example\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n"
+        "--n\r\nContent-Type: message/rfc822\r\n\r\n"
+    ).encode() + inner + b"\r\n--n--\r\n"
+
+
+@pytest.mark.parametrize("declared", [True, False])
+def test_a_bounce_delivered_to_the_abuse_mailbox_is_no_complaint(isp, django_capture_on_commit_callbacks, declared):
+    """Exchange's and Postfix's bounces carry no Auto-Submitted header: the delivery
+    status part says what they are. Two complaints and two bounces are two reporters."""
+    from tests.attribution.conftest import HANDOVER
+
+    at = HANDOVER - timedelta(hours=1)
+    capture = django_capture_on_commit_callbacks
+    for n in range(2):
+        report = _file(message([direct("203.0.113.5", at)]), f"email:c{n}@recv{n}.example", capture)
+    for n in range(2):
+        bounce = _file(_bounce(message([direct("203.0.113.5", at)]), declared=declared),
+                       f"email:postmaster@corp{n}.example", capture)
+        assert bounce.status == "manual_triage" and "bounce" in bounce.status_reason
+        assert bounce.case_id is None
+    case = report.case
+    case.refresh_from_db()
+    assert case.evidence_level == "E1", case.recommendation
