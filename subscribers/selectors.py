@@ -333,6 +333,22 @@ def mail_submissions(
     return entries.order_by("at")
 
 
+def login_client_addresses(*, logins: list[str], around: datetime, window: timedelta) -> list[str]:
+    """The client addresses a mail login was used from (POP/IMAP/webmail logins and
+    submissions) within `window` either side of `around`: one login from many places at
+    once is a stolen password."""
+    _check_aware(around)
+    if not logins:
+        return []
+    rows = (
+        MailLogEntry.objects.filter(login__in=logins, at__gte=around - window, at__lte=around + window)
+        .exclude(client_ip="")
+        .values_list("client_ip", flat=True)
+        .distinct()[:200]
+    )
+    return [str(ip) for ip in rows]
+
+
 def mail_logins(*, client_ip: IP, before: datetime, window: timedelta) -> QuerySet[MailLogEntry]:
     """POP/IMAP logins from client_ip in the `window` up to `before`, newest first.
 

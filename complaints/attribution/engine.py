@@ -17,7 +17,7 @@ from django.utils import timezone
 from abusedesk.choices import NetworkRole, SendingMethod
 from complaints.choices import Channel, ConfirmationKind, ReportFormat
 from complaints.models import Evidence, Hop, NetworkContact, Report
-from complaints.parsing.hosts import is_under, normalise_ip, registrable_domain
+from complaints.parsing.hosts import is_routable_ip, is_under, normalise_ip, registrable_domain
 from complaints.parsing.urls import url_host
 from subscribers import ipkeys
 from subscribers import selectors as inventory
@@ -605,9 +605,10 @@ def _through_our_server(result, report, ip, at, origin_hop, login, hit) -> None:
             result.add_account(client.account)
             result.step("client_connection", ip=client_ip, account=client.account.account_id)
     # The login's submissions from every address in the window, not only the one seen.
-    if _looks_stolen(by_login):
-        addresses = len({e.client_key for e in by_login})
-        result.compromised("stolen_credentials", addresses, "many_client_addresses", addresses=addresses)
+    addresses = _login_used_from(login, by_login, at)
+    if len(addresses) >= STOLEN_AT_ADDRESSES:
+        count = len(addresses)
+        result.compromised("stolen_credentials", count, "many_client_addresses", addresses=count)
 
 
 QUEUE_ID_WINDOW = timedelta(days=1)  # a queue ID is unique on its host for far longer
@@ -671,9 +672,19 @@ def _login_forms(login: str | None) -> list[str]:
     return forms
 
 
-def _looks_stolen(entries) -> bool:
-    # One login submitting from many addresses within minutes: credentials in a botnet.
-    return len({e.client_key for e in entries}) >= 5
+# One login used from this many public addresses within minutes: credentials in a botnet.
+STOLEN_AT_ADDRESSES = 5
+
+
+def _login_used_from(login, by_login, at) -> set[str]:
+    """The public addresses the login submitted from, or logged in from (IMAP, POP, our
+    webmail's sign-in), around the spam. Through webmail every submission comes from the
+    webmail host itself (localhost, our own server): the sign-ins show the botnet."""
+    seen = {str(e.client_ip) for e in by_login if e.client_ip}
+    if login and at is not None:
+        forms = _login_forms(login)
+        seen.update(inventory.login_client_addresses(logins=forms, around=at, window=LOG_WINDOW))
+    return {ip for ip in seen if is_routable_ip(ip) and not inventory.is_own_mail_server(ip)}
 
 
 def _mail_account(login: str | None) -> Account | None:

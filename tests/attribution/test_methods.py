@@ -628,3 +628,26 @@ def test_a_report_nobody_can_attribute_is_unknown_and_says_why(
     assert len(a["steps"]) == 1
     if code:
         assert a["steps"][0]["code"] == code
+
+
+def test_method_1_a_webmail_account_signed_in_to_from_many_places_is_stolen(file):
+    """Through our webmail every submission comes from localhost: the botnet shows in
+    the sign-ins (IMAP and webmail logins from six addresses within minutes). The holder
+    is a victim (rule 2), not a spammer (rule 1)."""
+    at = HANDOVER - timedelta(minutes=30)
+    for n in range(6):
+        maillog_record(kind="login", service="imap", login="taro", client_ip=f"203.0.113.{100 + n}",
+                       at=at - timedelta(minutes=n), host="mail1")
+        maillog_record(kind="submission", service="smtp", login="taro", client_ip="127.0.0.1",
+                       at=at - timedelta(minutes=n), host="smtp1", queue_id=f"WM{n}",
+                       message_id=f"<wm-{n}@webmail.isp.example.jp>")
+    received = [
+        f"from smtp1.isp.example.jp (smtp1.isp.example.jp [192.0.2.5]) by mx.receiver.example with ESMTPS id 3C; {at:{STAMP}}",
+        f"from webmail.isp.example.jp (localhost [127.0.0.1]) (Authenticated sender: taro) by smtp1.isp.example.jp (Postfix) with ESMTPA id WM0; {at:{STAMP}}",
+    ]  # fmt: skip
+    report, case = file(message(received, msgid="<wm-0@webmail.isp.example.jp>"))
+    a = attribution(report)
+    assert a["accounts"][0] == "M-1"
+    assert "many_client_addresses" in codes(a)
+    assert [c["key"] for c in a["compromise"]] == ["stolen_credentials"]
+    assert case["recommendation"]["rule"] == "2", case["recommendation"]
