@@ -783,6 +783,16 @@ def _phishing_planted_in_site(result, report) -> None:
         if _PLANTED_PAGE.match(url) and url_host(url) in ours:
             result.compromised("compromised_site", url, "phishing_planted_in_site", url=url[:200])
             return
+        if _REDIRECT_TARGET.search(url) and url_host(url) in ours:
+            # A redirect script on the site (a plugin's go.php?u=…) sends the phishing
+            # link's readers on to another site: the site is misused, not the fraud's.
+            result.compromised("compromised_site", url, "phishing_through_redirect_on_site", url=url[:200])
+            return
+
+
+# A query parameter whose value is another address: "go.php?u=https://…",
+# "redirect.php?url=https%3A%2F%2F…", "?to=//evil.example/".
+_REDIRECT_TARGET = re.compile(r"[?&][^=&#]{1,40}=(?:https?(?::|%3a)|%2f%2f|//)", re.IGNORECASE)
 def _addresses_of(result: Attribution, host: str) -> list[str]:
     try:
         return [str(ipkeys.parse_ip(host))]

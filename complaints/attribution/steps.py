@@ -53,6 +53,7 @@ COMPROMISE_CODES = frozenset(
         "reported_as_infected",
         "sent_malware",
         "phishing_planted_in_site",
+        "phishing_through_redirect_on_site",
     }
 )
 
@@ -353,6 +354,15 @@ SENTENCES: dict[str, tuple[tuple[tuple[str, ...], object], ...]] = {
             _(
                 "The spam advertises {host}, a site we host for another customer ({site_account}): a matter of "
                 "its own with that customer, not evidence about the sender."
+            ),
+        ),
+    ),
+    "phishing_through_redirect_on_site": (
+        (
+            ("url",),
+            _(
+                "The phishing link {url} goes through a redirect on a site we host to another address: "
+                "the site is misused (the path is disabled), its owner is not the fraud's sender."
             ),
         ),
     ),

@@ -319,6 +319,10 @@ def test_a_chain_longer_than_the_limit_says_it_was_cut(isp):
         ("phishing", "http://www.shop.example.jp/wp-content/uploads/2026/bank/login.php", "11", True),
         ("phishing", "http://shop.example.jp/.well-known/pki-validation/bank/index.html", "11", True),
         ("phishing", "http://shop.example.jp/login.php", "10", False),  # the owner's own page: rule 10
+        # An open redirect on the site carrying the phishing link on (rule 11's "redirect").
+        ("phishing", "https://shop.example.jp/wp-content/plugins/ads/go.php?u=https://paypal-verify.example/", "11", True),
+        ("phishing", "https://shop.example.jp/redirect.php?url=https%3A%2F%2Fpaypal-verify.example%2F", "11", True),
+        ("spam", "https://shop.example.jp/go.php?u=https://shop.example.jp/sale", "10", False),  # no phishing
         ("spam", "http://shop.example.jp/wp-content/uploads/2026/banner.jpg", "10", False),  # images live there
     ],
 )
