@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import re
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from .hosts import idna_host
 
@@ -54,11 +54,16 @@ class UrlCollector:
     def full(self) -> bool:
         return len(self.urls) >= MAX_URLS
 
-    def add(self, candidate: str) -> None:
+    def add(self, candidate: str, *, depth: int = 0) -> None:
         url = _clean(candidate)
         if url and url not in self._seen and not self.full:
             self._seen.add(url)
             self.urls.append(url)
+            if depth < 2:
+                # A click tracker's or redirect's destination (l.php?u=https%3A%2F%2F…):
+                # the site the spam advertises, behind the link it shows.
+                for target in redirect_targets(url):
+                    self.add(target, depth=depth + 1)
 
     def add_text(self, text: str) -> None:
         for match in _TEXT_URL.finditer(refang(text[:MAX_SCAN])):
@@ -106,6 +111,21 @@ def url_host(url: str) -> str | None:
     if not host:
         return None
     return idna_host(host)
+
+
+def redirect_targets(url: str) -> list[str]:
+    """Web addresses carried as query parameter values of `url`, decoded."""
+    try:
+        query = urlsplit(url).query
+    except ValueError:
+        return []
+    if not query or ("http" not in query.lower()):
+        return []
+    return [
+        value
+        for _name, value in parse_qsl(query, keep_blank_values=False)[:20]
+        if value.lower().startswith(("http://", "https://"))
+    ]
 
 
 def html_to_text(markup: str) -> str:

@@ -410,3 +410,27 @@ def test_a_bounce_delivered_to_the_abuse_mailbox_is_no_complaint(isp, django_cap
     case = report.case
     case.refresh_from_db()
     assert case.evidence_level == "E1", case.recommendation
+
+
+def test_an_html_only_complaint_names_the_site_in_its_link(isp):
+    """The complainant's mail program wrote HTML only: the advertised site is in the
+    href, not in the text a reader sees ("Click here")."""
+    raw = (
+        b"From: Ken <ken@corp.example.com>\r\nTo: abuse@isp.example.jp\r\nSubject: Spam advertising a site you host\r\n"
+        b"Date: Fri, 20 Nov 2026 11:00:00 +0000\r\nMessage-ID: <c110b@corp.example.com>\r\nMIME-Version: 1.0\r\n"
+        b"Content-Type: text/html; charset=utf-8\r\n\r\n"
+        b'<html><body><p>We received spam advertising a site on your servers:</p><blockquote><p>Huge discount! '
+        b'<a href="https://www.shop.example.jp/sale?id=9">Click here</a></p></blockquote></body></html>\r\n'
+    )
+    result = attributed(raw)
+    assert result["accounts"] == ["H-1"] and "hosting" in result["roles"]
+
+
+def test_a_click_trackers_destination_is_an_advertised_site(isp):
+    """Spam links through a tracker or redirector (l.php?u=https%3A%2F%2F…): the site
+    behind it is what the spam advertises."""
+    from tests.attribution.conftest import HANDOVER
+
+    url = "https://l.social.example/l.php?u=https%3A%2F%2Fwww.shop.example.jp%2Fsale&h=AT0"
+    result = attributed(message([direct("192.0.2.177", HANDOVER)], url=url))
+    assert result["accounts"] == ["H-1"] and "hosting" in result["roles"]
