@@ -93,8 +93,16 @@ def _open_case(key: str, kind: str, subject: str) -> tuple[Case, bool]:
         return Case.objects.get(key=key, status=CaseStatus.OPEN), False
 
 
-def case_attach(*, report: Report) -> Case:
+# Report categories that say the mail was wanted (an ARF "not-spam" report): they join
+# an open case about the same resource, as a counter-signal, and never open one.
+FEEDBACK_ONLY = {"not-spam"}
+
+
+def case_attach(*, report: Report) -> Case | None:
     key, kind, subject = case_key_for(report)
+    if (report.category or "") in FEEDBACK_ONLY:
+        if not Case.objects.filter(key=key, status=CaseStatus.OPEN).exists():
+            return None  # nobody complained: no case to open
     case, created = _open_case(key, kind, subject)
     # A report grouped for the first time adds itself to the counts; one that already
     # had a case (processed again) has them recounted.

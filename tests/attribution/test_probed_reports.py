@@ -75,13 +75,19 @@ def test_not_spam_feedback_never_counts_as_a_complaint(isp, django_capture_on_co
         report = _file(_arf("not-spam", message([direct("203.0.113.5", at)])), f"email:fbl{n}@r{n}.example", capture)
     assert report.category == "not-spam"
     assert any("not-spam feedback" in p for p in report.facts["problems"])
-    case = report.case
-    case.refresh_from_db()
-    assert case.evidence_level == "E0" and case.recommended_level == "L0", case.recommendation
+    # Nobody complained: no case is opened, the report is attributed all the same.
+    assert report.case_id is None and report.attribution["accounts"] == ["C-3"]
+    from complaints.models import Case
+
+    assert not Case.objects.exists()
     for n in range(2):
-        _file(_arf("abuse", message([direct("203.0.113.5", at)])), f"email:real{n}@x{n}.example", capture)
+        complaint = _file(_arf("abuse", message([direct("203.0.113.5", at)])), f"email:real{n}@x{n}.example", capture)
+    # A not-spam report about a resource with an open case joins it, and is not counted.
+    late = _file(_arf("not-spam", message([direct("203.0.113.5", at)])), "email:fbl9@r9.example", capture)
+    case = complaint.case
+    assert late.case_id == case.pk
     case.refresh_from_db()
-    assert case.evidence_level == "E1", case.recommendation  # two reporters, not five
+    assert case.evidence_level == "E1", case.recommendation  # two reporters, not three
 
 
 def test_a_virus_feedback_report_from_a_connection_is_an_infected_machine(isp, django_capture_on_commit_callbacks):
