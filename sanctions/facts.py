@@ -97,8 +97,11 @@ def _read(case: Case, derived: dict) -> dict:
             confirmed=KT("attribution__origin__confirmed"),
             named=KT("attribution__accounts"),
             claimed=KT("attribution__relaying_network__client_from_its_line"),
+            disputed=KT("attribution__origin__disputed"),
         )
-        .values_list("reporter_key", "at", "category", "basis", "confirmed", "named", "claimed", "format")
+        .values_list(
+            "reporter_key", "at", "category", "basis", "confirmed", "named", "claimed", "format", "disputed"
+        )
     )
     # Counted by who is behind each report, not by the address it came from.
     partners = partner_keys_by_email() if reports else {}
@@ -445,7 +448,11 @@ def _counted_reports(reports, *, roles) -> list:
     if "hosting" in roles:
         return list(reports)
     naming = [
-        (r, _accounts(r[5])) for r in _shown_origins(reports, roles=roles) if not _true(r[6])
+        (r, _accounts(r[5]))
+        for r in _shown_origins(reports, roles=roles)
+        # r[6]: named only in another provider's line; r[8]: the report's field and its
+        # own copy of the message disagree on the origin.
+        if not _true(r[6]) and not _true(r[8])
     ]
     naming = [(r, accounts) for r, accounts in naming if accounts]
     if not naming:

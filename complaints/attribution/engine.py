@@ -39,6 +39,12 @@ def attribute(report: Report) -> Attribution:
     hops = list(Hop.objects.filter(report=report).order_by("position"))
     origin_hop = next((h for h in hops if h.is_origin), None)
     ip = report.source_ip
+    if ip and origin_hop is not None and facts.get("source_disagreement") and origin_hop.from_address != ip:
+        # The report's field names one address and its own copy of the message shows
+        # another: the copy's origin line says nothing about the field's address.
+        result.signal("field_disagrees_with_copy", origin_hop.from_address, "field_disagrees_with_copy",
+                      ip=ip, chain=origin_hop.from_address)
+        origin_hop = None
     at = report.occurred_at
     _parser_signals(result, facts)
     if ip:
@@ -122,6 +128,9 @@ def _origin(result: Attribution, report: Report, ip: str, at, origin_hop: Hop | 
     result.origin = {"ip": ip, "basis": basis, "at": at.isoformat() if at else None}
     if basis == "field":
         result.step("origin_from_field", ip=ip)
+        if (report.facts or {}).get("source_disagreement"):
+            # Not evidence against the field's holder until a person has looked.
+            result.origin["disputed"] = True
     elif basis == "walked":
         result.step("origin_walked", ip=ip, server=origin_hop.by_name if origin_hop else None)
     elif basis == "stated":

@@ -36,6 +36,9 @@ COMPROMISE = {
 }
 SIGNALS = {
     "origin_stated": _("origin stated in words, not shown by a header"),
+    "field_disagrees_with_copy": _(
+        "the report's source field and its copy of the message name different origins"
+    ),
     "no_received_header": _("no Received header from the origin"),
     "helo_missing": _("no greeting recorded"),
     "helo_own_literal": _("greeting with its own address"),

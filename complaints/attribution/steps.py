@@ -366,6 +366,15 @@ SENTENCES: dict[str, tuple[tuple[tuple[str, ...], object], ...]] = {
             ),
         ),
     ),
+    "field_disagrees_with_copy": (
+        (
+            ("ip", "chain"),
+            _(
+                "The report's source field names {ip}, but its own copy of the message came from {chain}: "
+                "a person must compare them before the report counts as evidence."
+            ),
+        ),
+    ),
     "script_ran_injected_code": (
         (
             ("script",),

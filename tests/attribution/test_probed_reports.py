@@ -40,14 +40,14 @@ def test_an_address_with_a_timeless_account_is_still_named_with_a_late_time(isp)
     assert result["accounts"] == ["C-3"]
 
 
-def _arf(feedback_type: str, spam: bytes, sender: str = "fbl@receiver.example") -> bytes:
+def _arf(feedback_type: str, spam: bytes, sender: str = "fbl@receiver.example", extra: str = "") -> bytes:
     return (
         f"From: FBL <{sender}>\r\nTo: abuse@isp.example.jp\r\nSubject: FBL report\r\n"
         "MIME-Version: 1.0\r\n"
         'Content-Type: multipart/report; report-type=feedback-report; boundary="b1"\r\n\r\n'
         "--b1\r\nContent-Type: text/plain\r\n\r\nA feedback report.\r\n"
         "--b1\r\nContent-Type: message/feedback-report\r\n\r\n"
-        f"Feedback-Type: {feedback_type}\r\nUser-Agent: FBL/1.0\r\nVersion: 1\r\n\r\n"
+        f"Feedback-Type: {feedback_type}\r\nUser-Agent: FBL/1.0\r\nVersion: 1\r\n{extra}\r\n"
         "--b1\r\nContent-Type: message/rfc822\r\n\r\n"
     ).encode() + spam + b"\r\n--b1--\r\n"
 
@@ -440,3 +440,40 @@ def test_a_click_trackers_destination_is_an_advertised_site(isp):
     url = "https://l.social.example/l.php?u=https%3A%2F%2Fwww.shop.example.jp%2Fsale&h=AT0"
     result = attributed(message([direct("192.0.2.177", HANDOVER)], url=url))
     assert result["accounts"] == ["H-1"] and "hosting" in result["roles"]
+
+
+def test_a_source_field_its_own_copy_contradicts_is_not_evidence(isp, django_capture_on_commit_callbacks):
+    """An ARF report says Source-IP 203.0.113.5 (C-3's static line) while the message it
+    carries came from 192.0.2.177: the field still names the holder, but three such
+    reports are not E2 against C-3, and the copy's origin line is not read as C-3's."""
+    from tests.attribution.conftest import HANDOVER
+
+    at = HANDOVER - timedelta(hours=1)
+    for n in range(3):
+        report = _file(
+            _arf("abuse", message([direct("192.0.2.177", at, helo="user-pc")]), extra="Source-IP: 203.0.113.5\r\n"),
+            f"email:fbl{n}@r{n}.example",
+            django_capture_on_commit_callbacks,
+        )
+    a = report.attribution
+    assert a["accounts"] == ["C-3"] and a["origin"]["disputed"] is True
+    assert "field_disagrees_with_copy" in codes(a)
+    assert "helo_bare_name" not in codes(a)  # the other address's greeting
+    case = report.case
+    case.refresh_from_db()
+    assert case.evidence_level == "E0", case.recommendation
+
+
+def test_a_source_field_its_copy_agrees_with_counts_as_before(isp, django_capture_on_commit_callbacks):
+    from tests.attribution.conftest import HANDOVER
+
+    at = HANDOVER - timedelta(hours=1)
+    report = _file(
+        _arf("abuse", message([direct("203.0.113.5", at)]), extra="Source-IP: 203.0.113.5\r\n"),
+        "email:fbl@r.example",
+        django_capture_on_commit_callbacks,
+    )
+    assert "disputed" not in report.attribution["origin"]
+    case = report.case
+    case.refresh_from_db()
+    assert case.evidence_level == "E1", case.recommendation

@@ -11,6 +11,7 @@ from complaints.attribution.steps import INCOMPLETE_STEP, SENTENCES, step_senten
 SAMPLE = {
     "ip": "198.51.100.23",
     "site_account": "H-00040",
+    "chain": "192.0.2.121",
     "category": "other",
     "url": "http://shop.example.jp/wp-content/uploads/x/login.html",
     "sites": "a.example, b.example",
