@@ -371,7 +371,7 @@ SENTENCES: dict[str, tuple[tuple[tuple[str, ...], object], ...]] = {
             ("ip", "chain"),
             _(
                 "The report's source field names {ip}, but its own copy of the message came from {chain}: "
-                "a person must compare them before the report counts as evidence."
+                "the report is not counted as evidence against the field's holder; a person compares them."
             ),
         ),
     ),
