@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.utils import timezone
@@ -18,7 +19,7 @@ from abusedesk.choices import NetworkRole, SendingMethod
 from complaints.choices import Channel, ConfirmationKind, ReportFormat
 from complaints.models import Evidence, Hop, NetworkContact, Report
 from complaints.parsing.hosts import is_routable_ip, is_under, normalise_ip, registrable_domain
-from complaints.parsing.urls import url_host
+from complaints.parsing.urls import redirect_targets, url_host
 from subscribers import ipkeys
 from subscribers import selectors as inventory
 from subscribers.choices import AccountKind, BlockKind
@@ -792,16 +793,21 @@ def _phishing_planted_in_site(result, report) -> None:
         if _PLANTED_PAGE.match(url) and url_host(url) in ours:
             result.compromised("compromised_site", url, "phishing_planted_in_site", url=url[:200])
             return
-        if _REDIRECT_TARGET.search(url) and url_host(url) in ours:
+        if url_host(url) in ours and _redirects_elsewhere(url):
             # A redirect script on the site (a plugin's go.php?u=…) sends the phishing
             # link's readers on to another site: the site is misused, not the fraud's.
             result.compromised("compromised_site", url, "phishing_through_redirect_on_site", url=url[:200])
             return
 
 
-# A query parameter whose value is another address: "go.php?u=https://…",
-# "redirect.php?url=https%3A%2F%2F…", "?to=//evil.example/".
-_REDIRECT_TARGET = re.compile(r"[?&][^=&#]{1,40}=(?:https?(?::|%3a)|%2f%2f|//)", re.IGNORECASE)
+def _redirects_elsewhere(url: str) -> bool:
+    """A script on the site ("go.php?u=https://…", "redirect.php?url=…"), not its home
+    page, sending the reader to another organisation's address: an open redirect."""
+    path = urlsplit(url).path
+    if not path.strip("/"):
+        return False  # "/?utm_source=https://…": the home page carries a parameter
+    own = registrable_domain(url_host(url))
+    return any(registrable_domain(url_host(target)) not in (own, None) for target in redirect_targets(url))
 def _addresses_of(result: Attribution, host: str) -> list[str]:
     try:
         return [str(ipkeys.parse_ip(host))]

@@ -245,6 +245,19 @@ _DSN_PARTS = ("message/delivery-status", "message/global-delivery-status")
 _DSN_TYPES = ("delivery-status", "global-delivery-status")
 
 
+_MAILER_NAMES = ("mailer-daemon", "mailerdaemon", "mail-daemon", "postmaster")
+
+
+def _from_a_mailer(msg: Message) -> bool:
+    """Written by a mail server, as bounces are: null sender, a mailer's From, RFC 3834."""
+    sender = (mime.first_address(mime.header(msg, "From")) or "").lower()
+    return (
+        (mime.header(msg, "Return-Path") or "").replace(" ", "") == "<>"
+        or sender.partition("@")[0] in _MAILER_NAMES
+        or (mime.header(msg, "Auto-Submitted") or "no").split(";")[0].strip().lower() != "no"
+    )
+
+
 def read_delivery_status(msg: Message) -> ParsedReport | None:
     """A bounce (RFC 3464 delivery status notification) delivered to the abuse mailbox:
     a mail server telling us a message to or from us was not delivered. Nobody
@@ -252,10 +265,13 @@ def read_delivery_status(msg: Message) -> ParsedReport | None:
     reason. Only the message as filed: a complaint that attaches a bounce it received
     (backscatter) is read as a complaint."""
     report_type = (mime.param(msg, "report-type") or "").lower()
-    if report_type == "feedback-report":
-        return None
+    if report_type == "feedback-report" or not _from_a_mailer(msg):
+        return None  # a person forwarding a bounce as it came writes about it: a complaint
+    types = [mime.content_type(part) for part in wrapper_parts(msg)]
+    if "message/feedback-report" in types:
+        return None  # an ARF report, whatever its report-type label says
     declared = mime.content_type(msg) == "multipart/report" and report_type in _DSN_TYPES
-    if not declared and not any(mime.content_type(part) in _DSN_PARTS for part in wrapper_parts(msg)):
+    if not declared and not any(t in _DSN_PARTS for t in types):
         return None
     report = ParsedReport(format="unknown", category="other", message_kind="machine_report")
     report.reporter = mime.first_address(mime.header(msg, "From"))

@@ -385,9 +385,6 @@ def _prose_complaint(msg: Message, found: materials.Found, trust: TrustContext) 
         report.note(note)
     urls = UrlCollector()
     urls.add_text(found.prose)  # people paste the advertised links
-    html = materials.body_html_only(msg)
-    if html:
-        urls.add_html(html)  # an HTML-only complaint's links live in href attributes
     _drop_own_links(urls, report.reporter, trust)
     return finish(report, urls)
 

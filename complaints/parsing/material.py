@@ -135,21 +135,6 @@ def body_text(msg: Message) -> str:
     return html or ""
 
 
-def body_html_only(msg: Message) -> str | None:
-    """The sender's HTML when they wrote no text/plain part (its links live in href
-    attributes, which body_text's reading drops), else None."""
-    html = None
-    for part in wrapper_parts(msg):
-        if part.is_multipart() or _is_attachment(part):
-            continue
-        ctype = mime.content_type(part)
-        if ctype == "text/plain":
-            return None
-        if ctype == "text/html" and html is None:
-            html = mime.part_text(part)
-    return html
-
-
 def looks_like_message(data: bytes) -> bool:
     """Bytes that start with a mail header block: header lines, two of them a message's."""
     head = mime.normalise_bytes(data[:20_000]).split(b"\n\n", 1)[0]

@@ -113,18 +113,29 @@ def url_host(url: str) -> str | None:
     return idna_host(host)
 
 
+# Query parameters that carry where a redirector or click tracker sends the reader
+# ("l.php?u=", "redirect?url=", "go.php?to="). Not those that carry where to come back
+# to (return, next, continue, ref): a link naming a site there does not advertise it.
+REDIRECT_PARAMETERS = frozenset(
+    {"u", "url", "redirect", "redirect_url", "redirect_to", "redir", "goto", "go", "target", "dest",
+     "destination", "link", "out", "to"}
+)  # fmt: skip
+
+
 def redirect_targets(url: str) -> list[str]:
-    """Web addresses carried as query parameter values of `url`, decoded."""
+    """Web addresses `url` redirects its reader to, carried as the value of a redirect
+    parameter (Google's "/url?q=" too), decoded."""
     try:
-        query = urlsplit(url).query
+        parts = urlsplit(url)
     except ValueError:
         return []
-    if not query or ("http" not in query.lower()):
+    if not parts.query or ("http" not in parts.query.lower()):
         return []
+    names = REDIRECT_PARAMETERS | ({"q"} if parts.path.rstrip("/").endswith("/url") else set())
     return [
         value
-        for _name, value in parse_qsl(query, keep_blank_values=False)[:20]
-        if value.lower().startswith(("http://", "https://"))
+        for name, value in parse_qsl(parts.query, keep_blank_values=False)[:20]
+        if name.lower() in names and value.lower().startswith(("http://", "https://"))
     ]
 
 

@@ -418,18 +418,20 @@ def test_a_bounce_delivered_to_the_abuse_mailbox_is_no_complaint(isp, django_cap
     assert case.evidence_level == "E1", case.recommendation
 
 
-def test_an_html_only_complaint_names_the_site_in_its_link(isp):
-    """The complainant's mail program wrote HTML only: the advertised site is in the
-    href, not in the text a reader sees ("Click here")."""
+def test_an_html_only_complaints_signature_links_name_no_hosted_customer(isp):
+    """An HTML complaint's hrefs are its signature's and its mail program's (Outlook's
+    Safe Links wraps each): they are not read, and no customer of ours is named by them.
+    (Its words are read as before: a link pasted as text is collected.)"""
+    safe = "https://eur01.safelinks.protection.outlook.com/?url=https%3A%2F%2Fwww.shop.example.jp%2F&data=x"
     raw = (
-        b"From: Ken <ken@corp.example.com>\r\nTo: abuse@isp.example.jp\r\nSubject: Spam advertising a site you host\r\n"
-        b"Date: Fri, 20 Nov 2026 11:00:00 +0000\r\nMessage-ID: <c110b@corp.example.com>\r\nMIME-Version: 1.0\r\n"
+        b"From: Ken <ken@corp.example.com>\r\nTo: abuse@isp.example.jp\r\nSubject: Spam complaint\r\n"
+        b"Date: Fri, 20 Nov 2026 11:00:00 +0000\r\nMessage-ID: <c210c@corp.example.com>\r\nMIME-Version: 1.0\r\n"
         b"Content-Type: text/html; charset=utf-8\r\n\r\n"
-        b'<html><body><p>We received spam advertising a site on your servers:</p><blockquote><p>Huge discount! '
-        b'<a href="https://www.shop.example.jp/sale?id=9">Click here</a></p></blockquote></body></html>\r\n'
+        b"<html><body><p>We keep receiving spam from your network.</p><p>--<br>Ken, "
+        b'<a href="' + safe.encode() + b'">our partner</a></p></body></html>\r\n'
     )
     result = attributed(raw)
-    assert result["accounts"] == ["H-1"] and "hosting" in result["roles"]
+    assert result["accounts"] == []
 
 
 def test_a_click_trackers_destination_is_an_advertised_site(isp):
@@ -477,3 +479,72 @@ def test_a_source_field_its_copy_agrees_with_counts_as_before(isp, django_captur
     case = report.case
     case.refresh_from_db()
     assert case.evidence_level == "E1", case.recommendation
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://esp.example/unsubscribe?list=9&return=https%3A%2F%2Fwww.shop.example.jp%2F",
+        "https://login.bank-phish.example/signin?continue=https://www.shop.example.jp/account",
+        "https://tracker.example/c?ref=https://www.shop.example.jp/",
+    ],
+)
+def test_a_site_named_only_as_a_links_return_address_is_not_advertised(isp, url):
+    """Only where a redirector sends the reader (u=, url=, to=…) is an advertised site;
+    where a link comes back to (return=, continue=, ref=) names nobody of ours."""
+    from tests.attribution.conftest import HANDOVER
+
+    result = attributed(message([direct("192.0.2.177", HANDOVER)], url=url))
+    assert result["accounts"] == [] and "hosting" not in result["roles"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://www.shop.example.jp/?utm_source=https://paypal-verify.example/",  # the home page
+        "https://www.shop.example.jp/go.php?u=https://www.shop.example.jp/help",  # to its own pages
+    ],
+)
+def test_a_url_parameter_on_a_hosted_site_is_no_open_redirect_unless_it_leads_elsewhere(
+    isp, partner, url, django_capture_on_commit_callbacks
+):
+    """Disabling "the path" of a home page would take the whole site down on a phisher's
+    say-so: only a script sending readers to another organisation is misused (rule 11)."""
+    import json
+
+    from complaints.models import Case
+    from tests.attribution.conftest import HANDOVER
+    from tests.attribution.test_unseen_complaints import _xarf
+    from tests.personas import token_client
+
+    body = _xarf("shop.example.jp", "fraud", "phishing", HANDOVER)
+    body["url"] = url
+    with django_capture_on_commit_callbacks(execute=True):
+        response = token_client(partner[1]).post("/api/v1/reports/", data=json.dumps(body),
+                                                  content_type="application/json")
+    assert response.status_code in (201, 202), response.content
+    assert Report.objects.get().attribution["compromise"] == []
+    assert Case.objects.get().recommendation["rule"] == "10"
+
+
+def test_a_person_forwarding_a_bounce_as_it_came_is_a_complaint(isp):
+    """Jane's mail program kept the bounce's report structure; she writes about it from
+    her own address: read as her complaint, the spam inside attributed."""
+    from tests.attribution.conftest import HANDOVER
+
+    raw = _bounce(message([direct("203.0.113.5", HANDOVER - timedelta(hours=1))])).replace(
+        b"Return-Path: <>\r\nFrom: postmaster@corpc.example", b"From: jane@victimperson.example"
+    )
+    result = attributed(raw)
+    assert Report.objects.get().status != "manual_triage"
+    assert result["accounts"] == ["C-3"]
+
+
+def test_an_arf_report_labelled_as_delivery_status_is_read_as_arf(isp):
+    from tests.attribution.conftest import HANDOVER
+
+    raw = _arf("abuse", message([direct("203.0.113.5", HANDOVER - timedelta(hours=1))]), sender="MAILER-DAEMON@fbl.example")
+    raw = raw.replace(b"report-type=feedback-report", b"report-type=delivery-status")
+    result = attributed(raw)
+    assert Report.objects.get().format == "arf"
+    assert result["accounts"] == ["C-3"]
