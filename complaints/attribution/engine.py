@@ -63,7 +63,14 @@ def attribute(report: Report) -> Attribution:
         # on localhost, an internal host) that logged in to our server.
         login = report.authenticated_as or hop_authenticated(submission)[1]
         _through_our_server(result, report, None, at, submission, login, _INSIDE)
+    # Our own customer's phishing mail is theirs, whatever it links (see _hosted_for_another_customer).
+    ours_sent = _has(result, NetworkRole.SENDING, NetworkRole.RELAY)
+    impersonated = set() if ours_sent else _impersonated_hosts(report)
     for host in report.url_hosts or []:
+        if host in impersonated:
+            sender = report.header_from
+            result.signal("impersonated_site", host, "impersonated_site", host=host, sender=sender)
+            continue
         _attribute_host(result, host)
     _phishing_planted_in_site(result, report)
     if hops and _is_own_name(hops[0].by_name) and not _has(result, NetworkRole.SENDING, NetworkRole.RELAY):
@@ -798,6 +805,32 @@ def _phishing_planted_in_site(result, report) -> None:
             # link's readers on to another site: the site is misused, not the fraud's.
             result.compromised("compromised_site", url, "phishing_through_redirect_on_site", url=url[:200])
             return
+
+
+def _impersonated_hosts(report) -> set[str]:
+    """The hosts of a phishing mail that belong to the organisation it pretends to come
+    from: the mail's From is that organisation's domain, and it asks the reader to go to
+    another organisation's address (the kit's form), the real site's ordinary pages
+    linked only to look genuine. That site's owner is impersonated, not promoting: the
+    site is told to staff as a signal and named for nothing. A page planted in the
+    site's folders or a redirect on it is the site's own matter (rule 11), and a mail
+    whose every link is the site's own is read as before."""
+    if (report.category or "").lower() != "phishing" or not report.header_from:
+        return set()
+    claimed = registrable_domain(report.header_from.rpartition("@")[2])
+    urls = (report.facts or {}).get("urls") or []
+    if not claimed or not urls:
+        return set()
+    brand = [u for u in urls if registrable_domain(url_host(u)) == claimed]
+    elsewhere = [
+        u
+        for u in urls
+        if registrable_domain(url_host(u)) not in (claimed, None)
+        and claimed not in {registrable_domain(url_host(t)) for t in redirect_targets(u)}
+    ]
+    if not brand or not elsewhere or any(_PLANTED_PAGE.match(u) or _redirects_elsewhere(u) for u in brand):
+        return set()
+    return {url_host(u) for u in brand}
 
 
 def _redirects_elsewhere(url: str) -> bool:

@@ -39,6 +39,7 @@ SIGNALS = {
     "field_disagrees_with_copy": _(
         "the report's source field and its copy of the message name different origins"
     ),
+    "impersonated_site": _("a site we host, linked by a phishing mail that pretends to be it"),
     "no_received_header": _("no Received header from the origin"),
     "helo_missing": _("no greeting recorded"),
     "helo_own_literal": _("greeting with its own address"),

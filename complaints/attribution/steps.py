@@ -357,6 +357,22 @@ SENTENCES: dict[str, tuple[tuple[tuple[str, ...], object], ...]] = {
             ),
         ),
     ),
+    "impersonated_site": (
+        (
+            ("host", "sender"),
+            _(
+                "The phishing mail claims to come from {sender} and links {host}, a site we host, to look genuine, "
+                "while it sends readers elsewhere: the site is impersonated, not promoted, and nobody is named for it."
+            ),
+        ),
+        (
+            ("host",),
+            _(
+                "The phishing mail links {host}, a site we host, to look genuine while it sends readers elsewhere: "
+                "the site is impersonated, not promoted, and nobody is named for it."
+            ),
+        ),
+    ),
     "phishing_through_redirect_on_site": (
         (
             ("url",),

@@ -35,6 +35,7 @@ SAMPLE = {
     "minutes": 10,
     "addresses": 6,
     "host": "shop.example.jp",
+    "sender": "support@shop.example.jp",
     "site": "www.shop.example.jp",
     "script": "/wp-content/uploads/x.php",
     "domain": "isp.example.jp",
