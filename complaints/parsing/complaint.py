@@ -384,9 +384,20 @@ def _prose_complaint(msg: Message, found: materials.Found, trust: TrustContext) 
     for note in found.notes:
         report.note(note)
     urls = UrlCollector()
-    urls.add_text(found.prose)  # people paste the advertised links
+    urls.add_text(without_signature(found.prose))  # people paste the advertised links
     _drop_own_links(urls, report.reporter, trust)
     return finish(report, urls)
+
+
+# RFC 3676 4.3: a signature starts at a line of "-- " (many programs drop the space);
+# netiquette keeps it to a few lines, and a blank line ends it.
+_SIGNATURE = re.compile(r"^--[ \t]?\r?\n(?:[^\r\n]*\S[^\r\n]*(?:\r?\n|$)){0,8}", re.MULTILINE)
+
+
+def without_signature(prose: str) -> str:
+    """A complainant's words without their signature block: its links (their shop,
+    their company) are not what they complain about; text after it is kept."""
+    return _SIGNATURE.sub("\n", prose)
 
 
 def _drop_own_links(urls: UrlCollector, reporter: str | None, trust: TrustContext) -> None:

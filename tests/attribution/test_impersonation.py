@@ -104,3 +104,34 @@ def test_a_phishing_mail_our_shop_sent_itself_still_names_the_shop(isp):
     )
     assert "H-1" in result["accounts"]
     assert "impersonated_site" not in codes(result)
+
+
+def _prose(body: str) -> bytes:
+    return (
+        "From: taro@freemail.example\r\nTo: abuse@isp.example.jp\r\nSubject: spam complaint\r\n"
+        "Date: Fri, 20 Nov 2026 15:00:00 +0900\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + body
+    ).encode()
+
+
+def test_a_hosted_site_in_the_complainants_signature_is_not_what_they_complain_about(isp):
+    """A person's complaint with no copy of the spam: the links they paste are read,
+    the ones in their own signature block (RFC 3676's "-- " line) are theirs."""
+    result = attributed(
+        _prose(
+            "I got spam advertising http://cheap.example.net/x from your network.\r\n\r\n"
+            "-- \r\nTaro Yamada\r\nmy shop: https://www.shop.example.jp/\r\n"
+        )
+    )
+    report = Report.objects.get()
+    assert "http://cheap.example.net/x" in report.facts["urls"]
+    assert not any("shop.example.jp" in u for u in report.facts["urls"])
+    assert "H-1" not in result["accounts"]
+
+
+def test_a_link_pasted_below_the_signature_block_is_still_read(isp):
+    result = attributed(
+        _prose(
+            "Please stop this.\r\n-- \r\nTaro\r\n\r\nThe spam said:\r\nBuy now at https://www.shop.example.jp/sale\r\n"
+        )
+    )
+    assert result["accounts"] == ["H-1"]
