@@ -81,6 +81,10 @@ class ForwardForm(forms.Form):
         label=_("Format"), choices=[("arf", "ARF (RFC 5965)"), ("xarf", "XARF v4 JSON")]
     )
     to = forms.EmailField(label=_("Send to"), required=False)
+    consent = forms.BooleanField(
+        label=_("The complainant agreed to this forward (needed for spam our customers received)"),
+        required=False,
+    )
     reason = forms.CharField(label=_("Note for the record"), required=False, max_length=500)
 
 

@@ -43,7 +43,13 @@ from complaints.selectors import (
 from complaints.services import report_ingest
 from complaints.services.confirmations import case_confirm
 from complaints.services.content import report_content, traffic_viewed
-from complaints.services.forwarding import FORWARDABLE_ROLES, case_forward, forward_contact, forward_retry
+from complaints.services.forwarding import (
+    FORWARDABLE_ROLES,
+    case_forward,
+    forward_contact,
+    forward_needs_consent,
+    forward_retry,
+)
 from complaints.services.reopen import case_reopen
 from complaints.services.replies import case_reply, case_reporters, reply_retry
 from complaints.services.triage import case_assign, case_close, case_forward_and_close
@@ -256,6 +262,7 @@ def case_detail(request, pk):
         "evidence": case.evidence.order_by("-asked_at")[:200],
         "ours": ours,
         "forward_contact": contact,
+        "forward_needs_consent": not ours and forward_needs_consent(case),
         "forward_form": ForwardForm(initial={"to": contact or ""}),
         "forwards": case.forwards.all()[:20],
         "replies": case.replies.all()[:50],
@@ -322,6 +329,7 @@ def case_forward_view(request, pk):
             fmt=form.cleaned_data["format"],
             to=form.cleaned_data.get("to") or None,
             reason=form.cleaned_data.get("reason", ""),
+            consent=form.cleaned_data.get("consent", False),
         )
     except ApplicationError as exc:
         messages.error(request, exc.message)

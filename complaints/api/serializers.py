@@ -459,6 +459,11 @@ class ForwardRequestSerializer(serializers.Serializer):
     to = serializers.EmailField(
         required=False, help_text="Defaults to the responsible network's abuse contact"
     )
+    consent = serializers.BooleanField(
+        default=False,
+        help_text="The complainant agreed to the forward: required (with a reason saying how) for spam "
+        "our customers received (rule 13)",
+    )
     reason = serializers.CharField(required=False, allow_blank=True, max_length=500)
 
 

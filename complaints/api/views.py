@@ -317,7 +317,12 @@ class CaseForwardView(APIView):
         form.is_valid(raise_exception=True)
         data = form.validated_data
         forward = case_forward(
-            case=case, user=request.user, fmt=data["format"], to=data.get("to"), reason=data.get("reason", "")
+            case=case,
+            user=request.user,
+            fmt=data["format"],
+            to=data.get("to"),
+            reason=data.get("reason", ""),
+            consent=data["consent"],
         )
         forward.refresh_from_db()
         return Response(ForwardSerializer(forward).data, status=status.HTTP_201_CREATED)

@@ -76,6 +76,9 @@ def attribute(report: Report) -> Attribution:
     if hops and _is_own_name(hops[0].by_name) and not _has(result, NetworkRole.SENDING, NetworkRole.RELAY):
         result.add_role(NetworkRole.RECEIVING)
         result.step("received_by_our_mx", host=hops[0].by_name)
+        if ip and len(result.roles) == 1:
+            # Rule 13: with the complainant's consent the report goes to the origin's network.
+            result.abuse_contact = _abuse_contact(ip, origin_hop, [])
     if not result.roles:
         if ip or report.url_hosts:
             result.add_role(NetworkRole.NOT_OURS)

@@ -49,15 +49,26 @@ RECIPIENT_HEADERS = (
 )
 FOR_CLAUSE = re.compile(r"\bfor\s+<?[^\s;>]+@[^\s;>]+>?", re.IGNORECASE)
 FORWARDABLE_ROLES = {"not_ours", "upstream"}
+# Spam our own customers received (rule 13): forwarded to the origin's network only
+# with the complainant's consent, recorded with the forward.
+CONSENT_ROLES = {"receiving"}
 
 
 def forward_contact(case: Case) -> str | None:
     summary = case.attribution or {}
     if summary.get("sub_allocation"):
         return summary["sub_allocation"].get("abuse_contact") or None
-    if set(case.roles or []) & FORWARDABLE_ROLES and summary.get("abuse_contact"):
+    if set(case.roles or []) & (FORWARDABLE_ROLES | CONSENT_ROLES) and summary.get("abuse_contact"):
         return summary["abuse_contact"].get("email")
     return None
+
+
+def forward_needs_consent(case: Case) -> bool:
+    """A case about spam our customers received, and nothing else of ours or theirs."""
+    roles = set(case.roles or [])
+    return bool(roles & CONSENT_ROLES) and not roles & FORWARDABLE_ROLES and not (
+        case.attribution or {}
+    ).get("sub_allocation")
 
 
 # Headers the complainant's side adds when it redirects ("bounces") a spam to us: the
@@ -326,12 +337,31 @@ def _build(*, report: Report, case: Case, fmt: str, to: str, message_id: str) ->
     return msg
 
 
-def case_forward(*, case: Case, user, fmt: str, to: str | None = None, reason: str = "") -> Forward:
-    """Record a forward of the case's latest report; a task sends it after commit."""
+def case_forward(
+    *, case: Case, user, fmt: str, to: str | None = None, reason: str = "", consent: bool = False
+) -> Forward:
+    """Record a forward of the case's latest report; a task sends it after commit.
+
+    Spam our customers received (rule 13) is the complainant's own mail: it is
+    forwarded only when the complainant agreed (`consent`), which the audit entry
+    records with a note of how it was given."""
     if fmt not in Forward.Format.values:
         raise ApplicationError(
             _("format must be one of %(f)s") % {"f": ", ".join(Forward.Format.values)},
             fields={"format": ["invalid"]},
+        )
+    needs_consent = forward_needs_consent(case)
+    if needs_consent and not consent:
+        raise ApplicationError(
+            _(
+                "This is spam our customer received: it is forwarded only with the complainant's consent "
+                "(rule 13). Confirm that they agreed."
+            ),
+            fields={"consent": ["required"]},
+        )
+    if needs_consent and not reason.strip():
+        raise ApplicationError(
+            _("Say how and when the complainant agreed to the forward."), fields={"reason": ["required"]}
         )
     to = (to or forward_contact(case) or "").strip()
     if not to or "@" not in to:
@@ -362,7 +392,13 @@ def case_forward(*, case: Case, user, fmt: str, to: str | None = None, reason: s
             obj=case,
             case_id=case.pk,
             reason=reason,
-            data={"to": to, "format": fmt, "report": report.pk, "sha256": digest},
+            data={
+                "to": to,
+                "format": fmt,
+                "report": report.pk,
+                "sha256": digest,
+                **({"complainant_consent": True} if needs_consent else {}),
+            },
         )
         case_mark_acted_on([case.pk])
         from complaints.tasks import send_forward

@@ -145,9 +145,18 @@ def case_forward_and_close(*, case_ids: list[int], actor, fmt: str = "arf", reas
     """
     from django.db.models import Q
 
-    from complaints.services.forwarding import case_forward, forward_contact
+    from complaints.services.forwarding import case_forward, forward_contact, forward_needs_consent
 
     cases = list(Case.objects.filter(pk__in=case_ids, status=CaseStatus.OPEN).order_by("pk"))
+    received = [case.pk for case in cases if forward_needs_consent(case)]
+    if received:
+        raise ApplicationError(
+            _(
+                "Case(s) %(ids)s are spam our customers received: each is forwarded only with its "
+                "complainant's consent, from the case page. Nothing was changed."
+            )
+            % {"ids": ", ".join(map(str, received))}
+        )
     missing = [
         case.pk
         for case in cases

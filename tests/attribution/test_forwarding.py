@@ -116,3 +116,60 @@ def test_partners_cannot_forward_or_see_cases(isp, partner):
     )
     assert response.status_code == 404
     assert token_client(partner[1]).get(f"/api/v1/cases/{case.pk}/").status_code == 404
+
+
+def received_case():
+    """Spam from another network to one of our customers, through our MX (rule 13)."""
+    hop = (
+        "from host77.bulk-hoster.example (host77.bulk-hoster.example [192.0.2.177]) by mx1.isp.example.jp "
+        f"(Postfix) with ESMTP id 9H; {HANDOVER:%a, %d %b %Y %H:%M:%S +0000}"
+    )
+    spam = message([hop]).replace(b"victim@receiver.example", b"hanako@isp.example.jp")
+    wrapped = complaint(reporter="hanako@isp.example.jp", attached=spam)
+    report = report_ingest(
+        raw=wrapped, channel=Channel.MAILBOX, reporter_key="email:hanako@isp.example.jp", acknowledge=False
+    ).report
+    report_attribute(report_id=report.pk)
+    report.case.refresh_from_db()
+    return report.case
+
+
+def test_spam_our_customer_received_is_forwarded_only_with_their_consent(
+    isp, staff_token, mailoutbox, django_capture_on_commit_callbacks
+):
+    """Rule 13: acknowledge, explain, and with consent forward to the origin's network.
+    The origin's contact is known; without a recorded consent, and a note of how it was
+    given, nothing is sent."""
+    case = received_case()
+    assert case.roles == ["receiving"]
+    assert case.attribution["abuse_contact"]["email"] == "abuse@bulk-hoster.example"
+    api = token_client(staff_token)
+    url = f"/api/v1/cases/{case.pk}/forward/"
+    refused = api.post(url, {"format": "arf"}, content_type="application/json")
+    assert refused.status_code == 400 and "consent" in refused.json()["fields"]
+    no_note = api.post(url, {"format": "arf", "consent": True}, content_type="application/json")
+    assert no_note.status_code == 400 and "reason" in no_note.json()["fields"]
+    assert not Forward.objects.exists() and not mailoutbox
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = api.post(
+            url,
+            {"format": "arf", "consent": True, "reason": "agreed by phone 2026-11-21"},
+            content_type="application/json",
+        )
+    assert sent.status_code == 201, sent.content
+    assert mailoutbox[0].to == ["abuse@bulk-hoster.example"]
+    assert b"hanako@isp.example.jp" not in mailoutbox[0].message().as_bytes()
+    entry = AuditEntry.objects.get(action="case.forwarded", case_id=case.pk)
+    assert entry.data["complainant_consent"] is True and "phone" in entry.reason
+
+
+def test_the_case_page_asks_for_the_consent_and_the_bulk_forward_refuses(isp, staff_client):
+    case = received_case()
+    page = staff_client.get(f"/cases/{case.pk}/").content.decode()
+    assert 'name="consent"' in page and "abuse@bulk-hoster.example" in page
+    response = staff_client.post(f"/cases/{case.pk}/forward/", {"format": "arf"}, follow=True)
+    assert "consent" in response.content.decode() and not Forward.objects.exists()
+    response = staff_client.post("/cases/bulk/", {"cases": [case.pk], "action": "not_ours"}, follow=True)
+    assert "customers received" in response.content.decode()
+    case.refresh_from_db()
+    assert case.status == "open" and not Forward.objects.exists()
