@@ -238,11 +238,13 @@ def _attribute_origin(result, report, ip, at, origin_hop, hops) -> None:
     facts = report.facts or {}
     authenticated = bool(login) or facts.get("origin_authenticated", facts.get("authenticated")) is True
     if not authenticated and by_ours and (origin_hop.with_protocol or "").upper().startswith("HTTP"):
-        # Our webmail took the mail over HTTP from the origin and submitted it to our
-        # server with the user's login (a trusted hop above): the login is the sender.
+        # Our webmail took the mail over HTTP from the origin: it sends only for a
+        # signed-in user, so this is a submission through our server (method 1) whether
+        # or not a hop above names the login (many hand it to a local MTA unstamped);
+        # the login, or else our log's entry for the Message-ID, names the account. The
+        # browser's address is never a mail server of its own.
         above = _inside_submission([h for h in hops if h.position < origin_hop.position])
-        if above is not None:
-            login, authenticated = hop_authenticated(above)[1], True
+        login, authenticated = (hop_authenticated(above)[1] if above is not None else None), True
 
     if hit.reason == "mail_servers" or (by_ours and authenticated):
         _through_our_server(result, report, ip, at, origin_hop, login, hit)
@@ -622,8 +624,17 @@ def _through_our_server(result, report, ip, at, origin_hop, login, hit) -> None:
         client = inventory.account_for_ip_at(ip=client_ip, at=at)
         if client.account is not None and client.account.kind == AccountKind.CONNECTION:
             result.record("session", client.session.pk if client.session else None)
-            result.add_account(client.account)
-            result.step("client_connection", ip=client_ip, account=client.account.account_id)
+            if account is not None and client.account.subscriber_id != account.subscriber_id:
+                # The mail account's holder sent it from another customer's line (an
+                # office, a shared flat, a stolen password used there): the line's
+                # holder is not the sender, and is told to staff, not named.
+                result.signal(
+                    "client_line_of_another_customer", client_ip, "client_line_of_another_customer",
+                    ip=client_ip, line=client.account.account_id,
+                )  # fmt: skip
+            else:
+                result.add_account(client.account)
+                result.step("client_connection", ip=client_ip, account=client.account.account_id)
     # The login's submissions from every address in the window, not only the one seen.
     addresses = _login_used_from(login, by_login, at)
     if len(addresses) >= STOLEN_AT_ADDRESSES:

@@ -39,6 +39,7 @@ SIGNALS = {
     "field_disagrees_with_copy": _(
         "the report's source field and its copy of the message name different origins"
     ),
+    "client_line_of_another_customer": _("sent from the line of another customer than the mail account's"),
     "impersonated_site": _("a site we host, linked by a phishing mail that pretends to be it"),
     "no_received_header": _("no Received header from the origin"),
     "helo_missing": _("no greeting recorded"),

@@ -357,6 +357,15 @@ SENTENCES: dict[str, tuple[tuple[tuple[str, ...], object], ...]] = {
             ),
         ),
     ),
+    "client_line_of_another_customer": (
+        (
+            ("ip", "line"),
+            _(
+                "The mail account's holder sent it from {ip}, the line of another customer ({line}): that "
+                "line's holder is not named for it."
+            ),
+        ),
+    ),
     "impersonated_site": (
         (
             ("host", "sender"),

@@ -225,6 +225,11 @@ def choose_source(report: ParsedReport) -> None:
     """
     field_ip = _routable(report, report.source_ip_stated, "the stated source")
     walked_ip = report.header_source_ip if is_routable_ip(report.header_source_ip) else None
+    if field_ip and walked_ip and field_ip != walked_ip and _relayed_on_the_chain(report, field_ip):
+        # RFC 5965's Source-IP is the host that connected to the receiver: a server the
+        # trusted chain names and walks past (our own submission server relaying its
+        # user's mail). The field and the copy agree; the walk reaches the origin itself.
+        field_ip = None
     named_ip = _routable(report, report.source_ip_named, "the address named by the complainant")
     for ip, basis in ((field_ip, "field"), (walked_ip, "walked"), (named_ip, "stated")):
         if ip:
@@ -238,6 +243,17 @@ def choose_source(report: ParsedReport) -> None:
         report.note(f"stated source {field_ip} differs from Received chain {walked_ip}")
     if named_ip and report.source_ip and named_ip != report.source_ip:
         report.signal("named_source_differs", named_ip)
+
+
+def _relayed_on_the_chain(report: ParsedReport, ip: str) -> bool:
+    """`ip` is a server a trusted hop of the copy's chain took the mail from, above the
+    walked origin."""
+    for hop in report.hops:
+        if hop.is_origin:
+            return False
+        if hop.trusted and hop.from_address and normalise_ip(hop.from_address) == ip:
+            return True
+    return False
 
 
 def _choose_port(report: ParsedReport, field_ip: str | None, walked_ip: str | None) -> None:

@@ -36,6 +36,7 @@ SAMPLE = {
     "addresses": 6,
     "host": "shop.example.jp",
     "sender": "support@shop.example.jp",
+    "line": "C-1",
     "site": "www.shop.example.jp",
     "script": "/wp-content/uploads/x.php",
     "domain": "isp.example.jp",
