@@ -38,6 +38,10 @@ SENTENCES = {
     "culpability.intentional_at": gettext_lazy("The rule treats the case as intentional from %(0)s."),
     "culpability.rule_default": gettext_lazy("The rule's default culpability: %(0)s."),
     "culpability.undetermined_as_victim": gettext_lazy("Undetermined, treated as a victim."),
+    "culpability.untested_relay": gettext_lazy(
+        "The sending server seems to relay outsiders' mail (an open relay?): undetermined, treated as a "
+        "victim until a person tests it and records the culpability."
+    ),
     "culpability.joe_job": gettext_lazy("Our customer's name was forged: a victim."),
     "rule.none": gettext_lazy("No rule matches these facts."),
     "rule.matched": gettext_lazy("Rule %(0)s matches."),

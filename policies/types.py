@@ -69,6 +69,10 @@ class CaseFacts:
     probable_victim: bool = False
     stolen_credentials: bool = False
     hijack_kind: str | None = None  # infected_pc, open_proxy, open_relay, wireless_lan, compromised_site
+    # The origin's own line says it took the mail from an outside address without a
+    # login (an open relay?): not evidence of a hijack until a person tests it, but no
+    # ground to call the holder intentional either.
+    untested_relay: bool = False
     phishing: bool = False
     joe_job: bool = False  # only forged headers point at us
     shared_ipv4: bool = False  # CGN address without a source port

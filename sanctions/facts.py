@@ -145,6 +145,7 @@ def _read(case: Case, derived: dict) -> dict:
         # showed (POLICY.md's signs of stolen credentials: the holder is a victim).
         "stolen_credentials": bool({"many_client_addresses", "sudden_burst"} & steps),
         "hijack_kind": _hijack_kind(summary.get("compromise") or [], steps),
+        "untested_relay": "relayed_for_outsider" in steps,
         "phishing": any((category or "").lower() == "phishing" for _key, _at, category, *_ in reports),
     }
 
@@ -186,6 +187,7 @@ def _assemble(
         probable_victim=read["probable_victim"],
         stolen_credentials=read["stolen_credentials"],
         hijack_kind=read["hijack_kind"],
+        untested_relay=read.get("untested_relay", False),
         phishing=read["phishing"],
         ongoing=bool(case.last_seen and now - case.last_seen <= ONGOING_WITHIN),
         culpability=culpability or None,

@@ -125,3 +125,38 @@ def test_a_source_field_naming_a_host_the_chain_never_passed_still_disagrees(isp
     at = HANDOVER - timedelta(minutes=30)
     attributed(_fbl("203.0.113.5", at, 1), reporter="email:fbl@receiver1.example")
     assert Report.objects.get().facts["source_disagreement"] is True
+
+
+def test_a_static_mta_relaying_an_outsiders_mail_is_not_called_intentional(isp, django_capture_on_commit_callbacks):
+    """C-3's own server took the spam from a foreign address without a login and sent it
+    on: an open relay, or a forwarder, until a person tests it. Three reporters made it
+    rule 3 with culpability "intentional", the road to L6 and L7 and to the repeat-
+    offender count; the holder is undetermined (treated as a victim) until then."""
+    from complaints.models import Case
+
+    with django_capture_on_commit_callbacks(execute=True):
+        for i, reporter in enumerate(["email:a@x.example", "email:b@y.example", "email:c@z.example"]):
+            at = HANDOVER + timedelta(hours=1, minutes=i)
+            spam = (
+                f"Received: from mail.c3-office.example (mail.c3-office.example [203.0.113.5]) by mx.receiver.example "
+                f"with ESMTP id R{i}; {_ts(at)}\r\n"
+                f"Received: from unknown (HELO abc) ([192.0.2.177]) by mail.c3-office.example (Postfix) with SMTP "
+                f"id X{i}; {_ts(at)}\r\n"
+                f"From: a@spam.example\r\nTo: v@receiver.example\r\nSubject: x\r\nMessage-ID: <r{i}@spam.example>\r\n"
+                "Date: Fri, 20 Nov 2026 15:30:00 +0900\r\n\r\nbuy http://cheap.example.net/\r\n"
+            ).encode()
+            result = attributed(spam, reporter=reporter)
+    assert result["accounts"] == ["C-3"] and "relayed_for_outsider" in codes(result)
+    recommendation = Case.objects.get().recommendation
+    assert recommendation["culpability"] == "undetermined"
+    assert "culpability.untested_relay" in recommendation["culpability_reasons"]
+
+
+def test_a_static_mta_sending_its_own_spam_is_still_intentional_at_e2(isp, django_capture_on_commit_callbacks):
+    from complaints.models import Case
+    from tests.attribution.test_rules import direct, message
+
+    with django_capture_on_commit_callbacks(execute=True):
+        for i, reporter in enumerate(["email:a@x.example", "email:b@y.example", "email:c@z.example"]):
+            attributed(message([direct("203.0.113.5", HANDOVER + timedelta(hours=1, minutes=i))]), reporter=reporter)
+    assert Case.objects.get().recommendation["culpability"] == "intentional"
