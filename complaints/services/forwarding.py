@@ -31,6 +31,7 @@ from abusedesk.errors import ApplicationError
 from abusedesk.mail import PreparedMail, mail_claim, mail_failed, mail_sent
 from complaints.models import Case, Forward, Report
 from complaints.parsing import mime, parse_report
+from complaints.parsing.hosts import is_under
 from complaints.services.triage import case_mark_acted_on
 
 logger = logging.getLogger(__name__)
@@ -64,11 +65,16 @@ def forward_contact(case: Case) -> str | None:
 
 
 def forward_needs_consent(case: Case) -> bool:
-    """A case about spam our customers received, and nothing else of ours or theirs."""
+    """A case about spam our customers received (rule 13), or filed from one of our own
+    domains (our customer, or our help desk passing on a customer's mail, whatever the
+    copy's chain let the attribution see): the mail is the customer's communication."""
     roles = set(case.roles or [])
-    return bool(roles & CONSENT_ROLES) and not roles & FORWARDABLE_ROLES and not (
-        case.attribution or {}
-    ).get("sub_allocation")
+    sub_allocated = (case.attribution or {}).get("sub_allocation")
+    if roles & CONSENT_ROLES and not roles & FORWARDABLE_ROLES and not sub_allocated:
+        return True
+    own = tuple(settings.ABUSEDESK_OWN_DOMAINS)
+    keys = case.reports.filter(reporter_key__startswith="email:").values_list("reporter_key", flat=True)
+    return any(is_under(key.rpartition("@")[2], own) for key in keys.order_by().distinct())
 
 
 # Headers the complainant's side adds when it redirects ("bounces") a spam to us: the

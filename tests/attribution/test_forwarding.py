@@ -173,3 +173,16 @@ def test_the_case_page_asks_for_the_consent_and_the_bulk_forward_refuses(isp, st
     assert "customers received" in response.content.decode()
     case.refresh_from_db()
     assert case.status == "open" and not Forward.objects.exists()
+
+
+def test_a_foreign_spam_our_customer_forwarded_also_needs_their_consent(isp, staff_token):
+    """hanako@isp.example.jp forwards spam she got; the copy's chain does not show our MX
+    (an inline forward, a client that drops headers), so the case is "not ours": the mail
+    is still hers, and goes to the other network only with her consent."""
+    case = foreign_case(reporter="email:hanako@isp.example.jp")
+    assert case.roles == ["not_ours"]
+    refused = token_client(staff_token).post(
+        f"/api/v1/cases/{case.pk}/forward/", {"format": "arf"}, content_type="application/json"
+    )
+    assert refused.status_code == 400 and "consent" in refused.json()["fields"]
+    assert not Forward.objects.exists()
