@@ -306,7 +306,9 @@ class Evidence(models.Model):
     """One DNS answer, kept as it came back. Never updated: a re-check adds a record.
 
     `digest` is SHA-256 over the canonical JSON of (query, server, asked_at,
-    outcome, answer), so a dossier can show the record has not changed since.
+    outcome, answer, and the response: its wire bytes as the server sent them, or,
+    in records made before those were kept, its text), so a dossier can show the
+    record has not changed since.
     """
 
     class Kind(models.TextChoices):
@@ -351,7 +353,12 @@ class Evidence(models.Model):
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
     answer = models.JSONField(default=list, blank=True, help_text=_("Records as text, in the order returned"))
     ttl = models.PositiveIntegerField(null=True, blank=True)
-    response_text = models.TextField(blank=True, help_text=_("The whole response as returned"))
+    response_text = models.TextField(
+        blank=True, help_text=_("Why no server answered (older records: the whole response, as text)")
+    )
+    response_wire = models.BinaryField(
+        blank=True, default=b"", help_text=_("The whole response as the server sent it (DNS wire format)")
+    )
     listed = models.BooleanField(null=True, blank=True, help_text=_("For DNSBL: listed or not"))
     digest = models.CharField(max_length=64)
 
@@ -369,6 +376,12 @@ class Evidence(models.Model):
         if self.pk is not None:
             raise ValueError("evidence is immutable: add a new record instead of changing this one")
         super().save(*args, **kwargs)
+
+    def response_as_text(self) -> str:
+        """The response as `dig` shows it (rendered from the bytes kept), or the error."""
+        from complaints.evidence.resolver import response_as_text
+
+        return response_as_text(self.response_wire, self.response_text)
 
 
 class NetworkContact(models.Model):

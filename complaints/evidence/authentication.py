@@ -145,6 +145,7 @@ def _result_of(record: Evidence) -> DnsResult:
         answer=list(record.answer),
         ttl=record.ttl,
         response_text=record.response_text,
+        response_wire=bytes(record.response_wire or b""),
     )
 
 

@@ -34,6 +34,9 @@ MAX_FRESH_SECONDS = 24 * 3600
 _DIGESTED = (
     "query_name", "query_type", "zone", "server", "asked_at", "outcome", "answer", "ttl", "response_text",
 )  # fmt: skip
+# The response's bytes, as hex, where they were kept: records made before the bytes
+# were kept have no such key, so their digests still verify.
+_WIRE = "response_wire"
 
 
 def evidence_digest(record) -> str:
@@ -45,13 +48,17 @@ def evidence_digest(record) -> str:
     Takes an `Evidence` (or anything with the same attributes), so a verifier
     can recompute it from a stored row and compare with `record.digest`.
     """
-    return _digest_of({name: getattr(record, name) for name in _DIGESTED})
+    values = {name: getattr(record, name) for name in _DIGESTED}
+    values[_WIRE] = getattr(record, _WIRE, b"")
+    return _digest_of(values)
 
 
 def _digest_of(values: dict) -> str:
     canonical = {name: values[name] for name in _DIGESTED}
     canonical["asked_at"] = values["asked_at"].astimezone(UTC).isoformat(timespec="microseconds")
     canonical["answer"] = list(values["answer"])
+    if values.get(_WIRE):
+        canonical[_WIRE] = bytes(values[_WIRE]).hex()
     text = json.dumps(canonical, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -87,6 +94,7 @@ def evidence_row(*, report: Report, subject: str, kind: str, result: DnsResult, 
         answer=list(result.answer),
         ttl=result.ttl,
         response_text=result.response_text,
+        response_wire=result.response_wire,
         **extra,
     )
     record.digest = evidence_digest(record)
@@ -112,6 +120,7 @@ def _evidence_values(check: Check, report: Report) -> dict:
         "answer": list(result.answer),
         "ttl": result.ttl,
         "response_text": result.response_text,
+        "response_wire": result.response_wire,
         "listed": check.listed,
     }
     values["digest"] = _digest_of(values)

@@ -1,8 +1,12 @@
 """evidence_collect: each new answer is an immutable record, cached for its TTL."""
 
 import time
+from datetime import UTC
 
+import dns.message
+import dns.rcode
 import pytest
+from django.utils import timezone
 
 from complaints.evidence.selectors import evidence_for_case, evidence_for_report
 from complaints.evidence.services import evidence_collect, evidence_digest
@@ -59,7 +63,7 @@ def test_it_records_every_answer_about_the_report(served):
     assert rows[(ORIGIN, Kind.FORWARD, "A")].answer == [ORIGIN]
     assert rows[(HOST, Kind.AAAA, "AAAA")].outcome == Outcome.NOANSWER
     assert rows[(DOMAIN, Kind.SPF, "TXT")].answer == ['"v=spf1 -all"']
-    assert "ANSWER" in rows[(HOST, Kind.MX, "MX")].response_text
+    assert "ANSWER" in rows[(HOST, Kind.MX, "MX")].response_as_text()
 
 
 def test_the_digest_can_be_recomputed_from_the_stored_row(served):
@@ -198,5 +202,48 @@ def test_answers_with_escapes_are_stored_exactly_as_returned(served):
     as_returned = dns.rdata.from_text(dns.rdataclass.IN, dns.rdatatype.TXT, spf).to_text()
     assert "\\" in as_returned
     assert record.answer == [as_returned]
-    assert as_returned in record.response_text and "\n" in record.response_text
+    shown = record.response_as_text()
+    assert as_returned in shown and "\n" in shown
     assert evidence_digest(record) == record.digest
+
+
+def test_the_response_is_kept_as_the_bytes_the_server_sent(served):
+    """The record keeps the response's wire bytes (what a verifier can parse with any DNS
+    library), the digest covers them, and people read them as `dig` shows them."""
+    report = spam_report()
+
+    evidence_collect(report_id=report.pk)
+
+    record = Evidence.objects.get(report=report, kind=Kind.SPF)
+    wire = bytes(record.response_wire)
+    message = dns.message.from_wire(wire)
+    assert message.rcode() == dns.rcode.NOERROR
+    assert [r.to_text() for r in message.answer[0]] == record.answer
+    assert record.response_text == ""
+    assert str(message.question[0].name).rstrip(".") == DOMAIN
+    assert '"v=spf1 -all"' in record.response_as_text()
+    # One byte of the response changed: the digest no longer matches.
+    record.response_wire = wire[:-1] + bytes([wire[-1] ^ 1])
+    assert evidence_digest(record) != record.digest
+
+
+def test_a_record_without_the_bytes_keeps_its_digest(served):
+    """Records stored before the bytes were kept (the response as text) verify as they did:
+    their digest is over the canonical JSON without a wire key."""
+    import hashlib
+    import json
+
+    report = spam_report()
+    record = Evidence(
+        report=report, subject="192.0.2.1", kind=Kind.PTR, query_name="1.2.0.192.in-addr.arpa",
+        query_type="PTR", server="127.0.0.1:53", outcome=Outcome.NXDOMAIN, ttl=60,
+        response_text="id 1\nopcode QUERY\nrcode NXDOMAIN", asked_at=timezone.now(),
+    )  # fmt: skip
+    canonical = {
+        "query_name": record.query_name, "query_type": "PTR", "zone": "", "server": record.server,
+        "asked_at": record.asked_at.astimezone(UTC).isoformat(timespec="microseconds"), "outcome": "nxdomain",
+        "answer": [], "ttl": 60, "response_text": record.response_text,
+    }  # fmt: skip
+    text = json.dumps(canonical, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    assert evidence_digest(record) == hashlib.sha256(text.encode()).hexdigest()
+    assert record.response_as_text() == record.response_text

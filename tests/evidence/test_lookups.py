@@ -153,7 +153,7 @@ def test_it_keeps_only_spf_and_dmarc_records(dns_server):
 
     assert checks[Kind.SPF].result.query_name == "spammer.example"
     assert checks[Kind.SPF].result.answer == ['"v=spf1 ip4:192.0.2.0/24 -all"']
-    assert "google-site-verification" in checks[Kind.SPF].result.response_text
+    assert "google-site-verification" in checks[Kind.SPF].result.response_as_text()
     assert checks[Kind.DMARC].result.query_name == "_dmarc.spammer.example"
     assert checks[Kind.DMARC].result.answer == ['"v=DMARC1; p=reject"']
 

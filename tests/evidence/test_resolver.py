@@ -25,7 +25,7 @@ def test_it_returns_the_answer_with_server_ttl_and_response(dns_server):
     assert result.ttl == 120
     assert result.server == f"127.0.0.1:{dns_server.port}"
     assert result.asked_at.tzinfo is UTC
-    assert "www.shop.example. 120 IN A 203.0.113.10" in result.response_text
+    assert "www.shop.example. 120 IN A 203.0.113.10" in result.response_as_text()
 
 
 def test_it_records_nxdomain_with_the_negative_ttl(dns_server):
@@ -36,7 +36,7 @@ def test_it_records_nxdomain_with_the_negative_ttl(dns_server):
     assert result.outcome == Outcome.NXDOMAIN
     assert result.answer == []
     assert result.ttl == 60
-    assert "rcode NXDOMAIN" in result.response_text
+    assert "rcode NXDOMAIN" in result.response_as_text()
 
 
 def test_it_records_no_answer_when_the_name_has_other_types(dns_server):
@@ -46,7 +46,7 @@ def test_it_records_no_answer_when_the_name_has_other_types(dns_server):
 
     assert result.outcome == Outcome.NOANSWER
     assert result.answer == []
-    assert "rcode NOERROR" in result.response_text
+    assert "rcode NOERROR" in result.response_as_text()
 
 
 def test_it_records_servfail(dns_server):
@@ -56,7 +56,7 @@ def test_it_records_servfail(dns_server):
 
     assert result.outcome == Outcome.SERVFAIL
     assert result.server == f"127.0.0.1:{dns_server.port}"
-    assert "rcode SERVFAIL" in result.response_text
+    assert "rcode SERVFAIL" in result.response_as_text()
 
 
 def test_it_records_a_timeout(dns_server):
@@ -65,7 +65,7 @@ def test_it_records_a_timeout(dns_server):
     result = query("slow.example", "A")
 
     assert result.outcome == Outcome.TIMEOUT
-    assert "lifetime expired" in result.response_text
+    assert "lifetime expired" in result.response_as_text()
     assert dns_server.asked("slow.example", "A") >= 1
 
 
@@ -73,7 +73,7 @@ def test_it_records_an_error_for_a_bad_name(dns_server):
     result = query("x" * 70 + ".example", "A")
 
     assert result.outcome == Outcome.ERROR
-    assert "LabelTooLong" in result.response_text
+    assert "LabelTooLong" in result.response_as_text()
     assert dns_server.queries == 0
 
 
