@@ -59,19 +59,20 @@ _FROM_WORDS = re.compile(
     r"(?:\W{0,3}(?:IP|IPv4|IPv6)?\W{0,3}(?:address(?:es)?|アドレス)?)?(?:\s*[はが])?\W{0,20}$",
     re.IGNORECASE,
 )
-_ISO_DATE = re.compile(
-    r"\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(?::\d{2})?(?:\s*(?:Z|[+-]\d{2}:?\d{2}|UTC|GMT|JST))?"
-)
+# A zone written after the time, also in brackets: "14:30 (JST)", "14:30（日本時間）" (NFKC
+# makes the full-width brackets plain ones).
+_ZONE_AFTER = r"(?:\s*(?:Z|[+-]\d{2}:?\d{2}|UTC|GMT|JST)|\s*\(\s*(?:UTC|GMT|JST|日本時間)\s*\))?"
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(?::\d{2})?" + _ZONE_AFTER)
 # 2026年11月20日 14:29 (JST), 2026年11月20日（金）14時29分05秒: how Japanese complaints
 # write the time (after NFKC, so full-width digits and colons are plain ones).
 _JA_DATE = re.compile(
-    r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日[^\d\n]{0,12}?(\d{1,2})\s*(?::|時)\s*(\d{1,2})\s*分?"
+    r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日[^\d\n]{0,12}?(?:(午前|午後)\s*)?"
+    r"(\d{1,2})\s*(?::|時)\s*(\d{1,2})\s*分?"
     r"(?::(\d{1,2})|\s*(\d{1,2})\s*秒)?(?:\s*[(]?\s*(JST|UTC|GMT|日本時間|協定世界時))?"
 )
 # 2026/11/20 14:29, 2026/11/20(金) 14:29:05 +0900: Japanese software and people.
 _SLASH_DATE = re.compile(
-    r"\d{4}/\d{1,2}/\d{1,2}(?:\s*\([^)\n]{1,4}\))?[ T]+\d{1,2}:\d{2}(?::\d{2})?"
-    r"(?:\s*(?:Z|[+-]\d{2}:?\d{2}|UTC|GMT|JST))?"
+    r"\d{4}/\d{1,2}/\d{1,2}(?:\s*\([^)\n]{1,4}\))?[ T]+\d{1,2}:\d{2}(?::\d{2})?" + _ZONE_AFTER
 )
 # October 14, 2024 at 10:01:05 AM EDT; Mon, Oct 14, 2024 10:01 AM.
 _LONG_DATE = re.compile(
@@ -106,6 +107,17 @@ def read_other(msg: Message, trust: TrustContext, read, depth: int) -> ParsedRep
         return _spam(msg, trust, kind="machine_report" if is_machine_sender(msg) else "complaint")
     if _written_to_us(msg, found.prose):
         return _prose_complaint(msg, found, trust)
+    if depth == 0 and _complains_about_our_address(msg, found.prose, trust):
+        # Blind-copied to the desk (To: undisclosed-recipients), or sent to a help desk
+        # address no list foresaw: a person writing about abuse from one of our
+        # addresses. Its own route is the complainant's (our customer's server, it may
+        # be), never the spam's: walking it would accuse the complainant.
+        complaint = _prose_complaint(msg, found, trust)
+        complaint.note(
+            "names one of our addresses in words about abuse, though not sent to an abuse mailbox: "
+            "read as a complaint about that address, not as spam from its own sender"
+        )
+        return complaint
     report = _spam(msg, trust, kind="spam")
     if _sent_by_our_own_user(report, trust) and (
         (depth == 0 and _to_a_role_mailbox(msg)) or (depth > 0 and _to_the_senders_own_provider(msg, trust))
@@ -268,6 +280,18 @@ def _written_to_us(msg: Message, prose: str) -> bool:
     return (_addressed_as_a_complaint(msg) and (speaks or names_address)) or notice
 
 
+def _complains_about_our_address(msg: Message, prose: str, trust: TrustContext) -> bool:
+    """Words about abuse naming an address in one of our networks, from a person (not
+    a program's mail): spam seldom names one of our addresses, a complaint to us does."""
+    if is_machine_sender(msg):
+        return False
+    subject = mime.header(msg, "Subject") or ""
+    if not (_ABUSE_WORDS.search(subject) or _ABUSE_WORDS.search(prose[:5000])):
+        return False
+    named, others = named_addresses(prose)
+    return any(trust.is_our_address(ip) for ip in ([named] if named else []) + others[:3])
+
+
 def is_automatic_reply(msg: Message) -> bool:
     """A vacation notice or a ticket system's receipt answering mail we sent (RFC 3834
     "auto-replied", and the headers Exchange and the common responders write)."""
@@ -394,10 +418,38 @@ def _prose_complaint(msg: Message, found: materials.Found, trust: TrustContext) 
 _SIGNATURE = re.compile(r"^--[ \t]?\r?\n(?:[^\r\n]*\S[^\r\n]*(?:\r?\n|$)){0,8}", re.MULTILINE)
 
 
+# Business signatures without "-- ": a block between rules of one repeated character
+# ("━━━━━━━━", "==========", as Japanese mail writes them), or the lines right after a
+# closing ("Best regards,", "よろしくお願いいたします。"), as Outlook users write them.
+_BLOCK_LINES = r"((?:[^\r\n]*\S[^\r\n]*(?:\r?\n|$)){1,10})"
+_RULED_SIGNATURE = re.compile(
+    r"^[ \t]*([━─＝=＊*～~_\-—・■□◆◇☆★])\1{9,}[ \t]*\r?\n" + _BLOCK_LINES, re.MULTILINE
+)
+_CLOSING_SIGNATURE = re.compile(
+    r"^[ \t]*(?:(?:best|kind|warm)(?:est)? regards|regards|sincerely(?: yours)?|yours (?:sincerely|truly)"
+    r"|thanks(?: and regards)?|thank you|cheers|よろしくお願い(?:いた|致)?します|以上)"
+    r"[ \t]*[,.!。、]?[ \t]*\r?\n" + _BLOCK_LINES,
+    re.MULTILINE | re.IGNORECASE,
+)
+# A header table (a forward's, a pasted copy's) in such a block: not a signature.
+_HEADER_LINE = re.compile(
+    r"^[ \t>]*(?:from|to|cc|subject|date|sent|received|差出人|送信者|宛先|件名|日付|送信日時)[ \t]*[:：]",
+    re.MULTILINE | re.IGNORECASE,
+)
+
+
 def without_signature(prose: str) -> str:
     """A complainant's words without their signature block: its links (their shop,
     their company) are not what they complain about; text after it is kept."""
-    return _SIGNATURE.sub("\n", prose)
+    prose = _SIGNATURE.sub("\n", prose)
+    for pattern in (_RULED_SIGNATURE, _CLOSING_SIGNATURE):
+        prose = pattern.sub(_signature_dropped, prose)
+    return prose
+
+
+def _signature_dropped(match: re.Match) -> str:
+    block = match.group(match.lastindex)
+    return match.group(0) if _HEADER_LINE.search(block) else "\n"
 
 
 def _drop_own_links(urls: UrlCollector, reporter: str | None, trust: TrustContext) -> None:
@@ -497,6 +549,13 @@ def named_port(text: str, ip: str | None) -> int | None:
     return None
 
 
+_BRACKETED_ZONE = re.compile(r"\s*\(\s*(UTC|GMT|JST|日本時間)\s*\)$")
+
+
+def _zone_named(match: re.Match) -> str:
+    return " JST" if match.group(1) == "日本時間" else f" {match.group(1)}"
+
+
 def _named_time(text: str):
     """(the instant the complaint names, a note on a time zone assumed, whether the text
     names its zone), or (None, None, False).
@@ -509,7 +568,7 @@ def _named_time(text: str):
     found: list[tuple[int, datetime, str | None, bool]] = []
     for pattern in (_ISO_DATE, _RFC_DATE, _SLASH_DATE, _LONG_DATE):
         for match in pattern.finditer(text):
-            stamp, note = match.group(0), None
+            stamp, note = _BRACKETED_ZONE.sub(_zone_named, match.group(0)), None
             zoned = stated_offset(stamp) is not None
             if pattern is _SLASH_DATE and japanese and not zoned:
                 stamp, note = stamp + " +0900", "the complaint's date names no time zone: JST assumed"
@@ -518,9 +577,14 @@ def _named_time(text: str):
             if when is not None:
                 found.append((match.start(), when, note, zoned))
     for match in _JA_DATE.finditer(text):
-        year, month, day, hour, minute = (int(match.group(i)) for i in range(1, 6))
-        second = int(match.group(6) or match.group(7) or 0)
-        zone = match.group(8)
+        year, month, day = (int(match.group(i)) for i in range(1, 4))
+        hour, minute = int(match.group(5)), int(match.group(6))
+        if match.group(4) == "午後" and hour < 12:  # afternoon: 午後2時 is 14:00
+            hour += 12
+        elif match.group(4) == "午前" and hour == 12:  # 午前12時 is midnight
+            hour = 0
+        second = int(match.group(7) or match.group(8) or 0)
+        zone = match.group(9)
         offset = "+00:00" if zone in ("UTC", "GMT", "協定世界時") or not (zone or japanese) else "+09:00"
         when = parse_date(f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}{offset}")
         if when is not None:

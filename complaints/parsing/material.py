@@ -60,7 +60,8 @@ _QUOTE_PREFIX = re.compile(r"^[ \t]*(?:>[ \t]?)+")
 _INLINE_MARKER = re.compile(
     r"^[ \t>]*(?:-{2,}\s*(?:Forwarded message|Original Message|Message d'origine|Ursprüngliche Nachricht"
     r"|Mensaje original|転送メッセージ|転送されたメッセージ|元のメッセージ)\s*-{2,}|Begin forwarded message:"
-    r"|={5,}\s*BEGIN FORWARDED MESSAGE\s*={5,}|_{10,}(?=\s*\n[ \t>]*(?:From|差出人|送信者):))[ \t]*$",
+    r"|={5,}\s*BEGIN FORWARDED MESSAGE\s*={5,}|_{10,}(?=\s*\n[ \t>]*(?:From|差出人|送信者)[:：])"
+    r"|転送されたメッセージ[:：])[ \t]*$",  # the last: Apple Mail's "Begin forwarded message:" in Japanese
     re.IGNORECASE | re.MULTILINE,
 )
 _SIGNATURE = re.compile(r"^-- ?$", re.MULTILINE)
@@ -222,13 +223,15 @@ _OUTLOOK_NAMES = {
     "送信日時": "Date",
     "宛先": "To",
     "件名": "Subject",
+    "日付": "Date",  # Thunderbird's and Apple Mail's Japanese forward
+    "cc": "Cc",
 }
 
 
 def _outlook_names(line: str) -> str:
-    name, sep, value = line.partition(":")
+    name, sep, value = line.replace("：", ":", 1).partition(":")  # Japanese clients' full-width colon
     mapped = _OUTLOOK_NAMES.get(name.strip().lower()) if sep and len(name) < 12 else None
-    return f"{mapped}:{value}" if mapped else line
+    return f"{mapped}: {value.lstrip()}" if mapped else line
 
 
 def _quoted(text: str) -> tuple[Material, tuple[int, int]] | None:

@@ -19,10 +19,12 @@ class TrustContext:
     `own_domains` are lowercase domains of the ISP's own mail and web hosts;
     `is_own_mail_server` answers whether an IP (text) lies in our mail server blocks.
     A Received hop from one of these continues the chain of trust.
+    `is_our_address` answers whether an IP (text) lies in any of our address blocks.
     """
 
     own_domains: tuple[str, ...] = ()
     is_own_mail_server: Callable[[str], bool] = _never_own
+    is_our_address: Callable[[str], bool] = _never_own
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,10 @@ _TYPE_CATEGORIES = {
     "malware-attack": "malware",  # X-ARF 0.1/0.2 (abuse_malware-attack schema)
     "malware_attack": "malware",
     "malware_distribution": "malware",
+    # XARF v4 "infrastructure": a machine under someone else's control (a bot, a
+    # compromised server) is an infected machine, its holder a victim to notify.
+    "botnet": "malware",
+    "compromised_server": "malware",
     "login-attack": "login-attack",
     "login_attack": "login-attack",
     "brute_force": "login-attack",

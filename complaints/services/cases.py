@@ -24,20 +24,16 @@ def case_key_for(report: Report) -> tuple[str, str, str]:
     addresses); an address seen inside a session of ours is keyed by that
     session, so an address handed to another customer starts another case.
     """
-    from subscribers.selectors import block_for, hosting_account_for_host, session_at
+    from subscribers.selectors import block_for, session_at
 
     if report.authenticated_as:
         login = report.authenticated_as.lower()
         return f"login:{login}", CaseKind.LOGIN, f"login {login}"
     if report.source_ip and block_for(ip=report.source_ip) is None:
         # Foreign spam advertising a site we host: the site is what our case is about.
-        # Keyed by the hosted name registered for it, so www.shop.example and
-        # promo.shop.example are the one site shop.example, as the inventory has it.
-        for host in report.url_hosts or []:
-            account = hosting_account_for_host(host=host)
-            if account is not None:
-                site = getattr(account, "hosted_name", None) or host
-                return f"host:{site}", CaseKind.HOST, site
+        hosted = _hosted_site(report)
+        if hosted is not None:
+            return hosted
     if report.source_ip:
         # A time only the sender wrote (its Date header), or one without a zone, does
         # not pick the session.
@@ -53,9 +49,30 @@ def case_key_for(report: Report) -> tuple[str, str, str]:
             return f"session:{session.pk}", CaseKind.SESSION, f"{report.source_ip} (session {session.pk})"
         return f"ip:{report.source_ip}", CaseKind.ADDRESS, report.source_ip
     if report.url_hosts:
+        # No address: the site we host among the links, as the attribution names it (the
+        # first link in the sorted list may be a shortener's or an image host's).
+        hosted = _hosted_site(report)
+        if hosted is not None:
+            return hosted
         host = report.url_hosts[0]
         return f"host:{host}", CaseKind.HOST, host
     return f"report:{report.pk}", CaseKind.REPORT, f"report {report.pk}"
+
+
+def _hosted_site(report: Report) -> tuple[str, str, str] | None:
+    """The first of the report's link hosts that a hosting account of ours serves, keyed
+    by the name registered for it: www.shop.example and promo.shop.example are the one
+    site shop.example, as the inventory has it. One query for all the hosts."""
+    from subscribers.selectors import hosting_accounts_for_hosts
+
+    hosts = list(report.url_hosts or [])
+    found = hosting_accounts_for_hosts(hosts) if hosts else {}
+    for host in hosts:
+        account = found.get(host)
+        if account is not None:
+            site = getattr(account, "hosted_name", None) or host
+            return f"host:{site}", CaseKind.HOST, site
+    return None
 
 
 def _shared_holding(report: Report, block) -> tuple[str, str, str] | None:

@@ -42,10 +42,15 @@ class IngestResult:
 
 
 def trust_context() -> TrustContext:
-    from subscribers.selectors import is_own_mail_server
+    from subscribers.selectors import block_for, is_own_mail_server
+
+    def is_our_address(ip: str) -> bool:
+        return block_for(ip=ip) is not None
 
     return TrustContext(
-        own_domains=tuple(settings.ABUSEDESK_OWN_DOMAINS), is_own_mail_server=is_own_mail_server
+        own_domains=tuple(settings.ABUSEDESK_OWN_DOMAINS),
+        is_own_mail_server=is_own_mail_server,
+        is_our_address=is_our_address,
     )
 
 

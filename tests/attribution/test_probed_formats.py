@@ -1,0 +1,154 @@
+"""Complaint formats found mishandled by probing with crafted reports (session 28): each
+test is one class of real message a Japanese ISP's abuse desk receives."""
+
+import base64
+import json
+
+import pytest
+
+from complaints.models import Report
+from complaints.parsing import parse_report
+from tests.attribution.test_rules import attributed
+
+pytestmark = pytest.mark.django_db
+
+# HANDOVER (tests/attribution/conftest.py): 198.51.100.23 passed from C-1 to C-2 at
+# 05:30Z, 14:30 JST. 203.0.113.5 is C-3's static line; H-1 hosts shop.example.jp.
+
+
+def japanese(body: str, *, to: str = "abuse@isp.example.jp", mid: str = "<jp@example.ne.jp>") -> bytes:
+    subject = base64.b64encode("迷惑メールについて".encode()).decode()
+    return (
+        f"From: yamada@example.ne.jp\nTo: {to}\nSubject: =?UTF-8?B?{subject}?=\n"
+        f"Date: Sat, 21 Nov 2026 09:00:00 +0900\nMessage-ID: {mid}\nMIME-Version: 1.0\n"
+        "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n"
+    ).encode() + body.encode()
+
+
+@pytest.mark.parametrize("to", ["undisclosed-recipients:;", "soudan@isp.example.jp", "yamada@example.ne.jp"])
+def test_a_complaint_not_sent_to_an_abuse_mailbox_names_the_address_it_names(isp, to):
+    """Blind-copied to the desk, or sent to a desk address no list foresaw, from our own
+    static customer's mail server: the complaint names 198.51.100.23 (C-2's then). It was
+    read as the spam itself, its own route walked, and C-3, the complainant, accused."""
+    raw = (
+        b"Received: from mail.c3-company.example (mail.c3-company.example [203.0.113.5])\n"
+        b"\tby mx.isp.example.jp (Postfix) with ESMTP id 7Q;\n\tSat, 21 Nov 2026 09:00:00 +0900\n"
+    ) + japanese(
+        "お世話になります。\n貴社のIPアドレス 198.51.100.23 から 2026年11月20日 14時35分 に"
+        "迷惑メールが届いています。停止してください。\n",
+        to=to,
+    )
+    result = attributed(raw, reporter="email:yamada@c3-company.example")
+    assert result["accounts"] == ["C-2"]
+    report = Report.objects.get()
+    assert str(report.source_ip) == "198.51.100.23"
+    assert any("names one of our addresses" in n for n in report.facts["problems"])
+
+
+def test_spam_not_sent_to_an_abuse_mailbox_is_still_the_spam(isp):
+    """The rule needs an address of ours named in words about abuse: a spam that names
+    none, to an ordinary mailbox, is walked as before."""
+    raw = (
+        b"Received: from mail.bulk-sender.example (unknown [198.51.100.23]) by mx.receiver.example "
+        b"(Postfix) with ESMTP id 1A; Fri, 20 Nov 2026 05:35:00 +0000\n"
+        b"From: sale@spammer.example\nTo: victim@receiver.example\nSubject: Cheap pills, no spam\n"
+        b"Message-ID: <s1@pc.invalid>\nDate: Fri, 20 Nov 2026 14:35:00 +0900\n\nBuy at 192.0.2.200 today\n"
+    )
+    result = attributed(raw)
+    assert result["accounts"] == ["C-2"]
+    assert Report.objects.get().facts["message_kind"] == "spam"
+
+
+@pytest.mark.parametrize(
+    ("written", "utc"),
+    [
+        ("2026年11月20日 午後2時35分", "2026-11-20T05:35:00+00:00"),
+        ("2026年11月20日（金）午前9時05分", "2026-11-20T00:05:00+00:00"),
+        ("2026年11月20日 午前12時10分", "2026-11-19T15:10:00+00:00"),  # 午前12時 is midnight
+        ("2026-11-20 14:35 (JST)", "2026-11-20T05:35:00+00:00"),
+        ("2026-11-20 14:35（日本時間）", "2026-11-20T05:35:00+00:00"),
+        ("2026/11/20 14:35 (UTC)", "2026-11-20T14:35:00+00:00"),
+    ],
+)
+def test_a_japanese_complaints_own_time_with_its_am_pm_or_bracketed_zone(written, utc):
+    """午後 was swallowed by the gap before the hour (2:35 PM read as 02:35), and a zone
+    in brackets was not read: the instant was hours off and named another holder."""
+    parsed = parse_report(japanese(f"貴社のIPアドレス 198.51.100.23 から迷惑メールが届きました。\n受信日時: {written}\n"))
+    assert parsed.occurred_at.isoformat() == utc
+
+
+def test_the_afternoon_names_the_afternoons_holder(isp):
+    result = attributed(japanese("貴社のIPアドレス 198.51.100.23 から 2026年11月20日 午後2時35分 に迷惑メールが届きました。\n"))
+    assert result["accounts"] == ["C-2"]
+
+
+@pytest.mark.parametrize(
+    "signature",
+    [
+        "\n━━━━━━━━━━━━━━━━\n株式会社ショップ 山田太郎\nURL: https://shop.example.jp/\n━━━━━━━━━━━━━━━━\n",
+        "\n==============================\n山田太郎 <yamada@example.ne.jp>\nhttps://www.shop.example.jp/\n",
+        "\nよろしくお願いいたします。\n山田太郎\nhttps://shop.example.jp/\n",
+        "\nBest regards,\nJohn Smith\nIT Manager, Acme Shop\nhttps://www.shop.example.jp | +81 3 1234 5678\n",
+    ],
+)
+def test_links_in_a_business_signature_are_not_the_advertised_site(isp, signature):
+    """Japanese signatures sit between rules, Outlook users' follow a closing line: the
+    complainant's own shop (hosted by us) was taken for the spamvertised site."""
+    result = attributed(japanese("迷惑メールが届きました。対応をお願いします。\n" + signature))
+    assert "hosting" not in result["roles"] and result["accounts"] == []
+
+
+def test_a_rule_above_a_forwarded_header_table_is_not_a_signature(isp):
+    """Outlook's rule line opens a forward: the links below it are the spam's."""
+    body = (
+        "迷惑メールです。\n\n____________________\n差出人: sale@spammer.example\n送信日時: 2026年11月20日 14:00\n"
+        "宛先: victim@receiver.example\n件名: 激安\n\n今すぐ購入 https://shop.example.jp/sale\n"
+    )
+    result = attributed(japanese(body))
+    assert result["roles"] == ["hosting"] and result["accounts"] == ["H-1"]
+
+
+@pytest.mark.parametrize(
+    ("marker", "table"),
+    [
+        ("転送されたメッセージ:", "差出人: sale@spammer.example\n日付: 2026年11月20日 14:00:00 JST\n宛先: victim@receiver.example\n件名: 激安"),
+        ("-------- 転送メッセージ --------", "件名: \t激安\n日付: \tFri, 20 Nov 2026 14:00:00 +0900\n差出人: \tsale@spammer.example"),
+        ("-----Original Message-----", "差出人: sale@spammer.example\n送信日時: 2026年11月20日 金曜日 14:00\n宛先: victim@receiver.example\n件名: 激安"),
+        ("-----Original Message-----", "差出人：sale@spammer.example\n送信日時：2026年11月20日 14:00\n件名：激安"),
+    ],
+    ids=["apple-mail-ja", "thunderbird-ja", "outlook-ja-weekday", "full-width-colons"],
+)
+def test_forwards_from_japanese_mail_programs_are_read(marker, table):
+    """iPhone's 転送されたメッセージ:, Thunderbird's 日付, Outlook's date with its weekday
+    and full-width colons: the forward was not found, or its date was lost."""
+    parsed = parse_report(japanese(f"迷惑メールです。対応お願いします。\n\n{marker}\n{table}\n\n今すぐ購入 http://cheap.example.net/x\n"))
+    assert (parsed.reported_via, parsed.subject, parsed.header_from) == ("inline_forward", "激安", "sale@spammer.example")
+    assert parsed.date.isoformat() == "2026-11-20T05:00:00+00:00"
+
+
+def test_a_report_without_an_address_is_grouped_on_the_site_we_host(isp):
+    """Links sorted by name put an image host or a shortener first: the case was keyed
+    on bit.ly while the attribution named the hosted shop."""
+    raw = (
+        b"From: user@example.org\nTo: abuse@isp.example.jp\nSubject: spam\nDate: Sat, 21 Nov 2026 09:00:00 +0900\n"
+        b"Message-ID: <u7@example.org>\n\n---------- Forwarded message ---------\nFrom: <sale@spammer.example>\n"
+        b"Date: Fri, Nov 20, 2026 at 2:00 PM\nSubject: Cheap pills\nTo: <victim@receiver.example>\n\n"
+        b"Logo https://i.imgur.com/abc.png\nBuy now https://www.shop.example.jp/pills\nShort link https://bit.ly/3xYz\n"
+    )
+    result = attributed(raw, reporter="email:user@example.org")
+    assert result["accounts"] == ["H-1"]
+    assert Report.objects.get().case.key == "host:shop.example.jp"
+
+
+@pytest.mark.parametrize("kind", ["botnet", "compromised_server"])
+def test_an_xarf_bot_report_is_an_infected_machine(kind):
+    report = {
+        "xarf_version": "4.0.0", "report_id": "d7f4a5a2-7c1b-4a52-9b6c-1f6e0f6d5a11",
+        "timestamp": "2026-11-20T05:35:00Z", "category": "infrastructure", "type": kind,
+        "reporter": {"org": "Feed", "contact": "feed@feed.example", "domain": "feed.example"},
+        "sender": {"org": "Feed", "contact": "feed@feed.example", "domain": "feed.example"},
+        "source_identifier": "198.51.100.23", "source_port": 49152, "ecrime_type": "bot",
+    }  # fmt: skip
+    parsed = parse_report(json.dumps(report).encode(), content_type="application/json")
+    assert parsed.category == "malware"
+    assert parsed.source_ip == "198.51.100.23"
