@@ -72,9 +72,18 @@ def forward_needs_consent(case: Case) -> bool:
     sub_allocated = (case.attribution or {}).get("sub_allocation")
     if roles & CONSENT_ROLES and not roles & FORWARDABLE_ROLES and not sub_allocated:
         return True
+    # Who complained: the intake's key for mail (email:<address>), and the complainant
+    # the parser read (a mail the help desk pasted into the form, or staff filed by the
+    # API, is keyed by the staff member, but its From is still the customer).
     own = tuple(settings.ABUSEDESK_OWN_DOMAINS)
-    keys = case.reports.filter(reporter_key__startswith="email:").values_list("reporter_key", flat=True)
-    return any(is_under(key.rpartition("@")[2], own) for key in keys.order_by().distinct())
+    rows = case.reports.filter(Q(reporter_key__startswith="email:") | ~Q(reporter=""))
+    senders = set()
+    for key, reporter in rows.values_list("reporter_key", "reporter").order_by().distinct():
+        if key.startswith("email:"):
+            senders.add(key)
+        if reporter:
+            senders.add(reporter)
+    return any("@" in s and is_under(s.rpartition("@")[2].lower(), own) for s in senders)
 
 
 # Headers the complainant's side adds when it redirects ("bounces") a spam to us: the

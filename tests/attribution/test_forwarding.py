@@ -5,6 +5,7 @@ from base64 import b64decode
 from datetime import timedelta
 
 import pytest
+from django.urls import reverse
 
 from abusedesk.models import AuditEntry
 from complaints.attribution.services import report_attribute
@@ -186,3 +187,27 @@ def test_a_foreign_spam_our_customer_forwarded_also_needs_their_consent(isp, sta
     )
     assert refused.status_code == 400 and "consent" in refused.json()["fields"]
     assert not Forward.objects.exists()
+
+
+@pytest.mark.parametrize("channel", [Channel.WEB, Channel.API])
+def test_a_customers_mail_filed_by_staff_needs_their_consent_too(isp, staff, staff_token, staff_client, channel):
+    """The help desk pastes hanako's mail into the form, or staff file it by the API: the
+    report is keyed by the staff member, not by hanako's address, but the mail is still
+    hers. Forwarding it (API, page, bulk "not ours") went out with no consent asked."""
+    spam = message([direct("192.0.2.177", HANDOVER, rdns="host77.bulk-hoster.example")])
+    report = report_ingest(
+        raw=complaint(reporter="hanako@isp.example.jp", attached=spam), channel=channel,
+        reporter_key=f"user:{staff.username}", submitted_by=staff, content_type="message/rfc822", acknowledge=False,
+    ).report  # fmt: skip
+    report_attribute(report_id=report.pk)
+    case = report.case
+    case.refresh_from_db()
+    assert case.roles == ["not_ours"] and report.reporter == "hanako@isp.example.jp"
+    refused = token_client(staff_token).post(
+        f"/api/v1/cases/{case.pk}/forward/", {"format": "arf"}, content_type="application/json"
+    )
+    assert refused.status_code == 400 and "consent" in refused.json()["fields"]
+    staff_client.post(reverse("case-forward", args=[case.pk]), {"format": "arf"})
+    staff_client.post(reverse("case-bulk"), {"cases": str(case.pk), "action": "not_ours"})
+    case.refresh_from_db()
+    assert case.status == "open" and not Forward.objects.exists()
