@@ -2,17 +2,22 @@
 
 Reports and cases are what the desk derived (parsing, grouping, attribution,
 evidence levels, recommendations): read-only here, changed only through the
-services that record who did what. The raw message (S1) is not shown at all: it
-is read through the logged "show content" action with a purpose.
+services that record who did what. The message's content (S1: the raw message, its
+subject, its links) is not shown at all: it is read through the logged "show
+content" action with a purpose.
 """
+
+import json
 
 from django import forms
 from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
 
 from abusedesk.admin import RecordAdmin, RecordInline, SuperuserAdmin, is_superuser
 from abusedesk.errors import ApplicationError
 
 from .models import Case, Hop, Partner, Report, ReportUrl
+from .services.content import CONTENT_FACTS
 from .services.partners import partner_update
 
 
@@ -65,12 +70,21 @@ class ReportAdmin(RecordAdmin):
     list_filter = ["status", "channel", "format"]
     search_fields = ["=message_id", "=raw_sha256"]
     date_hierarchy = "received_at"
-    exclude = ["raw"]
+    # What the message said is content (S1), read only in the desk with a recorded
+    # purpose (complaints.services.content): the raw message, its subject and the
+    # links in it. The facts are shown without those.
+    exclude = ["raw", "subject", "facts"]
+    readonly_fields = ["facts_without_content"]
     inlines = [HopInline]
     list_select_related = ["case"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).defer("raw")
+
+    @admin.display(description=_("Facts (without the message's content)"))
+    def facts_without_content(self, obj) -> str:
+        facts = {k: v for k, v in (obj.facts or {}).items() if k not in CONTENT_FACTS}
+        return json.dumps(facts, ensure_ascii=False, indent=1, sort_keys=True, default=str)
 
 
 @admin.register(Case)
@@ -93,5 +107,7 @@ class CaseAdmin(RecordAdmin):
 
 @admin.register(ReportUrl)
 class ReportUrlAdmin(RecordAdmin):
-    list_display = ["report", "host", "url"]
+    # The link itself is content (S1); its host is what the desk works with.
+    list_display = ["report", "host"]
+    exclude = ["url"]
     search_fields = ["host"]

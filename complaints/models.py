@@ -299,7 +299,8 @@ class ReportUrl(models.Model):
         indexes = [models.Index(fields=["host"], name="reporturl_host_idx")]
 
     def __str__(self) -> str:
-        return self.url[:80]
+        # The link itself is content (S1): its host names it wherever it is listed.
+        return f"{self.host} (report {self.report_id})"
 
 
 class Evidence(models.Model):

@@ -8,6 +8,10 @@ from complaints.models import Report
 from complaints.parsing import parse_report
 from complaints.sanitize import safe_html
 
+# The facts that repeat what the message said (its subject, the links in it): content
+# (S1), shown only through report_content. Every other fact is how it travelled.
+CONTENT_FACTS = frozenset({"subject", "urls"})
+
 
 def report_content(*, report: Report, user, purpose: str) -> dict:
     raw, purged_at = Report.objects.values_list("raw", "raw_purged_at").get(pk=report.pk)

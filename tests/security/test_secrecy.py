@@ -231,3 +231,36 @@ def test_no_request_reads_content_or_traffic_data_without_an_audit_entry(world):
             if not (by_person or by_system or (received and received <= parsed)):
                 unrecorded.append(f"{_id(row)} as {persona}: {hits[0]}")
     assert not unrecorded, "\n".join(unrecorded)
+
+
+def test_the_admin_shows_no_message_content(isp, staff):
+    """The subject and the links of a message are content (S1), read only in the desk with
+    a recorded purpose: the admin's report page and link list showed both, unrecorded."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from complaints.choices import Channel
+    from complaints.services import report_ingest
+    from tests.attribution.conftest import HANDOVER
+    from tests.attribution.test_rules import direct, message
+    from tests.complaints.samples import complaint
+
+    spam = message([direct("192.0.2.177", HANDOVER)]).replace(b"Subject: ", b"Subject: SECRET-7731 ", 1)
+    raw = complaint(reporter="victim@receiver.example", attached=spam, subject="Fwd: spam")
+    report = report_ingest(raw=raw, channel=Channel.MAILBOX, reporter_key="email:v@receiver.example").report
+    url = report.report_urls.values_list("url", flat=True).first()
+    assert "SECRET-7731" in report.subject and url and "SECRET-7731" in str(report.facts)
+    admin = get_user_model().objects.create_superuser("root", "root@isp.example.jp", "pw-long-enough-1")
+    client = Client()
+    client.force_login(admin)
+    before = AuditEntry.objects.count()
+    page = client.get(f"/admin/complaints/report/{report.pk}/change/")
+    links = client.get("/admin/complaints/reporturl/")
+    link = client.get(f"/admin/complaints/reporturl/{report.report_urls.first().pk}/change/")
+    for response in (page, links, link):
+        assert response.status_code == 200
+        shown = response.content.decode()
+        assert "SECRET-7731" not in shown and url not in shown
+    assert report.source_ip and str(report.source_ip) in page.content.decode()  # the facts still are
+    assert "cheap.example.net" in links.content.decode() or report.url_hosts[0] in links.content.decode()
+    assert AuditEntry.objects.count() == before
