@@ -409,14 +409,22 @@ def _submitted_elsewhere_by_ours(result, at, origin_hop, hops) -> None:
     # can write a line blaming our customer ("joe job"). Its login, if it names one, is
     # the other provider's account, never one of ours (the parser reads logins from
     # trusted hops only, so it is read here).
-    if origin_hop is None or not origin_hop.from_rdns:
+    rdns = (origin_hop.from_rdns or "").lower().rstrip(".") if origin_hop is not None else ""
+    if not rdns or rdns == "unknown":
         return
     below = next((h for h in hops if h.position == origin_hop.position + 1), None)
     if below is None or not below.from_address:
         return
-    names = {n.lower() for n in (origin_hop.from_name, origin_hop.from_rdns) if n}
-    if (below.by_name or "").lower() not in names:
+    # The line must be that server's own: its name as the receiver looked it up, or
+    # the name it gave (HELO) when that is of the same organisation. A HELO is the
+    # client's word: a foreign host calling itself one of our servers, above a line
+    # "by" that name, is a forgery of our servers' lines (a joe job), never a lead.
+    by = (below.by_name or "").lower().rstrip(".")
+    helo = (origin_hop.from_name or "").lower().rstrip(".")
+    if by != rdns and not (by == helo and registrable_domain(helo) == registrable_domain(rdns)):
         return
+    if is_under(by, tuple(settings.ABUSEDESK_OWN_DOMAINS)):
+        return  # our own server's line, but the connection was not from one of ours
     authenticated, login = hop_authenticated(below)
     if not authenticated:
         return

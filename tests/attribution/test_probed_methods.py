@@ -160,3 +160,43 @@ def test_a_static_mta_sending_its_own_spam_is_still_intentional_at_e2(isp, djang
         for i, reporter in enumerate(["email:a@x.example", "email:b@y.example", "email:c@z.example"]):
             attributed(message([direct("203.0.113.5", HANDOVER + timedelta(hours=1, minutes=i))]), reporter=reporter)
     assert Case.objects.get().recommendation["culpability"] == "intentional"
+
+
+def _hops(*lines: str) -> bytes:
+    from tests.attribution.test_rules import message
+
+    return message(list(lines))
+
+
+@pytest.mark.parametrize(
+    ("helo", "rdns"),
+    [
+        ("smtp1.isp.example.jp", "bulk.elsewhere.example"),  # calls itself our submission server
+        ("mail.other-isp.example", "bulk.elsewhere.example"),  # the line's by-name only in its HELO
+        ("mail.other-isp.example", "unknown"),  # the receiver could not name it at all
+    ],
+)
+def test_a_line_below_a_foreign_host_is_read_only_when_that_host_wrote_it(isp, helo, rdns):
+    """A foreign host's HELO is its own word: above a forged line "by" that name saying
+    our customer logged in, it named C-1 (rule 9, forwarded to a "relaying ISP"). Only
+    the name the receiver looked up (or a HELO of the same organisation) ties the line
+    below to the host; a host calling itself one of our servers is a joe job."""
+    at = f"{HANDOVER - timedelta(seconds=1):%a, %d %b %Y %H:%M:%S +0000}"
+    result = attributed(_hops(
+        f"from {helo} ({rdns} [192.0.2.177]) by mx.receiver.example (Postfix) with ESMTP id 1A; {at}",
+        f"from pc (unknown [198.51.100.23]) (Authenticated sender: taro) by {helo} (Postfix) with ESMTPSA id 4F; {at}",
+    ))  # fmt: skip
+    assert result["accounts"] == [] and result["sending_method"] != "other_isp_server"
+    assert "submitted_to_other_isp" not in codes(result)
+
+
+def test_another_isps_server_named_by_helo_and_rdns_of_one_organisation_is_read(isp):
+    """mx01.other-isp.example says HELO mail.other-isp.example and writes its own line as
+    that: one organisation, so its line naming our customer is still read."""
+    at = f"{HANDOVER + timedelta(minutes=1):%a, %d %b %Y %H:%M:%S +0000}"
+    result = attributed(_hops(
+        f"from mail.other-isp.example (mx01.other-isp.example [192.0.2.19]) by mx.receiver.example with ESMTPS id 7F; {at}",
+        f"from pc (unknown [198.51.100.23]) (Authenticated sender: x@other-isp.example) by mail.other-isp.example "
+        f"with ESMTPSA id 8G; {at}",
+    ))  # fmt: skip
+    assert result["sending_method"] == "other_isp_server" and result["accounts"] == ["C-2"]
