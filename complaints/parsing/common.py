@@ -271,6 +271,23 @@ def _choose_port(report: ParsedReport, field_ip: str | None, walked_ip: str | No
             port = report.source_port_named
     elif report.source_basis == "stated":
         port = report.source_port_named
+    # Behind a shared address (CGN) the port names the subscriber: two ports given for
+    # the chosen address (an FBL's Source-Port against the receiver's own line) name two,
+    # and the desk cannot tell which is right. Neither is used.
+    ip = report.source_ip
+    given = {}
+    if ip and field_ip == ip and report.source_port_stated is not None:
+        given["the report's field"] = report.source_port_stated
+    if ip and walked_ip == ip and report.header_source_port is not None:
+        given["the trusted Received line"] = report.header_source_port
+    named = normalise_ip(report.source_ip_named) if report.source_ip_named else None
+    if ip and named == ip and report.source_port_named is not None:
+        given["the complaint's words"] = report.source_port_named
+    if len(set(given.values())) > 1:
+        said = ", ".join(f"{p} by {where}" for where, p in given.items())
+        report.note(f"the source port of {ip} is given as {said}: they disagree, so no port is used")
+        report.signal("source_port_disputed", said)
+        port = None
     report.source_port = port
 
 

@@ -287,3 +287,36 @@ def test_a_mape_address_with_its_port_is_grouped_by_the_holder_session(shared_is
     report = case.reports.get()
     session = next(r["id"] for r in report.attribution["records"] if r["type"] == "session")
     assert case.key == f"session:{session}" and case.accounts == ["C-2"]
+
+
+def arf_with_port(stated: int, in_line: int, n: int = 1) -> bytes:
+    return (
+        "From: fbl@receiver.example\r\nTo: abuse@isp.example.jp\r\nSubject: report\r\n"
+        "MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=feedback-report; boundary=b\r\n\r\n"
+        "--b\r\nContent-Type: text/plain\r\n\r\nAn abuse report.\r\n"
+        "--b\r\nContent-Type: message/feedback-report\r\n\r\n"
+        f"Feedback-Type: abuse\r\nUser-Agent: FBL/1.0\r\nVersion: 1\r\nSource-IP: {CGN}\r\n"
+        f"Source-Port: {stated}\r\nArrival-Date: {format_datetime(AT)}\r\n\r\n"
+        "--b\r\nContent-Type: message/rfc822\r\n\r\n"
+        f"Received: from pc (unknown [{CGN}]:{in_line}) by mx.receiver.example (Postfix) with ESMTP id 1A{n}; "
+        f"{format_datetime(AT)}\r\nFrom: sales@offers.example\r\nSubject: Offer {n}\r\nMessage-ID: <o{n}@x.example>\r\n"
+        f"Date: {format_datetime(AT)}\r\n\r\nBuy\r\n--b--\r\n"
+    ).encode()
+
+
+def test_two_ports_for_the_shared_address_name_nobody(shared_isp, django_capture_on_commit_callbacks):
+    """The FBL's Source-Port (1500: C-1's block) and the receiver's own line (2100: C-2's)
+    disagree: each names another subscriber, and the desk cannot tell which is right.
+    It named C-1 (E2 and an L2 warning after three such reports)."""
+    for n in range(3):
+        case = ingest(arf_with_port(1500, 2100, n), django_capture_on_commit_callbacks, reporter=f"email:fbl@r{n}.example")
+    report = case.reports.order_by("pk").last()
+    assert report.attribution["accounts"] == [] and report.attribution["shared_ipv4"]["identified"] is False
+    assert any("they disagree" in p for p in report.facts["problems"])
+    case.refresh_from_db()
+    assert case.accounts == [] and case.evidence_level in ("", "E0")
+
+
+def test_the_same_port_in_both_names_its_holder(shared_isp, django_capture_on_commit_callbacks):
+    case = ingest(arf_with_port(2100, 2100), django_capture_on_commit_callbacks)
+    assert case.reports.get().attribution["accounts"] == ["C-2"]
