@@ -102,7 +102,9 @@ def _greeting(result: Attribution, ip: str, origin_hop: Hop | None) -> None:
     if origin_hop is None:
         result.signal("no_received_header", "", "no_origin_hop", ip=ip)
         return
-    seen = greeting.read_greeting(origin_hop.from_name, sender_ip=ip, receiver=origin_hop.by_name)
+    seen = greeting.read_greeting(
+        origin_hop.from_name, sender_ip=ip, receiver=origin_hop.by_name, rdns=origin_hop.from_rdns
+    )
     code = f"helo_{seen.shape}"
     if seen.shows_compromise:
         result.compromised(code, seen.helo, code, helo=seen.helo, receiver=origin_hop.by_name or None)

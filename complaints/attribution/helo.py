@@ -70,8 +70,11 @@ class Greeting:
         return self.shape in COMPROMISE_SHAPES
 
 
-def read_greeting(helo: str | None, *, sender_ip: str | None, receiver: str | None = None) -> Greeting:
-    """Classify the greeting of the host at `sender_ip` as recorded by `receiver`."""
+def read_greeting(
+    helo: str | None, *, sender_ip: str | None, receiver: str | None = None, rdns: str | None = None
+) -> Greeting:
+    """Classify the greeting of the host at `sender_ip` as recorded by `receiver`, which
+    looked its address up as `rdns` (when it wrote the name)."""
     given = (helo or "").strip()
     text = given.lower().rstrip(".")
     if not text:
@@ -82,7 +85,11 @@ def read_greeting(helo: str | None, *, sender_ip: str | None, receiver: str | No
     host = clean_host(text) or (text if re.fullmatch(r"[a-z0-9_-]{1,63}", text) else None)
     if host is None:
         return Greeting(MALFORMED, given)
-    if _claims(host, receiver):
+    # A host greeting with the very name its address has (the receiver looked it up) is
+    # giving its own name, though it shares the receiver's domain: our customers'
+    # lines are named under our domain, and their mail reaches our own servers.
+    own_name = clean_host(rdns) == host if rdns else False
+    if _claims(host, receiver) and not own_name:
         return Greeting(CLAIMS_RECEIVER, given)
     if (registrable_domain(host) or host) in PROVIDERS:
         return Greeting(CLAIMS_PROVIDER, given)

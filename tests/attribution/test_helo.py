@@ -82,3 +82,19 @@ def test_random_detection_errs_on_the_side_of_names():
     samples = ["".join(rng.choice(string.ascii_lowercase) for _ in range(10)) for _ in range(500)]
     caught = sum(looks_random(s) for s in samples) / len(samples)
     assert 0.3 < caught < 1
+
+
+@pytest.mark.parametrize(
+    ("helo", "rdns", "expected"),
+    [
+        ("static5.isp.example.jp", "static5.isp.example.jp", "host_name"),  # its own name, our domain
+        ("STATIC5.isp.example.jp.", "static5.isp.example.jp", "host_name"),
+        ("mx1.isp.example.jp", "static5.isp.example.jp", "claims_receiver"),  # another host's name
+        ("static5.isp.example.jp", None, "claims_receiver"),  # nobody looked it up
+    ],
+)
+def test_a_host_giving_the_name_its_address_has_claims_nobody(helo, rdns, expected):
+    """Our customers' lines are named under our domain, and their mail reaches our own
+    servers: a greeting with the name the receiver looked up for the address is the host's
+    own name, not the receiver's (it was read as evidence of a hijacked machine)."""
+    assert read_greeting(helo, sender_ip="203.0.113.5", receiver="mx1.isp.example.jp", rdns=rdns).shape == expected

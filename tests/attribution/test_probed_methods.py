@@ -200,3 +200,16 @@ def test_another_isps_server_named_by_helo_and_rdns_of_one_organisation_is_read(
         f"with ESMTPSA id 8G; {at}",
     ))  # fmt: skip
     assert result["sending_method"] == "other_isp_server" and result["accounts"] == ["C-2"]
+
+
+def test_a_customers_own_server_greeting_with_its_own_name_is_not_hijacked(isp):
+    """C-3's static server says HELO with its own reverse name (under our domain) to our MX:
+    that is no claim to be our server, and no sign of a hijacked machine (it was rule 5, a
+    victim's L1, where rule 3 applies)."""
+    at = f"{HANDOVER:%a, %d %b %Y %H:%M:%S +0000}"
+    result = attributed(_hops(
+        f"from static5.isp.example.jp (static5.isp.example.jp [203.0.113.5]) by mx1.isp.example.jp (Postfix) "
+        f"with ESMTP id 77AB for <hanako@isp.example.jp>; {at}",
+    ))  # fmt: skip
+    assert result["accounts"] == ["C-3"]
+    assert result["sending_method"] == "self_operated_server" and not result.get("probable_victim")
