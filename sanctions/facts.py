@@ -143,7 +143,7 @@ def _read(case: Case, derived: dict) -> dict:
         "probable_victim": bool(summary.get("probable_victim")),
         # Logins from many addresses or new networks, or a sudden burst our own mail log
         # showed (POLICY.md's signs of stolen credentials: the holder is a victim).
-        "stolen_credentials": bool({"many_client_addresses", "sudden_burst"} & steps),
+        "stolen_credentials": bool(STOLEN_STEPS & steps),
         "hijack_kind": _hijack_kind(summary.get("compromise") or [], steps),
         "untested_relay": "relayed_for_outsider" in steps,
         "phishing": any((category or "").lower() == "phishing" for _key, _at, category, *_ in reports),
@@ -485,6 +485,9 @@ def _accounts(named) -> list[str]:
 
 def _true(value) -> bool:
     return str(value).lower() in ("true", "1")
+
+
+STOLEN_STEPS = frozenset({"many_client_addresses", "login_from_new_network", "sudden_burst"})
 
 
 def _hijack_kind(compromise: list[dict], steps: set[str]) -> str | None:

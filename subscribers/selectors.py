@@ -349,6 +349,23 @@ def login_client_addresses(*, logins: list[str], around: datetime, window: timed
     return [str(ip) for ip in rows]
 
 
+def login_network_seen(*, logins: list[str], client_ip: IP, since: datetime, until: datetime) -> bool | None:
+    """Whether a mail login was used from the client's network (its /24, or /48 for
+    IPv6) between `since` and `until`; None when the log holds nothing of the login
+    then (nothing to compare with). The desk has no geolocation: a network the login
+    never used is how "a login from an unusual country" is told (prevention's volume
+    detection counts new networks the same way)."""
+    _check_aware(since)
+    if not logins:
+        return None
+    key = ipkeys.ip_key(client_ip)
+    net = key[:30] if key.startswith("00000000000000000000ffff") else key[:12]
+    used = MailLogEntry.objects.filter(login__in=logins, at__gte=since, at__lt=until).exclude(client_key="")
+    if not used.exists():
+        return None
+    return used.filter(client_key__startswith=net).exists()
+
+
 def mail_logins(*, client_ip: IP, before: datetime, window: timedelta) -> QuerySet[MailLogEntry]:
     """POP/IMAP logins from client_ip in the `window` up to `before`, newest first.
 

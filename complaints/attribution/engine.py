@@ -628,6 +628,7 @@ def _through_our_server(result, report, ip, at, origin_hop, login, hit) -> None:
     elif not any(step["code"] == "maillog_ambiguous" for step in result.steps):
         result.step("maillog_no_match", login=login)
     client_ip = client_ip or (entries[0].client_ip if entries else None)
+    client = None
     if client_ip:
         client = inventory.account_for_ip_at(ip=client_ip, at=at)
         if client.account is not None and client.account.kind == AccountKind.CONNECTION:
@@ -648,6 +649,16 @@ def _through_our_server(result, report, ip, at, origin_hop, login, hit) -> None:
     if len(addresses) >= STOLEN_AT_ADDRESSES:
         count = len(addresses)
         result.compromised("stolen_credentials", count, "many_client_addresses", addresses=count)
+    elif login and client_ip and client is not None and client.reason == "not_ours":
+        # From outside our networks, and from a network the login had not used in the
+        # month before (our mail log shows where it is used): a phished password used
+        # from abroad, the commonest compromise of a mail account (POLICY's "logins from
+        # unusual countries"). No history to compare with says nothing.
+        seen = inventory.login_network_seen(
+            logins=_login_forms(login), client_ip=client_ip, since=at - NETWORK_HISTORY, until=at - LOG_WINDOW
+        )
+        if seen is False:
+            result.compromised("stolen_credentials", client_ip, "login_from_new_network", ip=client_ip)
 
 
 QUEUE_ID_WINDOW = timedelta(days=1)  # a queue ID is unique on its host for far longer
@@ -713,6 +724,8 @@ def _login_forms(login: str | None) -> list[str]:
 
 # One login used from this many public addresses within minutes: credentials in a botnet.
 STOLEN_AT_ADDRESSES = 5
+# How far back our mail log is read for the networks a login is used from.
+NETWORK_HISTORY = timedelta(days=30)
 
 
 def _login_used_from(login, by_login, at) -> set[str]:

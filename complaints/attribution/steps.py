@@ -47,6 +47,7 @@ COMPROMISE_CODES = frozenset(
         "reporter_burst",
         "customer_confirmed_compromise",
         "many_client_addresses",
+        "login_from_new_network",
         "bot_helo",
         "script_planted_in_site",
         "script_ran_injected_code",
@@ -326,6 +327,15 @@ SENTENCES: dict[str, tuple[tuple[tuple[str, ...], object], ...]] = {
             ("addresses",),
             _(
                 "The login submitted from {addresses} addresses within minutes: the password is probably stolen."
+            ),
+        ),
+    ),
+    "login_from_new_network": (
+        (
+            ("ip",),
+            _(
+                "The login was used from {ip}, outside our networks and in a network it had not used in the "
+                "month before: the password is probably stolen."
             ),
         ),
     ),

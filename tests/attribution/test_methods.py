@@ -651,3 +651,37 @@ def test_method_1_a_webmail_account_signed_in_to_from_many_places_is_stolen(file
     assert "many_client_addresses" in codes(a)
     assert [c["key"] for c in a["compromise"]] == ["stolen_credentials"]
     assert case["recommendation"]["rule"] == "2", case["recommendation"]
+
+
+@pytest.mark.parametrize(
+    ("history", "stolen"),
+    [
+        (["198.51.100.40", "198.51.100.41"], True),  # always at home before: abroad now is new
+        (["185.220.101.77"], False),  # the same foreign /24 last week: the holder's own habit
+        ([], False),  # no history to compare with: says nothing
+    ],
+)
+def test_method_1_a_login_from_a_network_it_never_used_is_stolen(file, history, stolen):
+    """A phished password used from one address abroad: taro's account had only been used
+    from home (our network) in the month before, and now submits from 185.220.101.5. The
+    holder is a victim (rule 2); it was rule 1, intentional at E2, with an L2 warning."""
+    at = HANDOVER - timedelta(minutes=30)
+    for n, ip in enumerate(history):
+        maillog_record(kind="login", service="imap", login="taro", client_ip=ip, at=at - timedelta(days=3 + n),
+                       host="mail1")  # fmt: skip
+    maillog_record(kind="submission", service="smtp", login="taro", client_ip="185.220.101.5", at=at,
+                   host="smtp1", queue_id="AB1", message_id="<abroad@pc.invalid>")  # fmt: skip
+    received = [
+        f"from smtp1.isp.example.jp (smtp1.isp.example.jp [192.0.2.5]) by mx.receiver.example with ESMTPS id 3C; {at:{STAMP}}",
+        f"from [185.220.101.5] (unknown [185.220.101.5]) (Authenticated sender: taro) by smtp1.isp.example.jp (Postfix) with ESMTPSA id AB1; {at:{STAMP}}",
+    ]  # fmt: skip
+    report, case = file(message(received, msgid="<abroad@pc.invalid>"))
+    a = attribution(report)
+    assert a["accounts"] == ["M-1"]
+    assert ("login_from_new_network" in codes(a)) is stolen
+    assert ([c["key"] for c in a["compromise"]] == ["stolen_credentials"]) is stolen
+    if stolen:
+        assert case["recommendation"]["rule"] == "2" and case["recommendation"]["culpability"] == "victim"
+        assert "outside our networks" in " ".join(s["text"] for s in report["findings"]["steps"])
+    else:
+        assert case["recommendation"]["rule"] == "1"
