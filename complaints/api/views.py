@@ -55,7 +55,8 @@ from .serializers import (
 )
 from .throttles import PartnerRateThrottle
 
-ACCEPTED_TYPES = ("message/rfc822", "application/json")
+ACCEPTED_TYPES = ("message/rfc822", "application/json", "application/xarf+json")
+JSON_TYPES = ("application/json", "application/xarf+json")
 
 
 class PayloadTooLarge(ApplicationError):
@@ -139,6 +140,7 @@ class ReportListCreateView(APIView):
         request={
             "message/rfc822": OpenApiTypes.BINARY,
             "application/json": PlainReportSerializer,
+            "application/xarf+json": OpenApiTypes.OBJECT,
         },
         parameters=[
             OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False),
@@ -162,7 +164,7 @@ class ReportListCreateView(APIView):
             200: OpenApiResponse(REPORT_ANSWER, description="Already received: the same report"),
             400: OpenApiResponse(description="Bad input, with a reason per field"),
             413: OpenApiResponse(description="Larger than the size limit"),
-            415: OpenApiResponse(description="Not message/rfc822 or application/json"),
+            415: OpenApiResponse(description="Not message/rfc822, application/json or application/xarf+json"),
             429: OpenApiResponse(description="Rate limit of this partner exceeded"),
         },
         description=(
@@ -180,7 +182,10 @@ class ReportListCreateView(APIView):
         if content_type not in ACCEPTED_TYPES:
             raise UnsupportedMediaType(content_type or "(none)")
         raw = _read_body(request)
-        form = _validate_json(raw) if content_type == "application/json" else None
+        form = _validate_json(raw) if content_type in JSON_TYPES else None
+        if form is not None and content_type == "application/xarf+json":
+            wanted = _("an XARF report (with xarf_version) is expected for this type")
+            raise ValidationError({"body": [wanted]})
         result = report_ingest(
             raw=raw,
             channel=Channel.API,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from email.message import Message
 
-from . import mime
+from . import material, mime
 from .acns import read_acns
 from .arf import read_arf, read_delivery_status, read_dmarc_aggregate, read_dmarc_text, read_jmrp
 from .clean import sanitise
@@ -63,10 +63,26 @@ def _parse(raw, content_type: str | None, trust: TrustContext) -> ParsedReport:
     if not has_message_headers(msg):
         if raw.lstrip()[:1] == b"{":  # JSON sent with a mail content type
             return parse_json(raw, trust)
+        pasted = _headers_pasted_below(data, trust)
+        if pasted is not None:
+            return pasted
         return ParsedReport(parse_error="not an e-mail message: no message headers found")
     report = read_delivery_status(msg) or _read(msg, trust, 0)
     if cut:
         report.note(f"more than {mime.MAX_PARTS} MIME parts: the rest was not parsed")
+    return report
+
+
+def _headers_pasted_below(data: bytes, trust: TrustContext) -> ParsedReport | None:
+    """Text that is not a message but holds a copy's headers further down: a note typed
+    above a paste ("customer called, headers below"), Gmail's "Show original" page. Read
+    as a person's text carrying that copy, when the copy has its Received chain."""
+    text = mime.parse_message(b"Content-Type: text/plain; charset=utf-8\r\n\r\n" + data)
+    found = material.find(text)
+    if found.material is None or not mime.raw_headers(found.material.message, "Received"):
+        return None
+    report = read_other(text, trust, _read, 0)
+    report.note("the text did not start with a message's headers: the headers pasted below it were read")
     return report
 
 

@@ -84,7 +84,22 @@ _JA_STAMP = re.compile(
 _JA_WEEKDAY = re.compile(r"[(（][月火水木金土日][)）]")
 
 
+# "Fri Nov 20 14:00:00 JST 2026": C's ctime() and the Unix `date` command, which scripts
+# and some feedback loops write (the zone, when given, stands before the year).
+_CTIME = re.compile(
+    r"\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun)\s+(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\s+(\d{1,2})\s+"
+    r"(\d{1,2}:\d{2}(?::\d{2})?)(?:\s+([A-Za-z]{2,5}|[+-]\d{4}))?\s+(\d{4})\b",
+    re.IGNORECASE,
+)
+
+
+def _ctime_to_rfc(match: re.Match) -> str:
+    dow, month, day, clock, zone, year = match.groups()
+    return f"{dow}, {day} {month} {year} {clock}" + (f" {zone}" if zone else "")
+
+
 def _normalise_forms(text: str) -> str:
+    text = _CTIME.sub(_ctime_to_rfc, text)
     text = _AT_WORD.sub(r"\1 ", text)
     text = _YMD_SLASH.sub(lambda m: f"{m[1]}-{int(m[2]):02d}-{int(m[3]):02d} ", text)
     text = _DMY_DOTS.sub(lambda m: f"{m[3]}-{int(m[2]):02d}-{int(m[1]):02d} ", text)

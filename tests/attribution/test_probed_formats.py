@@ -152,3 +152,33 @@ def test_an_xarf_bot_report_is_an_infected_machine(kind):
     parsed = parse_report(json.dumps(report).encode(), content_type="application/json")
     assert parsed.category == "malware"
     assert parsed.source_ip == "198.51.100.23"
+
+
+SPAM_COPY = (
+    b"Received: from mail.bulk-sender.example (unknown [198.51.100.23])\n\tby mx.receiver.example (Postfix) "
+    b"with ESMTP id 1A;\n\tFri, 20 Nov 2026 14:40:00 +0900\nFrom: sale@spammer.example\nSubject: Cheap pills\n"
+    b"Message-ID: <run-7@pc.invalid>\nDate: Fri, 20 Nov 2026 14:40:00 +0900\n\nBuy\n"
+)
+
+
+@pytest.mark.parametrize(
+    "above",
+    [
+        b"Customer called, headers below\n",
+        b"Original Message\n\nMessage ID\t<run-7@pc.invalid>\nCreated at:\tFri, Nov 20, 2026 at 2:40 PM\n"
+        b"From:\tsale@spammer.example\nSubject:\tCheap pills\n\nDownload Original\tCopy to clipboard\n\n",
+    ],
+    ids=["a-note-above", "gmail-show-original"],
+)
+def test_headers_pasted_below_a_line_of_text_are_read(isp, above):
+    """Staff paste Gmail's "Show original" page, or type a note above the headers: the
+    paste was refused as "not an e-mail message" though the copy was all there."""
+    parsed = parse_report(above + SPAM_COPY, content_type="message/rfc822")
+    assert parsed.parse_error is None and parsed.source_ip == "198.51.100.23"
+    assert parsed.message_id == "run-7@pc.invalid"
+    assert attributed(above + SPAM_COPY)["accounts"] == ["C-2"]
+
+
+def test_text_without_a_copys_received_chain_is_still_refused():
+    parsed = parse_report(b"Customer called\nFrom: sale@spammer.example\nSubject: x\n\nBuy\n")
+    assert parsed.parse_error and "no message headers" in parsed.parse_error

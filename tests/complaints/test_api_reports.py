@@ -291,3 +291,21 @@ def test_a_machine_report_time_without_an_offset_is_refused(partner, body):
     assert Report.objects.count() == 0
     body = json.loads(json.dumps(body).replace("05:30:05", "05:30:05+09:00"))
     assert post_json(token_client(partner[1]), body).status_code in (201, 202)
+
+
+def test_an_xarf_report_sent_as_its_own_media_type_is_filed(partner):
+    """XARF v4 reports are sent as application/xarf+json by some feeds: it was 415."""
+    report = {
+        "xarf_version": "4.0.0", "report_id": "5c7a1e0e-0a0b-4c3d-9e8f-112233445566", "category": "messaging",
+        "type": "spam", "timestamp": "2026-11-20T05:30:05Z", "source_identifier": "198.51.100.23",
+        "reporter": {"org": "X", "contact": "abuse@x.example", "domain": "x.example"},
+        "sender": {"org": "X", "contact": "abuse@x.example", "domain": "x.example"},
+    }  # fmt: skip
+    client = token_client(partner[1])
+    response = client.post(URL, data=json.dumps(report), content_type="application/xarf+json")
+    assert response.status_code == 201, response.content
+    stored = Report.objects.get(pk=response.json()["id"])
+    assert str(stored.source_ip) == "198.51.100.23" and stored.content_type == "application/xarf+json"
+    short = {"source_ip": "198.51.100.23", "occurred_at": "2026-11-20T05:30:05Z"}
+    refused = client.post(URL, data=json.dumps(short), content_type="application/xarf+json")
+    assert refused.status_code == 400 and "xarf_version" in json.dumps(refused.json())

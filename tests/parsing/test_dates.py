@@ -78,3 +78,21 @@ def test_a_forwarded_copys_date_without_a_zone_is_in_the_forwarders_zone(marker,
 
     assert report.occurred_at == datetime(2024, 10, 14, 14, 1, tzinfo=UTC)
     assert any("forwarder's (UTC-04:00)" in note for note in report.problems)
+
+
+@pytest.mark.parametrize(
+    ("text", "utc", "zoned"),
+    [
+        ("Fri Nov 20 14:00:00 JST 2026", "2026-11-20T05:00:00+00:00", True),  # was 14:00 UTC
+        ("Fri Nov 20 05:00:00 UTC 2026", "2026-11-20T05:00:00+00:00", True),  # was "no zone"
+        ("Fri Nov 20 14:00:00 +0900 2026", "2026-11-20T05:00:00+00:00", True),
+        ("Fri Nov 20 05:00:00 2026", "2026-11-20T05:00:00+00:00", False),  # ctime: no zone
+    ],
+)
+def test_the_unix_date_commands_form_keeps_its_zone(text, utc, zoned):
+    """`date` and ctime() write the zone before the year: scripts and some feedback loops
+    stamp reports so. A JST stamp was read as UTC, nine hours off."""
+    from complaints.parsing.dates import names_no_zone
+
+    assert parse_date(text).isoformat() == utc
+    assert names_no_zone(text) is not zoned
