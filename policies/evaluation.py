@@ -166,6 +166,8 @@ def culpability_of(facts: CaseFacts, rule: RuleSpec | None, evidence: str) -> tu
         return "victim", ("culpability.probable_victim",)
     if facts.untested_relay:
         return "undetermined", ("culpability.untested_relay",)
+    if facts.new_network_login:
+        return "undetermined", ("culpability.new_network_login",)
     if rule is not None:
         if rule.intentional_if_sender and ("sending" in facts.roles or facts.sender_is_customer):
             return "intentional", ("culpability.customer_is_sender",)

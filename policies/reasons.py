@@ -42,6 +42,10 @@ SENTENCES = {
         "The sending server seems to relay outsiders' mail (an open relay?): undetermined, treated as a "
         "victim until a person tests it and records the culpability."
     ),
+    "culpability.new_network_login": gettext_lazy(
+        "The login was used from a network outside ours that it had not used before (a stolen password, "
+        "or a trip): undetermined, treated as a victim until a person checks and records the culpability."
+    ),
     "culpability.joe_job": gettext_lazy("Our customer's name was forged: a victim."),
     "rule.none": gettext_lazy("No rule matches these facts."),
     "rule.matched": gettext_lazy("Rule %(0)s matches."),

@@ -73,6 +73,10 @@ class CaseFacts:
     # login (an open relay?): not evidence of a hijack until a person tests it, but no
     # ground to call the holder intentional either.
     untested_relay: bool = False
+    # A mail login used from outside our networks, from a network it had not used in the
+    # month before: a stolen password, or a trip; no ground to call the holder
+    # intentional until a person has checked.
+    new_network_login: bool = False
     phishing: bool = False
     joe_job: bool = False  # only forged headers point at us
     shared_ipv4: bool = False  # CGN address without a source port

@@ -146,6 +146,7 @@ def _read(case: Case, derived: dict) -> dict:
         "stolen_credentials": bool(STOLEN_STEPS & steps),
         "hijack_kind": _hijack_kind(summary.get("compromise") or [], steps),
         "untested_relay": "relayed_for_outsider" in steps,
+        "new_network_login": "login_from_new_network" in steps,
         "phishing": any((category or "").lower() == "phishing" for _key, _at, category, *_ in reports),
     }
 
@@ -188,6 +189,7 @@ def _assemble(
         stolen_credentials=read["stolen_credentials"],
         hijack_kind=read["hijack_kind"],
         untested_relay=read.get("untested_relay", False),
+        new_network_login=read.get("new_network_login", False),
         phishing=read["phishing"],
         ongoing=bool(case.last_seen and now - case.last_seen <= ONGOING_WITHIN),
         culpability=culpability or None,
@@ -487,7 +489,7 @@ def _true(value) -> bool:
     return str(value).lower() in ("true", "1")
 
 
-STOLEN_STEPS = frozenset({"many_client_addresses", "login_from_new_network", "sudden_burst"})
+STOLEN_STEPS = frozenset({"many_client_addresses", "sudden_burst"})
 
 
 def _hijack_kind(compromise: list[dict], steps: set[str]) -> str | None:

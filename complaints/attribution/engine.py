@@ -451,9 +451,32 @@ def _submitted_elsewhere_by_ours(result, at, origin_hop, hops) -> None:
 
 def source_port(report: Report) -> int | None:
     port = (report.facts or {}).get("source_port")
-    if isinstance(port, int) and not isinstance(port, bool) and 0 <= port <= 65535:
-        return port
-    return None
+    return port if _a_port(port) else None
+
+
+def _a_port(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 65535
+
+
+def port_of_one_holder(report: Report, block, ip: str, at) -> int | None:
+    """The ports a report gives for a shared address disagree (the parser used none), but
+    each lies in the same allocation (one port block, or one MAP-E session): that
+    allocation's port, which names its holder as either would. None otherwise."""
+    facts = report.facts or {}
+    signals = facts.get("signals") or []
+    if not any(isinstance(s, dict) and s.get("key") == "source_port_disputed" for s in signals):
+        return None
+    given = {facts.get(k) for k in ("source_port_stated", "header_source_port", "source_port_named")}
+    ports = sorted(p for p in given if _a_port(p))
+    if len(ports) < 2 or at is None:
+        return None
+    found = [inventory.shared_address_at(block=block, ip=ip, port=p, at=at) for p in ports]
+    holdings = {
+        (f.account.pk, f.nat_block.pk if f.nat_block else None, f.session.pk if f.session else None)
+        for f in found
+        if f.identified
+    }
+    return ports[0] if len(holdings) == 1 and all(f.identified for f in found) else None
 
 
 def _shared_origin(result: Attribution, report: Report, block, ip: str, at) -> bool:
@@ -463,6 +486,8 @@ def _shared_origin(result: Attribution, report: Report, block, ip: str, at) -> b
     subscriber's IPv6 prefix and the session log's holder of it. True when identified.
     """
     port = source_port(report)
+    if port is None and (port := port_of_one_holder(report, block, ip, at)) is not None:
+        result.step("ports_in_one_allocation", ip=ip, port=port)
     found = inventory.shared_address_at(block=block, ip=ip, port=port, at=at)
     how = found.how
     result.shared_ipv4 = {
@@ -651,14 +676,16 @@ def _through_our_server(result, report, ip, at, origin_hop, login, hit) -> None:
         result.compromised("stolen_credentials", count, "many_client_addresses", addresses=count)
     elif login and client_ip and client is not None and client.reason == "not_ours":
         # From outside our networks, and from a network the login had not used in the
-        # month before (our mail log shows where it is used): a phished password used
-        # from abroad, the commonest compromise of a mail account (POLICY's "logins from
-        # unusual countries"). No history to compare with says nothing.
+        # month before this run of mail began (our mail log shows where it is used): a
+        # phished password used from abroad looks so (POLICY's "logins from unusual
+        # countries"; the desk has no geolocation), and so do a trip and a phone on
+        # another carrier. A signal, not evidence: the holder is not called intentional
+        # until a person has checked. No history to compare with says nothing.
         seen = inventory.login_network_seen(
-            logins=_login_forms(login), client_ip=client_ip, since=at - NETWORK_HISTORY, until=at - LOG_WINDOW
+            logins=_login_forms(login), client_ip=client_ip, since=at - NETWORK_HISTORY, until=at, run=RUN_GAP
         )
         if seen is False:
-            result.compromised("stolen_credentials", client_ip, "login_from_new_network", ip=client_ip)
+            result.signal("login_from_new_network", client_ip, "login_from_new_network", ip=client_ip)
 
 
 QUEUE_ID_WINDOW = timedelta(days=1)  # a queue ID is unique on its host for far longer
@@ -724,8 +751,10 @@ def _login_forms(login: str | None) -> list[str]:
 
 # One login used from this many public addresses within minutes: credentials in a botnet.
 STOLEN_AT_ADDRESSES = 5
-# How far back our mail log is read for the networks a login is used from.
+# How far back our mail log is read for the networks a login is used from, and the
+# quiet gap that ends a run of use from one network (its start is where "before" ends).
 NETWORK_HISTORY = timedelta(days=30)
+RUN_GAP = timedelta(hours=6)
 
 
 def _login_used_from(login, by_login, at) -> set[str]:

@@ -47,7 +47,6 @@ COMPROMISE_CODES = frozenset(
         "reporter_burst",
         "customer_confirmed_compromise",
         "many_client_addresses",
-        "login_from_new_network",
         "bot_helo",
         "script_planted_in_site",
         "script_ran_injected_code",
@@ -335,7 +334,16 @@ SENTENCES: dict[str, tuple[tuple[tuple[str, ...], object], ...]] = {
             ("ip",),
             _(
                 "The login was used from {ip}, outside our networks and in a network it had not used in the "
-                "month before: the password is probably stolen."
+                "month before: a stolen password, a trip or another carrier; a person should check."
+            ),
+        ),
+    ),
+    "ports_in_one_allocation": (
+        (
+            ("ip", "port"),
+            _(
+                "The report gives {ip} with source ports that disagree, but all of them lie in one "
+                "subscriber's allocation: port {port} is read for it."
             ),
         ),
     ),

@@ -61,14 +61,18 @@ _FROM_WORDS = re.compile(
 )
 # A zone written after the time, also in brackets: "14:30 (JST)", "14:30（日本時間）" (NFKC
 # makes the full-width brackets plain ones).
-_ZONE_AFTER = r"(?:\s*(?:Z|[+-]\d{2}:?\d{2}|UTC|GMT|JST)|\s*\(\s*(?:UTC|GMT|JST|日本時間)\s*\))?"
+_ZONE_AFTER = (
+    r"(?:\s*(?:Z|[+-]\d{2}:?\d{2}|(?:UTC|GMT)[+-]\d{1,2}(?::?\d{2})?|UTC|GMT|JST)"
+    r"|\s*\(\s*(?:(?:UTC|GMT)\s*[+-]\s*\d{1,2}(?::?\d{2})?|UTC|GMT|JST|日本時間)\s*\))?"
+)
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(?::\d{2})?" + _ZONE_AFTER)
 # 2026年11月20日 14:29 (JST), 2026年11月20日（金）14時29分05秒: how Japanese complaints
 # write the time (after NFKC, so full-width digits and colons are plain ones).
 _JA_DATE = re.compile(
     r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日[^\d\n]{0,12}?(?:(午前|午後)\s*)?"
     r"(\d{1,2})\s*(?::|時)\s*(\d{1,2})\s*分?"
-    r"(?::(\d{1,2})|\s*(\d{1,2})\s*秒)?(?:\s*[(]?\s*(JST|UTC|GMT|日本時間|協定世界時))?"
+    r"(?::(\d{1,2})|\s*(\d{1,2})\s*秒)?(?:\s*[(]?\s*(JST|UTC|GMT|日本時間|協定世界時)"
+    r"(?:\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?)?)?"  # "(UTC+09:00)", as Windows writes it; "GMT+9"
 )
 # 2026/11/20 14:29, 2026/11/20(金) 14:29:05 +0900: Japanese software and people.
 _SLASH_DATE = re.compile(
@@ -289,7 +293,27 @@ def _complains_about_our_address(msg: Message, prose: str, trust: TrustContext) 
     if not (_ABUSE_WORDS.search(subject) or _ABUSE_WORDS.search(prose[:5000])):
         return False
     named, others = named_addresses(prose)
-    return any(trust.is_our_address(ip) for ip in ([named] if named else []) + others[:3])
+    ours = [ip for ip in ([named] if named else []) + others[:3] if trust.is_our_address(ip)]
+    return any(_named_as_source(prose, ip) for ip in ours)
+
+
+# After an address: "198.51.100.23 から", "…より", "… is sending spam", "…が送信".
+_SOURCE_AFTER = re.compile(
+    r"^\W{0,3}(?:から|より|が送信|が発信|is (?:sending|spamming|sending out)|(?:has )?sent\b|keeps sending)",
+    re.IGNORECASE,
+)
+
+
+def _named_as_source(prose: str, ip: str) -> bool:
+    """The words name the address as where mail came from ("from 192.0.2.1", "送信元:
+    …", "… から"), not only mention it ("your IP … has been listed", "I hacked your
+    router (IP …)": a scam's words, not a complaint's)."""
+    text = _DEFANG.sub(".", unicodedata.normalize("NFKC", prose[:20_000]))
+    for match in re.finditer(rf"(?<![\w.:]){re.escape(ip)}(?![\w:]|\.\d)", text):
+        before, after = text[max(0, match.start() - 40) : match.start()], text[match.end() : match.end() + 24]
+        if _FROM_WORDS.search(before) or _SOURCE_AFTER.search(after):
+            return True
+    return False
 
 
 def is_automatic_reply(msg: Message) -> bool:
@@ -438,18 +462,42 @@ _HEADER_LINE = re.compile(
 )
 
 
+# A signature says who wrote it: an address, a telephone number, a company.
+_CONTACT = re.compile(
+    r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?:\+|\b0)\d[\d\- ()]{7,}\d|\b(?:tel|fax|phone|mobile)\b|電話|〒|携帯"
+    r"|株式会社|有限会社|合同会社|\b(?:co\.,? ?ltd|inc|corp|llc|gmbh)\b",
+    re.IGNORECASE,
+)
+# Words that announce a paste ("the spam is below:", "以下のメール"): the ruled block
+# after them is the spam's text, not a signature.
+_LEAD_IN = re.compile(r"\bbelow\b|\bfollowing\b|as follows|以下|下記|次の", re.IGNORECASE)
+_NAME_LINE = re.compile(r"[^\r\n@/:]{1,40}")
+
+
 def without_signature(prose: str) -> str:
     """A complainant's words without their signature block: its links (their shop,
     their company) are not what they complain about; text after it is kept."""
     prose = _SIGNATURE.sub("\n", prose)
-    for pattern in (_RULED_SIGNATURE, _CLOSING_SIGNATURE):
-        prose = pattern.sub(_signature_dropped, prose)
-    return prose
+    prose = _RULED_SIGNATURE.sub(lambda m: _dropped_if(m, _ruled_signature(m)), prose)
+    return _CLOSING_SIGNATURE.sub(lambda m: _dropped_if(m, _closing_signature(m)), prose)
 
 
-def _signature_dropped(match: re.Match) -> str:
+def _dropped_if(match: re.Match, signature: bool) -> str:
+    return "\n" if signature else match.group(0)
+
+
+def _ruled_signature(match: re.Match) -> bool:
+    """Between rules: a block that says who wrote it, not announced as a paste."""
     block = match.group(match.lastindex)
-    return match.group(0) if _HEADER_LINE.search(block) else "\n"
+    before = match.string[max(0, match.start() - 120) : match.start()]
+    return bool(_CONTACT.search(block)) and not _LEAD_IN.search(before) and not _HEADER_LINE.search(block)
+
+
+def _closing_signature(match: re.Match) -> bool:
+    """After "Best regards," or "よろしくお願いいたします。": a name comes first."""
+    block = match.group(match.lastindex)
+    first = block.strip().splitlines()[0].strip() if block.strip() else ""
+    return bool(_NAME_LINE.fullmatch(first)) and not _HEADER_LINE.search(block)
 
 
 def _drop_own_links(urls: UrlCollector, reporter: str | None, trust: TrustContext) -> None:
@@ -549,11 +597,15 @@ def named_port(text: str, ip: str | None) -> int | None:
     return None
 
 
-_BRACKETED_ZONE = re.compile(r"\s*\(\s*(UTC|GMT|JST|日本時間)\s*\)$")
+_BRACKETED_ZONE = re.compile(
+    r"\s*\(?\s*(?:(?:UTC|GMT)\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?|(UTC|GMT|JST|日本時間))\s*\)?$"
+)
 
 
 def _zone_named(match: re.Match) -> str:
-    return " JST" if match.group(1) == "日本時間" else f" {match.group(1)}"
+    if match.group(1):  # UTC+09:00, GMT+9: the offset itself
+        return f" {match.group(1)}{int(match.group(2)):02d}{match.group(3) or '00'}"
+    return " JST" if match.group(4) == "日本時間" else f" {match.group(4)}"
 
 
 def _named_time(text: str):
@@ -586,6 +638,8 @@ def _named_time(text: str):
         second = int(match.group(7) or match.group(8) or 0)
         zone = match.group(9)
         offset = "+00:00" if zone in ("UTC", "GMT", "協定世界時") or not (zone or japanese) else "+09:00"
+        if zone in ("UTC", "GMT", "協定世界時") and match.group(10) and int(match.group(11)) <= 14:
+            offset = f"{match.group(10)}{int(match.group(11)):02d}:{match.group(12) or '00'}"
         when = parse_date(f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}{offset}")
         if when is not None:
             assumed = "the complaint's Japanese date names no time zone: JST assumed"

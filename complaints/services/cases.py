@@ -80,12 +80,16 @@ def _shared_holding(report: Report, block) -> tuple[str, str, str] | None:
     port block's allocation (or, under MAP-E, the holder's IPv6 session) is the
     holding, as a session is for an address of its own. Keyed by the outside address,
     every subscriber behind it would share one case, and no case could name one."""
-    from complaints.attribution.engine import source_port
+    from complaints.attribution.engine import port_of_one_holder, source_port
     from subscribers.choices import BlockKind
     from subscribers.selectors import shared_address_at
 
+    if block is None or block.kind != BlockKind.SHARED:
+        return None
     port = source_port(report)
-    if block is None or block.kind != BlockKind.SHARED or port is None:
+    if port is None:
+        port = port_of_one_holder(report, block, report.source_ip, report.occurred_at)
+    if port is None:
         return None
     found = shared_address_at(block=block, ip=report.source_ip, port=port, at=report.occurred_at)
     if found.nat_block is not None:

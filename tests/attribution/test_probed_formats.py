@@ -182,3 +182,60 @@ def test_headers_pasted_below_a_line_of_text_are_read(isp, above):
 def test_text_without_a_copys_received_chain_is_still_refused():
     parsed = parse_report(b"Customer called\nFrom: sale@spammer.example\nSubject: x\n\nBuy\n")
     assert parsed.parse_error and "no message headers" in parsed.parse_error
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "I keep getting this spam, the text is below:\n==============================\nLuxury watches 90% off\n"
+        "https://www.shop.example.jp/watches\n==============================\n",
+        "以下の迷惑メールが毎日届きます。\n------------------------------\n激安時計 90%オフ\n"
+        "https://www.shop.example.jp/watches\n------------------------------\n",
+        "迷惑メールです。よろしくお願いします。\n激安時計 https://www.shop.example.jp/watches\n",
+        "Spam again:\n==============================\nLuxury watches 90% off\nhttps://www.shop.example.jp/watches\n",
+    ],
+    ids=["announced-paste", "announced-paste-ja", "closing-then-spam", "ruled-paste-without-contact"],
+)
+def test_spam_pasted_between_rules_or_after_a_closing_is_still_read(isp, body):
+    """A complainant pastes the spam's text between separators, or right after a closing
+    line: its link is the advertised site (the signature rules dropped it)."""
+    result = attributed(japanese(body))
+    assert result["roles"] == ["hosting"] and result["accounts"] == ["H-1"]
+
+
+@pytest.mark.parametrize(
+    "scam",
+    [
+        "Your mail server IP 203.0.113.5 has been listed on the SpamBL blacklist. Pay the delisting fee today.",
+        "I hacked your router (IP 198.51.100.23) and infected your device with malware. Send 1200 USD in Bitcoin.",
+    ],
+    ids=["delisting-scam", "sextortion"],
+)
+def test_spam_that_only_mentions_one_of_our_addresses_is_spam(isp, scam):
+    """A scam names one of our addresses in words about abuse, but not as where mail came
+    from: it is the spam itself, sent from 192.0.2.177 (not ours), and names nobody of ours."""
+    raw = (
+        "Received: from bulk.elsewhere.example (bulk.elsewhere.example [192.0.2.177]) by mx.isp.example.jp "
+        "(Postfix) with ESMTP id 9Z; Fri, 20 Nov 2026 05:40:00 +0000\n"
+        "From: notice@spambl.example\nTo: info@isp.example.jp\nSubject: Urgent notice\n"
+        f"Message-ID: <scam@spambl.example>\nDate: Fri, 20 Nov 2026 14:40:00 +0900\n\n{scam}\n"
+    ).encode()
+    result = attributed(raw)
+    assert result["accounts"] == []
+    assert Report.objects.get().facts["message_kind"] == "spam"
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "2026年11月20日 14:35 (UTC+09:00)",  # Windows writes its zone so
+        "2026年11月20日 14時35分 GMT+9",
+        "2026-11-20 14:35 (UTC+09:00)",
+        "2026-11-20 14:35 UTC+9",
+        "2026/11/20 14:35 (GMT+09:00)",
+    ],
+)
+def test_a_time_with_a_utc_offset_after_the_zone_word(written):
+    """"(UTC+09:00)" was read as UTC: nine hours off, and the other holder named."""
+    parsed = parse_report(japanese(f"貴社のIPアドレス 198.51.100.23 から迷惑メールが届きました。\n受信日時: {written}\n"))
+    assert parsed.occurred_at.isoformat() == "2026-11-20T05:35:00+00:00"

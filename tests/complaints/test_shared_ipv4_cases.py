@@ -320,3 +320,13 @@ def test_two_ports_for_the_shared_address_name_nobody(shared_isp, django_capture
 def test_the_same_port_in_both_names_its_holder(shared_isp, django_capture_on_commit_callbacks):
     case = ingest(arf_with_port(2100, 2100), django_capture_on_commit_callbacks)
     assert case.reports.get().attribution["accounts"] == ["C-2"]
+
+
+def test_two_ports_in_one_allocation_still_name_its_holder(shared_isp, django_capture_on_commit_callbacks):
+    """2100 (the field) and 2150 (the receiver's line) differ, but both lie in C-2's block
+    2048-3071: whichever is right, C-2 held it (the dispute named nobody)."""
+    case = ingest(arf_with_port(2100, 2150), django_capture_on_commit_callbacks)
+    report = case.reports.get()
+    assert report.attribution["accounts"] == ["C-2"]
+    assert "ports_in_one_allocation" in [s["code"] for s in report.attribution["steps"]]
+    assert case.key.startswith("natblock:")
