@@ -350,34 +350,27 @@ def login_client_addresses(*, logins: list[str], around: datetime, window: timed
 
 
 def login_network_seen(
-    *, logins: list[str], client_ip: IP, since: datetime, until: datetime, run: timedelta
+    *, logins: list[str], client_ip: IP, since: datetime, until: datetime, recent: timedelta
 ) -> bool | None:
     """Whether a mail login was used from the client's network (its /24, or /48 for
-    IPv6) between `since` and the start of the current run of use from it (entries up
-    to `until` no more than `run` apart); None when the log holds nothing of the login
-    before then (nothing to compare with). The desk has no geolocation: a network the
-    login never used is how "a login from an unusual country" is told (prevention's
-    volume detection counts new networks the same way). Reads at most a month of one
-    login's entries (the login and time index)."""
+    IPv6) between `since` and the first use from it in the `recent` time before `until`
+    (a thief's own use in the last days is not the account's history); None when the log
+    holds nothing of the login before then (nothing to compare with). The desk has no
+    geolocation: a network the login never used is how "a login from an unusual
+    country" is told (prevention's volume detection counts new networks the same way).
+    Three index reads on (login, time)."""
     _check_aware(since)
     if not logins:
         return None
     key = ipkeys.ip_key(client_ip)
     net = key[:30] if key.startswith("00000000000000000000ffff") else key[:12]
-    entries = MailLogEntry.objects.filter(login__in=logins, at__gte=since, at__lte=until)
-    entries = entries.exclude(client_key="")
-    rows = list(entries.order_by("-at").values_list("at", "client_key")[:5000])
-    start = until
-    for at, client_key in rows:  # newest first: walk back through this run from the network
-        if not client_key.startswith(net):
-            continue
-        if start - at > run:
-            break
-        start = min(start, at)
-    before = [k for at, k in rows if at < start]
-    if not before:
+    used = MailLogEntry.objects.filter(login__in=logins).exclude(client_key="")
+    lately = used.filter(at__gte=until - recent, at__lte=until, client_key__startswith=net)
+    start = lately.order_by("at").values_list("at", flat=True).first() or until
+    before = used.filter(at__gte=since, at__lt=start)
+    if not before.exists():
         return None
-    return any(k.startswith(net) for k in before)
+    return before.filter(client_key__startswith=net).exists()
 
 
 def mail_logins(*, client_ip: IP, before: datetime, window: timedelta) -> QuerySet[MailLogEntry]:

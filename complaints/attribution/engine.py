@@ -460,8 +460,8 @@ def _a_port(value) -> bool:
 
 def port_of_one_holder(report: Report, block, ip: str, at) -> int | None:
     """The ports a report gives for a shared address disagree (the parser used none), but
-    each lies in the same allocation (one port block, or one MAP-E session): that
-    allocation's port, which names its holder as either would. None otherwise."""
+    each names the same subscriber (one port block, or two of the same holder's): the
+    first, which names its holder as either would. None otherwise."""
     facts = report.facts or {}
     signals = facts.get("signals") or []
     if not any(isinstance(s, dict) and s.get("key") == "source_port_disputed" for s in signals):
@@ -471,12 +471,8 @@ def port_of_one_holder(report: Report, block, ip: str, at) -> int | None:
     if len(ports) < 2 or at is None:
         return None
     found = [inventory.shared_address_at(block=block, ip=ip, port=p, at=at) for p in ports]
-    holdings = {
-        (f.account.pk, f.nat_block.pk if f.nat_block else None, f.session.pk if f.session else None)
-        for f in found
-        if f.identified
-    }
-    return ports[0] if len(holdings) == 1 and all(f.identified for f in found) else None
+    holders = {f.account.pk for f in found if f.identified}
+    return ports[0] if len(holders) == 1 and all(f.identified for f in found) else None
 
 
 def _shared_origin(result: Attribution, report: Report, block, ip: str, at) -> bool:
@@ -682,7 +678,8 @@ def _through_our_server(result, report, ip, at, origin_hop, login, hit) -> None:
         # another carrier. A signal, not evidence: the holder is not called intentional
         # until a person has checked. No history to compare with says nothing.
         seen = inventory.login_network_seen(
-            logins=_login_forms(login), client_ip=client_ip, since=at - NETWORK_HISTORY, until=at, run=RUN_GAP
+            logins=_login_forms(login), client_ip=client_ip, since=at - NETWORK_HISTORY, until=at,
+            recent=RECENT_USE,
         )
         if seen is False:
             result.signal("login_from_new_network", client_ip, "login_from_new_network", ip=client_ip)
@@ -751,10 +748,10 @@ def _login_forms(login: str | None) -> list[str]:
 
 # One login used from this many public addresses within minutes: credentials in a botnet.
 STOLEN_AT_ADDRESSES = 5
-# How far back our mail log is read for the networks a login is used from, and the
-# quiet gap that ends a run of use from one network (its start is where "before" ends).
+# How far back our mail log is read for the networks a login is used from; use from the
+# network in the last week is the current run (a thief's daily batches), not history.
 NETWORK_HISTORY = timedelta(days=30)
-RUN_GAP = timedelta(hours=6)
+RECENT_USE = timedelta(days=7)
 
 
 def _login_used_from(login, by_login, at) -> set[str]:

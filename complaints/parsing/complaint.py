@@ -111,7 +111,8 @@ def read_other(msg: Message, trust: TrustContext, read, depth: int) -> ParsedRep
         return _spam(msg, trust, kind="machine_report" if is_machine_sender(msg) else "complaint")
     if _written_to_us(msg, found.prose):
         return _prose_complaint(msg, found, trust)
-    if depth == 0 and _complains_about_our_address(msg, found.prose, trust):
+    report = _spam(msg, trust, kind="spam")
+    if depth == 0 and _complains_about_our_address(msg, found.prose, trust, _from_our_network(report, trust)):
         # Blind-copied to the desk (To: undisclosed-recipients), or sent to a help desk
         # address no list foresaw: a person writing about abuse from one of our
         # addresses. Its own route is the complainant's (our customer's server, it may
@@ -122,7 +123,6 @@ def read_other(msg: Message, trust: TrustContext, read, depth: int) -> ParsedRep
             "read as a complaint about that address, not as spam from its own sender"
         )
         return complaint
-    report = _spam(msg, trust, kind="spam")
     if _sent_by_our_own_user(report, trust) and (
         (depth == 0 and _to_a_role_mailbox(msg)) or (depth > 0 and _to_the_senders_own_provider(msg, trust))
     ):
@@ -284,9 +284,20 @@ def _written_to_us(msg: Message, prose: str) -> bool:
     return (_addressed_as_a_complaint(msg) and (speaks or names_address)) or notice
 
 
-def _complains_about_our_address(msg: Message, prose: str, trust: TrustContext) -> bool:
+def _from_our_network(report: ParsedReport, trust: TrustContext) -> bool:
+    """The message itself came from one of our addresses (a customer's own server)."""
+    return bool(report.source_ip) and trust.is_our_address(report.source_ip)
+
+
+def _complains_about_our_address(msg: Message, prose: str, trust: TrustContext, from_ours: bool) -> bool:
     """Words about abuse naming an address in one of our networks, from a person (not
-    a program's mail): spam seldom names one of our addresses, a complaint to us does."""
+    a program's mail): spam seldom names one of our addresses, a complaint to us does.
+
+    When the message itself came from one of our customers, any mention will do: read
+    as spam, its own route would accuse that customer, who may be the complainant (the
+    one mistake the desk must not make). From elsewhere, the words must name the address
+    as where mail came from: scams mention an address too ("your IP … has been listed",
+    "I hacked your router (IP …)"), and read as spam they name nobody of ours."""
     if is_machine_sender(msg):
         return False
     subject = mime.header(msg, "Subject") or ""
@@ -294,12 +305,22 @@ def _complains_about_our_address(msg: Message, prose: str, trust: TrustContext) 
         return False
     named, others = named_addresses(prose)
     ours = [ip for ip in ([named] if named else []) + others[:3] if trust.is_our_address(ip)]
-    return any(_named_as_source(prose, ip) for ip in ours)
+    return bool(ours) and (from_ours or any(_named_as_source(prose, ip) for ip in ours))
 
 
 # After an address: "198.51.100.23 から", "…より", "… is sending spam", "…が送信".
 _SOURCE_AFTER = re.compile(
-    r"^\W{0,3}(?:から|より|が送信|が発信|is (?:sending|spamming|sending out)|(?:has )?sent\b|keeps sending)",
+    r"^(?::\d{1,5})?\s*(?:\([^)\n]{0,80}\)\s*)?\W{0,3}"  # a port, a host name in brackets
+    r"(?:から|より|が送信|が発信|[^\n.。]{0,40}?\b(?:is|are|has been|have been|keeps|kept) "
+    r"(?:sending|spamming|attacking|scanning)|(?:has )?sent\b)",
+    re.IGNORECASE,
+)
+# Before an address: "from the IP", "from your customer at", "originating at IP",
+# "Abusive IP:", "送信元は".
+_SOURCE_BEFORE = re.compile(
+    r"(?:\bfrom|originat\w*|source|sender|abusive|offending|attacking|送信元|発信元)"
+    r"(?:\s+(?:the|your|a|an|our|at|in|ip|ipv4|ipv6|address|host|customer|server|machine|line|network)s?){0,4}"
+    r"(?:\s*[はが:：])?\W{0,4}$",
     re.IGNORECASE,
 )
 
@@ -309,9 +330,11 @@ def _named_as_source(prose: str, ip: str) -> bool:
     …", "… から"), not only mention it ("your IP … has been listed", "I hacked your
     router (IP …)": a scam's words, not a complaint's)."""
     text = _DEFANG.sub(".", unicodedata.normalize("NFKC", prose[:20_000]))
-    for match in re.finditer(rf"(?<![\w.:]){re.escape(ip)}(?![\w:]|\.\d)", text):
-        before, after = text[max(0, match.start() - 40) : match.start()], text[match.end() : match.end() + 24]
-        if _FROM_WORDS.search(before) or _SOURCE_AFTER.search(after):
+    # ASCII boundaries only: Japanese writes "198.51.100.23から", kana right after it.
+    for match in re.finditer(rf"(?<![0-9A-Za-z.:]){re.escape(ip)}(?![0-9A-Za-z]|\.\d)", text):
+        before = text[max(0, match.start() - 60) : match.start()]
+        after = text[match.end() : match.end() + 100]
+        if _FROM_WORDS.search(before) or _SOURCE_BEFORE.search(before) or _SOURCE_AFTER.search(after):
             return True
     return False
 
@@ -451,8 +474,9 @@ _RULED_SIGNATURE = re.compile(
 )
 _CLOSING_SIGNATURE = re.compile(
     r"^[ \t]*(?:(?:best|kind|warm)(?:est)? regards|regards|sincerely(?: yours)?|yours (?:sincerely|truly)"
-    r"|thanks(?: and regards)?|thank you|cheers|よろしくお願い(?:いた|致)?します|以上)"
-    r"[ \t]*[,.!。、]?[ \t]*\r?\n" + _BLOCK_LINES,
+    r"|thanks(?: and regards)?|thank you|cheers|best(?: wishes)?|all the best"
+    r"|よろしくお願い(?:いた|致)?します|以上)"
+    r"[ \t]*[,.!。、]?[ \t]*\r?\n(?:[ \t]*\r?\n)?" + _BLOCK_LINES,  # a blank line may follow the closing
     re.MULTILINE | re.IGNORECASE,
 )
 # A header table (a forward's, a pasted copy's) in such a block: not a signature.
@@ -471,7 +495,13 @@ _CONTACT = re.compile(
 # Words that announce a paste ("the spam is below:", "以下のメール"): the ruled block
 # after them is the spam's text, not a signature.
 _LEAD_IN = re.compile(r"\bbelow\b|\bfollowing\b|as follows|以下|下記|次の", re.IGNORECASE)
-_NAME_LINE = re.compile(r"[^\r\n@/:]{1,40}")
+# The line right above the rule introduces what follows ("I got this spam again:",
+# "こんな迷惑メールが毎日届きます。"): a paste. A signature is set off by a blank line or
+# follows the sign-off.
+_INTRODUCES = re.compile(r"[:：]\s*$|spam|迷惑|スパム|本文|貼|届", re.IGNORECASE)
+# A person's name: a few words, or a short run of Japanese, with no sentence in it.
+_NAME_LINE = re.compile(r"(?![【\[(<])[^\r\n@/:。！？!?]{1,24}")
+_URL_OR_HANDLE = re.compile(r"https?://\S+|www\.\S+|@\w+", re.IGNORECASE)
 
 
 def without_signature(prose: str) -> str:
@@ -487,10 +517,32 @@ def _dropped_if(match: re.Match, signature: bool) -> str:
 
 
 def _ruled_signature(match: re.Match) -> bool:
-    """Between rules: a block that says who wrote it, not announced as a paste."""
+    """Between rules: a block that says who wrote it (contact details, or the shape of a
+    signature: a name and a link), not announced as a paste."""
     block = match.group(match.lastindex)
     before = match.string[max(0, match.start() - 120) : match.start()]
-    return bool(_CONTACT.search(block)) and not _LEAD_IN.search(before) and not _HEADER_LINE.search(block)
+    if _LEAD_IN.search(before) or _HEADER_LINE.search(block):
+        return False
+    line_above = before[:-1].rsplit("\n", 1)[-1] if before.endswith("\n") else ""
+    if line_above.strip() and _INTRODUCES.search(line_above):
+        return False  # the text runs straight into the rule from a line about the spam
+    return bool(_CONTACT.search(block)) or _signature_shape(block)
+
+
+def _signature_shape(block: str) -> bool:
+    """A few short lines: a name (or a shop's name) and links or handles, no sentences."""
+    lines = [line.strip() for line in block.splitlines() if line.strip()]
+    lines = [line for line in lines if not _RULE_LINE.fullmatch(line)]
+    if not lines or len(lines) > 6:
+        return False
+    names = [line for line in lines if _NAME_LINE.fullmatch(line)]
+    linked = [line for line in lines if _URL_OR_HANDLE.search(line)]
+    rest = [line for line in lines if line not in names and line not in linked]
+    short_links = all(len(_URL_OR_HANDLE.sub("", line).strip()) <= 24 for line in linked)
+    return bool(names) and bool(linked) and not rest and short_links
+
+
+_RULE_LINE = re.compile(r"([━─＝=＊*～~_\-—・■□◆◇☆★])\1{9,}")
 
 
 def _closing_signature(match: re.Match) -> bool:

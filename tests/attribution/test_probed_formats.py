@@ -239,3 +239,73 @@ def test_a_time_with_a_utc_offset_after_the_zone_word(written):
     """"(UTC+09:00)" was read as UTC: nine hours off, and the other holder named."""
     parsed = parse_report(japanese(f"貴社のIPアドレス 198.51.100.23 から迷惑メールが届きました。\n受信日時: {written}\n"))
     assert parsed.occurred_at.isoformat() == "2026-11-20T05:35:00+00:00"
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "貴社のIPアドレス198.51.100.23から2026年11月20日 14時35分に迷惑メールが届いています。",  # no spaces
+        "送信元は198.51.100.23です。2026年11月20日 14時35分に迷惑メールを受信しました。",
+        "We have received spam originating at IP 198.51.100.23 on 2026-11-20 14:35 (JST).",
+        "Your customer at 198.51.100.23 has been sending us spam since 2026-11-20 14:35 (JST).",
+        "Abusive IP: 198.51.100.23\nReason: spam\nTime: 2026-11-20 05:35 UTC",
+    ],
+)
+@pytest.mark.parametrize("route", ["203.0.113.5", "192.0.2.177"], ids=["from-our-customer", "from-elsewhere"])
+def test_a_blind_copied_complaint_names_the_address_as_people_write_it(isp, words, route):
+    """The ways complaints name a source (Japanese with no space before から, "originating
+    at IP", "your customer at", a table's "Abusive IP:"): read as complaints, never as
+    spam from the complainant's own server (C-3's, when it is ours)."""
+    raw = (
+        f"Received: from mail.complainant.example (mail.complainant.example [{route}]) by mx1.isp.example.jp "
+        "(Postfix) with ESMTP id 5A; Sat, 21 Nov 2026 00:00:00 +0000\n"
+    ).encode() + japanese(words + "\n", to="undisclosed-recipients:;")
+    result = attributed(raw, reporter="email:admin@complainant.example")
+    assert result["accounts"] == ["C-2"]
+
+
+def test_a_customers_own_mail_naming_its_address_is_never_read_as_its_spam(isp):
+    """C-3 writes to our help desk from its own server about its own address being
+    listed: it names no source, but read as spam it would accuse C-3 (rule 3, L2)."""
+    raw = (
+        b"Received: from mail.c3.example (static5.isp.example.jp [203.0.113.5]) by mx1.isp.example.jp (Postfix) "
+        b"with ESMTP id 5B; Sat, 21 Nov 2026 00:00:00 +0000\n"
+    ) + japanese("Our server 203.0.113.5 is on the Spamhaus blocklist, please help.\n", to="support@isp.example.jp")
+    attributed(raw, reporter="email:admin@c3.example")
+    report = Report.objects.get()
+    assert report.facts["message_kind"] == "complaint"
+    assert report.case.evidence_level in ("", "E0")
+
+
+@pytest.mark.parametrize(
+    "signature",
+    [
+        "\n━━━━━━━━━━━━━━━━\nやまだ雑貨店 山田花子\nhttps://www.shop.example.jp/\n━━━━━━━━━━━━━━━━\n",
+        "\n==============================\n手作り雑貨 やまだ屋\n店主 山田\nオンラインショップ https://www.shop.example.jp/\n"
+        "Instagram @yamadaya\n==============================\n",
+        "\nBest,\nJohn Smith\nhttps://www.shop.example.jp\n",
+        "\nBest regards,\n\nJohn Smith\nSmith Pottery\nhttps://www.shop.example.jp\n",
+    ],
+)
+def test_a_signature_of_a_name_and_a_link_is_the_complainants(isp, signature):
+    """A small shop writing from free mail signs with its name and its site (hosted by us):
+    no phone, no address, and the shop was named (rule 10)."""
+    result = attributed(japanese("迷惑メールが届きました。対応をお願いします。\n" + signature))
+    assert "hosting" not in result["roles"] and result["accounts"] == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "こんな迷惑メールが毎日届きます。\n━━━━━━━━━━━━━━━━\n【高配当】株式会社グローバル投資 セミナーのご案内\n"
+        "https://www.shop.example.jp/seminar\nTEL 03-1234-5678\n━━━━━━━━━━━━━━━━\n止めてください。\n",
+        "I got this spam again:\n==========\nCheap meds, call us: +1 800 555 0199\nhttps://www.shop.example.jp/meds\n==========\n",
+        "迷惑メールが届きました。本文です。\nよろしくお願いします。\n【重要】お客様のアカウントを停止しました\n"
+        "https://www.shop.example.jp/login\n",
+    ],
+)
+def test_spam_with_a_company_or_phone_pasted_under_a_line_about_it_is_read(isp, body):
+    """Japanese spam carries its seller's company and telephone by law: pasted straight
+    under "こんな迷惑メールが…", it is the spam's text, not a signature."""
+    result = attributed(japanese(body))
+    assert result["roles"] == ["hosting"] and result["accounts"] == ["H-1"]
