@@ -194,6 +194,8 @@ SENDER_CLOCK_BASES = {"date-header", "complaint-date"}
 # A time written without a zone (obsolete RFC 5322 syntax, a naive ISO stamp) is read
 # as UTC but is some zone's wall clock: UTC-12 to UTC+14.
 NO_ZONE_TOLERANCE = timedelta(hours=14)
+# A person's round time ("14時頃", "14時", "about 2 pm"): within the hour either side.
+APPROXIMATE_TOLERANCE = timedelta(hours=1)
 
 
 def time_uncertainty(report) -> tuple[timedelta, str] | None:
@@ -204,6 +206,8 @@ def time_uncertainty(report) -> tuple[timedelta, str] | None:
         return SENDER_CLOCK_TOLERANCE, "holder_needs_a_trusted_time"
     if facts.get("occurred_at_no_zone"):
         return NO_ZONE_TOLERANCE, "holder_needs_a_zone"
+    if facts.get("occurred_at_approximate"):
+        return APPROXIMATE_TOLERANCE, "holder_needs_an_exact_time"
     return None
 
 

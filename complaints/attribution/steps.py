@@ -303,6 +303,16 @@ SENTENCES: dict[str, tuple[tuple[tuple[str, ...], object], ...]] = {
             ),
         ),
     ),
+    "holder_needs_an_exact_time": (
+        (
+            ("ip", "at"),
+            _(
+                "{ip} is one of our dynamic addresses, but the complaint gives only a rough time for "
+                "the spam ({at}, give or take an hour), and more than one holder is possible in that "
+                "span: nobody is named."
+            ),
+        ),
+    ),
     "maillog_ambiguous": (
         (
             ("client", "logins"),

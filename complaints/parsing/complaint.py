@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from email.message import Message
+from typing import NamedTuple
 
 from . import material as materials
 from . import mime
@@ -69,14 +70,26 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(?::\d{2})?" + _ZONE_
 # 2026年11月20日 14:29 (JST), 2026年11月20日（金）14時29分05秒: how Japanese complaints
 # write the time (after NFKC, so full-width digits and colons are plain ones).
 _JA_DATE = re.compile(
-    r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日[^\d\n]{0,12}?(?:(午前|午後)\s*)?"
-    r"(\d{1,2})\s*(?::|時)\s*(\d{1,2})\s*分?"
-    r"(?::(\d{1,2})|\s*(\d{1,2})\s*秒)?(?:\s*[(]?\s*(JST|UTC|GMT|日本時間|協定世界時)"
-    r"(?:\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?)?)?"  # "(UTC+09:00)", as Windows writes it; "GMT+9"
+    r"(?P<year>\d{4})\s*年\s*(?P<month>\d{1,2})\s*月\s*(?P<day>\d{1,2})\s*日[^\d\n]{0,12}?"
+    r"(?P<about>約|およそ|だいたい|大体)?\s*(?:(?P<half>午前|午後)\s*)?(?P<hour>\d{1,2})\s*"
+    # 14時35分, 14:35, and a person's rounder times: 14時, 14時半 (half past)
+    r"(?:時\s*(?:(?P<minute>\d{1,2})(?![\d.])\s*分?|(?P<han>半))?|:(?P<minute2>\d{2}))"
+    r"(?::(?P<sec>\d{1,2})|\s*(?P<sec2>\d{1,2})\s*秒)?"
+    r"(?P<approx>\s*(?:頃|ごろ|前後|くらい|ぐらい|位))?"
+    r"(?:\s*[(]?\s*(?P<zone>JST|UTC|GMT|日本時間|協定世界時)"
+    # "(UTC+09:00)", as Windows writes it; "GMT+9"
+    r"(?:\s*(?P<sign>[+-])\s*(?P<oh>\d{1,2})(?::?(?P<om>\d{2}))?)?)?"
+)
+# The Reiwa era (令和元年 = 2019; NFKC spells the one-character era sign ㋿ out).
+_REIWA = re.compile(r"令和\s*(元|\d{1,2})\s*年")
+# A month and day with no year before them: 11月20日, and in Japanese text 11/20 before a time.
+_JA_MONTH_DAY = re.compile(r"(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+_SLASH_MONTH_DAY = re.compile(
+    r"(?<![\d/])(\d{1,2})/(\d{1,2})(?![\d/])(?=(?:\s*\([^)\n]{1,4}\)\s*|[ T]+)\d{1,2}:\d{2})"
 )
 # 2026/11/20 14:29, 2026/11/20(金) 14:29:05 +0900: Japanese software and people.
 _SLASH_DATE = re.compile(
-    r"\d{4}/\d{1,2}/\d{1,2}(?:\s*\([^)\n]{1,4}\))?[ T]+\d{1,2}:\d{2}(?::\d{2})?" + _ZONE_AFTER
+    r"\d{4}/\d{1,2}/\d{1,2}(?:\s*\([^)\n]{1,4}\)\s*|[ T]+)\d{1,2}:\d{2}(?::\d{2})?" + _ZONE_AFTER
 )
 # October 14, 2024 at 10:01:05 AM EDT; Mon, Oct 14, 2024 10:01 AM.
 _LONG_DATE = re.compile(
@@ -431,12 +444,14 @@ def _prose_complaint(msg: Message, found: materials.Found, trust: TrustContext) 
         report.signal("complainant_named_address", ip)
     if named:
         report.reported_via = "prose"
-        when, assumed, zoned = _named_time(found.prose)
-        if assumed:
-            report.note(assumed)
+        named_time = _named_time(found.prose, parse_date(mime.header(msg, "Date")))
+        when = named_time.when
+        for note in named_time.notes:
+            report.note(note)
         if when is not None:
             report.occurred_at, report.occurred_at_basis = when, "named"
-            if not zoned:
+            report.occurred_at_approximate = named_time.approximate
+            if not named_time.zoned:
                 # "10:00 ET", "北京时间", a bare "25.11.2026 10:00": a person's wall clock
                 # in a zone not named, or not as an offset we know: up to 14 hours off.
                 report.occurred_at_no_zone = True
@@ -622,6 +637,7 @@ _EVENT_WORDS = re.compile(
     re.IGNORECASE,
 )
 _KANA = re.compile(r"[\u3040-\u30ff]")
+_JST = timezone(timedelta(hours=9))
 
 
 # "203.0.113.130:51234", "203.0.113.130 source port 51234", "送信元ポート番号: 51234":
@@ -660,16 +676,65 @@ def _zone_named(match: re.Match) -> str:
     return " JST" if match.group(4) == "日本時間" else f" {match.group(4)}"
 
 
-def _named_time(text: str):
-    """(the instant the complaint names, a note on a time zone assumed, whether the text
-    names its zone), or (None, None, False).
+class NamedTime(NamedTuple):
+    when: datetime | None = None
+    notes: tuple[str, ...] = ()
+    zoned: bool = False  # the text names the zone (or is Japanese: JST)
+    approximate: bool = False  # "14時頃", "14時", "14時半": a person's round time
 
-    The first time tied to the abuse by the words before it wins; else the first time."""
+
+_APPROXIMATE_NOTE = (
+    "the complaint gives a rough time (an hour, a half hour or 'around'): a dynamic address's holder is "
+    "named only if one held it an hour either side"
+)
+
+
+def _years_supplied(text: str, reference: datetime | None) -> tuple[str, str | None]:
+    """The text with 令和 years as Western ones, and a year before a month and day that
+    have none: the latest that is not after the complaint was written (a person writes
+    the day of last week's spam without its year). No Date on the complaint: left."""
+    text = _REIWA.sub(lambda m: f"{2018 + (1 if m[1] == '元' else int(m[1]))}年", text)
+    if reference is None:
+        return text, None
+    local = reference.astimezone(_JST)
+    supplied: list[int] = []
+
+    def year_for(month: int, day: int) -> int | None:
+        if not (1 <= month <= 12 and 1 <= day <= 31):
+            return None
+        year = local.year if (month, day) <= (local.month, local.day) else local.year - 1
+        supplied.append(year)
+        return year
+
+    def ja(match: re.Match) -> str:
+        if re.search(r"年\s*$", text[max(0, match.start() - 4) : match.start()]):
+            return match.group(0)
+        year = year_for(int(match[1]), int(match[2]))
+        return match.group(0) if year is None else f"{year}年{match.group(0)}"
+
+    def slash(match: re.Match) -> str:
+        year = year_for(int(match[1]), int(match[2]))
+        return match.group(0) if year is None else f"{year}/{match.group(0)}"
+
+    text = _JA_MONTH_DAY.sub(ja, text)
+    if _KANA.search(text):  # month/day is the Japanese order; elsewhere it may be day/month
+        text = _SLASH_MONTH_DAY.sub(slash, text)
+    if not supplied:
+        return text, None
+    return text, f"the complaint's date names no year: {supplied[0]} taken, the latest not after it"
+
+
+def _named_time(text: str, reference: datetime | None = None) -> NamedTime:
+    """The instant the complaint names, with notes on what was assumed, or NamedTime().
+
+    The first time tied to the abuse by the words before it wins; else the first time.
+    `reference` is the complaint's own date (for a date written without its year)."""
     text = unicodedata.normalize("NFKC", text[:20_000])
+    text, year_note = _years_supplied(text, reference)
     # A Japanese writer (kana: Chinese has none) means JST by a wall-clock time, as our
     # customers do; anyone else's zone-less time is up to 14 hours off either way.
     japanese = bool(_KANA.search(text))
-    found: list[tuple[int, datetime, str | None, bool]] = []
+    found: list[tuple[int, datetime, str | None, bool, bool]] = []
     for pattern in (_ISO_DATE, _RFC_DATE, _SLASH_DATE, _LONG_DATE):
         for match in pattern.finditer(text):
             stamp, note = _BRACKETED_ZONE.sub(_zone_named, match.group(0)), None
@@ -679,27 +744,31 @@ def _named_time(text: str):
                 zoned = True
             when = parse_date(stamp)
             if when is not None:
-                found.append((match.start(), when, note, zoned))
+                found.append((match.start(), when, note, zoned, False))
     for match in _JA_DATE.finditer(text):
-        year, month, day = (int(match.group(i)) for i in range(1, 4))
-        hour, minute = int(match.group(5)), int(match.group(6))
-        if match.group(4) == "午後" and hour < 12:  # afternoon: 午後2時 is 14:00
+        year, month, day = int(match["year"]), int(match["month"]), int(match["day"])
+        hour = int(match["hour"])
+        minute = match["minute"] or match["minute2"]
+        approximate = bool(match["about"] or match["approx"] or match["han"] or minute is None)
+        minute = 30 if match["han"] else int(minute or 0)
+        if match["half"] == "午後" and hour < 12:  # afternoon: 午後2時 is 14:00
             hour += 12
-        elif match.group(4) == "午前" and hour == 12:  # 午前12時 is midnight
+        elif match["half"] == "午前" and hour == 12:  # 午前12時 is midnight
             hour = 0
-        second = int(match.group(7) or match.group(8) or 0)
-        zone = match.group(9)
+        second = int(match["sec"] or match["sec2"] or 0)
+        zone = match["zone"]
         offset = "+00:00" if zone in ("UTC", "GMT", "協定世界時") or not (zone or japanese) else "+09:00"
-        if zone in ("UTC", "GMT", "協定世界時") and match.group(10) and int(match.group(11)) <= 14:
-            offset = f"{match.group(10)}{int(match.group(11)):02d}:{match.group(12) or '00'}"
+        if zone in ("UTC", "GMT", "協定世界時") and match["sign"] and int(match["oh"]) <= 14:
+            offset = f"{match['sign']}{int(match['oh']):02d}:{match['om'] or '00'}"
         when = parse_date(f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}{offset}")
         if when is not None:
             assumed = "the complaint's Japanese date names no time zone: JST assumed"
             note = None if zone or not japanese else assumed
-            found.append((match.start(), when, note, bool(zone) or japanese))
+            found.append((match.start(), when, note, bool(zone) or japanese, approximate))
     if not found:
-        return None, None, False
+        return NamedTime()
     found.sort(key=lambda item: item[0])
     tied = [item for item in found if _EVENT_WORDS.search(text[max(0, item[0] - 40) : item[0]])]
-    _, when, note, zoned = (tied or found)[0]
-    return when, note, zoned
+    _, when, note, zoned, approximate = (tied or found)[0]
+    notes = tuple(n for n in (year_note, note, _APPROXIMATE_NOTE if approximate else None) if n)
+    return NamedTime(when, notes, zoned, approximate)

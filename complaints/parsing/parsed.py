@@ -104,6 +104,9 @@ class ParsedReport:
     # 14 hours, so attribution names a dynamic address's holder only if one held it
     # across that span (complaints/attribution/engine.py).
     occurred_at_no_zone: bool = False
+    # A person's round time ("14時頃", "14時", "14時半"): attribution allows an hour
+    # either side before it names a dynamic address's holder.
+    occurred_at_approximate: bool = False
     # A time the report gave that lies after the report reached us (a receiver's clock
     # set wrong, or a time written to aim at whoever holds an address now): kept here,
     # never used as occurred_at (complaints/services/intake.py).

@@ -1,0 +1,82 @@
+"""The time a person's complaint names, as Japanese complainants write it: era years,
+dates without a year, and round times ("14時頃"). A time read wrongly names the wrong
+holder of a dynamic address; a time not read at all falls back to the complaint's own
+date, on which no dynamic holder is named."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from complaints.models import Report
+from complaints.parsing.complaint import _named_time
+from tests.attribution.test_probed_formats import japanese
+from tests.attribution.test_rules import attributed, codes
+
+pytestmark = pytest.mark.django_db
+
+# HANDOVER: 198.51.100.23 passed from C-1 to C-2 at 05:30Z (14:30 JST) on 2026-11-20.
+# The complaint (tests.attribution.test_probed_formats.japanese) is dated 2026-11-21 09:00 JST.
+
+
+def complained(when: str) -> dict:
+    return attributed(japanese(f"{when}に 198.51.100.23 から迷惑メールが届きました。対応をお願いします。\n"))
+
+
+@pytest.mark.parametrize(
+    ("when", "account"),
+    [
+        ("令和8年11月20日 14時29分", "C-1"),  # the Reiwa era: 令和8年 is 2026
+        ("令和8年11月20日 14時31分", "C-2"),
+        ("㋿8年11月20日 14時29分", "C-1"),  # the one-character era sign
+        ("11月20日 14時29分", "C-1"),  # no year: the complaint's own (2026)
+        ("11月20日（金）14:31", "C-2"),
+        ("11/20 14:29", "C-1"),  # month/day, as Japanese write it
+        ("11/20(金)14:31", "C-2"),
+        ("2026/11/20(金)14:29", "C-1"),  # no space after the weekday
+    ],
+)
+def test_a_japanese_date_in_another_form_names_the_holder_then(isp, when, account):
+    result = complained(when)
+    assert result["accounts"] == [account]
+    assert Report.objects.get().facts["occurred_at_basis"] == "named"
+
+
+def test_a_date_without_a_year_is_the_latest_not_after_the_complaint():
+    reference = datetime(2027, 1, 5, 0, 0, tzinfo=UTC)  # 09:00 JST on 5 January 2027
+    named = _named_time("12月28日 10時00分に迷惑メールが届きました", reference)
+    assert named.when == datetime(2026, 12, 28, 1, 0, tzinfo=UTC)
+    assert any("no year" in note for note in named.notes)
+    assert _named_time("1月5日 08時00分に届きました", reference).when == datetime(2027, 1, 4, 23, 0, tzinfo=UTC)
+    # Without the complaint's own date there is nothing to take a year from.
+    assert _named_time("12月28日 10時00分に迷惑メールが届きました").when is None
+
+
+def test_slashes_without_a_year_are_not_read_outside_japanese_text():
+    """11/12 is the twelfth of November in Japan and the eleventh of December elsewhere."""
+    reference = datetime(2026, 12, 20, tzinfo=UTC)
+    assert _named_time("Spam from 198.51.100.23 at 11/12 14:29", reference).when is None
+    assert _named_time("11/12 14:29 に届きました", reference).when == datetime(2026, 11, 12, 5, 29, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("when", ["11月20日 14時頃", "2026年11月20日 14時25分頃", "11月20日 午後2時半", "11月20日 約14時"])
+def test_a_round_time_near_a_hand_over_names_nobody(isp, when):
+    """'Around 14:25' (05:25Z) was read as the exact minute and named C-1; the address
+    changed hands at 14:30, so a rough time cannot tell the two holders apart."""
+    result = complained(when)
+    assert result["accounts"] == []
+    assert "holder_needs_an_exact_time" in codes(result)
+    report = Report.objects.get()
+    assert report.facts["occurred_at_approximate"] is True
+    assert any("rough time" in note for note in report.facts["problems"])
+
+
+@pytest.mark.parametrize("when", ["2026年11月20日 12時頃", "11月20日 午前11時", "11月20日 12時半ごろ"])
+def test_a_round_time_names_the_holder_who_held_the_address_all_that_hour(isp, when):
+    """C-1 held 198.51.100.23 from 23:30Z the day before until 05:30Z (14:30 JST)."""
+    assert complained(when)["accounts"] == ["C-1"]
+
+
+def test_an_hour_followed_by_the_address_is_not_read_as_minutes():
+    named = _named_time("2026年11月20日 14時 198.51.100.23 から届きました")
+    assert named.when == datetime(2026, 11, 20, 5, 0, tzinfo=UTC)
+    assert named.approximate
