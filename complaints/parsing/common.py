@@ -285,7 +285,10 @@ def _choose_port(report: ParsedReport, field_ip: str | None, walked_ip: str | No
         given["the complaint's words"] = report.source_port_named
     if len(set(given.values())) > 1:
         said = ", ".join(f"{p} by {where}" for where, p in given.items())
-        report.note(f"the source port of {ip} is given as {said}: they disagree, so no port is used")
+        report.note(
+            f"the source port of {ip} is given as {said}: they disagree, so a port is used only if "
+            "each of them names the same subscriber (the attribution says which)"
+        )
         report.signal("source_port_disputed", said)
         port = None
     report.source_port = port

@@ -330,3 +330,6 @@ def test_two_ports_in_one_allocation_still_name_its_holder(shared_isp, django_ca
     assert report.attribution["accounts"] == ["C-2"]
     assert "ports_in_one_allocation" in [s["code"] for s in report.attribution["steps"]]
     assert case.key.startswith("natblock:")
+    # The parser's note must not say "no port is used" beside an attribution that used one.
+    note = next(p for p in report.facts["problems"] if "they disagree" in p)
+    assert "no port is used" not in note and "names the same subscriber" in note
