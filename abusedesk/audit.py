@@ -147,6 +147,12 @@ def audit_seal() -> int:
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SEAL_LOCK])
+                # The partial index of unsealed entries keeps one entry per sealed row
+                # until VACUUM (autovacuum waits for a fifth of the table to change). A
+                # bitmap scan, which the planner picks for the few live rows, visits each
+                # such row's heap page on every seal (5 ms at 34,000); an index scan marks
+                # them dead as it passes, and the next seal reads only the index (0.3 ms).
+                cursor.execute("SET LOCAL enable_bitmapscan = off")
         last = AuditEntry.objects.filter(seq__isnull=False).order_by("-seq").only("seq", "entry_hash").first()
         seq, prev = (last.seq, last.entry_hash) if last else (0, GENESIS)
         entries = list(AuditEntry.objects.filter(seq__isnull=True).order_by("id"))
