@@ -73,7 +73,7 @@ _JA_DATE = re.compile(
     r"(?P<year>\d{4})\s*年\s*(?P<month>\d{1,2})\s*月\s*(?P<day>\d{1,2})\s*日[^\d\n]{0,12}?"
     r"(?P<about>約|およそ|だいたい|大体)?\s*(?:(?P<half>午前|午後)\s*)?(?P<hour>\d{1,2})\s*"
     # 14時35分, 14:35, and a person's rounder times: 14時, 14時半 (half past)
-    r"(?:時\s*(?:(?P<minute>\d{1,2})(?![\d.])\s*分?|(?P<han>半))?|:(?P<minute2>\d{2}))"
+    r"(?:時(?!間)\s*(?:(?P<minute>\d{1,2})(?![\d.])\s*分?|(?P<han>半))?|:(?P<minute2>\d{2}))"
     r"(?::(?P<sec>\d{1,2})|\s*(?P<sec2>\d{1,2})\s*秒)?"
     r"(?P<approx>\s*(?:頃|ごろ|前後|くらい|ぐらい|位))?"
     r"(?:\s*[(]?\s*(?P<zone>JST|UTC|GMT|日本時間|協定世界時)"

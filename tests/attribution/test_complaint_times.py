@@ -80,3 +80,8 @@ def test_an_hour_followed_by_the_address_is_not_read_as_minutes():
     named = _named_time("2026年11月20日 14時 198.51.100.23 から届きました")
     assert named.when == datetime(2026, 11, 20, 5, 0, tzinfo=UTC)
     assert named.approximate
+
+
+def test_a_number_of_hours_is_no_time_of_day():
+    """"3時間" is three hours, not three o'clock."""
+    assert _named_time("2026年11月20日、3時間ほど前に迷惑メールが届きました").when is None
