@@ -100,6 +100,65 @@ _RFC_DATE = re.compile(
     r"(?:[A-Za-z]{3},?\s+)?\d{1,2}\s+[A-Za-z]{3}\s+\d{4}\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s*(?:[+-]\d{4}|[A-Z]{2,4}))?"
 )
 
+# The other ways people write a date beside a time: "20 November 2026, 05:29 UTC",
+# "Friday, November 20th 2026 at 05:29", "2026-11-20 at 05:29", "2026.11.20 05:29",
+# "20/11/2026 05:29" and "11/20/2026 5:29 AM" (day and month told apart only when one
+# of them is over 12), "20.11.2026 05:29", and the time first: "05:29 UTC on 20 Nov 2026".
+_MONTH = (
+    r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_DAY = r"(?P<d>\d{1,2})(?:st|nd|rd|th)?"
+_DATE_FORMS = (
+    rf"{_DAY}\s+(?:of\s+)?{_MONTH},?\s+(?P<y>\d{{4}})",
+    rf"{_MONTH}\s+{_DAY},?\s+(?P<y>\d{{4}})",
+    r"(?P<y>\d{4})([-./])(?P<m>\d{1,2})\2(?P<d>\d{1,2})",
+    r"(?P<a>\d{1,2})([/.])(?P<b>\d{1,2})\2(?P<y>\d{4})",
+)
+_CLOCK = (
+    r"(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?(?:\s*(?P<ampm>[ap])\.?m\b\.?)?"
+    r"(?P<zone>\s*\(?\s*(?:(?:UTC|GMT)\s*[+-]\s*\d{1,2}(?::?\d{2})?|[+-]\d{2}:?\d{2}|Z\b|[A-Z]{2,5}\b)\s*\)?)?"
+)
+_ROUGHLY = r"(?P<about>(?:about|around|approximately|approx\.?|circa|roughly|~)\s*)?"
+_WRITTEN_DATES = tuple(
+    re.compile(pattern, re.IGNORECASE)
+    for form in _DATE_FORMS
+    for pattern in (
+        rf"(?<![\d/.-]){form}(?![\d/.-])(?:\s*,\s*|\s+(?:at|@|-)\s+|\s+|T){_ROUGHLY}{_CLOCK}",
+        rf"{_ROUGHLY}{_CLOCK}\s*(?:on|,)\s+(?:[a-z]{{3,9}},?\s+)?(?<![\d/.-]){form}(?![\d/.-])",
+    )
+)
+_YEAR_FIRST = re.compile(r"\d{4}[./]")
+_MONTHS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)}
+
+
+def _written_date(match: re.Match) -> tuple[str, bool] | None:
+    """An ISO stamp with the zone text as written (for parse_date) from one of
+    _WRITTEN_DATES, and whether the time was given as rough; None for a date that
+    could be read two ways (03/04/2026)."""
+    found = match.groupdict()
+    if found.get("mon"):
+        month = _MONTHS[found["mon"][:3].lower()]
+    elif found.get("m"):
+        month = int(found["m"])
+    else:
+        first, second = int(found["a"]), int(found["b"])
+        if match.group(0).count(".") >= 2 and "/" not in match.group(0):
+            month, found["d"] = second, first  # 20.11.2026: day first, as dots are written
+        elif first > 12 >= second:
+            month, found["d"] = second, first
+        elif second > 12 >= first:
+            month, found["d"] = first, second
+        else:
+            return None
+    hour = int(found["H"])
+    if found.get("ampm"):
+        hour = hour % 12 + (12 if found["ampm"].lower() == "p" else 0)
+    zone = _BRACKETED_ZONE.sub(_zone_named, found["zone"].strip()).strip() if found.get("zone") else ""
+    day, second = int(found["d"]), found.get("S") or "00"
+    stamp = f"{int(found['y']):04d}-{month:02d}-{day:02d}T{hour:02d}:{found['M']}:{second}"
+    return f"{stamp} {zone}".strip(), bool(found.get("about"))
+
 
 def read_other(msg: Message, trust: TrustContext, read, depth: int) -> ParsedReport:
     """Read a message no machine-report reader took. `read` reads an inner message."""
@@ -745,6 +804,20 @@ def _named_time(text: str, reference: datetime | None = None) -> NamedTime:
             when = parse_date(stamp)
             if when is not None:
                 found.append((match.start(), when, note, zoned, False))
+    for pattern in _WRITTEN_DATES:
+        for match in pattern.finditer(text):
+            written = _written_date(match)
+            if written is None:
+                continue
+            stamp, rough = written
+            zoned, note = stated_offset(stamp) is not None, None
+            if japanese and not zoned and _YEAR_FIRST.match(match.group(0)):
+                # 2026.11.20 14:29 in Japanese text: written like 2026/11/20, read like it
+                stamp, note = stamp + " +0900", "the complaint's date names no time zone: JST assumed"
+                zoned = True
+            when = parse_date(stamp)
+            if when is not None:
+                found.append((match.start(), when, note, zoned, rough))
     for match in _JA_DATE.finditer(text):
         year, month, day = int(match["year"]), int(match["month"]), int(match["day"])
         hour = int(match["hour"])

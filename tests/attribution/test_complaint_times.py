@@ -85,3 +85,48 @@ def test_an_hour_followed_by_the_address_is_not_read_as_minutes():
 def test_a_number_of_hours_is_no_time_of_day():
     """"3時間" is three hours, not three o'clock."""
     assert _named_time("2026年11月20日、3時間ほど前に迷惑メールが届きました").when is None
+
+
+def complained_in_english(sentence: str) -> dict:
+    raw = (
+        "From: Bob <bob@receiver.example>\r\nTo: abuse@isp.example.jp\r\nSubject: Spam from your network\r\n"
+        "Date: Sat, 21 Nov 2026 09:00:00 +0000\r\nMessage-ID: <en1@receiver.example>\r\n\r\n"
+        f"Hello,\r\n\r\n{sentence}\r\n\r\nPlease stop it.\r\n"
+    )
+    return attributed(raw.encode())
+
+
+@pytest.mark.parametrize(
+    ("sentence", "account"),
+    [
+        ("We got spam from 198.51.100.23 at 20/11/2026 05:29 UTC.", "C-1"),
+        ("We got spam from 198.51.100.23 at 11/20/2026 5:31 AM UTC.", "C-2"),
+        ("Spam from 198.51.100.23 on 20 November 2026, 05:29 UTC", "C-1"),
+        ("Spam from 198.51.100.23 on 2026-11-20 at 05:31 UTC", "C-2"),
+        ("Spam from 198.51.100.23 on Friday, November 20th 2026 at 05:29 GMT", "C-1"),
+        ("Spam from 198.51.100.23 at 05:31 UTC on 20 Nov 2026", "C-2"),
+        ("Spam from 198.51.100.23, 2026.11.20 05:29 (UTC+00:00)", "C-1"),
+        ("Spam from 198.51.100.23 at 20.11.2026 06:29 CET", "C-1"),
+    ],
+)
+def test_an_english_date_in_another_form_names_the_holder_then(isp, sentence, account):
+    """Each form was unread: the complaint's own date was used, and on it nobody is named."""
+    result = complained_in_english(sentence)
+    assert result["accounts"] == [account]
+    assert Report.objects.get().facts["occurred_at_basis"] == "named"
+
+
+def test_a_day_and_month_that_could_be_either_is_not_read():
+    reference = datetime(2026, 12, 20, tzinfo=UTC)
+    assert _named_time("Spam from 198.51.100.23 at 03/04/2026 05:29 UTC", reference).when is None
+    assert _named_time("Spam at 04/13/2026 05:29 UTC", reference).when == datetime(2026, 4, 13, 5, 29, tzinfo=UTC)
+
+
+def test_an_english_rough_time_near_the_hand_over_names_nobody(isp):
+    result = complained_in_english("Spam from 198.51.100.23 at about 05:25 UTC on 20 Nov 2026")
+    assert result["accounts"] == []
+    assert "holder_needs_an_exact_time" in codes(result)
+
+
+def test_a_dotted_date_in_japanese_text_is_japan_time(isp):
+    assert complained("2026.11.20 14:29")["accounts"] == ["C-1"]  # 05:29Z
