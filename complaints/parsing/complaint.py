@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from email.message import Message
 from typing import NamedTuple
 
@@ -129,6 +129,9 @@ _WRITTEN_DATES = tuple(
     )
 )
 _YEAR_FIRST = re.compile(r"\d{4}[./]")
+# "Nov 20 at 05:29", "05:29 on 20 Nov": a month and day with no year after them.
+_EN_MONTH_DAY = re.compile(rf"\b{_MONTH}\s+{_DAY}\b(?!,?\s*\d{{4}})", re.IGNORECASE)
+_EN_DAY_MONTH = re.compile(rf"\b{_DAY}\s+(?:of\s+)?{_MONTH}(?![a-z])(?!,?\s*\d{{4}})", re.IGNORECASE)
 _MONTHS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)}
 
 
@@ -755,26 +758,37 @@ def _years_supplied(text: str, reference: datetime | None) -> tuple[str, str | N
     text = _REIWA.sub(lambda m: f"{2018 + (1 if m[1] == '元' else int(m[1]))}年", text)
     if reference is None:
         return text, None
-    local = reference.astimezone(_JST)
+    japan = reference.astimezone(_JST).date()
+    # Anyone else may be up to 14 hours ahead of UTC: their today can be UTC's tomorrow.
+    anywhere = (reference + timedelta(hours=14)).date()
     supplied: list[int] = []
 
-    def year_for(month: int, day: int) -> int | None:
-        if not (1 <= month <= 12 and 1 <= day <= 31):
-            return None
-        year = local.year if (month, day) <= (local.month, local.day) else local.year - 1
-        supplied.append(year)
-        return year
+    def year_for(month: int, day: int, today: date) -> int | None:
+        for year in (today.year, today.year - 1):
+            try:
+                if date(year, month, day) <= today:
+                    supplied.append(year)
+                    return year
+            except ValueError:  # no such day (31 November, 29 February of that year)
+                continue
+        return None
 
     def ja(match: re.Match) -> str:
         if re.search(r"年\s*$", text[max(0, match.start() - 4) : match.start()]):
             return match.group(0)
-        year = year_for(int(match[1]), int(match[2]))
+        year = year_for(int(match[1]), int(match[2]), japan)
         return match.group(0) if year is None else f"{year}年{match.group(0)}"
 
     def slash(match: re.Match) -> str:
-        year = year_for(int(match[1]), int(match[2]))
+        year = year_for(int(match[1]), int(match[2]), japan)
         return match.group(0) if year is None else f"{year}/{match.group(0)}"
 
+    def english(match: re.Match) -> str:
+        year = year_for(_MONTHS[match["mon"][:3].lower()], int(match["d"]), anywhere)
+        return match.group(0) if year is None else f"{match.group(0)} {year}"
+
+    text = _EN_MONTH_DAY.sub(english, text)
+    text = _EN_DAY_MONTH.sub(english, text)
     text = _JA_MONTH_DAY.sub(ja, text)
     if _KANA.search(text):  # month/day is the Japanese order; elsewhere it may be day/month
         text = _SLASH_MONTH_DAY.sub(slash, text)

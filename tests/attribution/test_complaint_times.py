@@ -130,3 +130,24 @@ def test_an_english_rough_time_near_the_hand_over_names_nobody(isp):
 
 def test_a_dotted_date_in_japanese_text_is_japan_time(isp):
     assert complained("2026.11.20 14:29")["accounts"] == ["C-1"]  # 05:29Z
+
+
+@pytest.mark.parametrize(
+    ("sentence", "account"),
+    [
+        ("Spam from 198.51.100.23 on Nov 20 at 05:29 UTC", "C-1"),
+        ("Spam from 198.51.100.23 at 05:31 UTC on 20 November", "C-2"),
+        ("Spam from 198.51.100.23 on November 20th, 05:29 GMT", "C-1"),
+    ],
+)
+def test_an_english_date_without_a_year_takes_the_complaints(isp, sentence, account):
+    assert complained_in_english(sentence)["accounts"] == [account]
+
+
+def test_an_english_date_without_a_year_is_never_after_the_complaint():
+    reference = datetime(2027, 1, 1, 0, 30, tzinfo=UTC)
+    assert _named_time("spam at 23:50 UTC on Dec 31", reference).when == datetime(2026, 12, 31, 23, 50, tzinfo=UTC)
+    # 1 January somewhere east of UTC: 2027, not a year back.
+    assert _named_time("spam on Jan 1 at 08:00 +0900", reference).when == datetime(2026, 12, 31, 23, 0, tzinfo=UTC)
+    # No 29 February in the year before: a year further back is a guess too far.
+    assert _named_time("spam on Feb 29 at 08:00 UTC", reference).when is None
