@@ -168,12 +168,22 @@ def stated_port(report: ParsedReport, value, field: str) -> int | None:
     return port
 
 
+_DATE_ONLY = re.compile(
+    r"^\s*(?:[A-Za-z]{3},?\s+)?(?:\d{1,2}\s+[A-Za-z]{3,9}\s+\d{4}|[A-Za-z]{3,9}\s+\d{1,2},?\s+\d{4}"
+    r"|\d{4}-\d{2}-\d{2}|\d{4}/\d{1,2}/\d{1,2})\s*$"
+)
+
+
 def state_time(report: ParsedReport, value: str | None, field: str) -> None:
     """The arrival time the report states; it beats the Received chain's."""
     if not value:
         return
     when = parse_date(value)
-    if when is None:
+    if when is None and _DATE_ONLY.match(value):
+        # "Arrival-Date: 17 Feb 2014" (United Online's loop): a day, no time. The
+        # report is sound; the copy's own trace gives the time.
+        report.note(f"{field} gives a day with no time ({value.strip()[:40]!r}): the copy's own time is used")
+    elif when is None:
         report.fail(f"{field} is not a date: {value[:60]!r}")
     elif report.occurred_at is None:
         report.occurred_at, report.occurred_at_basis = when, "stated"

@@ -45,7 +45,8 @@ _ABUSE_WORDS = re.compile(
     r"|brute[- ]?force|(?:ssh|login) attempts?|malware|web ?shell|botnet|compromised\w*|infected"
     r"|ddos|(?:port ?)?scan(?:s|ning|_\w+)?|attack(?:s|ing)?|copyright|infringement"
     # the feeds' own words (Shadowserver's "scan_ntp", "dns_openresolver", "sinkhole_http_drone")
-    r"|vulnerab\w*|\w*open_?resolver\w*|sinkhole\w*|drones?|honey ?pot\w*|harvest\w*|incidents?)\b"
+    r"|vulnerab\w*|\w*open_?resolver\w*|sinkhole\w*|drones?|honey ?pot\w*|harvest\w*|incidents?"
+    r"|safe ?browsing|malicious)\b"
     r"|迷惑|スパム|苦情|フィッシング|詐欺|踏み台|不審|不正アクセス|攻撃|マルウェア|ウイルス|著作権",
     re.IGNORECASE,
 )
@@ -183,6 +184,11 @@ def read_other(msg: Message, trust: TrustContext, read, depth: int) -> ParsedRep
             return _spam(msg, trust, kind="spam")
         return _wrapping(report, msg, found)
     if _redirected(msg):
+        if _auto_submitted(msg) != "no" and _written_to_us(msg, found.prose):
+            # A program's notice about abuse at an address it names (Safe Browsing, a
+            # provider's or a CERT's ticket), redirected to the desk by the mailbox it
+            # reached: read what it says, as when it comes straight to us.
+            return _prose_complaint(msg, found, trust)
         return _spam(msg, trust, kind="machine_report" if is_machine_sender(msg) else "complaint")
     if _written_to_us(msg, found.prose):
         return _prose_complaint(msg, found, trust)
@@ -353,7 +359,7 @@ def _written_to_us(msg: Message, prose: str) -> bool:
     names_address = named_addresses(prose)[0] is not None
     # A program's notice (RFC 3834 "auto-generated", not a reply) about abuse at an
     # address it names, whichever of our mailboxes it was sent to.
-    notice = _auto_submitted(msg) == "auto-generated" and speaks and names_address
+    notice = _auto_submitted(msg) in ("auto-generated", "auto-replied") and speaks and names_address
     # Spam talks about spam and carries addresses too: only a message sent to an abuse
     # mailbox, or forwarded by a person, is read as someone writing about other mail.
     return (_addressed_as_a_complaint(msg) and (speaks or names_address)) or notice
@@ -419,13 +425,35 @@ def is_automatic_reply(msg: Message) -> bool:
     "auto-replied", and the headers Exchange and the common responders write)."""
     precedence = (mime.header(msg, "Precedence") or "").strip().lower()
     return (
-        _auto_submitted(msg) == "auto-replied"
+        (_auto_submitted(msg) == "auto-replied" and not _opens_a_ticket(msg))
         or precedence == "auto_reply"
         or any(mime.header(msg, name) is not None for name in ("X-Autoreply", "X-Autorespond"))
         or (mime.header(msg, "X-Auto-Response-Suppress") is not None and _OUT_OF_OFFICE.search(
             mime.header(msg, "Subject") or ""
         ) is not None)
     )
+
+
+def _opens_a_ticket(msg: Message) -> bool:
+    """A ticket system (RT, OTRS) marks the first mail of a ticket it opens about us
+    "auto-replied" too: "[CERT-XX #168084] Malicious web shell at …". Unlike a reply, it
+    answers no message of ours (no In-Reply-To, no References, no "Re:" and no words of
+    absence in its subject) and quotes none."""
+    subject = mime.decode_words(mime.header(msg, "Subject") or "")
+    sender = mime.first_address(mime.header(msg, "From")) or ""
+    own = registrable_domain(sender.rpartition("@")[2]) if "@" in sender else None
+    referenced = " ".join(mime.headers(msg, "In-Reply-To") + mime.headers(msg, "References"))
+    threads = re.findall(r"<[^<>@\s]+@([^<>\s]+)>", referenced)
+    # Its own thread ("<RT-Ticket-172445@nksc.lt>") is no message of ours.
+    if any(registrable_domain(domain.lower()) != own for domain in threads):
+        return False
+    if _REPLY_PREFIX.match(subject) or _OUT_OF_OFFICE.search(subject) or not _TICKET_TAG.search(subject):
+        return False
+    return not re.search(r"^\s*>", materials.find(msg).prose, re.MULTILINE)
+
+
+_REPLY_PREFIX = re.compile(r"\s*(?:re|aw|sv|vs|antw|r|返信|答复|回复)\s*[:：]", re.IGNORECASE)
+_TICKET_TAG = re.compile(r"\[[^\]\n]{1,60}#\s?\d{2,}\]")
 
 
 _OUT_OF_OFFICE = re.compile(
@@ -677,18 +705,44 @@ def named_addresses(text: str) -> tuple[str | None, list[str]]:
         return None, []
     # NFKC: full-width digits and dots (１９８．５１．１００．２３), as Japanese text writes them.
     text = _DEFANG.sub(".", unicodedata.normalize("NFKC", text[:20_000]))
-    found: list[tuple[int, bool, str]] = []
+    found: list[tuple[int, bool, bool, str]] = []
     for pattern in (_IPV4, _IPV6):
         for match in pattern.finditer(text):
             ip, zone = split_zone(match.group(0).strip("[]"))
-            if not ip or zone or not is_routable_ip(ip):
+            if not ip or zone or not is_routable_ip(ip) or _not_one_address(text, match):
                 continue
             before = text[max(0, match.start() - 40) : match.start()]
-            found.append((match.start(), bool(_FROM_WORDS.search(before)), ip))
+            near, target = bool(_FROM_WORDS.search(before)), bool(_TO_WORDS.search(before))
+            found.append((match.start(), near, target, ip))
     found.sort()
-    ordered = list(dict.fromkeys(ip for _, _, ip in found))
-    preferred = next((ip for _, near, ip in found if near), ordered[0] if ordered else None)
+    ordered = list(dict.fromkeys(ip for *_, ip in found))
+    # Near "from"/"source" first; else the first that is not named as the target.
+    preferred = next((ip for _, near, _, ip in found if near), None)
+    preferred = preferred or next((ip for _, _, target, ip in found if not target), None)
+    preferred = preferred or (ordered[0] if ordered else None)
     return preferred, [ip for ip in ordered if ip != preferred][:10]
+
+
+# Before an address: where the abuse went, not where it came from ("DNS lookups to",
+# "Destination IP:", "attack against", "宛先").
+_TO_WORDS = re.compile(
+    r"(?:\bto|\bdestination(?:\s+ip)?|\bdst(?:[ _-]?ip)?|\btarget(?:ed)?(?:\s+ip)?|\bvictim|\bagainst"
+    r"|宛先|攻撃先)\W{0,12}$",
+    re.IGNORECASE,
+)
+# A name in DNS that starts with an address's digits (a blocklist query
+# "198.55.154.24.zen.spamhaus.org", a reverse name "...in-addr.arpa"), a range
+# ("185.100.212.0 - 185.100.215.255", as whois writes it) or a prefix ("/22").
+_DNS_NAME_AFTER = re.compile(r"\.[A-Za-z][A-Za-z0-9-]*\.")
+_RANGE_AFTER = re.compile(r"\s*[-–~]\s*(?:\d{1,3}\.){3}\d{1,3}\b|/\d{1,3}\b")
+_RANGE_BEFORE = re.compile(r"(?:\d{1,3}\.){3}\d{1,3}\s*[-–~]\s*$")
+
+
+def _not_one_address(text: str, match: re.Match) -> bool:
+    after, before = text[match.end() : match.end() + 40], text[max(0, match.start() - 40) : match.start()]
+    if ":" not in match.group(0) and _DNS_NAME_AFTER.match(after):
+        return True
+    return bool(_RANGE_AFTER.match(after) or _RANGE_BEFORE.search(before))
 
 
 # A time the text ties to the abuse itself ("event time", "observed at", "検知日時"), as

@@ -57,6 +57,7 @@ def read_xarf_mail(msg: Message, trust: TrustContext) -> ParsedReport | None:
     """
     marked = mime.header(msg, "X-ARF") is not None or mime.header(msg, "X-XARF") is not None
     parts = [p for p in wrapper_parts(msg) if not mime.content_type(p).startswith("multipart/")]
+    candidates: list[tuple[int, int, dict]] = []
     for index, part in enumerate(parts):
         ctype = mime.content_type(part)
         if not ctype.startswith(("text/", "application/")):
@@ -72,8 +73,25 @@ def read_xarf_mail(msg: Message, trust: TrustContext) -> ParsedReport | None:
         if has(fields, "Report-Type", "Category", "Source") and (
             has(fields, "Reported-From") or marked and has(fields, "Source")
         ):
-            return _xarf_mail(msg, fields, parts[index + 1 :], trust)
-    return None
+            candidates.append((_xarf_rank(fields), index, fields))
+    if not candidates:
+        return None
+    # The report part itself before a human-readable part that only looks like one
+    # (whois pasted in the text: "source: RIPE").
+    _, index, fields = min(candidates, key=lambda c: (c[0], c[1]))
+    return _xarf_mail(msg, fields, parts[index + 1 :], trust)
+
+
+def _xarf_rank(fields: dict) -> int:
+    """0: Reported-From with the report's type; 1: the type and a Source; 2: a Source
+    that is an address or a link; 3: a Source alone that is neither."""
+    typed = has(fields, "Report-Type", "Category")
+    if has(fields, "Reported-From") and typed:
+        return 0
+    if typed and has(fields, "Source"):
+        return 1
+    source = first(fields, "Source") or ""
+    return 2 if normalise_ip(_yaml_scalar(source)) or _web_url(_yaml_scalar(source)) else 3
 
 
 def _named_json(part: Message) -> bool:

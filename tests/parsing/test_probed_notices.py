@@ -1,0 +1,125 @@
+"""Notices of kinds found misread by running published abuse reports through the desk
+(session 29): each test is one class of real notice, written here in its own words."""
+
+from __future__ import annotations
+
+from complaints.parsing import TrustContext, parse_report
+from complaints.parsing.complaint import named_addresses
+
+TRUST = TrustContext(own_domains=("isp.example.jp",))
+
+
+def parse(raw: str):
+    return parse_report(raw.replace("\n", "\r\n").encode(), content_type="message/rfc822", trust=TRUST)
+
+
+def test_a_programs_notice_redirected_to_the_desk_is_read():
+    """A provider's notice (RFC 3834 "auto-generated") that reached our support mailbox and
+    was redirected (Resent-*) to the desk was dismissed as an automatic reply, and the
+    address it names was never read."""
+    parsed = parse(
+        "Resent-From: <support@isp.example.jp>\nResent-To: <abuse@isp.example.jp>\n"
+        "From: Provider Abuse Team <abuse-reply@provider.example>\nTo: <support@isp.example.jp>\n"
+        "Subject: Abuse Complaint [444261]\nAuto-Submitted: auto-generated\n"
+        "Date: Sat, 04 Aug 2018 08:00:00 +0000\nMessage-ID: <n1@provider.example>\n\n"
+        "Dear customer,\n\nWe have received an abuse notification regarding an IP address assigned to you.\n"
+        "Timestamp: 2018-08-04T07:04:53Z\nIP Address: 198.51.100.23\nPort: 16269\n"
+    )
+    assert parsed.parse_error is None
+    assert not any("automatic reply" in p for p in parsed.problems)
+    assert parsed.source_ip == "198.51.100.23" and parsed.reporter == "abuse-reply@provider.example"
+
+
+def test_a_safe_browsing_style_listing_speaks_about_abuse():
+    parsed = parse(
+        "Resent-From: <abuse@isp.example.jp>\nFrom: Browsing Protection <noreply@search.example>\n"
+        "To: abuse@isp.example.jp\nSubject: Safe Browsing Report for ASN64500 on 08/04/2020\n"
+        "Auto-Submitted: auto-generated\nDate: Tue, 04 Aug 2020 08:00:00 +0000\n\n"
+        '<notification_message asn="64500"><list type="1"><url_info url="http://shop.example.jp/m/"\n'
+        'ip="203.0.113.70" /></list></notification_message>\n'
+    )
+    assert parsed.source_ip == "203.0.113.70"
+    assert not any("automatic reply" in p for p in parsed.problems)
+
+
+RT_NOTICE = (
+    'From: "National CERT" <cert@cert.example>\nTo: abuse@isp.example.jp\n'
+    "Subject: [CERT-XX #168084] Malicious web shell at 203.0.113.70\n"
+    "Auto-Submitted: auto-replied\nPrecedence: bulk\nIn-Reply-To:\nReferences: <RT-Ticket-168084@cert.example>\n"
+    "Date: Mon, 02 Dec 2024 10:00:00 +0000\n\n"
+    "Hello,\n\nA malicious web shell was found at 203.0.113.70 on 2024-12-01 23:00 UTC.\nPlease remove it.\n"
+)
+
+
+def test_a_ticket_systems_first_mail_is_a_notice_not_an_automatic_reply():
+    """Request Tracker marks the mail that opens a ticket "auto-replied" too; it answers
+    nothing of ours (its References name only its own ticket) and quotes nothing."""
+    parsed = parse(RT_NOTICE)
+    assert parsed.parse_error is None
+    assert parsed.source_ip == "203.0.113.70" and parsed.category == "malware"
+
+
+def test_a_ticket_systems_receipt_for_our_mail_is_still_an_automatic_reply():
+    receipt = RT_NOTICE.replace(
+        "References: <RT-Ticket-168084@cert.example>", "References: <reply-77@isp.example.jp>"
+    )
+    assert "automatic reply" in (parse(receipt).parse_error or "")
+    quoted = RT_NOTICE.replace("Please remove it.\n", "Please remove it.\n\n> We received spam from 198.51.100.23\n")
+    assert "automatic reply" in (parse(quoted).parse_error or "")
+
+
+def test_a_blocklist_query_name_is_no_address():
+    """"198.55.154.24.zen.spamhaus.org" is the lookup of 24.154.55.198: reading its first
+    four labels as an address names somebody else (reversed, it may be one of ours)."""
+    named, others = named_addresses(
+        "Your mail was blocked: listed on sbl: 5.113.0.203.zen.spamhaus.org (see 203.0.113.5.in-addr.arpa)"
+    )
+    assert named is None and others == []
+
+
+def test_a_whois_range_or_prefix_is_no_address():
+    text = "inetnum: 185.100.212.0 - 185.100.215.255\nroute: 185.100.212.0/22\nrip=203.0.113.5, lip=10.0.0.1"
+    assert named_addresses(text)[0] == "203.0.113.5"
+
+
+def test_the_target_of_an_attack_is_not_chosen_over_the_listed_source():
+    text = (
+        "We observed DNS lookups (udp/53) to 216.239.32.10 from your network.\n\n"
+        "  source_ipaddr   | last_seen_utc\n  203.0.113.5      | 05/31 23:26\n"
+    )
+    assert named_addresses(text)[0] == "203.0.113.5"
+
+
+def test_a_feedback_report_with_a_day_and_no_time_is_still_read():
+    """United Online's loop writes "Arrival-Date: 17 Feb 2014": the report was sent to a
+    person as unreadable, though its source and its copy's time were there."""
+    parsed = parse(
+        "From: fbl@fbl.example\nTo: fbl@isp.example.jp\nSubject: FW: Report\nDate: Mon, 17 Feb 2014 15:00:00 +0000\n"
+        'MIME-Version: 1.0\nContent-Type: multipart/report; report-type=feedback-report; boundary="B"\n\n'
+        "--B\nContent-Type: text/plain\n\nA complaint.\n"
+        "--B\nContent-Type: message/feedback-report\n\nFeedback-Type: abuse\nUser-Agent: UOL Feedback Loop 1.0\n"
+        "Version: 1\nSource-IP: 198.51.100.23\nArrival-Date: 17 Feb 2014\n"
+        "--B\nContent-Type: message/rfc822\n\n"
+        "Received: from pc (unknown [198.51.100.23]) by mx.fbl.example with ESMTP id 1; Mon, 17 Feb 2014 13:52:21 +0000\n"
+        "From: a@spammer.example\nSubject: buy\n\nbuy now\n--B--\n"
+    )
+    assert parsed.parse_error is None
+    assert parsed.source_ip == "198.51.100.23"
+    assert parsed.occurred_at.isoformat() == "2014-02-17T13:52:21+00:00"
+    assert any("a day with no time" in p for p in parsed.problems)
+
+
+def test_an_x_arf_report_part_wins_over_whois_pasted_in_the_text():
+    parsed = parse(
+        "From: reports@notifier.example\nTo: abuse@isp.example.jp\nX-ARF: YES\nSubject: abuse report about 203.0.113.5\n"
+        'Date: Sat, 02 Nov 2024 20:00:00 +0000\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="B"\n\n'
+        "--B\nContent-Type: text/plain; charset=utf-8\n\nLogin attacks from your network. Whois:\n\n"
+        "inetnum:        203.0.113.0 - 203.0.113.255\nsource:         RIPE\n"
+        '--B\nContent-Type: text/plain; charset=utf-8; name="report.txt"\n\n'
+        "Reported-From: reports@notifier.example\nCategory: abuse\nReport-Type: login-attack\n"
+        "Service: ssh\nVersion: 0.2\nDate: Sat, 02 Nov 2024 20:13:45 +0100\nSource-Type: ipv4\nSource: 203.0.113.5\n"
+        "--B--\n"
+    )
+    assert parsed.parse_error is None
+    assert parsed.source_ip == "203.0.113.5"
+    assert parsed.occurred_at.isoformat() == "2024-11-02T19:13:45+00:00"
