@@ -67,7 +67,7 @@ _ZONE_AFTER = (
     r"(?:\s*(?:Z|[+-]\d{2}:?\d{2}|(?:UTC|GMT)[+-]\d{1,2}(?::?\d{2})?|UTC|GMT|JST)"
     r"|\s*\(\s*(?:(?:UTC|GMT)\s*[+-]\s*\d{1,2}(?::?\d{2})?|UTC|GMT|JST|日本時間)\s*\))?"
 )
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(?::\d{2})?" + _ZONE_AFTER)
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?" + _ZONE_AFTER)
 # 2026年11月20日 14:29 (JST), 2026年11月20日（金）14時29分05秒: how Japanese complaints
 # write the time (after NFKC, so full-width digits and colons are plain ones).
 _JA_DATE = re.compile(
@@ -910,6 +910,45 @@ def _named_time(text: str, reference: datetime | None = None) -> NamedTime:
         return NamedTime()
     found.sort(key=lambda item: item[0])
     tied = [item for item in found if _EVENT_WORDS.search(text[max(0, item[0] - 40) : item[0]])]
-    _, when, note, zoned, approximate = (tied or found)[0]
+    start, when, note, zoned, approximate = (tied or found)[0]
+    if not zoned and (declared := _declared_offset(text, start)) is not None:
+        # Read as UTC so far: the wall clock in the zone the report declares.
+        when, zoned = when - timedelta(minutes=declared), True
+        sign = "+" if declared >= 0 else "-"
+        note = f"the report declares its times in UTC{sign}{abs(declared) // 60:02d}:{abs(declared) % 60:02d}"
     notes = tuple(n for n in (year_note, note, _APPROXIMATE_NOTE if approximate else None) if n)
     return NamedTime(when, notes, zoned, approximate)
+
+
+_OFFSET = r"(?:UTC|GMT)\s*(?:(?P<sign>[+-])\s*(?P<h>\d{1,2})(?::?(?P<m>\d{2}))?)?"
+# Where a report says once which zone its times are in: "Timezone: UTC +0900 (JST)",
+# "(timezone: UTC+0000)", "All times are in UTC", "Date/timestamps (at the very left)
+# are UTC.", "All times are in localtime (currently MESZ (GMT +02:00))"; a label or a
+# column: "Date seen (UTC):", "TIME (UTC)", "timestamp(UTC+0)", "Report Time (UTC+8)",
+# "last_seen_utc".
+_DECLARED_ZONE = (
+    re.compile(rf"\b(?:time\s*zone|timezone|tz)\s*[:=]?\s*\(?\s*{_OFFSET}", re.IGNORECASE),
+    re.compile(
+        rf"\b(?:all\s+)?(?:times?|timestamps?|dates?)(?:/\w+)?\b[^.\n]{{0,40}}?\b(?:are|is)\s+(?:in\s+)?"
+        rf"(?:local\s?time\s*\(currently\s+\w+\s*\(\s*)?{_OFFSET}",
+        re.IGNORECASE,
+    ),
+    re.compile(rf"\b(?:time|timestamp|date|seen)\b[\w ]{{0,20}}?\(\s*{_OFFSET}\s*\)", re.IGNORECASE),
+    re.compile(r"\b\w+_utc\b", re.IGNORECASE),
+)
+
+
+def _declared_offset(text: str, before: int) -> int | None:
+    """The one UTC offset (minutes) the report declares for its times before `before`
+    (a header line, a column, a sentence); None when it declares none or several."""
+    head = text[max(0, before - 5000) : before + 200]
+    offsets = set()
+    for pattern in _DECLARED_ZONE:
+        for match in pattern.finditer(head):
+            parts = match.groupdict()
+            if parts.get("sign") and int(parts["h"]) <= 14:
+                sign = -1 if parts["sign"] == "-" else 1
+                offsets.add(sign * (int(parts["h"]) * 60 + int(parts.get("m") or 0)))
+            else:
+                offsets.add(0)
+    return offsets.pop() if len(offsets) == 1 else None

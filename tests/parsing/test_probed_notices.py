@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from complaints.parsing import TrustContext, parse_report
 from complaints.parsing.complaint import named_addresses
 
@@ -123,3 +125,42 @@ def test_an_x_arf_report_part_wins_over_whois_pasted_in_the_text():
     assert parsed.parse_error is None
     assert parsed.source_ip == "203.0.113.5"
     assert parsed.occurred_at.isoformat() == "2024-11-02T19:13:45+00:00"
+
+
+def notice(body: str) -> str:
+    return (
+        "From: noc@reporter.example\nTo: abuse@isp.example.jp\nSubject: Abuse from 203.0.113.5\n"
+        f"Date: Fri, 20 Nov 2026 12:00:00 +0000\n\n{body}"
+    )
+
+
+def test_an_iso_time_with_fractions_keeps_its_offset():
+    """"2023-09-28T16:55:19.000+00:00" was read with no zone, so no dynamic holder was named."""
+    parsed = parse(notice("IP address: 203.0.113.5\nstart:\t2026-11-20T05:29:10.000+00:00\n"))
+    assert parsed.occurred_at.isoformat() == "2026-11-20T05:29:10+00:00"
+    assert parsed.occurred_at_no_zone is False
+
+
+@pytest.mark.parametrize(
+    ("body", "at"),
+    [
+        ("Timezone: UTC +0900 (JST)\n\n2026/11/20 14:29:10 [123] IP=203.0.113.5 Result='Logon'\n", "05:29:10"),
+        ("< Log Information (timezone: UTC+0000) >\nIP,timestamp,port\n203.0.113.5,2026-11-20 05:29:10,41990\n", "05:29:10"),
+        ("Incident ID: 58\nDate seen (UTC): 2026-11-20 05:29:10\nIP: 203.0.113.5\n", "05:29:10"),
+        ("TIME (UTC)           SRC          SRC-PORT\n2026-11-20 05:29:10  203.0.113.5  59547\n", "05:29:10"),
+        ("Source: 203.0.113.5\nDate/timestamps (at the very left) are UTC.\n\n2026-11-20 05:29:10.504907 IP 203.0.113.5.123 > x\n", "05:29:10.504907"),
+        ("All times are in localtime (currently MESZ (GMT +02:00)).\n\n203.0.113.5 2026-11-20 07:29:10\n", "05:29:10"),
+        ("source_ipaddr | last_seen_utc\n203.0.113.5 | 2026-11-20 05:29:10\n", "05:29:10"),
+    ],
+)
+def test_a_zone_the_report_declares_once_is_the_zone_of_its_times(body, at):
+    """Reports name the zone once (a line above the log, a column, a sentence), not beside
+    each time: the time was read as UTC and marked zone-less, or nine hours off."""
+    parsed = parse(notice(body))
+    assert parsed.occurred_at.isoformat() == f"2026-11-20T{at}+00:00"
+    assert parsed.occurred_at_no_zone is False
+
+
+def test_two_different_declared_zones_declare_none():
+    parsed = parse(notice("Timezone: UTC+0900\nAll times are in UTC.\n\n203.0.113.5 2026-11-20 05:29:10\n"))
+    assert parsed.occurred_at_no_zone is True
