@@ -21,7 +21,7 @@ from email.message import Message
 from typing import NamedTuple
 
 from . import material as materials
-from . import mime
+from . import mime, tables
 from .common import choose_source, finish
 from .dates import parse_date, parse_date_in, stated_offset
 from .hosts import is_routable_ip, is_under, registrable_domain, split_zone
@@ -64,7 +64,7 @@ _FROM_WORDS = re.compile(
 # A zone written after the time, also in brackets: "14:30 (JST)", "14:30（日本時間）" (NFKC
 # makes the full-width brackets plain ones).
 _ZONE_AFTER = (
-    r"(?:\s*(?:Z|[+-]\d{2}:?\d{2}|(?:UTC|GMT)[+-]\d{1,2}(?::?\d{2})?|UTC|GMT|JST)"
+    r"(?:\s*(?:Z|[+-]\d{2}(?::?\d{2})?(?![\d.])|(?:UTC|GMT)[+-]\d{1,2}(?::?\d{2})?|UTC|GMT|JST)"
     r"|\s*\(\s*(?:(?:UTC|GMT)\s*[+-]\s*\d{1,2}(?::?\d{2})?|UTC|GMT|JST|日本時間)\s*\))?"
 )
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?" + _ZONE_AFTER)
@@ -190,6 +190,14 @@ def read_other(msg: Message, trust: TrustContext, read, depth: int) -> ParsedRep
             # reached: read what it says, as when it comes straight to us.
             return _prose_complaint(msg, found, trust)
         return _spam(msg, trust, kind="machine_report" if is_machine_sender(msg) else "complaint")
+    if depth == 0 and found.material is None and (tabled := _with_attached_tables(msg, found)) is not None:
+        # A notice listing its events in an attached table (a CERT's or a scanning
+        # project's CSV, zipped or not): read the table, never the notice's own route.
+        report = _prose_complaint(msg, tabled, trust)
+        precedence = (mime.header(msg, "Precedence") or "").strip().lower()
+        if is_machine_sender(msg) or precedence in ("bulk", "list"):
+            report.message_kind = "machine_report"
+        return report
     if _written_to_us(msg, found.prose):
         return _prose_complaint(msg, found, trust)
     report = _spam(msg, trust, kind="spam")
@@ -296,6 +304,18 @@ def _wrapping(report: ParsedReport, outer: Message, found: materials.Found) -> P
             report.signal("complainant_named_address", ip)
     choose_source(report)
     return report
+
+
+def _with_attached_tables(msg: Message, found: materials.Found) -> materials.Found | None:
+    """The notice's words with the text of its attached tables, when one of them has a
+    column of source addresses; None otherwise (a zip of programs is no table)."""
+    if not tables.data_attachments(msg):
+        return None
+    text, names = tables.attached_tables(msg)
+    if not text or tables.table_source(text) is None:
+        return None
+    note = f"the events are read from the attached table ({', '.join(names[:3])})"
+    return materials.Found(None, f"{found.prose}\n\n{text}", [*found.notes, note], found.others)
 
 
 def _redirected(msg: Message) -> bool:
@@ -716,8 +736,11 @@ def named_addresses(text: str) -> tuple[str | None, list[str]]:
             found.append((match.start(), near, target, ip))
     found.sort()
     ordered = list(dict.fromkeys(ip for *_, ip in found))
-    # Near "from"/"source" first; else the first that is not named as the target.
-    preferred = next((ip for _, near, _, ip in found if near), None)
+    # A table's source column first; then an address near "from"/"source"; else the
+    # first that is not named as the target.
+    row = tables.table_source(text)
+    preferred = row[0] if row and row[0] in ordered else None
+    preferred = preferred or next((ip for _, near, _, ip in found if near), None)
     preferred = preferred or next((ip for _, _, target, ip in found if not target), None)
     preferred = preferred or (ordered[0] if ordered else None)
     return preferred, [ip for ip in ordered if ip != preferred][:10]
@@ -910,6 +933,10 @@ def _named_time(text: str, reference: datetime | None = None) -> NamedTime:
         return NamedTime()
     found.sort(key=lambda item: item[0])
     tied = [item for item in found if _EVENT_WORDS.search(text[max(0, item[0] - 40) : item[0]])]
+    row = tables.table_source(text)
+    if row is not None and (at := text.find(row[1])) >= 0:
+        # A table's row: the event's own time is in the row of the source it names.
+        tied = [item for item in found if at <= item[0] < at + len(row[1])] or tied
     start, when, note, zoned, approximate = (tied or found)[0]
     if not zoned and (declared := _declared_offset(text, start)) is not None:
         # Read as UTC so far: the wall clock in the zone the report declares.

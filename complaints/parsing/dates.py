@@ -60,7 +60,7 @@ _ZONE_WORD = re.compile(r"\b([A-Za-z]{1,5})\s*$")
 _AMPM = re.compile(r"\b(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp])\.?[Mm]\.?(?![A-Za-z])")
 _ISO = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*"
-    r"(Z|[+-]\d{2}:?\d{2}|[A-Z]{2,5}\b)?",
+    r"(Z|[+-]\d{2}(?::?\d{2})?(?!\d)|[A-Z]{2,5}\b)?",  # "+01" alone too (IntelMQ, PostgreSQL)
     re.IGNORECASE,
 )
 _RFC_HINT = re.compile(r"\d{1,2}\s+[A-Za-z]{3}[a-z]*\s+\d{2,4}\s+\d{1,2}:\d{2}")
@@ -147,7 +147,7 @@ def stated_offset(text: str | None) -> int | None:
             return _ZONES[zone]
         if zone[0] in "+-":  # 2026-11-25T12:00:00+09:00: the offset right after the time
             digits = zone[1:].replace(":", "")
-            return (-1 if zone[0] == "-" else 1) * (int(digits[:2]) * 60 + int(digits[2:]))
+            return (-1 if zone[0] == "-" else 1) * (int(digits[:2]) * 60 + int(digits[2:] or 0))
     return _explicit_offset(_COMMENT.sub(" ", cleaned))
 
 
@@ -204,7 +204,7 @@ def _parse_iso(text: str) -> datetime | None:
     else:
         sign = -1 if zone[0] == "-" else 1
         digits = zone[1:].replace(":", "")
-        offset = sign * (int(digits[:2]) * 60 + int(digits[2:]))
+        offset = sign * (int(digits[:2]) * 60 + int(digits[2:] or 0))
     return _build(year, month, day, hour, minute, second, micro, offset)
 
 

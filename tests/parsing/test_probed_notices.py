@@ -164,3 +164,89 @@ def test_a_zone_the_report_declares_once_is_the_zone_of_its_times(body, at):
 def test_two_different_declared_zones_declare_none():
     parsed = parse(notice("Timezone: UTC+0900\nAll times are in UTC.\n\n203.0.113.5 2026-11-20 05:29:10\n"))
     assert parsed.occurred_at_no_zone is True
+
+
+def with_attachment(name: str, ctype: str, data: bytes, *, subject: str, body: str, headers: str = "") -> str:
+    import base64
+
+    encoded = base64.encodebytes(data).decode()
+    return (
+        f"From: reports@scanner.example\nTo: abuse@isp.example.jp\nSubject: {subject}\n{headers}"
+        'Date: Mon, 09 Nov 2026 08:00:00 +0000\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="B"\n\n'
+        f"--B\nContent-Type: text/plain\n\n{body}\n"
+        f'--B\nContent-Type: {ctype}; name="{name}"\nContent-Disposition: attachment; filename="{name}"\n'
+        f"Content-Transfer-Encoding: base64\n\n{encoded}--B--\n"
+    )
+
+
+def zipped(name: str, text: str) -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(name, text)
+    return buffer.getvalue()
+
+
+INTELMQ = (
+    "time.source;source.ip;protocol.transport;source.port;classification.identifier\n"
+    "2026-11-20T06:29:10+01;203.0.113.5;tcp;443;vulnerable-exchange\n"
+    "2026-11-20T07:00:00+01;203.0.113.70;tcp;443;vulnerable-exchange\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "ctype", "data"),
+    [
+        ("2026-11-20-vulnerable.csv", "text/csv", INTELMQ.encode()),
+        ("2026-11-20-vulnerable.csv.zip", "application/zip", zipped("2026-11-20-vulnerable.csv", INTELMQ)),
+    ],
+)
+def test_a_notice_with_its_events_in_an_attached_table_names_the_first_rows_source(name, ctype, data):
+    """A CERT's table of events (IntelMQ's columns; "+01" is an offset too): no address
+    was read, and a zipped one made the notice read as the spam itself."""
+    parsed = parse(with_attachment(name, ctype, data, subject="Vulnerable devices in your network",
+                                   body="Dear network owner, see the attached events."))  # fmt: skip
+    assert parsed.message_kind != "spam"
+    assert parsed.source_ip == "203.0.113.5"
+    assert parsed.occurred_at.isoformat() == "2026-11-20T05:29:10+00:00"
+    assert any("attached table" in p for p in parsed.problems)
+
+
+def test_a_scanning_projects_zipped_report_is_no_spam_and_its_relay_no_origin():
+    """A feed's daily report, mailed by a list server: walking its own Received chain
+    opened a spam case against the mail relay."""
+    table = '"timestamp","protocol","http_referer_ip","http_referer_port","dst_ip","dst_port"\n'
+    table += '"2026-11-20 05:29:10","tcp","203.0.113.5","51234","192.0.2.200","80"\n'
+    raw = with_attachment(
+        "2026-11-20-event4_sinkhole_http_referer-asn.csv.zip", "application/zip", zipped("r.csv", table),
+        subject="[ISP] Scanning Project Sinkhole HTTP Referer Report", body="The report is attached.",
+        headers="Received: from list.scanner.example (list.scanner.example [192.0.2.99]) by mx.isp.example.jp "
+        "with ESMTP id 1; Mon, 09 Nov 2026 08:00:01 +0000\nPrecedence: list\n",
+    )  # fmt: skip
+    parsed = parse(raw)
+    assert parsed.message_kind == "machine_report"
+    assert parsed.source_ip == "203.0.113.5" and parsed.source_basis != "walked"
+
+
+def test_a_pasted_table_names_its_source_column_not_the_honeypot_before_it():
+    parsed = parse(
+        notice(
+            "Malware from your constituency reached our honeypots:\n\n"
+            "Time,Destination IP,Dest. Port,Source IP,Sc. Port,Type of malware\n"
+            "2026-11-20 05:29:10 +0000,192.0.2.250,445,203.0.113.5,4206,Win32:Rbot\n"
+        )
+    )
+    assert parsed.source_ip == "203.0.113.5"
+
+
+def test_a_zip_of_programs_is_no_table_and_spam_stays_spam():
+    raw = with_attachment(
+        "invoice.zip", "application/zip", zipped("invoice.js", "var a = 1;"),
+        subject="Your invoice", body="Please see the invoice attached.",
+        headers="Received: from pc (unknown [198.51.100.23]) by mx.isp.example.jp with ESMTP id 2; "
+        "Mon, 09 Nov 2026 08:00:01 +0000\n",
+    )  # fmt: skip
+    parsed = parse(raw.replace("To: abuse@isp.example.jp", "To: user@isp.example.jp"))
+    assert parsed.message_kind == "spam" and parsed.source_ip == "198.51.100.23"

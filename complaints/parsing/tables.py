@@ -1,0 +1,131 @@
+"""Tables in notices: the CSV a CERT or a scanning project attaches (plain, zipped or
+gzipped), and the rows pasted into a notice's text.
+
+A notice that lists its events in a table names the source in a column ("ip",
+"source.ip", "Source IP", "src_ip", "source_ipaddr"); the other addresses in the row
+(the honeypot it reached, the target) are not the source, however early they stand.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import re
+import zipfile
+from email.message import Message
+
+from . import mime
+from .hosts import normalise_ip
+
+# What a data attachment is called and how it is typed.
+_DATA_TYPES = (
+    "text/csv", "text/tab-separated-values", "application/csv", "text/comma-separated-values",
+    "application/json", "application/zip", "application/x-zip-compressed", "application/gzip",
+    "application/x-gzip",
+)  # fmt: skip
+_DATA_NAME = re.compile(r"\.(?:csv|tsv|json)(?:\.(?:zip|gz))?$|\.zip$", re.IGNORECASE)
+_TABLE_NAME = re.compile(r"\.(?:csv|tsv|txt|json)$", re.IGNORECASE)
+# Enough rows to find the first event; a notice's table can hold thousands.
+MAX_TABLE_BYTES = 256 * 1024
+MAX_ZIP_ENTRIES = 5
+
+
+def data_attachments(msg: Message) -> list[Message]:
+    found = []
+    for part in mime.walk(msg):
+        if mime.content_type(part).startswith(("multipart/", "message/")):
+            continue
+        try:
+            name = part.get_filename() or ""
+        except Exception:
+            name = ""
+        if mime.content_type(part) in _DATA_TYPES or _DATA_NAME.search(name):
+            found.append(part)
+    return found
+
+
+def attached_tables(msg: Message) -> tuple[str, list[str]]:
+    """The text of the tables attached to a message (zip and gzip opened), and their
+    names. Only table-like entries of an archive are read (never a program in it)."""
+    texts, names = [], []
+    for part in data_attachments(msg):
+        try:
+            name = part.get_filename() or mime.content_type(part)
+        except Exception:
+            name = mime.content_type(part)
+        data = mime.part_bytes(part)
+        for entry, content in _opened(name, data):
+            text = mime.decode_bytes(content[:MAX_TABLE_BYTES])
+            if looks_like_a_table(text):
+                texts.append(text)
+                names.append(entry)
+    return "\n\n".join(texts), names
+
+
+def _opened(name: str, data: bytes) -> list[tuple[str, bytes]]:
+    lower = name.lower()
+    try:
+        if data[:4] == b"PK\x03\x04":
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                entries = [i for i in archive.infolist() if _TABLE_NAME.search(i.filename)][:MAX_ZIP_ENTRIES]
+                return [(i.filename, archive.open(i).read(MAX_TABLE_BYTES)) for i in entries]
+        if data[:2] == b"\x1f\x8b" or lower.endswith(".gz"):
+            with gzip.GzipFile(fileobj=io.BytesIO(data)) as unzipped:
+                return [(name, unzipped.read(MAX_TABLE_BYTES))]
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError):
+        return []
+    return [(name, data)]
+
+
+def looks_like_a_table(text: str) -> bool:
+    return text.lstrip().startswith(("{", "[")) or source_column(text) is not None
+
+
+# A column that holds the source: "ip", "src_ip", "source.ip", "Source IP", "source_ipaddr",
+# "infected_ip". Not "destination IP", "dst_ip", "target".
+_SOURCE_HEADER = re.compile(
+    r"^(?:(?:src|source)(?:[ _.-]?(?:ip|ipaddr|ip[ _-]?address|address|addr|ipv4|ipv6))?"
+    r"|ip(?:[ _-]?address)?|(?:affected|infected|compromised|attacker|offending)[ _-]?ip)$",
+    re.IGNORECASE,
+)
+_ANY_IP_HEADER = re.compile(
+    r"^(?!(?:dst|dest|destination|target|sinkhole|server|honeypot|victim)\b|(?:dst|dest)_)[\w.]*[ _.-]ip$",
+    re.IGNORECASE,
+)
+_SEPARATORS = (",", ";", "\t", "|")
+
+
+def _cells(line: str, separator: str) -> list[str]:
+    return [cell.strip().strip('"').strip("'").strip() for cell in line.split(separator)]
+
+
+def source_column(text: str) -> tuple[int, str, int] | None:
+    """(line number of the header, separator, index of the source column), or None."""
+    for number, line in enumerate(text.splitlines()[:400]):
+        for separator in _SEPARATORS:
+            if line.count(separator) < 1:
+                continue
+            cells = _cells(line, separator)
+            index = next((i for i, cell in enumerate(cells) if _SOURCE_HEADER.match(cell)), None)
+            if index is None:
+                # Another address column of the reported side ("http_referer_ip"), never
+                # the other end ("dst_ip", "destination IP", the sinkhole's own).
+                index = next((i for i, cell in enumerate(cells) if _ANY_IP_HEADER.match(cell)), None)
+            if index is not None and len(cells) >= 2:
+                return number, separator, index
+    return None
+
+
+def table_source(text: str) -> tuple[str, str] | None:
+    """(the first row's source address, that row's text) of a table in `text`."""
+    found = source_column(text)
+    if found is None:
+        return None
+    number, separator, index = found
+    for line in text.splitlines()[number + 1 : number + 60]:
+        cells = _cells(line, separator)
+        if len(cells) > index:
+            ip = normalise_ip(cells[index])
+            if ip:
+                return ip, line
+    return None
