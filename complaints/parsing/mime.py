@@ -67,7 +67,9 @@ def normalise_bytes(raw: bytes) -> bytes:
     data = data.lstrip(b"\r\n\t ")
     if b"\r" in data:
         data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-    if data.startswith((b"From ", b">From ")):  # mbox separator, or its escaped copy
+    # An mbox separator, its escaped copy, or its quoted copy (SpamCop's reports:
+    # '"From x@y Fri Jul 28 10:24:08 2017"' above the copy's headers).
+    if data.startswith((b"From ", b">From ", b'"From ')):
         data = data.split(b"\n", 1)[1] if b"\n" in data else b""
     return data
 

@@ -25,7 +25,7 @@ from .parsed import Hop, TrustContext
 
 MAX_HOPS = 100
 # Retrieval from the user's own mailbox, and LMTP, which only ever delivers locally.
-_RETRIEVAL = re.compile(r"^(?:IMAPS?|POP3?S?|fetchmail|LMTPS?A?)\b", re.IGNORECASE)
+_RETRIEVAL = re.compile(r"^(?:IMAP4?S?|POP3?S?|fetchmail|getmail\d*|LMTPS?A?)\b", re.IGNORECASE)
 _AUTH_PROTOCOL = re.compile(r"^(?:E?SMTPS?A|UTF8SMTPS?A)$", re.IGNORECASE)
 _PLAIN_PROTOCOL = {"SMTP", "ESMTP", "ESMTPS", "SMTPS", "UTF8SMTP", "UTF8SMTPS"}
 _LOGIN_MARKERS = (

@@ -250,3 +250,37 @@ def test_a_zip_of_programs_is_no_table_and_spam_stays_spam():
     )  # fmt: skip
     parsed = parse(raw.replace("To: abuse@isp.example.jp", "To: user@isp.example.jp"))
     assert parsed.message_kind == "spam" and parsed.source_ip == "198.51.100.23"
+
+
+def test_a_copy_under_a_quoted_mbox_line_keeps_its_headers():
+    """SpamCop puts '"From x@y Fri Jul 28 10:24:08 2017"' above the copy it encloses: the
+    copy was read as headerless ("redacted or empty"), and its Received chain was lost."""
+    parsed = parse(
+        "From: spamcop@reports.example\nTo: abuse@isp.example.jp\nSubject: [SpamCop (http://x) id:1] buy\n"
+        'Date: Fri, 20 Nov 2026 06:00:00 +0000\nMIME-Version: 1.0\nContent-Type: multipart/report; '
+        'report-type=feedback-report; boundary="B"\n\n--B\nContent-Type: text/plain\n\nSpam report\n'
+        "--B\nContent-Type: message/feedback-report\n\nFeedback-Type: abuse\nUser-Agent: SpamCop\nVersion: 1\n"
+        "Received-Date: Fri, 20 Nov 2026 05:29:10 +0000\n"
+        "--B\nContent-Type: message/rfc822\nContent-Disposition: inline\n\n"
+        '"From sale@spammer.example Fri Nov 20 05:29:12 2026"\n'
+        "Received: from pc (pc.dyn.example [198.51.100.23]) by mx.receiver.example with SMTP id 1;\n"
+        " Fri, 20 Nov 2026 05:29:10 +0000\nFrom: sale@spammer.example\nSubject: buy\n\nbuy now http://cheap.example.net/\n"
+        "--B--\n"
+    )
+    assert parsed.header_source_ip == "198.51.100.23"
+    assert not any("redacted or empty" in p for p in parsed.problems)
+
+
+def test_a_getmail_imap4_fetch_is_the_recipients_own_step():
+    """"with IMAP4 getmail6": the recipient's program fetching its own mailbox (as
+    fetchmail's "with IMAP" already was), never where the spam came from."""
+    parsed = parse(
+        "Received: from gw2.reporter.example (192.0.2.6:143) by gw2 with IMAP4 getmail6;\n"
+        " Fri, 20 Nov 2026 06:00:00 -0000\n"
+        "Received: from pc (unknown [198.51.100.23]) by mx.reporter.example (Postfix) with ESMTP id 1;\n"
+        " Fri, 20 Nov 2026 05:29:10 +0000\n"
+        "From: sale@spammer.example\nTo: user@reporter.example\nSubject: buy\nMessage-ID: <g1@pc.invalid>\n"
+        "Date: Fri, 20 Nov 2026 05:29:00 +0000\n\nbuy now\n"
+    )
+    assert parsed.source_ip == "198.51.100.23"
+    assert parsed.occurred_at.isoformat() == "2026-11-20T05:29:10+00:00"
