@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from email.message import Message
 
 from . import mime
@@ -240,6 +241,16 @@ def choose_source(report: ParsedReport) -> None:
         # trusted chain names and walks past (our own submission server relaying its
         # user's mail). The field and the copy agree; the walk reaches the origin itself.
         field_ip = None
+    if field_ip and walked_ip and field_ip != walked_ip and _origin_below_the_walk(report, field_ip):
+        # The walk stopped at the reporter's own inner relay ("from eastrmimpi210
+        # ([68.230.241.251]) by …cox.net", no name to vouch for it), and the line below
+        # it is from the address the report's field states: the two agree.
+        walked_ip = report.header_source_ip = field_ip
+        report.header_source_port = None
+        report.note(
+            f"the report's stated source {field_ip} sent the line below where the walk of the copy "
+            "stopped (the reporter's own relay): the two agree"
+        )
     named_ip = _routable(report, report.source_ip_named, "the address named by the complainant")
     for ip, basis in ((field_ip, "field"), (walked_ip, "walked"), (named_ip, "stated")):
         if ip:
@@ -253,6 +264,23 @@ def choose_source(report: ParsedReport) -> None:
         report.note(f"stated source {field_ip} differs from Received chain {walked_ip}")
     if named_ip and report.source_ip and named_ip != report.source_ip:
         report.signal("named_source_differs", named_ip)
+
+
+def _origin_below_the_walk(report: ParsedReport, ip: str) -> bool:
+    """A line below the walked origin is from `ip`, the address the report's field
+    states (the connecting host, RFC 5965): the walk stopped at a relay of the
+    reporter's own (an inner hop with no name to vouch for it, or the mailbox
+    provider's forward of the copy to the loop's operator). That line becomes the
+    origin; the field was the source either way."""
+    index = next((i for i, hop in enumerate(report.hops) if hop.is_origin), None)
+    if index is None:
+        return False
+    for below, hop in enumerate(report.hops[index + 1 :], start=index + 1):
+        if hop.from_address and normalise_ip(hop.from_address) == ip:
+            report.hops[index] = replace(report.hops[index], is_origin=False)
+            report.hops[below] = replace(hop, is_origin=True)
+            return True
+    return False
 
 
 def _relayed_on_the_chain(report: ParsedReport, ip: str) -> bool:

@@ -284,3 +284,25 @@ def test_a_getmail_imap4_fetch_is_the_recipients_own_step():
     )
     assert parsed.source_ip == "198.51.100.23"
     assert parsed.occurred_at.isoformat() == "2026-11-20T05:29:10+00:00"
+
+
+def test_a_loops_source_ip_on_a_line_below_the_reporters_inner_relay_agrees_with_the_copy():
+    """Loops run for a mailbox provider by a third party: the copy's top line is the
+    provider's inner relay (no name to vouch for it) or its forward to the operator, and
+    the line below it is from the Source-IP. It was "disputed": no customer named."""
+    parsed = parse(
+        "From: feedbackloop@fbl.provider.example\nTo: fbl@isp.example.jp\nSubject: FW: buy\n"
+        'Date: Sun, 17 Jan 2016 21:00:00 +0000\nMIME-Version: 1.0\nContent-Type: multipart/report; '
+        'report-type=feedback-report; boundary="B"\n\n--B\nContent-Type: text/plain\n\nabuse report\n'
+        "--B\nContent-Type: message/feedback-report\n\nFeedback-Type: abuse\nUser-Agent: LoopOperator/1.0\n"
+        "Version: 1\nSource-IP: 203.0.113.5\nArrival-Date: Sun, 17 Jan 2016 20:53:33 +0000\n"
+        "--B\nContent-Type: message/rfc822\n\n"
+        "Received: from eastrmimpi210 ([192.0.2.251]) by eastrmfepi104.provider.example with ESMTP id 1;\n"
+        " Sun, 17 Jan 2016 15:53:33 -0500\n"
+        "Received: from server.customer.example ([203.0.113.5]) by eastrmimpi210.provider.example with ESMTP id 2;\n"
+        " Sun, 17 Jan 2016 15:53:30 -0500\n"
+        "From: a@server.customer.example\nTo: b@provider.example\nSubject: buy\nMessage-ID: <r1@x>\n\nbuy\n--B--\n"
+    )
+    assert parsed.source_ip == "203.0.113.5"
+    assert parsed.source_disagreement is False
+    assert [h.from_address for h in parsed.hops if h.is_origin] == ["203.0.113.5"]
