@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from datetime import timedelta
 from email.message import Message
 
 from . import mime
-from .dates import names_no_zone, parse_date
+from .dates import declared_offset, names_no_zone, parse_date
 from .hosts import is_routable_ip, non_routable_reason, normalise_ip, split_zone
 from .parsed import ParsedReport
 from .urls import UrlCollector
@@ -226,6 +227,20 @@ def _zone_unknown(report: ParsedReport, text: str | None, where: str) -> None:
             f"the time in {where} names no zone: read as UTC, it may be off by up to 14 hours, "
             "and no dynamic address's holder is named unless one held it all that time"
         )
+
+
+def apply_declared_zone(report: ParsedReport, text: str) -> None:
+    """A stated time with no zone, where the report's own words declare the zone of its
+    times once ("All times are in localtime (currently MESZ (GMT +02:00))")."""
+    if not (report.occurred_at_no_zone and report.occurred_at and report.occurred_at_basis == "stated"):
+        return
+    offset = declared_offset(text)
+    if offset is None:
+        return
+    report.occurred_at -= timedelta(minutes=offset)
+    report.occurred_at_no_zone = False
+    sign = "+" if offset >= 0 else "-"
+    report.note(f"the report declares its times in UTC{sign}{abs(offset) // 60:02d}:{abs(offset) % 60:02d}")
 
 
 def choose_source(report: ParsedReport) -> None:

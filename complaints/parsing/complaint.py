@@ -23,7 +23,7 @@ from typing import NamedTuple
 from . import material as materials
 from . import mime, tables
 from .common import choose_source, finish
-from .dates import parse_date, parse_date_in, stated_offset
+from .dates import declared_offset, parse_date, parse_date_in, stated_offset
 from .hosts import is_routable_ip, is_under, registrable_domain, split_zone
 from .parsed import ParsedReport, TrustContext
 from .reported import apply_message
@@ -938,7 +938,7 @@ def _named_time(text: str, reference: datetime | None = None) -> NamedTime:
         # A table's row: the event's own time is in the row of the source it names.
         tied = [item for item in found if at <= item[0] < at + len(row[1])] or tied
     start, when, note, zoned, approximate = (tied or found)[0]
-    if not zoned and (declared := _declared_offset(text, start)) is not None:
+    if not zoned and (declared := declared_offset(text, start)) is not None:
         # Read as UTC so far: the wall clock in the zone the report declares.
         when, zoned = when - timedelta(minutes=declared), True
         sign = "+" if declared >= 0 else "-"
@@ -947,35 +947,3 @@ def _named_time(text: str, reference: datetime | None = None) -> NamedTime:
     return NamedTime(when, notes, zoned, approximate)
 
 
-_OFFSET = r"(?:UTC|GMT)\s*(?:(?P<sign>[+-])\s*(?P<h>\d{1,2})(?::?(?P<m>\d{2}))?)?"
-# Where a report says once which zone its times are in: "Timezone: UTC +0900 (JST)",
-# "(timezone: UTC+0000)", "All times are in UTC", "Date/timestamps (at the very left)
-# are UTC.", "All times are in localtime (currently MESZ (GMT +02:00))"; a label or a
-# column: "Date seen (UTC):", "TIME (UTC)", "timestamp(UTC+0)", "Report Time (UTC+8)",
-# "last_seen_utc".
-_DECLARED_ZONE = (
-    re.compile(rf"\b(?:time\s*zone|timezone|tz)\s*[:=]?\s*\(?\s*{_OFFSET}", re.IGNORECASE),
-    re.compile(
-        rf"\b(?:all\s+)?(?:times?|timestamps?|dates?)(?:/\w+)?\b[^.\n]{{0,40}}?\b(?:are|is)\s+(?:in\s+)?"
-        rf"(?:local\s?time\s*\(currently\s+\w+\s*\(\s*)?{_OFFSET}",
-        re.IGNORECASE,
-    ),
-    re.compile(rf"\b(?:time|timestamp|date|seen)\b[\w ]{{0,20}}?\(\s*{_OFFSET}\s*\)", re.IGNORECASE),
-    re.compile(r"\b\w+_utc\b", re.IGNORECASE),
-)
-
-
-def _declared_offset(text: str, before: int) -> int | None:
-    """The one UTC offset (minutes) the report declares for its times before `before`
-    (a header line, a column, a sentence); None when it declares none or several."""
-    head = text[max(0, before - 5000) : before + 200]
-    offsets = set()
-    for pattern in _DECLARED_ZONE:
-        for match in pattern.finditer(head):
-            parts = match.groupdict()
-            if parts.get("sign") and int(parts["h"]) <= 14:
-                sign = -1 if parts["sign"] == "-" else 1
-                offsets.add(sign * (int(parts["h"]) * 60 + int(parts.get("m") or 0)))
-            else:
-                offsets.add(0)
-    return offsets.pop() if len(offsets) == 1 else None

@@ -256,3 +256,37 @@ def _build(year, month, day, hour, minute, second, micro, offset) -> datetime | 
     except (ValueError, OverflowError):
         return None
     return local.astimezone(UTC)
+
+
+_OFFSET = r"(?:UTC|GMT)\s*(?:(?P<sign>[+-])\s*(?P<h>\d{1,2})(?::?(?P<m>\d{2}))?)?"
+# Where a report says once which zone its times are in: "Timezone: UTC +0900 (JST)",
+# "(timezone: UTC+0000)", "All times are in UTC", "Date/timestamps (at the very left)
+# are UTC.", "All times are in localtime (currently MESZ (GMT +02:00))"; a label or a
+# column: "Date seen (UTC):", "TIME (UTC)", "timestamp(UTC+0)", "Report Time (UTC+8)",
+# "last_seen_utc".
+_DECLARED_ZONE = (
+    re.compile(rf"\b(?:time\s*zone|timezone|tz)\s*[:=]?\s*\(?\s*{_OFFSET}", re.IGNORECASE),
+    re.compile(
+        rf"\b(?:all\s+)?(?:times?|timestamps?|dates?)(?:/\w+)?\b[^.\n]{{0,40}}?\b(?:are|is)\s+(?:in\s+)?"
+        rf"(?:local\s?time\s*\(currently\s+\w+\s*\(\s*)?{_OFFSET}",
+        re.IGNORECASE,
+    ),
+    re.compile(rf"\b(?:time|timestamp|date|seen)\b[\w ]{{0,20}}?\(\s*{_OFFSET}\s*\)", re.IGNORECASE),
+    re.compile(r"\b\w+_utc\b", re.IGNORECASE),
+)
+
+
+def declared_offset(text: str, before: int | None = None) -> int | None:
+    """The one UTC offset (minutes) the report declares for its times before `before`
+    (a header line, a column, a sentence); None when it declares none or several."""
+    head = text[:5000] if before is None else text[max(0, before - 5000) : before + 200]
+    offsets = set()
+    for pattern in _DECLARED_ZONE:
+        for match in pattern.finditer(head):
+            parts = match.groupdict()
+            if parts.get("sign") and int(parts["h"]) <= 14:
+                sign = -1 if parts["sign"] == "-" else 1
+                offsets.add(sign * (int(parts["h"]) * 60 + int(parts.get("m") or 0)))
+            else:
+                offsets.add(0)
+    return offsets.pop() if len(offsets) == 1 else None

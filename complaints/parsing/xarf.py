@@ -10,6 +10,7 @@ from email.message import Message
 from . import mime
 from .acns import TRIAGE as COPYRIGHT_TRIAGE
 from .common import (
+    apply_declared_zone,
     embedded_message,
     finish,
     first,
@@ -146,6 +147,8 @@ def _xarf_mail(msg: Message, fields: dict, rest: list[Message], trust: TrustCont
     # form), never the client's. Only a field naming the source port says that.
     report.source_port_stated = stated_port(report, first(fields, "Source-Port"), "X-ARF Source-Port")
     state_time(report, first(fields, "Date"), "X-ARF Date")
+    words = next((mime.part_text(p) for p in wrapper_parts(msg) if mime.content_type(p) == "text/plain"), "")
+    apply_declared_zone(report, words[:20_000])
     for part in rest:
         inner = _evidence_message(part)
         if inner is not None:

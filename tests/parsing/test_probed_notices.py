@@ -306,3 +306,17 @@ def test_a_loops_source_ip_on_a_line_below_the_reporters_inner_relay_agrees_with
     assert parsed.source_ip == "203.0.113.5"
     assert parsed.source_disagreement is False
     assert [h.from_address for h in parsed.hops if h.is_origin] == ["203.0.113.5"]
+
+
+def test_an_x_arf_date_with_no_zone_takes_the_zone_its_notice_declares():
+    parsed = parse(
+        "From: reports@notifier.example\nTo: abuse@isp.example.jp\nX-ARF: YES\nSubject: abuse report\n"
+        'Date: Fri, 20 Nov 2026 08:00:00 +0000\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="B"\n\n'
+        "--B\nContent-Type: text/plain; charset=utf-8\n\nLogin attacks from your network.\n"
+        "All times are in localtime (currently MESZ (GMT +02:00)) and ntp-synchronized.\n"
+        '--B\nContent-Type: text/plain; charset=utf-8; name="report.txt"\n\n'
+        "Reported-From: reports@notifier.example\nCategory: abuse\nReport-Type: login-attack\n"
+        "Version: 0.2\nDate: 2026-11-20 07:29:10\nSource-Type: ipv4\nSource: 203.0.113.5\n--B--\n"
+    )
+    assert parsed.occurred_at.isoformat() == "2026-11-20T05:29:10+00:00"
+    assert parsed.occurred_at_no_zone is False
