@@ -130,6 +130,7 @@ _WRITTEN_DATES = tuple(
     )
 )
 _YEAR_FIRST = re.compile(r"\d{4}[./]")
+_SPAN_BEFORE = re.compile(r"(?:\band|\bto|\buntil|\btill|\bthrough|[-–~〜])\s*$", re.IGNORECASE)
 # "Nov 20 at 05:29", "05:29 on 20 Nov": a month and day with no year after them.
 _EN_MONTH_DAY = re.compile(rf"\b{_MONTH}\s+{_DAY}\b(?!,?\s*\d{{4}})", re.IGNORECASE)
 _EN_DAY_MONTH = re.compile(rf"\b{_DAY}\s+(?:of\s+)?{_MONTH}(?![a-z])(?!,?\s*\d{{4}})", re.IGNORECASE)
@@ -184,13 +185,15 @@ def read_other(msg: Message, trust: TrustContext, read, depth: int) -> ParsedRep
             return _spam(msg, trust, kind="spam")
         return _wrapping(report, msg, found)
     if _redirected(msg):
-        if _auto_submitted(msg) != "no" and _written_to_us(msg, found.prose):
+        ours = _from_our_own_domain(msg, trust)
+        if _auto_submitted(msg) != "no" and not ours and _written_to_us(msg, found.prose):
             # A program's notice about abuse at an address it names (Safe Browsing, a
             # provider's or a CERT's ticket), redirected to the desk by the mailbox it
             # reached: read what it says, as when it comes straight to us.
             return _prose_complaint(msg, found, trust)
         return _spam(msg, trust, kind="machine_report" if is_machine_sender(msg) else "complaint")
-    if depth == 0 and found.material is None and (tabled := _with_attached_tables(msg, found)) is not None:
+    tabled = _with_attached_tables(msg, found, trust) if depth == 0 and found.material is None else None
+    if tabled is not None:
         # A notice listing its events in an attached table (a CERT's or a scanning
         # project's CSV, zipped or not): read the table, never the notice's own route.
         report = _prose_complaint(msg, tabled, trust)
@@ -306,16 +309,30 @@ def _wrapping(report: ParsedReport, outer: Message, found: materials.Found) -> P
     return report
 
 
-def _with_attached_tables(msg: Message, found: materials.Found) -> materials.Found | None:
+def _with_attached_tables(
+    msg: Message, found: materials.Found, trust: TrustContext
+) -> materials.Found | None:
     """The notice's words with the text of its attached tables, when one of them has a
     column of source addresses; None otherwise (a zip of programs is no table)."""
-    if not tables.data_attachments(msg):
+    if not tables.data_attachments(msg) or _from_our_own_domain(msg, trust):
         return None
+    subject = mime.header(msg, "Subject") or ""
+    precedence = (mime.header(msg, "Precedence") or "").strip().lower()
+    speaks = bool(_ABUSE_WORDS.search(subject) or _ABUSE_WORDS.search(found.prose[:5000]))
+    if not (speaks or is_machine_sender(msg) or precedence in ("bulk", "list")):
+        return None  # a price list or a leads file a spam carries is no notice
     text, names = tables.attached_tables(msg)
     if not text or tables.table_source(text) is None:
         return None
     note = f"the events are read from the attached table ({', '.join(names[:3])})"
     return materials.Found(None, f"{found.prose}\n\n{text}", [*found.notes, note], found.others)
+
+
+def _from_our_own_domain(msg: Message, trust: TrustContext) -> bool:
+    """Our own desk's mail coming back (a notice of ours redirected, bounced or quoted):
+    never a third party's notice about one of our customers."""
+    sender = mime.first_address(mime.header(msg, "From")) or ""
+    return "@" in sender and is_under(sender.rpartition("@")[2].lower(), trust.own_domains)
 
 
 def _redirected(msg: Message) -> bool:
@@ -469,10 +486,13 @@ def _opens_a_ticket(msg: Message) -> bool:
         return False
     if _REPLY_PREFIX.match(subject) or _OUT_OF_OFFICE.search(subject) or not _TICKET_TAG.search(subject):
         return False
+    if _RECEIPT.search(subject):
+        return False  # "[Ticket #48213] We received your message": a receipt for ours
     return not re.search(r"^\s*>", materials.find(msg).prose, re.MULTILINE)
 
 
 _REPLY_PREFIX = re.compile(r"\s*(?:re|aw|sv|vs|antw|r|返信|答复|回复)\s*[:：]", re.IGNORECASE)
+_RECEIPT = re.compile(r"receiv|receipt|acknowledg|\bauto|受付|受領|自動", re.IGNORECASE)
 _TICKET_TAG = re.compile(r"\[[^\]\n]{1,60}#\s?\d{2,}\]")
 
 
@@ -554,7 +574,7 @@ def _prose_complaint(msg: Message, found: materials.Found, trust: TrustContext) 
         report.signal("complainant_named_address", ip)
     if named:
         report.reported_via = "prose"
-        named_time = _named_time(found.prose, parse_date(mime.header(msg, "Date")))
+        named_time = _named_time(found.prose, parse_date(mime.header(msg, "Date")), named)
         when = named_time.when
         for note in named_time.notes:
             report.note(note)
@@ -736,11 +756,11 @@ def named_addresses(text: str) -> tuple[str | None, list[str]]:
             found.append((match.start(), near, target, ip))
     found.sort()
     ordered = list(dict.fromkeys(ip for *_, ip in found))
-    # A table's source column first; then an address near "from"/"source"; else the
+    # An address near "from"/"source" first; then a table's source column; else the
     # first that is not named as the target.
     row = tables.table_source(text)
-    preferred = row[0] if row and row[0] in ordered else None
-    preferred = preferred or next((ip for _, near, _, ip in found if near), None)
+    preferred = next((ip for _, near, _, ip in found if near), None)
+    preferred = preferred or (row[0] if row and row[0] in ordered else None)
     preferred = preferred or next((ip for _, _, target, ip in found if not target), None)
     preferred = preferred or (ordered[0] if ordered else None)
     return preferred, [ip for ip in ordered if ip != preferred][:10]
@@ -749,7 +769,7 @@ def named_addresses(text: str) -> tuple[str | None, list[str]]:
 # Before an address: where the abuse went, not where it came from ("DNS lookups to",
 # "Destination IP:", "attack against", "宛先").
 _TO_WORDS = re.compile(
-    r"(?:\bto|\bdestination(?:\s+ip)?|\bdst(?:[ _-]?ip)?|\btarget(?:ed)?(?:\s+ip)?|\bvictim|\bagainst"
+    r"(?:\bdestination(?:\s+ip)?|\bdst(?:[ _-]?ip)?|\btarget(?:ed)?(?:\s+ip)?|\bvictim|\bhoneypot"
     r"|宛先|攻撃先)\W{0,12}$",
     re.IGNORECASE,
 )
@@ -843,11 +863,16 @@ def _years_supplied(text: str, reference: datetime | None) -> tuple[str, str | N
     def year_for(month: int, day: int, today: date) -> int | None:
         for year in (today.year, today.year - 1):
             try:
-                if date(year, month, day) <= today:
-                    supplied.append(year)
-                    return year
+                when = date(year, month, day)
             except ValueError:  # no such day (31 November, 29 February of that year)
                 continue
+            if when <= today:
+                # Half a year back or more: a day after the complaint (a deadline "by
+                # 11月25日"), not the spam's; no year is supplied.
+                if (today - when).days > 183:
+                    return None
+                supplied.append(year)
+                return year
         return None
 
     def ja(match: re.Match) -> str:
@@ -874,7 +899,7 @@ def _years_supplied(text: str, reference: datetime | None) -> tuple[str, str | N
     return text, f"the complaint's date names no year: {supplied[0]} taken, the latest not after it"
 
 
-def _named_time(text: str, reference: datetime | None = None) -> NamedTime:
+def _named_time(text: str, reference: datetime | None = None, address: str | None = None) -> NamedTime:
     """The instant the complaint names, with notes on what was assumed, or NamedTime().
 
     The first time tied to the abuse by the words before it wins; else the first time.
@@ -901,6 +926,8 @@ def _named_time(text: str, reference: datetime | None = None) -> NamedTime:
             if written is None:
                 continue
             stamp, rough = written
+            # "between 05:00 and 06:00 …", "05:00-06:00 …": one end of a span, not the time.
+            rough = rough or bool(_SPAN_BEFORE.search(text[max(0, match.start() - 30) : match.start()]))
             zoned, note = stated_offset(stamp) is not None, None
             if japanese and not zoned and _YEAR_FIRST.match(match.group(0)):
                 # 2026.11.20 14:29 in Japanese text: written like 2026/11/20, read like it
@@ -933,6 +960,13 @@ def _named_time(text: str, reference: datetime | None = None) -> NamedTime:
         return NamedTime()
     found.sort(key=lambda item: item[0])
     tied = [item for item in found if _EVENT_WORDS.search(text[max(0, item[0] - 40) : item[0]])]
+    if not tied and address:
+        # The time written beside the address the complaint names, not an earlier one
+        # (an invoice's date, a deadline, the day they first wrote to us).
+        spots = [m.start() for m in re.finditer(re.escape(address), text)]
+        near = [(min(abs(item[0] - at) for at in spots), item) for item in found] if spots else []
+        near = [pair for pair in near if pair[0] <= 160]
+        tied = [min(near, key=lambda pair: pair[0])[1]] if near else []
     row = tables.table_source(text)
     if row is not None and (at := text.find(row[1])) >= 0:
         # A table's row: the event's own time is in the row of the source it names.

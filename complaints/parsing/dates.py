@@ -279,7 +279,9 @@ _DECLARED_ZONE = (
 def declared_offset(text: str, before: int | None = None) -> int | None:
     """The one UTC offset (minutes) the report declares for its times before `before`
     (a header line, a column, a sentence); None when it declares none or several."""
-    head = text[:5000] if before is None else text[max(0, before - 5000) : before + 200]
+    # Only what stands before the time: a note after it ("the times in the attached
+    # header are UTC") is about other times.
+    head = text[:5000] if before is None else text[max(0, before - 5000) : before]
     offsets = set()
     for pattern in _DECLARED_ZONE:
         for match in pattern.finditer(head):

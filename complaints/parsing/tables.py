@@ -89,9 +89,9 @@ _SOURCE_HEADER = re.compile(
     re.IGNORECASE,
 )
 _ANY_IP_HEADER = re.compile(
-    r"^(?!(?:dst|dest|destination|target|sinkhole|server|honeypot|victim)\b|(?:dst|dest)_)[\w.]*[ _.-]ip$",
-    re.IGNORECASE,
-)
+    r"^(?!(?:dst|dest|destination|target|sinkhole|server|honeypot|victim|local|our|my|internal|nat|public)_)"
+    r"[a-z0-9]+(?:_[a-z0-9]+)*_ip$"
+)  # a machine's column (lower case, underscores): "http_referer_ip", never "Local IP"
 _SEPARATORS = (",", ";", "\t", "|")
 
 

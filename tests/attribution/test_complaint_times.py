@@ -151,3 +151,60 @@ def test_an_english_date_without_a_year_is_never_after_the_complaint():
     assert _named_time("spam on Jan 1 at 08:00 +0900", reference).when == datetime(2026, 12, 31, 23, 0, tzinfo=UTC)
     # No 29 February in the year before: a year further back is a guess too far.
     assert _named_time("spam on Feb 29 at 08:00 UTC", reference).when is None
+
+
+# Re-probed (session 29): the rules above must not take another event's time or address.
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Our invoice dated 20 November 2026, 03:00 UTC was spoofed. The spam came from 198.51.100.23 "
+        "at 2026-11-20 05:35 UTC.",
+        "I already reported this on Nov 18 at 10:00 UTC. Spam from 198.51.100.23 on 2026-11-20 05:35 UTC again.",
+        "We traced the spam to 198.51.100.23 (2026-11-20 05:35 UTC). It hit our mail server 203.0.113.5.",
+    ],
+)
+def test_the_time_and_address_beside_each_other_win_over_other_events(isp, sentence):
+    """An earlier date in the text (an invoice, a previous report) was taken for the
+    spam's and named C-1; 'to' before the source made the complainant's server (C-3) win."""
+    assert complained_in_english(sentence)["accounts"] == ["C-2"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "11月25日 17時までにご回答ください。2026年11月20日 14時35分 に 198.51.100.23 から迷惑メールが届きました。",
+        "前回 11月18日 10時 にもご連絡しましたが、2026年11月20日 14時35分 に 198.51.100.23 から届きました。",
+        "Thunderbird 11/20 14:25 版を使っています。\n2026年11月20日 14時35分 に 198.51.100.23 から迷惑メールが届きました。",
+    ],
+)
+def test_a_japanese_complaints_other_dates_do_not_replace_the_spams(isp, body):
+    assert attributed(japanese(body + "\n"))["accounts"] == ["C-2"]
+
+
+def test_a_deadline_after_the_complaint_gets_no_year_a_year_back():
+    reference = datetime(2026, 11, 21, 0, 0, tzinfo=UTC)
+    assert _named_time("11月25日 17時00分までにご回答ください", reference).when is None
+
+
+def test_one_end_of_a_span_is_a_rough_time(isp):
+    result = complained_in_english("Between 05:00 and 06:00 UTC on 20 Nov 2026 we got 40 spams from 198.51.100.23.")
+    assert result["accounts"] == []  # the span holds the 05:30 hand-over
+
+
+def test_a_note_about_other_times_after_the_time_declares_nothing(isp):
+    """"the times in the attached header are UTC" comes after the complainant's own
+    Tokyo time: reading that as UTC named C-2 for a spam at 05:25Z (C-1's)."""
+    result = complained_in_english(
+        "Spam from 198.51.100.23 received 2026-11-20 14:25 (Tokyo).\nNote: the times in the attached header are UTC."
+    )
+    assert result["accounts"] == []
+
+
+def test_a_pasted_log_with_our_complainants_own_address_first_names_the_attacker(isp):
+    result = complained_in_english(
+        "SSH brute force from 198.51.100.23 against our server. Our fail2ban log:\n\n"
+        "Time (UTC) | Local IP | Remote IP | Port\n2026-11-20 05:35:40 | 203.0.113.5 | 198.51.100.23 | 22"
+    )
+    assert result["accounts"] == ["C-2"]

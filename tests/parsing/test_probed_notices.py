@@ -320,3 +320,36 @@ def test_an_x_arf_date_with_no_zone_takes_the_zone_its_notice_declares():
     )
     assert parsed.occurred_at.isoformat() == "2026-11-20T05:29:10+00:00"
     assert parsed.occurred_at_no_zone is False
+
+
+def test_a_spam_carrying_a_leads_table_is_still_spam():
+    """A leads seller's spam with a CSV of names, mails and addresses is no notice: read
+    as one, the first row's address (a customer of ours) was accused."""
+    table = b"name,email,ip,country\nTaro,taro@example.ne.jp,203.0.113.5,JP\n"
+    raw = with_attachment(
+        "sample_leads.csv", "text/csv", table, subject="Fresh verified B2B leads - 50% off",
+        body="Dear customer, see the sample of our leads database attached. Buy now!",
+        headers="Received: from mail.leads.example (unknown [192.0.2.77]) by mx.isp.example.jp with ESMTP id 9; "
+        "Fri, 20 Nov 2026 05:35:00 +0000\n",
+    )  # fmt: skip
+    parsed = parse(raw)
+    assert parsed.message_kind == "spam" and parsed.source_ip == "192.0.2.77"
+
+
+def test_a_ticket_receipt_quoting_our_reply_is_an_automatic_reply():
+    parsed = parse(
+        "From: helpdesk@bigcorp.example\nTo: abuse@isp.example.jp\n"
+        "Subject: [Ticket #48213] We received your message: Spam from 198.51.100.23\n"
+        "Auto-Submitted: auto-replied\nDate: Sat, 21 Nov 2026 01:00:00 +0000\n\n"
+        "Thank you for contacting support.\nYour message:\n  we investigated the spam from 198.51.100.23\n"
+    )
+    assert "automatic reply" in (parsed.parse_error or "") and parsed.source_ip is None
+
+
+def test_our_own_notice_redirected_back_is_no_new_notice():
+    parsed = parse(
+        "Resent-From: <postmaster@bigcorp.example>\nFrom: abuse@isp.example.jp\nTo: noc@bigcorp.example\n"
+        "Subject: [isp.example.jp #5531] Infected host 198.51.100.23\nAuto-Submitted: auto-generated\n"
+        "Date: Sat, 21 Nov 2026 01:00:00 +0000\n\nOur records show malware at 198.51.100.23.\n"
+    )
+    assert parsed.source_ip != "198.51.100.23"
