@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
 import re
 import zipfile
 from email.message import Message
@@ -56,10 +57,50 @@ def attached_tables(msg: Message) -> tuple[str, list[str]]:
         data = mime.part_bytes(part)
         for entry, content in _opened(name, data):
             text = mime.decode_bytes(content[:MAX_TABLE_BYTES])
-            if looks_like_a_table(text):
+            text = events_as_table(text) or text
+            if source_column(text) is not None:
                 texts.append(text)
                 names.append(entry)
     return "\n\n".join(texts), names
+
+
+# An event's source and time in the JSON lists CERTs send (IntelMQ's flat keys, or a
+# nested "source": {"ip": …}).
+_JSON_SOURCE_KEYS = ("source.ip", "src_ip", "source_ip", "src", "ip", "source")
+_JSON_TIME_KEYS = ("time.source", "timestamp", "time", "first_seen", "date", "time.observation")
+MAX_EVENTS = 200
+
+
+def events_as_table(text: str) -> str | None:
+    """A JSON list of events as a two-column table (source.ip, time.source), or None
+    when the text is no such list."""
+    stripped = text.lstrip()
+    if not stripped.startswith(("[", "{")):
+        return None
+    try:
+        data = json.loads(stripped)
+    except ValueError:
+        return None
+    if isinstance(data, dict):
+        data = next((v for v in data.values() if isinstance(v, list)), [data])
+    if not isinstance(data, list):
+        return None
+    rows = []
+    for event in data[:MAX_EVENTS]:
+        if not isinstance(event, dict):
+            continue
+        ip = next((_address(event.get(k)) for k in _JSON_SOURCE_KEYS if _address(event.get(k))), None)
+        if ip is None:
+            continue
+        when = next((str(event[k]) for k in _JSON_TIME_KEYS if isinstance(event.get(k), str)), "")
+        rows.append(f"{ip},{when.replace(',', ' ')}")
+    return "source.ip,time.source\n" + "\n".join(rows) if rows else None
+
+
+def _address(value) -> str | None:
+    if isinstance(value, dict):
+        value = value.get("ip") or value.get("address")
+    return normalise_ip(value) if isinstance(value, str) else None
 
 
 def _opened(name: str, data: bytes) -> list[tuple[str, bytes]]:
@@ -75,10 +116,6 @@ def _opened(name: str, data: bytes) -> list[tuple[str, bytes]]:
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError):
         return []
     return [(name, data)]
-
-
-def looks_like_a_table(text: str) -> bool:
-    return text.lstrip().startswith(("{", "[")) or source_column(text) is not None
 
 
 # A column that holds the source: "ip", "src_ip", "source.ip", "Source IP", "source_ipaddr",

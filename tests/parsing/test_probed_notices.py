@@ -353,3 +353,17 @@ def test_our_own_notice_redirected_back_is_no_new_notice():
         "Date: Sat, 21 Nov 2026 01:00:00 +0000\n\nOur records show malware at 198.51.100.23.\n"
     )
     assert parsed.source_ip != "198.51.100.23"
+
+
+def test_a_certs_json_list_of_events_is_read_like_a_table():
+    """SWITCH-CERT and other IntelMQ users attach events.json: it was not read at all."""
+    import json
+
+    events = [
+        {"classification.type": "brute-force", "source.ip": "203.0.113.5", "time.source": "2026-11-20T05:29:10+00:00"},
+        {"classification.type": "brute-force", "source": {"ip": "203.0.113.70"}, "time.source": "2026-11-20T06:00:00+00:00"},
+    ]
+    parsed = parse(with_attachment("events.json", "application/json", json.dumps(events).encode(),
+                                   subject="SWITCH-CERT Report: brute-force", body="Please see the attached events."))  # fmt: skip
+    assert parsed.source_ip == "203.0.113.5"
+    assert parsed.occurred_at.isoformat() == "2026-11-20T05:29:10+00:00"
