@@ -18,7 +18,7 @@ from django.utils import timezone
 from abusedesk.choices import NetworkRole, SendingMethod
 from complaints.choices import Channel, ConfirmationKind, ReportFormat
 from complaints.models import Evidence, Hop, NetworkContact, Report
-from complaints.parsing.hosts import is_routable_ip, is_under, normalise_ip, registrable_domain
+from complaints.parsing.hosts import is_routable_ip, is_under, normalise_ip, organisation, registrable_domain
 from complaints.parsing.urls import redirect_targets, url_host
 from subscribers import ipkeys
 from subscribers import selectors as inventory
@@ -425,12 +425,16 @@ def _submitted_elsewhere_by_ours(result, at, origin_hop, hops) -> None:
     # "by" that name, is a forgery of our servers' lines (a joe job), never a lead.
     by = (below.by_name or "").lower().rstrip(".")
     helo = (origin_hop.from_name or "").lower().rstrip(".")
+    # A provider's submission and outbound hosts differ in name ("submit." and "out01.",
+    # smtp.gmail.com and mail-*.google.com) but not in organisation; whoever runs the
+    # origin wrote every line below it either way, so the organisation is the test.
     if by != rdns and not (by == helo and registrable_domain(helo) == registrable_domain(rdns)):
-        return
+        if not (organisation(by) and organisation(by) == organisation(rdns)):
+            return
     if is_under(by, tuple(settings.ABUSEDESK_OWN_DOMAINS)):
         return  # our own server's line, but the connection was not from one of ours
     authenticated, login = hop_authenticated(below)
-    if not authenticated:
+    if not authenticated and not _webmail_line(below):
         return
     client = inventory.account_for_ip_at(ip=below.from_address, at=below.time or at)
     if client.reason == "not_ours":
@@ -451,6 +455,15 @@ def _submitted_elsewhere_by_ours(result, at, origin_hop, hops) -> None:
     if client.account is not None:
         result.add_account(client.account)
         result.step(client.reason, ip=below.from_address, account=client.account.account_id)
+
+
+_VIA_HTTP = re.compile(r"\b(?:via|with)\s+HTTPS?\b", re.IGNORECASE)
+
+
+def _webmail_line(hop) -> bool:
+    """A provider's webmail took the message from a browser ("from [ip] by web12.mail.…
+    via HTTP"): it sends only for a signed-in user, as a login would show."""
+    return bool(_VIA_HTTP.search(hop.raw or "")) or (hop.with_protocol or "").upper().startswith("HTTP")
 
 
 def source_port(report: Report) -> int | None:
@@ -619,6 +632,14 @@ def _through_our_server(result, report, ip, at, origin_hop, login, hit) -> None:
     queue_id = origin_hop.hop_id if origin_hop is not None and _is_own_name(origin_hop.by_name) else None
     via_web = origin_hop is not None and (origin_hop.with_protocol or "").upper().startswith("HTTP")
     entries, by_login = _submissions(login, client_ip, report.message_id, at, queue_id, via_web=via_web)
+    if login and queue_id and entries and _mail_account(login) is None:
+        # Our own server's line and its queue ID name the log entry; a login header we
+        # could not resolve (a panel's own format, a display name) gives way to the
+        # login our server logged for that very submission.
+        logged = {e.login for e in entries if e.login and not _same_login(login, e.login)}
+        if len(logged) == 1 and _mail_account(next(iter(logged))) is not None:
+            result.step("login_from_maillog", written=login, login=next(iter(logged)))
+            login = next(iter(logged))
     if not login and entries:
         logins = {e.login.lower() for e in entries if e.login}
         if len(logins) > 1:

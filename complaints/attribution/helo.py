@@ -13,7 +13,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from complaints.parsing.hosts import clean_host, is_internal_ip, normalise_ip, registrable_domain
+from complaints.parsing.hosts import (
+    clean_host,
+    is_internal_ip,
+    normalise_ip,
+    organisation,
+    registrable_domain,
+)
 
 # Shapes that only ratware or a proxy produce: evidence of a compromise.
 RANDOM = "random"
@@ -49,6 +55,9 @@ PROVIDERS = frozenset(
         "yandex.ru",
     }
 )
+
+# One organisation's hosts carry several domains: mail-pf1-f170.google.com is Gmail's.
+PROVIDER_ORGANISATIONS = frozenset(organisation(domain) for domain in PROVIDERS)
 
 VOWELS = frozenset("aeiouy")
 # Letter pairs that English words, romanised Japanese and the usual host-name
@@ -91,7 +100,7 @@ def read_greeting(
     own_name = clean_host(rdns) == host if rdns else False
     if _claims(host, receiver) and not own_name:
         return Greeting(CLAIMS_RECEIVER, given)
-    if (registrable_domain(host) or host) in PROVIDERS:
+    if (registrable_domain(host) or host) in PROVIDERS or organisation(host) in PROVIDER_ORGANISATIONS:
         return Greeting(CLAIMS_PROVIDER, given)
     # Every label a person chose must be random: providers name real servers
     # "dm3nam03ft035.mail.example.com", and that name is still somebody's host.

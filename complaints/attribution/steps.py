@@ -324,6 +324,17 @@ SENTENCES: dict[str, tuple[tuple[tuple[str, ...], object], ...]] = {
         (("logins",), _("Our mail log shows {logins} different logins around that time: none is named.")),
         ((), _("Our mail log shows several different logins around that time: none is named.")),
     ),
+    "login_from_maillog": (
+        (
+            ("written", "login"),
+            _(
+                "The mail names the login as {written}, which is no mail account of ours; our mail "
+                "server's log of that very submission (its queue ID) names {login}."
+            ),
+        ),
+        (("login",), _("Our mail server's log of that very submission (its queue ID) names {login}.")),
+        ((), _("Our mail server's log of that very submission (its queue ID) names the login.")),
+    ),
     "maillog_no_match": (
         (("login",), _("Our mail log shows no matching submission for {login}.")),
         ((), _("Our mail log shows no matching submission, and no login was recorded.")),

@@ -163,8 +163,8 @@ def registrable_domain(name: str | None) -> str | None:
 # providers' own mail systems belong here, never their customers' (googleusercontent.com
 # names Google Cloud tenants, who are anybody).
 _SAME_ORGANISATION = (
-    ("outlook.com", "office365.com", "exchangelabs.com"),
-    ("google.com", "googlemail.com"),
+    ("outlook.com", "office365.com", "exchangelabs.com", "hotmail.com", "live.com"),
+    ("google.com", "googlemail.com", "gmail.com"),
     ("yahoo.com", "yahoodns.net", "yahoo.net", "aol.com"),
     ("icloud.com", "me.com", "apple.com"),
 )
@@ -175,6 +175,34 @@ def organisation(name: str | None) -> str | None:
     """The registrable domain of `name`, one per provider for the providers above."""
     domain = registrable_domain(name)
     return _ORGANISATION_OF.get(domain, domain) if domain else None
+
+
+# Inbound filtering services a receiver puts in front of its own mail server (its MX
+# points at them): they take the mail from the Internet, write the connecting host in
+# their own line, and hand it on. A receiver that took a message from one of them, by
+# the name it looked up, vouches for that line as for its own. Only services that
+# filter for their customers belong here, never mailbox providers, whose outbound
+# hosts also carry their own users' mail.
+FILTERING_GATEWAYS = (
+    "pphosted.com",  # Proofpoint
+    "ppe-hosted.com",  # Proofpoint Essentials
+    "mimecast.com",
+    "mimecast-offshore.com",
+    "messagelabs.com",  # Broadcom Email Security.cloud
+    "ess.barracudanetworks.com",
+    "iphmx.com",  # Cisco Secure Email Cloud
+    "mailcontrol.com",  # Forcepoint
+    "hornetsecurity.com",
+    "hes.trendmicro.com",
+    "tmes.trendmicro.com",
+    "hydra.sophos.com",
+    "antispamcloud.com",  # SpamExperts
+    "mailroute.net",
+)
+
+
+def is_filtering_gateway(name: str | None) -> bool:
+    return is_under(name, FILTERING_GATEWAYS)
 
 
 def is_under(name: str | None, domains: tuple[str, ...] | set[str] | frozenset[str]) -> bool:

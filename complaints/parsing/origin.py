@@ -20,7 +20,15 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from .hosts import clean_host, is_internal_ip, is_under, non_routable_reason, normalise_ip, organisation
+from .hosts import (
+    clean_host,
+    is_filtering_gateway,
+    is_internal_ip,
+    is_under,
+    non_routable_reason,
+    normalise_ip,
+    organisation,
+)
 from .parsed import Hop, TrustContext
 
 MAX_HOPS = 100
@@ -123,6 +131,7 @@ def _find_origin(
     org: set[str] = set()  # domains of the receivers we already trust
     expect: int | None = None  # the vouched-for host that must have written the next hop
     last_host: int | None = None
+    gateway: int | None = None  # the receiver's filtering service, vouched for by its name
     for i, hop in enumerate(hops):
         if hop.by_name is None and (hop.time is None or hop.from_name is None):
             # "(qmail 123 invoked from network)" says nothing about hosts, and a
@@ -143,8 +152,17 @@ def _find_origin(
             continue  # injected on the same host; the next hop must come from it too
         last_host = i
         if not _vouched(hop, trust, org, earlier):
+            if gateway is None and _from_filtering_gateway(hop, trust):
+                # The receiver's MX is a filtering service: its own line, just below,
+                # names the host that connected to it.
+                gateway = expect = i
+                continue
             return i, None, None
         expect = i
+    if gateway is not None and last_host is not None and _non_routable(hops[last_host]):
+        # Below the gateway the chain ends inside someone's private network (its
+        # customer's outbound relaying): the gateway's edge is as far as it is known.
+        return gateway, None, None
     if last_host is not None and _non_routable(hops[last_host]):
         hop = hops[last_host]
         where = f"{hop.from_address}%{hop.from_zone}" if hop.from_zone else hop.from_address
@@ -193,6 +211,19 @@ def _vouched(hop: Hop, trust: TrustContext, org: set[str], earlier: set[str]) ->
         # host names a relay of the receiving organisation (old internal relays).
         return organisation(name) in org
     return organisation(name) in earlier
+
+
+def _from_filtering_gateway(hop: Hop, trust: TrustContext) -> bool:
+    """The receiver took the message from a filtering service, by the name it looked up
+    (a HELO is the client's word), from a routable address that is none of ours."""
+    ip = hop.from_address
+    return bool(
+        ip
+        and hop.from_rdns
+        and is_filtering_gateway(hop.from_rdns)
+        and not _non_routable(hop)
+        and not _own_server(trust, ip)
+    )
 
 
 def _own_server(trust: TrustContext, ip: str) -> bool:
@@ -260,6 +291,12 @@ def _hop_auth(hop: Hop) -> tuple[bool, str | None]:
             return True, match.group(1).strip("<>\"'")
     if any(p.search(hop.raw) for p in _BARE_MARKERS):
         found = True
+    if found and hop.from_address:
+        # qmail's SMTP AUTH patches put the login where ident's answer goes: "(login@ip)";
+        # only with an authenticated protocol is it a login and not the client's say-so.
+        match = re.search(rf"\(([^\s()]+)@\[?{re.escape(hop.from_address)}\]?\)", hop.raw, re.IGNORECASE)
+        if match:
+            return True, match.group(1)
     return found, None
 
 

@@ -218,6 +218,9 @@ def _comment_address(comment: str) -> tuple[str | None, str | None, str | None, 
             return ip, zone, name, False
     for word in comment.replace(",", " ").split():
         ip, zone = _literal(word.rstrip(";"))
+        if not ip and "@" in word:
+            # qmail writes "(remoteinfo@ip)": an ident answer, or the login with SMTP AUTH.
+            ip, zone = _literal(word.rstrip(";").rsplit("@", 1)[1])
         if ip:
             return ip, zone, None, True
     return None, None, None, False

@@ -188,9 +188,11 @@ def _login_header(msg: Message) -> str | None:
     # Only a name for a login already shown by the chain: on their own these headers
     # may come from a forwarder on the receiving side.
     for name in _LOGIN_HEADERS:
-        value = mime.header(msg, name)
-        if value:
-            return value.split()[0].strip("<>")
+        words = (mime.header(msg, name) or "").split()
+        if len(words) > 1 and words[0].endswith(":") and clean_host(words[0][:-1]):
+            words = words[1:]  # cPanel's Exim: "X-Authenticated-Sender: <server name>: <login>"
+        if words:
+            return words[0].strip("<>")
     return None
 
 

@@ -21,6 +21,7 @@ SAMPLE = {
     "account": "C-1",
     "session": 42,
     "login": "taro",
+    "written": "uid-4711",
     "server": "smtp1.isp.example.jp",
     "entries": 2,
     "queue_id": "4F2A1C3D",

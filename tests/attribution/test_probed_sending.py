@@ -1,0 +1,205 @@
+"""Sending methods found mishandled by probing with crafted complaints (session 30): each
+test is one class of real message, filed as a partner files it, and checked against
+POLICY's rule and measure where the conclusion changed."""
+
+from datetime import timedelta
+from itertools import count
+
+import pytest
+
+from subscribers.services import maillog_record
+from tests.attribution.conftest import HANDOVER
+from tests.attribution.test_methods import file  # noqa: F401  (fixture)
+from tests.attribution.test_rules import codes
+
+pytestmark = pytest.mark.django_db
+_n = count(1)
+BEFORE = HANDOVER - timedelta(seconds=10)  # C-1 holds 198.51.100.23
+AFTER = HANDOVER + timedelta(minutes=1)  # C-2 holds it
+SUBMIT_AT = HANDOVER - timedelta(minutes=30, seconds=3)  # the fixture's own log entry for taro
+
+
+def utc(at) -> str:
+    return f"{at:%a, %d %b %Y %H:%M:%S +0000}"
+
+
+def spam(lines: list[str], *, sender="sale@spammer.example", msgid=None) -> bytes:
+    head = [line if line.startswith("X-") else f"Received: {line}" for line in lines]
+    head += [
+        f"From: {sender}",
+        "To: victim@receiver.example",
+        "Subject: Cheap pills",
+        f"Message-ID: {msgid or f'<sending{next(_n)}@pc.invalid>'}",
+        "Date: Fri, 20 Nov 2026 14:00:00 +0900",
+    ]
+    return ("\r\n".join(head) + "\r\n\r\nBuy now http://cheap.example.net/x\r\n").encode()
+
+
+def filed(file, raw):  # noqa: F811
+    report, case = file(raw, reporter=f"email:r{next(_n)}@receiver.example")
+    return report["attribution"], case
+
+
+def our_relay(at) -> str:
+    return f"from smtp1.isp.example.jp (smtp1.isp.example.jp [192.0.2.5]) by mx.receiver.example (Postfix) with ESMTPS id 7Q; {utc(at)}"
+
+
+# -- method 1: our smarthost, the login in the forms other MTAs write it ---------------------
+
+
+def test_cpanel_exims_login_header_names_the_login_after_the_server(file):  # noqa: F811
+    """cPanel's Exim writes "X-Authenticated-Sender: <its own name>: <login>". The server's
+    name was read as the login: no such account, no rule, the mail account missed."""
+    a, case = filed(file, spam([
+        our_relay(SUBMIT_AT),
+        f"from [198.51.100.23] (port=51234 helo=user-pc) by smtp1.isp.example.jp with esmtpsa (TLS1.2) (Exim 4.96) "
+        f"(envelope-from <taro@isp.example.jp>) id 1vXyZa-000AbC-3C for victim@receiver.example; {utc(SUBMIT_AT)}",
+        "X-AntiAbuse: Primary Hostname - smtp1.isp.example.jp",
+        "X-Authenticated-Sender: smtp1.isp.example.jp: taro@isp.example.jp",
+    ]))  # fmt: skip
+    assert a["sending_method"] == "contracted_isp_server"
+    assert a["accounts"][:1] == ["M-1"], codes(a)
+    assert "login_not_in_inventory" not in codes(a)
+
+
+def test_qmails_smtp_auth_stamp_names_the_client_and_the_login(file):  # noqa: F811
+    """qmail's SMTP AUTH patches write "(login@ip)" where ident's answer goes. The client's
+    address was not read at all: the origin became our own server, and nobody was named."""
+    stamp = SUBMIT_AT.strftime("%d %b %Y %H:%M:%S -0000")
+    a, _case = filed(file, spam([
+        our_relay(SUBMIT_AT),
+        f"from unknown (HELO user-pc) (taro@isp.example.jp@198.51.100.23) by smtp1.isp.example.jp with ESMTPA; {stamp}",
+    ]))  # fmt: skip
+    assert a["sending_method"] == "contracted_isp_server"
+    assert a["accounts"] == ["M-1", "C-1"], codes(a)
+
+
+def test_an_ident_answer_on_a_plain_smtp_line_is_no_login(file):  # noqa: F811
+    """The same "(user@ip)" without an authenticated protocol is the client's own ident
+    answer: it names no mail account, and the line's holder sent it (direct to the MX)."""
+    a, _case = filed(file, spam([
+        f"from unknown (HELO user-pc) (taro@198.51.100.23) by mx.receiver.example with SMTP; {utc(BEFORE)}",
+    ]))  # fmt: skip
+    assert a["accounts"] == ["C-1"], codes(a)
+    assert a["sending_method"] != "contracted_isp_server"
+    assert "mail_account" not in codes(a)
+
+
+def test_our_servers_queue_id_names_the_login_a_header_could_not(file):  # noqa: F811
+    """A login header we cannot resolve (a display name, a panel's own format) gives way to
+    the login our server logged for that very submission, joined by its queue ID."""
+    maillog_record(
+        kind="submission", service="smtp", login="taro", client_ip="198.51.100.23", at=SUBMIT_AT,
+        host="smtp1", queue_id="4F2A1C3D9E", message_id="<q-1@pc.invalid>",
+    )  # fmt: skip
+    a, _case = filed(file, spam([
+        our_relay(SUBMIT_AT),
+        f"from pc (unknown [198.51.100.23]) by smtp1.isp.example.jp (Postfix) with ESMTPSA id 4F2A1C3D9E; {utc(SUBMIT_AT)}",
+        "X-Authenticated-Sender: uid-4711",
+    ], msgid="<q-1@pc.invalid>"))  # fmt: skip
+    assert a["accounts"][:1] == ["M-1"], codes(a)
+    assert "login_from_maillog" in codes(a)
+    assert "maillog_confirms" in codes(a)
+
+
+# -- method 4: our customer through another provider's server -------------------------------
+
+
+def test_another_providers_submission_and_outbound_hosts_are_one_organisation(file):  # noqa: F811
+    """submit.other-isp.example took it with a login and out01.other-isp.example handed it
+    on: one provider. The names differed, so the line was not read: nobody was named and
+    the complaint was forwarded as not ours, where rule 9 names our customer as a lead."""
+    a, case = filed(file, spam([
+        f"from out01.other-isp.example (out01.other-isp.example [192.0.2.19]) by mx.receiver.example (Postfix) with ESMTPS id 16A; {utc(AFTER)}",
+        f"from user-pc (p1023-ipngn.dyn.isp.example.jp [198.51.100.23]) (Authenticated sender: bulk@other-isp.example) "
+        f"by submit.other-isp.example (Postfix) with ESMTPSA id 16B; {utc(AFTER)}",
+    ]))  # fmt: skip
+    assert a["accounts"] == ["C-2"], codes(a)
+    assert a["sending_method"] == "other_isp_server"
+    assert "submitted_to_other_isp" in codes(a)
+    assert case["recommendation"]["rule"] == "9"
+
+
+def test_gmail_submission_from_our_line_is_method_4(file):  # noqa: F811
+    """smtp.gmail.com and mail-*.google.com are one provider's hosts."""
+    pst = (AFTER - timedelta(hours=8)).strftime("%a, %d %b %Y %H:%M:%S -0800 (PST)")
+    a, case = filed(file, spam([
+        f"from mail-pf1-f170.google.com (mail-pf1-f170.google.com [209.85.210.170]) by mx.receiver.example (Postfix) with ESMTPS id 10A; {utc(AFTER)}",
+        f"from user-pc (p1023-ipngn.dyn.isp.example.jp. [198.51.100.23]) by smtp.gmail.com with ESMTPSA id "
+        f"a1sm1234567pfx.12.2026.11.19.21.31.00 for <victim@receiver.example>; {pst}",
+    ], sender="spammer@gmail.com"))  # fmt: skip
+    assert a["accounts"] == ["C-2"], codes(a)
+    assert a["sending_method"] == "other_isp_server"
+    assert case["recommendation"]["rule"] == "9"
+
+
+def test_another_providers_webmail_used_from_our_line(file):  # noqa: F811
+    """ "from [ip] by web12345.mail.… via HTTP": a webmail sends only for a signed-in user."""
+    a, _case = filed(file, spam([
+        f"from web12345.mail.other-isp.example (web12345.mail.other-isp.example [192.0.2.20]) by mx.receiver.example (Postfix) with ESMTPS id 17A; {utc(AFTER)}",
+        f"from [198.51.100.23] by web12345.mail.other-isp.example via HTTP; {utc(AFTER)}",
+    ]))  # fmt: skip
+    assert a["accounts"] == ["C-2"], codes(a)
+    assert a["sending_method"] == "other_isp_server"
+
+
+def test_an_unauthenticated_line_below_another_server_is_still_not_read(file):  # noqa: F811
+    """Without a login or a webmail, the other server's line below could be anyone's text."""
+    a, _case = filed(file, spam([
+        f"from out01.other-isp.example (out01.other-isp.example [192.0.2.19]) by mx.receiver.example (Postfix) with ESMTPS id 16C; {utc(AFTER)}",
+        f"from user-pc (unknown [198.51.100.23]) by submit.other-isp.example (Postfix) with ESMTP id 16D; {utc(AFTER)}",
+    ]))  # fmt: skip
+    assert a["accounts"] == [], codes(a)
+
+
+# -- the receiver's filtering service --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "gateway",
+    ["mx0a-00123.pphosted.com", "eu-smtp-inbound-1.mimecast.com", "mx1.hc1234-56.iphmx.com"],
+)
+def test_a_receiver_behind_a_filtering_service_names_the_host_that_connected_to_it(file, gateway):  # noqa: F811
+    """The receiver's MX is Proofpoint, Mimecast, Cisco…: the walk stopped at the gateway,
+    so nobody was named and the complaint was forwarded to the receiver's own filter."""
+    a, case = filed(file, spam([
+        f"from {gateway} ({gateway} [148.163.1.1]) by mx.receiver.example (Postfix) with ESMTPS id 18A; {utc(AFTER)}",
+        f"from user-pc (unknown [198.51.100.23]) by {gateway} (8.17.1.19/8.17.1.19) with ESMTP id 18B for <victim@receiver.example>; {utc(AFTER)}",
+    ]))  # fmt: skip
+    assert a["accounts"] == ["C-2"], codes(a)
+    assert a["sending_method"] == "self_operated_server"
+    assert case["recommendation"]["rule"] == "4"
+
+
+def test_a_gateway_named_only_by_its_greeting_is_not_trusted(file):  # noqa: F811
+    """A HELO is the client's word: "pphosted.com" with no looked-up name vouches for nothing."""
+    a, _case = filed(file, spam([
+        f"from mx0a-00123.pphosted.com (unknown [192.0.2.77]) by mx.receiver.example (Postfix) with ESMTPS id 18C; {utc(AFTER)}",
+        f"from user-pc (unknown [198.51.100.23]) by mx0a-00123.pphosted.com with ESMTP id 18D; {utc(AFTER)}",
+    ]))  # fmt: skip
+    assert a["accounts"] == [], codes(a)
+
+
+def test_a_gateway_relaying_from_a_private_network_stays_the_origin(file):  # noqa: F811
+    """Below the gateway the chain ends in someone's private network (outbound relaying):
+    the gateway's edge is as far as the chain says, as before."""
+    a, _case = filed(file, spam([
+        f"from mx0b-00123.pphosted.com (mx0b-00123.pphosted.com [148.163.1.2]) by mx.receiver.example (Postfix) with ESMTPS id 18E; {utc(AFTER)}",
+        f"from exch01.corp.example (exch01.corp.example [10.1.2.3]) by mx0b-00123.pphosted.com with ESMTP id 18F; {utc(AFTER)}",
+    ]))  # fmt: skip
+    assert a["roles"] == [] or "not_ours" in codes(a), codes(a)
+    assert a["accounts"] == []
+
+
+# -- greetings ---------------------------------------------------------------------------------
+
+
+def test_a_greeting_of_a_big_providers_host_under_another_of_its_domains_is_a_claim(file):  # noqa: F811
+    """mail-pf1-f170.google.com is Gmail's: from a customer's line it is a bot's claim to be
+    somebody else (rule 5, the holder a victim), as gmail.com already was."""
+    a, case = filed(file, spam([
+        f"from mail-pf1-f170.google.com (unknown [198.51.100.23]) by mx.receiver.example (Postfix) with ESMTP id 2J; {utc(AFTER)}",
+    ]))  # fmt: skip
+    assert a["accounts"] == ["C-2"]
+    assert a["sending_method"] == "hijacked_host", codes(a)
+    assert case["recommendation"]["rule"] == "5"
