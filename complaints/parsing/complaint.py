@@ -23,7 +23,7 @@ from typing import NamedTuple
 from . import material as materials
 from . import mime, tables
 from .common import choose_source, finish
-from .dates import declared_offset, parse_date, parse_date_in, stated_offset
+from .dates import ZONE_OFFSETS, declared_offset, parse_date, parse_date_in, stated_offset
 from .hosts import is_routable_ip, is_under, registrable_domain, split_zone
 from .parsed import ParsedReport, TrustContext
 from .reported import apply_message
@@ -63,8 +63,11 @@ _FROM_WORDS = re.compile(
 )
 # A zone written after the time, also in brackets: "14:30 (JST)", "14:30（日本時間）" (NFKC
 # makes the full-width brackets plain ones).
+# The zone names mail and reports write after a time ("06:29:00 CEST", "PST"), longest first.
+_ZONE_NAMES = "|".join(sorted((name for name in ZONE_OFFSETS if len(name) > 1), key=len, reverse=True))
 _ZONE_AFTER = (
     r"(?:\s*(?:Z|[+-]\d{2}(?::?\d{2})?(?![\d.])|(?:UTC|GMT)[+-]\d{1,2}(?::?\d{2})?|UTC|GMT|JST)"
+    rf"|\s+(?:{_ZONE_NAMES})\b"
     r"|\s*\(\s*(?:(?:UTC|GMT)\s*[+-]\s*\d{1,2}(?::?\d{2})?|UTC|GMT|JST|日本時間)\s*\))?"
 )
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?" + _ZONE_AFTER)
@@ -98,7 +101,9 @@ _LONG_DATE = re.compile(
     r"(?:\s*[AaPp]\.?[Mm]\.?)?(?:\s*(?:[+-]\d{4}|[A-Z]{2,5}\b))?"
 )
 _RFC_DATE = re.compile(
-    r"(?:[A-Za-z]{3},?\s+)?\d{1,2}\s+[A-Za-z]{3}\s+\d{4}\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s*(?:[+-]\d{4}|[A-Z]{2,4}))?"
+    r"(?:[A-Za-z]{3},?\s+)?\d{1,2}\s+[A-Za-z]{3}\s+\d{4}\s+\d{1,2}:\d{2}(?::\d{2})?"
+    # "08:40PM PST": the half of the day, then the zone (AM/PM is no zone).
+    r"(?:\s*[AaPp]\.?[Mm]\.?(?![A-Za-z]))?(?:\s*(?:[+-]\d{4}|(?!(?:AM|PM)\b)[A-Z]{2,4}))?"
 )
 
 # The other ways people write a date beside a time: "20 November 2026, 05:29 UTC",
@@ -318,14 +323,18 @@ def _with_attached_tables(
         return None
     subject = mime.header(msg, "Subject") or ""
     precedence = (mime.header(msg, "Precedence") or "").strip().lower()
-    speaks = bool(_ABUSE_WORDS.search(subject) or _ABUSE_WORDS.search(found.prose[:5000]))
-    if not (speaks or is_machine_sender(msg) or precedence in ("bulk", "list")):
-        return None  # a price list or a leads file a spam carries is no notice
     text, names = tables.attached_tables(msg)
     if not text or tables.table_source(text) is None:
         return None
+    # A feed names its report in the file too: "2019-01-16-scan_afp-sample-ip.csv.zip".
+    speaks = any(_ABUSE_WORDS.search(words) for words in (subject, found.prose[:5000], " ".join(names)))
+    if not (speaks or is_machine_sender(msg) or precedence in ("bulk", "list")):
+        return None  # a price list or a leads file a spam carries is no notice
     note = f"the events are read from the attached table ({', '.join(names[:3])})"
-    return materials.Found(None, f"{found.prose}\n\n{text}", [*found.notes, note], found.others)
+    # The files' names stay with the words: a feed's report kind is often only there.
+    return materials.Found(
+        None, f"{found.prose}\n\n[{', '.join(names)}]\n{text}", [*found.notes, note], found.others
+    )
 
 
 def _from_our_own_domain(msg: Message, trust: TrustContext) -> bool:
@@ -525,7 +534,7 @@ _KINDS = (
         re.compile(
             r"malware|ransomware|trojan|botnet|\bbots?\b|drone|infected|web ?shell|\bc2\b|command and control"
             r"|malicious (?:file|code|download|site|url|content|software)|safe ?browsing"
-            r"|harmful (?:site|content)"
+            r"|harmful (?:site|content)|virus(?:es)? (?:sites?|urls?|uris?)"
             r"|マルウェア|ウイルス|ボット|感染",
             re.I,
         ),
@@ -542,7 +551,9 @@ _KINDS = (
     (
         "other",
         re.compile(
-            r"\bscan(?:s|ning|ned)?\b|open (?:resolver|proxy|relay)|vulnerab|\bddos\b|amplification"
+            # Feed names join words with "_": Shadowserver's "scan_ntp", "scan_redis".
+            r"(?<![A-Za-z])scan(?:s|ning|ned)?(?![A-Za-z])|open (?:resolver|proxy|relay)|vulnerab|\bddos\b"
+            r"|amplification"
             r"|不正アクセス",
             re.I,
         ),
@@ -969,8 +980,11 @@ def _named_time(text: str, reference: datetime | None = None, address: str | Non
         tied = [min(near, key=lambda pair: pair[0])[1]] if near else []
     row = tables.table_source(text)
     if row is not None and (at := text.find(row[1])) >= 0:
-        # A table's row: the event's own time is in the row of the source it names.
-        tied = [item for item in found if at <= item[0] < at + len(row[1])] or tied
+        # A table's row: the event's own time is in the row of the source it names,
+        # unless the row writes it with no zone and the words gave it with one.
+        in_row = [item for item in found if at <= item[0] < at + len(row[1])]
+        if not (in_row and not any(item[3] for item in in_row) and any(item[3] for item in tied)):
+            tied = in_row or tied
     start, when, note, zoned, approximate = (tied or found)[0]
     if not zoned and (declared := declared_offset(text, start)) is not None:
         # Read as UTC so far: the wall clock in the zone the report declares.

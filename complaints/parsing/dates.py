@@ -53,6 +53,8 @@ _ZONES = {
     "NZDT": 780,
 }
 
+ZONE_OFFSETS = _ZONES  # the zone names read, for patterns elsewhere
+
 _MAX_LEN = 200
 _COMMENT = re.compile(r"\([^()]*\)?")
 _NUMERIC_ZONE = re.compile(r"(?<![\d:])([+-])(\d{2}):?(\d{2})\b")

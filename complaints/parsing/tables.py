@@ -13,6 +13,7 @@ import io
 import json
 import re
 import zipfile
+from datetime import UTC, datetime
 from email.message import Message
 
 from . import mime
@@ -26,6 +27,7 @@ _DATA_TYPES = (
 )  # fmt: skip
 _DATA_NAME = re.compile(r"\.(?:csv|tsv|json)(?:\.(?:zip|gz))?$|\.zip$", re.IGNORECASE)
 _TABLE_NAME = re.compile(r"\.(?:csv|tsv|txt|json)$", re.IGNORECASE)
+_TEXT_NAME = re.compile(r"\.txt(?:\.gz)?$", re.IGNORECASE)
 # Enough rows to find the first event; a notice's table can hold thousands.
 MAX_TABLE_BYTES = 256 * 1024
 MAX_ZIP_ENTRIES = 5
@@ -42,6 +44,8 @@ def data_attachments(msg: Message) -> list[Message]:
             name = ""
         if mime.content_type(part) in _DATA_TYPES or _DATA_NAME.search(name):
             found.append(part)
+        elif mime.content_type(part) == "text/plain" and _TEXT_NAME.search(name):
+            found.append(part)  # a feed's list attached as a file: "infected_20261120.txt"
     return found
 
 
@@ -57,7 +61,7 @@ def attached_tables(msg: Message) -> tuple[str, list[str]]:
         data = mime.part_bytes(part)
         for entry, content in _opened(name, data):
             text = mime.decode_bytes(content[:MAX_TABLE_BYTES])
-            text = events_as_table(text) or text
+            text = _epoch_times(events_as_table(text) or text)
             if source_column(text) is not None:
                 texts.append(text)
                 names.append(entry)
@@ -66,8 +70,12 @@ def attached_tables(msg: Message) -> tuple[str, list[str]]:
 
 # An event's source and time in the JSON lists CERTs send (IntelMQ's flat keys, or a
 # nested "source": {"ip": …}).
-_JSON_SOURCE_KEYS = ("source.ip", "src_ip", "source_ip", "src", "ip", "source")
-_JSON_TIME_KEYS = ("time.source", "timestamp", "time", "first_seen", "date", "time.observation")
+# Keys compared without case or separators: IntelMQ's "source.ip", "src_ip", Microsoft's "SourceIp".
+_JSON_SOURCE_KEYS = ("sourceip", "srcip", "src", "ip", "source", "sourceaddress", "srcaddr")
+_JSON_TIME_KEYS = (
+    "timesource", "timestamp", "time", "firstseen", "lastseen", "date", "datetime", "timeobservation",
+    "datetimereceivedutctxt", "datetimeutc", "eventtime",
+)  # fmt: skip
 MAX_EVENTS = 200
 
 
@@ -89,12 +97,68 @@ def events_as_table(text: str) -> str | None:
     for event in data[:MAX_EVENTS]:
         if not isinstance(event, dict):
             continue
-        ip = next((_address(event.get(k)) for k in _JSON_SOURCE_KEYS if _address(event.get(k))), None)
+        keyed = {_key(k): (k, v) for k, v in event.items()}
+        ip = next(
+            (found for k in _JSON_SOURCE_KEYS if (found := _address(keyed.get(k, ("", None))[1]))), None
+        )
         if ip is None:
             continue
-        when = next((str(event[k]) for k in _JSON_TIME_KEYS if isinstance(event.get(k), str)), "")
+        when = ""
+        for k in _JSON_TIME_KEYS:
+            name, value = keyed.get(k, ("", None))
+            if isinstance(value, str) and value.strip():
+                # "DateTimeReceivedUtcTxt": the key names the zone its value leaves out.
+                when = re.sub(r"(\d\d:\d\d:\d\d)\.\d+", r"\1", value)  # "04:45:28.4870"
+                if "utc" in name.lower() and not re.search(r"[zZ]$|[+-]\d\d:?\d\d$|UTC|GMT", when):
+                    when = f"{when} UTC"
+                break
         rows.append(f"{ip},{when.replace(',', ' ')}")
     return "source.ip,time.source\n" + "\n".join(rows) if rows else None
+
+
+def _key(name) -> str:
+    return re.sub(r"[^a-z0-9]", "", str(name).lower())
+
+
+# A time column ("lastseen", "timestamp", "first_seen") written as Unix seconds.
+_TIME_HEADER = re.compile(r"time|date|seen", re.IGNORECASE)
+_EPOCH = re.compile(r"^\d{9,10}$")
+
+
+def _epoch_times(text: str) -> str:
+    """The table with its Unix-seconds times written as UTC times ("1795149000" in a
+    "lastseen" column is 2026-11-20 04:30:00Z), for the times to be read as any other."""
+    found = source_column(text)
+    if found is None:
+        return text
+    number, separator, _index = found
+    lines = text.splitlines()
+    columns = [
+        i
+        for i, cell in enumerate(_cells(_uncommented(lines[number]), separator))
+        if _TIME_HEADER.search(cell)
+    ]
+    if not columns:
+        return text
+    for n in range(number + 1, min(len(lines), number + 400)):
+        cells = lines[n].split(separator)
+        changed = False
+        for i in columns:
+            value = cells[i].strip().strip('"') if i < len(cells) else ""
+            if _EPOCH.match(value) and 946684800 <= int(value) < 4102444800:  # 2000 to 2100
+                cells[i] = datetime.fromtimestamp(int(value), UTC).strftime("%Y-%m-%d %H:%M:%SZ")
+                changed = True
+        if changed:
+            lines[n] = separator.join(cells)
+    return "\n".join(lines)
+
+
+def _uncommented(line: str) -> str:
+    """A header written as a comment: "; ip, asn, …" (Spamhaus), "# Format: report|ip|…" (Team Cymru)."""
+    return _COMMENTED.sub("", line, count=1)
+
+
+_COMMENTED = re.compile(r"^\s*[#;]+\s*(?:(?:format|fields|columns)\s*:\s*)?", re.IGNORECASE)
 
 
 def _address(value) -> str | None:
@@ -142,7 +206,7 @@ def source_column(text: str) -> tuple[int, str, int] | None:
         for separator in _SEPARATORS:
             if line.count(separator) < 1:
                 continue
-            cells = _cells(line, separator)
+            cells = _cells(_uncommented(line), separator)
             index = next((i for i, cell in enumerate(cells) if _SOURCE_HEADER.match(cell)), None)
             if index is None:
                 # Another address column of the reported side ("http_referer_ip"), never

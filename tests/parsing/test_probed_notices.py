@@ -367,3 +367,104 @@ def test_a_certs_json_list_of_events_is_read_like_a_table():
                                    subject="SWITCH-CERT Report: brute-force", body="Please see the attached events."))  # fmt: skip
     assert parsed.source_ip == "203.0.113.5"
     assert parsed.occurred_at.isoformat() == "2026-11-20T05:29:10+00:00"
+
+
+# -- session 30: feeds and notices from other sources ------------------------------------------
+
+
+def test_a_half_day_then_a_zone_keeps_the_zone():
+    """"Thu, 19 Nov 2026 08:40PM PST" (a honeypot project's monitor): "PM" was taken for
+    the zone and PST dropped, so the time was zone-less and nobody was named."""
+    parsed = parse(notice("Email Spamming from 203.0.113.5\nLast seen: Thu, 19 Nov 2026 08:40PM PST\n"))
+    assert parsed.occurred_at.isoformat() == "2026-11-20T04:40:00+00:00"
+    assert parsed.occurred_at_no_zone is False
+
+
+@pytest.mark.parametrize(("zone", "at"), [("CEST", "04:29:00"), ("EST", "11:29:00"), ("PDT", "13:29:00")])
+def test_a_zone_name_after_an_iso_time_is_read(zone, at):
+    """A pasted table's "2026-11-20 06:29:00 CEST": only UTC, GMT and JST were read there."""
+    parsed = parse(notice(f"|date                     |ip           |\n|2026-11-20 06:29:00 {zone} |203.0.113.5 |\n"))
+    assert parsed.occurred_at.isoformat() == f"2026-11-20T{at}+00:00"
+    assert parsed.occurred_at_no_zone is False
+
+
+def test_a_rows_time_with_no_zone_gives_way_to_the_zoned_time_in_the_words():
+    """The notice says "event time … +01:00" and its table repeats the wall clock with no
+    zone: the row's time was taken, as UTC with no zone (an hour off, nobody named)."""
+    body = (
+        "Botnet drone: abuse from 203.0.113.5 (event time 2026-11-20 06:29:10 +01:00).\n\n"
+        "feed,type,time,ip\nDrones,drone,2026-11-20 06:29:10,203.0.113.5\n"
+    )
+    parsed = parse(notice(body))
+    assert parsed.occurred_at.isoformat() == "2026-11-20T05:29:10+00:00"
+    assert parsed.occurred_at_no_zone is False
+
+
+def test_a_list_attached_as_a_text_file_is_read():
+    """A feed's pipe-separated list attached as "infected_….txt", its header a comment
+    ("# Format: …"): it was never opened, so the notice named no address."""
+    table = (
+        "# Data file written at Fri Nov 20 09:00:00 2026 GMT\n"
+        "# Format: kind|ip|asn|timestamp|comments\n"
+        "bots|203.0.113.5|64496|2026-11-20 05:29:10+00:00|srcport 1337 family Example\n"
+    )
+    parsed = parse(with_attachment("infected_20261120.txt", "text/plain", table.encode(),
+                                   subject="Infected hosts in AS64496", body="Please find the list attached."))  # fmt: skip
+    assert parsed.source_ip == "203.0.113.5"
+    assert parsed.occurred_at.isoformat() == "2026-11-20T05:29:10+00:00"
+
+
+def test_a_commented_header_and_unix_seconds_are_read():
+    """"; ip, asn, country, lastseen, …" with lastseen in Unix seconds: neither the column
+    nor the time was read."""
+    table = "; ip, asn, country, lastseen, botname, remote_ip\n203.0.113.5,AS64496,JP,1795152550,example,192.0.2.6\n"
+    parsed = parse(with_attachment("cert.txt", "text/plain", table.encode(),
+                                   subject="Botnet infections in your network", body="Attached."))  # fmt: skip
+    assert parsed.source_ip == "203.0.113.5"
+    assert parsed.occurred_at.isoformat() == "2026-11-20T05:29:10+00:00"
+    assert parsed.occurred_at_no_zone is False
+
+
+def test_one_json_event_with_its_own_key_names_is_read():
+    """A single JSON event with "SourceIp" / "DestinationIp" / "DateTimeReceivedUtcTxt":
+    only lower-case IntelMQ-style keys were known."""
+    import json
+
+    event = {"DataFeed": "Infected", "SourceIp": "203.0.113.5", "DestinationIp": "192.0.2.200",
+             "DateTimeReceivedUtcTxt": "Friday November 20 2026 05:29:10.4870"}  # fmt: skip
+    parsed = parse(with_attachment("events.json", "application/json", json.dumps(event).encode(),
+                                   subject="Malware infections in your network", body="See attached."))  # fmt: skip
+    assert parsed.source_ip == "203.0.113.5"
+    assert parsed.occurred_at.isoformat() == "2026-11-20T05:29:10+00:00"
+    assert parsed.occurred_at_no_zone is False
+
+
+@pytest.mark.parametrize(
+    ("name", "subject"),
+    [
+        ("2026-11-20-scan_ntp-asn.csv", "[Feed] scan_ntp Report: 2026-11-20"),
+        ("2026-11-20-scan_afp-ip.csv", "[Feed] Accessible Apple Filing Protocol Report: 2026-11-20"),
+    ],
+)
+def test_a_feeds_report_of_exposed_services_is_no_spam(name, subject):
+    """A feed names its report in the subject or only in the file ("scan_ntp", "scan_afp"):
+    the underscore hid the word, and a notice with no abuse words in its text was read as
+    the spam itself, a spam case against the customer with the exposed service."""
+    table = '"timestamp","ip","protocol","port"\n"2026-11-20 05:29:10","203.0.113.5","udp","123"\n'
+    parsed = parse(with_attachment(name, "text/csv", table.encode(), subject=subject,
+                                   body="The report is 120 bytes and contains 1 events."))  # fmt: skip
+    assert parsed.message_kind != "spam"
+    assert parsed.category == "other"
+    assert parsed.source_ip == "203.0.113.5"
+
+
+def test_a_spam_carrying_a_text_file_of_leads_is_still_spam():
+    table = b"name|email|ip|country\nTaro|taro@example.ne.jp|203.0.113.5|JP\n"
+    raw = with_attachment(
+        "leads.txt", "text/plain", table, subject="Fresh verified B2B leads - 50% off",
+        body="Dear customer, see the sample of our leads database attached. Buy now!",
+        headers="Received: from mail.leads.example (unknown [192.0.2.77]) by mx.isp.example.jp with ESMTP id 9; "
+        "Fri, 20 Nov 2026 05:35:00 +0000\n",
+    )  # fmt: skip
+    parsed = parse(raw)
+    assert parsed.message_kind == "spam" and parsed.source_ip == "192.0.2.77"
