@@ -152,7 +152,7 @@ def _find_origin(
             continue  # injected on the same host; the next hop must come from it too
         last_host = i
         if not _vouched(hop, trust, org, earlier):
-            if gateway is None and _from_filtering_gateway(hop, trust):
+            if gateway is None and _from_filtering_gateway(hop, trust, hops[i + 1 :]):
                 # The receiver's MX is a filtering service: its own line, just below,
                 # names the host that connected to it.
                 gateway = expect = i
@@ -213,17 +213,25 @@ def _vouched(hop: Hop, trust: TrustContext, org: set[str], earlier: set[str]) ->
     return organisation(name) in earlier
 
 
-def _from_filtering_gateway(hop: Hop, trust: TrustContext) -> bool:
+# Exchange Online in front of the receiver's own server: its inbound front door writes
+# "by ….mail.protection.outlook.com", and it hands the mail on from its outbound hosts.
+_EOP_OUTBOUND = ("outbound.protection.outlook.com",)
+_EOP_INBOUND = ("mail.protection.outlook.com",)
+
+
+def _from_filtering_gateway(hop: Hop, trust: TrustContext, below: Sequence[Hop] = ()) -> bool:
     """The receiver took the message from a filtering service, by the name it looked up
-    (a HELO is the client's word), from a routable address that is none of ours."""
+    (a HELO is the client's word), from a routable address that is none of ours.
+
+    Microsoft's outbound hosts also carry its tenants' own mail: they count only when
+    the message came in through Exchange Online's inbound front door below (a receiver
+    whose Microsoft 365 relays to its on-premises server)."""
     ip = hop.from_address
-    return bool(
-        ip
-        and hop.from_rdns
-        and is_filtering_gateway(hop.from_rdns)
-        and not _non_routable(hop)
-        and not _own_server(trust, ip)
-    )
+    if not ip or not hop.from_rdns or _non_routable(hop) or _own_server(trust, ip):
+        return False
+    if is_filtering_gateway(hop.from_rdns):
+        return True
+    return is_under(hop.from_rdns, _EOP_OUTBOUND) and any(is_under(h.by_name, _EOP_INBOUND) for h in below)
 
 
 def _own_server(trust: TrustContext, ip: str) -> bool:

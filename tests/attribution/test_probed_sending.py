@@ -203,3 +203,36 @@ def test_a_greeting_of_a_big_providers_host_under_another_of_its_domains_is_a_cl
     assert a["accounts"] == ["C-2"]
     assert a["sending_method"] == "hijacked_host", codes(a)
     assert case["recommendation"]["rule"] == "5"
+
+
+def _eop_inbound(at) -> list[str]:
+    """Exchange Online took the mail in for the receiver's tenant and relayed it on to the
+    receiver's own server through its outbound hosts (a hybrid setup)."""
+    return [
+        "from JPN01-OS0-obe.outbound.protection.outlook.com (mail-os0jpn01on2050.outbound.protection.outlook.com "
+        f"[40.107.113.50]) by mail.receiver.example (Postfix) with ESMTPS id 19A; {utc(at)}",
+        "from TYCP286MB1234.JPNP286.PROD.OUTLOOK.COM (2603:1096:400:1a1::5) by OS3P286MB2345.JPNP286.PROD.OUTLOOK.COM "
+        f"(2603:1096:604:1f1::7) with Microsoft SMTP Server id 15.20.7000.10; {utc(at)}",
+        "from OS0JPN01FT012.eop-JPN01.prod.protection.outlook.com (2603:1096:400:1a1:cafe::4c) by "
+        "TYCP286MB1234.JPNP286.PROD.OUTLOOK.COM (2603:1096:400:1a1::5) with Microsoft SMTP Server id 15.20.7000.10 "
+        f"via Frontend Transport; {utc(at)}",
+        "from user-pc (198.51.100.23) by OS0JPN01FT012.mail.protection.outlook.com (10.13.177.86) with Microsoft "
+        f"SMTP Server id 15.20.7000.10 via Frontend Transport; {utc(at)}",
+    ]  # fmt: skip
+
+
+def test_exchange_online_in_front_of_the_receivers_own_server(file):  # noqa: F811
+    """Microsoft 365 relaying to the receiver's on-premises server: the walk stopped at
+    Microsoft's outbound host, and the complaint would have gone to Microsoft."""
+    a, _case = filed(file, spam(_eop_inbound(BEFORE)))
+    assert a["accounts"] == ["C-1"], codes(a)
+
+
+def test_a_microsoft_365_tenants_own_mail_still_stops_at_microsofts_edge(file):  # noqa: F811
+    """Without Exchange Online's inbound front door below, the outbound host carries a
+    tenant's own mail: it is not walked past, as before (not ours)."""
+    lines = _eop_inbound(BEFORE)[:2] + [
+        f"from [192.168.1.20] (198.51.100.23) by TYCP286MB1234.JPNP286.PROD.OUTLOOK.COM with ESMTPSA; {utc(BEFORE)}",
+    ]  # fmt: skip
+    a, _case = filed(file, spam(lines, sender="sales@tenant.onmicrosoft.com"))
+    assert a["accounts"] == [], codes(a)
