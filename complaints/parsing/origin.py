@@ -221,13 +221,16 @@ _EOP_INBOUND = ("mail.protection.outlook.com",)
 
 def _from_filtering_gateway(hop: Hop, trust: TrustContext, below: Sequence[Hop] = ()) -> bool:
     """The receiver took the message from a filtering service, by the name it looked up
-    (a HELO is the client's word), from a routable address that is none of ours.
+    (a HELO is the client's word), from a routable address that is none of ours: a
+    host in our address space is a customer, whatever reverse name it gave itself.
 
     Microsoft's outbound hosts also carry its tenants' own mail: they count only when
     the message came in through Exchange Online's inbound front door below (a receiver
     whose Microsoft 365 relays to its on-premises server)."""
     ip = hop.from_address
     if not ip or not hop.from_rdns or _non_routable(hop) or _own_server(trust, ip):
+        return False
+    if _our_address(trust, ip):
         return False
     if is_filtering_gateway(hop.from_rdns):
         return True
@@ -237,6 +240,13 @@ def _from_filtering_gateway(hop: Hop, trust: TrustContext, below: Sequence[Hop] 
 def _own_server(trust: TrustContext, ip: str) -> bool:
     try:
         return bool(trust.is_own_mail_server(ip))
+    except Exception:
+        return False
+
+
+def _our_address(trust: TrustContext, ip: str) -> bool:
+    try:
+        return bool(trust.is_our_address(ip))
     except Exception:
         return False
 

@@ -191,6 +191,17 @@ def test_a_gateway_relaying_from_a_private_network_stays_the_origin(file):  # no
     assert a["accounts"] == []
 
 
+def test_a_line_of_ours_named_like_a_filtering_service_is_no_gateway(file):  # noqa: F811
+    """A customer sets its own reverse name ("mx0a-….pphosted.com") and a receiver that
+    does not confirm it writes it down: a host in our address space is no receiver's
+    filter, so the line it wrote below (here naming an outside host) is its own word."""
+    a, _case = filed(file, spam([
+        f"from mx0a-00999.pphosted.com (mx0a-00999.pphosted.com [198.51.100.23]) by mx.receiver.example (Postfix) with ESMTPS id 18G; {utc(AFTER)}",
+        f"from victim-pc (unknown [203.0.113.9]) by mx0a-00999.pphosted.com with ESMTP id 18H; {utc(AFTER)}",
+    ]))  # fmt: skip
+    assert a["accounts"] == ["C-2"], codes(a)
+
+
 # -- greetings ---------------------------------------------------------------------------------
 
 
