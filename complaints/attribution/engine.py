@@ -400,6 +400,29 @@ def _web_script(result, report) -> bool:
     return account is not None
 
 
+def _name_embeds_address(name: str, ip: str | None) -> bool:
+    """A generic reverse name spelling out its own IPv4 address, forwards or reversed."""
+    octets = (ip or "").split(".")
+    if len(octets) != 4:
+        return False
+    for order in (octets, octets[::-1]):
+        if re.search(r"(?<!\d)0*" + r"[-._]0*".join(order) + r"(?!\d)", name):
+            return True
+    return False
+
+
+def _line_below(origin_hop, hops, rdns: str):
+    """The line the origin server wrote just below its own: past its lines with no
+    "from" ("by mail-….google.com with SMTP id …", Gmail's hand-over from its
+    submission host to its outbound host), which name the same organisation."""
+    for hop in sorted((h for h in hops if h.position > origin_hop.position), key=lambda h: h.position):
+        if hop.from_address or hop.from_name:
+            return hop
+        if not (organisation(hop.by_name) and organisation(hop.by_name) == organisation(rdns)):
+            return hop
+    return None
+
+
 def _submitted_elsewhere_by_ours(result, at, origin_hop, hops) -> None:
     """Method 4 seen from the connecting side: our customer submitted to another
     ISP's server after authenticating (SMTP AUTH with or without a login named,
@@ -416,7 +439,11 @@ def _submitted_elsewhere_by_ours(result, at, origin_hop, hops) -> None:
     rdns = (origin_hop.from_rdns or "").lower().rstrip(".") if origin_hop is not None else ""
     if not rdns or rdns == "unknown":
         return
-    below = next((h for h in hops if h.position == origin_hop.position + 1), None)
+    if _name_embeds_address(rdns, origin_hop.from_address):
+        # "ec2-45-33-12-34.compute-1.amazonaws.com": a rented or dynamic machine, not a
+        # provider's mail server; whoever rents it writes any line below it.
+        return
+    below = _line_below(origin_hop, hops, rdns)
     if below is None or not below.from_address:
         return
     # The line must be that server's own: its name as the receiver looked it up, or
@@ -632,14 +659,22 @@ def _through_our_server(result, report, ip, at, origin_hop, login, hit) -> None:
     queue_id = origin_hop.hop_id if origin_hop is not None and _is_own_name(origin_hop.by_name) else None
     via_web = origin_hop is not None and (origin_hop.with_protocol or "").upper().startswith("HTTP")
     entries, by_login = _submissions(login, client_ip, report.message_id, at, queue_id, via_web=via_web)
-    if login and queue_id and entries and _mail_account(login) is None:
-        # Our own server's line and its queue ID name the log entry; a login header we
-        # could not resolve (a panel's own format, a display name) gives way to the
-        # login our server logged for that very submission.
-        logged = {e.login for e in entries if e.login and not _same_login(login, e.login)}
-        if len(logged) == 1 and _mail_account(next(iter(logged))) is not None:
-            result.step("login_from_maillog", written=login, login=next(iter(logged)))
-            login = next(iter(logged))
+    if login and queue_id and entries:
+        # Our own server's line and its queue ID name the log entry, our server's own
+        # record of that very submission. A login written otherwise gives way to it: a
+        # header we could not resolve (a panel's own format, a display name), or one
+        # naming another of our accounts (a header the client wrote itself, which no
+        # line of our server's vouches for).
+        logged = {e.login for e in entries if e.login}
+        if logged and not any(_same_login(login, name) for name in logged):
+            only = next(iter(logged)) if len(logged) == 1 else None
+            if only and _mail_account(only) is not None:
+                written_resolves = _mail_account(login) is not None
+                code = "maillog_names_another_login" if written_resolves else "login_from_maillog"
+                result.step(code, written=login, login=only)
+                login = only
+            else:
+                entries = []  # the log names other logins: it confirms nothing of this one
     if not login and entries:
         logins = {e.login.lower() for e in entries if e.login}
         if len(logins) > 1:

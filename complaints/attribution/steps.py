@@ -324,6 +324,17 @@ SENTENCES: dict[str, tuple[tuple[tuple[str, ...], object], ...]] = {
         (("logins",), _("Our mail log shows {logins} different logins around that time: none is named.")),
         ((), _("Our mail log shows several different logins around that time: none is named.")),
     ),
+    "maillog_names_another_login": (
+        (
+            ("written", "login"),
+            _(
+                "The mail names the login as {written}, but our mail server's log of that very "
+                "submission (its queue ID) names {login}: our server's own record wins over a "
+                "line in the mail."
+            ),
+        ),
+        (("login",), _("Our mail server's log of that very submission (its queue ID) names {login}.")),
+    ),
     "login_from_maillog": (
         (
             ("written", "login"),

@@ -152,7 +152,7 @@ def _find_origin(
             continue  # injected on the same host; the next hop must come from it too
         last_host = i
         if not _vouched(hop, trust, org, earlier):
-            if gateway is None and _from_filtering_gateway(hop, trust, hops[i + 1 :]):
+            if gateway is None and _from_filtering_gateway(hop, trust):
                 # The receiver's MX is a filtering service: its own line, just below,
                 # names the host that connected to it.
                 gateway = expect = i
@@ -213,28 +213,33 @@ def _vouched(hop: Hop, trust: TrustContext, org: set[str], earlier: set[str]) ->
     return organisation(name) in earlier
 
 
-# Exchange Online in front of the receiver's own server: its inbound front door writes
-# "by ….mail.protection.outlook.com", and it hands the mail on from its outbound hosts.
-_EOP_OUTBOUND = ("outbound.protection.outlook.com",)
-_EOP_INBOUND = ("mail.protection.outlook.com",)
-
-
-def _from_filtering_gateway(hop: Hop, trust: TrustContext, below: Sequence[Hop] = ()) -> bool:
+def _from_filtering_gateway(hop: Hop, trust: TrustContext) -> bool:
     """The receiver took the message from a filtering service, by the name it looked up
-    (a HELO is the client's word), from a routable address that is none of ours: a
-    host in our address space is a customer, whatever reverse name it gave itself.
+    and confirmed (a HELO is the client's word), from a routable address that is none
+    of ours: a host in our address space is a customer, whatever reverse name it gave
+    itself.
 
-    Microsoft's outbound hosts also carry its tenants' own mail: they count only when
-    the message came in through Exchange Online's inbound front door below (a receiver
-    whose Microsoft 365 relays to its on-premises server)."""
+    Exchange Online's outbound hosts are no such service: a receiver whose Microsoft 365
+    relays to its own server and a sender's tenant relaying its on-premises mail write
+    the same lines, so the walk stops at Microsoft's edge."""
     ip = hop.from_address
-    if not ip or not hop.from_rdns or _non_routable(hop) or _own_server(trust, ip):
+    if not ip or not _looked_up(hop) or _non_routable(hop) or _own_server(trust, ip):
         return False
     if _our_address(trust, ip):
         return False
-    if is_filtering_gateway(hop.from_rdns):
-        return True
-    return is_under(hop.from_rdns, _EOP_OUTBOUND) and any(is_under(h.by_name, _EOP_INBOUND) for h in below)
+    return is_filtering_gateway(hop.from_rdns)
+
+
+def _looked_up(hop: Hop) -> bool:
+    """The name beside the address is one the receiver looked up and confirmed: written
+    "name [ip]" (Postfix, sendmail) or "from name ([ip]" (Exim), never "(may be forged)".
+    Exchange's "from NAME (ip)" is the client's greeting, and qmail's "from name (HELO
+    x) (ip)" a reverse name never checked forwards."""
+    name, ip = hop.from_rdns, hop.from_address
+    if not name or not ip or "may be forged" in hop.raw.lower():
+        return False
+    pattern = rf"{re.escape(name)}\.?\s*\(?\s*\[(?:IPv6:)?([^\]\s]+)\]"
+    return any(normalise_ip(m.group(1)) == ip for m in re.finditer(pattern, hop.raw, re.IGNORECASE))
 
 
 def _own_server(trust: TrustContext, ip: str) -> bool:
@@ -307,14 +312,16 @@ def _hop_auth(hop: Hop) -> tuple[bool, str | None]:
         match = pattern.search(hop.raw)
         if match:
             return True, match.group(1).strip("<>\"'")
-    if any(p.search(hop.raw) for p in _BARE_MARKERS):
-        found = True
     if found and hop.from_address:
-        # qmail's SMTP AUTH patches put the login where ident's answer goes: "(login@ip)";
-        # only with an authenticated protocol is it a login and not the client's say-so.
-        match = re.search(rf"\(([^\s()]+)@\[?{re.escape(hop.from_address)}\]?\)", hop.raw, re.IGNORECASE)
+        # qmail's SMTP AUTH patches put the login where ident's answer goes: "(login@ip)",
+        # the address bare. Only with an authenticated protocol (ESMTPA) is it a login
+        # and not the client's say-so; sendmail's "(ident@[ip])" beside its
+        # "(authenticated bits=0)" is still the client's identd answering.
+        match = re.search(rf"\(([^\s()\[]+)@{re.escape(hop.from_address)}\)", hop.raw, re.IGNORECASE)
         if match:
             return True, match.group(1)
+    if any(p.search(hop.raw) for p in _BARE_MARKERS):
+        found = True
     return found, None
 
 

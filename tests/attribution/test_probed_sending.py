@@ -232,11 +232,12 @@ def _eop_inbound(at) -> list[str]:
     ]  # fmt: skip
 
 
-def test_exchange_online_in_front_of_the_receivers_own_server(file):  # noqa: F811
-    """Microsoft 365 relaying to the receiver's on-premises server: the walk stopped at
-    Microsoft's outbound host, and the complaint would have gone to Microsoft."""
+def test_exchange_online_in_front_of_the_receivers_own_server_stops_at_microsoft(file):  # noqa: F811
+    """Microsoft 365 relaying to the receiver's on-premises server writes the same lines as
+    a sender's tenant relaying its own server's mail through a connector: nobody below
+    Microsoft's edge is named (a tenant's connector could name anyone)."""
     a, _case = filed(file, spam(_eop_inbound(BEFORE)))
-    assert a["accounts"] == ["C-1"], codes(a)
+    assert a["accounts"] == [], codes(a)
 
 
 def test_a_microsoft_365_tenants_own_mail_still_stops_at_microsofts_edge(file):  # noqa: F811
@@ -247,3 +248,119 @@ def test_a_microsoft_365_tenants_own_mail_still_stops_at_microsofts_edge(file): 
     ]  # fmt: skip
     a, _case = filed(file, spam(lines, sender="sales@tenant.onmicrosoft.com"))
     assert a["accounts"] == [], codes(a)
+
+
+SPAMMER = "45.33.12.34"  # a rented server abroad, not ours
+
+
+def forged_gateway_line(at, gateway="mx0a-00123.pphosted.com") -> str:
+    return (
+        f"from user-pc (p1023-ipngn.dyn.isp.example.jp [198.51.100.23]) by {gateway} (8.17.1.19/8.17.1.19) "
+        f"with ESMTP id 3x1abc2def-1 for <victim@receiver.example>; {utc(at)}"
+    )
+
+
+@pytest.mark.parametrize(
+    "top",
+    [
+        # Exchange writes the client's greeting, not a looked-up name
+        f"from mx0a-00123.pphosted.com ({SPAMMER}) by EXCH01.receiver.example (10.0.0.6) with Microsoft SMTP Server "
+        "(version=TLS1_2, cipher=TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384) id 15.2.1258.28",
+        # sendmail says the reverse name does not resolve back
+        f"from mx0a-00123.pphosted.com (mx0a-00123.pphosted.com [{SPAMMER}] (may be forged)) by mx.receiver.example "
+        "(8.15.2/8.15.2) with ESMTP id 5AK5VWx1012345",
+        # qmail's tcpserver never confirms the reverse name
+        f"from mx0a-00123.pphosted.com (HELO mx0a-00123.pphosted.com) ({SPAMMER}) by mx.receiver.example with SMTP",
+    ],
+    ids=["exchange-greeting", "sendmail-may-be-forged", "qmail-unconfirmed"],
+)
+def test_a_gateway_name_the_receiver_did_not_confirm_vouches_for_nothing(file, top):  # noqa: F811
+    """A spammer greets as Proofpoint, or sets its own reverse name to one, and writes a
+    line below blaming our customer: only a name the receiver looked up and confirmed
+    makes a filtering service."""
+    a, _case = filed(file, spam([f"{top}; {utc(AFTER)}", forged_gateway_line(AFTER)]))
+    assert a["accounts"] == [], codes(a)
+
+
+def test_a_tenants_connector_mail_is_not_walked_past_microsofts_front_door(file):  # noqa: F811
+    """A spammer's own Microsoft 365 tenant relays from its server through a connector and
+    that server adds a line naming our customer's line as its submitter."""
+    a, _case = filed(file, spam([
+        "from JPN01-OS0-obe.outbound.protection.outlook.com (mail-os0jpn01on2050.outbound.protection.outlook.com "
+        f"[40.107.113.50]) by mx.receiver.example (Postfix) with ESMTPS id 19A; {utc(AFTER)}",
+        "from OS0JPN01FT012.eop-JPN01.prod.protection.outlook.com (2603:1096:400:1a1:cafe::4c) by "
+        f"TYCP286MB1234.JPNP286.PROD.OUTLOOK.COM (2603:1096:400:1a1::5) with Microsoft SMTP Server id 15.20.7000.10; {utc(AFTER)}",
+        f"from TYAPR01MB9999.jpnprd01.prod.outlook.com ({SPAMMER}) by OS0JPN01FT012.mail.protection.outlook.com "
+        f"(10.13.177.86) with Microsoft SMTP Server id 15.20.7000.10 via Frontend Transport; {utc(AFTER)}",
+        f"from user-pc (p1023-ipngn.dyn.isp.example.jp [198.51.100.23]) by TYAPR01MB9999.jpnprd01.prod.outlook.com "
+        f"with ESMTPSA; {utc(AFTER)}",
+    ], sender="sales@tenant.onmicrosoft.com"))  # fmt: skip
+    assert a["accounts"] == [], codes(a)
+
+
+def pst(at) -> str:
+    return (at - timedelta(hours=8)).strftime("%a, %d %b %Y %H:%M:%S -0800 (PST)")
+
+
+def test_gmail_submission_in_gmails_own_layout_is_method_4(file):  # noqa: F811
+    """Gmail's outbound host writes a line of its own with no "from" between the receiver's
+    line and smtp.gmail.com's: the submission line is read past it."""
+    a, case = filed(file, spam([
+        f"from mail-pf1-f170.google.com (mail-pf1-f170.google.com [209.85.210.170]) by mx.receiver.example (Postfix) with ESMTPS id 10A; {utc(AFTER)}",
+        f"by mail-pf1-f170.google.com with SMTP id d2e1a72fcca58-6e69a13e08aso1234567b3a.1 for <victim@receiver.example>; {pst(AFTER)}",
+        f"X-Received: by 2002:a05:6a00:1a8e:b0:6e6:1234:5678 with SMTP id g14mr123456pfv.45.1763617860000; {pst(AFTER)}",
+        f"from user-pc (p1023-ipngn.dyn.isp.example.jp. [198.51.100.23]) by smtp.gmail.com with ESMTPSA id "
+        f"a1sm1234567pfx.12.2026.11.19.21.31.00 for <victim@receiver.example> (version=TLS1_3 cipher=TLS_AES_256_GCM_SHA384 bits=256/256); {pst(AFTER)}",
+    ], sender="spammer@gmail.com"))  # fmt: skip
+    assert a["accounts"] == ["C-2"], codes(a)
+    assert a["sending_method"] == "other_isp_server"
+
+
+@pytest.mark.parametrize(
+    "below",
+    [
+        "from user-pc (p1023-ipngn.dyn.isp.example.jp [198.51.100.23]) (Authenticated sender: x@other.example) "
+        "by email-smtp.us-east-1.amazonaws.com with ESMTPSA id 23C",
+        "from [198.51.100.23] by web1.amazonaws.com via HTTP",
+    ],
+    ids=["submission", "webmail"],
+)
+def test_a_rented_machine_is_no_provider_whose_lines_are_read(file, below):  # noqa: F811
+    """ec2-45-33-12-34.compute-1.amazonaws.com is whoever rents it: the lines it writes below
+    its own, naming another host of the cloud's domain, are its own word."""
+    a, _case = filed(file, spam([
+        f"from ec2-45-33-12-34.compute-1.amazonaws.com (ec2-45-33-12-34.compute-1.amazonaws.com [{SPAMMER}]) by mx.receiver.example (Postfix) with ESMTPS id 23B; {utc(AFTER)}",
+        f"{below}; {utc(AFTER)}",
+    ]))  # fmt: skip
+    assert a["accounts"] == [], codes(a)
+
+
+@pytest.mark.parametrize(
+    "header", ["X-Authenticated-Sender: hanako", "X-Authenticated-Sender: smtp1.isp.example.jp: hanako@isp.example.jp"]
+)
+def test_our_servers_log_wins_over_a_login_header_naming_another_customer(file, header):  # noqa: F811
+    """taro submits with his own login (our log, joined by our server's queue ID) and adds a
+    login header naming hanako, which Postfix never writes: our own record wins."""
+    maillog_record(
+        kind="submission", service="smtp", login="taro", client_ip="198.51.100.23", at=SUBMIT_AT,
+        host="smtp1", queue_id="4F2A1C3DA0", message_id="<e2@pc.invalid>",
+    )  # fmt: skip
+    a, _case = filed(file, spam([
+        our_relay(SUBMIT_AT),
+        f"from pc (unknown [198.51.100.23]) by smtp1.isp.example.jp (Postfix) with ESMTPSA id 4F2A1C3DA0; {utc(SUBMIT_AT)}",
+        header,
+    ], msgid="<e2@pc.invalid>"))  # fmt: skip
+    assert a["accounts"][:1] == ["M-1"], codes(a)
+    assert "M-2" not in a["accounts"]
+    assert "maillog_names_another_login" in codes(a)
+
+
+def test_sendmails_ident_answer_on_an_authenticated_line_is_no_login(file):  # noqa: F811
+    """sendmail writes the client's identd answer as "(hanako@[ip])" beside "(authenticated
+    bits=0)": the client's own word, not the login."""
+    a, _case = filed(file, spam([
+        our_relay(SUBMIT_AT),
+        f"from user-pc (hanako@[198.51.100.23]) (authenticated bits=0) by smtp1.isp.example.jp (8.15.2/8.15.2) "
+        f"with ESMTP id 5AK5VWx1012399; {utc(SUBMIT_AT)}",
+    ]))  # fmt: skip
+    assert "M-2" not in a["accounts"], codes(a)
