@@ -167,6 +167,11 @@ _SAME_ORGANISATION = (
     ("google.com", "googlemail.com", "gmail.com"),
     ("yahoo.com", "yahoodns.net", "yahoo.net", "aol.com"),
     ("icloud.com", "me.com", "apple.com"),
+    # Filtering services (below) whose hosts span domains: Barracuda's hand-over hosts
+    # are ess.barracuda.com, its MX barracudanetworks.com, its own lines cudaops.com.
+    ("barracuda.com", "barracudanetworks.com", "cudaops.com"),
+    ("mimecast.com", "mimecast-offshore.com"),
+    ("pphosted.com", "ppe-hosted.com"),
 )
 _ORGANISATION_OF = {domain: group[0] for group in _SAME_ORGANISATION for domain in group}
 
@@ -190,6 +195,7 @@ FILTERING_GATEWAYS = (
     "mimecast-offshore.com",
     "messagelabs.com",  # Broadcom Email Security.cloud
     "ess.barracudanetworks.com",
+    "ess.barracuda.com",  # Barracuda Email Security Service's hand-over hosts
     "iphmx.com",  # Cisco Secure Email Cloud
     "mailcontrol.com",  # Forcepoint
     "hornetsecurity.com",

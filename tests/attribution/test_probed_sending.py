@@ -157,14 +157,21 @@ def test_an_unauthenticated_line_below_another_server_is_still_not_read(file):  
 
 @pytest.mark.parametrize(
     "gateway",
-    ["mx0a-00123.pphosted.com", "eu-smtp-inbound-1.mimecast.com", "mx1.hc1234-56.iphmx.com"],
+    [
+        ("mx0a-00123.pphosted.com", "mx0a-00123.pphosted.com"),
+        ("eu-smtp-inbound-1.mimecast.com", "eu-smtp-inbound-1.mimecast.com"),
+        ("mx1.hc1234-56.iphmx.com", "mx1.hc1234-56.iphmx.com"),
+        # Barracuda hands over from ess.barracuda.com and writes its lines as cudaops.com
+        ("outbound-ip24b.ess.barracuda.com", "mx-inbound12-3.us-east-2a.ess.aws.cudaops.com"),
+    ],
 )
 def test_a_receiver_behind_a_filtering_service_names_the_host_that_connected_to_it(file, gateway):  # noqa: F811
     """The receiver's MX is Proofpoint, Mimecast, Cisco…: the walk stopped at the gateway,
     so nobody was named and the complaint was forwarded to the receiver's own filter."""
+    handing, writing = gateway
     a, case = filed(file, spam([
-        f"from {gateway} ({gateway} [148.163.1.1]) by mx.receiver.example (Postfix) with ESMTPS id 18A; {utc(AFTER)}",
-        f"from user-pc (unknown [198.51.100.23]) by {gateway} (8.17.1.19/8.17.1.19) with ESMTP id 18B for <victim@receiver.example>; {utc(AFTER)}",
+        f"from {handing} ({handing} [148.163.1.1]) by mx.receiver.example (Postfix) with ESMTPS id 18A; {utc(AFTER)}",
+        f"from user-pc (unknown [198.51.100.23]) by {writing} (8.17.1.19/8.17.1.19) with ESMTP id 18B for <victim@receiver.example>; {utc(AFTER)}",
     ]))  # fmt: skip
     assert a["accounts"] == ["C-2"], codes(a)
     assert a["sending_method"] == "self_operated_server"
