@@ -131,7 +131,7 @@ def _find_origin(
     org: set[str] = set()  # domains of the receivers we already trust
     expect: int | None = None  # the vouched-for host that must have written the next hop
     last_host: int | None = None
-    gateway: int | None = None  # the receiver's filtering service, vouched for by its name
+    gateway: int | None = None  # the receiver's (lowest) filtering service, vouched for by its name
     for i, hop in enumerate(hops):
         if hop.by_name is None and (hop.time is None or hop.from_name is None):
             # "(qmail 123 invoked from network)" says nothing about hosts, and a
@@ -152,9 +152,11 @@ def _find_origin(
             continue  # injected on the same host; the next hop must come from it too
         last_host = i
         if not _vouched(hop, trust, org, earlier):
-            if gateway is None and _from_filtering_gateway(hop, trust):
+            if _from_filtering_gateway(hop, trust):
                 # The receiver's MX is a filtering service: its own line, just below,
-                # names the host that connected to it.
+                # names the host that connected to it. Services in a row (Mimecast in
+                # front of the receiver's Cisco cloud) are each confirmed by the name
+                # the one above looked up.
                 gateway = expect = i
                 continue
             return i, None, None

@@ -178,6 +178,29 @@ def test_a_receiver_behind_a_filtering_service_names_the_host_that_connected_to_
     assert case["recommendation"]["rule"] == "4"
 
 
+def test_two_filtering_services_in_one_chain_are_both_walked_past(file):  # noqa: F811
+    """Mimecast hands the mail to the receiver's Cisco cloud, which hands it to the
+    receiver's own server: each service confirmed by name, each writing the line below.
+    The walk stopped at the first service and named nobody."""
+    a, _case = filed(file, spam([
+        f"from esa1.hc1234-56.iphmx.com (esa1.hc1234-56.iphmx.com [68.232.1.1]) by mx.receiver.example (Postfix) with ESMTPS id 18J; {utc(AFTER)}",
+        f"from eu-smtp-inbound-1.mimecast.com (eu-smtp-inbound-1.mimecast.com [91.220.42.1]) by esa1.hc1234-56.iphmx.com with ESMTP id 18K; {utc(AFTER)}",
+        f"from user-pc (unknown [198.51.100.23]) by eu-smtp-inbound-1.mimecast.com with ESMTP id 18L; {utc(AFTER)}",
+    ]))  # fmt: skip
+    assert a["accounts"] == ["C-2"], codes(a)
+
+
+def test_a_second_service_the_first_did_not_confirm_vouches_for_nothing(file):  # noqa: F811
+    """Below the receiver's service, a host greeting as another service with no confirmed
+    name is the origin, whatever it wrote below."""
+    a, _case = filed(file, spam([
+        f"from esa1.hc1234-56.iphmx.com (esa1.hc1234-56.iphmx.com [68.232.1.1]) by mx.receiver.example (Postfix) with ESMTPS id 18M; {utc(AFTER)}",
+        f"from eu-smtp-inbound-1.mimecast.com (unknown [{SPAMMER}]) by esa1.hc1234-56.iphmx.com with ESMTP id 18N; {utc(AFTER)}",
+        f"from user-pc (unknown [198.51.100.23]) by eu-smtp-inbound-1.mimecast.com with ESMTP id 18P; {utc(AFTER)}",
+    ]))  # fmt: skip
+    assert a["accounts"] == [], codes(a)
+
+
 def test_a_gateway_named_only_by_its_greeting_is_not_trusted(file):  # noqa: F811
     """A HELO is the client's word: "pphosted.com" with no looked-up name vouches for nothing."""
     a, _case = filed(file, spam([
