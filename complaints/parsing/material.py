@@ -109,7 +109,8 @@ def find(msg: Message) -> Found:
     material, span = best
     prose = text[: span[0]] + "\n" + text[span[1] :] if span else text
     others, seen = [], {material.raw}
-    for other, _span in chained[1:]:
+    more = pasted_after(text, span) if span and material.via == "pasted_headers" else []
+    for other in [c for c, _span in chained[1:]] + more:
         if other.raw not in seen:
             seen.add(other.raw)
             others.append(other)
@@ -249,6 +250,38 @@ def _quoted(text: str) -> tuple[Material, tuple[int, int]] | None:
 
 def _pasted_headers(text: str) -> tuple[Material, tuple[int, int]] | None:
     """Header lines pasted into the text, a Received line among them."""
+    return next(_pasted_copies(text), None)
+
+
+def pasted_after(text: str, span: tuple[int, int]) -> list[Material]:
+    """More copies pasted one after the other below the one at `span` ("spam 1… spam 2…"),
+    up to the thread quoted below (a reply's "-----Original Message-----", "On … wrote:"):
+    what the person pasted now, each a report of its own. A copy in the quoted thread was
+    filed when it was first sent."""
+    rest = text[span[1] :]
+    head = _header_block([x.rstrip("\r\n") for x in text[span[0] : span[1]].splitlines()])
+    if _a_forward(head):
+        return []  # what follows is the forwarded message, the one reported
+    stop = _end_of_copy(rest, thread_only=True)
+    return [material for material, _ in _pasted_copies(rest[:stop])]
+
+
+_FORWARD_SUBJECT = re.compile(r"^\s*(?:\[[^\]]*\]\s*)?(?:fwd?|tr|wg|rv|vs|転送)\s*[:：]", re.IGNORECASE)
+
+
+def _a_forward(block: list[str]) -> bool:
+    """Pasted header lines of a forward (its subject "FW: …"), not of the reported copy."""
+    for line in block:
+        name, _, value = line.lstrip().partition(":")
+        if name.strip().lower() == "subject":
+            return bool(_FORWARD_SUBJECT.match(value))
+    return False
+
+
+def _pasted_copies(text: str):
+    """(Material, span) for each block of pasted header lines with a Received line, in
+    order. Each copy's body ends where the text moves on: the next pasted copy, a
+    forwarded or quoted message below, the sender's signature."""
     lines = text.splitlines(keepends=True)
     offsets, pos = [], 0
     for line in lines:
@@ -265,13 +298,64 @@ def _pasted_headers(text: str) -> tuple[Material, tuple[int, int]] | None:
             continue
         end_line = i + len(block)
         body = "".join(lines[end_line:])
-        signature = _SIGNATURE.search(body)
-        body = body[: signature.start()] if signature else body
+        # A forward's own headers pasted above what it forwarded keep it all as the
+        # body: the copy inside is the reported one.
+        body = body[: _end_of_copy(body, thread_only=None if _a_forward(block) else False)]
         copy = "\n".join(_rejoin([x.lstrip() if _header_start(x.lstrip()) else x for x in block]))
         material = _material(copy + "\n\n" + body.lstrip("\n"), "pasted_headers")
+        start = offsets[end_line] if end_line < len(offsets) else len(text)
         if material is not None:
-            return material, (offsets[i], offsets[end_line] if end_line < len(offsets) else len(text))
+            yield material, (offsets[i], start)
+            i = end_line + body.count("\n")
+            continue
         i = end_line
+
+
+# A reply's line above the quoted thread: "On Fri, Nov 20, 2026 at 4:00 PM X wrote:",
+# "2026年11月20日(金) 16:00 X <x@example>:".
+_REPLY_ATTRIBUTION = re.compile(
+    r"^[ \t]*(?:On\s.{4,300}?\swrote:|\d{4}年\d{1,2}月\d{1,2}日.{0,200}<[^<>\s]+@[^<>\s]+>\s*(?:[:：]|wrote:|"
+    r"は書きました[:：]?))[ \t]*$",
+    re.MULTILINE,
+)
+
+
+def _end_of_copy(body: str, *, thread_only: bool | None = False) -> int:
+    """Where a pasted copy's body ends: at the thread quoted below it (a forward or reply
+    marker, a quoted copy with headers), at the next pasted copy (unless `thread_only`),
+    or at the sender's signature (only that when `thread_only` is None)."""
+    ends = [len(body)]
+    if thread_only is None:
+        match = _SIGNATURE.search(body)
+        return match.start() if match else len(body)
+    for pattern in (_INLINE_MARKER, _REPLY_ATTRIBUTION, _SIGNATURE):
+        if pattern is _SIGNATURE and thread_only:
+            continue
+        match = pattern.search(body)
+        if match:
+            ends.append(match.start())
+    quoted = _quoted_copy_start(body)
+    if quoted is not None:
+        ends.append(quoted)
+    if not thread_only:
+        lines = body.splitlines(keepends=True)
+        pos = 0
+        for index, line in enumerate(lines):
+            if pos and _header_start(line.lstrip()):
+                block = _header_block([x.rstrip("\r\n") for x in lines[index : index + 400]])
+                if any(_RECEIVED_LINE.match(x.lstrip()) for x in block):
+                    ends.append(pos)
+                    break
+            pos += len(line)
+    return min(ends)
+
+
+def _quoted_copy_start(text: str) -> int | None:
+    """Where a ">"-quoted block holding a message's header lines starts."""
+    for block in re.finditer(r"(?:^[ \t]*>.*(?:\n|$))+", text, re.MULTILINE):
+        lines = [_QUOTE_PREFIX.sub("", line) for line in block.group(0).splitlines()]
+        if any(_header_start(line) for line in lines) and any(_RECEIVED_LINE.match(x) for x in lines):
+            return block.start()
     return None
 
 
