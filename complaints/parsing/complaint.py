@@ -121,9 +121,12 @@ _DATE_FORMS = (
     r"(?P<y>\d{4})([-./])(?P<m>\d{1,2})\2(?P<d>\d{1,2})",
     r"(?P<a>\d{1,2})([/.])(?P<b>\d{1,2})\2(?P<y>\d{4})",
 )
+# "1:12 pm Japan time", "13:12 Japan Standard Time", "Tokyo time": JST in words.
+_JAPAN_TIME = r"(?:Japan(?:ese)?(?:\s+Standard)?|Tokyo)\s+Time\b"
 _CLOCK = (
     r"(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?(?:\s*(?P<ampm>[ap])\.?m\b\.?)?"
-    r"(?P<zone>\s*\(?\s*(?:(?:UTC|GMT)\s*[+-]\s*\d{1,2}(?::?\d{2})?|[+-]\d{2}:?\d{2}|Z\b|[A-Z]{2,5}\b)\s*\)?)?"
+    r"(?P<zone>\s*\(?\s*(?:(?:UTC|GMT)\s*[+-]\s*\d{1,2}(?::?\d{2})?|[+-]\d{2}:?\d{2}|Z\b"
+    rf"|{_JAPAN_TIME}|[A-Z]{{2,5}}\b)\s*\)?)?"
 )
 _ROUGHLY = r"(?P<about>(?:about|around|approximately|approx\.?|circa|roughly|~)\s*)?"
 _WRITTEN_DATES = tuple(
@@ -836,14 +839,14 @@ def named_port(text: str, ip: str | None) -> int | None:
 
 
 _BRACKETED_ZONE = re.compile(
-    r"\s*\(?\s*(?:(?:UTC|GMT)\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?|(UTC|GMT|JST|日本時間))\s*\)?$"
+    rf"\s*\(?\s*(?:(?:UTC|GMT)\s*([+-])\s*(\d{{1,2}})(?::?(\d{{2}}))?|(UTC|GMT|JST|日本時間|(?i:{_JAPAN_TIME})))\s*\)?$"
 )
 
 
 def _zone_named(match: re.Match) -> str:
     if match.group(1):  # UTC+09:00, GMT+9: the offset itself
         return f" {match.group(1)}{int(match.group(2)):02d}{match.group(3) or '00'}"
-    return " JST" if match.group(4) == "日本時間" else f" {match.group(4)}"
+    return f" {match.group(4)}" if match.group(4) in ("UTC", "GMT", "JST") else " JST"
 
 
 class NamedTime(NamedTuple):
@@ -969,7 +972,8 @@ def _named_time(text: str, reference: datetime | None = None, address: str | Non
             found.append((match.start(), when, note, bool(zone) or japanese, approximate))
     if not found:
         return NamedTime()
-    found.sort(key=lambda item: item[0])
+    # Two readings of one time (a long date, and the same with its zone in words): the zoned one.
+    found.sort(key=lambda item: (item[0], not item[3]))
     tied = [item for item in found if _EVENT_WORDS.search(text[max(0, item[0] - 40) : item[0]])]
     if not tied and address:
         # The time written beside the address the complaint names, not an earlier one

@@ -260,7 +260,10 @@ def _build(year, month, day, hour, minute, second, micro, offset) -> datetime | 
     return local.astimezone(UTC)
 
 
-_OFFSET = r"(?:UTC|GMT)\s*(?:(?P<sign>[+-])\s*(?P<h>\d{1,2})(?::?(?P<m>\d{2}))?)?"
+_OFFSET = (
+    r"(?:(?P<jst>JST\b|Japan(?:ese)?(?:\s+Standard)?\s+Time\b|日本時間)"
+    r"|(?:UTC|GMT)\s*(?:(?P<sign>[+-])\s*(?P<h>\d{1,2})(?::?(?P<m>\d{2}))?)?)"
+)
 # Where a report says once which zone its times are in: "Timezone: UTC +0900 (JST)",
 # "(timezone: UTC+0000)", "All times are in UTC", "Date/timestamps (at the very left)
 # are UTC.", "All times are in localtime (currently MESZ (GMT +02:00))"; a label or a
@@ -275,6 +278,12 @@ _DECLARED_ZONE = (
     ),
     re.compile(rf"\b(?:time|timestamp|date|seen)\b[\w ]{{0,20}}?\(\s*{_OFFSET}\s*\)", re.IGNORECASE),
     re.compile(r"\b\w+_utc\b", re.IGNORECASE),
+    # "From our MX log (all times JST):", "times in UTC"
+    re.compile(
+        rf"\b(?:all\s+(?:times?|timestamps?)\s+(?:are\s+)?(?:in\s+)?|(?:times?|timestamps?)\s+in\s+){_OFFSET}",
+        re.IGNORECASE,
+    ),
+    re.compile(r"[(（]\s*時刻は\s*(?P<jst>日本時間)|(?P<jst2>日本時間)で(?:記載|表記)", re.IGNORECASE),
 )
 
 
@@ -288,7 +297,9 @@ def declared_offset(text: str, before: int | None = None) -> int | None:
     for pattern in _DECLARED_ZONE:
         for match in pattern.finditer(head):
             parts = match.groupdict()
-            if parts.get("sign") and int(parts["h"]) <= 14:
+            if parts.get("jst") or parts.get("jst2"):
+                offsets.add(9 * 60)
+            elif parts.get("sign") and int(parts["h"]) <= 14:
                 sign = -1 if parts["sign"] == "-" else 1
                 offsets.add(sign * (int(parts["h"]) * 60 + int(parts.get("m") or 0)))
             else:

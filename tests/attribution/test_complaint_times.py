@@ -107,6 +107,10 @@ def complained_in_english(sentence: str) -> dict:
         ("Spam from 198.51.100.23 at 05:31 UTC on 20 Nov 2026", "C-2"),
         ("Spam from 198.51.100.23, 2026.11.20 05:29 (UTC+00:00)", "C-1"),
         ("Spam from 198.51.100.23 at 20.11.2026 06:29 CET", "C-1"),
+        # Japan's zone in words (session 32): read as no zone, and nobody was named
+        ("At 2:29 pm Japan time on November 20, 2026 I got spam from 198.51.100.23.", "C-1"),
+        ("Spam from 198.51.100.23 at 14:31 Japan time on Nov 20, 2026", "C-2"),
+        ("On November 20, 2026 at 14:29 Japan Standard Time, spam from 198.51.100.23", "C-1"),
     ],
 )
 def test_an_english_date_in_another_form_names_the_holder_then(isp, sentence, account):
@@ -208,3 +212,18 @@ def test_a_pasted_log_with_our_complainants_own_address_first_names_the_attacker
         "Time (UTC) | Local IP | Remote IP | Port\n2026-11-20 05:35:40 | 203.0.113.5 | 198.51.100.23 | 22"
     )
     assert result["accounts"] == ["C-2"]
+
+
+@pytest.mark.parametrize(
+    ("heading", "account"),
+    [("From our MX log (all times JST):", "C-1"), ("Our MX log, times in UTC:", "C-2"), ("", None)],
+)
+def test_a_pasted_log_takes_the_zone_its_heading_declares(isp, heading, account):
+    """A small provider pastes its MTA's log under "(all times JST)": the zone-less syslog
+    time was read with no zone and nobody was named. Without the heading, still nobody."""
+    result = complained_in_english(
+        f"Your customer is spamming our users. {heading}\n\n"
+        "Nov 20 14:29:07 mx1 postfix/smtpd[4242]: connect from unknown[198.51.100.23]\n"
+        "Nov 20 14:29:08 mx1 postfix/smtpd[4242]: disconnect from unknown[198.51.100.23]\n"
+    )
+    assert result["accounts"] == ([account] if account else []), codes(result)
