@@ -535,7 +535,8 @@ _KINDS = (
     (
         "malware",
         re.compile(
-            r"malware|ransomware|trojan|botnet|\bbots?\b|drone|infected|web ?shell|\bc2\b|command and control"
+            r"malware|ransomware|trojan|botnet|\bbots?\b|drone|infected|\bworms?\b|web ?shell|\bc2\b"
+            r"|command and control"
             r"|malicious (?:file|code|download|site|url|content|software)|safe ?browsing"
             r"|harmful (?:site|content)|virus(?:es)? (?:sites?|urls?|uris?)"
             r"|マルウェア|ウイルス|ボット|感染",
@@ -556,6 +557,8 @@ _KINDS = (
         re.compile(
             # Feed names join words with "_": Shadowserver's "scan_ntp", "scan_redis".
             r"(?<![A-Za-z])scan(?:s|ning|ned)?(?![A-Za-z])|open (?:resolver|proxy|relay)|vulnerab|\bddos\b"
+            # an IDS or firewall-sharing service's notice (myNetWatchman, DShield, fail2ban)
+            r"|firewall logs?|intrusion (?:attempts?|detection)|port ?probes?"
             r"|amplification"
             r"|不正アクセス",
             re.I,

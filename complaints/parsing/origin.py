@@ -34,6 +34,7 @@ from .parsed import Hop, TrustContext
 MAX_HOPS = 100
 # Retrieval from the user's own mailbox, and LMTP, which only ever delivers locally.
 _RETRIEVAL = re.compile(r"^(?:IMAP4?S?|POP3?S?|fetchmail|getmail\d*|LMTPS?A?)\b", re.IGNORECASE)
+_MAILBOX_FETCH = re.compile(r"^(?:IMAP4?S?|POP3?S?|fetchmail|getmail\d*)\b", re.IGNORECASE)
 _AUTH_PROTOCOL = re.compile(r"^(?:E?SMTPS?A|UTF8SMTPS?A)$", re.IGNORECASE)
 _PLAIN_PROTOCOL = {"SMTP", "ESMTP", "ESMTPS", "SMTPS", "UTF8SMTP", "UTF8SMTPS"}
 _LOGIN_MARKERS = (
@@ -137,7 +138,7 @@ def _find_origin(
             # "(qmail 123 invoked from network)" says nothing about hosts, and a
             # "from x" without "by" or date is a truncated copy of another header.
             continue
-        if expect is not None and not _written_by(hop, hops[expect]):
+        if expect is not None and not _written_by(hop, hops[expect]) and not _fetched(hops[expect]):
             if not _non_routable(hops[expect]):
                 return expect, None, None  # a gap or a forgery: the chain ends at the last vouched host
             # Inside a private network names rarely match ("localhost", internal
@@ -173,6 +174,14 @@ def _find_origin(
             "which is never an origin"
         ), last_host
     return last_host, None, None  # trust ran to the bottom: the lowest host we saw is the origin
+
+
+def _fetched(hop: Hop) -> bool:
+    """The recipient's own program fetched the message from its mailbox (POP3, IMAP,
+    fetchmail, getmail): the line below is the top of the message as the mailbox
+    provider stored it, written by its inbound server, whose name need not be the
+    mailbox server's (pop.mindspring.com above gideon.mail.atl.earthlink.net)."""
+    return bool(hop.with_protocol and _MAILBOX_FETCH.match(hop.with_protocol))
 
 
 def _non_routable(hop: Hop) -> bool:

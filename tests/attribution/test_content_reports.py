@@ -14,8 +14,11 @@ import pytest
 
 from complaints.attribution.services import report_attribute
 from complaints.choices import CaseKind, Channel, ReportStatus
+from complaints.models import Report
 from complaints.parsing import parse_report
 from complaints.services import report_ingest
+from tests.attribution.test_complaint_times import complained_in_english
+from tests.attribution.test_rules import codes
 
 pytestmark = pytest.mark.django_db
 
@@ -158,3 +161,18 @@ def test_a_v4_host_name_source_is_the_reported_host():
     data = json.loads(v4("phish.example.net"))
     parsed = parse_report(json.dumps(data).encode(), content_type="application/json")
     assert parsed.parse_error is None and parsed.url_hosts == ["phish.example.net"]
+
+
+def test_a_firewall_sharing_services_worm_notice_is_no_spam(isp):
+    """myNetWatchman's plain-text incident (firewall logs of NetBIOS probes, "W32.Opaserv
+    Worm?"): read as spam, the static line's holder was taken for a spammer running its
+    own server. It is an infected machine: the holder a victim (rule 5)."""
+    result = complained_in_english(
+        "Our sensors indicate suspicious activity originating from your network.\r\n"
+        "Here are the aggregated firewall logs:\r\nSource IP: 203.0.113.5\r\nTime Zone: UTC\r\n\r\n"
+        "AgentName, Event Date Time, Destination IP, IP Protocol, Target Port, Issue Description\r\n"
+        "youngerberry, 20 Nov 2026 05:10:04, 68.19.1.1, 17, 137, W32.Opaserv Worm?\r\n"
+    )
+    assert result["accounts"] == ["C-3"], codes(result)
+    assert result["sending_method"] == "hijacked_host", codes(result)
+    assert Report.objects.get().category == "malware"

@@ -394,3 +394,26 @@ def test_sendmails_ident_answer_on_an_authenticated_line_is_no_login(file):  # n
         f"with ESMTP id 5AK5VWx1012399; {utc(SUBMIT_AT)}",
     ]))  # fmt: skip
     assert "M-2" not in a["accounts"], codes(a)
+
+
+# -- the recipient's own fetch (published reports, session 32) ---------------------------------
+
+
+def test_a_recipients_fetchmail_from_a_provider_under_another_brand_is_walked_past(file):  # noqa: F811
+    """fetchmail pulled the spam from pop.mindspring.com; EarthLink's inbound server (the
+    same provider under its other name) wrote the line below. The walk stopped at the POP
+    server, blamed the recipient's own provider, and named nobody of ours."""
+    a, _case = filed(file, spam([
+        f"from pop.mindspring.com [207.69.200.119] by mailgate.cesmail.net with POP3 (fetchmail-6.2.1) for x (single-drop); {utc(AFTER)}",
+        f"from user-pc ([198.51.100.23]) by gideon.mail.atl.earthlink.net (EarthLink SMTP Server) with ESMTP id 1ajtCI2; {utc(AFTER)}",
+    ]))  # fmt: skip
+    assert a["accounts"] == ["C-2"], codes(a)
+
+
+def test_a_local_delivery_is_still_checked_against_the_line_below(file):  # noqa: F811
+    """LMTP hands mail over inside one site: the line below must still be its sender's."""
+    a, _case = filed(file, spam([
+        f"from filter.receiver.example (filter.receiver.example [192.0.2.99]) by store.receiver.example with LMTP id 20A; {utc(AFTER)}",
+        f"from user-pc (unknown [198.51.100.23]) by mx.elsewhere.example with ESMTP id 20B; {utc(AFTER)}",
+    ]))  # fmt: skip
+    assert a["accounts"] == [], codes(a)
