@@ -134,21 +134,60 @@ def proposal_problems(
         add("legal_basis", REQUIRED["legal_basis"])
     if not evidence_refs:
         add("evidence_relied_on", REQUIRED["evidence_relied_on"])
-    elif _foreign_refs(case, evidence_refs):
-        add("evidence_relied_on", _("Evidence can only be reports and records of this case."))
     if culpability and culpability not in Culpability.values:
         add("culpability", _("Choose intentional, victim or undetermined."))
-    _check_target(
-        add, case=case, account=account, target_kind=target_kind, content_ref=content_ref, level=level
-    )
-    _check_high_levels(add, level=level, culpability=culpability, recommendation=recommendation)
-    _check_case_kind(add, level=level, account=account, facts=facts, evidence=recommendation.evidence_level)
+    for field, messages in facts_problems(
+        case=case,
+        account=account,
+        target_kind=target_kind,
+        content_ref=content_ref,
+        level=level,
+        culpability=culpability,
+        evidence_refs=evidence_refs,
+        recommendation=recommendation,
+        facts=facts,
+    ).items():
+        for message in messages:
+            add(field, message)
     if emergency:
         for field, messages in emergency_problems(
             level=level, clause_ids=clause_ids, recommendation=recommendation.to_dict()
         ).items():
             for message in messages:
                 add(field, message)
+    return problems
+
+
+def facts_problems(
+    *,
+    case: Case,
+    account,
+    target_kind: str,
+    content_ref: str,
+    level: str,
+    culpability: str,
+    evidence_refs: list[dict],
+    recommendation: Recommendation,
+    facts: CaseFacts,
+) -> dict[str, list[str]]:
+    """The part of `proposal_problems` that depends on the case's facts as they are now:
+    the account is one the case's attribution names, the evidence relied on is the case's
+    and reaches what the level needs, no shared IPv4 address or joe job, content before
+    the connection for a hosted site. A re-attribution or a corrected inventory can change
+    them after the proposal, so the approval, the emergency step and the execution check
+    them again on the stored measure (services.propose.sanction_facts_problems)."""
+    problems: dict[str, list[str]] = {}
+
+    def add(field: str, message: str) -> None:
+        problems.setdefault(field, []).append(str(message))
+
+    if evidence_refs and _foreign_refs(case, evidence_refs):
+        add("evidence_relied_on", _("Evidence can only be reports and records of this case."))
+    _check_target(
+        add, case=case, account=account, target_kind=target_kind, content_ref=content_ref, level=level
+    )
+    _check_high_levels(add, level=level, culpability=culpability, recommendation=recommendation)
+    _check_case_kind(add, level=level, account=account, facts=facts, evidence=recommendation.evidence_level)
     return problems
 
 

@@ -14,6 +14,7 @@ import json
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
+from django.db.models import Exists, OuterRef
 from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -25,6 +26,7 @@ from policies.types import CaseFacts, PriorMeasure
 from subscribers.models import Account
 
 from .choices import Culpability, State, level_rank
+from .transitions import REVIEW_REJECT
 
 # Steps that mean our own session or mail log ties the report to the account.
 OWN_LOG_STEPS = {
@@ -41,7 +43,8 @@ NOT_COMPLAINTS = {"not-spam"}
 HIJACK_KINDS = {"open_relay": "open_relay", "compromised_site": "compromised_site"}
 LEGACY_HIJACK_STEPS = {"listed_as_exploited", "bot_helo", "reporter_burst"}
 # A measure that was actually taken counts for the repeat-offender rule; a
-# proposal that was rejected or is still pending does not.
+# proposal that was rejected or is still pending does not. Nor does an emergency
+# measure its review rejected (it ends "lifted", see `taken_measures`).
 TAKEN_STATES = (State.CARRIED_OUT, State.NOTIFIED, State.HEARING, State.UPHELD, State.LIFTED)
 ONGOING_WITHIN = timedelta(hours=24)
 
@@ -234,8 +237,6 @@ def cases_inventory(cases: list[Case], not_blamed: dict[int, set[str]]) -> dict[
     records: the accounts the case names (less a forged customer's), how many
     subscribers hold them, their measures taken and the warnings among them.
     Two queries, whatever the number of cases."""
-    from .models import Sanction
-
     wanted = {a for case in cases for a in case.accounts or ()}
     rows = list(
         Account.objects.filter(account_id__in=wanted).values_list(
@@ -244,7 +245,8 @@ def cases_inventory(cases: list[Case], not_blamed: dict[int, set[str]]) -> dict[
     )  # in Account's order, as _held_accounts and case_subscriber_ids read them
     by_subscriber: dict[int, list] = {}
     for s in (
-        Sanction.objects.filter(account__subscriber_id__in={row[2] for row in rows}, state__in=TAKEN_STATES)
+        taken_measures()
+        .filter(account__subscriber_id__in={row[2] for row in rows})
         .order_by("created_at", "id")
         .values_list(
             "pk",
@@ -287,8 +289,11 @@ def facts_from_read(case: Case, read: dict, inventory: CaseInventory, *, now: da
     )  # fmt: skip
 
 
-def case_facts_for_page(case: Case) -> CaseFacts:
-    """The case's facts for a page a person is looking at.
+def case_facts_for_page(
+    case: Case, *, culpability: str | None = None, exclude_sanction_id: int | None = None
+) -> CaseFacts:
+    """The case's facts for a page a person is looking at, or for a decision on a measure
+    that checks its guards again (services.propose.sanction_facts_problems).
 
     Our mail log (S2) is read only by the evaluation that stores the recommendation, whose
     access is on the record; a page takes the mail-log figures that evaluation stored
@@ -297,7 +302,7 @@ def case_facts_for_page(case: Case) -> CaseFacts:
     stored = ((case.recommendation or {}).get("facts") or {}).get("telemetry")
     if stored:
         derived["telemetry"] = stored
-    return case_facts(case, derived=derived)
+    return case_facts(case, culpability=culpability, exclude_sanction_id=exclude_sanction_id, derived=derived)
 
 
 class Held(NamedTuple):
@@ -382,11 +387,11 @@ def _went_on_after(case: Case, warned_at: list[datetime]) -> list[datetime]:
 
 
 def _warnings(case: Case) -> list[dict]:
-    from .models import Sanction
-
-    measures = Sanction.objects.filter(
-        account__subscriber_id__in=case_subscriber_ids(case), state__in=TAKEN_STATES
-    ).order_by("-created_at", "-id")[:5]
+    measures = (
+        taken_measures()
+        .filter(account__subscriber_id__in=case_subscriber_ids(case))
+        .order_by("-created_at", "-id")[:5]
+    )
     taken = [(s.pk, s.level, s.carried_out_at or s.decided_at or s.created_at) for s in measures]
     went_on = set(_went_on_after(case, [at for _pk, _level, at in taken]))
     return _warning_steps(m for m in taken if m[2] in went_on)
@@ -503,6 +508,18 @@ def _hijack_kind(compromise: list[dict], steps: set[str]) -> str | None:
     return None
 
 
+def taken_measures():
+    """The measures taken, as earlier measures and documented warnings count them.
+
+    An emergency measure the review rejected was carried out and then lifted, but it
+    was never a valid measure: its `review_reject` transition (the record of that
+    decision) leaves it out of warned_before (E4) and the prior measures (rule 14)."""
+    from .models import Sanction, Transition
+
+    rejected_on_review = Transition.objects.filter(sanction=OuterRef("pk"), action=REVIEW_REJECT)
+    return Sanction.objects.filter(state__in=TAKEN_STATES).filter(~Exists(rejected_on_review))
+
+
 def case_subscriber_ids(case: Case) -> list[int]:
     """Primary keys of the subscribers whose accounts the case names."""
     return list(
@@ -515,11 +532,11 @@ def case_subscriber_ids(case: Case) -> list[int]:
 
 def prior_measures(case: Case, *, exclude_sanction_id: int | None = None):
     """Measures taken earlier on any account of the case's subscribers, oldest first."""
-    from .models import Sanction
-
-    measures = Sanction.objects.filter(
-        account__subscriber_id__in=case_subscriber_ids(case), state__in=TAKEN_STATES
-    ).order_by("created_at", "id")
+    measures = (
+        taken_measures()
+        .filter(account__subscriber_id__in=case_subscriber_ids(case))
+        .order_by("created_at", "id")
+    )
     if exclude_sanction_id is not None:
         measures = measures.exclude(pk=exclude_sanction_id)
     return [Prior(s.level, s.culpability, s.carried_out_at or s.decided_at or s.created_at) for s in measures]

@@ -22,6 +22,10 @@ from dataclasses import dataclass
 
 from .choices import State
 
+# The review's rejection of an emergency measure: it lifts the measure, which was never
+# a valid one (facts.taken_measures leaves it out of the earlier measures).
+REVIEW_REJECT = "review_reject"
+
 DECISION = "decision"
 DESK = "desk"
 EXECUTION = "execution"
@@ -72,7 +76,7 @@ for _state in EMERGENCY_IN_FORCE:
     )
     _EDGES.append(
         Edge(
-            "review_reject",
+            REVIEW_REJECT,
             _state,
             State.REJECTED,
             DECISION,

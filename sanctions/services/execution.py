@@ -20,6 +20,7 @@ from ..checks import case_closed_problem, emergency_problems
 from ..choices import MANAGER_LEVEL, ExecutionAction, ExecutionStatus, State, level_rank
 from ..executors import TransientExecutionError, executor_name, get_executor
 from ..models import Execution, Sanction
+from .propose import facts_refusal, sanction_facts_problems
 
 
 def idempotency_key(sanction: Sanction, action: str) -> str:
@@ -124,16 +125,22 @@ def _not_executable(execution: Execution) -> str:
     sanction = execution.sanction
     if case_closed_problem(sanction.case):
         return "not carried out: the case was closed after the measure was approved"
-    if sanction.state == State.APPROVED:
-        return ""
     if sanction.state == State.PROPOSED and sanction.emergency:
         problems = emergency_problems(
             level=sanction.level,
             clause_ids=[c.get("catalogue_id") for c in sanction.clauses],
             recommendation=sanction.recommendation or {},
         )
-        return "" if not problems else "not carried out: the emergency rule refuses it"
-    return f"not carried out: the sanction is {sanction.state}"
+        if problems:
+            return "not carried out: the emergency rule refuses it"
+    elif sanction.state != State.APPROVED:
+        return f"not carried out: the sanction is {sanction.state}"
+    # The case's facts may have changed since the decision (or the emergency step).
+    problems = sanction_facts_problems(sanction)
+    if problems:
+        reasons = " ".join(message for messages in problems.values() for message in messages)
+        return f"not carried out: the case's facts no longer support the measure. {reasons}"
+    return ""
 
 
 def execution_give_up(*, execution_id: int, error: str) -> None:
@@ -273,6 +280,9 @@ def sanction_emergency_execute(*, sanction_id: int, actor, reason: str) -> Execu
                 fields=problems,
                 code="emergency_refused",
             )
+        refusal = facts_refusal(sanction)
+        if refusal:
+            raise refusal
         if (
             executor_name() != "manual"
             and actor.pk == sanction.proposed_by_id

@@ -18,9 +18,9 @@ from complaints.models import Case
 from complaints.services.triage import case_mark_acted_on
 
 from .. import policy
-from ..checks import parse_evidence_refs, proposal_problems
+from ..checks import facts_problems, parse_evidence_refs, proposal_problems
 from ..choices import ACCOUNT_KIND_TARGET, Target
-from ..facts import case_facts
+from ..facts import case_facts, case_facts_for_page
 from ..models import Sanction
 
 
@@ -142,6 +142,43 @@ def sanction_propose(
         )
         case_mark_acted_on([case.pk])
     return sanction
+
+
+def sanction_facts_problems(sanction: Sanction) -> dict[str, list[str]]:
+    """The guards of a proposal that depend on the case's facts, checked again now on the
+    stored measure (checks.facts_problems): after a re-attribution or a corrected inventory
+    the case may no longer name its account, its evidence may no longer reach the level,
+    it may turn out a shared IPv4 address or a joe job. What the proposer wrote (the
+    justification, clauses, basis, culpability) is the record and is not checked again.
+    The facts are taken as a page takes them: the mail-log figures the last evaluation
+    stored, never the log itself (S2)."""
+    case = sanction.case
+    facts = case_facts_for_page(
+        case, culpability=sanction.culpability or None, exclude_sanction_id=sanction.pk
+    )
+    return facts_problems(
+        case=case,
+        account=sanction.account,
+        target_kind=sanction.target_kind,
+        content_ref=sanction.content_ref,
+        level=sanction.level,
+        culpability=sanction.culpability,
+        evidence_refs=list(sanction.evidence_relied_on or []),
+        recommendation=policy.recommend(facts),
+        facts=facts,
+    )
+
+
+def facts_refusal(sanction: Sanction) -> ApplicationError | None:
+    """The refusal to give when the measure no longer stands on the case's facts."""
+    problems = sanction_facts_problems(sanction)
+    if not problems:
+        return None
+    return ApplicationError(
+        _("The case's facts no longer support this measure as proposed."),
+        fields=problems,
+        code="facts_changed",
+    )
 
 
 def _create(*, recommendation, facts, proposer, emergency, **fields) -> Sanction:

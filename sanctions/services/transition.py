@@ -24,6 +24,7 @@ from ..choices import ExecutionAction, State
 from ..models import Sanction, Transition
 from ..transitions import DECISION, EXECUTION, TRANSITIONS, Edge, edge_for
 from .execution import emergency_step
+from .propose import facts_refusal
 
 
 def sanction_transition(*, sanction_id: int, to_state: str, actor, reason: str) -> Sanction:
@@ -59,6 +60,17 @@ def sanction_transition(*, sanction_id: int, to_state: str, actor, reason: str) 
             closed = case_closed_problem(sanction.case)
             if closed:
                 raise Conflict(closed, code="case_closed")
+        if (
+            edge.to_state == State.APPROVED
+            or edge.executes == ExecutionAction.CARRY_OUT
+            or (edge.target == State.CARRIED_OUT and actor)
+        ):
+            # An approval (or a review upholding an emergency measure), or a person
+            # carrying it out: the guards that depend on the case's facts hold now, not
+            # only when it was proposed (a re-attribution may name another account).
+            refusal = facts_refusal(sanction)
+            if refusal:
+                raise refusal
         now = timezone.now()
         if not _claim(sanction, edge, actor, now):
             raise _refused(Sanction.objects.get(pk=sanction_id), to_state)
