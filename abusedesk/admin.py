@@ -8,6 +8,7 @@ through the services, which check the guards and write the audit entries.
 """
 
 from django.contrib import admin
+from django.db.models.constants import LOOKUP_SEP
 
 from .models import ApiToken, AuditEntry
 from .services import api_token_revoke
@@ -34,6 +35,40 @@ class SuperuserAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class FilterOnlyShownLookupsMixin:
+    """Changelist lookups (`?field__contains=...` in the URL) only on the list filters,
+    the date hierarchy and `safe_lookups`.
+
+    Django's admin filters on any local field by query string, also on a field the admin
+    does not show: an admin that hides content (S1: a subject, a link) would still answer
+    which row's hidden field holds a given text. Anything else is refused the way Django
+    refuses a disallowed lookup (DisallowedModelAdminLookup: 400)."""
+
+    safe_lookups: tuple[str, ...] = ()
+
+    def allowed_lookup_paths(self, request) -> set[str]:
+        from django.contrib.admin.filters import SimpleListFilter
+
+        list_filter = self.get_list_filter(request) if request is not None else self.list_filter
+        paths = set(self.safe_lookups)
+        if self.date_hierarchy:
+            paths.add(self.date_hierarchy)
+        for item in list_filter:
+            if isinstance(item, type) and issubclass(item, SimpleListFilter):
+                paths.add(item.parameter_name)
+            elif isinstance(item, (list, tuple)):
+                paths.add(item[0])
+            elif isinstance(item, str):
+                paths.add(item)
+        return paths
+
+    def lookup_allowed(self, lookup, value, request=None):
+        paths = self.allowed_lookup_paths(request)
+        if not any(lookup == path or lookup.startswith(path + LOOKUP_SEP) for path in paths):
+            return False
+        return super().lookup_allowed(lookup, value, request)
 
 
 class RecordAdmin(SuperuserAdmin):

@@ -13,7 +13,13 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from abusedesk.admin import RecordAdmin, RecordInline, SuperuserAdmin, is_superuser
+from abusedesk.admin import (
+    FilterOnlyShownLookupsMixin,
+    RecordAdmin,
+    RecordInline,
+    SuperuserAdmin,
+    is_superuser,
+)
 from abusedesk.errors import ApplicationError
 
 from .models import Case, Hop, Partner, Report, ReportUrl
@@ -65,7 +71,7 @@ class HopInline(RecordInline):
 
 
 @admin.register(Report)
-class ReportAdmin(RecordAdmin):
+class ReportAdmin(FilterOnlyShownLookupsMixin, RecordAdmin):
     list_display = ["id", "received_at", "channel", "format", "status", "source_ip", "reporter", "case"]
     list_filter = ["status", "channel", "format"]
     search_fields = ["=message_id", "=raw_sha256"]
@@ -73,7 +79,9 @@ class ReportAdmin(RecordAdmin):
     # What the message said is content (S1), read only in the desk with a recorded
     # purpose (complaints.services.content): the raw message, its subject and the
     # links in it. The facts are shown without those.
+    # Nor is it filtered on by query string (?subject__contains=): only the list filters.
     exclude = ["raw", "subject", "facts"]
+    safe_lookups = ("case",)
     readonly_fields = ["facts_without_content"]
     inlines = [HopInline]
     list_select_related = ["case"]
@@ -106,8 +114,10 @@ class CaseAdmin(RecordAdmin):
 
 
 @admin.register(ReportUrl)
-class ReportUrlAdmin(RecordAdmin):
-    # The link itself is content (S1); its host is what the desk works with.
+class ReportUrlAdmin(FilterOnlyShownLookupsMixin, RecordAdmin):
+    # The link itself is content (S1), neither shown nor filtered on (?url=); its host is
+    # what the desk works with.
     list_display = ["report", "host"]
     exclude = ["url"]
+    safe_lookups = ("report", "host")
     search_fields = ["host"]

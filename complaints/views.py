@@ -30,7 +30,7 @@ from complaints.forms import (
     PhoneForm,
     ReplyForm,
 )
-from complaints.models import Case, Forward, Reply, SavedFilter
+from complaints.models import Forward, Reply, SavedFilter
 from complaints.sanitize import CONTENT_CSP, FRAME_SANDBOX
 from complaints.selectors import (
     case_facts_shown,
@@ -44,8 +44,8 @@ from complaints.services import report_ingest
 from complaints.services.confirmations import case_confirm
 from complaints.services.content import report_content, traffic_viewed
 from complaints.services.forwarding import (
-    FORWARDABLE_ROLES,
     case_forward,
+    case_is_ours,
     forward_contact,
     forward_needs_consent,
     forward_retry,
@@ -53,11 +53,6 @@ from complaints.services.forwarding import (
 from complaints.services.reopen import case_reopen
 from complaints.services.replies import case_reply, case_reporters, reply_retry
 from complaints.services.triage import case_assign, case_close, case_forward_and_close
-
-# Roles in which the spam came through something of ours: such a case is worked here,
-# not forwarded (unless the address is sub-allocated to a holder who runs it).
-OUR_ROLES = {"sending", "relay", "hosting"}
-
 
 
 def _get_report(user, pk):
@@ -240,14 +235,6 @@ def saved_filter_delete(request, pk):
 
 def _get_case(user, pk):
     return get_or_404(case_get_for_user, user, pk)
-
-
-def case_is_ours(case: Case) -> bool:
-    """True when the spam came through something of ours (we act, we do not forward)."""
-    roles = set(case.roles or [])
-    if (case.attribution or {}).get("sub_allocation") or roles & FORWARDABLE_ROLES:
-        return False
-    return bool(roles & OUR_ROLES)
 
 
 @login_required

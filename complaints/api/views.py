@@ -200,6 +200,10 @@ class ReportListCreateView(APIView):
         if result.deferred and result.created:
             return _accepted(request, result.report)
         body = _serializer_for(request.user)(result.report).data
+        if is_desk_user(request.user) and result.report.attribution:
+            # The answer shows the attribution (S2) as the report's GET does: recorded alike,
+            # also when the same bytes are filed again and the stored report is answered.
+            traffic_viewed(user=request.user, report=result.report, via="api report filed")
         return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
 
 
@@ -312,7 +316,12 @@ class CaseForwardView(APIView):
         request=ForwardRequestSerializer,
         responses={
             201: ForwardSerializer,
-            400: OpenApiResponse(description="No contact known, or bad input"),
+            400: OpenApiResponse(
+                description=(
+                    "No contact known, bad input, or the case is ours (code case_is_ours: the spam "
+                    "came through our customer's account, relay or hosting, and is not forwarded)"
+                )
+            ),
             404: OpenApiResponse(description="No such case"),
         },
     )

@@ -31,6 +31,7 @@ from abusedesk.errors import ApplicationError
 from abusedesk.mail import PreparedMail, mail_claim, mail_failed, mail_sent
 from complaints.models import Case, Forward, Report
 from complaints.parsing import mime, parse_report
+from complaints.parsing.common import field_key, parse_fields, values, wrapper_parts
 from complaints.parsing.hosts import is_under
 from complaints.services.triage import case_mark_acted_on
 
@@ -50,9 +51,23 @@ RECIPIENT_HEADERS = (
 )
 FOR_CLAUSE = re.compile(r"\bfor\s+<?[^\s;>]+@[^\s;>]+>?", re.IGNORECASE)
 FORWARDABLE_ROLES = {"not_ours", "upstream"}
+# Roles in which the spam came through something of ours: such a case is worked here,
+# not forwarded (unless the address is sub-allocated to a holder who runs it).
+OUR_ROLES = {"sending", "relay", "hosting"}
 # Spam our own customers received (rule 13): forwarded to the origin's network only
 # with the complainant's consent, recorded with the forward.
 CONSENT_ROLES = {"receiving"}
+
+
+def case_is_ours(case: Case) -> bool:
+    """True when the spam came through something of ours (we act, we do not forward).
+
+    The case page offers no forward for such a case, and case_forward refuses one: the
+    reported message names our own customer's traffic, it is not sent outside."""
+    roles = set(case.roles or [])
+    if (case.attribution or {}).get("sub_allocation") or roles & FORWARDABLE_ROLES:
+        return False
+    return bool(roles & OUR_ROLES)
 
 
 def forward_contact(case: Case) -> str | None:
@@ -134,7 +149,78 @@ def complainant_addresses(report: Report, complaint: Message, spam: Message, its
             found += mime.addresses(value)
     for value in mime.headers(spam, "Received"):
         found += [m.group(1) for m in _FOR_ADDRESS.finditer(value)]
+    found += stated_recipients(report, None if itself else complaint)
     return {a.strip().lower() for a in found if "@" in a and len(a) < 320}
+
+
+# What the parser stored of the recipient the report names (ARF Original-Rcpt-To, XARF
+# SmtpRcptToAddress, the copy's Delivered-To/X-Original-To/Envelope-To; its To/Cc).
+RECIPIENT_FACTS = ("rcpt_to", "header_to")
+# Fields of a machine report (ARF's feedback part, an X-ARF part, XARF JSON) that name
+# the person who received the spam.
+RECIPIENT_FIELDS = frozenset(
+    field_key(name)
+    for name in (
+        "Original-Rcpt-To",
+        "Original-Recipient",
+        "Final-Recipient",
+        "Removal-Recipient",
+        "Rcpt-To",
+        "Smtp-Rcpt-To",
+        "SmtpRcptToAddress",
+        "Smtp-Rcpt-To-Address",
+        "Recipient",
+        "Recipients",
+        "Destination-Address",
+    )
+)
+
+
+def _json_recipients(node, depth: int = 0) -> list[str]:
+    found: list[str] = []
+    if depth > 8:
+        return found
+    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    for key, value in items:
+        named = isinstance(key, str) and field_key(key) in RECIPIENT_FIELDS
+        if isinstance(value, (dict, list)):
+            found += _json_recipients(value, depth + 1)
+        elif named and isinstance(value, str):
+            found += mime.addresses(value)
+        if named and isinstance(value, list):
+            found += [a for v in value if isinstance(v, str) for a in mime.addresses(v)]
+    return found
+
+
+def stated_recipients(report: Report, complaint: Message | None) -> list[str]:
+    """The recipient the report itself names: the stored facts, and the recipient fields
+    of the complaint's own machine-readable parts (never the reported copy: its headers
+    are read apart). `complaint` is None when the complaint is the spam itself."""
+    found: list[str] = []
+    facts = report.facts or {}
+    for key in RECIPIENT_FACTS:
+        value = facts.get(key)
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str):
+                found += mime.addresses(item)
+    if complaint is None:
+        return found
+    for part in wrapper_parts(complaint):
+        ctype = mime.content_type(part)
+        if not ctype.startswith(("text/", "application/", "message/feedback")):
+            continue
+        text = mime.part_text(part)[:200_000]
+        if text.lstrip().startswith("{"):
+            try:
+                found += _json_recipients(json.loads(text))
+            except ValueError:
+                pass
+            continue
+        fields = parse_fields(text)
+        for name in RECIPIENT_FIELDS:
+            for value in values(fields, name):
+                found += mime.addresses(value)
+    return found
 
 
 _FOR_ADDRESS = re.compile(r"\bfor\s+<?([^\s;<>]+@[^\s;<>]+?)>?(?=[\s;]|$)", re.IGNORECASE)
@@ -364,6 +450,14 @@ def case_forward(
         raise ApplicationError(
             _("format must be one of %(f)s") % {"f": ", ".join(Forward.Format.values)},
             fields={"format": ["invalid"]},
+        )
+    if case_is_ours(case):
+        raise ApplicationError(
+            _(
+                "The spam came through something of ours (our customer's account, relay or hosting): "
+                "this case is worked here, it is not forwarded to another network."
+            ),
+            code="case_is_ours",
         )
     needs_consent = forward_needs_consent(case)
     if needs_consent and not consent:

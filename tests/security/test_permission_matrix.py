@@ -43,6 +43,7 @@ from screening.choices import Channel as ScreeningChannel
 from screening.services import participant_register, screening_run
 from screening.services.clients import screening_client_create
 from screening.signing import public_key_text
+from tests.attribution.test_forwarding import foreign_case
 from tests.personas import make_user
 from tests.sanctions import factories
 from tests.screening.conftest import applicant
@@ -176,7 +177,7 @@ ROWS = [
         "case-forward",
         "POST",
         DESK_POST,
-        args=("case",),
+        args=("foreign_case",),  # a case of ours is never forwarded (test_forward_guards.py)
         data={"format": "arf", "to": "abuse@other.example", "reason": "theirs"},
     ),
     page("case-reply", "POST", DESK_POST, args=("case",), data={"template": "received"}),
@@ -283,7 +284,7 @@ ROWS = [
         "api-case-forward",
         "POST",
         {**API_DESK_OBJECT, "staff": 201, "manager": 201, "superuser": 201},
-        args=("case",),
+        args=("foreign_case",),
         data={"format": "arf", "to": "abuse@other.example"},
     ),
     api(
@@ -463,6 +464,7 @@ def world(isp, settings):
     )
     objects = {
         "case": case.pk,
+        "foreign_case": foreign_case().pk,
         "report_a": reports["partner_a"].pk,
         "report_b": reports["partner_b"].pk,
         "proposed": proposed.pk,

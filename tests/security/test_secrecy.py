@@ -264,3 +264,28 @@ def test_the_admin_shows_no_message_content(isp, staff):
     assert report.source_ip and str(report.source_ip) in page.content.decode()  # the facts still are
     assert "cheap.example.net" in links.content.decode() or report.url_hosts[0] in links.content.decode()
     assert AuditEntry.objects.count() == before
+
+
+def test_refiling_a_report_over_the_api_records_the_traffic_data_it_shows(isp, staff, staff_token):
+    """Re-POSTing the same bytes answers 200 with the stored report, attribution (accounts:
+    S2) included: recorded as the report's GET records it, naming the person and the case."""
+    from datetime import timedelta
+
+    from tests.attribution.conftest import HANDOVER
+    from tests.attribution.test_rules import direct, message
+
+    client = token_client(staff_token)
+    raw = message([direct("198.51.100.23", HANDOVER - timedelta(hours=1))])
+    first = client.post("/api/v1/reports/", raw, content_type="message/rfc822")
+    assert first.status_code == 201, first.content
+    report_attribute(report_id=first.json()["id"])  # the worker's step after the commit
+    before = AuditEntry.objects.order_by("-id").values_list("id", flat=True).first()
+    again = client.post("/api/v1/reports/", raw, content_type="message/rfc822")
+    assert again.status_code == 200
+    shown = (again.json().get("attribution") or {}).get("accounts")
+    assert shown, again.json().get("attribution")
+    entries = AuditEntry.objects.filter(id__gt=before, action="traffic.viewed", actor_id=staff.pk)
+    assert [(e.case_id, e.data["accounts"]) for e in entries] == [(again.json()["case"]["id"], shown)]
+    # The GET of the same report records the same kind of entry.
+    client.get(f"/api/v1/reports/{again.json()['id']}/")
+    assert AuditEntry.objects.filter(id__gt=before, action="traffic.viewed", actor_id=staff.pk).count() == 2
