@@ -230,7 +230,12 @@ def account_for_ip_at(*, ip: IP, at: datetime) -> AttributionHit:
             return AttributionHit(block, session, session.account, "dynamic_session")
         return AttributionHit(block, None, None, "not_ours" if block is None else "no_session")
     if block.kind == BlockKind.STATIC:
-        return AttributionHit(block, session_at(ip=ip, at=at), block.account, "static_block")
+        session = session_at(ip=ip, at=at)
+        if session is not None and session.account_id != block.account_id:
+            # The address plan has no dates; the session log does. A line made static
+            # after the spam was someone else's lease at the time the log records.
+            return AttributionHit(block, session, session.account, "dynamic_session")
+        return AttributionHit(block, session, block.account, "static_block")
     account = block.account if block.kind == BlockKind.HOSTING else None
     return AttributionHit(block, None, account, _BLOCK_REASONS[block.kind])
 

@@ -541,6 +541,18 @@ def _shared_origin(result: Attribution, report: Report, block, ip: str, at) -> b
         result.record("nat_port_block", found.nat_block.pk)
     if found.session is not None:
         result.record("session", found.session.pk)
+    uncertain = time_uncertainty(report)
+    held = found.nat_block if how == "natlog" else found.session
+    if (
+        found.identified
+        and uncertain is not None
+        and not _held_despite_the_uncertain_time(held, at, uncertain[0])
+    ):
+        # The port's holder, as a dynamic address's, is named only on a time the desk
+        # can trust, or when one allocation held the port across the whole span.
+        result.step(uncertain[1], ip=found.address, at=at.isoformat())
+        result.shared_ipv4.update(identified=False, account=None)
+        return False
     if found.identified:
         result.add_account(found.account)
         block_row = found.nat_block

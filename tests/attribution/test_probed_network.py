@@ -1,0 +1,81 @@
+"""ISP network cases found mishandled by probing (session 32): an address plan without
+dates against a dated session log, and a shared address's port holder on a time the
+desk cannot trust. Each one named the wrong customer."""
+
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+
+import pytest
+
+from subscribers.models import Account
+from subscribers.services import block_upsert, session_record
+from subscribers.services.natlog import nat_block_record
+from tests.attribution.conftest import HANDOVER
+from tests.attribution.test_methods import file  # noqa: F401  (fixture)
+from tests.attribution.test_probed_sending import filed, spam
+from tests.attribution.test_rules import codes
+
+pytestmark = pytest.mark.django_db
+SHARED = "203.0.113.130"
+
+
+def test_a_line_made_static_after_the_spam_is_not_blamed_on_its_new_holder(file):  # noqa: F811
+    """In July 198.51.100.200 was C-1's lease (the session log says so); in December it
+    became C-3's static line. The July spam named C-3: the address plan has no dates."""
+    session_record(account=Account.objects.get(account_id="C-1"), ip="198.51.100.200",
+                   started_at=datetime(2026, 7, 1, tzinfo=UTC), stopped_at=datetime(2026, 7, 10, tzinfo=UTC))  # fmt: skip
+    block_upsert(prefix="198.51.100.200/32", kind="static", account_id="C-3")
+    july = datetime(2026, 7, 3, 2, 15, tzinfo=UTC)
+    line = f"from pc (unknown [198.51.100.200]) by mx.receiver.example (Postfix) with ESMTP id 4S; {format_datetime(july)}"
+    a, _case = filed(file, spam([line]))
+    assert a["accounts"] == ["C-1"], codes(a)
+    # After the carve-out, the static line's holder, as before.
+    december = f"from pc (unknown [198.51.100.200]) by mx.receiver.example (Postfix) with ESMTP id 4T; {format_datetime(HANDOVER)}"
+    a, _case = filed(file, spam([december]))
+    assert a["accounts"] == ["C-3"], codes(a)
+
+
+@pytest.fixture
+def port_block_moved(isp):
+    """The shared address's ports 50176-51199 were C-1's until HANDOVER, then C-3's."""
+    block_upsert(prefix="203.0.113.128/28", kind="shared")
+    c1, c3 = Account.objects.get(account_id="C-1"), Account.objects.get(account_id="C-3")
+    nat_block_record(account=c1, address=SHARED, port_start=50176, port_end=51199,
+                     started_at=HANDOVER - timedelta(hours=5), stopped_at=HANDOVER)  # fmt: skip
+    nat_block_record(account=c3, address=SHARED, port_start=50176, port_end=51199, started_at=HANDOVER)
+
+
+def _arf(port: int, *, arrival: str | None) -> bytes:
+    arrival_line = f"Arrival-Date: {arrival}\r\n" if arrival else ""
+    return (
+        "From: fbl@receiver.example\r\nTo: abuse@isp.example.jp\r\nSubject: FBL report\r\n"
+        "MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=feedback-report; boundary=b\r\n\r\n"
+        "--b\r\nContent-Type: text/plain\r\n\r\nAn abuse report.\r\n"
+        "--b\r\nContent-Type: message/feedback-report\r\n\r\n"
+        f"Feedback-Type: abuse\r\nUser-Agent: FBL/1.0\r\nVersion: 1\r\nSource-IP: {SHARED}\r\nSource-Port: {port}\r\n"
+        f"{arrival_line}\r\n--b\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+        f"From: news@x.example\r\nSubject: Offer\r\nDate: {format_datetime(HANDOVER + timedelta(minutes=30))}\r\n\r\n--b--\r\n"
+    ).encode()
+
+
+def test_a_port_holder_is_not_named_on_the_senders_own_clock_near_a_move(file, port_block_moved):  # noqa: F811
+    """No Arrival-Date: the only time is the Date the spammer wrote, half an hour after
+    the port block moved. C-3 was named, as a dynamic address's holder never is."""
+    report, _case = file(_arf(50200, arrival=None), reporter="email:fbl@receiver.example")
+    assert report["attribution"]["accounts"] == [], codes(report["attribution"])
+    assert "holder_needs_a_trusted_time" in codes(report["attribution"])
+
+
+def test_a_port_holder_is_named_on_the_receivers_time(file, port_block_moved):  # noqa: F811
+    report, _case = file(
+        _arf(50200, arrival=format_datetime(HANDOVER + timedelta(minutes=30))), reporter="email:fbl@receiver.example"
+    )
+    assert report["attribution"]["accounts"] == ["C-3"], codes(report["attribution"])
+
+
+def test_a_port_held_all_day_is_named_even_on_the_senders_clock(file, port_block_moved):  # noqa: F811
+    """C-2's ports never moved: one allocation held them across the whole span."""
+    c2 = Account.objects.get(account_id="C-2")
+    nat_block_record(account=c2, address=SHARED, port_start=51200, port_end=52223, started_at=HANDOVER - timedelta(days=3))
+    report, _case = file(_arf(51300, arrival=None), reporter="email:fbl@receiver.example")
+    assert report["attribution"]["accounts"] == ["C-2"], codes(report["attribution"])
