@@ -889,10 +889,29 @@ def _attribute_host(result: Attribution, host: str) -> None:
         result.add_account(account)
         result.step("hosted_here", host=host, account=account.account_id)
         return
-    for address in _addresses_of(result, host):
+    for address, asked_at in _addresses_of(result, host):
         block = inventory.block_for(ip=address)
         if block is None:
             continue
+        if block.kind == BlockKind.DYNAMIC and asked_at is not None:
+            # A site on a customer's home server, its name pointing into our pool: the
+            # holder when the desk asked the DNS, by the session log.
+            session = inventory.session_at(ip=address, at=asked_at)
+            if session is None:
+                continue
+            if _hosted_for_another_customer(result, host, session.account):
+                return
+            result.add_role(NetworkRole.HOSTING)
+            result.record("block", block.pk)
+            result.add_account(session.account)
+            result.step(
+                "self_hosted_on_dynamic_line",
+                host=host,
+                ip=address,
+                at=asked_at.isoformat(),
+                account=session.account.account_id,
+            )
+            return
         if block.account is not None and _hosted_for_another_customer(result, host, block.account):
             return
         if block.kind == BlockKind.HOSTING:
@@ -974,9 +993,10 @@ def _redirects_elsewhere(url: str) -> bool:
         return False  # "/?utm_source=https://…": the home page carries a parameter
     own = registrable_domain(url_host(url))
     return any(registrable_domain(url_host(target)) not in (own, None) for target in redirect_targets(url))
-def _addresses_of(result: Attribution, host: str) -> list[str]:
+def _addresses_of(result: Attribution, host: str) -> list[tuple[str, object]]:
+    """(address, when the DNS said so) for the host: a literal address has no time."""
     try:
-        return [str(ipkeys.parse_ip(host))]
+        return [(str(ipkeys.parse_ip(host)), None)]
     except ValueError:
         pass
     addresses = []
@@ -984,7 +1004,7 @@ def _addresses_of(result: Attribution, host: str) -> list[str]:
         record = Evidence.objects.filter(subject=host, kind=kind).order_by("-asked_at").first()
         if record is not None and record.outcome == Evidence.Outcome.ANSWER:
             result.record("evidence", record.pk)
-            addresses += [a for a in record.answer if _is_ip(a)]
+            addresses += [(a, record.asked_at) for a in record.answer if _is_ip(a)]
     return addresses
 
 

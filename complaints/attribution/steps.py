@@ -657,6 +657,15 @@ SENTENCES: dict[str, tuple[tuple[tuple[str, ...], object], ...]] = {
             ),
         ),
     ),
+    "self_hosted_on_dynamic_line": (
+        (
+            ("host", "ip", "at", "account"),
+            _(
+                "{host} resolved to {ip} at {at}, an address of our pool that {account} held then: "
+                "a site on the customer's own connection."
+            ),
+        ),
+    ),
     # Receiving, not ours, nothing to go on.
     "received_by_our_mx": (
         (("host",), _("Our mail server {host} received it: we are the recipient's provider.")),

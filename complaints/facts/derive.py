@@ -39,7 +39,13 @@ MAX_DOMAINS = 20
 MAX_REFS = 10
 TELEMETRY_MARGIN = timedelta(hours=24)
 # Attribution steps that name the account of an advertised host, not of the origin.
-HOST_STEP_CODES = {"hosted_here", "hosting_address", "hosting_address_shared", "self_hosted_on_connection"}
+HOST_STEP_CODES = {
+    "hosted_here",
+    "hosting_address",
+    "hosting_address_shared",
+    "self_hosted_on_connection",
+    "self_hosted_on_dynamic_line",
+}
 NOT_AUTHORISED_SPF = ("fail", "softfail")
 UNCHECKED_DKIM = ("not_checked", "body_modified", "temperror")
 

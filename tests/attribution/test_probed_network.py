@@ -7,13 +7,14 @@ from email.utils import format_datetime
 
 import pytest
 
+from complaints.models import Evidence
 from subscribers.models import Account
 from subscribers.services import block_upsert, session_record
 from subscribers.services.natlog import nat_block_record
 from tests.attribution.conftest import HANDOVER
 from tests.attribution.test_methods import file  # noqa: F401  (fixture)
 from tests.attribution.test_probed_sending import filed, spam
-from tests.attribution.test_rules import codes
+from tests.attribution.test_rules import attributed, codes, direct, message
 
 pytestmark = pytest.mark.django_db
 SHARED = "203.0.113.130"
@@ -79,3 +80,25 @@ def test_a_port_held_all_day_is_named_even_on_the_senders_clock(file, port_block
     nat_block_record(account=c2, address=SHARED, port_start=51200, port_end=52223, started_at=HANDOVER - timedelta(days=3))
     report, _case = file(_arf(51300, arrival=None), reporter="email:fbl@receiver.example")
     assert report["attribution"]["accounts"] == ["C-2"], codes(report["attribution"])
+
+
+def _resolved(host: str, ip: str, at) -> None:
+    Evidence.objects.create(
+        asked_at=at, subject=host, kind="a", query_name=host, query_type="A", server="127.0.0.1:53",
+        outcome="answer", answer=[ip], digest=f"{host}{ip}".ljust(64, "0")[:64],
+    )  # fmt: skip
+
+
+def test_a_site_on_a_customers_dynamic_home_server_is_ours(isp):
+    """The advertised site's name points into our dynamic pool: the holder of that
+    address when the desk asked the DNS runs it. It was "nothing of ours"."""
+    _resolved("home-shop.example.org", "198.51.100.23", HANDOVER + timedelta(minutes=30))
+    result = attributed(message([direct("192.0.2.177", HANDOVER)], url="http://home-shop.example.org/buy"))
+    assert result["roles"] == ["hosting"] and result["accounts"] == ["C-2"], codes(result)
+    assert "self_hosted_on_dynamic_line" in codes(result)
+
+
+def test_a_site_pointing_into_our_pool_where_no_session_was_is_not_blamed(isp):
+    _resolved("gone.example.org", "198.51.100.99", HANDOVER)
+    result = attributed(message([direct("192.0.2.177", HANDOVER)], url="http://gone.example.org/"))
+    assert result["accounts"] == [], codes(result)
