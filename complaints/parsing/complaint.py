@@ -818,7 +818,9 @@ _JST = timezone(timedelta(hours=9))
 
 # "203.0.113.130:51234", "203.0.113.130 source port 51234", "送信元ポート番号: 51234":
 # the port a person writes with the address, as shared (CGN) addresses need. A bare
-# "port 25" is the receiver's service, not the sender's port: only a source port counts.
+# "port 25" is the receiver's service, not the sender's port: only a source port counts,
+# or a port written right after the address ("203.0.113.130 port 51234",
+# "203.0.113.130 (port 51234)", "203.0.113.130, port 51234"), as a log line writes it.
 _PORT_WORDS = (
     r"(?:source|src|client|sender|sending|originating)[ _-]?port(?:\s*(?:number|no\.?))?"
     r"|送信元ポート(?:番号)?"
@@ -834,11 +836,14 @@ def named_port(text: str, ip: str | None) -> int | None:
         rf"(?<![\d.:]){literal}\]?:(\d{{1,5}})\b" if ":" not in ip else rf"\[{literal}\]:(\d{{1,5}})\b",
         rf"(?<![\d.:]){literal}\]?[^\n\d]{{0,40}}?(?:{_PORT_WORDS})\s*[:=：]?\s*(\d{{1,5}})\b",
         rf"(?:{_PORT_WORDS})\s*[:=：]?\s*(\d{{1,5}})\b[^\n\d]{{0,40}}?(?<![\d.:]){literal}(?![\d.:])",
+        rf"(?<![\d.:]){literal}\]?[ \t]*(?:[,(][ \t]*)?(?:port|ポート)(?:[ \t]*(?:number|no\.?|番号))?"
+        rf"[ \t]*[:=：#]?[ \t]*(\d{{1,5}})\b",
     ):
         match = re.search(pattern, text, re.IGNORECASE)
         if match and int(match.group(1)) <= 65535:
             return int(match.group(1))
-    return None
+    # A table's source-port column, in the row the source is read from.
+    return tables.table_source_port(text, ip)
 
 
 _BRACKETED_ZONE = re.compile(

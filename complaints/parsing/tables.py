@@ -72,6 +72,7 @@ def attached_tables(msg: Message) -> tuple[str, list[str]]:
 # nested "source": {"ip": …}).
 # Keys compared without case or separators: IntelMQ's "source.ip", "src_ip", Microsoft's "SourceIp".
 _JSON_SOURCE_KEYS = ("sourceip", "srcip", "src", "ip", "source", "sourceaddress", "srcaddr")
+_JSON_PORT_KEYS = ("sourceport", "srcport", "sport", "portsrc", "clientport")
 _JSON_TIME_KEYS = (
     "timesource", "timestamp", "time", "firstseen", "lastseen", "date", "datetime", "timeobservation",
     "datetimereceivedutctxt", "datetimeutc", "eventtime",
@@ -80,7 +81,7 @@ MAX_EVENTS = 200
 
 
 def events_as_table(text: str) -> str | None:
-    """A JSON list of events as a two-column table (source.ip, time.source), or None
+    """A JSON list of events as a table (source.ip, time.source, source.port), or None
     when the text is no such list."""
     stripped = text.lstrip()
     if not stripped.startswith(("[", "{")):
@@ -112,8 +113,11 @@ def events_as_table(text: str) -> str | None:
                 if "utc" in name.lower() and not re.search(r"[zZ]$|[+-]\d\d:?\d\d$|UTC|GMT", when):
                     when = f"{when} UTC"
                 break
-        rows.append(f"{ip},{when.replace(',', ' ')}")
-    return "source.ip,time.source\n" + "\n".join(rows) if rows else None
+        port = next((found for k in _JSON_PORT_KEYS if (found := _port(keyed.get(k, ("", None))[1]))), None)
+        if port is None and isinstance(source := keyed.get("source", ("", None))[1], dict):
+            port = _port(source.get("port"))  # nested: "source": {"ip": …, "port": …}
+        rows.append(f"{ip},{when.replace(',', ' ')},{port or ''}")
+    return "source.ip,time.source,source.port\n" + "\n".join(rows) if rows else None
 
 
 def _key(name) -> str:
@@ -215,6 +219,38 @@ def source_column(text: str) -> tuple[int, str, int] | None:
             if index is not None and len(cells) >= 2:
                 return number, separator, index
     return None
+
+
+# A column that holds the source's port, compared without case or separators:
+# "src_port", "source_port", "sport", "Source Port", "srcport", "port_src", "client_port".
+# Never the other end's ("dst_port", "dport", "Target Port", "dest port") nor a bare "port".
+_SOURCE_PORT_KEY = re.compile(
+    r"^(?:(?:src|source|client|orig|origin|originating|sender|attacker)(?:ip)?port(?:number|no)?"
+    r"|sport|port(?:src|source))$"
+)
+
+
+def _port(value) -> int | None:
+    value = str(value).strip() if value is not None else ""
+    return int(value) if value.isdigit() and 0 < int(value) <= 65535 else None
+
+
+def table_source_port(text: str, ip: str | None) -> int | None:
+    """The source port of the row a table's source is read from (`table_source`), when
+    that row's source is `ip` and the table has a source-port column; None otherwise."""
+    if not ip:
+        return None
+    found = source_column(text)
+    row = table_source(text)
+    if found is None or row is None or row[0] != normalise_ip(ip):
+        return None
+    number, separator, _index = found
+    header = _cells(_uncommented(text.splitlines()[number]), separator)
+    column = next((i for i, cell in enumerate(header) if _SOURCE_PORT_KEY.match(_key(cell))), None)
+    if column is None:
+        return None
+    cells = _cells(row[1], separator)
+    return _port(cells[column]) if column < len(cells) else None
 
 
 def table_source(text: str) -> tuple[str, str] | None:
