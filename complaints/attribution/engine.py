@@ -19,6 +19,7 @@ from abusedesk.choices import NetworkRole, SendingMethod
 from complaints.choices import Channel, ConfirmationKind, ReportFormat
 from complaints.models import Evidence, Hop, NetworkContact, Report
 from complaints.parsing.hosts import is_routable_ip, is_under, normalise_ip, organisation, registrable_domain
+from complaints.parsing.origin import looked_up
 from complaints.parsing.urls import redirect_targets, url_host
 from subscribers import ipkeys
 from subscribers import selectors as inventory
@@ -79,6 +80,11 @@ def attribute(report: Report) -> Attribution:
         if ip and len(result.roles) == 1:
             # Rule 13: with the complainant's consent the report goes to the origin's network.
             result.abuse_contact = _abuse_contact(ip, origin_hop, [])
+    if not result.roles and ip and (name := _confirmed_own_name(ip, origin_hop)):
+        # In no block of ours, but the receiver confirmed a name of ours for it: a gap
+        # in the address plan, never "another network's" (whose abuse@ is our own).
+        result.add_role(NetworkRole.SENDING)
+        result.step("reverse_name_is_ours", ip=ip, name=name)
     if not result.roles:
         if ip or report.url_hosts:
             result.add_role(NetworkRole.NOT_OURS)
@@ -1052,6 +1058,17 @@ def _abuse_contact(ip, origin_hop, hosts, *, advertised=()) -> dict | None:
         if domain:
             return {"email": f"abuse@{domain}", "name": domain, "source": "rfc2142"}
     return None
+
+
+def _confirmed_own_name(ip: str, origin_hop) -> str | None:
+    """A name under our own domains that the receiver looked up for `ip` and confirmed
+    ("name [ip]" on the origin's line): anyone may point a reverse name at our domain,
+    but only our DNS makes that name resolve back to the address."""
+    if origin_hop is None or str(origin_hop.from_address or "") != ip:
+        return None
+    if not _is_own_name(origin_hop.from_rdns):
+        return None
+    return origin_hop.from_rdns if looked_up(origin_hop) else None
 
 
 def _reverse_name(ip, origin_hop) -> str | None:

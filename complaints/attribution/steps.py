@@ -666,6 +666,15 @@ SENTENCES: dict[str, tuple[tuple[tuple[str, ...], object], ...]] = {
             ),
         ),
     ),
+    "reverse_name_is_ours": (
+        (
+            ("ip", "name"),
+            _(
+                "{ip} is in no block of our address plan, but the receiver confirmed its name {name} under our "
+                "own domain: our address with its holder unknown. Check the address plan."
+            ),
+        ),
+    ),
     # Receiving, not ours, nothing to go on.
     "received_by_our_mx": (
         (("host",), _("Our mail server {host} received it: we are the recipient's provider.")),

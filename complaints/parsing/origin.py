@@ -234,14 +234,14 @@ def _from_filtering_gateway(hop: Hop, trust: TrustContext) -> bool:
     relays to its own server and a sender's tenant relaying its on-premises mail write
     the same lines, so the walk stops at Microsoft's edge."""
     ip = hop.from_address
-    if not ip or not _looked_up(hop) or _non_routable(hop) or _own_server(trust, ip):
+    if not ip or not looked_up(hop) or _non_routable(hop) or _own_server(trust, ip):
         return False
     if _our_address(trust, ip):
         return False
     return is_filtering_gateway(hop.from_rdns)
 
 
-def _looked_up(hop: Hop) -> bool:
+def looked_up(hop: Hop) -> bool:
     """The name beside the address is one the receiver looked up and confirmed: written
     "name [ip]" (Postfix, sendmail) or "from name ([ip]" (Exim), never "(may be forged)".
     Exchange's "from NAME (ip)" is the client's greeting, and qmail's "from name (HELO

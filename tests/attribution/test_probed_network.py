@@ -102,3 +102,25 @@ def test_a_site_pointing_into_our_pool_where_no_session_was_is_not_blamed(isp):
     _resolved("gone.example.org", "198.51.100.99", HANDOVER)
     result = attributed(message([direct("192.0.2.177", HANDOVER)], url="http://gone.example.org/"))
     assert result["accounts"] == [], codes(result)
+
+
+def test_an_address_in_no_block_with_a_confirmed_name_of_ours_is_ours_with_no_holder(isp):
+    """198.51.101.7 is in no block (a gap in the address plan) but the receiver confirmed
+    its name p7-dyn.isp.example.jp: it was "another network's", to be forwarded to the
+    abuse@ its name gave (our own, under a real domain)."""
+    line = direct("198.51.101.7", HANDOVER, helo="pc", rdns="p7-dyn.isp.example.jp")
+    result = attributed(message([line]))
+    assert result["roles"] == ["sending"] and result["accounts"] == [], codes(result)
+    assert "reverse_name_is_ours" in codes(result)
+    assert not result["abuse_contact"]
+
+
+def test_a_reverse_name_of_ours_the_receiver_did_not_confirm_is_anyones(isp):
+    """Anyone may set a reverse name under our domain; unconfirmed, it proves nothing."""
+    line = (
+        "from pc (p7-dyn.isp.example.jp [198.51.101.7] (may be forged)) by mx.receiver.example (8.15.2/8.15.2) "
+        f"with ESMTP id 5AK; {HANDOVER:%a, %d %b %Y %H:%M:%S +0000}"
+    )
+    result = attributed(message([line]))
+    assert "not_ours" in result["roles"], codes(result)
+    assert "reverse_name_is_ours" not in codes(result)

@@ -9,6 +9,7 @@ from django.utils import timezone, translation
 from complaints.attribution.steps import INCOMPLETE_STEP, SENTENCES, step_sentence, step_weight
 
 SAMPLE = {
+    "name": "p7-dyn.isp.example.jp",
     "ip": "198.51.100.23",
     "site_account": "H-00040",
     "chain": "192.0.2.121",
