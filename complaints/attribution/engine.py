@@ -406,6 +406,14 @@ def _web_script(result, report) -> bool:
     return account is not None
 
 
+def _login_of_the_scripts_site(login: str, report) -> bool:
+    """The login is a mailbox at the site the web-script stamps name (info@bakery.example
+    for www.bakery.example): the two agree on whose mail it was."""
+    site = ((report.facts or {}).get("web_script") or {}).get("site")
+    domain = login.rpartition("@")[2] if "@" in login else None
+    return bool(site and domain) and registrable_domain(domain) == registrable_domain(site)
+
+
 def _name_embeds_address(name: str, ip: str | None) -> bool:
     """A generic reverse name spelling out its own IPv4 address, forwards or reversed."""
     octets = (ip or "").split(".")
@@ -711,6 +719,10 @@ def _through_our_server(result, report, ip, at, origin_hop, login, hit) -> None:
         result.step("mail_account", login=login, account=account.account_id)
     elif login:
         result.step("login_not_in_inventory", login=login)
+        if _login_of_the_scripts_site(login, report) and _web_script(result, report) and result.compromise:
+            # A hosting server relaying with its site's own mailbox login (cPanel's
+            # "info@site"), a script's stamps naming that site: the site is named.
+            result.sending_method = SendingMethod.HIJACKED_HOST
     elif _web_script(result, report):
         # No login: a hosting server handed the mail to our relay for a web script.
         result.sending_method = SendingMethod.HIJACKED_HOST if result.compromise else result.sending_method

@@ -9,11 +9,11 @@ import pytest
 
 from complaints.models import Evidence
 from subscribers.models import Account
-from subscribers.services import block_upsert, session_record
+from subscribers.services import account_upsert, block_upsert, session_record, subscriber_upsert
 from subscribers.services.natlog import nat_block_record
 from tests.attribution.conftest import HANDOVER
 from tests.attribution.test_methods import file  # noqa: F401  (fixture)
-from tests.attribution.test_probed_sending import filed, spam
+from tests.attribution.test_probed_sending import filed, spam, utc
 from tests.attribution.test_rules import attributed, codes, direct, message
 
 pytestmark = pytest.mark.django_db
@@ -124,3 +124,33 @@ def test_a_reverse_name_of_ours_the_receiver_did_not_confirm_is_anyones(isp):
     result = attributed(message([line]))
     assert "not_ours" in result["roles"], codes(result)
     assert "reverse_name_is_ours" not in codes(result)
+
+
+@pytest.fixture
+def bakery(isp):
+    subscriber_upsert(subscriber_id="S-7", name="Bakery", email="c7@mail.example.jp")
+    account_upsert(account_id="H-3", subscriber_id="S-7", kind="hosting", identifier="bakery.example.com,www.bakery.example.com")
+
+
+def _hosting_via_smarthost(login: str) -> list[str]:
+    at = utc(HANDOVER + timedelta(minutes=5))
+    return [
+        f"from smtp1.isp.example.jp (smtp1.isp.example.jp [192.0.2.5]) by mx.receiver.example (Postfix) with ESMTPS id 5H0; {at}",
+        f"from web3.hosting.isp.example.jp (web3.hosting.isp.example.jp [203.0.113.70]) (Authenticated sender: {login}) by smtp1.isp.example.jp (Postfix) with ESMTPSA id 5H2; {at}",
+        "X-PHP-Originating-Script: 1003:wso.php",
+        "X-PHP-Script: www.bakery.example.com/wp-content/uploads/2026/11/wso.php for 192.0.2.230",
+    ]  # fmt: skip
+
+
+def test_a_hacked_site_relaying_with_its_own_mailbox_login_names_the_site(file, bakery):  # noqa: F811
+    """A script planted in the site's uploads mailed through our smarthost with the
+    site's cPanel mailbox login (no mail account of ours): "login not in inventory",
+    nobody named, L0. The stamps name the same site as the login: rule 7."""
+    a, case = filed(file, spam(_hosting_via_smarthost("info@bakery.example.com")))
+    assert a["accounts"] == ["H-3"], codes(a)
+    assert case["recommendation"]["rule"] == "7"
+
+
+def test_stamps_naming_another_site_than_the_login_name_nobody(file, bakery):  # noqa: F811
+    a, _case = filed(file, spam(_hosting_via_smarthost("sales@elsewhere.example.net")))
+    assert a["accounts"] == [], codes(a)
