@@ -921,6 +921,7 @@ def _attribute_host(result: Attribution, host: str) -> None:
                 return
             result.add_role(NetworkRole.HOSTING)
             result.record("block", block.pk)
+            result.record("session", session.pk)
             result.add_account(session.account)
             result.step(
                 "self_hosted_on_dynamic_line",

@@ -154,3 +154,9 @@ def test_a_hacked_site_relaying_with_its_own_mailbox_login_names_the_site(file, 
 def test_stamps_naming_another_site_than_the_login_name_nobody(file, bakery):  # noqa: F811
     a, _case = filed(file, spam(_hosting_via_smarthost("sales@elsewhere.example.net")))
     assert a["accounts"] == [], codes(a)
+
+
+def test_the_home_servers_session_is_among_the_records_used(isp):
+    _resolved("home-shop.example.org", "198.51.100.23", HANDOVER + timedelta(minutes=30))
+    result = attributed(message([direct("192.0.2.177", HANDOVER)], url="http://home-shop.example.org/buy"))
+    assert any(r["type"] == "session" for r in result["records"]), result["records"]
