@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -41,12 +42,48 @@ Row = tuple[int, Any]
 Handler = Callable[[int, Any], list[ImportResult]]
 
 
-def open_text(path: str | Path, *, strict: bool = True) -> TextIO:
-    """Open for reading as UTF-8. strict=False replaces undecodable bytes (raw logs)."""
+DEFAULT_ENCODING = "utf-8-sig"  # UTF-8, with or without the byte-order mark spreadsheets write
+
+
+def encoding_checked(encoding: str | None) -> str:
+    """The codec's name, or an ImportFileError naming the unknown one."""
+    if not encoding:
+        return DEFAULT_ENCODING
     try:
-        return open(path, encoding="utf-8-sig", errors="strict" if strict else "replace", newline="")
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        raise ImportFileError(f"unknown encoding {encoding!r} (e.g. utf-8, cp932, euc-jp)") from None
+    return DEFAULT_ENCODING if name == "utf-8" else name
+
+
+def open_text(path: str | Path, *, strict: bool = True, encoding: str = DEFAULT_ENCODING) -> TextIO:
+    """Open for reading (UTF-8 by default). strict=False replaces undecodable bytes (raw logs)."""
+    try:
+        return open(path, encoding=encoding, errors="strict" if strict else "replace", newline="")
     except OSError as exc:
         raise ImportFileError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def undecodable(path: str | Path, encoding: str) -> ImportFileError:
+    """The error for a file that does not decode, naming its first bad line.
+
+    A text stream decodes ahead of the line being read (a chunk at a time), so the line
+    the reader stood on when decoding failed is not the bad one: read the bytes again.
+    """
+    decoder = codecs.getincrementaldecoder(encoding)()
+    number = 0
+    try:
+        with open(path, "rb") as handle:
+            for number, line in enumerate(handle, start=1):  # noqa: B007
+                decoder.decode(line)
+            decoder.decode(b"", final=True)  # a character cut off by the end of the file
+    except UnicodeDecodeError:
+        pass
+    except OSError as exc:
+        return ImportFileError(f"cannot read {path}: {exc.strerror or exc}")
+    named = "UTF-8" if encoding == DEFAULT_ENCODING else encoding
+    hint = " (a spreadsheet's Japanese export? give --encoding cp932)" if encoding == DEFAULT_ENCODING else ""
+    return ImportFileError(f"{path}: line {number} is not {named}{hint}")
 
 
 def without_nul(lines: Iterable[str]) -> Iterator[str]:
@@ -59,20 +96,21 @@ def without_nul(lines: Iterable[str]) -> Iterator[str]:
 def read_lines(path: str | Path, *, strict: bool = True) -> Iterator[tuple[int, str]]:
     """(line number, line without end-of-line) for each line; decoding errors are file errors."""
     with open_text(path, strict=strict) as handle:
-        number = 0
         try:
-            for number, line in enumerate(without_nul(handle), start=1):  # noqa: B007
+            for number, line in enumerate(without_nul(handle), start=1):
                 yield number, line.rstrip("\r\n")
         except UnicodeDecodeError:
-            raise ImportFileError(f"{path}: line {number + 1} is not UTF-8") from None
+            raise undecodable(path, DEFAULT_ENCODING) from None
         except OSError as exc:
             raise ImportFileError(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
-def csv_rows(path: str | Path, header: list[str]) -> Iterator[ImportResult | Row]:
+def csv_rows(
+    path: str | Path, header: list[str], *, encoding: str = DEFAULT_ENCODING
+) -> Iterator[ImportResult | Row]:
     """(line, {column: value}) per data row; a row of the wrong width is rejected."""
     label = str(path)
-    with open_text(path) as handle:
+    with open_text(path, encoding=encoding) as handle:
         reader = csv.reader(without_nul(handle))
         try:
             found = [h.strip().lower() for h in next(reader, [])]
@@ -92,7 +130,7 @@ def csv_rows(path: str | Path, header: list[str]) -> Iterator[ImportResult | Row
                     continue
                 yield reader.line_num, dict(zip(header, (cell.strip() for cell in row), strict=True))
         except UnicodeDecodeError:
-            raise ImportFileError(f"{label}: line {reader.line_num + 1} is not UTF-8") from None
+            raise undecodable(path, encoding) from None
         except csv.Error as exc:
             raise ImportFileError(f"{label}: line {reader.line_num}: {exc}") from None
 

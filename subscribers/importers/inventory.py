@@ -11,6 +11,7 @@ from subscribers.importers.common import (
     ImportFileError,
     ImportResult,
     csv_rows,
+    encoding_checked,
     read_lines,
     run_batched,
 )
@@ -50,8 +51,10 @@ def inventory_files(directory: str | Path) -> list[Path]:
     return [directory / name for name in names if (directory / name).is_file()]
 
 
-def import_inventory(directory: str | Path) -> Iterator[ImportResult]:
-    """Import the three files in dependency order; a missing one is skipped with a note."""
+def import_inventory(directory: str | Path, *, encoding: str | None = None) -> Iterator[ImportResult]:
+    """Import the three files in dependency order; a missing one is skipped with a note.
+    `encoding` is the files' (UTF-8 by default; cp932 for a Japanese spreadsheet's export)."""
+    encoding = encoding_checked(encoding)
     directory = Path(directory)
     if not directory.is_dir():
         raise ImportFileError(f"{directory} is not a directory")
@@ -77,7 +80,7 @@ def import_inventory(directory: str | Path) -> Iterator[ImportResult]:
 
         if header is NETBLOCKS[1] and _first_line(path).count(",") == len(header) + len(MAP_RULE_COLUMNS) - 1:
             header = header + MAP_RULE_COLUMNS
-        yield from run_batched(label, csv_rows(path, header), handle)
+        yield from run_batched(label, csv_rows(path, header, encoding=encoding), handle)
 
 
 def _first_line(path: Path) -> str:

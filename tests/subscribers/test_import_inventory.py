@@ -156,3 +156,37 @@ def test_a_missing_directory_is_one_line_and_recorded():
     with pytest.raises(CommandError, match="not a directory"):
         run_command("import_inventory", "/nonexistent/inventory")
     assert AuditEntry.objects.get(action="import.inventory").data["failed"]
+
+
+SPREADSHEET = "subscriber_id,name,email,kind,status\r\nS-1,Sato,sato@example.jp,individual,active\r\n"
+
+
+def test_a_japanese_spreadsheets_export_is_refused_at_its_first_bad_line_and_imported_with_its_encoding(
+    tmp_path,
+):
+    """Excel on a Japanese Windows saves CSV as CP932. The third line holds the first
+    Japanese name; the error names that line (not the header, where a text stream's
+    read-ahead failed) and says how to import it."""
+    (tmp_path / "subscribers.csv").write_bytes(
+        (SPREADSHEET + "S-2,山田太郎,taro@example.jp,individual,active\r\n").encode("cp932")
+    )
+    with pytest.raises(CommandError, match=r"subscribers.csv: line 3 is not UTF-8 .*--encoding cp932"):
+        run_command("import_inventory", tmp_path)
+    assert not Subscriber.objects.exists()
+
+    run_command("import_inventory", tmp_path, encoding="cp932")
+    assert Subscriber.objects.get(subscriber_id="S-2").name == "山田太郎"
+
+
+def test_a_byte_order_mark_is_no_part_of_the_header_and_an_unknown_encoding_is_one_line(tmp_path):
+    (tmp_path / "subscribers.csv").write_bytes(("\ufeff" + SPREADSHEET).encode("utf-8"))
+    run_command("import_inventory", tmp_path)
+    assert Subscriber.objects.get(subscriber_id="S-1").name == "Sato"
+    with pytest.raises(CommandError, match="unknown encoding 'sjis-x'"):
+        run_command("import_inventory", tmp_path, encoding="sjis-x")
+
+
+def test_a_character_cut_off_by_the_end_of_the_file_names_the_last_line(tmp_path):
+    (tmp_path / "subscribers.csv").write_bytes(SPREADSHEET.encode() + "S-2,山".encode()[:-1])
+    with pytest.raises(CommandError, match="line 3 is not UTF-8"):
+        run_command("import_inventory", tmp_path)
