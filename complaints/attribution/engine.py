@@ -64,6 +64,13 @@ def attribute(report: Report) -> Attribution:
         # on localhost, an internal host) that logged in to our server.
         login = report.authenticated_as or hop_authenticated(submission)[1]
         _through_our_server(result, report, None, at, submission, login, _INSIDE)
+    elif at and (inside := _inside_client(hops, facts)) is not None:
+        # The same without a login in the line: a webmail or application server on
+        # loopback or a private address handing mail to our server unauthenticated, a
+        # hosted Exchange's MAPI line. The mail left through our server all the same;
+        # our log's entry for the queue ID or Message-ID names the account, if any.
+        result.step("chain_ends_inside_our_network", server=inside.by_name, client=inside.from_address)
+        _through_our_server(result, report, None, at, inside, report.authenticated_as or None, _INSIDE)
     # Our own customer's phishing mail is theirs, whatever it links (see _hosted_for_another_customer).
     ours_sent = _has(result, NetworkRole.SENDING, NetworkRole.RELAY)
     impersonated = set() if ours_sent else _impersonated_hosts(report)
@@ -108,6 +115,21 @@ def _inside_submission(hops: list[Hop]) -> Hop | None:
     for hop in reversed(hops):
         if hop.trusted and _is_own_name(hop.by_name) and hop_authenticated(hop)[0]:
             return hop
+    return None
+
+
+def _inside_client(hops: list[Hop], facts: dict) -> Hop | None:
+    """The lowest trusted hop our own server wrote, when the walk ended there at a client
+    with a loopback or private address (inside the network of the server that wrote the
+    line: ours). A walk that stopped for another reason (an unreadable or untrusted line)
+    says nothing of where the mail came from."""
+    signals = facts.get("signals") or []
+    ended_inside = any(isinstance(i, dict) and i.get("key") == "walk_ended_non_routable" for i in signals)
+    if not ended_inside:
+        return None
+    trusted = [hop for hop in hops if hop.trusted]
+    if trusted and _is_own_name(trusted[-1].by_name):
+        return trusted[-1]
     return None
 
 
@@ -760,13 +782,16 @@ def _through_our_server(result, report, ip, at, origin_hop, login, hit) -> None:
     if len(addresses) >= STOLEN_AT_ADDRESSES:
         count = len(addresses)
         result.compromised("stolen_credentials", count, "many_client_addresses", addresses=count)
-    elif login and client_ip and client is not None and client.reason == "not_ours":
+    elif login and client_ip and client is not None and client.reason == "not_ours" and is_routable_ip(
+        client_ip
+    ):
         # From outside our networks, and from a network the login had not used in the
         # month before this run of mail began (our mail log shows where it is used): a
         # phished password used from abroad looks so (POLICY's "logins from unusual
         # countries"; the desk has no geolocation), and so do a trip and a phone on
         # another carrier. A signal, not evidence: the holder is not called intentional
-        # until a person has checked. No history to compare with says nothing.
+        # until a person has checked. No history to compare with says nothing, and nor
+        # does a loopback or private client (our webmail, an application server).
         seen = inventory.login_network_seen(
             logins=_login_forms(login), client_ip=client_ip, since=at - NETWORK_HISTORY, until=at,
             recent=RECENT_USE,

@@ -211,6 +211,14 @@ SENTENCES: dict[str, tuple[tuple[tuple[str, ...], object], ...]] = {
         ),
     ),
     # Method 1: our own mail server.
+    "chain_ends_inside_our_network": (
+        (
+            ("server", "client"),
+            _("The Received chain ends inside our network: our server {server} took the mail from {client}, "
+              "an internal address."),
+        ),
+        (("server",), _("The Received chain ends inside our network, at our server {server}.")),
+    ),
     "via_our_mail_server": (
         (("server", "login"), _("Submitted through our mail server {server} with the login {login}.")),
         (("login",), _("Submitted through our mail server with the login {login}.")),
