@@ -134,7 +134,9 @@ def _open_relay(result: Attribution, ip: str, origin_hop: Hop | None, hops) -> N
     # runs and a bot writes what it likes, it proves nothing.
     block = inventory.block_for(ip=ip)
     dynamic = block is not None and block.kind in (BlockKind.DYNAMIC, BlockKind.SHARED)
-    if recipient and registrable_domain(recipient) not in relay_domains and not dynamic:
+    # A domain hosted with us is one our hosting server takes mail for (a forwarder).
+    hosted = bool(recipient) and inventory.hosting_account_for_host(host=recipient) is not None
+    if recipient and registrable_domain(recipient) not in relay_domains and not dynamic and not hosted:
         result.compromised(
             "open_relay", below.from_address, "open_relay", client=below.from_address, recipient=recipient
         )

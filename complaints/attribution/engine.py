@@ -208,6 +208,28 @@ def _is_own_name(name: str | None) -> bool:
     return is_under(name, tuple(settings.ABUSEDESK_OWN_DOMAINS))
 
 
+def is_our_mail_domain(domain: str | None) -> bool:
+    """A domain whose mail our servers take: ours, or a site our hosting customer holds."""
+    if not domain:
+        return False
+    domain = domain.lower().rstrip(".")
+    return _is_own_name(domain) or inventory.hosting_account_for_host(host=domain) is not None
+
+
+def _forwarded_for(report: Report, origin_hop: Hop) -> str | None:
+    """The domain of ours our server took the mail for before sending it on: its line's
+    "for" clause, else (a line written for several recipients has none) the delivery
+    headers our delivery agent added (Delivered-To, X-Original-To)."""
+    stated = _for_domain(origin_hop.raw)
+    if stated:
+        return stated if is_our_mail_domain(stated) else None
+    for address in (report.facts or {}).get("rcpt_to") or []:
+        domain = str(address).rpartition("@")[2]
+        if "@" in str(address) and is_our_mail_domain(domain):
+            return domain
+    return None
+
+
 # -- the origin address ------------------------------------------------------------
 
 
@@ -291,10 +313,11 @@ def _attribute_origin(result, report, ip, at, origin_hop, hops) -> None:
     if hit.reason == "not_ours":
         # Our server handing the mail on (a hop above it) is relaying; our server
         # as the last stop is only receiving (decided with the hosts below).
-        recipient = _for_domain(origin_hop.raw) if by_ours else None
-        if by_ours and origin_hop.position > 0 and _is_own_name(recipient):
-            # Our server took it for a mailbox of ours and sent it on (a .forward, a
-            # list): we received it; the origin is the other network's.
+        recipient = _forwarded_for(report, origin_hop) if by_ours else None
+        if by_ours and origin_hop.position > 0 and recipient:
+            # Our server took it for a mailbox of ours, or of a domain our hosting
+            # customer holds, and sent it on (a .forward, an alias, a list): we
+            # received it; the origin is the other network's.
             result.step("forwarded_for_our_mailbox", ip=ip, server=origin_hop.by_name, domain=recipient)
         elif by_ours and origin_hop.position > 0:
             _relay_for_outsider(result, ip, at)
