@@ -258,6 +258,8 @@ def time_uncertainty(report) -> tuple[timedelta, str] | None:
         return NO_ZONE_TOLERANCE, "holder_needs_a_zone"
     if facts.get("occurred_at_approximate"):
         return APPROXIMATE_TOLERANCE, "holder_needs_an_exact_time"
+    if facts.get("occurred_at_spread"):
+        return timedelta(seconds=int(facts["occurred_at_spread"])), "holder_needs_agreeing_clocks"
     return None
 
 
@@ -309,6 +311,14 @@ def _attribute_origin(result, report, ip, at, origin_hop, hops) -> None:
         # mail left through our server, not direct to the recipient's MX.
         result.step("relayed_for_our_customer", ip=ip, server=origin_hop.by_name)
         _through_our_server(result, report, ip, at, origin_hop, None, hit)
+        if AccountKind.MAIL not in result.account_kinds:
+            # No mail account: the customer's machine itself used our relay, as malware
+            # uses the smarthost it finds configured. What it told our server (a bot's
+            # greeting, a relay for strangers) shows a hijacked machine as it would
+            # direct to a foreign MX.
+            check_compromise(result, report=report, ip=ip, at=at, origin_hop=origin_hop, hops=hops)
+            if result.compromise:
+                result.sending_method = SendingMethod.HIJACKED_HOST
         return
     if hit.reason == "not_ours":
         # Our server handing the mail on (a hop above it) is relaying; our server
@@ -419,7 +429,11 @@ def _attribute_without_time(result, report, ip, origin_hop, hops) -> None:
 
 # A PHP file where a site keeps uploads, caches or temporary files was put there, not
 # written by the site's owner: the classic web shell of a compromised CMS.
-_PLANTED = re.compile(r"/(?:uploads?|cache|tmp|temp|images?|media|files)/|/\.[^/]+$", re.IGNORECASE)
+# A hidden file, or a script in a hidden folder (/.well-known/pki-validation/, a
+# /wp-includes/.cache/ of its own): no site's owner writes its mail scripts there.
+_PLANTED = re.compile(
+    r"/(?:uploads?|cache|tmp|temp|images?|media|files)/|/\.[^/]+$|/\.(?!\.?/)[^/]+/", re.IGNORECASE
+)
 
 
 # PHP's names for code a script built at run time ("post.php(3) : eval()'d code"): a

@@ -311,6 +311,16 @@ SENTENCES: dict[str, tuple[tuple[tuple[str, ...], object], ...]] = {
             ),
         ),
     ),
+    "holder_needs_agreeing_clocks": (
+        (
+            ("ip", "at"),
+            _(
+                "{ip} is one of our dynamic addresses, but the receiver's own Received lines disagree "
+                "about the time of the spam ({at}): one of its clocks is wrong, and more than one "
+                "holder is possible in that span: nobody is named."
+            ),
+        ),
+    ),
     "holder_needs_an_exact_time": (
         (
             ("ip", "at"),

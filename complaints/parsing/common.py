@@ -205,6 +205,7 @@ def finish(report: ParsedReport, urls: UrlCollector) -> ParsedReport:
         if index is not None and report.hops[index].time is not None:
             report.occurred_at, report.occurred_at_basis = report.hops[index].time, "origin-hop"
             _zone_unknown(report, _hop_date(report.hops[index]), "the origin's Received line")
+            _clocks_disagree(report, index)
         elif above is not None:
             report.occurred_at, report.occurred_at_basis = above.time, "hop-above-origin"
             _zone_unknown(report, _hop_date(above), "the Received line above the origin")
@@ -213,6 +214,41 @@ def finish(report: ParsedReport, urls: UrlCollector) -> ParsedReport:
     report.urls = urls.urls
     report.url_hosts = urls.hosts()
     return report
+
+
+# A line a receiver wrote after the origin's (above it) may be later by the time the mail
+# waited in its queues (Postfix gives up after 5 days), never earlier by more than the
+# skew of two synchronised clocks.
+CLOCK_SKEW = timedelta(seconds=30)
+QUEUE_LIFETIME = timedelta(days=5)
+
+
+def _clocks_disagree(report: ParsedReport, index: int) -> None:
+    """The origin line's time against the times of the trusted lines above it."""
+    origin = report.hops[index].time
+    spread = timedelta(0)
+    for hop in report.hops[:index]:
+        if not hop.trusted or hop.time is None or names_no_zone(_hop_date(hop)):
+            continue  # a time without a zone is some zone's wall clock: no measure of a clock
+        late = hop.time - origin
+        if late < -CLOCK_SKEW or late > QUEUE_LIFETIME:
+            spread = max(spread, abs(late))
+    if spread:
+        report.occurred_at_spread = int(spread.total_seconds())
+        report.note(
+            f"the receiver's Received lines disagree about the time by {_duration(spread)} (a clock set "
+            "wrong, or local time labelled as another zone): no dynamic address's holder is named "
+            "unless one held it all that time"
+        )
+
+
+def _duration(span: timedelta) -> str:
+    seconds = int(span.total_seconds())
+    if seconds >= 86400:
+        return f"{seconds // 86400} days"
+    if seconds >= 3600:
+        return f"{seconds / 3600:.1f} hours"
+    return f"{seconds} seconds"
 
 
 def _hop_date(hop) -> str:

@@ -107,6 +107,11 @@ class ParsedReport:
     # A person's round time ("14時頃", "14時", "14時半"): attribution allows an hour
     # either side before it names a dynamic address's holder.
     occurred_at_approximate: bool = False
+    # The receiver's own trusted lines disagree with the origin line's time (a line above
+    # it written before it, or days after it: an edge clock set wrong, local time labelled
+    # +0000): seconds either side the instant may be off; attribution names a dynamic
+    # address's holder only if one held it across that span.
+    occurred_at_spread: int | None = None
     # A time the report gave that lies after the report reached us (a receiver's clock
     # set wrong, or a time written to aim at whoever holds an address now): kept here,
     # never used as occurred_at (complaints/services/intake.py).

@@ -72,6 +72,8 @@ _PHP_SCRIPT = re.compile(r"^\s*([^\s/]+)(/\S*)?(?:\s+for\s+([0-9A-Fa-f:.]+))?")
 # "1001:mailer.php", or PHP's name for code built at run time: "1001:post.php(3) : eval()'d code".
 _ORIGINATING = re.compile(r"^\s*(\d+):(\S+(?:\s*:\s*[^:]+)?)")
 _SOURCE_DIR = re.compile(r"^\s*([^\s:/]+):(/\S*)")
+_VHOST = re.compile(r"^\s*(\S+)\s*$")
+_SITE_STAMPS = (("X-PHP-Script", _PHP_SCRIPT), ("X-Source-Dir", _SOURCE_DIR), ("X-PPP-Vhost", _VHOST))
 
 
 def web_script(msg: Message) -> dict | None:
@@ -94,12 +96,16 @@ def web_script(msg: Message) -> dict | None:
     if match and clean_host(match.group(1)):
         found.setdefault("site", clean_host(match.group(1)))
         found.setdefault("script", match.group(2)[:255])
+    # Plesk's mail() wrapper names the virtual host whose script sent the mail.
+    vhost = clean_host((mime.header(msg, "X-PPP-Vhost") or "").strip())
+    if vhost:
+        found.setdefault("site", vhost)
     # The server writes its stamp after whatever the script passed as extra headers: a
     # script on the same shared server can add one naming another tenant's site. Two
     # stamps naming different sites name none (which one the server wrote is unknown).
     sites = {
         clean_host(m.group(1))
-        for name, pattern in (("X-PHP-Script", _PHP_SCRIPT), ("X-Source-Dir", _SOURCE_DIR))
+        for name, pattern in _SITE_STAMPS
         for value in mime.headers(msg, name)
         if (m := pattern.match(value or "")) and clean_host(m.group(1))
     }
