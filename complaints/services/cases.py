@@ -29,6 +29,24 @@ def case_key_for(report: Report) -> tuple[str, str, str]:
     if report.authenticated_as:
         login = report.authenticated_as.lower()
         return f"login:{login}", CaseKind.LOGIN, f"login {login}"
+    if not report.source_ip and report.occurred_at:
+        # No public origin: the chain ends inside our network at our own server's line
+        # (webmail or an application server handing mail on without a login). Our log
+        # of that line's queue ID names the login, as the attribution reads it: two
+        # phished webmail accounts sending the same link are two cases, not one.
+        from complaints.attribution.engine import QUEUE_ID_WINDOW, _inside_client
+        from complaints.models import Hop
+        from subscribers.selectors import mail_submissions
+
+        hops = list(Hop.objects.filter(report=report).order_by("position"))
+        inside = _inside_client(hops, report.facts or {})
+        if inside is not None and inside.hop_id:
+            at, window = report.occurred_at, QUEUE_ID_WINDOW
+            entries = mail_submissions(queue_id=inside.hop_id, around=at, window=window)
+            logins = {e.login.lower() for e in entries[:5] if e.login}
+            if len(logins) == 1:
+                login = logins.pop()
+                return f"login:{login}", CaseKind.LOGIN, f"login {login}"
     if report.source_ip and block_for(ip=report.source_ip) is None:
         # Foreign spam advertising a site we host: the site is what our case is about.
         hosted = _hosted_site(report)

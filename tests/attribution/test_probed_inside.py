@@ -68,3 +68,33 @@ def test_a_chain_ending_inside_another_network_is_not_ours(file):  # noqa: F811
     a, _case = filed(file, spam(lines))
     assert "sending" not in a["roles"], codes(a)
     assert "chain_ends_inside_our_network" not in codes(a)
+
+
+@pytest.mark.parametrize(("helo", "rule", "method"), [("xkqzvbtrwp", "5", "hijacked_host"), ("user-pc", None, "contracted_isp_server")])  # noqa: E501
+def test_a_customers_pc_relaying_through_our_smarthost_by_address_is_checked_for_a_bot(file, helo, rule, method):  # noqa: F811, E501
+    """Our smarthost relays for our own networks without a login, and malware uses the
+    smarthost it finds configured: a bot's random greeting to our server shows a hijacked
+    machine (rule 5, the holder a victim), as it would straight to a foreign MX."""
+    line = (
+        f"from p1023-ipngn.dyn.isp.example.jp ([198.51.100.23]:51234 helo={helo}) by smtp1.isp.example.jp "
+        "with esmtp (Exim 4.96) (envelope-from <sale@spammer.example>) id 1tXrel-000AbC-1A "
+        f"for victim@receiver.example; {utc(T)}"
+    )
+    a, case = filed(file, spam([SMARTHOST, line]))
+    assert a["accounts"] == ["C-2"], codes(a)
+    assert a["sending_method"] == method
+    assert case["recommendation"].get("rule") == rule
+
+
+def test_two_phished_webmail_accounts_sending_one_link_are_two_cases_keyed_by_login(file):  # noqa: F811
+    """Grouped by the link they share, the two accounts' runs were one case naming two
+    subscribers; our log of each queue ID names each login, as the attribution reads it."""
+    keys = []
+    for login, queue_id in (("hanako", "WA1"), ("taro", "WA2")):
+        maillog_record(kind="submission", service="smtp", login=login, client_ip="127.0.0.1", at=T,
+                       host="smtp1", queue_id=queue_id, message_id=f"<{queue_id}@isp.example.jp>")  # fmt: skip
+        inside = f"from webmail.isp.example.jp (localhost [127.0.0.1]) by smtp1.isp.example.jp (Postfix) with ESMTP id {queue_id}; {utc(T)}"  # noqa: E501
+        a, case = filed(file, spam([SMARTHOST, inside], msgid=f"<{queue_id}@isp.example.jp>"))
+        assert len(a["accounts"]) == 1, codes(a)
+        keys.append(case["key"])
+    assert keys == ["login:hanako", "login:taro"]
