@@ -20,6 +20,7 @@ urlpatterns = [
     path("sanctions/", include("sanctions.urls")),
     path("dashboard/", include("dashboards.urls")),
     path("screening/", include("screening.urls")),
+    path("i18n/switch/", views.switch_language, name="switch_language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("complaints.api.urls")),

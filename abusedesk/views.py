@@ -56,6 +56,21 @@ def preferences(request):
     return render(request, "preferences.html", {"form": form, "now": timezone.now()})
 
 
+def switch_language(request):
+    """The top bar's language switch (Django's set_language), kept by a signed-in person
+    who saved a language: the saved one would otherwise win on the next page and the
+    switch would do nothing. Someone without a saved language keeps following the
+    browser, with the switch's cookie, as before."""
+    from django.utils.translation import check_for_language
+    from django.views.i18n import set_language
+
+    response = set_language(request)
+    chosen = request.POST.get("language", "")
+    if request.method == "POST" and request.user.is_authenticated and check_for_language(chosen):
+        UserPreference.objects.filter(user=request.user).exclude(language="").update(language=chosen)
+    return response
+
+
 def _is_api(request) -> bool:
     return request.path.startswith("/api/v1/")
 

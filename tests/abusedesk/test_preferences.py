@@ -22,3 +22,21 @@ def test_an_unknown_zone_is_refused(staff_client):
     response = staff_client.post("/preferences/", {"language": "en", "time_zone": "Mars/Olympus"})
     assert response.status_code == 200
     assert "Select a valid choice" in response.content.decode()
+
+
+def test_the_top_bars_language_switch_changes_a_saved_language(staff_client):
+    """With a language saved, the switch did nothing: the saved one won on the next page."""
+    staff_client.post("/preferences/", {"language": "ja", "time_zone": ""})
+    page = staff_client.get("/").content.decode()
+    assert 'action="/i18n/switch/"' in page
+    staff_client.post("/i18n/switch/", {"language": "en", "next": "/"})
+    assert '<html lang="en">' in staff_client.get("/", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert 'value="en" selected' in staff_client.get("/preferences/").content.decode()
+
+
+def test_without_a_saved_language_the_switch_only_sets_the_cookie(staff_client):
+    from abusedesk.models import UserPreference
+
+    staff_client.post("/i18n/switch/", {"language": "ja", "next": "/"})
+    assert '<html lang="ja">' in staff_client.get("/").content.decode()
+    assert not UserPreference.objects.exclude(language="").exists()

@@ -151,6 +151,7 @@ ROWS = [
     ),
     page("logout", "POST", dict.fromkeys(PERSONAS, LOGIN)),
     page("set_language", "POST", dict.fromkeys(PERSONAS, 302), data={"language": "ja", "next": "/"}),
+    page("switch_language", "POST", dict.fromkeys(PERSONAS, 302), data={"language": "ja", "next": "/"}),
     page("report-list", "GET", DESK),
     page("report-new", "GET", DESK),
     page("report-new", "POST", DESK_POST, data={"kind": "message", "m-message": SPAM}),
