@@ -46,3 +46,15 @@ def report_error(request, exc: ApplicationError) -> None:
     """A service's refusal, with its field reasons, as one message."""
     details = [str(msg) for msgs in exc.fields.values() for msg in msgs]
     messages.error(request, " ".join([exc.message, *details]))
+
+
+def search_text(value: str | None) -> str:
+    """What a person typed into a search box, as the desk stores it: full-width letters,
+    digits and punctuation (a Japanese input method's ＡＤＲ－１７, １９８．５１．…) as their
+    ASCII forms (NFKC), the ideographic full stop typed into an address as a dot."""
+    import unicodedata
+
+    text = unicodedata.normalize("NFKC", value or "").strip()
+    if text and all(c.isdigit() or c in "。." for c in text):
+        text = text.replace("。", ".")
+    return text

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from abusedesk.choices import NetworkRole, SendingMethod
+from abusedesk.web import search_text
 from complaints.choices import CaseSource, CaseStatus
 from complaints.models import Case
 from complaints.services.triage import case_search_q
@@ -67,7 +68,7 @@ class CaseFilter(django_filters.FilterSet):
         ]
 
     def search(self, queryset, name, value):
-        value = value.strip()
+        value = search_text(value)
         if not value:
             return queryset
         reference = REPORT_REFERENCE.match(value)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from abusedesk.replica import read_only_page
 from abusedesk.roles import user_role
+from abusedesk.web import search_text
 from sanctions.labels import label
 
 from . import metrics, snapshots
@@ -151,7 +152,7 @@ def home(request):
 def find(request):
     """The search box of every page: a reference (ADR-…, ADS-…, a case number) opens its
     page; anything else searches the case queue."""
-    text = (request.GET.get("q") or "").strip()
+    text = search_text(request.GET.get("q"))
     target = reference_target(text)
     if target:
         return redirect(target)

@@ -69,11 +69,13 @@ def test_the_home_page_costs_the_same_queries_with_more_work(isp, staff, staff_c
         ("ADS-{sanction:06d}", "/sanctions/{sanction}/"),
         ("{case}", "/cases/{case}/"),
         ("#{case}", "/cases/{case}/"),
+        ("ＡＤＲ－{report_wide}", "/reports/{report}/"),  # typed with a Japanese input method
     ],
 )
 def test_a_reference_in_the_search_box_opens_its_page(case, staff, staff_client, query, target):
     sanction = factories.propose(case, staff)
     ids = {"report": case.reports.first().pk, "sanction": sanction.pk, "case": case.pk}
+    ids["report_wide"] = str(ids["report"]).translate({ord(d): chr(0xFF10 + int(d)) for d in "0123456789"})
     response = staff_client.get("/find/", {"q": query.format(**ids)})
     assert response.status_code == 302 and response["Location"] == target.format(**ids)
     assert staff_client.get(response["Location"]).status_code == 200
@@ -81,6 +83,12 @@ def test_a_reference_in_the_search_box_opens_its_page(case, staff, staff_client,
 
 def test_other_text_searches_the_queue_over_every_status(case, staff_client):
     response = staff_client.get("/find/", {"q": "203.0.113.5"}, follow=True)
+    assert [c.pk for c in response.context["page"]] == [case.pk]
+
+
+@pytest.mark.parametrize("typed", ["２０３．０．１１３．５", "２０３。０。１１３。５"])
+def test_an_address_typed_in_full_width_searches_the_queue(case, staff_client, typed):
+    response = staff_client.get("/find/", {"q": typed}, follow=True)
     assert [c.pk for c in response.context["page"]] == [case.pk]
 
 
