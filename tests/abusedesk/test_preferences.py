@@ -40,3 +40,14 @@ def test_without_a_saved_language_the_switch_only_sets_the_cookie(staff_client):
     staff_client.post("/i18n/switch/", {"language": "ja", "next": "/"})
     assert '<html lang="ja">' in staff_client.get("/").content.decode()
     assert not UserPreference.objects.exclude(language="").exists()
+
+
+def test_list_pages_name_the_zone_of_their_times(staff_client):
+    """The reports list showed New York times unlabelled for a person who chose that zone."""
+    from tests.sanctions import factories
+
+    factories.case_from_reports()
+    assert " JST</td>" in staff_client.get("/reports/").content.decode()
+    staff_client.post("/preferences/", {"language": "en", "time_zone": "America/New_York"})
+    page = staff_client.get("/reports/").content.decode()
+    assert " EST</td>" in page or " EDT</td>" in page
