@@ -216,6 +216,10 @@ class Report(models.Model):
             # Exact matches only (the triage search): no LIKE companion index.
             models.Index(fields=["reporter"], name="report_reporter_idx"),
             models.Index(fields=["message_id"], name="report_message_id_idx"),
+            # The few reports nobody could process, for the home page and the list's filter.
+            models.Index(
+                fields=["received_at"], condition=Q(status="manual_triage"), name="report_triage_idx"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -6,6 +6,7 @@ urlpatterns = [
     path("reports/", views.report_list, name="report-list"),
     path("reports/new/", views.report_new, name="report-new"),
     path("reports/<int:pk>/", views.report_detail, name="report-detail"),
+    path("reports/<int:pk>/close/", views.report_close_view, name="report-close"),
     path("cases/", views.case_list, name="case-list"),
     path("cases/bulk/", views.case_bulk, name="case-bulk"),
     path("cases/filters/", views.saved_filter_save, name="saved-filter-save"),

@@ -52,7 +52,7 @@ from complaints.services.forwarding import (
 )
 from complaints.services.reopen import case_reopen
 from complaints.services.replies import case_reply, case_reporters, reply_retry
-from complaints.services.triage import case_assign, case_close, case_forward_and_close
+from complaints.services.triage import case_assign, case_close, case_forward_and_close, report_close
 
 
 def _get_report(user, pk):
@@ -63,8 +63,35 @@ def _get_report(user, pk):
 @login_required
 @desk_required
 def report_list(request):
-    page = capped_page(report_list_for_user(request.user).select_related("case"), 50, request.GET.get("page"))
-    return render(request, "complaints/report_list.html", {"page": page})
+    from complaints.choices import ReportStatus
+
+    reports = report_list_for_user(request.user).select_related("case")
+    status = request.GET.get("status", "")
+    if status in ReportStatus.values:  # an unknown value lists them all, as the queue's filters do
+        reports = reports.filter(status=status)
+    else:
+        status = ""
+    page = capped_page(reports, 50, request.GET.get("page"))
+    return render(
+        request,
+        "complaints/report_list.html",
+        {"page": page, "status": status, "statuses": ReportStatus.choices},
+    )
+
+
+@login_required
+@desk_required
+@require_POST
+def report_close_view(request, pk):
+    """Close a report in manual triage with the reason (nothing to act on)."""
+    _get_report(request.user, pk)
+    try:
+        report_close(report_id=pk, actor=request.user, reason=request.POST.get("reason", ""))
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The report is closed."))
+    return redirect("report-detail", pk=pk)
 
 
 @login_required

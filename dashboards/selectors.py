@@ -9,8 +9,8 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from complaints.choices import CaseStatus
-from complaints.models import Case
+from complaints.choices import CaseStatus, ReportStatus
+from complaints.models import Case, Report
 from sanctions.models import Sanction
 from sanctions.selectors import QUEUE_STATES, review_queue
 
@@ -24,6 +24,7 @@ class MyWork:
     to_review: list = field(default_factory=list)  # measures waiting for my decision (managers)
     my_proposals: list = field(default_factory=list)  # my measures waiting for someone's decision
     recent: list = field(default_factory=list)  # open cases that changed in the last day
+    triage: list = field(default_factory=list)  # reports the desk could not process, oldest first
 
 
 def my_work(user, *, now=None) -> MyWork:
@@ -48,6 +49,13 @@ def my_work(user, *, now=None) -> MyWork:
             .select_related("case", "account")
             .order_by("created_at", "id")[:LIMIT]
         ),
+    )
+    # No case to show them in: a person's complaint with nothing to go on, a file that
+    # is no message. They wait here until someone acts on them or closes them.
+    work.triage = list(
+        Report.objects.filter(status=ReportStatus.MANUAL_TRIAGE)
+        .only("pk", "received_at", "reporter", "status_reason")
+        .order_by("received_at", "id")[:LIMIT]
     )
     if user.has_perm("abusedesk.review_measures"):
         work.to_review = list(review_queue(now=now).exclude(proposed_by=user)[:LIMIT])

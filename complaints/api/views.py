@@ -10,7 +10,7 @@ from drf_spectacular.utils import (
     PolymorphicProxySerializer,
     extend_schema,
 )
-from rest_framework import generics, status
+from rest_framework import generics, serializers, status
 from rest_framework.exceptions import UnsupportedMediaType, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -35,6 +35,7 @@ from complaints.services import report_ingest
 from complaints.services.confirmations import case_confirm
 from complaints.services.content import report_content, traffic_viewed
 from complaints.services.forwarding import case_forward
+from complaints.services.triage import report_close
 
 from .serializers import (
     CaseListItemSerializer,
@@ -253,6 +254,32 @@ class ReportContentView(APIView):
         )
         response["Cache-Control"] = "no-store"  # content (S1) must not stay in any cache
         return response
+
+
+class ReportCloseRequestSerializer(serializers.Serializer):
+    reason = serializers.CharField(min_length=5, max_length=500, help_text="Why the report is closed")
+
+
+class ReportCloseView(APIView):
+    """Close a report in manual triage (nothing to act on), with the reason."""
+
+    @extend_schema(
+        request=ReportCloseRequestSerializer,
+        responses={
+            200: REPORT_ANSWER,
+            400: OpenApiResponse(description="No reason given"),
+            404: OpenApiResponse(description="No such report"),
+            409: OpenApiResponse(description="The report is not in manual triage"),
+        },
+    )
+    def post(self, request, pk: int):
+        if not is_desk_user(request.user):
+            raise PermissionDenied(_("only desk staff may close a report"))
+        report_get_for_user(request.user, pk)
+        form = ReportCloseRequestSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        report = report_close(report_id=pk, actor=request.user, reason=form.validated_data["reason"])
+        return Response(_serializer_for(request.user)(report_get_for_user(request.user, report.pk)).data)
 
 
 class CaseListView(generics.ListAPIView):

@@ -177,3 +177,42 @@ def case_forward_and_close(*, case_ids: list[int], actor, fmt: str = "arf", reas
         return case_close(
             case_ids=[case.pk for case in cases], resolution="not_ours", actor=actor, reason=reason
         )
+
+
+REPORT_CLOSE_REASON_MIN = 5
+
+
+@transaction.atomic
+def report_close(*, report_id: int, actor, reason: str):
+    """Close a report the desk could not process (manual triage: no material, a file that
+    is no message, nothing of ours), with the person's reason in the audit trail. Only a
+    report in manual triage: a processed report belongs to its case, which is closed."""
+    from abusedesk.errors import Conflict, PermissionDenied
+    from complaints.choices import ReportStatus
+    from complaints.models import Report
+    from complaints.selectors import is_desk_user
+
+    if not is_desk_user(actor):
+        raise PermissionDenied(_("only desk staff may close a report"))
+    reason = (reason or "").strip()
+    if len(reason) < REPORT_CLOSE_REASON_MIN:
+        raise ApplicationError(
+            _("Say why the report is closed (at least 5 characters)."), fields={"reason": ["required"]}
+        )
+    report = Report.objects.select_for_update().defer("raw").filter(pk=report_id).first()
+    if report is None:
+        from abusedesk.errors import NotFound
+
+        raise NotFound(_("no such report"))
+    if report.status != ReportStatus.MANUAL_TRIAGE:
+        raise Conflict(
+            _("Only a report in manual triage is closed on its own; this one is %(status)s.")
+            % {"status": report.get_status_display()}
+        )
+    Report.objects.filter(pk=report.pk).update(status=ReportStatus.CLOSED, status_reason=reason[:500])
+    audit_record(
+        action="report.closed", obj=report, actor=actor, reason=reason[:500],
+        data={"triage_reason": report.status_reason[:500]},
+    )  # fmt: skip
+    report.status, report.status_reason = ReportStatus.CLOSED, reason[:500]
+    return report
