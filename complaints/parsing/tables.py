@@ -4,6 +4,10 @@ gzipped), and the rows pasted into a notice's text.
 A notice that lists its events in a table names the source in a column ("ip",
 "source.ip", "Source IP", "src_ip", "source_ipaddr"); the other addresses in the row
 (the honeypot it reached, the target) are not the source, however early they stand.
+A row whose source is non-routable (an anonymised or NATed drone) has no usable source:
+the C&C server, sinkhole or destination in its other columns never stands in for it, so
+they are left out of the text the notice is read from. A column naming the bot or malware
+family ("botname", "infection", "malware") says, for the row read, that it is malware.
 """
 
 from __future__ import annotations
@@ -12,12 +16,13 @@ import gzip
 import io
 import json
 import re
+import unicodedata
 import zipfile
 from datetime import UTC, datetime
 from email.message import Message
 
 from . import mime
-from .hosts import normalise_ip
+from .hosts import is_routable_ip, normalise_ip
 
 # What a data attachment is called and how it is typed.
 _DATA_TYPES = (
@@ -61,7 +66,7 @@ def attached_tables(msg: Message) -> tuple[str, list[str]]:
         data = mime.part_bytes(part)
         for entry, content in _opened(name, data):
             text = mime.decode_bytes(content[:MAX_TABLE_BYTES])
-            text = _epoch_times(events_as_table(text) or text)
+            text = _family_named(only_the_sources_address(_epoch_times(events_as_table(text) or text)))
             if source_column(text) is not None:
                 texts.append(text)
                 names.append(entry)
@@ -70,13 +75,22 @@ def attached_tables(msg: Message) -> tuple[str, list[str]]:
 
 # An event's source and time in the JSON lists CERTs send (IntelMQ's flat keys, or a
 # nested "source": {"ip": …}).
-# Keys compared without case or separators: IntelMQ's "source.ip", "src_ip", Microsoft's "SourceIp".
-_JSON_SOURCE_KEYS = ("sourceip", "srcip", "src", "ip", "source", "sourceaddress", "srcaddr")
-_JSON_PORT_KEYS = ("sourceport", "srcport", "sport", "portsrc", "clientport")
+# Keys compared without case or separators: IntelMQ's "source.ip", "src_ip", Microsoft's
+# "SourceIp" (CTIP Infected) and "networksourceipv4" (CTIP v1.5).
+_JSON_SOURCE_KEYS = (
+    "sourceip", "srcip", "src", "ip", "source", "sourceaddress", "srcaddr",
+    "networksourceipv4", "networksourceipv6", "sourceipv4", "sourceipv6", "srcipv4", "srcipv6",
+)  # fmt: skip
+_JSON_PORT_KEYS = ("sourceport", "srcport", "sport", "portsrc", "clientport", "networksourceport")
 _JSON_TIME_KEYS = (
     "timesource", "timestamp", "time", "firstseen", "lastseen", "date", "datetime", "timeobservation",
-    "datetimereceivedutctxt", "datetimeutc", "eventtime",
+    "datetimereceivedutctxt", "datetimeutc", "eventtime", "firstreporteddatetime",
 )  # fmt: skip
+# Times a feed documents as UTC without writing a zone: CTIP v1.5's "firstreporteddatetime".
+_JSON_UTC_KEYS = frozenset({"firstreporteddatetime"})
+# The bot or malware family an event names: IntelMQ's "malware.name", CTIP's "Malware",
+# Shadowserver's "infection"; CTIP v1.5 names it in "externalid" of a "Botnet" indicator.
+_JSON_FAMILY_KEYS = ("malwarename", "malware", "malwarefamily", "family", "botname", "infection")
 MAX_EVENTS = 200
 
 
@@ -89,12 +103,14 @@ def events_as_table(text: str) -> str | None:
     try:
         data = json.loads(stripped)
     except ValueError:
-        return None
+        data = _json_lines(stripped)
+        if data is None:
+            return None
     if isinstance(data, dict):
         data = next((v for v in data.values() if isinstance(v, list)), [data])
     if not isinstance(data, list):
         return None
-    rows = []
+    rows, families = [], False
     for event in data[:MAX_EVENTS]:
         if not isinstance(event, dict):
             continue
@@ -110,14 +126,55 @@ def events_as_table(text: str) -> str | None:
             if isinstance(value, str) and value.strip():
                 # "DateTimeReceivedUtcTxt": the key names the zone its value leaves out.
                 when = re.sub(r"(\d\d:\d\d:\d\d)\.\d+", r"\1", value)  # "04:45:28.4870"
-                if "utc" in name.lower() and not re.search(r"[zZ]$|[+-]\d\d:?\d\d$|UTC|GMT", when):
+                says_utc = "utc" in name.lower() or k in _JSON_UTC_KEYS
+                if says_utc and not re.search(r"[zZ]$|[+-]\d\d:?\d\d$|UTC|GMT", when):
                     when = f"{when} UTC"
                 break
         port = next((found for k in _JSON_PORT_KEYS if (found := _port(keyed.get(k, ("", None))[1]))), None)
         if port is None and isinstance(source := keyed.get("source", ("", None))[1], dict):
             port = _port(source.get("port"))  # nested: "source": {"ip": …, "port": …}
-        rows.append(f"{ip},{when.replace(',', ' ')},{port or ''}")
-    return "source.ip,time.source,source.port\n" + "\n".join(rows) if rows else None
+        family = _json_family(keyed)
+        families = families or bool(family)
+        rows.append(f"{ip},{when.replace(',', ' ')},{port or ''},{_plain(family)}")
+    if not rows:
+        return None
+    header = "source.ip,time.source,source.port,family"  # "malware.name" if the row read names one
+    if not families:  # no family column when no event names one
+        header, rows = header.rpartition(",")[0], [row.rpartition(",")[0] for row in rows]
+    return header + "\n" + "\n".join(rows)
+
+
+def _json_lines(text: str) -> list | None:
+    """Events written one JSON object a line (CTIP's Azure feed, a SIEM's export)."""
+    events = []
+    for line in text.splitlines()[: MAX_EVENTS * 2]:
+        if not line.strip():
+            continue
+        try:
+            event = json.loads(line)
+        except ValueError:
+            return None
+        if not isinstance(event, dict):
+            return None
+        events.append(event)
+    return events or None
+
+
+def _json_family(keyed: dict) -> str:
+    for k in _JSON_FAMILY_KEYS:
+        value = keyed.get(k, ("", None))[1]
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    threat = keyed.get("indicatorthreattype", ("", None))[1]
+    external = keyed.get("externalid", ("", None))[1]
+    if isinstance(threat, str) and threat.strip().lower() == "botnet":
+        return external.strip() if isinstance(external, str) and external.strip() else "botnet"
+    return ""
+
+
+def _plain(value: str) -> str:
+    """A value as one cell of the comma-separated table the events are written as."""
+    return re.sub(r"[,\r\n]+", " ", value)[:80]
 
 
 def _key(name) -> str:
@@ -254,15 +311,94 @@ def table_source_port(text: str, ip: str | None) -> int | None:
 
 
 def table_source(text: str) -> tuple[str, str] | None:
-    """(the first row's source address, that row's text) of a table in `text`."""
+    """(the source address, that row's text) of the first row of a table in `text` whose
+    source is routable; else of its first row with an address at all (no row has a
+    usable source: the caller says so)."""
     found = source_column(text)
     if found is None:
         return None
     number, separator, index = found
+    first = None
     for line in text.splitlines()[number + 1 : number + 60]:
         cells = _cells(line, separator)
         if len(cells) > index:
             ip = normalise_ip(cells[index])
-            if ip:
+            if ip and is_routable_ip(ip):
                 return ip, line
-    return None
+            first = first or ((ip, line) if ip else None)
+    return first
+
+
+# An address anywhere in a cell, defanged ("192.0.2[.]1") or with a port ("192.0.2.1:8080").
+_DEFANG = re.compile(r"\[\.\]|\(\.\)|\{\.\}|\[dot\]|\(dot\)", re.IGNORECASE)
+_CELL_ADDRESS = re.compile(r"(?<!\d)(?:\d{1,3}\.){3}\d{1,3}(?!\d)|[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}")
+MAX_ROWS = 400
+
+
+def only_the_sources_address(text: str) -> str:
+    """The text with every address in a table's column other than the source's left
+    out: the C&C server a drone called ("cc", "c2", "cc_ip"), the sinkhole, the
+    destination or target, a "refid". None of them is the source, and when a row's
+    source is non-routable nothing in its other columns may be read in its place. The
+    table ends at the first blank line after its header: words after it are kept."""
+    found = source_column(text)
+    if found is None:
+        return text
+    number, separator, index = found
+    lines = text.splitlines()
+    for n in range(number + 1, min(len(lines), number + MAX_ROWS)):
+        if not lines[n].strip():
+            break
+        cells = lines[n].split(separator)
+        if len(cells) <= index:
+            continue
+        source = normalise_ip(_cells(cells[index], separator)[0])
+        changed = False
+        for i, cell in enumerate(cells):
+            if i != index and any(ip != source for ip in _addresses(cell)):
+                cells[i], changed = "", True
+        if changed:
+            lines[n] = separator.join(cells)
+    return "\n".join(lines)
+
+
+def _addresses(cell: str) -> list[str]:
+    cell = _DEFANG.sub(".", unicodedata.normalize("NFKC", cell))
+    return [ip for match in _CELL_ADDRESS.finditer(cell) if (ip := normalise_ip(match.group(0)))]
+
+
+# A column naming the bot or malware family of the host the row reports: Spamhaus CERT's
+# "botname", Shadowserver's "infection", AbuseHUB's "infection_type", IntelMQ's
+# "malware.name". Compared without case or separators.
+_FAMILY_KEY = re.compile(
+    r"^(?:bot|botname|infection|infectiontype|malware|malwarename|malwarefamily|family)$"
+)
+# What such a column holds when it names no malware: nothing, or an activity Spamhaus CERT
+# lists beside the bots (an open relay, a password guesser, a scanner, a spamvertised link).
+_NO_FAMILY = re.compile(
+    r"^(?:|-+|\?+|n/?a|none|null|unknown|0"
+    r"|open[ _-]?(?:relay|proxy|resolver)|openrelay|\w*(?:auth|login|scan|scanner|brute\w*)"
+    r"|iot(?:rdp|cmd|user)|l_spamlink|spamlink)$",
+    re.IGNORECASE,
+)
+
+
+def _family_named(text: str) -> str:
+    """The table with its family column headed "malware.name" when the row the source is
+    read from (`table_source`) names a bot or malware family: the notice's words then say
+    it is about an infected machine ("botname", "infection" are no such word)."""
+    found, row = source_column(text), table_source(text)
+    if found is None or row is None:
+        return text
+    number, separator, _index = found
+    lines = text.splitlines()
+    header = lines[number]
+    words = _uncommented(header)
+    names = words.split(separator)
+    column = next((i for i, cell in enumerate(names) if _FAMILY_KEY.match(_key(cell))), None)
+    cells = _cells(row[1], separator)
+    if column is None or column >= len(cells) or _NO_FAMILY.match(cells[column]):
+        return text
+    names[column] = names[column].replace(names[column].strip().strip('"').strip("'").strip(), "malware.name")
+    lines[number] = header[: len(header) - len(words)] + separator.join(names)
+    return "\n".join(lines)
