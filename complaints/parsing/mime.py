@@ -34,6 +34,11 @@ _CHARSET_ALIASES = {
     "csshiftjis": "cp932",
     "iso-2022-jp": "iso2022_jp_ext",
     "iso-2022-jp-2": "iso2022_jp_2",
+    # Windows' names for its ISO-2022-JP (NEC and IBM extensions: _decode_windows_jis).
+    "iso-2022-jp-ms": "iso2022_jp_ext",
+    "cp50220": "iso2022_jp_ext",
+    "cp50221": "iso2022_jp_ext",
+    "cp50222": "iso2022_jp_ext",
     "csiso2022jp": "iso2022_jp_ext",
     "euc-jp": "euc_jis_2004",
     "x-euc-jp": "euc_jis_2004",
@@ -140,8 +145,10 @@ def guess_decode(data: bytes, hint: str | None = None) -> str:
 
 def decode_bytes(data: bytes, charset: str | None = None) -> str:
     """Decode with the declared charset, falling back sensibly, never raising."""
-    if charset is None and b"\x1b$" in data:
-        charset = "iso-2022-jp"  # undeclared JIS: ESC $ B is unmistakable
+    if b"\x1b$" in data and data.isascii() and not codec_for(charset).startswith("iso2022"):
+        # JIS undeclared, or under a label Python does not know or a wrong one: 7-bit text
+        # with ESC $ B in it is ISO-2022-JP whatever the label says.
+        charset = "iso-2022-jp"
     if charset is None and not data.isascii():
         return guess_decode(data)
     name = codec_for(charset)

@@ -94,3 +94,13 @@ def test_windows_iso_2022_jp_with_nec_characters():
     raw = b"From: a@bad.example\nContent-Type: text/plain; charset=ISO-2022-JP\n\n" + body
 
     assert parse_report(raw).body_text == "①② SALE 日本"
+
+
+@pytest.mark.parametrize("label", ["ISO-2022-JP-MS", "CP50220", "x-unknown-jis", "us-ascii", "utf-8"])
+def test_jis_text_under_windows_an_unknown_or_a_wrong_label_is_read_as_jis(label):
+    """Windows names its ISO-2022-JP "ISO-2022-JP-MS" or "CP5022x"; senders also label
+    JIS text us-ascii or utf-8. 7-bit text with ESC $ B in it is JIS whatever the label."""
+    body = b'\x1b$B-!\x1b(B \x1b$B%;!<%k\x1b(B'
+    raw = f"From: a@bad.example\nContent-Type: text/plain; charset={label}\n\n".encode() + body
+
+    assert parse_report(raw).body_text == "① セール"
