@@ -97,7 +97,15 @@ class ConfirmForm(forms.Form):
 
 
 class HearingAnswerForm(forms.Form):
-    received_at = forms.DateTimeField(label=_("Received at"))
+    received_at = forms.DateTimeField(
+        label=_("Received at"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        # The browser's picker sends 2026-12-04T15:00; typed, the ISO form or Japan's 2026/12/04 15:00.
+        input_formats=[
+            "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S",
+            "%Y/%m/%d %H:%M", "%Y/%m/%d %H:%M:%S",
+        ],
+    )  # fmt: skip
     channel = forms.ChoiceField(label=_("How"), choices=AnswerChannel.choices)
     text = forms.CharField(
         label=_("The customer's answer"),

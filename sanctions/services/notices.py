@@ -155,6 +155,9 @@ def notice_retry(*, notice: Notice, actor) -> None:
         transaction.on_commit(lambda: send_notice.delay(notice.pk), robust=True)
 
 
+ANSWER_CLOCK_SKEW = timedelta(minutes=5)
+
+
 def hearing_answer_record(*, sanction_id: int, text: str, received_at, channel: str, actor) -> HearingAnswer:
     """Record what the customer answered, as received."""
     if not actor.has_perm("abusedesk.work_desk"):
@@ -168,6 +171,11 @@ def hearing_answer_record(*, sanction_id: int, text: str, received_at, channel: 
             _("Say how the answer reached us: %(known)s.") % {"known": ", ".join(AnswerChannel.values)},
             fields={"channel": [_("Select a valid choice.")]},
         )
+    if received_at is not None and received_at > timezone.now() + ANSWER_CLOCK_SKEW:
+        at = timezone.localtime(received_at).strftime("%Y-%m-%d %H:%M %Z")
+        message = _("The answer cannot have reached us in the future (%(at)s): check the date and the time.")
+        message = message % {"at": at}
+        raise ApplicationError(message, fields={"received_at": [message]})
     with transaction.atomic():
         sanction = Sanction.objects.filter(pk=sanction_id).first()
         if sanction is None:

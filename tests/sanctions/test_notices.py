@@ -146,3 +146,22 @@ def test_a_time_outside_what_utc_can_hold_is_refused_with_a_reason(
     assert response.status_code == 400
     assert "out of range" in str(response.json()["fields"]["received_at"])
     assert not HearingAnswer.objects.exists()
+
+
+def test_an_answers_time_takes_japans_slashes_and_a_future_one_is_refused_at_every_door(
+    sanction, staff, manager, staff_client, staff_token, django_capture_on_commit_callbacks
+):
+    from tests.personas import token_client
+
+    notify(sanction, staff, manager, django_capture_on_commit_callbacks)
+    url = f"/sanctions/{sanction.pk}/hearing-answers/"
+    future = staff_client.post(url, {"received_at": "2099-01-01 10:00", "channel": "phone", "text": "Fixed."}, follow=True)  # noqa: E501
+    assert "in the future" in future.content.decode() and not HearingAnswer.objects.exists()
+    api = token_client(staff_token).post(
+        f"/api/v1/sanctions/{sanction.pk}/hearing-answers/",
+        {"received_at": "2099-01-01T10:00:00Z", "channel": "phone", "text": "Fixed."},
+        content_type="application/json",
+    )
+    assert api.status_code == 400 and "received_at" in api.json().get("fields", api.json())
+    staff_client.post(url, {"received_at": "2026/11/22 10:00", "channel": "phone", "text": "Fixed."})
+    assert HearingAnswer.objects.get(sanction=sanction).received_at.isoformat() == "2026-11-22T01:00:00+00:00"
