@@ -60,9 +60,14 @@ def case_close(
             _("unknown resolution %(r)s") % {"r": repr(resolution)}, fields={"resolution": ["invalid"]}
         )
     if resolution == "duplicate":
-        if duplicate_of is None or not Case.objects.filter(pk=duplicate_of).exists():
+        if duplicate_of is None:
             raise ApplicationError(
                 _("name the case this one duplicates"), fields={"duplicate_of": ["required"]}
+            )
+        if not Case.objects.filter(pk=duplicate_of).exists():
+            raise ApplicationError(
+                _("there is no case %(n)s to be a duplicate of") % {"n": duplicate_of},
+                fields={"duplicate_of": ["invalid"]},
             )
         if duplicate_of in case_ids:
             raise ApplicationError(_("a case cannot duplicate itself"), fields={"duplicate_of": ["invalid"]})

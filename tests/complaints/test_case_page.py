@@ -117,6 +117,8 @@ def test_assign_close_and_reopen_go_through_the_services_and_are_audited(ours, s
     assert ours.assignee == staff and ours.first_action_at is not None
     response = act(staff_client, ours, action="close", resolution="duplicate", duplicate_of="")
     assert "name the case this one duplicates" in response.content.decode()
+    response = act(staff_client, ours, action="close", resolution="duplicate", duplicate_of="99999")
+    assert "there is no case 99999 to be a duplicate of" in response.content.decode()
     refused = act(staff_client, ours, action="close", resolution="joe_job", reason="forged")
     assert "The records do not show a joe job" in refused.content.decode()
     ours.refresh_from_db()
