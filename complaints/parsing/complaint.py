@@ -23,7 +23,16 @@ from typing import NamedTuple
 from . import material as materials
 from . import mime, tables
 from .common import choose_source, finish
-from .dates import ZONE_OFFSETS, declared_offset, parse_date, parse_date_in, stated_offset
+from .dates import (
+    JST_WORDS,
+    UTC_WORDS,
+    ZONE_OFFSETS,
+    declared_offset,
+    parse_date,
+    parse_date_in,
+    stated_offset,
+    zone_word_offset,
+)
 from .hosts import is_routable_ip, is_under, registrable_domain, split_zone
 from .parsed import ParsedReport, TrustContext
 from .reported import apply_message
@@ -37,24 +46,51 @@ _ROLE = re.compile(
     r"|(?:^|[-_.+])(?:spam|security|noc|cert|csirt|soc|sirt|trust-?safety)(?:$|[-_.+])"
 )  # "spam" only as a word of its own: spamtrap@ and antispam@ receive the spam itself
 _FORWARD_SUBJECT = re.compile(r"^\s*(?:fwd?|wg|tr|rv|vs|enc|doorst|転送)\s*[:：]", re.IGNORECASE)
+# An English word's edges among Japanese too: "\b" finds none between "SSH" and "へ" or
+# "DDoS" and "攻撃" (kana and kanji are word characters), as Japanese writes them.
+_EDGE, _END = r"(?<![A-Za-z0-9_])", r"(?![A-Za-z0-9_])"
 # Words with which people write about unwanted mail, in the desk's two languages.
 _ABUSE_WORDS = re.compile(
-    r"\b(?:spam\w*|abuse|unsolicited|junk mail|phishing|scam|unwanted (?:e-?)?mail"
+    rf"{_EDGE}(?:spam\w*|abuse|unsolicited|junk mail|phishing|scam|unwanted (?:e-?)?mail"
     r"|blacklist\w*|blocklist\w*"
     # the other abuse an abuse desk is written to about
     r"|brute[- ]?force|(?:ssh|login) attempts?|malware|web ?shell|botnet|compromised\w*|infected"
     r"|ddos|(?:port ?)?scan(?:s|ning|_\w+)?|attack(?:s|ing)?|copyright|infringement"
     # the feeds' own words (Shadowserver's "scan_ntp", "dns_openresolver", "sinkhole_http_drone")
     r"|vulnerab\w*|\w*open_?resolver\w*|sinkhole\w*|drones?|honey ?pot\w*|harvest\w*|incidents?"
-    r"|safe ?browsing|malicious)\b"
-    r"|迷惑|スパム|苦情|フィッシング|詐欺|踏み台|不審|不正アクセス|攻撃|マルウェア|ウイルス|著作権",
+    rf"|safe ?browsing|malicious){_END}"
+    r"|迷惑|スパム|苦情|フィッシング|詐欺|踏み台|不審|不正アクセス|攻撃|マルウェア|ウイルス|著作権"
+    r"|スキャン|総当た?り|ブルートフォース|不正ログイン|ログイン試行",
     re.IGNORECASE,
 )
 _DEFANG = re.compile(r"\[\.\]|\(\.\)|\{\.\}|\[dot\]|\(dot\)", re.IGNORECASE)
 _IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d]|\.\d)")
+# Not inside a longer run of hex and colons; after a label's colon ("送信元:2001:db8::1",
+# "Source IP:2001:…") it may start: _after_a_label tells a label from more hex digits.
 _IPV6 = re.compile(
-    r"(?<![\w:.])\[?(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f.]{0,15}(?:%[\w.-]{1,32})?\]?(?![\w:])"
+    r"(?:(?<![\w:.])|(?<=\w:))\[?(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f.]{0,15}(?:%[\w.-]{1,32})?\]?(?![\w:])"
 )
+_WORD_BEFORE = re.compile(r"\w+$")
+# An address typed with a Japanese input method's full stop: １９８。５１。１００。２３.
+_IDEOGRAPHIC_QUAD = re.compile(r"(?<![\d.。])\d{1,3}(?:[.。]\d{1,3}){3}(?![\d]|[.。]\d)")
+
+
+def _after_a_label(text: str, start: int) -> bool:
+    """Right after "label:": a word that is no run of hex digits ("IP", "Source", "送信元")."""
+    if start == 0 or text[start - 1] != ":":
+        return True
+    word = _WORD_BEFORE.search(text, max(0, start - 41), start - 1)
+    return bool(word) and re.search(r"[^0-9A-Fa-f]", word.group(0)) is not None
+
+
+def _plain(text: str) -> str:
+    """A person's text with addresses as software writes them: NFKC (full-width digits,
+    colons and dots), defanged dots ("[.]") undone, and an input method's "。" between the
+    numbers of an address a dot. The same length but for the defanging."""
+    text = _DEFANG.sub(".", unicodedata.normalize("NFKC", text[:20_000]))
+    return _IDEOGRAPHIC_QUAD.sub(lambda m: m.group(0).replace("。", "."), text)
+
+
 _FROM_WORDS = re.compile(
     r"(?:\bfrom|source|sender|sending|sent by|spamming|origin\w*|送信元|発信元|送信者|差出)"
     # "source IP address:", "送信元IPアドレスは" (with the particle)
@@ -65,22 +101,31 @@ _FROM_WORDS = re.compile(
 # makes the full-width brackets plain ones).
 # The zone names mail and reports write after a time ("06:29:00 CEST", "PST"), longest first.
 _ZONE_NAMES = "|".join(sorted((name for name in ZONE_OFFSETS if len(name) > 1), key=len, reverse=True))
+# Zones in words: "Japan Standard Time", "日本時間", "協定世界時", "グリニッジ標準時" (dates.py).
+_ZONE_WORDS = rf"(?i:{JST_WORDS}|{UTC_WORDS})"
 _ZONE_AFTER = (
     r"(?:\s*(?:Z|[+-]\d{2}(?::?\d{2})?(?![\d.])|(?:UTC|GMT)[+-]\d{1,2}(?::?\d{2})?|UTC|GMT|JST)"
     rf"|\s+(?:{_ZONE_NAMES})\b"
-    r"|\s*\(\s*(?:(?:UTC|GMT)\s*[+-]\s*\d{1,2}(?::?\d{2})?|UTC|GMT|JST|日本時間)\s*\))?"
+    rf"|\s*{_ZONE_WORDS}"
+    rf"|\s*\(\s*(?:(?:UTC|GMT)\s*[+-]\s*\d{{1,2}}(?::?\d{{2}})?|UTC|GMT|JST|{_ZONE_WORDS})\s*\))?"
 )
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?" + _ZONE_AFTER)
+# The half of the day, before the hour or after the time: 午後3時, PM3:05, ＰＭ３：０５ (NFKC:
+# PM3:05), p.m. 3:05, 3:05 PM.
+_HALF = r"(?<![A-Za-z])(?:午前|午後|[AaPp]\.?[Mm]\.?(?![A-Za-z]))"
 # 2026年11月20日 14:29 (JST), 2026年11月20日（金）14時29分05秒: how Japanese complaints
-# write the time (after NFKC, so full-width digits and colons are plain ones).
+# write the time (after NFKC, so full-width digits and colons are plain ones); also
+# 2026/11/20 before a Japanese time ("2026/11/20 (金) 午後 1:12", "2026/11/20 13時12分").
 _JA_DATE = re.compile(
-    r"(?P<year>\d{4})\s*年\s*(?P<month>\d{1,2})\s*月\s*(?P<day>\d{1,2})\s*日[^\d\n]{0,12}?"
-    r"(?P<about>約|およそ|だいたい|大体)?\s*(?:(?P<half>午前|午後)\s*)?(?P<hour>\d{1,2})\s*"
+    r"(?P<year>\d{4})\s*(?:年\s*(?P<month>\d{1,2})\s*月\s*(?P<day>\d{1,2})\s*日"
+    r"|/(?P<smonth>\d{1,2})/(?P<sday>\d{1,2})(?![\d/]))[^\d\n]{0,12}?"
+    rf"(?P<about>約|およそ|だいたい|大体)?\s*(?:(?P<half>{_HALF})\s*)?(?P<hour>\d{{1,2}})\s*"
     # 14時35分, 14:35, and a person's rounder times: 14時, 14時半 (half past)
     r"(?:時(?!間)\s*(?:(?P<minute>\d{1,2})(?![\d.])\s*分?|(?P<han>半))?|:(?P<minute2>\d{2}))"
     r"(?::(?P<sec>\d{1,2})|\s*(?P<sec2>\d{1,2})\s*秒)?"
+    rf"(?:\s*(?P<half2>{_HALF}))?"
     r"(?P<approx>\s*(?:頃|ごろ|前後|くらい|ぐらい|位))?"
-    r"(?:\s*[(]?\s*(?P<zone>JST|UTC|GMT|日本時間|協定世界時)"
+    rf"(?:\s*[(]?\s*(?P<zone>JST|UTC|GMT|{_ZONE_WORDS})"
     # "(UTC+09:00)", as Windows writes it; "GMT+9"
     r"(?:\s*(?P<sign>[+-])\s*(?P<oh>\d{1,2})(?::?(?P<om>\d{2}))?)?)?"
 )
@@ -89,11 +134,15 @@ _REIWA = re.compile(r"令和\s*(元|\d{1,2})\s*年")
 # A month and day with no year before them: 11月20日, and in Japanese text 11/20 before a time.
 _JA_MONTH_DAY = re.compile(r"(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _SLASH_MONTH_DAY = re.compile(
-    r"(?<![\d/])(\d{1,2})/(\d{1,2})(?![\d/])(?=(?:\s*\([^)\n]{1,4}\)\s*|[ T]+)\d{1,2}:\d{2})"
+    r"(?<![\d/])(\d{1,2})/(\d{1,2})(?![\d/])(?=(?:\s*\([^)\n]{1,4}\)\s*|[ T]+)"
+    rf"(?:{_HALF}\s*)?\d{{1,2}}(?::\d{{2}}|\s*時))"  # 11/20 14:29, 11/20 13時12分, 11/20 午後1:12
 )
-# 2026/11/20 14:29, 2026/11/20(金) 14:29:05 +0900: Japanese software and people.
+# 2026/11/20 14:29, 2026/11/20(金) 14:29:05 +0900: Japanese software and people. Not
+# with the half of the day or 時 after the time ("2026/11/20 1:12 PM"): read elsewhere.
 _SLASH_DATE = re.compile(
-    r"\d{4}/\d{1,2}/\d{1,2}(?:\s*\([^)\n]{1,4}\)\s*|[ T]+)\d{1,2}:\d{2}(?::\d{2})?" + _ZONE_AFTER
+    r"\d{4}/\d{1,2}/\d{1,2}(?:\s*\([^)\n]{1,4}\)\s*|[ T]+)\d{1,2}:\d{2}(?::\d{2})?"
+    + _ZONE_AFTER
+    + rf"(?![:\d]|\s*(?:{_HALF}|時))"
 )
 # October 14, 2024 at 10:01:05 AM EDT; Mon, Oct 14, 2024 10:01 AM.
 _LONG_DATE = re.compile(
@@ -121,12 +170,13 @@ _DATE_FORMS = (
     r"(?P<y>\d{4})([-./])(?P<m>\d{1,2})\2(?P<d>\d{1,2})",
     r"(?P<a>\d{1,2})([/.])(?P<b>\d{1,2})\2(?P<y>\d{4})",
 )
-# "1:12 pm Japan time", "13:12 Japan Standard Time", "Tokyo time": JST in words.
-_JAPAN_TIME = r"(?:Japan(?:ese)?(?:\s+Standard)?|Tokyo)\s+Time\b"
+# "1:12 pm Japan time", "13:12 Japan Standard Time", "Tokyo time", "05:29 Coordinated
+# Universal Time": zones in words (dates.py).
 _CLOCK = (
-    r"(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?(?:\s*(?P<ampm>[ap])\.?m\b\.?)?"
+    # "1:12 PMに": no "\b" between "M" and the kana after it
+    r"(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?(?:\s*(?P<ampm>[ap])\.?m(?![A-Za-z0-9])\.?)?"
     r"(?P<zone>\s*\(?\s*(?:(?:UTC|GMT)\s*[+-]\s*\d{1,2}(?::?\d{2})?|[+-]\d{2}:?\d{2}|Z\b"
-    rf"|{_JAPAN_TIME}|[A-Z]{{2,5}}\b)\s*\)?)?"
+    rf"|{JST_WORDS}|{UTC_WORDS}|[A-Z]{{2,5}}\b)\s*\)?)?"
 )
 _ROUGHLY = r"(?P<about>(?:about|around|approximately|approx\.?|circa|roughly|~)\s*)?"
 _WRITTEN_DATES = tuple(
@@ -459,9 +509,11 @@ def _named_as_source(prose: str, ip: str) -> bool:
     """The words name the address as where mail came from ("from 192.0.2.1", "送信元:
     …", "… から"), not only mention it ("your IP … has been listed", "I hacked your
     router (IP …)": a scam's words, not a complaint's)."""
-    text = _DEFANG.sub(".", unicodedata.normalize("NFKC", prose[:20_000]))
+    text = _plain(prose)
     # ASCII boundaries only: Japanese writes "198.51.100.23から", kana right after it.
-    for match in re.finditer(rf"(?<![0-9A-Za-z.:]){re.escape(ip)}(?![0-9A-Za-z]|\.\d)", text):
+    for match in re.finditer(rf"(?<![0-9A-Za-z.]){re.escape(ip)}(?![0-9A-Za-z]|\.\d)", text):
+        if not _after_a_label(text, match.start()):
+            continue
         before = text[max(0, match.start() - 60) : match.start()]
         after = text[match.end() : match.end() + 100]
         if _FROM_WORDS.search(before) or _SOURCE_BEFORE.search(before) or _SOURCE_AFTER.search(after):
@@ -535,11 +587,11 @@ _KINDS = (
     (
         "malware",
         re.compile(
-            r"malware|ransomware|trojan|botnet|\bbots?\b|drone|infected|\bworms?\b|web ?shell|\bc2\b"
-            r"|command and control"
+            rf"malware|ransomware|trojan|botnet|{_EDGE}bots?{_END}|drone|infected|{_EDGE}worms?{_END}"
+            rf"|web ?shell|{_EDGE}c2{_END}|command and control"
             r"|malicious (?:file|code|download|site|url|content|software)|safe ?browsing"
             r"|harmful (?:site|content)|virus(?:es)? (?:sites?|urls?|uris?)"
-            r"|マルウェア|ウイルス|ボット|感染",
+            r"|マルウェア|ウイルス|ボット|感染|ランサムウェア|トロイの木馬|バックドア|(?:ウェブ|web ?)シェル",
             re.I,
         ),
     ),
@@ -547,7 +599,9 @@ _KINDS = (
         "login-attack",
         re.compile(
             r"brute[- ]?force|login attempt|failed (?:password|login)|authentication failure|password guess"
-            r"|credential stuffing|\bssh\b|\brdp\b|wp-login|xmlrpc|ブルートフォース|不正ログイン",
+            rf"|credential stuffing|{_EDGE}ssh{_END}|{_EDGE}rdp{_END}|wp-login|xmlrpc"
+            # 総当たり (brute force), ログイン試行 (login attempts), パスワードリスト攻撃 (stuffing)
+            r"|ブルートフォース|不正ログイン|総当た?り|ログイン試行|認証失敗|辞書攻撃|(?:パスワード)?リスト型?攻撃",
             re.I,
         ),
     ),
@@ -556,18 +610,23 @@ _KINDS = (
         "other",
         re.compile(
             # Feed names join words with "_": Shadowserver's "scan_ntp", "scan_redis".
-            r"(?<![A-Za-z])scan(?:s|ning|ned)?(?![A-Za-z])|open (?:resolver|proxy|relay)|vulnerab|\bddos\b"
+            r"(?<![A-Za-z])scan(?:s|ning|ned)?(?![A-Za-z])|open (?:resolver|proxy|relay)|vulnerab"
+            rf"|{_EDGE}ddos{_END}|{_EDGE}dos(?:[- ]?attacks?|攻撃)"
             # an IDS or firewall-sharing service's notice (myNetWatchman, DShield, fail2ban)
             r"|firewall logs?|intrusion (?:attempts?|detection)|port ?probes?"
             r"|amplification"
-            r"|不正アクセス",
+            # スキャン (ポートスキャン: a port scan; not a QR code's or a virus scan), オープンリゾルバ,
+            # 脆弱性, サービス妨害 (DoS)
+            r"|不正アクセス|(?<!QR)(?<!コード)(?<!コードを)(?<!ウイルス)スキャン|オープン(?:リゾルバ|リレー|プロキシ)|脆弱性|サービス妨害|増幅攻撃|不正侵入|侵入検知",
             re.I,
         ),
     ),
 )
 # A signature's "checked for viruses" says nothing about the complaint.
 _SIGNATURE_VIRUS = re.compile(
-    r"virus[- ]free|(?:checked|scanned) (?:for|by) (?:\w+ )?(?:viruses|anti-?virus)", re.IGNORECASE
+    r"virus[- ]free|(?:checked|scanned) (?:for|by) (?:\w+ )?(?:viruses|anti-?virus)"
+    r"|ウイルス(?:チェック|スキャン|検査)済み?",
+    re.IGNORECASE,
 )
 
 
@@ -591,7 +650,9 @@ def _prose_complaint(msg: Message, found: materials.Found, trust: TrustContext) 
         report.signal("complainant_named_address", ip)
     if named:
         report.reported_via = "prose"
-        named_time = _named_time(found.prose, parse_date(mime.header(msg, "Date")), named)
+        named_time = _named_time(
+            found.prose, parse_date(mime.header(msg, "Date")), named, mime.header(msg, "Subject") or ""
+        )
         when = named_time.when
         for note in named_time.notes:
             report.note(note)
@@ -761,13 +822,15 @@ def named_addresses(text: str) -> tuple[str | None, list[str]]:
     if not text:
         return None, []
     # NFKC: full-width digits and dots (１９８．５１．１００．２３), as Japanese text writes them.
-    text = _DEFANG.sub(".", unicodedata.normalize("NFKC", text[:20_000]))
+    text = _plain(text)
     found: list[tuple[int, bool, bool, str]] = []
     for pattern in (_IPV4, _IPV6):
         for match in pattern.finditer(text):
             ip, zone = split_zone(match.group(0).strip("[]"))
             if not ip or zone or not is_routable_ip(ip) or _not_one_address(text, match):
                 continue
+            if not _after_a_label(text, match.start()):
+                continue  # "deadbeef:1234:…": the middle of something longer
             before = text[max(0, match.start() - 40) : match.start()]
             near, target = bool(_FROM_WORDS.search(before)), bool(_TO_WORDS.search(before))
             found.append((match.start(), near, target, ip))
@@ -830,7 +893,7 @@ _PORT_WORDS = (
 def named_port(text: str, ip: str | None) -> int | None:
     if not text or not ip:
         return None
-    text = _DEFANG.sub(".", unicodedata.normalize("NFKC", text[:20_000]))
+    text = _plain(text)
     literal = re.escape(ip)
     for pattern in (
         rf"(?<![\d.:]){literal}\]?:(\d{{1,5}})\b" if ":" not in ip else rf"\[{literal}\]:(\d{{1,5}})\b",
@@ -847,14 +910,14 @@ def named_port(text: str, ip: str | None) -> int | None:
 
 
 _BRACKETED_ZONE = re.compile(
-    rf"\s*\(?\s*(?:(?:UTC|GMT)\s*([+-])\s*(\d{{1,2}})(?::?(\d{{2}}))?|(UTC|GMT|JST|日本時間|(?i:{_JAPAN_TIME})))\s*\)?$"
+    rf"\s*\(?\s*(?:(?:UTC|GMT)\s*([+-])\s*(\d{{1,2}})(?::?(\d{{2}}))?|(UTC|GMT|JST|{_ZONE_WORDS}))\s*\)?$"
 )
 
 
 def _zone_named(match: re.Match) -> str:
     if match.group(1):  # UTC+09:00, GMT+9: the offset itself
         return f" {match.group(1)}{int(match.group(2)):02d}{match.group(3) or '00'}"
-    return f" {match.group(4)}" if match.group(4) in ("UTC", "GMT", "JST") else " JST"
+    return " JST" if zone_word_offset(match.group(4)) == 9 * 60 else " UTC"  # "日本時間", "世界標準時"
 
 
 class NamedTime(NamedTuple):
@@ -870,7 +933,79 @@ _APPROXIMATE_NOTE = (
 )
 
 
-def _years_supplied(text: str, reference: datetime | None) -> tuple[str, str | None]:
+# Text that is Japanese without kana: a form of kanji labels ("送信元IP：", "受信日時：")
+# with a Japanese date or time (年月日, 時分). Chinese writes 年月日 too (Beijing is UTC+8,
+# not JST): characters only Chinese uses (时, 间, 发, 邮件, 垃圾, 們...) keep it out.
+_JA_DATE_FORM = re.compile(
+    r"\d\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|\d\s*月\s*\d{1,2}\s*日|\d\s*時\s*\d{1,2}\s*分"
+)
+_CHINESE_ONLY = re.compile(r"[时间发邮们这对请垃圾們這來發對]|郵件")
+
+
+def _is_japanese(text: str, subject: str = "") -> bool:
+    """Written in Japanese: kana (Chinese has none) in the text, or, with no character only
+    Chinese uses, kana in its subject or a Japanese date form in the text."""
+    if _KANA.search(text):
+        return True
+    subject = unicodedata.normalize("NFKC", subject or "")
+    if _CHINESE_ONLY.search(text) or _CHINESE_ONLY.search(subject):
+        return False
+    return bool(_KANA.search(subject) or _JA_DATE_FORM.search(text))
+
+
+# A day named by the complaint relative to its own date (本日/今日 today, 昨日 yesterday,
+# 一昨日 the day before) or by its number alone ("20日"), right before a time.
+_RELATIVE_DAY = re.compile(
+    r"(?:(?P<word>本日|今日|きょう|一昨日|おととい|昨日|きのう)|(?<![\d月年/.\-])(?P<day>\d{1,2})\s*日)"
+    rf"(?=\s*(?:\([^)\n]{{1,4}}\)\s*)?(?:[のは、,]\s*)?(?:(?:{_HALF}|約|およそ)\s*)?\d{{1,2}}\s*(?::\d{{2}}|時(?!間)))"
+)
+_DAYS_BACK = {"本日": 0, "今日": 0, "きょう": 0, "昨日": 1, "きのう": 1, "一昨日": 2, "おととい": 2}
+
+
+def _days_supplied(text: str, reference: datetime | None) -> tuple[str, str | None]:
+    """The text with a day named relative to the complaint's own date ("本日", "昨日",
+    "20日") written as its date in Japan: a Japanese writer's today is Japan's. No Date
+    on the complaint: left (nothing to count from)."""
+    if reference is None:
+        return text, None
+    today = reference.astimezone(_JST).date()
+    supplied: list[date] = []
+
+    def dated(match: re.Match) -> str:
+        if match["word"]:
+            when = today - timedelta(days=_DAYS_BACK[match["word"]])
+        else:
+            if re.search(r"[\d月年]\s*$", text[max(0, match.start() - 3) : match.start()]):
+                return match.group(0)  # "11月 20日": the month is written
+            when = _latest_day(int(match["day"]), today)
+            if when is None:
+                return match.group(0)
+        supplied.append(when)
+        return f"{when.year}年{when.month}月{when.day}日"
+
+    text = _RELATIVE_DAY.sub(dated, text)
+    if not supplied:
+        return text, None
+    return text, (
+        f"the complaint names the day relative to its own date: {supplied[0].isoformat()} taken (in Japan)"
+    )
+
+
+def _latest_day(day: int, today: date) -> date | None:
+    """The latest date with this day of the month not after `today`, within two months."""
+    year, month = today.year, today.month
+    for _ in range(3):
+        try:
+            when = date(year, month, day)
+        except ValueError:  # no 31st this month
+            when = None
+        if when is not None and when <= today:
+            return when
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return None
+
+
+def _years_supplied(text: str, reference: datetime | None, japanese: bool = False) -> tuple[str, str | None]:
     """The text with 令和 years as Western ones, and a year before a month and day that
     have none: the latest that is not after the complaint was written (a person writes
     the day of last week's spam without its year). No Date on the complaint: left."""
@@ -914,23 +1049,27 @@ def _years_supplied(text: str, reference: datetime | None) -> tuple[str, str | N
     text = _EN_MONTH_DAY.sub(english, text)
     text = _EN_DAY_MONTH.sub(english, text)
     text = _JA_MONTH_DAY.sub(ja, text)
-    if _KANA.search(text):  # month/day is the Japanese order; elsewhere it may be day/month
+    if japanese:  # month/day is the Japanese order; elsewhere it may be day/month
         text = _SLASH_MONTH_DAY.sub(slash, text)
     if not supplied:
         return text, None
     return text, f"the complaint's date names no year: {supplied[0]} taken, the latest not after it"
 
 
-def _named_time(text: str, reference: datetime | None = None, address: str | None = None) -> NamedTime:
+def _named_time(
+    text: str, reference: datetime | None = None, address: str | None = None, subject: str = ""
+) -> NamedTime:
     """The instant the complaint names, with notes on what was assumed, or NamedTime().
 
     The first time tied to the abuse by the words before it wins; else the first time.
-    `reference` is the complaint's own date (for a date written without its year)."""
-    text = unicodedata.normalize("NFKC", text[:20_000])
-    text, year_note = _years_supplied(text, reference)
+    `reference` is the complaint's own date (for a date written without its year, or a
+    day named relative to it); `subject` its subject (for the language it is written in)."""
+    text = _plain(text)
     # A Japanese writer (kana: Chinese has none) means JST by a wall-clock time, as our
     # customers do; anyone else's zone-less time is up to 14 hours off either way.
-    japanese = bool(_KANA.search(text))
+    japanese = _is_japanese(text, subject)
+    text, year_note = _years_supplied(text, reference, japanese)
+    text, day_note = _days_supplied(text, reference)
     found: list[tuple[int, datetime, str | None, bool, bool]] = []
     for pattern in (_ISO_DATE, _RFC_DATE, _SLASH_DATE, _LONG_DATE):
         for match in pattern.finditer(text):
@@ -959,20 +1098,31 @@ def _named_time(text: str, reference: datetime | None = None, address: str | Non
             if when is not None:
                 found.append((match.start(), when, note, zoned, rough))
     for match in _JA_DATE.finditer(text):
-        year, month, day = int(match["year"]), int(match["month"]), int(match["day"])
+        half = match["half"] or match["half2"] or ""
+        if match["smonth"] and not (half or "時" in match.group(0)):
+            continue  # 2026/11/20 14:29: _SLASH_DATE's, with its zone after the time
+        year, month, day = (
+            int(match["year"]),
+            int(match["month"] or match["smonth"]),
+            int(match["day"] or match["sday"]),
+        )
         hour = int(match["hour"])
         minute = match["minute"] or match["minute2"]
         approximate = bool(match["about"] or match["approx"] or match["han"] or minute is None)
         minute = 30 if match["han"] else int(minute or 0)
-        if match["half"] == "午後" and hour < 12:  # afternoon: 午後2時 is 14:00
+        if (half == "午後" or half[:1] in ("P", "p")) and hour < 12:  # afternoon: 午後2時, PM2:00 are 14:00
             hour += 12
-        elif match["half"] == "午前" and hour == 12:  # 午前12時 is midnight
+        elif (half == "午前" or half[:1] in ("A", "a")) and hour == 12:  # 午前12時, AM12:00 are midnight
             hour = 0
         second = int(match["sec"] or match["sec2"] or 0)
         zone = match["zone"]
-        offset = "+00:00" if zone in ("UTC", "GMT", "協定世界時") or not (zone or japanese) else "+09:00"
-        if zone in ("UTC", "GMT", "協定世界時") and match["sign"] and int(match["oh"]) <= 14:
-            offset = f"{match['sign']}{int(match['oh']):02d}:{match['om'] or '00'}"
+        minutes = zone_word_offset(zone) if zone else None
+        if minutes is None:  # no zone written: a Japanese writer's is JST; anyone else's unknown
+            minutes = 9 * 60 if japanese else 0
+        if minutes == 0 and zone and match["sign"] and int(match["oh"]) <= 14:  # UTC+09:00, GMT+9
+            minutes = (-1 if match["sign"] == "-" else 1) * (int(match["oh"]) * 60 + int(match["om"] or 0))
+        sign = "-" if minutes < 0 else "+"
+        offset = f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
         when = parse_date(f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}{offset}")
         if when is not None:
             assumed = "the complaint's Japanese date names no time zone: JST assumed"
@@ -1003,7 +1153,7 @@ def _named_time(text: str, reference: datetime | None = None, address: str | Non
         when, zoned = when - timedelta(minutes=declared), True
         sign = "+" if declared >= 0 else "-"
         note = f"the report declares its times in UTC{sign}{abs(declared) // 60:02d}:{abs(declared) % 60:02d}"
-    notes = tuple(n for n in (year_note, note, _APPROXIMATE_NOTE if approximate else None) if n)
+    notes = tuple(n for n in (year_note, day_note, note, _APPROXIMATE_NOTE if approximate else None) if n)
     return NamedTime(when, notes, zoned, approximate)
 
 

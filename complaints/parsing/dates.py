@@ -55,6 +55,35 @@ _ZONES = {
 
 ZONE_OFFSETS = _ZONES  # the zone names read, for patterns elsewhere
 
+# Zones people name in words rather than letters: Japan's ("Japan Standard Time", "日本時間",
+# "日本標準時") and universal time ("Coordinated Universal Time", "Greenwich Mean Time",
+# "協定世界時", "世界協定時", "グリニッジ標準時", and "世界標準時", as everyday Japanese calls
+# UTC). Patterns for other readers too (complaint.py), case-insensitive where used so.
+JST_WORDS = r"(?:Japan(?:ese)?(?:\s+Standard)?|Tokyo)\s+Time\b|日本(?:標準)?時間|日本標準時|東京時間"
+UTC_WORDS = (
+    r"(?:Coordinated\s+)?Universal\s+Time(?:\s+Coordinated)?\b|Greenwich\s+Mean\s+Time\b|Zulu\s+Time\b"
+    r"|協定世界時|世界協定時|世界標準時|グリニッ[ジヂ](?:標準|平均)時|グリニッ[ジヂ]時間"
+)
+_JST_WORDS = re.compile(JST_WORDS, re.IGNORECASE)
+_UTC_WORDS = re.compile(UTC_WORDS, re.IGNORECASE)
+_ZONE_IN_WORDS = re.compile(rf"^\W*(?:(?P<jst>{JST_WORDS})|(?P<utc>{UTC_WORDS}))", re.IGNORECASE)
+
+
+def zone_word_offset(word: str | None) -> int | None:
+    """The offset (minutes) of a zone named in words or letters ("日本標準時", "世界標準時",
+    "JST", "GMT"), or None for a word that names no zone."""
+    if not word:
+        return None
+    word = " ".join(word.split())
+    if word.upper() in _ZONES:
+        return _ZONES[word.upper()]
+    if _JST_WORDS.fullmatch(word):
+        return 9 * 60
+    if _UTC_WORDS.fullmatch(word):
+        return 0
+    return None
+
+
 _MAX_LEN = 200
 _COMMENT = re.compile(r"\([^()]*\)?")
 _NUMERIC_ZONE = re.compile(r"(?<![\d:])([+-])(\d{2}):?(\d{2})\b")
@@ -130,7 +159,10 @@ def _parse_japanese(text: str) -> datetime | None:
         hour += 12
     elif match.group(4) == "午前" and hour == 12:
         hour = 0
-    offset = _explicit_offset(text[match.end() :].strip()) if text[match.end() :].strip() else None
+    rest = text[match.end() :].strip()
+    offset = _explicit_offset(rest) if rest else None
+    if offset is None and rest:
+        offset = _zone_in_words(rest)  # "(グリニッジ標準時)", "日本標準時"
     return _build(
         int(match.group(1)), int(match.group(2)), int(match.group(3)), hour, int(match.group(6)),
         int(match.group(7) or 0), 0, 540 if offset is None else offset,
@@ -228,6 +260,14 @@ def _parse_rfc(text: str) -> datetime | None:
     return _build(year, month, day, hour, minute, second, 0, offset)
 
 
+def _zone_in_words(text: str) -> int | None:
+    """A zone named in words right at the start of `text` ("(グリニッジ標準時)")."""
+    match = _ZONE_IN_WORDS.match(text)
+    if not match:
+        return None
+    return 9 * 60 if match.group("jst") else 0
+
+
 def _explicit_offset(text: str) -> int | None:
     match = _NUMERIC_ZONE.search(text)
     if match:
@@ -261,8 +301,8 @@ def _build(year, month, day, hour, minute, second, micro, offset) -> datetime | 
 
 
 _OFFSET = (
-    r"(?:(?P<jst>JST\b|Japan(?:ese)?(?:\s+Standard)?\s+Time\b|日本時間)"
-    r"|(?:UTC|GMT)\s*(?:(?P<sign>[+-])\s*(?P<h>\d{1,2})(?::?(?P<m>\d{2}))?)?)"
+    rf"(?:(?P<jst>JST\b|{JST_WORDS})"
+    rf"|(?:UTC|GMT|{UTC_WORDS})\s*(?:(?P<sign>[+-])\s*(?P<h>\d{{1,2}})(?::?(?P<m>\d{{2}}))?)?)"
 )
 # Where a report says once which zone its times are in: "Timezone: UTC +0900 (JST)",
 # "(timezone: UTC+0000)", "All times are in UTC", "Date/timestamps (at the very left)
@@ -283,7 +323,9 @@ _DECLARED_ZONE = (
         rf"\b(?:all\s+(?:times?|timestamps?)\s+(?:are\s+)?(?:in\s+)?|(?:times?|timestamps?)\s+in\s+){_OFFSET}",
         re.IGNORECASE,
     ),
-    re.compile(r"[(（]\s*時刻は\s*(?P<jst>日本時間)|(?P<jst2>日本時間)で(?:記載|表記)", re.IGNORECASE),
+    # "（時刻は日本時間）", "協定世界時で記載しています"
+    re.compile(rf"[(（]\s*時刻は\s*{_OFFSET}", re.IGNORECASE),
+    re.compile(rf"{_OFFSET}で(?:記載|表記)", re.IGNORECASE),
 )
 
 
@@ -297,7 +339,7 @@ def declared_offset(text: str, before: int | None = None) -> int | None:
     for pattern in _DECLARED_ZONE:
         for match in pattern.finditer(head):
             parts = match.groupdict()
-            if parts.get("jst") or parts.get("jst2"):
+            if parts.get("jst"):
                 offsets.add(9 * 60)
             elif parts.get("sign") and int(parts["h"]) <= 14:
                 sign = -1 if parts["sign"] == "-" else 1
