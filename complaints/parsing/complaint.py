@@ -33,7 +33,7 @@ from .dates import (
     stated_offset,
     zone_word_offset,
 )
-from .hosts import is_routable_ip, is_under, registrable_domain, split_zone
+from .hosts import is_routable_ip, is_under, non_routable_reason, registrable_domain, split_zone
 from .parsed import ParsedReport, TrustContext
 from .reported import apply_message
 from .urls import UrlCollector, url_host
@@ -383,11 +383,14 @@ def _with_attached_tables(
     speaks = any(_ABUSE_WORDS.search(words) for words in (subject, found.prose[:5000], " ".join(names)))
     if not (speaks or is_machine_sender(msg) or precedence in ("bulk", "list")):
         return None  # a price list or a leads file a spam carries is no notice
-    note = f"the events are read from the attached table ({', '.join(names[:3])})"
+    notes = [*found.notes, f"the events are read from the attached table ({', '.join(names[:3])})"]
+    source = tables.table_source(text)[0]
+    if not is_routable_ip(source):
+        # No row has a source we could act on; its other columns never stand in for it.
+        reason = non_routable_reason(source)
+        notes.append(f"the table's source {source} is a {reason} address, which is never an origin")
     # The files' names stay with the words: a feed's report kind is often only there.
-    return materials.Found(
-        None, f"{found.prose}\n\n[{', '.join(names)}]\n{text}", [*found.notes, note], found.others
-    )
+    return materials.Found(None, f"{found.prose}\n\n[{', '.join(names)}]\n{text}", notes, found.others)
 
 
 def _from_our_own_domain(msg: Message, trust: TrustContext) -> bool:
@@ -823,6 +826,9 @@ def named_addresses(text: str) -> tuple[str | None, list[str]]:
         return None, []
     # NFKC: full-width digits and dots (１９８．５１．１００．２３), as Japanese text writes them.
     text = _plain(text)
+    # A table pasted into the words: only its source column names the source (a drone
+    # row's C&C server or sinkhole is never read in place of a private source).
+    text = tables.only_the_sources_address(text)
     found: list[tuple[int, bool, bool, str]] = []
     for pattern in (_IPV4, _IPV6):
         for match in pattern.finditer(text):

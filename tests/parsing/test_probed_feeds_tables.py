@@ -61,14 +61,12 @@ def test_a_drone_row_whose_source_is_private_names_no_other_columns_address():
     assert CC not in json.dumps(parsed.signals)
 
 
-@pytest.mark.xfail(strict=True, reason="the note is complaint.py's to write (_with_attached_tables)")
 def test_a_table_whose_rows_have_no_usable_source_says_so():
     csv = f"{DRONE_HEADER}\r\n{drone_row('172.16.10.13', HANDOVER, 2005)}"
     parsed = parse_report(notice("drones.csv", "text/csv", csv))
     assert any("172.16.10.13 is a private address" in p for p in parsed.problems)
 
 
-@pytest.mark.xfail(strict=True, reason="a pasted table is read by complaint.py's named_addresses")
 def test_a_pasted_drone_row_whose_source_is_private_names_no_other_columns_address():
     raw = (
         "From: reports@cert.example\r\nTo: abuse@isp.example.jp\r\nSubject: Botnet drone report\r\n"
