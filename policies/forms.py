@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .choices import Approval, Culpability, EvidenceLevel, ForwardTo, LegalBasis, Level, Target
+from .services import MAX_REVIEW_HOURS, RULE_MAXIMA, SETTING_MAXIMA
 from .snapshot import RuleDataError, step_spec
 
 # Fields the rule form edits; the ladder is edited as rows (LadderFormSet).
@@ -48,10 +49,18 @@ class RuleForm(forms.Form):
 
     base_version = forms.IntegerField(widget=forms.HiddenInput)
     title = forms.CharField(label=_("Title"), max_length=200)
-    reporters_n = forms.IntegerField(label=_("Distinct reporters for E2 (N)"), min_value=1)
-    window_days = forms.IntegerField(label=_("Within days (W)"), min_value=1)
-    repeat_count = forms.IntegerField(label=_("Repeat count"), min_value=1)
-    repeat_window_months = forms.IntegerField(label=_("Repeat window (months)"), min_value=1)
+    reporters_n = forms.IntegerField(
+        label=_("Distinct reporters for E2 (N)"), min_value=1, max_value=RULE_MAXIMA["reporters_n"]
+    )
+    window_days = forms.IntegerField(
+        label=_("Within days (W)"), min_value=1, max_value=RULE_MAXIMA["window_days"]
+    )
+    repeat_count = forms.IntegerField(
+        label=_("Repeat count"), min_value=1, max_value=RULE_MAXIMA["repeat_count"]
+    )
+    repeat_window_months = forms.IntegerField(
+        label=_("Repeat window (months)"), min_value=1, max_value=RULE_MAXIMA["repeat_window_months"]
+    )
     default_culpability = forms.ChoiceField(label=_("Default culpability"), choices=Culpability.choices)
     intentional_at = forms.ChoiceField(
         label=_("Intentional from evidence level"), choices=_blank(EvidenceLevel.choices), required=False
@@ -153,7 +162,9 @@ class LadderStepForm(forms.Form):
     )
     notice = forms.ChoiceField(label=_("Notice"), choices=YES_NO_DEFAULT, required=False)
     hearing = forms.ChoiceField(label=_("Hearing"), choices=YES_NO_DEFAULT, required=False)
-    review_hours = forms.IntegerField(label=_("Review after (hours)"), required=False, min_value=1)
+    review_hours = forms.IntegerField(
+        label=_("Review after (hours)"), required=False, min_value=1, max_value=MAX_REVIEW_HOURS
+    )
     emergency = forms.BooleanField(label=_("Emergency: carried out before approval"), required=False)
     forward_to = forms.ChoiceField(
         label=_("Forward to"), choices=[("", _("the rule's"))] + ForwardTo.choices, required=False
@@ -301,31 +312,56 @@ class CriteriaSettingsForm(forms.Form):
     numbers a manager changed are passed, so an untouched form changes nothing."""
 
     base_version = forms.IntegerField(widget=forms.HiddenInput)
-    review_hours = forms.IntegerField(label=_("Review a restriction within (hours)"), min_value=1)
+    review_hours = forms.IntegerField(
+        label=_("Review a restriction within (hours)"), min_value=1, max_value=SETTING_MAXIMA["review_hours"]
+    )
     emergency_review_hours = forms.IntegerField(
-        label=_("Review an emergency measure within (hours)"), min_value=1
+        label=_("Review an emergency measure within (hours)"),
+        min_value=1,
+        max_value=SETTING_MAXIMA["emergency_review_hours"],
     )
     made_up_percent = forms.IntegerField(
-        label=_("Made-up recipients: at least this percentage did not exist"), min_value=1, max_value=100
+        label=_("Made-up recipients: at least this percentage did not exist"),
+        min_value=1,
+        max_value=SETTING_MAXIMA["made_up_percent"],
     )
     made_up_minimum = forms.IntegerField(
-        label=_("Made-up recipients: counted over at least this many recipients"), min_value=1
+        label=_("Made-up recipients: counted over at least this many recipients"),
+        min_value=1,
+        max_value=SETTING_MAXIMA["made_up_minimum"],
     )
-    volume_messages = forms.IntegerField(label=_("Messages per login per hour"), min_value=1)
-    volume_recipients = forms.IntegerField(label=_("Recipients per login per hour"), min_value=1)
-    volume_domains = forms.IntegerField(label=_("Distinct recipient domains per login per hour"), min_value=1)
+    volume_messages = forms.IntegerField(
+        label=_("Messages per login per hour"), min_value=1, max_value=SETTING_MAXIMA["volume_messages"]
+    )
+    volume_recipients = forms.IntegerField(
+        label=_("Recipients per login per hour"), min_value=1, max_value=SETTING_MAXIMA["volume_recipients"]
+    )
+    volume_domains = forms.IntegerField(
+        label=_("Distinct recipient domains per login per hour"),
+        min_value=1,
+        max_value=SETTING_MAXIMA["volume_domains"],
+    )
     volume_unknown_percent = forms.IntegerField(
-        label=_("Unknown recipients per login per hour (percent)"), min_value=1, max_value=100
+        label=_("Unknown recipients per login per hour (percent)"),
+        min_value=1,
+        max_value=SETTING_MAXIMA["volume_unknown_percent"],
     )
     volume_unknown_minimum = forms.IntegerField(
-        label=_("Unknown-recipient share counted from (recipients in the hour)"), min_value=1
+        label=_("Unknown-recipient share counted from (recipients in the hour)"),
+        min_value=1,
+        max_value=SETTING_MAXIMA["volume_unknown_minimum"],
     )
     volume_new_networks = forms.IntegerField(
         label=_("New client networks per login per hour"),
         min_value=1,
+        max_value=SETTING_MAXIMA["volume_new_networks"],
         help_text=_("Networks (/24 for IPv4, /48 for IPv6) the login did not use in the 30 days before."),
     )
-    volume_addresses = forms.IntegerField(label=_("Client addresses per login per hour"), min_value=1)
+    volume_addresses = forms.IntegerField(
+        label=_("Client addresses per login per hour"),
+        min_value=1,
+        max_value=SETTING_MAXIMA["volume_addresses"],
+    )
     reason = forms.CharField(
         label=_("Why this change"),
         widget=forms.Textarea(attrs={"rows": 2}),

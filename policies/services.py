@@ -24,6 +24,31 @@ EDITABLE_SET_FIELDS = frozenset(
 )
 CLAUSE_FIELDS = ("isp_number", "title", "title_ja", "text", "effective_from")
 
+# The largest value each number of the criteria may take. Review periods go to a year
+# (a review date further away is no review), counts and rates to a million: beyond
+# them a value is a typo, and it would overflow the database column or a date.
+MAX_REVIEW_HOURS = 24 * 366
+MAX_COUNT = 1_000_000
+SETTING_MAXIMA = {
+    "review_hours": MAX_REVIEW_HOURS,
+    "emergency_review_hours": MAX_REVIEW_HOURS,
+    "made_up_percent": 100,
+    "made_up_minimum": MAX_COUNT,
+    "volume_messages": MAX_COUNT,
+    "volume_recipients": MAX_COUNT,
+    "volume_domains": MAX_COUNT,
+    "volume_unknown_percent": 100,
+    "volume_unknown_minimum": MAX_COUNT,
+    "volume_new_networks": MAX_COUNT,
+    "volume_addresses": MAX_COUNT,
+}
+RULE_MAXIMA = {
+    "reporters_n": 10_000,
+    "window_days": 3650,
+    "repeat_count": 1000,
+    "repeat_window_months": 120,
+}
+
 
 def _required_note(note: str) -> str:
     note = (note or "").strip()
@@ -59,6 +84,14 @@ def _validate_rules(rules: dict[str, dict]) -> None:
             spec = rule_spec(data)
         except RuleDataError as exc:
             raise ApplicationError(f"Rule {key}: {exc}", fields={exc.field: [exc.message]}) from None
+        for name, limit in RULE_MAXIMA.items():
+            if getattr(spec, name) > limit:
+                message = f"{name} is at most {limit}"
+                raise ApplicationError(f"Rule {key}: {message}", fields={name: [message]})
+        for n, step in enumerate(spec.ladder):
+            if step.review_hours is not None and step.review_hours > MAX_REVIEW_HOURS:
+                message = f"ladder[{n}].review_hours is at most {MAX_REVIEW_HOURS}"
+                raise ApplicationError(f"Rule {key}: {message}", fields={"ladder": [message]})
         cited = set(spec.clauses).union(*(step.clauses for step in spec.ladder))
         unknown = sorted(cited - known)
         if unknown:
@@ -78,6 +111,9 @@ def _validate_settings(values: dict) -> dict:
     for name in ("made_up_percent", "volume_unknown_percent"):
         if values.get(name, 1) > 100:
             raise ApplicationError(f"{name} is a percentage: 1 to 100.", fields={name: ["invalid"]})
+    for name, value in values.items():
+        if value > SETTING_MAXIMA[name]:
+            raise ApplicationError(f"{name} is at most {SETTING_MAXIMA[name]}.", fields={name: ["invalid"]})
     return values
 
 

@@ -126,6 +126,9 @@ def proposal_problems(
     closed = case_closed_problem(case)
     if closed:
         add("case", closed)
+    wrong_kind = level_target_problem(level, target_kind)
+    if wrong_kind:
+        add("level", wrong_kind)
     if not (justification or "").strip():
         add("justification", REQUIRED["justification"])
     if not clause_ids:
@@ -244,6 +247,58 @@ def _check_case_kind(add, *, level, account, facts: CaseFacts, evidence: str) ->
             "level",
             _("For a hosted site, act on the content first: never cut the whole connection by default."),
         )
+
+
+# POLICY.md's ladder: the levels that act on one kind of account. L4 stops the outbound
+# mail of a mail account, L5 suspends a mail account or disables the specific hosted
+# content, L6 suspends a connection account; the others (L0-L3, L7) fit any account.
+LEVEL_TARGETS = {
+    "L4": (Target.MAIL_ACCOUNT,),
+    "L5": (Target.MAIL_ACCOUNT, Target.HOSTING_CONTENT),
+    "L6": (Target.CONNECTION_ACCOUNT,),
+}
+LEVEL_TARGET_MESSAGES = {
+    "L4": gettext_lazy(
+        "L4 stops the outbound mail of a mail account: choose a mail account or another level."
+    ),
+    "L5": gettext_lazy(
+        "L5 suspends a mail account or disables the specific hosted content: "
+        "choose one of those or another level."
+    ),
+    "L6": gettext_lazy("L6 suspends a connection account: choose a connection account or another level."),
+}
+
+
+def level_target_problem(level: str, target_kind: str) -> str | None:
+    """A level the ladder defines for another kind of account than the measure's target."""
+    allowed = LEVEL_TARGETS.get(level)
+    if allowed is None or target_kind in allowed:
+        return None
+    return str(LEVEL_TARGET_MESSAGES[level])
+
+
+PENDING_STATES = ("proposed", "more_evidence_requested")
+
+
+def duplicate_proposal_problem(*, case: Case, account, target_kind: str, content_ref: str, level: str):
+    """The case's pending (not yet decided) proposal of the same level on the same account
+    (or the same hosted content), if any: a second one is a double submission, not a new
+    measure. Returns the message, or None."""
+    from .models import Sanction
+
+    pending = Sanction.objects.filter(case=case, level=level, state__in=PENDING_STATES)
+    if target_kind == Target.HOSTING_CONTENT:
+        ref = (content_ref or "").strip()
+        pending = pending.filter(target_kind=Target.HOSTING_CONTENT, content_ref__in={ref, content_ref or ""})
+    else:
+        pending = pending.exclude(target_kind=Target.HOSTING_CONTENT).filter(account=account)
+    first = pending.order_by("created_at", "pk").first()
+    if first is None:
+        return None
+    return _(
+        "Measure %(ref)s already proposes %(level)s on the same target in this case and awaits a decision: "
+        "decide on it (or ask for changes) instead of proposing it again."
+    ) % {"ref": first.reference, "level": level}
 
 
 def case_closed_problem(case: Case) -> str | None:

@@ -15,6 +15,7 @@ import json
 import logging
 import re
 import uuid
+from datetime import timedelta
 from email import encoders
 from email.header import Header
 from email.message import EmailMessage, Message
@@ -57,6 +58,10 @@ OUR_ROLES = {"sending", "relay", "hosting"}
 # Spam our own customers received (rule 13): forwarded to the origin's network only
 # with the complainant's consent, recorded with the forward.
 CONSENT_ROLES = {"receiving"}
+# A second forward of the same report to the same address in the same format this soon
+# is a double submission (a double click, Back + resubmit), not a new forward: refused.
+# A forward that failed is sent again with its retry, never as a second forward.
+DUPLICATE_WINDOW = timedelta(minutes=10)
 
 
 def case_is_ours(case: Case) -> bool:
@@ -486,6 +491,9 @@ def case_forward(
     msg = _build(report=report, case=case, fmt=fmt, to=to, message_id=message_id)
     digest = hashlib.sha256(msg.as_bytes(policy=email.policy.SMTP)).hexdigest()
     with transaction.atomic():
+        # The case's row is the lock two submissions queue on: the second sees the first.
+        list(Case.objects.select_for_update().filter(pk=case.pk).values_list("pk", flat=True))
+        _refuse_duplicate(case=case, report=report, to=to, fmt=fmt)
         forward = Forward.objects.create(
             case=case,
             report=report,
@@ -516,6 +524,34 @@ def case_forward(
         # the sweep (or the next request's check) sends it later.
         transaction.on_commit(lambda: send_forward.delay(forward.pk), robust=True)
     return forward
+
+
+def _refuse_duplicate(*, case: Case, report: Report, to: str, fmt: str) -> None:
+    earlier = (
+        Forward.objects.filter(
+            case=case,
+            report=report,
+            to__iexact=to,
+            format=fmt,
+            requested_at__gte=timezone.now() - DUPLICATE_WINDOW,
+        )
+        .order_by("-requested_at")
+        .first()
+    )
+    if earlier is None:
+        return
+    raise ApplicationError(
+        _(
+            "This report was already forwarded to %(to)s as %(format)s at %(at)s: it is not sent twice. "
+            "If that forward failed, retry it from the case page."
+        )
+        % {
+            "to": earlier.to,
+            "format": earlier.get_format_display(),
+            "at": timezone.localtime(earlier.requested_at).strftime("%Y-%m-%d %H:%M"),
+        },
+        code="duplicate_forward",
+    )
 
 
 def forward_send(*, forward_id: int) -> str:

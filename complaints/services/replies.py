@@ -7,12 +7,13 @@ each other), and nothing about our customer beyond what the template says.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from abusedesk.audit import audit_record
@@ -23,6 +24,9 @@ from complaints.models import Case, Reply
 from complaints.services.triage import case_mark_acted_on
 
 logger = logging.getLogger(__name__)
+# The same reply (template and note) to a complainant who got it this soon is a double
+# submission (a double click, Back + resubmit): nobody gets the same reply twice.
+DUPLICATE_WINDOW = timedelta(minutes=10)
 
 TEMPLATES = {
     "investigating": _("We are investigating"),
@@ -65,6 +69,9 @@ def case_reply(*, case: Case, user, template: str, note: str = "") -> int:
     from complaints.tasks import send_reply
 
     with transaction.atomic():
+        # The case's row is the lock two submissions queue on: the second sees the first.
+        list(Case.objects.select_for_update().filter(pk=case.pk).values_list("pk", flat=True))
+        reporters = _not_yet_replied(case=case, reporters=reporters, template=template, note=note)
         case_mark_acted_on([case.pk])
         replies = Reply.objects.bulk_create(
             Reply(
@@ -88,6 +95,29 @@ def case_reply(*, case: Case, user, template: str, note: str = "") -> int:
         for reply in replies:
             transaction.on_commit(lambda pk=reply.pk: send_reply.delay(pk), robust=True)
     return len(reporters)
+
+
+def _not_yet_replied(*, case: Case, reporters: list[str], template: str, note: str) -> list[str]:
+    """The complainants who did not get this very reply in the last minutes; refused when none."""
+    replied = {
+        address.lower()
+        for address in Reply.objects.filter(
+            case=case,
+            template=template,
+            note=note,
+            requested_at__gte=timezone.now() - DUPLICATE_WINDOW,
+        ).values_list("to", flat=True)
+    }
+    remaining = [address for address in reporters if address.lower() not in replied]
+    if not remaining:
+        raise ApplicationError(
+            _(
+                "The complainants already got this reply a few minutes ago: it is not sent twice. "
+                "To say something else, change the template or the note."
+            ),
+            code="duplicate_reply",
+        )
+    return remaining
 
 
 def reply_send(*, reply_id: int) -> str:

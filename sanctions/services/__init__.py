@@ -3,7 +3,7 @@
 from .execution import execution_confirm, execution_request, execution_run, sanction_emergency_execute
 from .notices import hearing_answer_record, notice_prepare, notice_retry, notice_send
 from .propose import sanction_propose
-from .transition import sanction_transition
+from .transition import sanction_transition, transition_refusal
 
 __all__ = [
     "execution_confirm",
@@ -16,4 +16,5 @@ __all__ = [
     "sanction_emergency_execute",
     "sanction_propose",
     "sanction_transition",
+    "transition_refusal",
 ]

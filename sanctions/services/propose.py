@@ -18,7 +18,7 @@ from complaints.models import Case
 from complaints.services.triage import case_mark_acted_on
 
 from .. import policy
-from ..checks import facts_problems, parse_evidence_refs, proposal_problems
+from ..checks import duplicate_proposal_problem, facts_problems, parse_evidence_refs, proposal_problems
 from ..choices import ACCOUNT_KIND_TARGET, Target
 from ..facts import case_facts, case_facts_for_page
 from ..models import Sanction
@@ -102,6 +102,14 @@ def sanction_propose(
     if problems:
         raise ApplicationError(_("The proposal is incomplete or breaks a rule."), fields=problems)
     with transaction.atomic():
+        # The case's row is the lock two submissions of the same form queue on, so the
+        # second one sees the first proposal and is refused (Back + resubmit, a double click).
+        list(Case.objects.select_for_update().filter(pk=case.pk).values_list("pk", flat=True))
+        duplicate = duplicate_proposal_problem(
+            case=case, account=account, target_kind=target_kind, content_ref=content_ref, level=level
+        )
+        if duplicate:
+            raise ApplicationError(duplicate, fields={"level": [duplicate]}, code="duplicate_proposal")
         sanction = _create(
             case=case,
             account=account,

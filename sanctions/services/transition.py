@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from abusedesk.audit import audit_record
 from abusedesk.errors import ApplicationError, Conflict, NotFound, PermissionDenied
+from policies.services import MAX_REVIEW_HOURS
 
 from ..checks import case_closed_problem, emergency_execution_problem, needs_manager, review_problem
 from ..choices import ExecutionAction, State
@@ -126,6 +127,16 @@ def _refused(sanction: Sanction, to_state: str) -> Conflict:
     )
 
 
+def transition_refusal(edge: Edge, sanction: Sanction, actor) -> PermissionDenied | None:
+    """Why `actor` may not take `edge` on `sanction` (the permission, role and four-eyes
+    rules `sanction_transition` enforces), or None: pages offer only what they allow."""
+    try:
+        _check_actor(edge, sanction, actor)
+    except PermissionDenied as exc:
+        return exc
+    return None
+
+
 def _check_actor(edge: Edge, sanction: Sanction, actor) -> None:
     if actor is None and edge.rule != EXECUTION:
         raise PermissionDenied(_("Only a person can take this decision."))
@@ -170,13 +181,33 @@ def _claim(sanction: Sanction, edge: Edge, actor, now) -> bool:
     return rows.update(**fields) == 1
 
 
+# The longest period a measure may be proposed for (forms and API say the same).
+MAX_PERIOD_DAYS = 3650
+
+
+def _capped(value, limit: int) -> int | None:
+    """A stored whole number of hours or days, at most `limit`; None when it is none.
+
+    The numbers come from the record (the proposal, the criteria version it cites); an
+    older version or a direct write may hold one no date can take (3,000,000,000 hours),
+    and that must not leave the measure stuck: it is read as the longest period allowed."""
+    if isinstance(value, bool):
+        return None
+    try:
+        value = int(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return min(value, limit) if value >= 1 else None
+
+
 def _carried_out_fields(sanction: Sanction, now) -> dict:
     fields = {"carried_out_at": now}
-    if sanction.period_days:
-        fields["ends_at"] = now + timedelta(days=sanction.period_days)
+    days = _capped(sanction.period_days, MAX_PERIOD_DAYS)
+    if days:
+        fields["ends_at"] = now + timedelta(days=days)
     if not sanction.emergency:
         # POLICY.md: every restriction has a review date.
-        hours = (sanction.recommendation or {}).get("review_within_hours")
+        hours = _capped((sanction.recommendation or {}).get("review_within_hours"), MAX_REVIEW_HOURS)
         review_in = (
             timedelta(hours=hours) if hours else timedelta(days=settings.ABUSEDESK_MEASURE_REVIEW_DAYS)
         )

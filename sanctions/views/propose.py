@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.template import base as template_base
+from django.template import defaultfilters
 from django.utils.translation import gettext as _
 
 from abusedesk.errors import ApplicationError
@@ -16,10 +18,18 @@ from .. import policy
 from ..choices import MEASURE_BASIS_VALUES, TARGET_ACCOUNT_KIND
 from ..facts import case_facts_for_page
 from ..forms import ProposalForm
-from ..labels import clause_title
+from ..labels import clause_title, label
 from ..selectors import subscriber_history
 from ..services import sanction_propose
 from .common import get_case
+
+
+def _shown_time(value) -> str:
+    """A time as the desk's pages show it: in the reader's zone, with the zone's name
+    (the `date` filter after the template's localtime, which keeps an odd stored time)."""
+    if value is None:
+        return "—"
+    return defaultfilters.date(template_base.template_localtime(value), "Y-m-d H:i:s T")
 
 
 def _evidence_choices(case) -> list[tuple[str, str]]:
@@ -30,7 +40,8 @@ def _evidence_choices(case) -> list[tuple[str, str]]:
     )
     evidence = Evidence.objects.filter(case=case).order_by("asked_at", "id")[:200]
     choices = [
-        (f"report:{r.pk}", f"{r.reference} · {r.occurred_at or '—'} · {r.source_ip or '—'}") for r in reports
+        (f"report:{r.pk}", f"{r.reference} · {_shown_time(r.occurred_at)} · {r.source_ip or '—'}")
+        for r in reports
     ]
     choices += [
         (f"evidence:{e.pk}", f"{e.get_kind_display()} {e.query_name} · {e.get_outcome_display()}")
@@ -56,7 +67,10 @@ def _initial(recommendation, accounts, evidence_choices, case=None) -> dict:
         "level": recommendation.level,
         "clauses": list(recommendation.clauses),
         "legal_basis": basis,
-        "legal_references": ", ".join(b for b in recommendation.legal_basis if b not in MEASURE_BASIS_VALUES),
+        # Free text the proposer may edit: the laws by their names, never their codes.
+        "legal_references": ", ".join(
+            label(b, "legal_basis") for b in recommendation.legal_basis if b not in MEASURE_BASIS_VALUES
+        ),
         "culpability": recommendation.culpability,
         "evidence_relied_on": relied,
         "account": account.pk if account else None,

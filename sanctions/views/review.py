@@ -24,6 +24,7 @@ from ..services import (
     notice_retry,
     sanction_emergency_execute,
     sanction_transition,
+    transition_refusal,
 )
 from ..transitions import DECISION, EXECUTION, edges_from
 from .common import get_sanction
@@ -44,16 +45,25 @@ def review_queue_view(request):
     )
 
 
-def _actions(sanction, user) -> list:
-    """The edges this user could take now; EXECUTION edges are offered as 'confirm'."""
+def _actions(sanction, user) -> tuple[list, list[str]]:
+    """The edges this user may take now (the service's own rule decides, see
+    transition_refusal), and why the others are withheld. EXECUTION edges are offered
+    as 'confirm'."""
     edges = edges_from(
         sanction.state, emergency=sanction.emergency, reviewed=sanction.reviewed_at is not None
     )
-    return [
-        e
-        for e in edges
-        if e.rule != EXECUTION and not (e.rule == DECISION and user.pk == sanction.proposed_by_id)
-    ]
+    allowed, withheld = [], []
+    for edge in edges:
+        if edge.rule == EXECUTION:
+            continue
+        refusal = transition_refusal(edge, sanction, user)
+        if refusal is None:
+            allowed.append(edge)
+        elif refusal.message not in withheld and not (
+            edge.rule == DECISION and user.pk == sanction.proposed_by_id
+        ):
+            withheld.append(refusal.message)  # the own proposal has its own sentence on the page
+    return allowed, withheld
 
 
 @login_required
@@ -61,11 +71,13 @@ def _actions(sanction, user) -> list:
 def sanction_detail_view(request, pk: int):
     sanction = get_sanction(request.user, pk)
     dossier = dossier_open(case=sanction.case, user=request.user)
+    actions, withheld = _actions(sanction, request.user)
     context = {
         "sanction": sanction,
         "dossier": dossier,
         "relied_on": dossier.relied_on.get(sanction.pk, []),
-        "actions": _actions(sanction, request.user),
+        "actions": actions,
+        "withheld": withheld,
         "own_proposal": request.user.pk == sanction.proposed_by_id,
         "executions": sanction.executions.all(),
         "history": subscriber_history(sanction.case).exclude(pk=sanction.pk)[:50],

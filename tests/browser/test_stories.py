@@ -87,12 +87,15 @@ def test_staff_story(person, desk_server, language):
 
     # Triage in the queue with filters, open a case of ours with complainants where the
     # criteria recommend a measure on an account (E2: several reporters; a lone stated
-    # origin is E0 and only forwarded, so the proposal would name no account).
+    # origin is E0 and only forwarded, so the proposal would name no account). Oldest
+    # untouched first: a case nobody acted on yet (the demo's measures await a decision
+    # on the cases they were proposed on, and each language's run acts on its own case).
     go(page, f"{base}/cases/")
     page.select_option("select[name=role]", "sending")
     page.select_option("select[name=evidence_level]", "E2")
+    page.select_option("select[name=order]", "untouched")
     submit(page, page.locator("#queue-filters button[type=submit]"))
-    assert "role=sending" in page.url and "evidence_level=E2" in page.url
+    assert "role=sending" in page.url and "evidence_level=E2" in page.url and "order=untouched" in page.url
     first = page.locator("table.queue tbody a[href^='/cases/']").first
     case_url = base + first.get_attribute("href")
     go(page, case_url)
@@ -140,7 +143,8 @@ def test_staff_story(person, desk_server, language):
 def test_staff_forwards_a_case_that_is_not_ours(person, desk_server, language):
     base = desk_server[0]
     page, watch = person("staff", language)
-    go(page, f"{base}/cases/?role=not_ours&status=open")
+    # Oldest untouched first: a case nobody forwarded yet (each language's run forwards its own).
+    go(page, f"{base}/cases/?role=not_ours&status=open&order=untouched")
     go(page, base + page.locator("table.queue tbody a[href^='/cases/']").first.get_attribute("href"))
     page.fill("section.forward input[name=to]", "abuse@other-network.example")
     submit(page, page.locator("section.forward button[type=submit]"))

@@ -104,15 +104,17 @@ class Grower:
 
     def proposals_to(self, total: int, proposer) -> None:
         have = Sanction.objects.count()
-        for _ in range(total - have):
-            factories.propose(self.template, proposer)
+        assert total <= len(factories.CONNECTION_LEVELS), "more proposals than levels C-3 can take"
+        # Each at another level: one proposal per level and account awaits a decision at a time.
+        for level in factories.CONNECTION_LEVELS[have:total]:
+            factories.propose(self.template, proposer, level=level)
 
 
 @pytest.fixture
 def grower(case, staff):  # noqa: F811
     case.assignee = staff
     case.save(update_fields=["assignee"])
-    factories.propose(case, staff)
+    factories.propose(case, staff, level=factories.CONNECTION_LEVELS[0])
     return Grower(case)
 
 

@@ -36,5 +36,17 @@ def case(isp, recommended):
 
 
 @pytest.fixture
+def mail_case(isp, recommended):
+    """A case about taro's mail account (M-1): L4 and L5 act on a mail account, not on C-3."""
+    return factories.case_from_submissions()
+
+
+@pytest.fixture
+def hosted_case(isp, recommended):
+    """A case about a page on a site we host (H-1): L5 can disable the specific content."""
+    return factories.case_about_hosted_content()
+
+
+@pytest.fixture
 def sanction(case, staff):
     return factories.propose(case, staff)

@@ -9,12 +9,15 @@ from complaints.choices import Channel
 from complaints.models import Case, Report
 from complaints.services import report_ingest
 from policies.types import Recommendation
-from sanctions.choices import State
+from sanctions.choices import State, Target
 from sanctions.services import sanction_emergency_execute, sanction_propose, sanction_transition
 from subscribers.models import Account
 from tests.attribution.conftest import HANDOVER
 
 STATIC_IP = "203.0.113.5"  # the static line of C-3 (subscriber S-3, c3@mail.example.jp)
+# taro's mail account (subscriber S-1): our mail log records his authenticated submission
+# (queue id 4F2A1C3D) from 198.51.100.23 half an hour before the handover.
+MAIL_ACCOUNT = "M-1"
 REPORTERS = ["email:alice@receiver.example", "email:bob@other-receiver.example", "partner:Receiver ISP"]
 _counter = iter(range(10**6))
 
@@ -48,6 +51,76 @@ def case_from_reports(ip: str = STATIC_IP, reporters=REPORTERS, at=HANDOVER) -> 
         ).report
         report_attribute(report_id=report.pk)
     return Case.objects.get(pk=report.case_id)
+
+
+def submitted(at=HANDOVER - timedelta(minutes=30)) -> bytes:
+    """The spam taro submitted through our mail server (smtp1), as a receiver got it."""
+    stamp = f"{at:%a, %d %b %Y %H:%M:%S +0000}"
+    lines = [
+        "Received: from smtp1.isp.example.jp (smtp1.isp.example.jp [192.0.2.5]) by mx.receiver.example "
+        f"with ESMTPS id {next(_counter)}; {stamp}",
+        "Received: from pc (unknown [198.51.100.23]) (Authenticated sender: taro) by smtp1.isp.example.jp "
+        f"(Postfix) with ESMTPSA id 4F2A1C3D; {stamp}",
+        "From: sale@spammer.example",
+        "To: victim@receiver.example",
+        "Subject: Cheap pills",
+        "Message-ID: <run-1@pc.invalid>",
+        "Date: Fri, 20 Nov 2026 14:00:00 +0900",
+        "",
+        "Buy now http://cheap.example.net/x",
+        "",
+    ]
+    return "\r\n".join(lines).encode()
+
+
+def case_from_submissions(reporters=REPORTERS) -> Case:
+    """taro's submission reported by each reporter, attributed: a case about a mail account
+    (M-1), the kind of account L4 (stop outbound mail) and L5 (suspend) act on."""
+    report = None
+    for reporter in reporters:
+        report = report_ingest(
+            raw=submitted(), channel=Channel.MAILBOX, reporter_key=reporter, acknowledge=False
+        ).report
+        report_attribute(report_id=report.pk)
+    return Case.objects.get(pk=report.case_id)
+
+
+def mail_account() -> Account:
+    return Account.objects.get(account_id=MAIL_ACCOUNT)
+
+
+HOSTED_PAGE = "http://shop.example.jp/offer"  # a page on H-1's site (subscriber S-4)
+
+
+def advertising(n: int, origin: str = "192.0.2.200", at=HANDOVER) -> bytes:
+    """Spam sent from elsewhere that advertises a page on a site we host."""
+    return (
+        f"Received: from pc ([{origin}]) by mx.receiver.example (Postfix) with ESMTP id A{next(_counter)}; "
+        f"{at:%a, %d %b %Y %H:%M:%S +0000}\r\n"
+        f"From: sale@spammer.example\r\nTo: victim@receiver.example\r\nSubject: Offer {n}\r\n"
+        f"Message-ID: <ad-{next(_counter)}@spammer.example>\r\n\r\nBuy at {HOSTED_PAGE}\r\n"
+    ).encode()
+
+
+def case_about_hosted_content(reporters=REPORTERS) -> Case:
+    """Spam advertising HOSTED_PAGE, one report per reporter, attributed: a case about
+    content we host (H-1), which L5 can disable."""
+    report = None
+    for n, reporter in enumerate(reporters):
+        report = report_ingest(
+            raw=advertising(n), channel=Channel.MAILBOX, reporter_key=reporter, acknowledge=False
+        ).report
+        report_attribute(report_id=report.pk)
+    return Case.objects.get(pk=report.case_id)
+
+
+def hosted_content() -> dict:
+    """The `propose` arguments for a measure on the hosted page (not on a whole account)."""
+    return {
+        "account": Account.objects.get(account_id="H-1"),
+        "target_kind": Target.HOSTING_CONTENT,
+        "content_ref": HOSTED_PAGE,
+    }
 
 
 def recommendation(**overrides) -> Recommendation:
@@ -89,6 +162,13 @@ def propose(case: Case, proposer, **overrides):
     if overrides.get("emergency") and "clauses" not in overrides:
         values["clauses"] = [*values["clauses"], "C-09"]
     return sanction_propose(**{**values, **overrides})
+
+
+# The levels a connection account such as C-3 can take (the ladder's L4 and L5 act on a
+# mail account or hosted content), in the order tests that need several measures awaiting
+# a decision on one case propose them: one pending proposal per level and target
+# (sanctions.checks.duplicate_proposal_problem), so each is at another level.
+CONNECTION_LEVELS = ("L3", "L2", "L1", "L0", "L6", "L7")
 
 
 # How to reach each state from "proposed": (to_state, who) steps. "decider" is a

@@ -82,11 +82,10 @@ def test_without_culpability_a_low_level_is_proposed_with_none_recorded(case, st
     assert response.json()["culpability"] == ""
 
 
-def test_without_culpability_l4_is_a_400_with_the_reason(case, staff_token, recommended):
+def test_without_culpability_l4_is_a_400_with_the_reason(mail_case, staff_token, recommended):
     recommended(level="L4", approval="manager")
-    response = token_client(staff_token).post(
-        "/api/v1/sanctions/", _body(case, level="L4"), content_type="application/json"
-    )
+    body = _body(mail_case, account=factories.MAIL_ACCOUNT, level="L4")
+    response = token_client(staff_token).post("/api/v1/sanctions/", body, content_type="application/json")
     assert response.status_code == 400
     assert "recorded culpability" in " ".join(response.json()["fields"]["culpability"])
     assert not Sanction.objects.exists()
@@ -119,13 +118,27 @@ def test_bad_proposals_get_a_400_naming_the_field(case, staff_token, overrides, 
     assert field in response.json()["fields"]
 
 
-def test_the_emergency_step_and_confirmation_over_the_api(case, staff_token, recommended, staff, other_staff):
+def test_the_emergency_step_and_confirmation_over_the_api(
+    hosted_case, staff_token, recommended, staff, other_staff
+):
     from abusedesk.services import api_token_create
 
+    # L5 on the phishing page itself (the specific hosted content).
     recommended(level="L5", evidence_level="E3", emergency_allowed=True, approval="manager")
-    body = _body(case, level="L5", culpability="intentional", clauses=["C-03a", "C-09"], emergency=True)
+    body = _body(
+        hosted_case,
+        account="H-1",
+        target_kind="hosting_content",
+        content_ref=factories.HOSTED_PAGE,
+        level="L5",
+        culpability="intentional",
+        clauses=["C-03a", "C-09"],
+        emergency=True,
+    )
     client = token_client(staff_token)
-    sanction = client.post("/api/v1/sanctions/", body, content_type="application/json").json()
+    proposed = client.post("/api/v1/sanctions/", body, content_type="application/json")
+    assert proposed.status_code == 201, proposed.json()
+    sanction = proposed.json()
     base = f"/api/v1/sanctions/{sanction['id']}"
 
     direct = client.post(

@@ -61,9 +61,9 @@ def test_approval_rechecks_that_the_case_still_names_the_account(case, staff, ma
     assert not Execution.objects.filter(sanction=sanction).exists()
 
 
-def test_approval_rechecks_the_evidence_level(case, staff, manager, recommended):
+def test_approval_rechecks_the_evidence_level(mail_case, staff, manager, recommended):
     recommended(level="L4", approval="manager", evidence_level="E2")
-    sanction = factories.propose(case, staff, level="L4")
+    sanction = factories.propose(mail_case, staff, level="L4", account=factories.mail_account())
     recommended(level="L2", approval="manager", evidence_level="E1")  # e.g. the criteria now need more
     with pytest.raises(ApplicationError) as refused:
         approve(sanction, manager)

@@ -53,7 +53,7 @@ def test_no_emergency_where_the_criteria_allow_none(case, staff, recommended):
 def test_an_emergency_goes_no_higher_than_the_criteria_recommend(case, staff, recommended):
     recommended(level="L3", also=("L1",), emergency_allowed=True)
     with pytest.raises(ApplicationError) as refused:
-        factories.propose(case, staff, level="L4", emergency=True)
+        factories.propose(case, staff, level="L6", emergency=True)  # suspending C-3: above L3
     assert any("no higher than the criteria recommend (L3)" in m for m in refused.value.fields["level"])
     assert factories.propose(case, staff, level="L3", emergency=True).emergency
     assert factories.propose(case, staff, level="L1", emergency=True).emergency  # less is allowed
@@ -65,14 +65,16 @@ def test_an_emergency_cites_the_emergency_clause(case, staff):
     assert any("C-09" in m for m in refused.value.fields["clauses"])
 
 
-def test_an_emergency_l4_still_needs_everything_l4_needs(case, staff, recommended):
+def test_an_emergency_l4_still_needs_everything_l4_needs(mail_case, staff, recommended):
     recommended(level="L5", evidence_level="E1", emergency_allowed=True, approval="manager")
     with pytest.raises(ApplicationError) as weak:
-        factories.propose(case, staff, level="L5", emergency=True)
+        factories.propose(mail_case, staff, level="L5", emergency=True, account=factories.mail_account())
     assert any("E2 or higher" in m for m in weak.value.fields["level"])
     recommended(level="L5", evidence_level="E2", emergency_allowed=True, approval="manager")
     with pytest.raises(ApplicationError) as unrecorded:
-        factories.propose(case, staff, level="L5", emergency=True, culpability="")
+        factories.propose(
+            mail_case, staff, level="L5", emergency=True, culpability="", account=factories.mail_account()
+        )
     assert "culpability" in unrecorded.value.fields
 
 
@@ -134,9 +136,10 @@ def test_confirming_an_emergency_execution_says_what_was_done(case, staff, other
 
 
 @pytest.fixture
-def emergency_l5(case, staff, recommended):
+def emergency_l5(hosted_case, staff, recommended):
+    # Rule 11: a compromised site used for phishing, the specific content disabled at once.
     recommended(level="L5", evidence_level="E3", emergency_allowed=True, approval="manager", rule="11")
-    return factories.propose(case, staff, level="L5", emergency=True)
+    return factories.propose(hosted_case, staff, level="L5", emergency=True, **factories.hosted_content())
 
 
 def test_one_person_cannot_propose_step_and_confirm_an_l4_measure(emergency_l5, staff):
@@ -208,7 +211,7 @@ def test_an_unreviewed_emergency_measure_shows_as_overdue(case, staff, manager):
 
 
 def test_overdue_emergency_measures_lead_the_review_queue(case, staff):
-    older = factories.propose(case, staff)
+    older = factories.propose(case, staff, level="L2")  # a warning, alongside the L3 (no duplicate)
     emergency = factories.propose(case, staff, emergency=True)
     later = timezone.now() + timedelta(hours=30)
     assert [s.pk for s in review_queue(now=later)] == [emergency.pk, older.pk]

@@ -215,7 +215,7 @@ def test_a_case_closed_after_the_approval_stops_the_measure_on_every_path(
 
 
 def test_with_automatic_execution_the_proposer_alone_cannot_carry_out_an_l4_emergency(
-    case, staff, other_staff, recommended, provisioning, django_capture_on_commit_callbacks
+    mail_case, staff, other_staff, recommended, provisioning, django_capture_on_commit_callbacks
 ):
     """Point 6 of the emergency rule: nobody proposes, carries out and confirms an L4 or
     higher measure alone. The webhook's system confirms by itself, so the step is
@@ -225,7 +225,7 @@ def test_with_automatic_execution_the_proposer_alone_cannot_carry_out_an_l4_emer
     from . import factories
 
     recommended(level="L4", approval="manager")
-    sanction = factories.propose(case, staff, level="L4", emergency=True)
+    sanction = factories.propose(mail_case, staff, level="L4", emergency=True, account=factories.mail_account())
     with pytest.raises(PermissionDenied):
         factories.emergency_step(sanction, staff)
     assert provisioning.received == [] and not Execution.objects.filter(sanction=sanction).exists()

@@ -31,18 +31,18 @@ def test_the_proposer_cannot_approve_their_own_proposal(case, manager):
         )
 
 
-def test_staff_cannot_approve_l4_and_above(case, staff, other_staff, recommended):
+def test_staff_cannot_approve_l4_and_above(mail_case, staff, other_staff, recommended):
     recommended(level="L4", approval="manager")
-    sanction = factories.propose(case, staff, level="L4")
+    sanction = factories.propose(mail_case, staff, level="L4", account=factories.mail_account())
     with pytest.raises(PermissionDenied, match="manager"):
         approve(sanction, other_staff)
     sanction.refresh_from_db()
     assert sanction.state == State.PROPOSED
 
 
-def test_a_manager_who_did_not_propose_approves_l4(case, staff, manager, recommended):
+def test_a_manager_who_did_not_propose_approves_l4(mail_case, staff, manager, recommended):
     recommended(level="L4", approval="manager")
-    sanction = factories.propose(case, staff, level="L4")
+    sanction = factories.propose(mail_case, staff, level="L4", account=factories.mail_account())
     assert approve(sanction, manager).state == State.APPROVED
 
 

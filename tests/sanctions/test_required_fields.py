@@ -38,7 +38,7 @@ VALID = {
 def test_the_database_refuses_a_sanction_without_it(case, staff, field, value, constraint):
     values = {**VALID, field: value}
     if field == "culpability":
-        values["level"] = "L4"
+        values["level"] = "L6"  # above L3, and a level a connection account takes
     with pytest.raises(IntegrityError, match=constraint):
         with transaction.atomic():
             Sanction.objects.create(
@@ -70,10 +70,10 @@ def test_the_service_names_the_missing_field(case, staff, field, value):
     assert field in info.value.fields
 
 
-def test_l4_needs_strong_evidence_and_a_culpability(case, staff, recommended):
+def test_l4_needs_strong_evidence_and_a_culpability(mail_case, staff, recommended):
     recommended(level="L4", evidence_level="E1", approval="manager")
     with pytest.raises(ApplicationError) as info:
-        factories.propose(case, staff, level="L4", culpability="")
+        factories.propose(mail_case, staff, level="L4", culpability="", account=factories.mail_account())
     assert "E2" in " ".join(info.value.fields["level"])
     assert info.value.fields["culpability"]
 

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_queue_lists_proposals_oldest_first(case, staff, manager_client):
-    first, second = factories.propose(case, staff), factories.propose(case, staff)
+    first, second = (factories.propose(case, staff, level=level) for level in factories.CONNECTION_LEVELS[:2])
     response = manager_client.get("/sanctions/review/")
     text = response.content.decode()
     assert response.status_code == 200
@@ -22,7 +22,7 @@ def test_the_queue_is_paged_oldest_first(case, staff, manager_client, monkeypatc
     from sanctions.views import review
 
     monkeypatch.setattr(review, "REVIEW_PAGE_SIZE", 2)
-    first, second, third = (factories.propose(case, staff) for _ in range(3))
+    first, second, third = (factories.propose(case, staff, level=level) for level in factories.CONNECTION_LEVELS[:3])
     text = manager_client.get("/sanctions/review/").content.decode()
     assert first.reference in text and second.reference in text and third.reference not in text
     assert "page=2" in text and "Page 1 of 2" in text
@@ -34,11 +34,12 @@ def test_the_queue_is_paged_oldest_first(case, staff, manager_client, monkeypatc
 def test_the_queue_query_count_does_not_grow_with_its_length(case, staff, manager_client):
     from django.db import connection
 
-    factories.propose(case, staff)
+    first, *more = factories.CONNECTION_LEVELS[:5]
+    factories.propose(case, staff, level=first)
     with CaptureQueriesContext(connection) as one:
         manager_client.get("/sanctions/review/")
-    for _ in range(4):
-        factories.propose(case, staff)
+    for level in more:
+        factories.propose(case, staff, level=level)
     with CaptureQueriesContext(connection) as five:
         manager_client.get("/sanctions/review/")
     assert len(five) == len(one)

@@ -64,23 +64,23 @@ def proposal(case, **overrides) -> dict:
     return {**values, **overrides}
 
 
-def propose_via(door: str, case, user, **overrides) -> Sanction | None:
-    """Propose on C-3 through a door; the new Sanction, or None when refused."""
+def propose_via(door: str, case, user, account: str = "C-3", **overrides) -> Sanction | None:
+    """Propose on the account (C-3 unless told) through a door; the new Sanction, or None when refused."""
     fields = proposal(case, **overrides)
     before = set(Sanction.objects.values_list("pk", flat=True))
     if door == "service":
         from abusedesk.errors import ApplicationError
 
         try:
-            factories.propose(case, user, **fields)
+            factories.propose(case, user, account=Account.objects.get(account_id=account), **fields)
         except ApplicationError:
             pass
     elif door == "api":
-        body = {**fields, "case": case.pk, "account": "C-3"}
+        body = {**fields, "case": case.pk, "account": account}
         response = _api(user).post("/api/v1/sanctions/", body, content_type="application/json")
         assert response.status_code < 500
     else:
-        body = {**fields, "account": Account.objects.get(account_id="C-3").pk}
+        body = {**fields, "account": Account.objects.get(account_id=account).pk}
         if not body.pop("emergency"):
             body.pop("emergency", None)
         else:
@@ -170,11 +170,12 @@ def confirm_via(door: str, execution, user) -> bool:
 
 
 @pytest.mark.parametrize("door", DOORS)
-def test_l4_needs_evidence_e2(door, case, staff, recommended):
+def test_l4_needs_evidence_e2(door, mail_case, staff, recommended):
+    # L4 stops the outbound mail of a mail account: taro's M-1.
     recommended(level="L4", evidence_level="E1", approval="manager")
-    assert propose_via(door, case, staff, level="L4") is None
+    assert propose_via(door, mail_case, staff, account=factories.MAIL_ACCOUNT, level="L4") is None
     recommended(level="L4", evidence_level="E2", approval="manager")
-    assert propose_via(door, case, staff, level="L4").level == "L4"
+    assert propose_via(door, mail_case, staff, account=factories.MAIL_ACCOUNT, level="L4").level == "L4"
 
 
 @pytest.mark.parametrize("door", DOORS)
@@ -189,24 +190,27 @@ def test_l4_needs_evidence_e2(door, case, staff, recommended):
     ],
     ids=["culpability", "justification", "clauses", "legal_basis", "evidence"],
 )
-def test_l4_needs_every_required_field(door, missing, case, staff, recommended):
+def test_l4_needs_every_required_field(door, missing, mail_case, staff, recommended):
     recommended(level="L4", approval="manager")
-    assert propose_via(door, case, staff, level="L4", **missing) is None
+    assert propose_via(door, mail_case, staff, account=factories.MAIL_ACCOUNT, level="L4", **missing) is None
     assert not AuditEntry.objects.filter(action="sanction.proposed").exists()
 
 
 @pytest.mark.parametrize("door", DOORS)
 def test_l4_is_approved_only_by_a_manager_who_did_not_propose(
-    door, case, staff, other_staff, manager, suzuki, recommended
+    door, mail_case, staff, other_staff, manager, suzuki, recommended
 ):
     recommended(level="L4", approval="manager")
-    sanction = factories.propose(case, manager, level="L4")
+    mail = factories.mail_account()
+    sanction = factories.propose(mail_case, manager, level="L4", account=mail)
     assert transition_via(door, sanction, manager, State.APPROVED) == State.PROPOSED  # four eyes
     assert transition_via(door, sanction, staff, State.APPROVED) == State.PROPOSED  # not a manager
-    other = factories.propose(case, staff, level="L4")
-    assert transition_via(door, other, other_staff, State.APPROVED) == State.PROPOSED
     assert not Execution.objects.exists()
     assert transition_via(door, sanction, suzuki, State.APPROVED) == State.APPROVED
+    # Decided, so the same L4 on M-1 may be proposed again (one awaits a decision at a time).
+    other = factories.propose(mail_case, staff, level="L4", account=mail)
+    assert transition_via(door, other, other_staff, State.APPROVED) == State.PROPOSED  # not a manager
+    assert not Execution.objects.filter(sanction=other).exists()
 
 
 @pytest.fixture
@@ -279,7 +283,8 @@ def test_no_emergency_where_the_criteria_allow_none(door, case, staff, recommend
 @pytest.mark.parametrize("door", DOORS)
 def test_an_emergency_goes_no_higher_than_recommended_and_cites_c09(door, case, staff, recommended):
     recommended(level="L3", emergency_allowed=True)
-    assert propose_via(door, case, staff, level="L4", clauses=["C-03a", "C-09"], emergency=True) is None
+    # L6 (suspending C-3) is above the recommended L3.
+    assert propose_via(door, case, staff, level="L6", clauses=["C-03a", "C-09"], emergency=True) is None
     assert propose_via(door, case, staff, level="L3", clauses=["C-03a"], emergency=True) is None
     assert propose_via(door, case, staff, level="L3", clauses=["C-03a", "C-09"], emergency=True).emergency
 
@@ -292,9 +297,10 @@ def test_an_emergency_is_not_carried_out_without_its_step(door, case, staff):
 
 
 @pytest.fixture
-def emergency_l5(case, staff, recommended):
+def emergency_l5(hosted_case, staff, recommended):
+    # Rule 11: a compromised site used for phishing, the specific content disabled at once.
     recommended(level="L5", evidence_level="E3", emergency_allowed=True, approval="manager", rule="11")
-    return factories.propose(case, staff, level="L5", emergency=True)
+    return factories.propose(hosted_case, staff, level="L5", emergency=True, **factories.hosted_content())
 
 
 @pytest.mark.parametrize("door", DOORS)

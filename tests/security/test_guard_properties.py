@@ -39,6 +39,7 @@ from sanctions.choices import ExecutionStatus, State, level_rank
 from sanctions.models import Execution, Sanction
 from sanctions.services import execution_confirm, sanction_emergency_execute, sanction_transition
 from sanctions.transitions import edges_from
+from subscribers.models import Account
 from tests.personas import token_client
 from tests.sanctions import factories
 
@@ -100,8 +101,9 @@ def people(db, staff, other_staff, manager, other_manager):
     return users, tokens
 
 
-def test_no_l4_measure_is_carried_out_without_its_guards(case, people, recommended):
+def test_no_l4_measure_is_carried_out_without_its_guards(mail_case, people, recommended):
     users, tokens = people
+    case = mail_case  # taro's submissions: it names his mail account M-1 and the connection C-1
     names = st.sampled_from(["sato", "tanaka", "kato", "suzuki"])
 
     class Desk(RuleBasedStateMachine):
@@ -153,14 +155,18 @@ def test_no_l4_measure_is_carried_out_without_its_guards(case, people, recommend
             }
             if drop:
                 fields[drop] = "" if drop == "justification" else []
+            # The account the ladder's level acts on: L4 and L5 a mail account, the rest the connection.
+            account = factories.MAIL_ACCOUNT if level in ("L4", "L5") else "C-1"
             before = set(Sanction.objects.values_list("pk", flat=True))
             if over_api:
-                body = {**fields, "case": case.pk, "account": "C-3"}
+                body = {**fields, "case": case.pk, "account": account}
                 response = token_client(tokens[who]).post("/api/v1/sanctions/", body, "application/json")
                 assert response.status_code in (201, 400), response.content
             else:
                 try:
-                    factories.propose(case, users[who], **fields)
+                    factories.propose(
+                        case, users[who], account=Account.objects.get(account_id=account), **fields
+                    )
                 except ApplicationError:
                     pass
             new = list(Sanction.objects.exclude(pk__in=before).values_list("pk", flat=True))

@@ -125,7 +125,8 @@ CONFIRMATION = {"kind": "compromise", "statement": "The customer phoned: the PC 
 SCREENING = {**applicant(), "purpose": "new application"}
 PROPOSAL = {
     "account": "C-3",
-    "level": "L3",
+    # Not the world's L3, which awaits a decision: a second one would be a duplicate proposal.
+    "level": "L2",
     "justification": "Three reporters within a day.",
     "clauses": ["C-03a"],
     "legal_basis": "legitimate_business_act",
@@ -473,12 +474,13 @@ def world(isp, settings):
         reports[key] = report_ingest(
             raw=raw, channel=Channel.API, reporter_key=f"partner:{partner.name}", partner=partner
         ).report
-    proposed = factories.propose(case, staff)
+    # Each L3 on C-3 decided before the next is proposed: one awaits a decision at a time.
     approved = factories.propose(case, staff)
     sanction_transition(sanction_id=approved.pk, to_state=State.APPROVED, actor=manager, reason="ok")
     notified = factories.walk(
         factories.propose(case, staff), factories.PATHS[State.NOTIFIED], desk=staff, decider=manager
     )
+    proposed = factories.propose(case, staff)
     objects = {
         "case": case.pk,
         "foreign_case": foreign_case().pk,
