@@ -258,6 +258,7 @@ def read_other(msg: Message, trust: TrustContext, read, depth: int) -> ParsedRep
         precedence = (mime.header(msg, "Precedence") or "").strip().lower()
         if is_machine_sender(msg) or precedence in ("bulk", "list"):
             report.message_kind = "machine_report"
+        _each_other_source(report, msg)
         return report
     if _written_to_us(msg, found.prose):
         return _prose_complaint(msg, found, trust)
@@ -391,6 +392,35 @@ def _with_attached_tables(
         notes.append(f"the table's source {source} is a {reason} address, which is never an origin")
     # The files' names stay with the words: a feed's report kind is often only there.
     return materials.Found(None, f"{found.prose}\n\n[{', '.join(names)}]\n{text}", notes, found.others)
+
+
+def _each_other_source(report: ParsedReport, msg: Message) -> None:
+    """A feed's table names many sources (a Shadowserver report lists every address of
+    ours it saw): this report reads one, and each other address is filed as a report of
+    its own, its row pasted under the notice's own header fields, so each customer is
+    attributed and grouped on that row's facts. The same bytes each time the notice is
+    processed: filed again, each is found as already stored."""
+    text, names = tables.attached_tables(msg)
+    header, rows = tables.other_sources(text, report.source_ip)
+    if not rows:
+        return
+    fields = []
+    for name in ("From", "To", "Subject", "Date", "Auto-Submitted", "Precedence"):
+        value = mime.header(msg, name)
+        if value:
+            fields.append(f"{name}: {' '.join(value.split())}")
+    notice = mime.header(msg, "Message-ID") or ""
+    for row in rows:
+        body = (
+            f"One event of the notice {notice} ({', '.join(names[:3])}), filed on its own:\n\n"
+            f"[{', '.join(names)}]\n{header}\n{row}\n"
+        )
+        head = "\r\n".join([*fields, "MIME-Version: 1.0", "Content-Type: text/plain; charset=utf-8"])
+        report.more_reported_raw.append(f"{head}\r\n\r\n{body}".encode())
+    report.note(
+        f"the table names {len(rows) + 1} source addresses: this report reads one, and each "
+        f"other one ({len(rows)}) is filed as a report of its own"
+    )
 
 
 def _from_our_own_domain(msg: Message, trust: TrustContext) -> bool:

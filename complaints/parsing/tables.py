@@ -329,6 +329,34 @@ def table_source(text: str) -> tuple[str, str] | None:
     return first
 
 
+# A notice's table lists many events; the report reads one (table_source) and each other
+# source address is filed as a report of its own, up to this many.
+MAX_OTHER_SOURCES = 200
+
+
+def other_sources(text: str, chosen: str | None) -> tuple[str, list[str]]:
+    """(the table's header line, one row for each other routable source address, in the
+    table's order): the events `table_source` did not read. The first row of each address
+    stands for it; a row of the address already read is none of them."""
+    found = source_column(text)
+    if found is None:
+        return "", []
+    number, separator, index = found
+    lines = text.splitlines()
+    seen, rows = {normalise_ip(chosen)} if chosen else set(), []
+    for line in lines[number + 1 : number + 1 + MAX_ROWS * 25]:
+        if not line.strip():
+            break  # the table ends at its first blank line
+        cells = _cells(line, separator)
+        ip = normalise_ip(cells[index]) if len(cells) > index else None
+        if ip and is_routable_ip(ip) and ip not in seen:
+            seen.add(ip)
+            rows.append(line)
+            if len(rows) >= MAX_OTHER_SOURCES:
+                break
+    return lines[number], rows
+
+
 # An address anywhere in a cell, defanged ("192.0.2[.]1") or with a port ("192.0.2.1:8080").
 _DEFANG = re.compile(r"\[\.\]|\(\.\)|\{\.\}|\[dot\]|\(dot\)", re.IGNORECASE)
 _CELL_ADDRESS = re.compile(r"(?<!\d)(?:\d{1,3}\.){3}\d{1,3}(?!\d)|[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}")
