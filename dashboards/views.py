@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import csv
 import re
+from datetime import datetime, time, timedelta
 from urllib.parse import urlencode
 
+from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404, HttpResponse
@@ -15,12 +17,13 @@ from django.utils.formats import date_format
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
+from abusedesk.pagination import capped_page
 from abusedesk.replica import read_only_page
 from abusedesk.roles import user_role
 from abusedesk.web import search_text
 from sanctions.labels import label
 
-from . import metrics, snapshots
+from . import accesses, metrics, snapshots
 from .charts import bar_chart
 from .selectors import my_work
 
@@ -220,4 +223,120 @@ def export_csv(request, slug: str):
         for row in rows:
             # A leading = + - @ would be a formula in a spreadsheet: neutralise it.
             writer.writerow(["'" + v if isinstance(v, str) and v[:1] in "=+-@" else v for v in row.values()])
+    return response
+
+
+_DAY = {"type": "date"}
+
+
+class AccessFilterForm(forms.Form):
+    """The access review's filters; dates are days in the reader's zone, both included."""
+
+    since = forms.DateField(label=_("First day"), required=False, widget=forms.DateInput(attrs=_DAY))
+    until = forms.DateField(label=_("Last day"), required=False, widget=forms.DateInput(attrs=_DAY))
+    kind = forms.ChoiceField(label=_("What"), required=False)
+    person = forms.CharField(label=_("Person"), required=False, max_length=150)
+    case = forms.IntegerField(label=_("Case"), required=False, min_value=1, max_value=2**53)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [("", _("Everything"))] + [(k, v[0]) for k, v in accesses.KINDS.items()]
+
+    def clean(self):
+        data = super().clean()
+        today = timezone.localdate()
+        until = data.get("until") or today
+        since = data.get("since") or until - timedelta(days=ACCESS_DEFAULT_DAYS - 1)
+        if since > until:
+            raise forms.ValidationError(_("The first day is after the last day."))
+        if (until - since).days >= ACCESS_MAX_DAYS:
+            raise forms.ValidationError(
+                _("Choose at most %(days)d days at a time.") % {"days": ACCESS_MAX_DAYS}
+            )
+        data["since"], data["until"] = since, until
+        return data
+
+    def access_filter(self) -> accesses.AccessFilter:
+        data = self.cleaned_data
+        zone = timezone.get_current_timezone()
+        start = datetime.combine(data["since"], time.min, tzinfo=zone)
+        end = datetime.combine(data["until"] + timedelta(days=1), time.min, tzinfo=zone)
+        return accesses.AccessFilter(
+            since=start, until=end, kind=data["kind"], person=data["person"].strip(), case=data["case"]
+        )
+
+
+ACCESS_DEFAULT_DAYS = 7
+ACCESS_MAX_DAYS = 366
+ACCESS_PAGE = 50
+
+
+def _reference(thing: str, number: int | None) -> str:
+    if not number:
+        return ""
+    return f"ADR-{number:08d}" if thing == "report" else f"#{number}"
+
+
+def _access_rows(entries) -> list[dict]:
+    rows = []
+    for entry in entries:
+        kind, thing, number = accesses.what_was_opened(entry)
+        rows.append(
+            {
+                "at": entry.at,
+                "person": entry.actor_name,
+                "kind": kind,
+                "kind_label": accesses.KINDS[kind][0] if kind else entry.action,
+                "thing": thing,
+                "number": number,
+                "reference": _reference(thing, number),
+                "case_id": entry.case_id,
+                "purpose": entry.reason,
+                "via": (entry.data or {}).get("via") or (entry.data or {}).get("format") or "",
+            }
+        )
+    return rows
+
+
+@read_only_page
+@login_required
+@managers_only
+def access_review(request):
+    """Who opened complaint content (S1) and traffic data (S2), when, in which case and
+    why: the audit trail's accesses, for the managers who answer for their secrecy."""
+    form = AccessFilterForm(request.GET or None)
+    if request.GET and not form.is_valid():
+        return render(request, "dashboards/accesses.html", {"form": form}, status=400)
+    if not request.GET:
+        form = AccessFilterForm({})
+        form.is_valid()
+    chosen = form.access_filter()
+    if request.GET.get("format") == "csv":
+        return _access_csv(chosen)
+    page = capped_page(accesses.accesses(chosen), ACCESS_PAGE, request.GET.get("page"))
+    context = {
+        "form": form,
+        "chosen": chosen,
+        "page": page,
+        "rows": _access_rows(page.object_list),
+        "people": accesses.summary(chosen),
+        "csv_query": urlencode({**{k: v for k, v in request.GET.items() if k != "page"}, "format": "csv"}),
+    }
+    return render(request, "dashboards/accesses.html", context)
+
+
+ACCESS_CSV_LIMIT = 100_000
+
+
+def _access_csv(chosen) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="accesses.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["at", "person", "kind", "object", "number", "case", "purpose", "via"])
+    entries = accesses.accesses(chosen)[:ACCESS_CSV_LIMIT].iterator(chunk_size=2000)
+    for row in _access_rows(entries):
+        cells = [localtime(row["at"]).isoformat(), row["person"], row["kind"], row["thing"], row["number"],
+                 row["case_id"], row["purpose"], row["via"]]  # fmt: skip
+        # A leading = + - @ would be a formula in a spreadsheet: neutralise it.
+        writer.writerow(["'" + v if isinstance(v, str) and v[:1] in "=+-@" else v for v in cells])
     return response

@@ -18,6 +18,7 @@ from django.utils import timezone
 from abusedesk.choices import NetworkRole, SendingMethod
 from complaints.choices import Channel, ConfirmationKind, ReportFormat
 from complaints.models import Evidence, Hop, NetworkContact, Report
+from complaints.parsing.common import CLOCK_SKEW
 from complaints.parsing.hosts import is_routable_ip, is_under, normalise_ip, organisation, registrable_domain
 from complaints.parsing.origin import looked_up
 from complaints.parsing.urls import redirect_targets, url_host
@@ -92,6 +93,12 @@ def attribute(report: Report) -> Attribution:
         # in the address plan, never "another network's" (whose abuse@ is our own).
         result.add_role(NetworkRole.SENDING)
         result.step("reverse_name_is_ours", ip=ip, name=name)
+    if not result.roles and ip and (contact := _registered_to_us(ip)):
+        # The same when the registry's record for the address is ours (our own WHOIS
+        # data loaded as contacts): forwarding "to the origin's network" would send the
+        # complaint back to our own abuse desk.
+        result.add_role(NetworkRole.SENDING)
+        result.step("registry_says_ours", ip=ip, contact=contact)
     if not result.roles:
         if ip or report.url_hosts:
             result.add_role(NetworkRole.NOT_OURS)
@@ -248,6 +255,12 @@ NO_ZONE_TOLERANCE = timedelta(hours=14)
 APPROXIMATE_TOLERANCE = timedelta(hours=1)
 
 
+# Two clocks are compared at a handover: the receiver's and our session log's. Each may
+# be off by the skew the parser allows between two synchronised clocks (CLOCK_SKEW), so
+# an instant that close to a change of hands does not tell the two holders apart.
+HANDOVER_MARGIN = CLOCK_SKEW
+
+
 def time_uncertainty(report) -> tuple[timedelta, str] | None:
     """How far the report's instant may be off, and the step that says why, when its
     only basis is one a dynamic address's holder cannot be named on; None when trusted."""
@@ -273,6 +286,33 @@ def _held_despite_the_uncertain_time(session, at, tolerance: timedelta) -> bool:
     return session.started_at <= at - tolerance and (session.stopped_at is None or session.stopped_at >= upto)
 
 
+def _other_holder_near(ip, at, session) -> object | None:
+    """Another account's session on the address within HANDOVER_MARGIN of `at`: the
+    one that ended just before it, or the one that began just after it."""
+    if _held_despite_the_uncertain_time(session, at, HANDOVER_MARGIN):
+        return None  # no change of hands near the instant (the cheap test: no query)
+    for instant in (at - HANDOVER_MARGIN, min(at + HANDOVER_MARGIN, timezone.now())):
+        other = inventory.session_at(ip=ip, at=instant)
+        if other is not None and other.account_id != session.account_id:
+            return other
+    return None
+
+
+def _origin_line_reassigned(result, ip, at) -> None:
+    """A static line or hosting address whose block passed to its present account after
+    the spam, with no session of that time: nobody was named (account_for_ip_at's
+    "holder_changed"), and this says why. Read again only when no account was named."""
+    if result.accounts or NetworkRole.SENDING not in result.roles:
+        return
+    kinds = {s.get("kind") for s in result.steps if s["code"] == "origin_in_our_block"}
+    if not kinds & {BlockKind.STATIC, BlockKind.HOSTING}:
+        return
+    block = inventory.block_for(ip=ip)
+    if block is not None and block.kind in (BlockKind.STATIC, BlockKind.HOSTING):
+        block.read_at = at
+        _holder_changed(result, ip, block)
+
+
 def _attribute_origin(result, report, ip, at, origin_hop, hops) -> None:
     hit = inventory.account_for_ip_at(ip=ip, at=at)
     uncertain = time_uncertainty(report)
@@ -282,6 +322,13 @@ def _attribute_origin(result, report, ip, at, origin_hop, hops) -> None:
         and not _held_despite_the_uncertain_time(hit.session, at, uncertain[0])
     ):
         result.step(uncertain[1], ip=ip, at=at.isoformat())
+        hit = replace(hit, account=None, session=None, reason="sender_clock_only")
+    elif hit.reason == "dynamic_session" and _other_holder_near(ip, at, hit.session) is not None:
+        # Two holders within the skew of two clocks: the receiver's time and our
+        # session log's may each be off by that much, so either may have sent it.
+        result.step(
+            "holder_at_a_handover", ip=ip, at=at.isoformat(), seconds=int(HANDOVER_MARGIN.total_seconds())
+        )
         hit = replace(hit, account=None, session=None, reason="sender_clock_only")
     result.record("block", hit.block.pk if hit.block else None)
     result.record("session", hit.session.pk if hit.session else None)
@@ -536,9 +583,18 @@ def _submitted_elsewhere_by_ours(result, at, origin_hop, hops) -> None:
     authenticated, login = hop_authenticated(below)
     if not authenticated and not _webmail_line(below):
         return
-    client = inventory.account_for_ip_at(ip=below.from_address, at=below.time or at)
+    instant = below.time or at
+    client = inventory.account_for_ip_at(ip=below.from_address, at=instant)
     if client.reason == "not_ours":
         return
+    if client.reason == "dynamic_session" and _other_holder_near(below.from_address, instant, client.session):
+        result.step(
+            "holder_at_a_handover",
+            ip=below.from_address,
+            at=instant.isoformat(),
+            seconds=int(HANDOVER_MARGIN.total_seconds()),
+        )
+        client = replace(client, account=None, session=None, reason="sender_clock_only")
     result.add_role(NetworkRole.SENDING)
     result.sending_method = SendingMethod.OTHER_ISP_SERVER
     result.record("block", client.block.pk if client.block else None)
@@ -1133,6 +1189,22 @@ def _abuse_contact(ip, origin_hop, hosts, *, advertised=()) -> dict | None:
         if domain:
             return {"email": f"abuse@{domain}", "name": domain, "source": "rfc2142"}
     return None
+
+
+def _registered_to_us(ip: str) -> str | None:
+    """The registry contact of the most specific network holding `ip`, when its abuse
+    mailbox is under our own domains: the address is ours though the plan lacks it."""
+    key = ipkeys.ip_key(ip)
+    contact = (
+        NetworkContact.objects.exclude(prefix="")
+        .filter(start_key__lte=key, end_key__gte=key)
+        .order_by("-prefix_len")
+        .only("abuse_email")
+        .first()
+    )
+    if contact is None or not contact.abuse_email:
+        return None
+    return contact.abuse_email if _is_own_name(contact.abuse_email.rpartition("@")[2]) else None
 
 
 def _confirmed_own_name(ip: str, origin_hop) -> str | None:

@@ -321,6 +321,27 @@ SENTENCES: dict[str, tuple[tuple[tuple[str, ...], object], ...]] = {
             ),
         ),
     ),
+    "registry_says_ours": (
+        (
+            ("ip", "contact"),
+            _(
+                "{ip} is in no block of our address plan, but the registry's record for its network "
+                "names our own abuse contact ({contact}): it is our address, missing from the plan. "
+                "Nobody can be named until the plan says who holds it; the report is not forwarded "
+                "back to ourselves."
+            ),
+        ),
+    ),
+    "holder_at_a_handover": (
+        (
+            ("ip", "at", "seconds"),
+            _(
+                "{ip} is one of our dynamic addresses and changed hands within {seconds} seconds of "
+                "the spam's time ({at}): the receiver's clock and our session log's may each be off "
+                "by that much, so either holder may have sent it: nobody is named."
+            ),
+        ),
+    ),
     "holder_needs_an_exact_time": (
         (
             ("ip", "at"),

@@ -14,7 +14,7 @@ from tests.attribution.test_rules import codes
 
 pytestmark = pytest.mark.django_db
 _n = count(1)
-BEFORE = HANDOVER - timedelta(seconds=10)  # C-1 holds 198.51.100.23
+BEFORE = HANDOVER - timedelta(minutes=1)  # C-1 holds 198.51.100.23
 AFTER = HANDOVER + timedelta(minutes=1)  # C-2 holds it
 SUBMIT_AT = HANDOVER - timedelta(minutes=30, seconds=3)  # the fixture's own log entry for taro
 

@@ -11,6 +11,7 @@ from complaints.attribution.steps import INCOMPLETE_STEP, SENTENCES, step_senten
 SAMPLE = {
     "name": "p7-dyn.isp.example.jp",
     "ip": "198.51.100.23",
+    "seconds": 30,
     "site_account": "H-00040",
     "chain": "192.0.2.121",
     "category": "other",

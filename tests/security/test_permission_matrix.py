@@ -253,6 +253,7 @@ ROWS = [
     page("notice-retry", "POST", DESK_POST, args=("notified", "notice")),
     page("notice-retry", "GET", DESK_GET_ON_POST, args=("notified", "notice")),
     page("dashboard", "GET", MANAGERS),
+    page("access-review", "GET", MANAGERS),
     page("dashboard-csv", "GET", MANAGERS, args=("dashboard_slug",)),
     page("screening-new", "GET", DESK),
     page("screening-new", "POST", DESK_POST, data=SCREENING, note="to the result page"),

@@ -19,6 +19,7 @@ Two nets, so that a new reader cannot slip through:
 from __future__ import annotations
 
 import ast
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -52,6 +53,7 @@ S2_MODELS = {"Session", "MailLogEntry"}
 # case, recorded by the entry named; "person": a person's access, recorded with a purpose.
 READERS = {
     "complaints/attribution/engine.py:_attribute_origin": "system: report.attributed (records used, case)",
+    "complaints/attribution/engine.py:_other_holder_near": "system: report.attributed (its step)",
     "complaints/attribution/engine.py:_submitted_elsewhere_by_ours": "system: report.attributed",
     "complaints/attribution/engine.py:_through_our_server": "system: report.attributed",
     "complaints/attribution/engine.py:_submissions": "system: report.attributed",
@@ -115,7 +117,7 @@ def test_attribution_records_the_traffic_data_it_used(isp):
     from complaints.choices import Channel
     from complaints.services import report_ingest
 
-    raw = factories.spam("198.51.100.23", factories.HANDOVER)
+    raw = factories.spam("198.51.100.23", factories.HANDOVER + timedelta(minutes=5))
     report = report_ingest(
         raw=raw, channel=Channel.MAILBOX, reporter_key="email:a@x.example", acknowledge=False
     )
