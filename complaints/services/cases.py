@@ -55,10 +55,14 @@ def case_key_for(report: Report) -> tuple[str, str, str]:
     if report.source_ip:
         # A time only the sender wrote (its Date header), or one without a zone, does
         # not pick the session.
-        from complaints.attribution.engine import time_uncertainty
+        from complaints.attribution.engine import _other_holder_near, time_uncertainty
 
         trusted_time = report.occurred_at and time_uncertainty(report) is None
         session = session_at(ip=report.source_ip, at=report.occurred_at) if trusted_time else None
+        if session is not None and _other_holder_near(report.source_ip, report.occurred_at, session):
+            # Seconds from a change of hands: the attribution names nobody, and the
+            # report is not counted in either holder's case (keyed by the address).
+            return f"ip:{report.source_ip}", CaseKind.ADDRESS, report.source_ip
         if session is None and trusted_time:
             shared = _shared_holding(report, block_for(ip=report.source_ip))
             if shared is not None:

@@ -59,3 +59,15 @@ def test_another_providers_line_seconds_before_a_handover_names_nobody(isp):
 def test_another_providers_line_clear_of_the_handover_names_the_holder(isp):
     a = attributed(_via_other_provider(HANDOVER - timedelta(minutes=2)))
     assert a["accounts"] == ["C-1"], codes(a)
+
+
+def test_a_report_seconds_from_a_handover_joins_neither_holders_case(isp):
+    """Grouping follows the attribution: a report that names nobody is not counted in
+    the new holder's session case (its evidence), but in the address's own case."""
+    after = attributed(message([direct("198.51.100.23", HANDOVER + timedelta(minutes=5))]))
+    near = attributed(message([direct("198.51.100.23", HANDOVER + timedelta(seconds=3))], msgid="<near@x>"))
+    assert after["accounts"] == ["C-2"] and near["accounts"] == []
+    from complaints.models import Report
+
+    keys = [r.case.key for r in Report.objects.order_by("pk")]
+    assert keys[0].startswith("session:") and keys[1] == "ip:198.51.100.23", keys
