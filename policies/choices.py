@@ -74,6 +74,23 @@ class Target(models.TextChoices):
     NONE = "none", _("None")
 
 
+# POLICY.md's measure ladder: the levels defined for one kind of account only (L4 stops a
+# mail account's outbound mail, L5 suspends a mail account or disables specific hosted
+# content, L6 suspends a connection). A proposal (sanctions.checks) and a rule's ladder
+# (policies.services) are both held to it.
+LEVEL_TARGETS = {
+    "L4": (Target.MAIL_ACCOUNT,),
+    "L5": (Target.MAIL_ACCOUNT, Target.HOSTING_CONTENT),
+    "L6": (Target.CONNECTION_ACCOUNT,),
+}
+ACCOUNT_TARGETS = (
+    Target.MAIL_ACCOUNT,
+    Target.CONNECTION_ACCOUNT,
+    Target.HOSTING_CONTENT,
+    Target.HOSTING_ACCOUNT,
+)
+
+
 class ForwardTo(models.TextChoices):
     HOLDER = "holder", _("The block holder's abuse contact")
     RELAYING_NETWORK = "relaying_network", _("The relaying network")

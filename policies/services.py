@@ -10,10 +10,12 @@ import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from abusedesk.audit import audit_record
 from abusedesk.errors import ApplicationError, Conflict, NotFound
 
+from .choices import ACCOUNT_TARGETS, LEVEL_TARGETS, Target
 from .models import RULE_DATA_FIELDS, Clause, CriteriaSet, Rule
 from .selectors import clause_ids, rule_data
 from .snapshot import VOLUME_FIELDS, RuleDataError, rule_spec
@@ -92,11 +94,36 @@ def _validate_rules(rules: dict[str, dict]) -> None:
             if step.review_hours is not None and step.review_hours > MAX_REVIEW_HOURS:
                 message = f"ladder[{n}].review_hours is at most {MAX_REVIEW_HOURS}"
                 raise ApplicationError(f"Rule {key}: {message}", fields={"ladder": [message]})
+            _check_level_targets(key, n, step, spec.target)
         cited = set(spec.clauses).union(*(step.clauses for step in spec.ladder))
         unknown = sorted(cited - known)
         if unknown:
             message = f"unknown clause(s) {', '.join(unknown)}"
             raise ApplicationError(f"Rule {key}: {message}", fields={"clauses": [message]})
+
+
+def _check_level_targets(key: str, n: int, step, rule_target: str) -> None:
+    """A step whose level (or a measure taken with it) acts on another kind of account
+    than the step's target: every case the step matched would be recommended a measure
+    no one may propose (sanctions.checks refuses it)."""
+    target = step.target or rule_target
+    if target not in ACCOUNT_TARGETS:
+        return
+    for level in (step.level, *step.also):
+        allowed = LEVEL_TARGETS.get(level)
+        if allowed is None or target in allowed:
+            continue
+        message = _(
+            "Step %(n)d: %(level)s acts on %(allowed)s only, and the step's target is %(target)s. "
+            "Choose another level, or give the step a target of that kind."
+        ) % {
+            "n": n + 1,
+            "level": level,
+            "allowed": " / ".join(str(Target(t).label) for t in allowed),
+            "target": Target(target).label,
+        }
+        raise ApplicationError(_("Rule %(key)s: %(message)s") % {"key": key, "message": message},
+                               fields={"ladder": [message]})  # fmt: skip
 
 
 def _validate_settings(values: dict) -> dict:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from complaints.choices import CaseStatus
 from complaints.models import Case, Evidence, Report
+from policies.choices import LEVEL_TARGETS as _policy_level_targets
 from policies.types import CaseFacts, Recommendation
 
 from .choices import (
@@ -252,11 +253,7 @@ def _check_case_kind(add, *, level, account, facts: CaseFacts, evidence: str) ->
 # POLICY.md's ladder: the levels that act on one kind of account. L4 stops the outbound
 # mail of a mail account, L5 suspends a mail account or disables the specific hosted
 # content, L6 suspends a connection account; the others (L0-L3, L7) fit any account.
-LEVEL_TARGETS = {
-    "L4": (Target.MAIL_ACCOUNT,),
-    "L5": (Target.MAIL_ACCOUNT, Target.HOSTING_CONTENT),
-    "L6": (Target.CONNECTION_ACCOUNT,),
-}
+LEVEL_TARGETS = _policy_level_targets
 LEVEL_TARGET_MESSAGES = {
     "L4": gettext_lazy(
         "L4 stops the outbound mail of a mail account: choose a mail account or another level."

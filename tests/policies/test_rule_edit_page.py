@@ -157,3 +157,39 @@ def test_an_edit_made_meanwhile_is_not_overwritten(manager_client, manager):
     assert response.status_code == 400
     assert "Reload" in str(response.context["form"].non_field_errors())
     assert active_criteria().version == 2
+
+
+def test_a_step_whose_level_does_not_fit_its_target_is_refused_with_the_reason(manager_client):
+    """Rule 1 acts on a mail account: L6 suspends a connection, so a step of rule 1 at L6
+    would recommend a measure nobody may propose (the proposal's guard refuses it)."""
+    data = page_form(manager_client)
+    data["ladder-2-level"] = ["L6"]
+    data["reason"] = ["Suspend the line instead"]
+    response = post(manager_client, data)
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "Step 3: L6 acts on Connection account only, and the step&#x27;s target is Mail account." in text
+    assert CriteriaSet.objects.count() == 1
+
+
+def test_the_same_level_with_a_target_of_its_kind_is_saved(manager_client):
+    data = page_form(manager_client)
+    data["ladder-2-level"] = ["L6"]
+    data["ladder-2-target"] = ["connection_account"]
+    data["reason"] = ["Suspend the line for the worst cases"]
+    response = post(manager_client, data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert active_criteria().version == 2
+
+
+def test_the_service_refuses_the_same_ladder_from_any_door(manager):
+    """The API, a command or the admin edit the criteria through the same service."""
+    from abusedesk.errors import ApplicationError
+    from policies.services import criteria_edit
+
+    rule = rule_data(Rule.objects.get(criteria_set__version=1, key="3"))  # connection account
+    ladder = [dict(step) for step in rule["ladder"]]
+    ladder[0] = {**ladder[0], "also": ["L4"]}  # L4 stops a mail account's outbound mail
+    with pytest.raises(ApplicationError, match="L4 acts on Mail account only"):
+        criteria_edit(user=manager, note="try", rules={"3": {"ladder": ladder}}, base_version=1)
+    assert CriteriaSet.objects.count() == 1
