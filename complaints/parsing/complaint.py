@@ -1041,10 +1041,49 @@ def _latest_day(day: int, today: date) -> date | None:
     return None
 
 
+# Dates and times in kanji numerals, as some write them by hand: 二〇二六年十一月二十日,
+# 十一月二十日午後一時十二分, 令和八年. Only a whole date (月 and 日), or a time after 午前 or
+# 午後 or right after such a date, is read: 一時 alone is also "for a while" (一時的).
+_KANJI_NUMERAL = "〇零一二三四五六七八九十百千"
+_KN = rf"(?:\d{{1,4}}|[{_KANJI_NUMERAL}]{{1,6}})"
+_KANJI_DATE_TIME = re.compile(
+    rf"(?:(?:令和\s*)?(?:{_KN}|元)\s*年\s*)?{_KN}\s*月\s*{_KN}\s*日"
+    rf"(?:\s*(?:[(（][^)）\n]{{1,4}}[)）]|[月火水木金土日]曜日?))?"
+    rf"(?:\s*(?:午前|午後)?\s*{_KN}\s*時(?:\s*{_KN}\s*分)?(?:\s*{_KN}\s*秒)?)?"
+    rf"|(?:午前|午後)\s*{_KN}\s*時(?:\s*{_KN}\s*分)?(?:\s*{_KN}\s*秒)?"
+    rf"|(?<=本日|今日|昨日)\s*(?:[のは、]\s*)?{_KN}\s*時(?:\s*{_KN}\s*分)?(?:\s*{_KN}\s*秒)?"
+)
+_KANJI_RUN = re.compile(rf"[{_KANJI_NUMERAL}]+")
+_KANJI_DIGIT = {ch: n for n, ch in enumerate("〇一二三四五六七八九")} | {"零": 0}
+_KANJI_UNIT = {"十": 10, "百": 100, "千": 1000}
+
+
+def _kanji_number(run: str) -> str:
+    """二〇二六 → 2026 (digit by digit), 二十三 → 23, 十一 → 11 (with units)."""
+    if not any(ch in _KANJI_UNIT for ch in run):
+        return "".join(str(_KANJI_DIGIT[ch]) for ch in run)
+    total = current = 0
+    for ch in run:
+        if ch in _KANJI_UNIT:
+            total += (current or 1) * _KANJI_UNIT[ch]
+            current = 0
+        else:
+            current = current * 10 + _KANJI_DIGIT[ch]
+    return str(total + current)
+
+
+def _kanji_dates(text: str) -> str:
+    """The dates and times written in kanji numerals, in Arabic ones (the rest untouched)."""
+    if not _KANJI_RUN.search(text):
+        return text
+    return _KANJI_DATE_TIME.sub(lambda m: _KANJI_RUN.sub(lambda n: _kanji_number(n[0]), m[0]), text)
+
+
 def _years_supplied(text: str, reference: datetime | None, japanese: bool = False) -> tuple[str, str | None]:
     """The text with 令和 years as Western ones, and a year before a month and day that
     have none: the latest that is not after the complaint was written (a person writes
     the day of last week's spam without its year). No Date on the complaint: left."""
+    text = _kanji_dates(text)
     text = _REIWA.sub(lambda m: f"{2018 + (1 if m[1] == '元' else int(m[1]))}年", text)
     if reference is None:
         return text, None
