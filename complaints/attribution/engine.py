@@ -50,6 +50,12 @@ def attribute(report: Report) -> Attribution:
         origin_hop = None
     at = report.occurred_at
     _parser_signals(result, facts)
+    if ip and not hops and ip == _site_address(report):
+        # A notice about content at a URL (a phishing page, a malware download): the
+        # address it gives is the site's server (parsing.content), attributed with the
+        # URL's host below as hosting; no mail came from it.
+        result.step("site_address_not_origin", weight="signal", ip=ip)
+        ip = None
     if ip:
         _origin(result, report, ip, at, origin_hop)
     if ip and at:
@@ -81,6 +87,8 @@ def attribute(report: Report) -> Attribution:
             result.signal("impersonated_site", host, "impersonated_site", host=host, sender=sender)
             continue
         _attribute_host(result, host)
+    if NetworkRole.HOSTING not in result.roles and (site := _site_address(report)):
+        _attribute_site_address(result, report, site, at)
     _phishing_planted_in_site(result, report)
     if hops and _is_own_name(hops[0].by_name) and not _has(result, NetworkRole.SENDING, NetworkRole.RELAY):
         result.add_role(NetworkRole.RECEIVING)
@@ -102,7 +110,9 @@ def attribute(report: Report) -> Attribution:
     if not result.roles:
         if ip or report.url_hosts:
             result.add_role(NetworkRole.NOT_OURS)
-            result.abuse_contact = _abuse_contact(ip, origin_hop, [], advertised=report.url_hosts or [])
+            # A notice about a site elsewhere: the network its address is in.
+            where = ip or _site_address(report)
+            result.abuse_contact = _abuse_contact(where, origin_hop, [], advertised=report.url_hosts or [])
             result.step("not_ours", ip=ip, contact=(result.abuse_contact or {}).get("email"))
         else:
             result.add_role(NetworkRole.UNKNOWN)
@@ -296,21 +306,6 @@ def _other_holder_near(ip, at, session) -> object | None:
         if other is not None and other.account_id != session.account_id:
             return other
     return None
-
-
-def _origin_line_reassigned(result, ip, at) -> None:
-    """A static line or hosting address whose block passed to its present account after
-    the spam, with no session of that time: nobody was named (account_for_ip_at's
-    "holder_changed"), and this says why. Read again only when no account was named."""
-    if result.accounts or NetworkRole.SENDING not in result.roles:
-        return
-    kinds = {s.get("kind") for s in result.steps if s["code"] == "origin_in_our_block"}
-    if not kinds & {BlockKind.STATIC, BlockKind.HOSTING}:
-        return
-    block = inventory.block_for(ip=ip)
-    if block is not None and block.kind in (BlockKind.STATIC, BlockKind.HOSTING):
-        block.read_at = at
-        _holder_changed(result, ip, block)
 
 
 def _attribute_origin(result, report, ip, at, origin_hop, hops) -> None:
@@ -1068,11 +1063,68 @@ def _attribute_host(result: Attribution, host: str) -> None:
             return
 
 
+def _site_address(report) -> str | None:
+    """The address a notice about hosted content gives for the site (parsing.content)."""
+    address = normalise_ip((report.facts or {}).get("site_address"))
+    return address if is_routable_ip(address) else None
+
+
+def _attribute_site_address(result: Attribution, report, address: str, at) -> None:
+    """No host of the report's URLs is ours by name or by our own DNS answers, and the
+    notice (a phishing or malware site's) gives the address the site was on: its holder
+    when the notice saw it. The site is hosted there: hosting, never sending."""
+    block = inventory.block_for(ip=address)
+    if block is None:
+        return
+    hosts = list(report.url_hosts or [])
+    host = next((h for h in hosts if normalise_ip(h) == address), None) or (hosts[0] if hosts else address)
+    result.record("block", block.pk)
+    if block.kind == BlockKind.TRANSIT:
+        _transit(result, address, block)
+        return
+    if block.kind == BlockKind.SUB_ALLOCATION:
+        result.add_role(NetworkRole.UPSTREAM)
+        _sub_allocated(result, block)
+        return
+    account, code, params = None, "site_address_holder_unknown", {}
+    if block.kind == BlockKind.HOSTING:
+        account = block.account
+        code = "site_address_in_hosting" if account is not None else "site_address_in_shared_hosting"
+    elif block.kind == BlockKind.STATIC and block.account is not None:
+        account, code = block.account, "site_address_on_static_line"
+    elif block.kind == BlockKind.DYNAMIC and at is not None:
+        session = inventory.session_at(ip=address, at=at)
+        uncertain = time_uncertainty(report)
+        if session is not None and (
+            uncertain is None or _held_despite_the_uncertain_time(session, at, uncertain[0])
+        ):
+            result.record("session", session.pk)
+            account, code, params = session.account, "site_address_on_dynamic_line", {"at": at.isoformat()}
+    if account is not None and _hosted_for_another_customer(result, host, account):
+        return
+    result.add_role(NetworkRole.HOSTING)
+    if account is not None:
+        result.add_account(account)
+        params["account"] = account.account_id
+    result.step(code, host=host, ip=address, **params)
+
+
 # Where a phishing kit is dropped on a compromised site: the upload, cache and temporary
-# folders a web application writes to, and hidden folders (/.well-known/ among them).
+# folders a web application writes to, hidden folders (/.well-known/ among them), and
+# WordPress's own code folders (a plugin's or a theme's, wp-includes, wp-admin), which
+# serve no page a site's owner writes: pages are the CMS's, at their permalinks.
 _PLANTED_PAGE = re.compile(
-    r"^[a-z][a-z0-9+.-]*://[^/?#]+(?:/[^?#]*)?/(?:uploads?|cache|tmp|temp|files|\.[^/?#]+)/", re.IGNORECASE
+    r"^[a-z][a-z0-9+.-]*://[^/?#]+(?:/[^?#]*)?/(?:uploads?|cache|tmp|temp|files|wp-content|wp-includes|wp-admin"
+    r"|\.[^/?#]+)/",
+    re.IGNORECASE,
 )
+# An image, a style sheet, a script or a font: what a phishing mail or page borrows from
+# the genuine site it imitates (its logo), never the phishing page itself.
+_ASSET = re.compile(r"\.(?:png|jpe?g|gif|svg|webp|ico|bmp|css|js|woff2?|ttf|eot|otf)$", re.IGNORECASE)
+
+
+def _planted_page(url: str) -> bool:
+    return bool(_PLANTED_PAGE.match(url)) and not _ASSET.search(urlsplit(url).path)
 
 
 def _phishing_planted_in_site(result, report) -> None:
@@ -1086,7 +1138,7 @@ def _phishing_planted_in_site(result, report) -> None:
         host for host in (report.url_hosts or []) if inventory.hosting_account_for_host(host=host) is not None
     }
     for url in (report.facts or {}).get("urls") or []:
-        if _PLANTED_PAGE.match(url) and url_host(url) in ours:
+        if _planted_page(url) and url_host(url) in ours:
             result.compromised("compromised_site", url, "phishing_planted_in_site", url=url[:200])
             return
         if url_host(url) in ours and _redirects_elsewhere(url):
@@ -1117,7 +1169,7 @@ def _impersonated_hosts(report) -> set[str]:
         if registrable_domain(url_host(u)) not in (claimed, None)
         and claimed not in {registrable_domain(url_host(t)) for t in redirect_targets(u)}
     ]
-    if not brand or not elsewhere or any(_PLANTED_PAGE.match(u) or _redirects_elsewhere(u) for u in brand):
+    if not brand or not elsewhere or any(_planted_page(u) or _redirects_elsewhere(u) for u in brand):
         return set()
     return {url_host(u) for u in brand}
 
@@ -1138,11 +1190,17 @@ def _addresses_of(result: Attribution, host: str) -> list[tuple[str, object]]:
         pass
     addresses = []
     for kind in (Evidence.Kind.A, Evidence.Kind.AAAA):
-        record = Evidence.objects.filter(subject=host, kind=kind).order_by("-asked_at").first()
+        # The latest answer the DNS gave: a lookup that got none (a timeout, a server
+        # failure: a phishing domain's name servers once it is suspended) says nothing.
+        asked = Evidence.objects.filter(subject=host, kind=kind).exclude(outcome__in=_NO_ANSWER)
+        record = asked.order_by("-asked_at").first()
         if record is not None and record.outcome == Evidence.Outcome.ANSWER:
             result.record("evidence", record.pk)
             addresses += [(a, record.asked_at) for a in record.answer if _is_ip(a)]
     return addresses
+
+
+_NO_ANSWER = (Evidence.Outcome.TIMEOUT, Evidence.Outcome.SERVFAIL, Evidence.Outcome.ERROR)
 
 
 def _is_ip(text: str) -> bool:

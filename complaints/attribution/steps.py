@@ -705,6 +705,58 @@ SENTENCES: dict[str, tuple[tuple[tuple[str, ...], object], ...]] = {
             ),
         ),
     ),
+    # The address a notice about hosted content gives for the site (parsing.content).
+    "site_address_not_origin": (
+        (
+            ("ip",),
+            _(
+                "The notice is about content at a URL: {ip} is the address of the server it was on, "
+                "not where a mail came from."
+            ),
+        ),
+    ),
+    "site_address_in_hosting": (
+        (
+            ("host", "ip", "account"),
+            _("The notice gives {ip} as the address of {host}: in our hosting block, account {account}."),
+        ),
+    ),
+    "site_address_in_shared_hosting": (
+        (
+            ("host", "ip"),
+            _(
+                "The notice gives {ip} as the address of {host}: a shared hosting server of ours; the account "
+                "cannot be told from the address alone."
+            ),
+        ),
+    ),
+    "site_address_on_static_line": (
+        (
+            ("host", "ip", "account"),
+            _(
+                "The notice gives {ip} as the address of {host}: the static line of {account}, a site on the "
+                "customer's own server."
+            ),
+        ),
+    ),
+    "site_address_on_dynamic_line": (
+        (
+            ("host", "ip", "at", "account"),
+            _(
+                "The notice gives {ip} as the address of {host} at {at}: an address of our pool that {account} "
+                "held then, a site on the customer's own connection."
+            ),
+        ),
+    ),
+    "site_address_holder_unknown": (
+        (
+            ("host", "ip"),
+            _(
+                "The notice gives {ip} as the address of {host}: an address of ours, but who held it when the "
+                "notice saw the site cannot be told."
+            ),
+        ),
+    ),
     "reverse_name_is_ours": (
         (
             ("ip", "name"),

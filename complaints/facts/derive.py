@@ -45,6 +45,10 @@ HOST_STEP_CODES = {
     "hosting_address_shared",
     "self_hosted_on_connection",
     "self_hosted_on_dynamic_line",
+    "site_address_in_hosting",
+    "site_address_in_shared_hosting",
+    "site_address_on_static_line",
+    "site_address_on_dynamic_line",
 }
 NOT_AUTHORISED_SPF = ("fail", "softfail")
 UNCHECKED_DKIM = ("not_checked", "body_modified", "temperror")

@@ -23,6 +23,7 @@ from typing import NamedTuple
 from . import material as materials
 from . import mime, tables
 from .common import choose_source, finish
+from .content import about_hosted_content, keep_as_site_address
 from .dates import (
     JST_WORDS,
     UTC_WORDS,
@@ -713,7 +714,13 @@ def _prose_complaint(msg: Message, found: materials.Found, trust: TrustContext) 
     urls = UrlCollector()
     urls.add_text(without_signature(found.prose))  # people paste the advertised links
     _drop_own_links(urls, report.reporter, trust)
-    return finish(report, urls)
+    finish(report, urls)
+    if about_hosted_content(report, _plain(found.prose), report.subject or ""):
+        # A notice about a phishing page or a malware URL: the address beside the URL is
+        # the site's server (a shared hosting server, a VPS, a customer's line), never a
+        # mail's origin (complaints.attribution.engine reads it so).
+        keep_as_site_address(report, report.source_ip_named, "the notice")
+    return report
 
 
 # RFC 3676 4.3: a signature starts at a line of "-- " (many programs drop the space);

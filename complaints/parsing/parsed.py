@@ -90,6 +90,11 @@ class ParsedReport:
     header_source_ip: str | None = None
     source_ip_named: str | None = None
     source_disagreement: bool = False
+    # A notice about content hosted at a URL (a phishing page, a malware download, a
+    # spamvertised site) gives the address of the server the content is on: where the
+    # site is, never where a mail came from (parsing/content.py). The source_ip may
+    # be the same address, as the report's field or words state it.
+    site_address: str | None = None
     # The origin's source port (what identifies a subscriber behind a shared IPv4
     # address): that of the field the source came from (XARF source_port, ARF
     # Source-Port per RFC 6692, X-ARF Port), or of the origin hop when the source is the

@@ -18,6 +18,8 @@ from email.message import Message
 
 from . import mime
 from .common import find_embedded, finish, state_source, state_time, wrapper_parts
+from .content import keep_as_site_address
+from .hosts import normalise_ip
 from .material import has_message_headers
 from .parsed import ParsedReport, TrustContext
 from .reported import apply_message
@@ -68,6 +70,10 @@ def _read(msg: Message, text: str, summary, subject, trust: TrustContext) -> Par
         report.category = "spamvertised"
         for match in _HOSTED_AT.finditer(text):
             report.signal("spamvertised_site_address", f"{match.group(1)} {match.group(2)}")
+        found = {normalise_ip(m.group(2)) for m in _HOSTED_AT.finditer(text)} - {None}
+        if len(found) == 1:
+            # The address SpamCop resolved the site to, when it reported: where the site is.
+            keep_as_site_address(report, found.pop(), "the SpamCop report")
     if summary:
         state_source(report, summary.group(1), "SpamCop Email from")
         state_time(report, summary.group(2), "SpamCop Email from date")

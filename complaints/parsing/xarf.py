@@ -21,6 +21,7 @@ from .common import (
     stated_port,
     wrapper_parts,
 )
+from .content import content_field_source, keep_as_site_address
 from .hosts import clean_host, idna_host, normalise_ip
 from .parsed import ParsedReport, TrustContext
 from .reported import apply_message
@@ -155,7 +156,20 @@ def _xarf_mail(msg: Message, fields: dict, rest: list[Message], trust: TrustCont
             apply_message(report, inner, trust, urls)
             report.reported_message_raw = mime.message_bytes(inner)
             break
-    return finish(report, urls)
+    finish(report, urls)
+    if report.source_ip is None and report.urls:
+        # A content report whose Source is the URL may give its server's address too.
+        address = first(fields, "Source-IP", "IP", "IP-Address", "Host-IP")
+        keep_as_site_address(report, address, "the X-ARF report")
+    return _site_not_source(report, "the X-ARF report")
+
+
+def _site_not_source(report: ParsedReport, where: str) -> ParsedReport:
+    """A content report (a phishing page, a malware URL) whose source field is an
+    address: that address is the server the URL is on, not a sender (parsing.content)."""
+    if content_field_source(report):
+        keep_as_site_address(report, report.source_ip_stated, where)
+    return report
 
 
 _WEB_URL = re.compile(r"^(?:https?|ftp)://[^\s/?#]+", re.IGNORECASE)
@@ -297,6 +311,7 @@ def _xarf_v4(data: dict, trust: TrustContext) -> ParsedReport:
         urls.add(_string(data["url"]))
     _evidence(report, data.get("evidence"), trust, urls, ("content_type", "payload", None))
     finish(report, urls)
+    _site_not_source(report, "the XARF report")
     if source_host and source_host not in report.url_hosts:
         # A host named as the source (a cyberlocker, a link site) is the reported resource.
         report.url_hosts = sorted({*report.url_hosts, source_host})
@@ -341,7 +356,8 @@ def _xarf_v3(data: dict, trust: TrustContext) -> ParsedReport:
         ("ContentType", "Payload", "Base64Encoded") if body.get("Samples") else ("ContentType", "Data", None)
     )
     _evidence(report, samples, trust, urls, keys)
-    return finish(report, urls)
+    finish(report, urls)
+    return _site_not_source(report, "the XARF report")
 
 
 def _evidence_source(value: str | None) -> str | None:

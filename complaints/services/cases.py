@@ -47,6 +47,16 @@ def case_key_for(report: Report) -> tuple[str, str, str]:
             if len(logins) == 1:
                 login = logins.pop()
                 return f"login:{login}", CaseKind.LOGIN, f"login {login}"
+    if report.source_ip and report.url_hosts:
+        from complaints.attribution.engine import _site_address
+
+        if _site_address(report) == report.source_ip:
+            # A notice about content at a URL (a phishing page on a shared hosting server):
+            # the address is the site's server, which every tenant of that server shares;
+            # the site is what the case is about, as the attribution names it.
+            hosted = _hosted_site(report)
+            if hosted is not None:
+                return hosted
     if report.source_ip and block_for(ip=report.source_ip) is None:
         # Foreign spam advertising a site we host: the site is what our case is about.
         hosted = _hosted_site(report)

@@ -60,6 +60,7 @@ READERS = {
     "complaints/attribution/engine.py:_relay_for_outsider": "system: report.attributed",
     # A site advertised in spam whose name points into our pool: the session of its holder.
     "complaints/attribution/engine.py:_attribute_host": "system: report.attributed (records used)",
+    "complaints/attribution/engine.py:_attribute_site_address": "system: report.attributed (records used)",
     # The hijack check runs inside the same attribution: the session at the spam's time
     # and the one at each exploited listing's time go into that entry's records.
     "complaints/attribution/compromise.py:_exploited_listing": "system: report.attributed (records)",
