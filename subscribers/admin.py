@@ -19,6 +19,38 @@ from subscribers import mape, services
 from subscribers.models import Account, AddressBlock, HostedName, Subscriber
 
 REASON_HELP = _("Why the inventory changes; written to the audit trail.")
+HOLDER_SINCE_HELP = _(
+    "Since when the block is assigned to its present account or holder. Left as it is, a new "
+    "account or holder is recorded from now; a spam from before this date names nobody."
+)
+SUBSCRIBER_SINCE_HELP = _(
+    "Since when the account belongs to this subscriber (a change of contract holder). Left as "
+    "it is, a new subscriber is recorded from now; a spam from before this date names nobody."
+)
+
+
+CORRECTION_HELP = _(
+    "Tick when the holder was entered wrong and the one given now held it all along: its date "
+    "is then kept, and not set to now."
+)
+# Fields of an edit, not of the row: whoever may only look is not shown them.
+EDIT_ONLY_FIELDS = ("reason", "correction")
+
+
+def _correction_field():
+    return forms.BooleanField(label=_("Corrects a wrong entry"), help_text=CORRECTION_HELP, required=False)
+
+
+def _since_given(form, data: dict, field: str) -> None:
+    """A date the person typed or changed is theirs (checked here); one left as shown is
+    not given, so the service dates a change of holder itself."""
+    if field not in form.changed_data:
+        data[field] = None
+        return
+    try:
+        services.since_checked(data.get(field), field)
+    except services.InventoryError as exc:
+        form.add_error(field, exc.message)
 
 
 class ReasonForm(forms.ModelForm):
@@ -62,7 +94,7 @@ class InventoryAdmin(admin.ModelAdmin):
         if self._may_write(request, obj):
             return fieldsets
         return [
-            (name, {**options, "fields": [f for f in options["fields"] if f != "reason"]})
+            (name, {**options, "fields": [f for f in options["fields"] if f not in EDIT_ONLY_FIELDS]})
             for name, options in fieldsets
         ]
 
@@ -84,7 +116,7 @@ class InventoryAdmin(admin.ModelAdmin):
 
 class AccountInline(admin.TabularInline):
     model = Account
-    fields = ("account_id", "kind", "identifier", "status")
+    fields = ("account_id", "kind", "identifier", "status", "subscriber_since")
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -168,9 +200,12 @@ class HostedNameInline(admin.TabularInline):
 
 
 class AccountForm(ReasonForm):
+    correction = _correction_field()
+
     class Meta:
         model = Account
-        fields = ("account_id", "subscriber", "kind", "identifier", "status")
+        fields = ("account_id", "subscriber", "kind", "identifier", "status", "subscriber_since")
+        help_texts = {"subscriber_since": SUBSCRIBER_SINCE_HELP}
 
     def service_check(self, data):
         account_id = data.get("account_id") or self.instance.account_id
@@ -184,12 +219,13 @@ class AccountForm(ReasonForm):
             status=data["status"],
         )
         data["identifier"] = values["identifier"]
+        _since_given(self, data, "subscriber_since")
 
 
 @admin.register(Account)
 class AccountAdmin(InventoryAdmin):
     form = AccountForm
-    list_display = ("account_id", "kind", "identifier", "status", "subscriber")
+    list_display = ("account_id", "kind", "identifier", "status", "subscriber", "subscriber_since")
     list_filter = ("kind", "status")
     search_fields = ("=account_id", "=identifier", "=subscriber__subscriber_id", "hosted_names__name")
     list_select_related = ("subscriber",)
@@ -206,6 +242,8 @@ class AccountAdmin(InventoryAdmin):
             kind=obj.kind,
             identifier=data.get("identifier", ""),
             status=data["status"],
+            subscriber_since=data.get("subscriber_since"),
+            correction=data.get("correction", False),
             actor=actor,
             reason=data["reason"],
         )
@@ -213,6 +251,8 @@ class AccountAdmin(InventoryAdmin):
 
 
 class AddressBlockForm(ReasonForm):
+    correction = _correction_field()
+
     class Meta:
         model = AddressBlock
         fields = (
@@ -224,8 +264,10 @@ class AddressBlockForm(ReasonForm):
             "map_rule_ipv6",
             "map_ea_bits",
             "map_psid_offset",
+            "holder_since",
             "note",
         )
+        help_texts = {"holder_since": HOLDER_SINCE_HELP}
 
     def clean_prefix(self):
         try:
@@ -254,6 +296,7 @@ class AddressBlockForm(ReasonForm):
             abuse_contact=data.get("abuse_contact", ""),
             **_map_rule(data),
         )
+        _since_given(self, data, "holder_since")
 
 
 def _map_rule(data) -> dict:
@@ -267,7 +310,9 @@ def _map_rule(data) -> dict:
 @admin.register(AddressBlock)
 class AddressBlockAdmin(InventoryAdmin):
     form = AddressBlockForm
-    list_display = ("prefix", "kind", "account", "sub_allocated_to", "abuse_contact", "family")
+    list_display = (
+        "prefix", "kind", "account", "sub_allocated_to", "holder_since", "abuse_contact", "family",
+    )  # fmt: skip
     list_filter = ("kind", "family")
     # The whole prefix, or who a block is assigned to; never "which block holds this address".
     # A static assignment is contract data (S4, staff keep it); who held a dynamic
@@ -290,6 +335,8 @@ class AddressBlockAdmin(InventoryAdmin):
             abuse_contact=data.get("abuse_contact", ""),
             **_map_rule(data),
             note=data.get("note", ""),
+            holder_since=data.get("holder_since"),
+            correction=data.get("correction", False),
             actor=actor,
             reason=data["reason"],
         )

@@ -6,6 +6,8 @@ this address" question is a B-tree lookup on SQLite and PostgreSQL alike.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import models
 from django.db.models import Q
 
@@ -23,6 +25,14 @@ from subscribers.choices import (
 )
 
 KEY_LENGTH = 32
+
+
+def changed_after(since: datetime | None, at: datetime | None) -> bool:
+    """A holder recorded since `since` was not yet the holder at instant `at`.
+
+    An unknown date (rows from before dates were kept) or an unknown instant keeps the
+    present holder, as the inventory always did."""
+    return since is not None and at is not None and at < since
 
 
 class Subscriber(models.Model):
@@ -85,8 +95,20 @@ class Account(models.Model):
     kind = models.CharField(max_length=16, choices=AccountKind.choices)
     identifier = models.CharField(max_length=1000, blank=True)
     status = models.CharField(max_length=16, choices=AccountStatus.choices, default=AccountStatus.ACTIVE)
+    # A contract passes to another person (名義変更) and keeps its account: before this
+    # instant the account was someone else's. Set by the services whenever the
+    # subscriber changes; blank: not known (the account was never seen changing hands).
+    subscriber_since = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Since when the account belongs to this subscriber; blank: not known.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    # The instant a selector read this account for (the time of a spam), or None: see
+    # subscriber_changed_after_read. Not a field.
+    read_at = None
 
     class Meta:
         ordering = ["account_id"]
@@ -103,6 +125,12 @@ class Account(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id} ({self.kind} {self.identifier})"
+
+    @property
+    def subscriber_changed_after_read(self) -> bool:
+        """The account passed to its present subscriber only after the instant it was
+        read for: its subscriber then is not recorded here."""
+        return changed_after(self.subscriber_since, self.read_at)
 
 
 class HostedName(models.Model):
@@ -142,6 +170,14 @@ class AddressBlock(models.Model):
         Subscriber, on_delete=models.PROTECT, null=True, blank=True, related_name="sub_allocations"
     )
     abuse_contact = models.EmailField(blank=True)
+    # Since when the block is assigned to its present holder (the account, or the
+    # sub-allocation or transit holder; none is a holder too). Set by the services
+    # whenever the holder changes; blank: not known (no change was ever seen).
+    holder_since = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Since when the block is assigned to its present account or holder; blank: not known.",
+    )
     # MAP-E (RFC 7597) basic mapping rule of a shared block: the block's prefix is the
     # rule IPv4 prefix. Blank on every other block; a shared block without a rule is a
     # CGN pool whose port blocks come from imported NAT logs.
@@ -187,8 +223,18 @@ class AddressBlock(models.Model):
             ),
         ]
 
+    # The instant a selector read this block for (the time of a spam), or None: see
+    # holder_changed_after_read. Not a field.
+    read_at = None
+
     def __str__(self) -> str:
         return f"{self.prefix} ({self.kind})"
+
+    @property
+    def holder_changed_after_read(self) -> bool:
+        """The block passed to its present holder only after the instant it was read
+        for: who held it then is not recorded here."""
+        return changed_after(self.holder_since, self.read_at)
 
 
 class Session(models.Model):
@@ -298,6 +344,9 @@ class NatPortBlock(models.Model):
     From an imported port-block allocation log (import_natlog). A syslog line names the
     subscriber's inside address; its account is the session log's holder of that
     address when the block was allocated, and `inside_address` keeps what the line said.
+    The CGN keeps the block while the inside address is in use, also after it passed
+    to another subscriber: the lookup names the inside address's holder at the instant
+    (selectors.shared_address_at), `account` is whom it was allocated to.
     """
 
     address = models.CharField(max_length=45, help_text="The shared (outside) IPv4 address.")

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from ipaddress import IPv4Address, IPv6Address
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from abusedesk import rawsql
 from subscribers import ipkeys
@@ -123,22 +123,65 @@ def session_at_statement(*, ip: IP, at: datetime) -> tuple[str, list]:
     return _session_statement(len(lengths)), params
 
 
-def session_at(*, ip: IP, at: datetime) -> Session | None:
-    """The session that held `ip` (or a delegated prefix containing it) at instant `at`.
+def sessions_at(*, ip: IP, at: datetime) -> list[Session]:
+    """Every session that held `ip` (or a prefix containing it) at instant `at`, the
+    most specific first: at most one per prefix length in use.
 
     A session covers started_at <= at < stopped_at; at a handover the instant belongs
     to the new holder. One statement: the latest session by `at` on every prefix
-    length in use that contains the address; the most specific holder wins.
+    length in use that contains the address (histories on one range never overlap,
+    so an earlier session on the same range cannot cover the instant).
     """
     _check_aware(at)
     reader = rawsql.row_reader(Session, Account, Subscriber)
+    found = []
     for row in rawsql.fetch(*session_at_statement(ip=ip, at=at)):
         (session, account, subscriber), _rest = reader.read(row)
         if session.stopped_at is None or at < session.stopped_at:
             account.subscriber = subscriber
+            account.read_at = at  # its subscriber at `at`: Account.subscriber_changed_after_read
             session.account = account
-            return session
-    return None
+            found.append(session)
+    return found
+
+
+def one_holder(sessions: list[Session]) -> bool:
+    """Whether the sessions covering one instant are all one account's. Nested ranges
+    of two accounts (a /64 whose Stop was lost inside a /56 now another's, a building's
+    /56 with a /64 per flat) leave the address's holder at that instant unknown."""
+    return len({s.account_id for s in sessions}) <= 1
+
+
+def session_at(*, ip: IP, at: datetime) -> Session | None:
+    """The session that held `ip` (or a delegated prefix containing it) at instant `at`:
+    the most specific, when the sessions covering the instant are all one account's.
+
+    None when no session covers it, or when nested sessions of two accounts do (see
+    sessions_at, one_holder): which of them sent would be a guess. One statement.
+    """
+    found = sessions_at(ip=ip, at=at)
+    return found[0] if found and one_holder(found) else None
+
+
+def sessions_inside(*, prefix: str, at: datetime, limit: int = 20) -> list[Session]:
+    """Sessions on ranges strictly inside `prefix` that held them at instant `at`,
+    newest first (at most `limit`): one range read of session_range_start over the
+    prefix's keys. For a prefix no session covers although its holder's session log
+    names a part of it (the WAN /64 of a customer's /56)."""
+    _check_aware(at)
+    start_key, end_key, length = ipkeys.range_key(prefix)
+    rows = (
+        Session.objects.filter(
+            ip_start_key__gte=start_key, ip_start_key__lte=end_key, prefix_len__gt=length, started_at__lte=at
+        )
+        .filter(Q(stopped_at__isnull=True) | Q(stopped_at__gt=at))
+        .select_related("account__subscriber")
+        .order_by("-started_at")[:limit]
+    )
+    found = list(rows)
+    for session in found:
+        session.account.read_at = at  # its subscriber at `at`: Account.subscriber_changed_after_read
+    return found
 
 
 _BLOCK_SQL: dict[str, str] = {}
@@ -191,7 +234,15 @@ class AttributionHit:
 
     reason: dynamic_session, static_block, sub_allocation, transit, hosting_block, mail_servers,
     infrastructure, not_ours, no_session (a dynamic pool address nobody held then), shared
-    (an IPv4 address shared by subscribers: only a port can name one, see shared_address_at).
+    (an IPv4 address shared by subscribers: only a port can name one, see shared_address_at),
+    holder_changed (a static or hosting block assigned to its present account only after
+    `at`, with no session of that time: who held it then is not recorded),
+    nested_sessions (sessions of two accounts on nested ranges, a prefix and a range
+    inside it, both held the address at `at`: nobody is named).
+
+    The block and the account carry the instant they were read for (read_at): a
+    sub-allocation or transit block whose holder changed after it, or an account that
+    passed to its present subscriber after it, names no customer (`subscriber` is None).
     """
 
     block: AddressBlock | None
@@ -201,11 +252,12 @@ class AttributionHit:
 
     @property
     def subscriber(self) -> Subscriber | None:
-        """The customer responsible: the account's holder or the sub-allocation holder."""
+        """The customer responsible: the account's holder or the sub-allocation holder, as
+        at the instant of the lookup (None when the present one took over after it)."""
         if self.account is not None:
-            return self.account.subscriber
+            return None if self.account.subscriber_changed_after_read else self.account.subscriber
         if self.block is not None and self.reason in ("sub_allocation", "transit"):
-            return self.block.sub_allocated_to
+            return None if self.block.holder_changed_after_read else self.block.sub_allocated_to
         return None
 
 
@@ -220,22 +272,43 @@ _BLOCK_REASONS = {
 
 
 def account_for_ip_at(*, ip: IP, at: datetime) -> AttributionHit:
+    """Who held `ip` at instant `at`: the session log's holder, or the address plan's.
+
+    The plan dates only its present assignments (AddressBlock.holder_since,
+    Account.subscriber_since): before those dates it names nobody, and the hit's
+    block and account carry `at` to say so (see AttributionHit).
+    """
     _check_aware(at)
     block = block_for(ip=ip)
+    if block is not None:
+        block.read_at = at
+        if block.account is not None:
+            block.account.read_at = at
     if block is None or block.kind == BlockKind.DYNAMIC:
         # A session outside every known block still names its holder: the session log
         # is the stronger record when the address plan is incomplete.
-        session = session_at(ip=ip, at=at)
-        if session is not None:
-            return AttributionHit(block, session, session.account, "dynamic_session")
+        sessions = sessions_at(ip=ip, at=at)
+        if not one_holder(sessions):
+            return AttributionHit(block, None, None, "nested_sessions")
+        if sessions:
+            return AttributionHit(block, sessions[0], sessions[0].account, "dynamic_session")
         return AttributionHit(block, None, None, "not_ours" if block is None else "no_session")
     if block.kind == BlockKind.STATIC:
-        session = session_at(ip=ip, at=at)
+        sessions = sessions_at(ip=ip, at=at)
+        if not one_holder(sessions):
+            return AttributionHit(block, None, None, "nested_sessions")
+        session = sessions[0] if sessions else None
         if session is not None and session.account_id != block.account_id:
-            # The address plan has no dates; the session log does. A line made static
-            # after the spam was someone else's lease at the time the log records.
+            # The session log dates each lease. A line made static after the spam was
+            # someone else's lease at the time the log records.
             return AttributionHit(block, session, session.account, "dynamic_session")
+        if session is None and block.holder_changed_after_read:
+            # Assigned to its present line after the spam, and no session says whose it
+            # was then: naming today's holder would name someone who did not hold it.
+            return AttributionHit(block, None, None, "holder_changed")
         return AttributionHit(block, session, block.account, "static_block")
+    if block.kind == BlockKind.HOSTING and block.holder_changed_after_read:
+        return AttributionHit(block, None, None, "holder_changed")
     account = block.account if block.kind == BlockKind.HOSTING else None
     return AttributionHit(block, None, account, _BLOCK_REASONS[block.kind])
 
@@ -496,6 +569,7 @@ def nat_block_at(*, ip: IP, port: int, at: datetime) -> NatPortBlock | None:
                 and (block.stopped_at is None or at < block.stopped_at)
             ):
                 account.subscriber = subscriber
+                account.read_at = at  # its subscriber at `at`: Account.subscriber_changed_after_read
                 block.account = account
                 return block
         lowest = max(0, port - biggest + 1)
@@ -508,9 +582,16 @@ def nat_block_at(*, ip: IP, port: int, at: datetime) -> NatPortBlock | None:
 class SharedHit:
     """Who used (shared address, port) at an instant, and how we know.
 
-    how: "natlog" (a port-block row), "map_e" (the mapping rule to an IPv6 prefix, then
-    the session log), or None when nobody can be named; reason says why then:
-    no_port, port_outside_port_sets, no_port_block, no_session.
+    how: "natlog" (a port-block row, and the session log's holder of its inside address
+    when the row keeps one), "natlog_inside" (a port-block row whose inside address had
+    passed from the account it was allocated to, `allocated_to`, to another: the CGN
+    keeps a block per inside address, not per subscriber), "map_e" (the mapping rule to
+    an IPv6 prefix, then the session log), or None when nobody can be named; reason
+    says why then: no_port, port_outside_port_sets, no_port_block, no_session,
+    inside_not_held (no session held the block's inside address then), nested_sessions
+    (sessions of two accounts on nested ranges held the inside address or the prefix),
+    sessions_in_prefix (no session covers the MAP-E prefix and those inside it are
+    several accounts'). `held` is the span over which the records used all held.
     """
 
     address: str
@@ -522,10 +603,26 @@ class SharedHit:
     session: Session | None = None
     ipv6_prefix: str | None = None
     psid: int | None = None
+    inside_address: str | None = None
+    allocated_to: Account | None = None
+    held: HeldSpan | None = None
 
     @property
     def identified(self) -> bool:
         return self.account is not None
+
+
+@dataclass(frozen=True)
+class HeldSpan:
+    """From when (inclusive) to when (exclusive; None: still) records all held."""
+
+    started_at: datetime
+    stopped_at: datetime | None
+
+
+def _span(*records) -> HeldSpan:
+    stops = [r.stopped_at for r in records if r.stopped_at is not None]
+    return HeldSpan(max(r.started_at for r in records), min(stops) if stops else None)
 
 
 def map_rule_of(block: AddressBlock):
@@ -541,6 +638,38 @@ def map_rule_of(block: AddressBlock):
     )
 
 
+def _port_block_holder(address: str, port: int, row: NatPortBlock, at: datetime) -> SharedHit:
+    """Who used a port block at `at`: a row from a NAT syslog keeps the inside address
+    the CGN allocated it to, and the CGN keeps that block while the inside address has
+    flows (or for an idle timeout), also after a RADIUS server gave the address to the
+    next subscriber. So the holder is the session log's holder of the inside address at
+    `at`, not the one of the allocation; none, or two on nested ranges: nobody."""
+    inside = row.inside_address
+    try:
+        holders = sessions_at(ip=inside, at=at) if inside else None
+    except ValueError:
+        holders = None  # not an address: nothing to check the allocation against
+    if holders is None:
+        return SharedHit(address, port, row.account, "natlog", nat_block=row, held=_span(row))
+    if not one_holder(holders):
+        return SharedHit(address, port, None, None, "nested_sessions", nat_block=row, inside_address=inside)
+    if not holders:
+        return SharedHit(
+            address, port, None, None, "inside_not_held", nat_block=row, inside_address=inside,
+            allocated_to=row.account,
+        )  # fmt: skip
+    session = holders[0]
+    if session.account_id == row.account_id:
+        return SharedHit(
+            address, port, row.account, "natlog", nat_block=row, session=session, inside_address=inside,
+            held=_span(row, session),
+        )  # fmt: skip
+    return SharedHit(
+        address, port, session.account, "natlog_inside", nat_block=row, session=session,
+        inside_address=inside, allocated_to=row.account, held=_span(row, session),
+    )  # fmt: skip
+
+
 def shared_address_at(*, block: AddressBlock, ip: IP, port: int | None, at: datetime) -> SharedHit:
     """The one subscriber behind (ip, port) at `at` in a shared block, or why there is none."""
     _check_aware(at)
@@ -552,14 +681,23 @@ def shared_address_at(*, block: AddressBlock, ip: IP, port: int | None, at: date
         row = nat_block_at(ip=address, port=port, at=at)
         if row is None:
             return SharedHit(address, port, None, None, "no_port_block")
-        return SharedHit(address, port, row.account, "natlog", nat_block=row)
+        return _port_block_holder(address, port, row, at)
     psid = rule.psid(port)
     if psid is None:
         return SharedHit(address, port, None, None, "port_outside_port_sets")
     prefix = rule.end_user_prefix(ipkeys.parse_ip(address), port)
-    session = session_at(ip=prefix.network_address, at=at)
-    if session is None:
-        return SharedHit(address, port, None, None, "no_session", ipv6_prefix=str(prefix), psid=psid)
-    return SharedHit(
-        address, port, session.account, "map_e", session=session, ipv6_prefix=str(prefix), psid=psid
-    )
+    where = {"ipv6_prefix": str(prefix), "psid": psid}
+    sessions = sessions_at(ip=prefix.network_address, at=at)
+    if not one_holder(sessions):
+        return SharedHit(address, port, None, None, "nested_sessions", **where)
+    if not sessions:
+        # The session log may name only a part of the customer's prefix (the WAN /64 a
+        # CE took from it, not its first /64): the prefix's holder is that part's, when
+        # the parts held then are one account's.
+        sessions = sessions_inside(prefix=str(prefix), at=at)
+        if not one_holder(sessions):
+            return SharedHit(address, port, None, None, "sessions_in_prefix", **where)
+    if not sessions:
+        return SharedHit(address, port, None, None, "no_session", **where)
+    session = sessions[0]
+    return SharedHit(address, port, session.account, "map_e", session=session, held=_span(session), **where)

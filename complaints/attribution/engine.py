@@ -395,6 +395,10 @@ def _attribute_origin(result, report, ip, at, origin_hop, hops) -> None:
             return  # nobody can be named: no account, no sending method of one
     elif hit.reason == "no_session":
         result.step("no_session_at_time", ip=ip, at=at.isoformat())
+    elif hit.reason == "nested_sessions":
+        result.step("nested_sessions", ip=ip, at=at.isoformat())
+    elif hit.reason == "holder_changed":
+        _holder_changed(result, ip, hit.block)
     elif hit.reason == "sender_clock_only":
         pass  # said above: the address is ours, its holder at a time only the sender wrote is not
     elif hit.account is not None:
@@ -416,8 +420,26 @@ def _holder_of(block) -> dict:
     }
 
 
+def _holder_changed(result, ip, block) -> bool:
+    """The block passed to its present account or holder after the instant it was read
+    for (the spam's): who held it then is not recorded, so nobody is named. Says so."""
+    if not block.holder_changed_after_read:
+        return False
+    holder = block.account or block.sub_allocated_to
+    result.step(
+        "block_holder_changed_after_spam",
+        ip=ip,
+        block=block.prefix,
+        holder=getattr(holder, "account_id", None) or getattr(holder, "subscriber_id", None),
+        at=block.holder_since.isoformat(),
+    )
+    return True
+
+
 def _transit(result, ip, block) -> None:
     result.add_role(NetworkRole.UPSTREAM)
+    if _holder_changed(result, ip, block):
+        return
     result.sub_allocation = _holder_of(block)
     result.step(
         "transit_customer",
@@ -429,6 +451,8 @@ def _transit(result, ip, block) -> None:
 
 
 def _sub_allocated(result, block) -> None:
+    if _holder_changed(result, None, block):
+        return
     result.sub_allocation = _holder_of(block)
     result.step(
         "sub_allocated",
@@ -450,6 +474,8 @@ def _attribute_without_time(result, report, ip, origin_hop, hops) -> None:
     block = inventory.block_for(ip=ip)
     if block is None:
         return
+    # The spam came before the report did: a holder that took over after that is not its.
+    block.read_at = report.received_at
     result.record("block", block.pk)
     if block.kind == BlockKind.TRANSIT:
         _transit(result, ip, block)
@@ -460,8 +486,9 @@ def _attribute_without_time(result, report, ip, origin_hop, hops) -> None:
         _sub_allocated(result, block)
         return
     account = block.account if block.kind in _TIMELESS_ACCOUNT else None
-    if account is None:
+    if account is None or _holder_changed(result, ip, block):
         return
+    account.read_at = report.received_at
     result.add_account(account)
     result.step(_TIMELESS_ACCOUNT[block.kind], ip=ip, account=account.account_id)
     if block.kind == BlockKind.HOSTING:
@@ -666,7 +693,7 @@ def _shared_origin(result: Attribution, report: Report, block, ip: str, at) -> b
     if found.session is not None:
         result.record("session", found.session.pk)
     uncertain = time_uncertainty(report)
-    held = found.nat_block if how == "natlog" else found.session
+    held = found.held  # when the records that name the holder (port block, sessions) all held
     if (
         found.identified
         and uncertain is not None
@@ -677,10 +704,37 @@ def _shared_origin(result: Attribution, report: Report, block, ip: str, at) -> b
         result.step(uncertain[1], ip=found.address, at=at.isoformat())
         result.shared_ipv4.update(identified=False, account=None)
         return False
+    if found.identified and not _held_despite_the_uncertain_time(held, at, HANDOVER_MARGIN):
+        # A record it rests on began or ended within the skew of two clocks (the
+        # receiver's, our NAT log's or session log's): as on a dynamic address
+        # (_other_holder_near), another holder then means either may have sent it.
+        edges = (at - HANDOVER_MARGIN, min(at + HANDOVER_MARGIN, timezone.now()))
+        near = [inventory.shared_address_at(block=block, ip=ip, port=port, at=edge) for edge in edges]
+        other = found.account.pk
+        if any(n.reason == "nested_sessions" or (n.identified and n.account.pk != other) for n in near):
+            seconds = int(HANDOVER_MARGIN.total_seconds())
+            result.step(
+                "shared_at_a_handover", ip=found.address, port=port, at=at.isoformat(), seconds=seconds
+            )
+            result.shared_ipv4.update(identified=False, account=None)
+            return False
     if found.identified:
         result.add_account(found.account)
         block_row = found.nat_block
-        if how == "natlog":
+        if how == "natlog_inside":
+            # The CGN kept the block of an inside address that passed to another
+            # subscriber: the address's holder at the spam's time used it.
+            result.step(
+                "shared_natlog_inside_holder",
+                ip=found.address,
+                port=port,
+                ports=f"{block_row.port_start}-{block_row.port_end}",
+                inside=found.inside_address,
+                allocated=found.allocated_to.account_id,
+                account=found.account.account_id,
+                session=found.session.pk,
+            )
+        elif how == "natlog":
             result.step(
                 "shared_natlog",
                 ip=found.address,
@@ -706,7 +760,17 @@ def _shared_origin(result: Attribution, report: Report, block, ip: str, at) -> b
     else:
         if found.ipv6_prefix:
             result.shared_ipv4.update(ipv6_prefix=found.ipv6_prefix, psid=found.psid)
-        result.step(f"shared_{found.reason}", ip=found.address, port=port, prefix=found.ipv6_prefix)
+        ports = f"{found.nat_block.port_start}-{found.nat_block.port_end}" if found.nat_block else None
+        allocated = found.allocated_to.account_id if found.allocated_to else None
+        result.step(
+            f"shared_{found.reason}",
+            ip=found.address,
+            port=port,
+            prefix=found.ipv6_prefix,
+            ports=ports,
+            inside=found.inside_address,
+            allocated=allocated,
+        )
     return False
 
 
@@ -825,6 +889,7 @@ def _through_our_server(result, report, ip, at, origin_hop, login, hit) -> None:
     result.step("via_our_mail_server", login=login, server=origin_hop.by_name if origin_hop else None)
     account = _mail_account(login)
     if account is not None:
+        account.read_at = at  # its subscriber at the spam's time (result.add_account)
         result.add_account(account)
         result.step("mail_account", login=login, account=account.account_id)
     elif login:
@@ -854,7 +919,9 @@ def _through_our_server(result, report, ip, at, origin_hop, login, hit) -> None:
         client = inventory.account_for_ip_at(ip=client_ip, at=at)
         if client.account is not None and client.account.kind == AccountKind.CONNECTION:
             result.record("session", client.session.pk if client.session else None)
-            if account is not None and client.account.subscriber_id != account.subscriber_id:
+            if account is not None and account.subscriber_changed_after_read:
+                pass  # whose the mail account was then is not recorded: nor whether the line was theirs
+            elif account is not None and client.account.subscriber_id != account.subscriber_id:
                 # The mail account's holder sent it from another customer's line (an
                 # office, a shared flat, a stolen password used there): the line's
                 # holder is not the sender, and is told to staff, not named.
@@ -990,6 +1057,7 @@ def _relay_for_outsider(result, ip, at) -> None:
     result.step("pop_before_smtp", ip=ip, login=entry.login, at=entry.at.isoformat(), service=entry.service)
     account = _mail_account(entry.login)
     if account is not None:
+        account.read_at = entry.at  # its subscriber at the login's time (result.add_account)
         result.add_account(account)
 
 

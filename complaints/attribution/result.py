@@ -63,6 +63,13 @@ class Attribution:
     def add_account(self, account) -> None:
         if account is None or account.account_id in self.accounts:
             return
+        if account.subscriber_changed_after_read:
+            # The account passed to its present subscriber after the spam (a change of
+            # contract holder): naming it, or today's subscriber, blames someone else.
+            code = "account_holder_changed_after_spam"
+            if not any(s["code"] == code and s.get("account") == account.account_id for s in self.steps):
+                self.step(code, account=account.account_id, at=account.subscriber_since.isoformat())
+            return
         self.accounts.append(account.account_id)
         if account.kind not in self.account_kinds:
             self.account_kinds.append(account.kind)

@@ -182,6 +182,90 @@ SENTENCES: dict[str, tuple[tuple[tuple[str, ...], object], ...]] = {
             ),
         ),
     ),
+    "shared_natlog_inside_holder": (
+        (
+            ("ip", "port", "ports", "inside", "allocated", "account", "session"),
+            _(
+                "{ip} is a shared address; our NAT log gave ports {ports} to inside address {inside} when {allocated} held it, and the NAT kept them after the address passed to {account}, who held it at that moment (session {session}): port {port} was theirs."
+            ),
+        ),
+        (
+            ("ip", "port", "inside", "account"),
+            _(
+                "{ip} is a shared address; port {port} was in the port block of inside address {inside}, which {account} held at that moment."
+            ),
+        ),
+    ),
+    "shared_inside_not_held": (
+        (
+            ("ip", "port", "inside", "allocated"),
+            _(
+                "Shared address: cannot identify the subscriber. Port {port} of {ip} was in the port block of inside address {inside}, allocated when {allocated} held it, but no session of ours held {inside} at that moment."
+            ),
+        ),
+        (
+            ("ip", "port", "inside"),
+            _(
+                "Shared address: cannot identify the subscriber. Port {port} of {ip} was in the port block of inside address {inside}, but no session of ours held {inside} at that moment."
+            ),
+        ),
+    ),
+    "shared_nested_sessions": (
+        (
+            ("ip", "port", "inside"),
+            _(
+                "Shared address: cannot identify the subscriber. Port {port} of {ip} was in the port block of inside address {inside}, which sessions of two accounts on nested ranges (a prefix and a range inside it) held at that moment."
+            ),
+        ),
+        (
+            ("ip", "port", "prefix"),
+            _(
+                "Shared address: cannot identify the subscriber. Port {port} of {ip} maps to {prefix}, which sessions of two accounts on nested ranges (a prefix and a range inside it) held at that moment."
+            ),
+        ),
+        (
+            ("ip", "port"),
+            _(
+                "Shared address: cannot identify the subscriber. Sessions of two accounts on nested ranges (a prefix and a range inside it) held what port {port} of {ip} leads to at that moment."
+            ),
+        ),
+    ),
+    "shared_sessions_in_prefix": (
+        (
+            ("ip", "port", "prefix"),
+            _(
+                "Shared address: cannot identify the subscriber. Port {port} of {ip} maps to {prefix}; no session of ours held that whole prefix at that moment, and the sessions on parts of it were several accounts'."
+            ),
+        ),
+    ),
+    "shared_at_a_handover": (
+        (
+            ("ip", "port", "at", "seconds"),
+            _(
+                "Port {port} of the shared address {ip} changed hands within {seconds} seconds of the spam's time ({at}): the receiver's clock and our logs' may each be off by that much, so either holder may have sent it: nobody is named."
+            ),
+        ),
+        (
+            ("ip", "port"),
+            _(
+                "Port {port} of the shared address {ip} changed hands close to the spam's time: either holder may have sent it: nobody is named."
+            ),
+        ),
+    ),
+    "nested_sessions": (
+        (
+            ("ip", "at"),
+            _(
+                "{ip} was held at {at} by sessions of two accounts on nested ranges (a prefix and a range inside it): our session log does not tell which of them used it, so nobody is named."
+            ),
+        ),
+        (
+            ("ip",),
+            _(
+                "{ip} was held at that moment by sessions of two accounts on nested ranges (a prefix and a range inside it): our session log does not tell which of them used it, so nobody is named."
+            ),
+        ),
+    ),
     "transit_customer": (
         (
             ("ip", "block", "holder", "contact"),
@@ -207,6 +291,47 @@ SENTENCES: dict[str, tuple[tuple[tuple[str, ...], object], ...]] = {
             ("holder",),
             _(
                 "The block is sub-allocated to {holder}, who runs its own network (no abuse contact is recorded). No account of ours is blamed."
+            ),
+        ),
+    ),
+    # The inventory dates its present holders: one that took over after the spam is not named.
+    "block_holder_changed_after_spam": (
+        (
+            ("ip", "block", "holder", "at"),
+            _(
+                "{ip} is in {block}, assigned to {holder} only since {at}, after the spam: who held it then is not recorded, so nobody is named."
+            ),
+        ),
+        (
+            ("block", "holder", "at"),
+            _(
+                "{block} is assigned to {holder} only since {at}, after the spam: who held it then is not recorded, so nobody is named."
+            ),
+        ),
+        (
+            ("block", "at"),
+            _(
+                "{block} changed hands at {at}, after the spam: who held it then is not recorded, so nobody is named."
+            ),
+        ),
+        (
+            (),
+            _(
+                "The block changed hands after the spam: who held it then is not recorded, so nobody is named."
+            ),
+        ),
+    ),
+    "account_holder_changed_after_spam": (
+        (
+            ("account", "at"),
+            _(
+                "{account} passed to its present subscriber at {at}, after the spam: whose it was then is not recorded, so neither the account nor a subscriber is named."
+            ),
+        ),
+        (
+            ("account",),
+            _(
+                "{account} passed to its present subscriber after the spam: whose it was then is not recorded, so neither the account nor a subscriber is named."
             ),
         ),
     ),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 from subscribers import services
@@ -21,6 +23,14 @@ ACCOUNTS = ("accounts.csv", ["account_id", "subscriber_id", "kind", "identifier"
 NETBLOCKS = ("netblocks.csv", ["prefix", "kind", "assigned_to", "sub_allocated_to", "abuse_contact"])
 # A netblocks.csv may carry a shared block's MAP-E rule (RFC 7597) in three more columns.
 MAP_RULE_COLUMNS = ["map_rule_ipv6", "map_ea_bits", "map_psid_offset"]
+# Columns a file may add after its own, by name: since when the account is its
+# subscriber's, since when the block is its account's or holder's (ISO 8601 with an
+# offset). Blank, or no such column: a change of holder is dated by the import itself.
+OPTIONAL_COLUMNS = {
+    SUBSCRIBERS[0]: [],
+    ACCOUNTS[0]: ["subscriber_since"],
+    NETBLOCKS[0]: [*MAP_RULE_COLUMNS, "holder_since"],
+}
 
 
 def _subscriber(row: dict) -> services.Outcome:
@@ -28,7 +38,8 @@ def _subscriber(row: dict) -> services.Outcome:
 
 
 def _account(row: dict) -> services.Outcome:
-    return services.account_upsert(**row)[1]
+    since = _instant(row.pop("subscriber_since", ""), "subscriber_since")
+    return services.account_upsert(**row, subscriber_since=since)[1]
 
 
 def _netblock(row: dict) -> services.Outcome:
@@ -41,7 +52,22 @@ def _netblock(row: dict) -> services.Outcome:
         map_rule_ipv6=row.get("map_rule_ipv6", ""),
         map_ea_bits=row.get("map_ea_bits") or None,
         map_psid_offset=row.get("map_psid_offset") or None,
+        holder_since=_instant(row.get("holder_since", ""), "holder_since"),
     )[1]
+
+
+def _instant(text: str, field: str) -> datetime | None:
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise services.InventoryError(f"{field} {text!r} is not an ISO 8601 time") from None
+    if value.tzinfo is None:
+        raise services.InventoryError(
+            f"{field} {text!r} has no UTC offset; attribution compares instants (add e.g. +09:00 or Z)"
+        )
+    return value
 
 
 def inventory_files(directory: str | Path) -> list[Path]:
@@ -78,9 +104,24 @@ def import_inventory(directory: str | Path, *, encoding: str | None = None) -> I
         def handle(line: int, row: dict, label=label, apply=apply) -> list[ImportResult]:
             return [ImportResult(label, line, apply(row))]
 
-        if header is NETBLOCKS[1] and _first_line(path).count(",") == len(header) + len(MAP_RULE_COLUMNS) - 1:
-            header = header + MAP_RULE_COLUMNS
+        header = _header(path, header, OPTIONAL_COLUMNS[path.name])
         yield from run_batched(label, csv_rows(path, header, encoding=encoding), handle)
+
+
+def _header(path: Path, required: list[str], optional: list[str]) -> list[str]:
+    """The file's own header when it is the required columns followed by optional ones
+    (each at most once, in any order); otherwise the required header, which csv_rows
+    then refuses with what it found."""
+    found = [name.strip().lower() for name in next(csv.reader([_first_line(path)]), [])]
+    extra = found[len(required) :]
+    if found[: len(required)] == required and len(set(extra)) == len(extra) and set(extra) <= set(optional):
+        return found
+    if extra and optional and found[: len(required)] == required:
+        raise ImportFileError(
+            f"{path}: header must be {','.join(required)}, then any of {','.join(optional)}; "
+            f"found {','.join(found)}"
+        )
+    return required
 
 
 def _first_line(path: Path) -> str:

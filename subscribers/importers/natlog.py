@@ -14,7 +14,10 @@ high-precision format, or RFC 5424 `<pri>1 TIMESTAMP`): a traditional "Dec  1 09
 has neither year nor zone and is refused. A line names the subscriber's inside address
 (its private or shared-space address, or a DS-Lite B4's IPv6 address), not an account:
 the account is the session log's holder of that address when the block was allocated,
-so the session log must be imported first. Other lines are counted as ignored.
+so the session log must be imported first (an allocation stamped up to CLOCK_SKEW
+before a session of the address begins is that session's; see _inside_holder). The
+lookup checks that holder again at the spam's time (selectors.shared_address_at).
+Other lines are counted as ignored.
 """
 
 from __future__ import annotations
@@ -39,10 +42,11 @@ from subscribers.importers.common import (
     read_lines,
     run_batched,
 )
-from subscribers.models import Account, NatPortBlock
+from subscribers.models import Account, NatPortBlock, Session
 from subscribers.selectors import session_at
 from subscribers.services import InventoryError, Outcome
 from subscribers.services import natlog_bulk as bulk
+from subscribers.services.common import CLOCK_SKEW
 
 CSV_HEADER = ["address", "port_start", "port_end", "start", "stop", "account_id"]
 FORMATS = ("csv", "syslog")
@@ -234,12 +238,7 @@ class _SyslogImport:
             )
             if known is not None and (known.stopped_at is None or known.stopped_at > at):
                 return [ImportResult(self.file, number, Outcome.UNCHANGED)]
-        session = session_at(ip=inside, at=at) if _is_ip(inside) else None
-        if session is None:
-            raise InventoryError(
-                f"no session of ours held the subscriber address {inside} at {at.isoformat()} "
-                "(import the session log first)"
-            )
+        session, note = _inside_holder(inside, at)
         result = services.nat_block_record(
             account=session.account,
             address=match["address"],
@@ -249,7 +248,44 @@ class _SyslogImport:
             inside_address=inside,
             source=NatLogSource.SYSLOG,
         )
-        return _results(self.file, number, result)
+        return _results(self.file, number, result) + (
+            [ImportResult(self.file, number, NOTE, note)] if note else []
+        )
+
+
+def _inside_holder(inside: str, at: datetime) -> tuple[Session, str | None]:
+    """The session an allocation at `at` for inside address `inside` belongs to, and a
+    note when the line's time was read across a session's edge.
+
+    The CGN's clock and the RADIUS server's may disagree by CLOCK_SKEW. A CGN allocates
+    a block on an inside address's first flow, which follows its session's start: an
+    allocation stamped just before a session of the address begins is that session's
+    (the CGN's clock is behind), never the one ending then. An allocation within the
+    skew of the end of the session holding the address, with no next one beginning, may
+    fall after that end on the RADIUS server's clock: it is refused, as is one no
+    session holds (naming nobody beats naming the wrong customer).
+    """
+    later = session_at(ip=inside, at=at + CLOCK_SKEW) if _is_ip(inside) else None
+    if later is not None and at < later.started_at:
+        ahead = int((later.started_at - at).total_seconds())
+        note = (
+            f"allocation for {inside} logged at {at.isoformat()}, {ahead} s before the session of account "
+            f"{later.account.account_id} began on it: taken as that session's (the NAT's clock is behind)"
+        )
+        return later, note
+    session = session_at(ip=inside, at=at) if _is_ip(inside) else None
+    if session is None:
+        raise InventoryError(
+            f"no session of ours held the subscriber address {inside} at {at.isoformat()} "
+            "(import the session log first)"
+        )
+    if session.stopped_at is not None and session.stopped_at <= at + CLOCK_SKEW:
+        raise InventoryError(
+            f"the session of account {session.account.account_id} on {inside} ended at "
+            f"{session.stopped_at.isoformat()}, within {int(CLOCK_SKEW.total_seconds())} s of the allocation "
+            f"at {at.isoformat()}: the two clocks cannot tell whether it was still that account's"
+        )
+    return session, None
 
 
 def _is_ip(text: str) -> bool:

@@ -7,6 +7,7 @@ zone, so the instant comes from Event-Timestamp (or the detail module's Timestam
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
@@ -21,6 +22,9 @@ _EVENT_TEXT = re.compile(
     r"^(?P<month>[A-Z][a-z]{2}) +(?P<day>\d{1,2}) (?P<year>\d{4}) (?P<time>\d\d:\d\d:\d\d)"
     r"(?: (?P<zone>[A-Z]{1,5}|[+-]\d\d:?\d\d))?$"
 )
+# Attributes a record may carry more than once, one route each (RFC 2865 5.22, RFC 3162
+# 2.5): their values are kept one per line of the attribute's value (see routes()).
+REPEATED = ("Framed-Route", "Framed-IPv6-Route")
 # Abbreviations FreeRADIUS prints (strftime %Z) on the servers we expect; an unknown
 # one is refused rather than guessed, because CST alone means three different zones.
 _ZONES = {"UTC": 0, "GMT": 0, "Z": 0, "JST": 9 * 60, "KST": 9 * 60}
@@ -52,7 +56,10 @@ def detail_records(path: str | Path) -> Iterator[ImportResult | Row]:
             elif match is None:
                 problem = problem or f"line {number} is not 'Attribute = value'"
             else:
-                attrs[match[1]] = match[2].strip('"')
+                name, value = match[1], match[2].strip('"')
+                if name in REPEATED and attrs.get(name):
+                    value = f"{attrs[name]}\n{value}"
+                attrs[name] = value
         elif HEADER.match(line.strip()):
             if start:
                 yield finish()
@@ -114,3 +121,26 @@ def session_time(attrs: dict[str, str]) -> int | None:
     if not value.isdigit():
         raise InventoryError(f"Acct-Session-Time {value!r} is not a number of seconds")
     return int(value)
+
+
+def routes(attrs: dict[str, str]) -> list[str]:
+    """The Framed-Route and Framed-IPv6-Route values of a record, one per route."""
+    return [value for name in REPEATED for value in attrs.get(name, "").split("\n") if value.strip()]
+
+
+def route_prefix(value: str) -> str:
+    """The destination of a route as CIDR text: "198.51.100.96/29 0.0.0.0 1" (RFC 2865:
+    prefix/length, gateway, metrics), "2001:db8:1:100::/56 :: 1" (RFC 3162), or the
+    prefix followed by its netmask ("198.51.100.96 255.255.255.248 ..."). A prefix with
+    no length is refused: RFC 2865's classful default would be a guess at whose the
+    neighbouring addresses are."""
+    tokens = value.split()
+    destination = tokens[0] if tokens else ""
+    if "/" not in destination and len(tokens) > 1 and tokens[1].startswith("255."):
+        destination = f"{destination}/{tokens[1]}"
+    if "/" not in destination:
+        raise InventoryError(f"route {value!r} gives no prefix length")
+    try:
+        return str(ipaddress.ip_network(destination))
+    except ValueError as exc:
+        raise InventoryError(f"route {value!r}: {exc}") from None

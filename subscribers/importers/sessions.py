@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import heapq
+import ipaddress
 import itertools
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -33,6 +34,19 @@ CSV_HEADER = ["account_id", "ip", "start", "stop"]
 FORMATS = ("csv", "radius")
 # Attributes holding an address or prefix the line was given; each becomes a session.
 RADIUS_ADDRESSES = ("Framed-IP-Address", "Framed-IPv6-Prefix", "Delegated-IPv6-Prefix")
+# Prefixes routed to the line (Framed-Route, Framed-IPv6-Route: a business line's fixed
+# /29, a customer LAN's /64) are sessions of the same account for the same span, when
+# they are public: a route to a private or otherwise special network is the customer's
+# own LAN behind the line (many customers route the same 192.168.1.0/24) and is noted.
+# IPv4 networks no Internet host is in; an IPv6 route must be global unicast (2000::/3).
+NON_PUBLIC_V4 = tuple(
+    ipaddress.ip_network(n)
+    for n in (
+        "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
+        "192.168.0.0/16", "224.0.0.0/4", "240.0.0.0/4",
+    )
+)  # fmt: skip
+GLOBAL_V6 = ipaddress.ip_network("2000::/3")
 
 
 def detect_format(path: str | Path) -> str:
@@ -232,8 +246,9 @@ class _RadiusImport:
         at = radius.event_time(attrs)
         seconds = radius.session_time(attrs)
         rsid = attrs.get("Acct-Session-Id", "")
-        results = [self._apply(status, account, ip, at, seconds, rsid) for ip in addresses]
-        return _results(self.file, line, results)
+        routed, notes = _routed_prefixes(attrs)
+        results = [self._apply(status, account, ip, at, seconds, rsid) for ip in addresses + routed]
+        return _results(self.file, line, results) + [ImportResult(self.file, line, NOTE, n) for n in notes]
 
     @staticmethod
     def _apply(status: str, account: Account, ip: str, at: datetime, seconds: int | None, rsid: str):
@@ -247,3 +262,25 @@ class _RadiusImport:
         return services.session_record(
             account=account, ip=ip, started_at=started, source=SessionSource.RADIUS, radius_session_id=rsid
         )
+
+
+def _routed_prefixes(attrs: dict[str, str]) -> tuple[list[str], list[str]]:
+    """(the public prefixes routed to the line, a note for each route left out)."""
+    prefixes, notes = [], []
+    for value in radius.routes(attrs):
+        try:
+            prefix = radius.route_prefix(value)
+        except InventoryError as exc:
+            notes.append(f"{exc}; not recorded")
+            continue
+        network = ipaddress.ip_network(prefix)
+        public = (
+            network.subnet_of(GLOBAL_V6)
+            if network.version == 6
+            else not any(network.overlaps(n) for n in NON_PUBLIC_V4)
+        )
+        if not public:
+            notes.append(f"route to {prefix} is not a public network (the customer's own LAN); not recorded")
+        elif prefix not in prefixes:
+            prefixes.append(prefix)
+    return prefixes, notes

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from django.core.exceptions import ValidationError
@@ -11,6 +11,13 @@ from django.core.validators import validate_email
 from django.db import models
 
 from abusedesk.errors import ApplicationError
+
+# How far two of the ISP's own synchronised clocks (a BRAS's and another's, the RADIUS
+# server's and the CGN's) may disagree: an event stamped by one this close to another's
+# edge cannot be put on either side of it. The inventory's own figure (the app imports
+# nothing of the others); complaints.parsing.common.CLOCK_SKEW is the desk's for a
+# receiver's clock against ours, and the two are kept equal.
+CLOCK_SKEW = timedelta(seconds=30)
 
 
 class InventoryError(ApplicationError, ValueError):

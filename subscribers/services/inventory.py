@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.utils import timezone
 
 from abusedesk.audit import audit_record
 from subscribers import ipkeys, mape
@@ -17,7 +19,18 @@ from subscribers.choices import (
     SubscriberStatus,
 )
 from subscribers.models import Account, AddressBlock, HostedName, Subscriber
-from subscribers.services.common import InventoryError, Outcome, choice, email_or_blank, required, upsert
+from subscribers.services.common import (
+    InventoryError,
+    Outcome,
+    aware,
+    choice,
+    email_or_blank,
+    required,
+    upsert,
+)
+
+# A "since" date a little ahead of this machine's clock is another machine's now.
+SINCE_SKEW = timedelta(minutes=5)
 
 
 def subscriber_values(
@@ -185,12 +198,31 @@ def account_upsert(
     kind: str,
     identifier: str = "",
     status: str = AccountStatus.ACTIVE,
+    subscriber_since: datetime | None = None,
+    correction: bool = False,
     actor=None,
     reason: str = "",
 ) -> tuple[Account, Outcome]:
-    """Create or update an account. With `actor` (a person's edit) the change is audited."""
+    """Create or update an account. With `actor` (a person's edit) the change is audited.
+
+    subscriber_since: since when the account is this subscriber's. Not given, an account
+    that passes to another subscriber is that subscriber's from now, and a new account
+    or one that stays with its subscriber keeps what it had (a new one: not known).
+    `correction`: the subscriber was entered wrong, the one given held it all along, so
+    the date recorded stays.
+    """
     values = account_values(
         account_id=account_id, subscriber_id=subscriber_id, kind=kind, identifier=identifier, status=status
+    )
+    existing = Account.objects.filter(account_id=account_id.strip()).only("subscriber_id").first()
+    values.update(
+        _since(
+            "subscriber_since",
+            subscriber_since,
+            changed=not correction
+            and existing is not None
+            and existing.subscriber_id != values["subscriber"].pk,
+        )
     )
     with transaction.atomic():
         account, outcome = _person_upsert(
@@ -342,10 +374,17 @@ def block_upsert(
     map_ea_bits=None,
     map_psid_offset=None,
     note: str | None = None,
+    holder_since: datetime | None = None,
+    correction: bool = False,
     actor=None,
     reason: str = "",
 ) -> tuple[AddressBlock, Outcome]:
     """Create or update the block with this prefix; note=None leaves an existing note alone.
+
+    holder_since: since when the block is assigned to its account or holder. Not given,
+    a block whose holder changes is the new holder's from now, and a new block or one
+    whose holder stays keeps what it had (a new one: not known). `correction`: the
+    holder was entered wrong, the one given held it all along, so the date recorded stays.
 
     With `actor` (a person's edit) the change is audited.
     """
@@ -362,7 +401,41 @@ def block_upsert(
     if note is not None:
         values["note"] = note
     prefix_text = values.pop("prefix")
+    existing = (
+        AddressBlock.objects.filter(prefix=prefix_text).only("account_id", "sub_allocated_to_id").first()
+    )
+    holder = (
+        values["account"].pk if values["account"] else None,
+        values["sub_allocated_to"].pk if values["sub_allocated_to"] else None,
+    )
+    values.update(
+        _since(
+            "holder_since",
+            holder_since,
+            changed=not correction
+            and existing is not None
+            and (existing.account_id, existing.sub_allocated_to_id) != holder,
+        )
+    )
     return _person_upsert(AddressBlock, {"prefix": prefix_text}, values, actor=actor, reason=reason)
+
+
+def since_checked(given: datetime | None, field: str) -> datetime | None:
+    """A "holder since" date as given (an instant, not in the future), or None."""
+    if given is not None:
+        aware(given, field)
+        if given > timezone.now() + SINCE_SKEW:
+            raise InventoryError(f"{field} {given.isoformat()} is in the future")
+    return given
+
+
+def _since(field: str, given: datetime | None, *, changed: bool) -> dict:
+    """The value of a "holder since" field to write, if any: the date given, or now when
+    the holder changes without one (the change is seen now; it may have been earlier, and
+    a later date only names nobody for a spam in between, never the wrong customer)."""
+    if since_checked(given, field) is not None:
+        return {field: given}
+    return {field: timezone.now()} if changed else {}
 
 
 def block_delete(*, block: AddressBlock, actor, reason: str) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -10,7 +10,7 @@ from django.db import transaction
 from subscribers import ipkeys
 from subscribers.choices import AccountKind, SessionSource
 from subscribers.models import Account, Session, SessionPrefixLength
-from subscribers.services.common import InventoryError, Outcome, aware, choice
+from subscribers.services.common import CLOCK_SKEW, InventoryError, Outcome, aware, choice
 
 
 @dataclass(frozen=True)
@@ -70,9 +70,14 @@ def session_record(
     """Record that `account` held `ip` (an address or a delegated prefix) from started_at.
 
     Re-recording the same session is UNCHANGED. Another account's session still open on
-    the same range is closed at started_at (a lost Stop; reported as a note). Any other
-    overlap with another account is refused: two holders at one instant would make the
-    attribution a guess.
+    the same range is closed at started_at (a lost Stop; reported as a note). Two
+    sessions of different accounts on the range overlapping by no more than CLOCK_SKEW
+    (two access servers' clocks) are cut: the earlier one ends when the later began (a
+    note). Any other overlap with another account is refused: two holders at one instant
+    would make the attribution a guess. A range inside or around another account's
+    session open at started_at is recorded with a note (a building's /56 with a /64 per
+    flat is legitimate; a /64 whose Stop was lost is not): while both hold, the lookup
+    names neither.
     """
     _session_validate(account, started_at, stopped_at)
     source = choice(source, SessionSource, "source")
@@ -87,6 +92,7 @@ def session_record(
     others = [s for s in overlapping if s.account_id != account.pk]
     notes: list[str] = []
     to_close: list[Session] = []
+    to_cut: list[Session] = []
     for other in sorted(others, key=lambda s: s.started_at):
         if stopped_at is not None and other.started_at >= stopped_at:
             continue
@@ -96,6 +102,16 @@ def session_record(
             # An older open session imported after a newer one: it ended when the next began.
             stopped_at = other.started_at
             notes.append(f"closed at {_ts(stopped_at)}, when {_describe(other)} began on {address}")
+        elif other.started_at > started_at and stopped_at - other.started_at <= CLOCK_SKEW:
+            # This session's Stop is stamped seconds after the next holder's Start: two
+            # clocks. Its hours before are its holder's all the same.
+            notes.append(
+                f"stop {_ts(stopped_at)} cut to {_ts(other.started_at)}, when {_describe(other)} began "
+                f"on {address} (an overlap within the {int(CLOCK_SKEW.total_seconds())} s clock skew)"
+            )
+            stopped_at = other.started_at
+        elif other.started_at < started_at and other.stopped_at - started_at <= CLOCK_SKEW:
+            to_cut.append(other)  # the same, the earlier session stored first
         else:
             raise InventoryError(
                 f"{address} overlaps the session of {_describe(other)}; two holders at one instant"
@@ -103,7 +119,7 @@ def session_record(
 
     identical = next((s for s in own if s.started_at == started_at), None)
     if identical is not None:
-        return _session_update_stop(identical, stopped_at)
+        return replace(_session_update_stop(identical, stopped_at), notes=tuple(notes))
     if own:
         return SessionResult(own[0], Outcome.UNCHANGED)
 
@@ -112,6 +128,14 @@ def session_record(
             other.stopped_at = started_at
             other.save(update_fields=["stopped_at"])
             notes.append(f"implicitly closed {address} for {_describe(other)}")
+        for other in to_cut:
+            cut_from = other.stopped_at
+            other.stopped_at = started_at
+            other.save(update_fields=["stopped_at"])
+            notes.append(
+                f"stop {_ts(cut_from)} of {_describe(other)} cut to {_ts(started_at)}, when this session "
+                f"began on {address} (an overlap within the {int(CLOCK_SKEW.total_seconds())} s clock skew)"
+            )
         session_prefix_length_register(prefix_len=length)
         session = Session.objects.create(
             account=account,
@@ -123,7 +147,42 @@ def session_record(
             source=source,
             radius_session_id=radius_session_id,
         )
+    notes += _nested_notes(session)
     return SessionResult(session, Outcome.CREATED, tuple(notes))
+
+
+def _nested_notes(session: Session) -> list[str]:
+    """Notes on other accounts' sessions holding a range around or inside the new one
+    when it began: both claim the addresses they share, so the lookup names neither
+    (selectors.one_holder) until one of them ends. Two index reads."""
+    from subscribers import selectors
+
+    at = session.started_at
+    value = ipkeys.parse_ip_or_prefix(session.address)
+    first = getattr(value, "network_address", value)
+    around = [
+        s
+        for s in selectors.sessions_at(ip=first, at=at)
+        if s.prefix_len < session.prefix_len and s.account_id != session.account_id
+    ]
+    inside = []
+    if session.prefix_len < 128:
+        inside = [
+            s
+            for s in selectors.sessions_inside(prefix=session.address, at=at, limit=5)
+            if s.account_id != session.account_id
+        ]
+    notes = [
+        f"{session.address} lies inside {s.address} of {_describe(s)}: nested ranges of two accounts, "
+        "neither is named for its addresses while both hold them"
+        for s in around
+    ]
+    notes += [
+        f"{session.address} contains {s.address} of {_describe(s)}: nested ranges of two accounts, "
+        "neither is named for its addresses while both hold them"
+        for s in inside
+    ]
+    return notes
 
 
 def _session_update_stop(session: Session, stopped_at: datetime | None) -> SessionResult:
@@ -167,6 +226,18 @@ def session_close(
         if radius_session_id:
             # Closed earlier, e.g. implicitly when the next holder started: keep that end.
             note = f"session {radius_session_id} already closed at {_ts(session.stopped_at)}"
+            return SessionResult(session, Outcome.UNCHANGED, (note,))
+        if (
+            session.stopped_at < stopped_at <= session.stopped_at + CLOCK_SKEW
+            and (session_time is None or stopped_at - timedelta(seconds=session_time) < session.stopped_at)
+        ):
+            # No session id (a NAS that sends none), but this is the latest session's
+            # Stop, seconds after the next holder's Start closed it: keep that end.
+            note = (
+                f"{_describe(session)} already closed at {_ts(session.stopped_at)}, when the next session "
+                f"began; its Stop at {_ts(stopped_at)} is within the {int(CLOCK_SKEW.total_seconds())} s "
+                "clock skew of that"
+            )
             return SessionResult(session, Outcome.UNCHANGED, (note,))
     if session_time is None:
         raise InventoryError("Stop without a matching Start and without Acct-Session-Time")

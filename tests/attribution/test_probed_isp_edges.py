@@ -71,3 +71,17 @@ def test_a_report_seconds_from_a_handover_joins_neither_holders_case(isp):
 
     keys = [r.case.key for r in Report.objects.order_by("pk")]
     assert keys[0].startswith("session:") and keys[1] == "ip:198.51.100.23", keys
+
+
+def test_nested_sessions_of_two_accounts_name_nobody_and_say_why(isp):
+    """C-2's /64 whose Stop was lost is still open inside the /56 C-3 holds now: the log
+    does not tell which of them used an address of the /64."""
+    from subscribers.models import Account
+    from subscribers.services import session_record
+
+    c2, c3 = Account.objects.get(account_id="C-2"), Account.objects.get(account_id="C-3")
+    session_record(account=c2, ip="2001:db8:7000:100::/64", started_at=HANDOVER - timedelta(days=300))
+    session_record(account=c3, ip="2001:db8:7000:100::/56", started_at=HANDOVER - timedelta(days=2))
+    a = attributed(message([direct("2001:db8:7000:100::42", AT)]))
+    assert a["accounts"] == [], codes(a)
+    assert "nested_sessions" in codes(a)

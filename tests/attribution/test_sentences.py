@@ -52,6 +52,8 @@ SAMPLE = {
     "record": 7,
     "psid": 52,
     "prefix": "2001:db8:12:3400::/56",
+    "inside": "100.64.1.3",
+    "allocated": "C-2",
     "hour": "2026-11-20T05:00:00+00:00",
     "logins": 2,
 }

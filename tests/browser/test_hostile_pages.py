@@ -13,6 +13,7 @@ the payloads as live markup.
 from __future__ import annotations
 
 import base64
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -40,7 +41,7 @@ FILENAME = "\"><img src=x onerror=alert('file')>.html"
 
 
 def hostile_raw() -> bytes:
-    at = factories.HANDOVER
+    at = factories.HANDOVER + timedelta(minutes=5)  # C-2 holds 198.51.100.23, clear of the handover
     headers = [
         f"Received: from <b onmouseover=alert('helo')>x (unknown [198.51.100.23]) by mx.receiver.example "
         f"with ESMTP id 1; {at:%a, %d %b %Y %H:%M:%S +0000}",

@@ -35,6 +35,7 @@ def reattribute_to_c5(case, staff, manager) -> Case:
         account_id="C-5",
         actor=manager,
         reason="contract records: the line is C-5's",
+        correction=True,  # C-5 held it all along: not a line that changed hands today
     )
     case = case_reattribute(case=Case.objects.get(pk=case.pk), actor=staff, reason="inventory corrected")
     assert case.accounts == ["C-5"]

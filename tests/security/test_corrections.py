@@ -17,7 +17,8 @@ def test_a_corrected_inventory_is_applied_to_the_case_with_who_and_why(isp, staf
     assert case.accounts == ["C-3"]
     # The static line was entered on the wrong account: the inventory is corrected (audited) ...
     block_upsert(
-        prefix="203.0.113.5/32", kind="static", account_id="C-1", actor=manager, reason="ticket 4711"
+        prefix="203.0.113.5/32", kind="static", account_id="C-1", actor=manager, reason="ticket 4711",
+        correction=True,  # C-1 held it all along: not a line that changed hands today
     )
     # ... and the case recomputed from it, with a reason, through the API.
     url = reverse("api-case-reattribute", args=[case.pk])

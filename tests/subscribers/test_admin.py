@@ -98,7 +98,9 @@ def test_reassigning_a_static_block_is_audited_with_before_and_after(manager_cli
     entry = AuditEntry.objects.get(action="inventory.addressblock.updated")
     assert entry.actor_name == "tanaka" and entry.reason == "line moved (ticket 88)"
     assert entry.data["before"]["account"] == Account.objects.get(account_id="C-2001").pk
-    assert entry.data["changed"] == {"account": other.pk}
+    # The date field left as shown: the move is dated when it was made.
+    assert entry.data["changed"] == {"account": other.pk, "holder_since": str(block.holder_since)}
+    assert block.holder_since is not None
 
 
 def test_the_prefix_of_a_block_is_not_edited_in_place(manager_client):

@@ -57,11 +57,22 @@ def test_an_address_inside_a_delegated_prefix_finds_the_prefix_holder():
     assert session_at(ip="2001:db8:1300::1", at=utc("2026-11-20T00:00:00Z")) is None
 
 
-def test_the_most_specific_session_wins():
-    wide = SessionFactory(address="2001:db8:1200::/56")
-    narrow = SessionFactory(address="2001:db8:1200:1::/64")
+def test_the_most_specific_session_of_one_account_wins():
+    account = AccountFactory()
+    wide = SessionFactory(account=account, address="2001:db8:1200::/56")
+    narrow = SessionFactory(account=account, address="2001:db8:1200:1::/64")
     at = utc("2026-11-21T00:00:00Z")
     assert session_at(ip="2001:db8:1200:1::5", at=at) == narrow
+    assert session_at(ip="2001:db8:1200:2::5", at=at) == wide
+
+
+def test_nested_sessions_of_two_accounts_name_neither_where_both_hold():
+    """A /64 whose Stop was lost, inside a /56 another account holds now: which of the
+    two used an address of the /64 is a guess; the rest of the /56 is the /56's."""
+    wide = SessionFactory(address="2001:db8:1200::/56", started_at=utc("2026-11-20T00:00:00Z"))
+    SessionFactory(address="2001:db8:1200:1::/64", started_at=utc("2025-11-20T00:00:00Z"))
+    at = utc("2026-11-21T00:00:00Z")
+    assert session_at(ip="2001:db8:1200:1::5", at=at) is None
     assert session_at(ip="2001:db8:1200:2::5", at=at) == wide
 
 
@@ -89,8 +100,9 @@ def test_the_lookup_is_one_statement_whatever_the_prefix_lengths_in_use(handover
 
 def test_the_most_specific_holder_wins_and_a_stopped_one_gives_way(handover):
     at = utc("2026-11-21T00:00:00Z")
-    delegated = SessionFactory(address="2001:db8:1200::/56", started_at=at - timedelta(days=2))
-    single = SessionFactory(address="2001:db8:1200::5", started_at=at - timedelta(days=1))
+    account = AccountFactory()
+    delegated = SessionFactory(account=account, address="2001:db8:1200::/56", started_at=at - timedelta(days=2))
+    single = SessionFactory(account=account, address="2001:db8:1200::5", started_at=at - timedelta(days=1))
     assert session_at(ip="2001:db8:1200::5", at=at) == single
     assert session_at(ip="2001:db8:1200::6", at=at) == delegated
     single.stopped_at = at - timedelta(hours=1)

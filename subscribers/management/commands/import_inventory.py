@@ -9,7 +9,11 @@ class Command(BaseCommand):
     help = (
         "Import the ISP's inventory from DIR: subscribers.csv (subscriber_id,name,email,kind,status), "
         "accounts.csv (account_id,subscriber_id,kind,identifier,status) and netblocks.csv "
-        "(prefix,kind,assigned_to,sub_allocated_to,abuse_contact). Safe to re-run. "
+        "(prefix,kind,assigned_to,sub_allocated_to,abuse_contact). Optional last columns: "
+        "accounts.csv subscriber_since, netblocks.csv holder_since (ISO 8601 with an offset: since when "
+        "the account is its subscriber's, the block its account's or holder's; blank, a change of holder "
+        "is dated by the import) and a shared block's map_rule_ipv6,map_ea_bits,map_psid_offset. "
+        "Safe to re-run. "
         "The files are UTF-8 unless --encoding says otherwise (cp932 for a Japanese spreadsheet's export)."
     )
 
