@@ -45,6 +45,7 @@ from complaints.services.confirmations import case_confirm
 from complaints.services.content import report_content, traffic_viewed
 from complaints.services.forwarding import (
     case_forward,
+    case_forwardable,
     case_is_ours,
     forward_contact,
     forward_needs_consent,
@@ -84,13 +85,14 @@ def report_list(request):
 @require_POST
 def report_close_view(request, pk):
     """Close a report in manual triage with the reason (nothing to act on)."""
-    _get_report(request.user, pk)
+    report = _get_report(request.user, pk)
+    reason = request.POST.get("reason", "")
     try:
-        report_close(report_id=pk, actor=request.user, reason=request.POST.get("reason", ""))
+        report_close(report_id=pk, actor=request.user, reason=reason)
     except ApplicationError as exc:
         messages.error(request, exc.message)
-    else:
-        messages.success(request, _("The report is closed."))
+        return _report_page(request, report, status=exc.status_code, close_reason=reason)
+    messages.success(request, _("The report is closed."))
     return redirect("report-detail", pk=pk)
 
 
@@ -138,16 +140,22 @@ def _ingested(request, raw: bytes, content_type: str, form: dict | None):
 @login_required
 @desk_required
 def report_detail(request, pk):
-    report = _get_report(request.user, pk)
+    return _report_page(request, _get_report(request.user, pk))
+
+
+def _report_page(request, report, *, status: int = 200, **forms):
+    """The report page; after a refused POST, shown again with what was typed."""
     context = {
         "report": report,
         "hops": report.hops.all(),
         "content_form": ContentForm(),
+        "close_reason": "",
         "facts_json": json.dumps(report.facts, indent=2, ensure_ascii=False),
+        **forms,
     }
     if report.attribution:
         traffic_viewed(user=request.user, report=report, via="report page")
-    return render(request, "complaints/report_detail.html", context)
+    return render(request, "complaints/report_detail.html", context, status=status)
 
 
 @login_required
@@ -159,7 +167,7 @@ def report_show_content(request, pk):
     form = ContentForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Say why you need to read the content (at least 5 characters)."))
-        return redirect("report-detail", pk=pk)
+        return _report_page(request, report, status=400, content_form=form)
     content = report_content(report=report, user=request.user, purpose=form.cleaned_data["purpose"])
     response = render(
         request,
@@ -267,16 +275,23 @@ def _get_case(user, pk):
 @login_required
 @desk_required
 def case_detail(request, pk):
-    case = _get_case(request.user, pk)
+    return _case_page(request, _get_case(request.user, pk))
+
+
+def _case_page(request, case, *, status: int = 200, **forms):
+    """The case page; after a refused POST it is shown again (not a redirect) with the
+    form as sent, so the reason and what the person typed are both on the page."""
     ours = case_is_ours(case)
-    contact = None if ours else forward_contact(case)
+    forwardable = case_forwardable(case)
+    contact = forward_contact(case) if forwardable else None
     context = {
         "case": case,
         "reports": case.reports.defer("raw").order_by("-received_at")[:200],
         "evidence": case.evidence.order_by("-asked_at")[:200],
         "ours": ours,
+        "forwardable": forwardable,
         "forward_contact": contact,
-        "forward_needs_consent": not ours and forward_needs_consent(case),
+        "forward_needs_consent": forwardable and forward_needs_consent(case),
         "forward_form": ForwardForm(initial={"to": contact or ""}),
         "forwards": case.forwards.all()[:20],
         "replies": case.replies.all()[:50],
@@ -285,11 +300,19 @@ def case_detail(request, pk):
         "timeline": case_timeline(case),
         "staff": desk_users(),
         "action_form": CaseActionForm(),
+        "confirmation_form": None,
         "facts": case_facts_shown(case),
+        **forms,
     }
     if case.attribution:
         traffic_viewed(user=request.user, case=case, via="case page")
-    return render(request, "complaints/case_detail.html", context)
+    return render(request, "complaints/case_detail.html", context, status=status)
+
+
+def _case_refused(request, pk, *, message: str, status: int, **forms):
+    """A form or a service refused the POST: the case page again, with the bound form."""
+    messages.error(request, message)
+    return _case_page(request, _get_case(request.user, pk), status=status, **forms)
 
 
 @login_required
@@ -300,8 +323,7 @@ def case_action_view(request, pk):
     case = _get_case(request.user, pk)
     form = CaseActionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, form_errors(form))
-        return redirect("case-detail", pk=case.pk)
+        return _case_refused(request, case.pk, message=form_errors(form), status=400, action_form=form)
     data, ids = form.cleaned_data, [case.pk]
     try:
         if data["action"] == "assign_me":
@@ -321,9 +343,8 @@ def case_action_view(request, pk):
         elif data["action"] == "not_ours":
             _forward_and_close(request, ids)
     except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Case %(pk)s updated.") % {"pk": case.pk})
+        return _case_refused(request, case.pk, message=exc.message, status=exc.status_code, action_form=form)
+    messages.success(request, _("Case %(pk)s updated.") % {"pk": case.pk})
     return redirect("case-detail", pk=case.pk)
 
 
@@ -334,8 +355,7 @@ def case_forward_view(request, pk):
     case = _get_case(request.user, pk)
     form = ForwardForm(request.POST)
     if not form.is_valid():
-        messages.error(request, form_errors(form))
-        return redirect("case-detail", pk=pk)
+        return _case_refused(request, pk, message=form_errors(form), status=400, forward_form=form)
     try:
         forward = case_forward(
             case=case,
@@ -346,12 +366,11 @@ def case_forward_view(request, pk):
             consent=form.cleaned_data.get("consent", False),
         )
     except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(
-            request,
-            _("Forwarded to %(to)s as %(fmt)s.") % {"to": forward.to, "fmt": forward.get_format_display()},
-        )
+        return _case_refused(request, pk, message=exc.message, status=exc.status_code, forward_form=form)
+    messages.success(
+        request,
+        _("Forwarded to %(to)s as %(fmt)s.") % {"to": forward.to, "fmt": forward.get_format_display()},
+    )
     return redirect("case-detail", pk=pk)
 
 
@@ -402,8 +421,7 @@ def case_reply_view(request, pk):
     case = _get_case(request.user, pk)
     form = ReplyForm(request.POST)
     if not form.is_valid():
-        messages.error(request, form_errors(form))
-        return redirect("case-detail", pk=pk)
+        return _case_refused(request, pk, message=form_errors(form), status=400, reply_form=form)
     try:
         n = case_reply(
             case=case,
@@ -412,12 +430,11 @@ def case_reply_view(request, pk):
             note=form.cleaned_data.get("note", ""),
         )
     except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(
-            request,
-            ngettext("Reply sent to %(n)s complainant.", "Reply sent to %(n)s complainants.", n) % {"n": n},
-        )
+        return _case_refused(request, pk, message=exc.message, status=exc.status_code, reply_form=form)
+    messages.success(
+        request,
+        ngettext("Reply sent to %(n)s complainant.", "Reply sent to %(n)s complainants.", n) % {"n": n},
+    )
     return redirect("case-detail", pk=pk)
 
 
@@ -428,8 +445,7 @@ def case_confirm_view(request, pk):
     case = _get_case(request.user, pk)
     form = ConfirmationForm(request.POST)
     if not form.is_valid():
-        messages.error(request, form_errors(form))
-        return redirect("case-detail", pk=pk)
+        return _case_refused(request, pk, message=form_errors(form), status=400, confirmation_form=form)
     try:
         case_confirm(
             case=case,
@@ -438,7 +454,6 @@ def case_confirm_view(request, pk):
             actor=request.user,
         )
     except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Recorded. The case is attributed and evaluated again."))
+        return _case_refused(request, pk, message=exc.message, status=exc.status_code, confirmation_form=form)
+    messages.success(request, _("Recorded. The case is attributed and evaluated again."))
     return redirect("case-detail", pk=pk)

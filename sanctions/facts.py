@@ -38,8 +38,9 @@ MAIL_LOG_STEPS = {"maillog_confirms", "pop_before_smtp"}
 # Evidence of a compromised machine (attribution's "compromise" keys), by the kind
 # of hijack the criteria know. Attribution cannot tell an infected PC from a misused
 # wireless LAN; an infected PC is the common case and what rule 5 covers.
-# Report categories that say the mail was wanted: kept with the case, never counted.
-NOT_COMPLAINTS = {"not-spam"}
+# Report categories in which nobody complains (the mail was wanted, an unsubscribe
+# request, an authentication failure report): kept with the case, never counted.
+NOT_COMPLAINTS = {"not-spam", "opt-out", "auth-failure"}
 HIJACK_KINDS = {"open_relay": "open_relay", "compromised_site": "compromised_site"}
 LEGACY_HIJACK_STEPS = {"listed_as_exploited", "bot_helo", "reporter_burst"}
 # A measure that was actually taken counts for the repeat-offender rule; a

@@ -75,6 +75,27 @@ class ProposalForm(forms.Form):
         return data
 
 
+class RevisionForm(ProposalForm):
+    """A proposal sent back for more evidence, revised by its proposer: the same fields
+    and checks as a new one, except what the measure acts on (another target is another
+    proposal) and the emergency request, which stay as proposed."""
+
+    reason = forms.CharField(
+        label=_("What you changed, for the reviewer"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Say what you changed: a comment is required.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("accounts", Account.objects.none())
+        super().__init__(*args, **kwargs)
+        for name in ("account", "content_ref", "emergency"):
+            del self.fields[name]
+
+    def clean(self):
+        return forms.Form.clean(self)
+
+
 class TransitionForm(forms.Form):
     to_state = forms.CharField(widget=forms.HiddenInput)
     reason = forms.CharField(

@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:pk>/", views.sanction_detail_view, name="sanction-detail"),
     path("<int:pk>/transition/", views.sanction_transition_view, name="sanction-transition"),
     path("<int:pk>/emergency/", views.sanction_emergency_view, name="sanction-emergency"),
+    path("<int:pk>/revise/", views.sanction_revise_view, name="sanction-revise"),
     path(
         "<int:pk>/executions/<int:execution_id>/confirm/",
         views.execution_confirm_view,

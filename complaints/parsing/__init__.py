@@ -17,7 +17,14 @@ from email.message import Message
 
 from . import material, mime
 from .acns import read_acns
-from .arf import read_arf, read_delivery_status, read_dmarc_aggregate, read_dmarc_text, read_jmrp
+from .arf import (
+    read_arf,
+    read_delivery_status,
+    read_dmarc_aggregate,
+    read_dmarc_text,
+    read_esp_notification,
+    read_jmrp,
+)
 from .clean import sanitise
 from .complaint import read_other
 from .material import has_message_headers
@@ -30,6 +37,7 @@ __all__ = ["Hop", "ParsedReport", "TrustContext", "parse_report"]
 _JSON_TYPES = ("application/json", "application/xarf+json", "text/json")
 _READERS = (
     read_arf, read_xarf_mail, read_spamcop, read_jmrp, read_dmarc_text, read_acns, read_dmarc_aggregate,
+    read_esp_notification,
 )  # fmt: skip
 
 

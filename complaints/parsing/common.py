@@ -36,10 +36,14 @@ FEEDBACK_CATEGORIES = {
     "phishing": "phishing",
     "virus": "malware",
     "malware": "malware",
+    # Feedback that is no complaint (sanctions.facts counts no such report, and it opens
+    # no case): a recipient asked to be taken off a list ("unsubscribe" in some loops),
+    # mail using a domain failed DMARC/DKIM/SPF (RFC 6591; "dmarc" in some reporters), a
+    # recipient took the message out of a spam folder.
     "opt-out": "opt-out",
+    "unsubscribe": "opt-out",
     "auth-failure": "auth-failure",
-    # A recipient took the message out of a spam folder: feedback for the sender, never
-    # a complaint (sanctions.facts counts no such report).
+    "dmarc": "auth-failure",
     "not-spam": "not-spam",
     "other": "other",
     "login-attack": "login-attack",

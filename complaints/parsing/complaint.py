@@ -566,7 +566,30 @@ def is_automatic_reply(msg: Message) -> bool:
         or (mime.header(msg, "X-Auto-Response-Suppress") is not None and _OUT_OF_OFFICE.search(
             mime.header(msg, "Subject") or ""
         ) is not None)
+        or _answers_as_away(msg)
     )
+
+
+# A responder's subject: its words of absence first, then the subject it answers
+# ("Auto reply: ...", "Automatic reply: ...", "Out of Office: ...", "自動返信: ...").
+_AWAY_SUBJECT = re.compile(
+    r"\s*(?:[\[【(]\s*)?(?:out of (?:the )?office(?: auto ?reply)?|automatic reply"
+    r"|auto(?:matic)?[- ]?(?:reply|respon\w*)|vacation(?: reply)?|abwesenheitsnotiz|r[ée]ponse automatique"
+    r"|respuesta autom[áa]tica|不在(?:通知)?|自動応答|自動返信)"
+    r"\s*(?:[\]】)]|[:：])",
+    re.IGNORECASE,
+)
+
+
+def _answers_as_away(msg: Message) -> bool:
+    """A vacation notice without RFC 3834's header (iCloud, webmail responders): a
+    subject that starts with words of absence, answering a message it names
+    (In-Reply-To, References), or marked as a vacation reply by the service."""
+    if (mime.header(msg, "X-Apple-Action") or "").strip().upper() == "VACATION":
+        return True
+    subject = mime.decode_words(mime.header(msg, "Subject") or "")
+    answers = mime.header(msg, "In-Reply-To") or mime.header(msg, "References")
+    return bool(answers) and _AWAY_SUBJECT.match(subject) is not None
 
 
 def _opens_a_ticket(msg: Message) -> bool:
@@ -904,8 +927,20 @@ _RANGE_AFTER = re.compile(r"\s*[-–~]\s*(?:\d{1,3}\.){3}\d{1,3}\b|/\d{1,3}\b")
 _RANGE_BEFORE = re.compile(r"(?:\d{1,3}\.){3}\d{1,3}\s*[-–~]\s*$")
 
 
+# An address in a mail server's diagnostic names the next hop it talked to, the server
+# that refused a message ("host mx.example.net[192.0.2.1] said: 550 ...", Exim's "host
+# mx.example.net [192.0.2.1]: 550 ...", "mx.example.net [192.0.2.1] did not like our RCPT
+# TO", qmail's "192.0.2.1 does not like recipient"): never the source of a spam.
+_NEXT_HOP_BEFORE = re.compile(r"\bhost\s+[A-Za-z0-9._-]+\s*\[?\s*$", re.IGNORECASE)
+_NEXT_HOP_AFTER = re.compile(r"\]?\s*(?::\s*[45]\d\d\b|said\b)", re.IGNORECASE)
+_NEXT_HOP_REFUSED = re.compile(r"\]?\s*(?:did|does) not like\b", re.IGNORECASE)
+
+
 def _not_one_address(text: str, match: re.Match) -> bool:
     after, before = text[match.end() : match.end() + 40], text[max(0, match.start() - 40) : match.start()]
+    host = text[max(0, match.start() - 90) : match.start()]
+    if _NEXT_HOP_REFUSED.match(after) or (_NEXT_HOP_AFTER.match(after) and _NEXT_HOP_BEFORE.search(host)):
+        return True
     if ":" not in match.group(0) and _DNS_NAME_AFTER.match(after):
         return True
     return bool(_RANGE_AFTER.match(after) or _RANGE_BEFORE.search(before))

@@ -146,9 +146,11 @@ def _open_case(key: str, kind: str, subject: str) -> tuple[Case, bool]:
         return Case.objects.get(key=key, status=CaseStatus.OPEN), False
 
 
-# Report categories that say the mail was wanted (an ARF "not-spam" report): they join
-# an open case about the same resource, as a counter-signal, and never open one.
-FEEDBACK_ONLY = {"not-spam"}
+# Report categories in which nobody complains: the mail was wanted (an ARF "not-spam"
+# report), a recipient asked to leave a list ("opt-out"), mail using a domain failed its
+# authentication ("auth-failure", DMARC failure reports: at most a forged-sender signal).
+# They join an open case about the same resource, as a signal, and never open one.
+FEEDBACK_ONLY = {"not-spam", "opt-out", "auth-failure"}
 
 
 def case_attach(*, report: Report) -> Case | None:

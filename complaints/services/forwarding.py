@@ -65,14 +65,32 @@ DUPLICATE_WINDOW = timedelta(minutes=10)
 
 
 def case_is_ours(case: Case) -> bool:
-    """True when the spam came through something of ours (we act, we do not forward).
-
-    The case page offers no forward for such a case, and case_forward refuses one: the
-    reported message names our own customer's traffic, it is not sent outside."""
+    """True when the spam came through something of ours (we act, and forward only where
+    another network can act too: see case_forwardable)."""
     roles = set(case.roles or [])
     if (case.attribution or {}).get("sub_allocation") or roles & FORWARDABLE_ROLES:
         return False
     return bool(roles & OUR_ROLES)
+
+
+def _relaying_reports(case: Case):
+    """The case's reports whose attribution found another provider's server relaying our
+    customer's mail (it logged them in: POLICY rule 9, the relaying network)."""
+    return case.reports.filter(attribution__relaying_network__host__isnull=False)
+
+
+def case_forwardable(case: Case) -> bool:
+    """May the case be forwarded to another network? A case not of ours, always (with the
+    consent rule 13 asks for). A case of ours only where another network can act on it
+    too: the criteria recommend a forward (rule 4 and 9: to the relaying network; rule 8:
+    to the connecting one), or the attribution found another provider's server that
+    relayed the spam. Otherwise the reported message names our own customer's traffic
+    and is worked here, not sent outside."""
+    if not case_is_ours(case):
+        return True
+    if (case.recommendation or {}).get("forward_to"):
+        return True
+    return _relaying_reports(case).exists()
 
 
 def forward_contact(case: Case) -> str | None:
@@ -81,7 +99,31 @@ def forward_contact(case: Case) -> str | None:
         return summary["sub_allocation"].get("abuse_contact") or None
     if set(case.roles or []) & (FORWARDABLE_ROLES | CONSENT_ROLES) and summary.get("abuse_contact"):
         return summary["abuse_contact"].get("email")
+    if case_is_ours(case):
+        # The relaying provider's contact, as the report that found it names it (a case
+        # of ours holds no other network's contact to send our customer's traffic to).
+        rows = _relaying_reports(case).order_by("-received_at").values_list("attribution", flat=True)
+        for attribution in rows[:20]:
+            email = ((attribution or {}).get("abuse_contact") or {}).get("email")
+            if email:
+                return email
     return None
+
+
+def subscriber_addresses(case: Case) -> set[str]:
+    """Addresses that name our customer (S4): the e-mail of each subscriber the case names
+    and the address-shaped identifiers of their accounts. A forward of a case of ours
+    carries the spam, never who our customer is."""
+    from subscribers.models import Account
+
+    found: set[str] = set()
+    accounts = Account.objects.filter(account_id__in=case.accounts or []).select_related("subscriber")
+    for account in accounts:
+        owner = account.subscriber
+        for value in (account.identifier, getattr(owner, "email", "")):
+            if value and "@" in value and len(value) < 320:
+                found.add(value.strip().lower())
+    return found
 
 
 def forward_needs_consent(case: Case) -> bool:
@@ -301,7 +343,7 @@ def _redact_part_body(part: Message, pattern: re.Pattern[str] | None) -> None:
         encoders.encode_base64(part)
 
 
-def redacted_message(report: Report) -> bytes:
+def redacted_message(report: Report, withheld: set[str] | frozenset[str] = frozenset()) -> bytes:
     """The reported spam without anything naming the person who received or reported it.
 
     The same bytes go into every forward format (ARF's message/rfc822 part, XARF's
@@ -310,7 +352,8 @@ def redacted_message(report: Report) -> bytes:
     X-Forwarded-*, the Received lines above the spam's origin) dropped and a From naming
     the complainant redacted; the complainant's and recipient's addresses in every other
     header, the subject and every text part (links included, URL-encoded or not, any
-    case) replaced with a placeholder.
+    case) replaced with a placeholder, and so are the addresses in `withheld` (our own
+    customer's, subscriber_addresses).
     """
     raw = bytes(report.raw)
     parsed = parse_report(raw, content_type=report.content_type or None)
@@ -318,7 +361,7 @@ def redacted_message(report: Report) -> bytes:
     spam = parsed.reported_message_raw or raw
     complaint = mime.parse_message(mime.normalise_bytes(raw)) if not itself else None
     msg = email.message_from_bytes(mime.normalise_bytes(spam), policy=email.policy.compat32)
-    pattern = address_pattern(complainant_addresses(report, complaint or msg, msg, itself))
+    pattern = address_pattern(complainant_addresses(report, complaint or msg, msg, itself) | set(withheld))
     received = [str(v) for v in (msg.get_all("Received") or [])]
     if itself:
         for name in COMPLAINANT_HEADERS:
@@ -419,24 +462,25 @@ def _xarf(report: Report, case: Case, spam: bytes) -> EmailMessage:
     return msg
 
 
-def _redacted_subject(report: Report, case: Case) -> str:
+def _redacted_subject(report: Report, case: Case, withheld: set[str] | frozenset[str] = frozenset()) -> str:
     """The case's subject (a personalised spam's, perhaps) without the recipient's address."""
     raw = bytes(report.raw)
     parsed = parse_report(raw, content_type=report.content_type or None)
     spam = email.message_from_bytes(mime.normalise_bytes(parsed.reported_message_raw or raw))
     complaint = mime.parse_message(mime.normalise_bytes(raw))
     pattern = address_pattern(
-        complainant_addresses(report, complaint, spam, parsed.reported_message_raw is None)
+        complainant_addresses(report, complaint, spam, parsed.reported_message_raw is None) | set(withheld)
     )
     return redact_text(case.subject or "", pattern)
 
 
 def _build(*, report: Report, case: Case, fmt: str, to: str, message_id: str) -> EmailMessage:
-    spam = redacted_message(report)
+    withheld = subscriber_addresses(case)
+    spam = redacted_message(report, withheld)
     msg = (_arf if fmt == Forward.Format.ARF else _xarf)(report, case, spam)
     msg["From"] = settings.DEFAULT_FROM_EMAIL
     msg["To"] = to
-    subject = report.source_ip or _redacted_subject(report, case)
+    subject = report.source_ip or _redacted_subject(report, case, withheld)
     msg["Subject"] = f"Abuse report: {subject} [case {case.pk}]"
     msg["Message-ID"] = message_id
     msg["Auto-Submitted"] = "auto-generated"
@@ -456,7 +500,7 @@ def case_forward(
             _("format must be one of %(f)s") % {"f": ", ".join(Forward.Format.values)},
             fields={"format": ["invalid"]},
         )
-    if case_is_ours(case):
+    if not case_forwardable(case):
         raise ApplicationError(
             _(
                 "The spam came through something of ours (our customer's account, relay or hosting): "

@@ -62,6 +62,21 @@ class ProposeSerializer(serializers.Serializer):
     emergency = serializers.BooleanField(required=False, default=False)
 
 
+class ReviseSerializer(ProposeSerializer):
+    """A proposal sent back for more evidence, revised by its proposer and resubmitted.
+    What it acts on (case, account, content, target kind) and the emergency request stay."""
+
+    case = None
+    account = None
+    content_ref = None
+    target_kind = None
+    emergency = None
+    reason = serializers.CharField(
+        help_text="What changed, for the reviewer (recorded with the resubmission)",
+        error_messages={"blank": "Say what you changed: a comment is required."},
+    )
+
+
 class TransitionRequestSerializer(serializers.Serializer):
     to_state = serializers.CharField()
     reason = serializers.CharField(error_messages={"blank": "Say why: a reason is required."})

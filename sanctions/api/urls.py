@@ -12,6 +12,7 @@ urlpatterns = [
         views.SanctionTransitionView.as_view(),
         name="api-sanction-transition",
     ),
+    path("sanctions/<int:pk>/revise/", views.SanctionReviseView.as_view(), name="api-sanction-revise"),
     path(
         "sanctions/<int:pk>/emergency/", views.SanctionEmergencyView.as_view(), name="api-sanction-emergency"
     ),

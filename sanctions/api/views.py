@@ -17,6 +17,7 @@ from ..services import (
     hearing_answer_record,
     sanction_emergency_execute,
     sanction_propose,
+    sanction_revise,
     sanction_transition,
 )
 from .serializers import (
@@ -25,6 +26,7 @@ from .serializers import (
     HearingAnswerRequestSerializer,
     HearingAnswerSerializer,
     ProposeSerializer,
+    ReviseSerializer,
     SanctionSerializer,
     TransitionRequestSerializer,
 )
@@ -77,6 +79,25 @@ class SanctionTransitionView(APIView):
         form = TransitionRequestSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         sanction_transition(sanction_id=pk, actor=request.user, **form.validated_data)
+        return Response(_output(pk, request.user))
+
+
+class SanctionReviseView(APIView):
+    """The proposer revises a proposal sent back for more evidence; it goes back to review."""
+
+    @extend_schema(
+        request=ReviseSerializer,
+        responses={
+            200: SanctionSerializer,
+            409: OpenApiResponse(description="Not waiting for a revision"),
+            **ERRORS,
+        },
+    )
+    def post(self, request, pk: int):
+        sanction_get_for_user(request.user, pk)
+        form = ReviseSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        sanction_revise(sanction_id=pk, actor=request.user, **form.validated_data)
         return Response(_output(pk, request.user))
 
 

@@ -28,8 +28,12 @@ from .execution import emergency_step
 from .propose import facts_refusal
 
 
-def sanction_transition(*, sanction_id: int, to_state: str, actor, reason: str) -> Sanction:
+def sanction_transition(
+    *, sanction_id: int, to_state: str, actor, reason: str, data: dict | None = None
+) -> Sanction:
     """Take the edge from the sanction's current state to `to_state`.
+
+    `data` is added to the audit entry (a revision's changes, see services.revise).
 
     `actor` None is the system (a provisioning system's confirmation); it may only
     take EXECUTION edges. Raises Conflict when the edge is not open (someone else
@@ -75,13 +79,13 @@ def sanction_transition(*, sanction_id: int, to_state: str, actor, reason: str) 
         now = timezone.now()
         if not _claim(sanction, edge, actor, now):
             raise _refused(Sanction.objects.get(pk=sanction_id), to_state)
-        _record(edge, sanction, actor, reason, now)
+        _record(edge, sanction, actor, reason, now, data)
         sanction.refresh_from_db()
         _side_effects(edge, sanction, actor, reason)
     return sanction
 
 
-def _record(edge: Edge, sanction: Sanction, actor, reason: str, now) -> None:
+def _record(edge: Edge, sanction: Sanction, actor, reason: str, now, data: dict | None = None) -> None:
     """The Transition row and its audit entry, in the caller's transaction."""
     Transition.objects.create(
         sanction=sanction,
@@ -99,7 +103,13 @@ def _record(edge: Edge, sanction: Sanction, actor, reason: str, now) -> None:
         obj=sanction,
         case_id=sanction.case_id,
         reason=reason,
-        data={"from": edge.source, "to": edge.target, "decision": edge.to_state, "level": sanction.level},
+        data={
+            **(data or {}),
+            "from": edge.source,
+            "to": edge.target,
+            "decision": edge.to_state,
+            "level": sanction.level,
+        },
     )
 
 

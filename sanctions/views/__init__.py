@@ -1,5 +1,5 @@
 from .dossier import dossier_pdf_view, dossier_view
-from .propose import sanction_propose_view
+from .propose import sanction_propose_view, sanction_revise_view
 from .review import (
     execution_confirm_view,
     hearing_answer_view,
@@ -20,5 +20,6 @@ __all__ = [
     "sanction_detail_view",
     "sanction_emergency_view",
     "sanction_propose_view",
+    "sanction_revise_view",
     "sanction_transition_view",
 ]

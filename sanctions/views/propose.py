@@ -17,11 +17,11 @@ from subscribers.models import Account
 from .. import policy
 from ..choices import MEASURE_BASIS_VALUES, TARGET_ACCOUNT_KIND
 from ..facts import case_facts_for_page
-from ..forms import ProposalForm
+from ..forms import ProposalForm, RevisionForm
 from ..labels import clause_title, label
 from ..selectors import subscriber_history
-from ..services import sanction_propose
-from .common import get_case
+from ..services import revise_refusal, sanction_propose, sanction_revise
+from .common import get_case, get_sanction
 
 
 def _shown_time(value) -> str:
@@ -84,13 +84,7 @@ def sanction_propose_view(request, case_id: int):
     facts = case_facts_for_page(case)
     recommendation = policy.recommend(facts)
     accounts = Account.objects.filter(account_id__in=case.accounts or []).select_related("subscriber")
-    clause_choices = [
-        (
-            c.catalogue_id,
-            f"{c.catalogue_id} · {c.isp_number} {clause_title(c)} (v{c.version})".replace("  ", " "),
-        )
-        for c in policy.current_clauses()
-    ]
+    clause_choices = _clause_choices()
     evidence_choices = _evidence_choices(case)
     form_kwargs = {
         "accounts": accounts,
@@ -115,6 +109,104 @@ def sanction_propose_view(request, case_id: int):
         "form": form,
     }
     return render(request, "sanctions/propose.html", context, status=400 if form.errors else 200)
+
+
+def _clause_choices() -> list[tuple[str, str]]:
+    return [
+        (
+            c.catalogue_id,
+            f"{c.catalogue_id} · {c.isp_number} {clause_title(c)} (v{c.version})".replace("  ", " "),
+        )
+        for c in policy.current_clauses()
+    ]
+
+
+def _add_errors(form, exc: ApplicationError) -> None:
+    """A service's refusal on the form's fields (the rest above the form)."""
+    for field, errors in (exc.fields or {"__all__": [exc.message]}).items():
+        for error in errors:
+            form.add_error(field if field in form.fields else None, error)
+    if exc.fields and exc.message not in form.non_field_errors():
+        form.add_error(None, exc.message)
+
+
+@login_required
+@desk_required
+def sanction_revise_view(request, pk: int):
+    """The proposer revises a proposal sent back for more evidence and resubmits it."""
+    sanction = get_sanction(request.user, pk)
+    refusal = revise_refusal(sanction, request.user)
+    if refusal is not None:
+        messages.error(request, refusal.message)
+        return redirect("sanction-detail", pk=sanction.pk)
+    case = sanction.case
+    facts = case_facts_for_page(
+        case, culpability=sanction.culpability or None, exclude_sanction_id=sanction.pk
+    )
+    recommendation = policy.recommend(facts)
+    form_kwargs = {"clause_choices": _clause_choices(), "evidence_choices": _evidence_choices(case)}
+    status = 200
+    if request.method == "POST":
+        form = RevisionForm(request.POST, **form_kwargs)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                sanction = sanction_revise(
+                    sanction_id=sanction.pk,
+                    actor=request.user,
+                    reason=data["reason"],
+                    level=data["level"],
+                    justification=data["justification"],
+                    clauses=data["clauses"],
+                    legal_basis=data["legal_basis"],
+                    legal_references=data.get("legal_references") or "",
+                    evidence_relied_on=data["evidence_relied_on"],
+                    culpability=data.get("culpability") or "",
+                    period_days=data.get("period_days"),
+                    restriction=data.get("restriction") or "",
+                    rate_per_hour=data.get("rate_per_hour"),
+                )
+            except ApplicationError as exc:
+                _add_errors(form, exc)
+                status = exc.status_code
+            else:
+                messages.success(
+                    request,
+                    _("Measure %(ref)s revised and sent back for review.") % {"ref": sanction.reference},
+                )
+                return redirect("sanction-detail", pk=sanction.pk)
+        else:
+            status = 400
+    else:
+        form = RevisionForm(initial=_revision_initial(sanction), **form_kwargs)
+    context = {
+        "sanction": sanction,
+        "case": case,
+        "facts": facts,
+        "recommendation": recommendation,
+        "history": subscriber_history(case).exclude(pk=sanction.pk)[:100],
+        "form": form,
+        "request_for_evidence": sanction.transitions.filter(to_state=sanction.state)
+        .order_by("-at", "-id")
+        .first(),
+    }
+    return render(request, "sanctions/revise.html", context, status=status)
+
+
+def _revision_initial(sanction) -> dict:
+    refs = [f"{r.get('type')}:{r.get('id')}" for r in sanction.evidence_relied_on or []]
+    return {
+        "level": sanction.level,
+        "justification": sanction.justification,
+        "clauses": [c.get("catalogue_id") for c in sanction.clauses or []],
+        "legal_basis": sanction.legal_basis,
+        "legal_references": sanction.legal_references,
+        "evidence_relied_on": refs,
+        "culpability": sanction.culpability,
+        "restriction": sanction.restriction,
+        "rate_per_hour": sanction.rate_per_hour,
+        "period_days": sanction.period_days,
+    }
 
 
 def _propose(request, case, form):

@@ -22,6 +22,7 @@ from ..services import (
     execution_confirm,
     hearing_answer_record,
     notice_retry,
+    revise_refusal,
     sanction_emergency_execute,
     sanction_transition,
     transition_refusal,
@@ -66,12 +67,19 @@ def _actions(sanction, user) -> tuple[list, list[str]]:
     return allowed, withheld
 
 
-@login_required
-@desk_required
-def sanction_detail_view(request, pk: int):
-    sanction = get_sanction(request.user, pk)
+def _detail(request, sanction, *, status: int = 200, **forms):
+    """The measure's page. After a refused POST it is shown again (never a redirect) with
+    the form as it was sent, so the person sees why and what they typed is still there."""
     dossier = dossier_open(case=sanction.case, user=request.user)
     actions, withheld = _actions(sanction, request.user)
+    transition_form = forms.pop("transition_form", None)
+    # A decision comment for an edge that is no longer open (someone decided meanwhile)
+    # has no form left to go back into: it is shown apart, to be copied.
+    unsent_comment = ""
+    if transition_form is not None and transition_form.is_bound:
+        posted = transition_form.data.get("to_state", "")
+        if posted not in {edge.to_state for edge in actions}:
+            unsent_comment = (transition_form.data.get("reason") or "").strip()
     context = {
         "sanction": sanction,
         "dossier": dossier,
@@ -79,13 +87,36 @@ def sanction_detail_view(request, pk: int):
         "actions": actions,
         "withheld": withheld,
         "own_proposal": request.user.pk == sanction.proposed_by_id,
+        "may_revise": revise_refusal(sanction, request.user) is None,
         "executions": sanction.executions.all(),
         "history": subscriber_history(sanction.case).exclude(pk=sanction.pk)[:50],
+        "transition_form": transition_form,
+        "unsent_comment": unsent_comment,
         "confirm_form": ConfirmForm(),
+        "blank_confirm_form": ConfirmForm(),
+        "confirm_for": None,
         "emergency_form": EmergencyForm(),
         "answer_form": HearingAnswerForm(),
+        **forms,
     }
-    return render(request, "sanctions/sanction_detail.html", context)
+    return render(request, "sanctions/sanction_detail.html", context, status=status)
+
+
+def _refused(request, pk: int, exc: ApplicationError, **forms):
+    """A service refused the POST: the page again, with the reason and the bound form."""
+    report_error(request, exc)
+    return _detail(request, get_sanction(request.user, pk), status=exc.status_code, **forms)
+
+
+def _invalid(request, sanction, form_name: str, form, **extra):
+    messages.error(request, form_errors(form))
+    return _detail(request, sanction, status=400, **{form_name: form}, **extra)
+
+
+@login_required
+@desk_required
+def sanction_detail_view(request, pk: int):
+    return _detail(request, get_sanction(request.user, pk))
 
 
 @login_required
@@ -95,8 +126,7 @@ def sanction_transition_view(request, pk: int):
     sanction = get_sanction(request.user, pk)
     form = TransitionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, form_errors(form))
-        return redirect("sanction-detail", pk=sanction.pk)
+        return _invalid(request, sanction, "transition_form", form)
     try:
         sanction = sanction_transition(
             sanction_id=sanction.pk,
@@ -105,11 +135,8 @@ def sanction_transition_view(request, pk: int):
             reason=form.cleaned_data["reason"],
         )
     except ApplicationError as exc:
-        report_error(request, exc)
-    else:
-        messages.success(
-            request, _("The measure is now %(state)s.") % {"state": sanction.get_state_display()}
-        )
+        return _refused(request, sanction.pk, exc, transition_form=form)
+    messages.success(request, _("The measure is now %(state)s.") % {"state": sanction.get_state_display()})
     return redirect("sanction-detail", pk=sanction.pk)
 
 
@@ -120,16 +147,14 @@ def sanction_emergency_view(request, pk: int):
     sanction = get_sanction(request.user, pk)
     form = EmergencyForm(request.POST)
     if not form.is_valid():
-        messages.error(request, form_errors(form))
-        return redirect("sanction-detail", pk=sanction.pk)
+        return _invalid(request, sanction, "emergency_form", form)
     try:
         sanction_emergency_execute(
             sanction_id=sanction.pk, actor=request.user, reason=form.cleaned_data["reason"]
         )
     except ApplicationError as exc:
-        report_error(request, exc)
-    else:
-        messages.success(request, _("The instruction was sent for execution."))
+        return _refused(request, sanction.pk, exc, emergency_form=form)
+    messages.success(request, _("The instruction was sent for execution."))
     return redirect("sanction-detail", pk=sanction.pk)
 
 
@@ -149,9 +174,8 @@ def execution_confirm_view(request, pk: int, execution_id: int):
             execution_id=execution.pk, actor=request.user, note=form.cleaned_data.get("note", "")
         )
     except ApplicationError as exc:
-        report_error(request, exc)
-    else:
-        messages.success(request, _("Confirmed as carried out."))
+        return _refused(request, sanction.pk, exc, confirm_form=form, confirm_for=execution.pk)
+    messages.success(request, _("Confirmed as carried out."))
     return redirect("sanction-detail", pk=sanction.pk)
 
 
@@ -162,14 +186,12 @@ def hearing_answer_view(request, pk: int):
     sanction = get_sanction(request.user, pk)
     form = HearingAnswerForm(request.POST)
     if not form.is_valid():
-        messages.error(request, form_errors(form))
-        return redirect("sanction-detail", pk=sanction.pk)
+        return _invalid(request, sanction, "answer_form", form)
     try:
         hearing_answer_record(sanction_id=sanction.pk, actor=request.user, **form.cleaned_data)
     except ApplicationError as exc:
-        report_error(request, exc)
-    else:
-        messages.success(request, _("The customer's answer was recorded."))
+        return _refused(request, sanction.pk, exc, answer_form=form)
+    messages.success(request, _("The customer's answer was recorded."))
     return redirect("sanction-detail", pk=sanction.pk)
 
 

@@ -81,7 +81,7 @@ def test_an_answer_before_any_notice_is_refused(sanction, staff_client):
         f"/sanctions/{sanction.pk}/hearing-answers/",
         {"received_at": "2026-11-22 10:00", "channel": "email", "text": "?"},
     )
-    assert response.status_code == 302 and not HearingAnswer.objects.exists()
+    assert response.status_code == 409 and not HearingAnswer.objects.exists()  # the page again, with the reason
 
 
 def test_an_answer_by_an_unknown_channel_is_refused_with_a_reason_and_nothing_stored(

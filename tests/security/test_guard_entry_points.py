@@ -116,7 +116,9 @@ def transition_via(door: str, sanction, user, to_state: str) -> str:
             reverse("sanction-transition", args=[sanction.pk]),
             {"to_state": to_state, "reason": "through the door"},
         )
-        assert response.status_code == 302
+        # Taken: back to the page (302). Refused: the page again, with the reason and
+        # the comment as typed, and the service's status (400, 403, 409).
+        assert response.status_code in (302, 400, 403, 409)
     return Sanction.objects.get(pk=sanction.pk).state
 
 
@@ -141,7 +143,7 @@ def step_via(door: str, sanction, user) -> Execution | None:
         response = _browser(user).post(
             reverse("sanction-emergency", args=[sanction.pk]), {"reason": "flood going on now"}
         )
-        assert response.status_code == 302
+        assert response.status_code in (302, 400, 403, 409)
     return Execution.objects.filter(sanction=sanction, action="carry_out").first()
 
 
@@ -161,7 +163,7 @@ def confirm_via(door: str, execution, user) -> bool:
         assert _api(user).post(url, {"note": note}, "application/json").status_code < 500
     else:
         url = reverse("sanction-execution-confirm", args=[execution.sanction_id, execution.pk])
-        assert _browser(user).post(url, {"note": note}).status_code == 302
+        assert _browser(user).post(url, {"note": note}).status_code in (302, 400, 403, 409)
     execution.refresh_from_db()
     return execution.status == "confirmed"
 

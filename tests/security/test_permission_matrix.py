@@ -11,7 +11,8 @@ fails when a model is registered without a decision).
 What a person may *decide* once they reach a view (four eyes, manager levels,
 the emergency rule) is the service's business and is tested per guard in
 test_guard_entry_points.py; here a browser form that the service refuses still
-counts as reached (302 back to the page with the reason).
+counts as reached (the page again with the reason and what was typed, with the
+service's 4xx status; 302 back to the page when it was taken).
 
 Browser routes are called with a session, API routes with a token, as each
 persona would. The screening client and the exchange participant are API clients
@@ -123,6 +124,15 @@ def page(name, method, expect, args=(), data=None, note=""):
 SPAM = factories.spam("198.51.100.99", factories.HANDOVER).decode()
 CONFIRMATION = {"kind": "compromise", "statement": "The customer phoned: the PC was infected; cleaned."}
 SCREENING = {**applicant(), "purpose": "new application"}
+# The proposer's revision of the world's L1, sent back for more evidence.
+REVISION = {
+    "level": "L1",
+    "justification": "Three reporters within a day; the session log names C-3 each time.",
+    "clauses": ["C-03a"],
+    "legal_basis": "legitimate_business_act",
+    "culpability": "intentional",
+    "reason": "Added the evidence asked for.",
+}
 PROPOSAL = {
     "account": "C-3",
     # Not the world's L3, which awaits a decision: a second one would be a duplicate proposal.
@@ -169,10 +179,10 @@ ROWS = [
     page(
         "report-close",
         "POST",
-        DESK_POST,
+        {**DESK_POST, "staff": 409, "manager": 409, "superuser": 409},
         args=("report_a",),
         data={"reason": "no material to act on"},
-        note="refused with a message: report_a is processed, not in manual triage",
+        note="refused: the report page again with the reason; report_a is processed, not in manual triage",
     ),
     page("case-list", "GET", DESK),
     page("case-bulk", "POST", DESK_POST, data={"cases": ["case"], "action": "assign_me"}),
@@ -190,7 +200,7 @@ ROWS = [
         args=("foreign_case",),  # a case of ours is never forwarded (test_forward_guards.py)
         data={"format": "arf", "to": "abuse@other.example", "reason": "theirs"},
     ),
-    page("case-reply", "POST", DESK_POST, args=("case",), data={"template": "received"}),
+    page("case-reply", "POST", DESK_POST, args=("case",), data={"template": "investigating"}),
     page("forward-retry", "POST", DESK_POST, args=("case", "forward"), note="the same row sent again"),
     page("forward-retry", "GET", DESK_GET_ON_POST, args=("case", "forward")),
     page("reply-retry", "POST", DESK_POST, args=("case", "reply")),
@@ -230,12 +240,34 @@ ROWS = [
     page(
         "sanction-transition",
         "POST",
-        DESK_POST,
+        {**DESK_POST, "staff": 403},
         args=("proposed",),
         data={"to_state": "approved", "reason": "ok"},
-        note="the proposer (staff) is refused by the service, with the reason on the page",
+        note="the proposer (staff) is refused by the service: the page again, with the reason",
     ),
-    page("sanction-emergency", "POST", DESK_POST, args=("proposed",), data={"reason": "flood"}),
+    page(
+        "sanction-emergency",
+        "POST",
+        {**DESK_POST, "staff": 409, "manager": 409, "superuser": 409},
+        args=("proposed",),
+        data={"reason": "flood"},
+        note="not an emergency proposal: the page again with the reason and the text typed",
+    ),
+    page(
+        "sanction-revise",
+        "GET",
+        {**DESK, "manager": 302, "superuser": 302},
+        args=("returned",),
+        note="its proposer only; anyone else is sent to the measure's page with the reason",
+    ),
+    page(
+        "sanction-revise",
+        "POST",
+        DESK_POST,
+        args=("returned",),
+        data=REVISION,
+        note="its proposer revises and resubmits; anyone else is sent back with the reason",
+    ),
     page(
         "sanction-execution-confirm",
         "POST",
@@ -327,6 +359,14 @@ ROWS = [
         args=("proposed",),
         data={"to_state": "approved", "reason": "ok"},
         note="four eyes: the proposer (staff) may not decide",
+    ),
+    api(
+        "api-sanction-revise",
+        "POST",
+        {**API_DESK_OBJECT, "manager": 403, "superuser": 403},
+        args=("returned",),
+        data=REVISION,
+        note="its proposer only: whoever else revised it could then approve it",
     ),
     api(
         "api-sanction-emergency",
@@ -481,6 +521,10 @@ def world(isp, settings):
     notified = factories.walk(
         factories.propose(case, staff), factories.PATHS[State.NOTIFIED], desk=staff, decider=manager
     )
+    returned = factories.propose(case, staff, level="L1")
+    sanction_transition(
+        sanction_id=returned.pk, to_state=State.MORE_EVIDENCE, actor=manager, reason="which reports?"
+    )
     proposed = factories.propose(case, staff)
     objects = {
         "case": case.pk,
@@ -488,6 +532,7 @@ def world(isp, settings):
         "report_a": reports["partner_a"].pk,
         "report_b": reports["partner_b"].pk,
         "proposed": proposed.pk,
+        "returned": returned.pk,
         "approved": approved.pk,
         "approved_execution": approved.executions.get().pk,
         "notified": notified.pk,
@@ -534,6 +579,8 @@ def _data(world, row: Row) -> dict | bytes:
     data = dict(row.data)
     if row.name == "api-sanction-propose":
         data["case"] = world["objects"]["case"]
+        data["evidence_relied_on"] = [f"report:{world['objects']['report_a']}"]
+    if row.name in ("sanction-revise", "api-sanction-revise") and data:
         data["evidence_relied_on"] = [f"report:{world['objects']['report_a']}"]
     if row.name == "case-bulk" and "cases" in data:
         data["cases"] = [world["objects"]["case"]]
