@@ -29,9 +29,11 @@ from .manifest import LOCAL_FIXTURES, SHARED_FIXTURES, manifest_instant
 
 REAL = Path(__file__).resolve().parents[1] / "fixtures" / "real"
 GATE = 0.97
-# Issue 9 asks for 200 samples; 202 licence-clean ones were found in two passes (see the
-# README there). The floor keeps the corpus from shrinking unnoticed.
-MIN_SAMPLES = 202
+# Issue 9 asks for 200 samples; 202 were found in two passes (see the README there), but
+# eight sisimai ones came from a commit upstream later withdrew as mail it does not own:
+# its licence does not cover them, so they were removed (session 34) and 194 remain until
+# the corpus is refilled from licensed sources. The floor keeps it from shrinking unnoticed.
+MIN_SAMPLES = 194
 KINDS = ("spam", "machine_report", "complaint")
 FORMATS = (
     "raw-spam",
