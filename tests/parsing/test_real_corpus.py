@@ -31,9 +31,9 @@ REAL = Path(__file__).resolve().parents[1] / "fixtures" / "real"
 GATE = 0.97
 # Issue 9 asks for 200 samples; 202 were found in two passes (see the README there), but
 # eight sisimai ones came from a commit upstream later withdrew as mail it does not own:
-# its licence does not cover them, so they were removed (session 34) and 194 remain until
-# the corpus is refilled from licensed sources. The floor keeps it from shrinking unnoticed.
-MIN_SAMPLES = 194
+# its licence does not cover them, so they were removed and 12 licensed ones added (206).
+# The floor keeps the corpus from shrinking unnoticed.
+MIN_SAMPLES = 206
 KINDS = ("spam", "machine_report", "complaint")
 FORMATS = (
     "raw-spam",
