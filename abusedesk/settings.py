@@ -391,6 +391,13 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery's Django fixup closes every database connection before and after each task
+# unless this is set: a worker then opened a new PostgreSQL connection (a backend
+# forked, authenticated, its statements prepared again) for every report it processed.
+# With it set, the fixup closes them only every this many tasks, and abusedesk/celery.py
+# treats each task as Django treats a request: a connection older than CONN_MAX_AGE,
+# or one that failed, is replaced before the task runs (CONN_HEALTH_CHECKS).
+CELERY_DB_REUSE_MAX = 10_000
 CELERY_TASK_DEFAULT_QUEUE = _str("CELERY_TASK_DEFAULT_QUEUE", "abusedesk")
 # Queues by kind, "<default>.intake|evidence|mail|execution" (abusedesk/queues.py): one
 # worker pool per kind, each scaled on its own.

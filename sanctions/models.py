@@ -290,3 +290,28 @@ class EvaluatedFacts(models.Model):
 
     def __str__(self) -> str:
         return f"facts of case {self.case_id} read at {self.read_at:%Y-%m-%d %H:%M}"
+
+
+class QueuedEvaluation(models.Model):
+    """A case whose re-evaluation is waiting in the broker's queue.
+
+    Every report grouped into or attributed to a case announces a change, and each
+    change used to queue an evaluation. In a burst (one spam run reported thousands
+    of times) the queue then held one evaluation per report for the same case, and
+    each found the case changed again by the report before it: the workers spent
+    more time evaluating than processing. A change now queues an evaluation only
+    when none is waiting for the case (sanctions.services.recommend.
+    evaluations_queue); the task deletes this row before it reads, so a change
+    committed after that queues the next one. A row older than
+    QUEUED_EVALUATION_EXPIRY (a lost message) no longer holds anything back, and the
+    periodic sweep of stale cases evaluates the case meanwhile.
+
+    Not a record of anything: a marker kept by the case's id alone (no foreign key:
+    a case deleted meanwhile leaves a row the next sweep ignores).
+    """
+
+    case_id = models.BigIntegerField(primary_key=True)
+    queued_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"evaluation of case {self.case_id} queued at {self.queued_at:%Y-%m-%d %H:%M:%S}"

@@ -10,11 +10,15 @@ from complaints.signals import case_changed
 
 @receiver(case_changed, dispatch_uid="sanctions.refresh_recommendation_on_case_change")
 def refresh_recommendation_on_case_change(sender, case_ids, **kwargs) -> None:
-    from .tasks import refresh_case_recommendation
+    from .services.recommend import evaluations_queue
 
-    for case_id in case_ids:
-        # robust: with eager tasks (no broker) a failure here is logged and left to
-        # the periodic sweep; it must not turn the request that stored a report into an error.
-        # (A function, not a functools.partial: Django names a failed robust callback by
-        # its __qualname__, which a partial lacks, and the failure would escape.)
-        transaction.on_commit(lambda case_id=case_id: refresh_case_recommendation.delay(case_id), robust=True)
+    ids = list(case_ids)
+
+    def queue() -> None:
+        evaluations_queue(ids)
+
+    # robust: with eager tasks (no broker) a failure here is logged and left to the
+    # periodic sweep; it must not turn the request that stored a report into an error.
+    # (A function, not a functools.partial: Django names a failed robust callback by
+    # its __qualname__, which a partial lacks, and the failure would escape.)
+    transaction.on_commit(queue, robust=True)

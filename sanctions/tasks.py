@@ -44,11 +44,12 @@ def refresh_recommendations() -> int:
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
 def refresh_case_recommendation(case_id: int) -> None:
-    """Enqueued after every change to a case; a queue of them for one case costs one evaluation."""
+    """Queued after a change to a case when none is waiting for it (evaluations_queue)."""
     from complaints.models import Case
 
-    from .services.recommend import case_recommendation_refresh
+    from .services.recommend import case_recommendation_refresh, queued_evaluation_taken
 
+    queued_evaluation_taken(case_id)
     try:
         case_recommendation_refresh(case_id=case_id, only_if_stale=True)
     except Case.DoesNotExist:

@@ -19,6 +19,8 @@ has no stored facts.
 from __future__ import annotations
 
 import json
+import logging
+from datetime import timedelta
 
 from django.db import connection, transaction
 from django.db.models import BooleanField, ExpressionWrapper, F, Q
@@ -35,8 +37,14 @@ from sanctions.facts import (
     read_facts_loaded,
     read_facts_stored,
 )
-from sanctions.models import EvaluatedFacts
+from sanctions.models import EvaluatedFacts, QueuedEvaluation
 from sanctions.policy import recommend, recommend_all
+
+logger = logging.getLogger(__name__)
+
+# A queued evaluation older than this is taken as lost (the broker dropped it, a worker
+# died holding it): the next change queues one again.
+QUEUED_EVALUATION_EXPIRY = timedelta(minutes=5)
 
 # The case columns an evaluation on stored facts reads (and the staleness it checks).
 _ROW_FIELDS = (
@@ -76,6 +84,74 @@ def case_recommendation_refresh(*, case_id: int, only_if_stale: bool = False) ->
             update_fields=["read_at", "facts"],
         )
     return recommendation
+
+
+def evaluations_queue(case_ids: list[int]) -> list[int]:
+    """Queue the re-evaluation of these changed cases, each unless one is already waiting.
+
+    Call after the change has committed. Without a broker (tasks run in process) each
+    is evaluated here and now. With one, a case with an evaluation still in the queue
+    gets no second one: that one deletes its QueuedEvaluation row before it reads the
+    case, so it sees this change. Returns the ids queued (or evaluated)."""
+    from sanctions.tasks import refresh_case_recommendation
+
+    if _in_process():
+        for case_id in case_ids:
+            try:
+                refresh_case_recommendation.delay(case_id)
+            except Exception:  # one case's failure leaves the others' evaluation to run
+                logger.exception("evaluating case %s failed; the periodic sweep tries again", case_id)
+        return list(case_ids)
+    claimed = _claim(case_ids)
+    for n, case_id in enumerate(claimed):
+        try:
+            refresh_case_recommendation.delay(case_id)
+        except Exception:
+            # The broker is away: nothing waits for these cases after all. The periodic
+            # sweep of stale cases evaluates them; the next change queues them again.
+            QueuedEvaluation.objects.filter(case_id__in=claimed[n:]).delete()
+            logger.warning("queueing the evaluation of cases %s failed", claimed[n:], exc_info=True)
+            return claimed[:n]
+    return claimed
+
+
+def _in_process() -> bool:
+    """Tasks run where they are sent (no broker: make run's default): nothing queues."""
+    from abusedesk.celery import app
+
+    return bool(app.conf.task_always_eager)
+
+
+_TABLE = QueuedEvaluation._meta.db_table
+
+
+def _claim(case_ids: list[int]) -> list[int]:
+    """The cases among these with no evaluation queued (or one queued so long ago that it
+    is taken as lost), marked as queued now: one statement."""
+    ids = sorted(set(case_ids))
+    if not ids:
+        return []
+    now = timezone.now()
+    at = connection.ops.adapt_datetimefield_value(now)
+    expired = connection.ops.adapt_datetimefield_value(now - QUEUED_EVALUATION_EXPIRY)
+    values = ", ".join(["(%s, %s)"] * len(ids))
+    params = [p for case_id in ids for p in (case_id, at)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {_TABLE} (case_id, queued_at) VALUES {values} "  # noqa: S608 (table name only)
+            f"ON CONFLICT (case_id) DO UPDATE SET queued_at = excluded.queued_at "
+            f"WHERE {_TABLE}.queued_at < %s RETURNING case_id",
+            [*params, expired],
+        )
+        return sorted(row[0] for row in cursor.fetchall())
+
+
+def queued_evaluation_taken(case_id: int) -> None:
+    """The queued evaluation of this case starts: a change committed from now on queues
+    the next one (this one may not see it). In process (no broker) nothing is queued."""
+    if _in_process():
+        return
+    QueuedEvaluation.objects.filter(case_id=case_id).delete()
 
 
 def _is_stale(case: Case) -> bool:
