@@ -63,3 +63,29 @@ def test_concurrent_reports_for_one_address_make_one_case():
     case = Case.objects.get()
     assert (case.report_count, case.reporter_count) == (6, 6)
     assert Report.objects.filter(case=case).count() == 6
+
+
+def test_a_worker_keeps_its_database_connection_from_one_task_to_the_next(celery_worker):
+    """Celery's Django fixup closes every connection around each task unless told not to:
+    a new PostgreSQL backend per report processed. The worker's backend outlives its tasks."""
+    from complaints.services.partners import partner_create
+    from tests.personas import token_client
+
+    def worker_backends() -> set[int]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                "AND backend_type = 'client backend'"
+            )
+            return {pid for (pid,) in cursor.fetchall()}
+
+    _, key = partner_create(name="Receiver")
+    client = token_client(key)
+    seen = []
+    for n in range(2):
+        raw = spam(at=AT, message_id=f"<kept-{n}@pc.invalid>")
+        pk = client.post("/api/v1/reports/", data=raw, content_type="message/rfc822").json()["id"]
+        assert wait_for(lambda pk=pk: Report.objects.filter(pk=pk, attributed_at__isnull=False).exists())
+        seen.append(worker_backends())
+    assert seen[0], "the worker closed its connection after its task"
+    assert seen[0] & seen[1], seen
