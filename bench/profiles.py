@@ -11,6 +11,7 @@
   group, attribute, recommend: every task a report causes, run in process), on a copy of
   the intake database (bench/intake.py must have run). Spread over 254 source addresses
   as in bench/intake.lua, so cases grow as they do in bench/pipeline.py.
+  BENCH_PROFILE_EVALUATIONS=off leaves the cases' evaluations out.
 
 Each file lists the functions by cumulative and by own time (top 40). Time spent
 waiting for PostgreSQL shows as psycopg's execute (with BENCH_PROFILE_CLOCK=cpu, the
@@ -141,6 +142,12 @@ def worker(label: str) -> None:
         return result.report.pk
 
     ids = [stored(n) for n in range(REPORTS + 10)]
+    if os.environ.get("BENCH_PROFILE_EVALUATIONS") == "off":
+        # Processing and attribution alone: with a broker the evaluations a burst causes
+        # are merged (one waits per case), so few reports pay for one.
+        from complaints.signals import case_changed
+
+        case_changed.disconnect(dispatch_uid="sanctions.refresh_recommendation_on_case_change")
     for pk in ids[:10]:  # warm-up: imports, caches, the connection
         process_report.delay(pk)
     from django.db import connection

@@ -6,7 +6,9 @@ models); `at` arguments must be aware datetimes (instants, not clock readings).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from ipaddress import IPv4Address, IPv6Address
@@ -28,6 +30,40 @@ from subscribers.models import (
 )
 
 IP = str | IPv4Address | IPv6Address
+
+_memo = threading.local()
+
+
+@contextmanager
+def lookups_memoized():
+    """Within one unit of work, ask the inventory each question once.
+
+    A report's processing and its attribution, run in one worker task, asked the same
+    questions several times (the block holding the source address four times, the
+    session at the spam's instant and the sites among its links twice): within this
+    block the answers of block_for, sessions_at (and session_at) and
+    hosting_accounts_for_hosts are kept and given again. Meant for a few milliseconds
+    of work that should read one state of the inventory anyway; never across tasks or
+    requests. Nested, the outermost block's memory is used."""
+    if getattr(_memo, "answers", None) is not None:
+        yield
+        return
+    _memo.answers = {}
+    try:
+        yield
+    finally:
+        _memo.answers = None
+
+
+def memoized(key: tuple, compute: Callable[[], object]):
+    """`compute()`, or its answer for `key` given earlier in the same lookups_memoized block."""
+    answers = getattr(_memo, "answers", None)
+    if answers is None:
+        return compute()
+    if key not in answers:
+        answers[key] = compute()
+    return answers[key]
+
 
 _V4_MIN_LEN = 96  # IPv4 lives in ::ffff:0:0/96; shorter lengths cannot hold an IPv4 session
 
@@ -133,6 +169,10 @@ def sessions_at(*, ip: IP, at: datetime) -> list[Session]:
     so an earlier session on the same range cannot cover the instant).
     """
     _check_aware(at)
+    return list(memoized(("sessions_at", str(ip), at), lambda: _sessions_at(ip=ip, at=at)))
+
+
+def _sessions_at(*, ip: IP, at: datetime) -> list[Session]:
     reader = rawsql.row_reader(Session, Account, Subscriber)
     found = []
     for row in rawsql.fetch(*session_at_statement(ip=ip, at=at)):
@@ -209,6 +249,10 @@ def block_for(*, ip: IP) -> AddressBlock | None:
     One hand-written statement (abusedesk.rawsql): it runs for nearly every report,
     and through the ORM compiling it cost more than running it."""
     key = ipkeys.ip_key(ip)
+    return memoized(("block_for", key), lambda: _block_for(key))
+
+
+def _block_for(key: str) -> AddressBlock | None:
     for row in rawsql.fetch(_block_statement(), [key, key]):
         (block, account, holder, sub_holder), _rest = rawsql.row_reader(
             AddressBlock, Account, Subscriber, Subscriber
@@ -355,6 +399,11 @@ def hosting_account_for_host(*, host: str) -> Account | None:
 def hosting_accounts_for_hosts(hosts: Iterable[str]) -> dict[str, Account]:
     """`hosting_account_for_host` for many hosts in one query: host -> account, for the
     hosts a hosting account serves (the others are left out)."""
+    hosts = tuple(hosts)
+    return dict(memoized(("hosting_accounts_for_hosts", hosts), lambda: _hosting_accounts_for_hosts(hosts)))
+
+
+def _hosting_accounts_for_hosts(hosts: tuple[str, ...]) -> dict[str, Account]:
     candidates = {host: _host_candidates(host) for host in hosts}
     names = sorted(set().union(*candidates.values())) if candidates else []
     if not names:

@@ -35,11 +35,15 @@ ORIGIN_BASES = ("field", "walked", "stated")
 MAX_PARSER_SIGNALS = 20
 
 
-def attribute(report: Report) -> Attribution:
+def attribute(report: Report, *, hops: list[Hop] | None = None) -> Attribution:
+    """`hops`: the report's stored hops, when the caller has them (else they are read)."""
     result = Attribution()
     facts = report.facts or {}
     result.message_kind = facts.get("message_kind") or None
-    hops = list(Hop.objects.filter(report=report).order_by("position"))
+    if hops is None:
+        hops = list(Hop.objects.filter(report=report).order_by("position"))
+    else:
+        hops = sorted(hops, key=lambda h: h.position)
     origin_hop = next((h for h in hops if h.is_origin), None)
     ip = report.source_ip
     if ip and origin_hop is not None and facts.get("source_disagreement") and origin_hop.from_address != ip:
@@ -1285,13 +1289,7 @@ def _abuse_contact(ip, origin_hop, hosts, *, advertised=()) -> dict | None:
     networks: abuse@ of an advertised site's own domain is the spammer's mailbox, and a
     forward there would hand the complainant to the spammer."""
     if ip:
-        key = ipkeys.ip_key(ip)
-        contact = (
-            NetworkContact.objects.exclude(prefix="")
-            .filter(start_key__lte=key, end_key__gte=key)
-            .order_by("-prefix_len")
-            .first()
-        )
+        contact = _registry_network(ip)
         if contact:
             return {"email": contact.abuse_email, "name": contact.name, "source": "registry"}
     own = [n for n in (_reverse_name(ip, origin_hop), *hosts) if n and not _is_ip(n)]
@@ -1317,17 +1315,22 @@ def _abuse_contact(ip, origin_hop, hosts, *, advertised=()) -> dict | None:
     return None
 
 
+def _registry_network(ip: str) -> NetworkContact | None:
+    """The most specific registry network (with a prefix) holding `ip`; asked once per
+    unit of work (inventory.lookups_memoized)."""
+    key = ipkeys.ip_key(ip)
+
+    def ask() -> NetworkContact | None:
+        networks = NetworkContact.objects.exclude(prefix="").filter(start_key__lte=key, end_key__gte=key)
+        return networks.order_by("-prefix_len").first()
+
+    return inventory.memoized(("registry_network", key), ask)
+
+
 def _registered_to_us(ip: str) -> str | None:
     """The registry contact of the most specific network holding `ip`, when its abuse
     mailbox is under our own domains: the address is ours though the plan lacks it."""
-    key = ipkeys.ip_key(ip)
-    contact = (
-        NetworkContact.objects.exclude(prefix="")
-        .filter(start_key__lte=key, end_key__gte=key)
-        .order_by("-prefix_len")
-        .only("abuse_email")
-        .first()
-    )
+    contact = _registry_network(ip)
     if contact is None or not contact.abuse_email:
         return None
     return contact.abuse_email if _is_own_name(contact.abuse_email.rpartition("@")[2]) else None

@@ -13,7 +13,7 @@ from django.utils import timezone
 from abusedesk.audit import audit_record
 from abusedesk.choices import SendingMethod
 from complaints.models import Case, NetworkContact, Report
-from complaints.services.cases import case_mark_changed
+from complaints.services.cases import case_changes_announce
 
 from .engine import attribute
 
@@ -58,12 +58,13 @@ def _inventory_version() -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
 
 
-def report_attribute(*, report_id: int, version_max_age: float = 0.0) -> dict:
+def report_attribute(*, report_id: int, version_max_age: float = 0.0, hops: list | None = None) -> dict:
     """Compute and store one report's attribution, then refresh its case. Idempotent.
-    `version_max_age`: see inventory_version."""
+    `version_max_age`: see inventory_version; `hops`: the report's stored hops, when the
+    caller has just written them (else they are read)."""
     report = Report.objects.defer("raw").get(pk=report_id)
     version = inventory_version(max_age=version_max_age)
-    result = attribute(report).to_dict()
+    result = attribute(report, hops=hops).to_dict()
     previous = report.attribution
     with transaction.atomic():
         Report.objects.filter(pk=report.pk).update(
@@ -195,8 +196,9 @@ def case_rollup(*, case_id: int, adding: dict | None = None) -> None:
         roles_text=_as_text(summary["roles"]),
         account_kinds_text=_as_text(summary["account_kinds"]),
         accounts_text=_as_text(summary["accounts"])[:500],
+        facts_changed_at=timezone.now(),  # what case_mark_changed stamps, in the same statement
     )
-    case_mark_changed(case_ids=[case.pk])
+    case_changes_announce(case_ids=[case.pk])
 
 
 def _as_text(values: list[str]) -> str:

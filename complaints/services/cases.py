@@ -241,6 +241,12 @@ def case_mark_changed(*, case_ids: list[int]) -> None:
     _announce(case_ids)
 
 
+def case_changes_announce(*, case_ids: list[int]) -> None:
+    """Say that these cases changed, for a caller that stamped their `facts_changed_at`
+    in its own update (case_mark_changed does both)."""
+    _announce(case_ids)
+
+
 def _announce(case_ids: list[int]) -> None:
     held = getattr(_held, "case_ids", None)
     if held is not None:

@@ -215,8 +215,11 @@ def report_process(*, report_id: int, form: dict | None = None) -> None:
     """Parse a stored report, attach it to its case and attribute it. Safe to run again.
 
     The case is announced as changed, and the audit entries are chained, once after both
-    steps (see case_changes_held, audit_seals_held)."""
-    with audit_seals_held(), case_changes_held():
+    steps (see case_changes_held, audit_seals_held); both steps ask the inventory each
+    question once (lookups_memoized)."""
+    from subscribers.selectors import lookups_memoized
+
+    with audit_seals_held(), case_changes_held(), lookups_memoized():
         _report_process(report_id=report_id, form=form)
 
 
@@ -240,10 +243,12 @@ def _report_process(*, report_id: int, form: dict | None) -> None:
                 transaction.on_commit(lambda: _file_the_others(report, others), robust=True)
             if report.status == ReportStatus.PARSED:
                 case_attach(report=report)
-                transaction.on_commit(lambda: _followups(report_id), robust=True)
+                hops = report.stored_hops
+                transaction.on_commit(lambda: _followups(report_id, hops=hops), robust=True)
             else:
                 # Even a report nobody can attribute carries "unknown" and the reason.
-                transaction.on_commit(lambda: _attribute_now(report_id), robust=True)
+                hops = report.stored_hops
+                transaction.on_commit(lambda: _attribute_now(report_id, hops=hops), robust=True)
     except OperationalError:
         raise  # the database was busy or away: worth another try, not a person's time
     except Exception as exc:  # the complaint is stored; a person takes it from here
@@ -299,23 +304,24 @@ def reports_process_many(*, report_ids: list[int], acknowledge_ids: list[int] | 
 INVENTORY_VERSION_MAX_AGE = 5.0
 
 
-def _attribute_now(report_id: int) -> None:
+def _attribute_now(report_id: int, *, hops: list | None = None) -> None:
     """The attribution from the inventory, right after processing and in the same task:
     it never waits behind the processing backlog of the intake queue. Its own short
     transaction, after processing's commit, so a failure here never undoes the parse.
     If it fails (the database busy past its timeout) it is queued as its own task, and
-    the recovery sweep finds any report left unattributed."""
+    the recovery sweep finds any report left unattributed. `hops`: the report's hops
+    as the processing just stored them, so they are not read back."""
     from complaints.attribution.services import report_attribute
     from complaints.tasks import attribute_report
 
     try:
-        report_attribute(report_id=report_id, version_max_age=INVENTORY_VERSION_MAX_AGE)
+        report_attribute(report_id=report_id, version_max_age=INVENTORY_VERSION_MAX_AGE, hops=hops)
     except OperationalError:
         logger.warning("attributing report %s failed, queued again", report_id, exc_info=True)
         attribute_report.delay(report_id)
 
 
-def _followups(report_id: int) -> None:
+def _followups(report_id: int, *, hops: list | None = None) -> None:
     """Attribution now (from the inventory), then evidence (DNS) and attribution again
     with what the evidence showed (blocklist listings, where URL hosts point)."""
     from celery import chain
@@ -325,7 +331,7 @@ def _followups(report_id: int) -> None:
     from complaints.tasks import attribute_report, authenticate_sender, collect_evidence
 
     try:
-        _attribute_now(report_id)
+        _attribute_now(report_id, hops=hops)
     except Exception:  # the evidence is still owed; the sweep attributes the report again
         logger.exception("attributing report %s failed", report_id)
     if not settings.ABUSEDESK_COLLECT_EVIDENCE:
@@ -445,6 +451,7 @@ _PARSED_FIELDS = (
 
 
 def _store_facts(report: Report, parsed: ParsedReport) -> None:
+    parsed_before = bool(report.facts)  # a report stored by intake has none yet
     report.format = parsed.format or ReportFormat.UNKNOWN
     report.category = (parsed.category or "")[:40]
     report.reporter = (parsed.reporter or "")[:320]
@@ -471,8 +478,11 @@ def _store_facts(report: Report, parsed: ParsedReport) -> None:
     # The parsed fields only: the stored bytes (up to megabytes) are not sent back.
     report.save(update_fields=_PARSED_FIELDS)
     # A report put back to "received" by hand is parsed afresh: its old hops and URLs go.
-    Hop.objects.filter(report=report).delete()
-    Hop.objects.bulk_create(
+    if parsed_before:
+        Hop.objects.filter(report=report).delete()
+        ReportUrl.objects.filter(report=report).delete()
+    # Kept on the instance for the attribution in the same task (engine.attribute).
+    report.stored_hops = Hop.objects.bulk_create(
         Hop(
             report=report,
             position=i,
@@ -489,7 +499,6 @@ def _store_facts(report: Report, parsed: ParsedReport) -> None:
         )
         for i, h in enumerate(parsed.hops)
     )
-    ReportUrl.objects.filter(report=report).delete()
     ReportUrl.objects.bulk_create(
         ReportUrl(report=report, url=u, host=(url_host(u) or "")[:255]) for u in parsed.urls
     )
