@@ -1,6 +1,6 @@
 -- wrk script for the intake benchmark: every request carries a report never sent before.
 --
---   wrk -s bench/intake.lua URL -- KIND SEED TOKEN [QUEUE]
+--   wrk -s bench/intake.lua URL -- KIND SEED TOKEN [QUEUE [RATE THREADS]]
 --
 -- KIND raw       a ~3 KB raw spam as message/rfc822 (the desk's partner API)
 --      helpdesk  the same spam as a django-helpdesk ticket (JSON, description = the spam)
@@ -8,6 +8,9 @@
 -- SEED makes bodies unique across runs (bench/intake.py passes time and pid); each wrk
 -- thread adds its number and a counter, so no body repeats and the idempotent-replay
 -- path is never what is measured. done() prints one JSON line with the figures.
+-- RATE (requests per second over all THREADS, optional): each thread paces its
+-- connections to its share of it (a steady offered load instead of as fast as the
+-- server answers); a slot missed because the server was slow is not made up later.
 
 local threads = {}
 local next_id = 1
@@ -20,6 +23,19 @@ end
 
 local kind, seed, token, queue
 local counter = 0
+local interval, next_at = nil, 0  -- pacing (RATE): ms between this thread's requests
+
+local ffi = require("ffi")
+ffi.cdef[[
+typedef struct { long tv_sec; long tv_nsec; } bench_timespec;
+int clock_gettime(int clock, bench_timespec *ts);
+]]
+local clock = ffi.new("bench_timespec")
+
+local function now_ms()
+  ffi.C.clock_gettime(1, clock)  -- CLOCK_MONOTONIC
+  return tonumber(clock.tv_sec) * 1000 + tonumber(clock.tv_nsec) / 1e6
+end
 local words = {"cheap", "pills", "offer", "limited", "discount", "watches", "replica", "winner",
   "claim", "prize", "urgent", "account", "verify", "bonus", "casino", "loan", "approved",
   "credit", "free", "shipping", "today", "only", "click", "below", "unsubscribe", "best"}
@@ -28,6 +44,19 @@ c200, c201, c202, cother = 0, 0, 0, 0
 
 function init(args)
   kind, seed, token, queue = args[1], args[2], args[3], args[4]
+  local rate, threads = tonumber(args[5] or ""), tonumber(args[6] or "")
+  if rate and rate > 0 and threads then
+    interval = 1000 * threads / rate
+  end
+end
+
+function delay()
+  if not interval then return 0 end
+  local now = now_ms()
+  if next_at < now then next_at = now end
+  local wait = next_at - now
+  next_at = next_at + interval
+  return wait
 end
 
 local function filler(n, bytes)

@@ -187,11 +187,15 @@ def prepare_bare() -> Target:
     )
 
 
-def wrk(target: Target, seconds: int, seed: str) -> dict:
+WRK_THREADS = 2
+
+
+def wrk(target: Target, seconds: int, seed: str, rate: int = 0) -> dict:
+    """wrk's figures for `seconds` of posts; `rate` > 0 paces them to that many per second."""
     cmd = [
-        "wrk", "-t2", f"-c{CONCURRENCY}", f"-d{seconds}s", "--timeout", "30s",
+        "wrk", f"-t{WRK_THREADS}", f"-c{CONCURRENCY}", f"-d{seconds}s", "--timeout", "30s",
         "-s", str(BENCH / "intake.lua"), f"http://127.0.0.1:{PORT}{target.path}",
-        "--", target.kind, seed, target.token, target.queue,
+        "--", target.kind, seed, target.token, target.queue, str(rate), str(WRK_THREADS),
     ]  # fmt: skip
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout

@@ -12,6 +12,7 @@ database's clock). Evidence collection is off: DNS is workload 5.
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 import time
@@ -40,6 +41,11 @@ from bench.common import (  # noqa: E402
 )
 
 SECONDS = size("pipeline_seconds", 30, 4)
+# 0: post as fast as the API answers (the workers' capacity under a flood). N > 0: post
+# N reports per second, steadily (does processing keep up with that rate, and how long
+# does a report wait?). BENCH_PIPELINE_RATES (default 0,100: the flood, then the target's
+# rate) runs one round per rate, each after the one before has drained.
+RATES = [int(r) for r in os.environ.get("BENCH_PIPELINE_RATES", "0,100").split(",") if r.strip()]
 DRAIN = size("pipeline_drain", 120, 60)
 WORKERS = size("workers", 2, 2)
 QUEUE = f"{DB_PREFIX}_pipeline"
@@ -71,7 +77,8 @@ def main() -> None:
     token = out.strip().splitlines()[-1]
     env = django_env(url, CELERY_BROKER_URL=BROKER_URL, CELERY_TASK_DEFAULT_QUEUE=QUEUE)
     consumed = queues(env)
-    say(f"pipeline: {SECONDS} s of intake with {WORKERS} Celery worker processes (queues {consumed})")
+    say(f"pipeline: {SECONDS} s of intake per round ({', '.join(str(r or 'flood') for r in RATES)}) with {WORKERS} "
+        f"Celery worker processes (queues {consumed})")  # fmt: skip
     target = intake.Target("desk", "intake", "/api/v1/reports/", "raw", Path(sys.executable), intake.ROOT,
                            env, "complaints_report", token=token)  # fmt: skip
     port_free(PORT)
@@ -88,44 +95,71 @@ def main() -> None:
     )  # fmt: skip
     try:
         wait_port(PORT)
+        with psycopg.connect(url, autocommit=True) as conn:
+            begun = conn.execute("SELECT now()").fetchone()[0]
         intake.wrk(target, intake.WARMUP + 2, f"{int(time.time())}w")  # start-up of web and workers
-        time.sleep(1 if SMOKE else 2)
-        with psycopg.connect(url, autocommit=True) as conn:
-            since = conn.execute("SELECT now()").fetchone()[0]
-        load = loadavg()
-        result = intake.wrk(target, SECONDS, f"{int(time.time())}p")
-        posted = result["status_201"] + result["status_202"]
-        deadline = time.monotonic() + DRAIN
-        with psycopg.connect(url, autocommit=True) as conn:
-            while time.monotonic() < deadline:
-                left = conn.execute(
-                    "SELECT count(*) FROM complaints_report WHERE received_at >= %s AND attributed_at IS NULL "
-                    "AND status NOT IN ('manual_triage')",
-                    [since],
-                ).fetchone()[0]
-                if left == 0:
-                    break
-                time.sleep(1)
-            rows = conn.execute(
-                "SELECT received_at, attributed_at FROM complaints_report WHERE received_at >= %s", [since]
-            ).fetchall()
+        rounds = []
+        for rate in RATES:
+            # Each round starts with nothing left over (the warm-up's or the round before).
+            with psycopg.connect(url, autocommit=True) as conn:
+                _drained(conn, begun, time.monotonic() + DRAIN)
+            time.sleep(1 if SMOKE else 2)
+            rounds.append((rate, *_round(url, target, rate)))
     finally:
         worker.signal_stop()  # both shut down at once
         server.stop()
         worker.stop()
         intake.purge_queue_named(QUEUE)
+    for rate, result, rows, load in rounds:
+        _figures(rate, result, rows, load)
+
+
+def _drained(conn, since, deadline: float) -> None:
+    """Wait until every report received since `since` is attributed (or the deadline)."""
+    while time.monotonic() < deadline:
+        left = conn.execute(
+            "SELECT count(*) FROM complaints_report WHERE received_at >= %s AND attributed_at IS NULL "
+            "AND status NOT IN ('manual_triage')",
+            [since],
+        ).fetchone()[0]
+        if left == 0:
+            return
+        time.sleep(1)
+
+
+def _round(url: str, target, rate: int) -> tuple[dict, list, float]:
+    """SECONDS of posts (paced to `rate` per second, or as fast as answered), then the
+    drain: wrk's figures, (received_at, attributed_at) of the round's reports, the load."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        since = conn.execute("SELECT now()").fetchone()[0]
+    load = loadavg()
+    result = intake.wrk(target, SECONDS, f"{int(time.time())}p{rate}", rate=rate)
+    with psycopg.connect(url, autocommit=True) as conn:
+        _drained(conn, since, time.monotonic() + DRAIN)
+        rows = conn.execute(
+            "SELECT received_at, attributed_at FROM complaints_report WHERE received_at >= %s", [since]
+        ).fetchall()
+    return result, rows, load
+
+
+def _figures(rate: int, result: dict, rows: list, load: float) -> None:
+    posted = result["status_201"] + result["status_202"]
     done = [(r, a) for r, a in rows if a is not None]
     if not done:
         raise RuntimeError("no report was attributed: are the workers running the right queues?")
     first, last = min(r for r, _ in done), max(a for _, a in done)
-    rate = len(done) / max((last - first).total_seconds(), 1e-9)
+    end_to_end = len(done) / max((last - first).total_seconds(), 1e-9)
     delays = [(a - r).total_seconds() for r, a in done]
     p50, p95 = percentile(delays, 50), percentile(delays, 95)
-    say(f"  {len(done)}/{len(rows)} reports attributed ({posted} accepted by the API at "
-        f"{result['requests'] / result['seconds']:.1f} req/s): {rate:.1f} reports/s end to end, report-to-attributed "
-        f"p50 {p50:.1f} s, p95 {p95:.1f} s")  # fmt: skip
-    emit("pipeline", "API to attributed", reports_s=rate, p50_s=p50, p95_s=p95, attributed=len(done),
-         stored=len(rows), accepted=posted, intake_req_s=result["requests"] / result["seconds"], load=load)  # fmt: skip
+    offered = f"paced at {rate}/s" if rate else "as fast as answered"
+    say(f"  {offered}: {len(done)}/{len(rows)} reports attributed ({posted} accepted by the API at "
+        f"{result['requests'] / result['seconds']:.1f} req/s): {end_to_end:.1f} reports/s end to end, "
+        f"report-to-attributed p50 {p50:.1f} s, p95 {p95:.1f} s")  # fmt: skip
+    what = f"API to attributed, paced {rate}/s" if rate else "API to attributed"
+    emit("pipeline", what, reports_s=end_to_end, p50_s=p50, p95_s=p95, attributed=len(done), stored=len(rows),
+         accepted=posted, intake_req_s=result["requests"] / result["seconds"], load=load)  # fmt: skip
 
 
 if __name__ == "__main__":
