@@ -134,6 +134,10 @@ def audit_seals_held():
 
 
 SEAL_LOCK = 727_001  # PostgreSQL advisory lock key: one sealer at a time
+_LAST_SEALED = (
+    f"SELECT seq, entry_hash FROM {AuditEntry._meta.db_table} "  # noqa: S608 (table name only)
+    "WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1"
+)
 
 
 def audit_seal() -> int:
@@ -146,15 +150,20 @@ def audit_seal() -> int:
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SEAL_LOCK])
                 # The partial index of unsealed entries keeps one entry per sealed row
                 # until VACUUM (autovacuum waits for a fifth of the table to change). A
                 # bitmap scan, which the planner picks for the few live rows, visits each
                 # such row's heap page on every seal (5 ms at 34,000); an index scan marks
                 # them dead as it passes, and the next seal reads only the index (0.3 ms).
-                cursor.execute("SET LOCAL enable_bitmapscan = off")
-        last = AuditEntry.objects.filter(seq__isnull=False).order_by("-seq").only("seq", "entry_hash").first()
-        seq, prev = (last.seq, last.entry_hash) if last else (0, GENESIS)
+                # The lock and that setting (SET LOCAL) in one round trip.
+                lock = "SELECT pg_advisory_xact_lock(%s), set_config('enable_bitmapscan', 'off', true)"
+                cursor.execute(lock, [SEAL_LOCK])
+        # The chain's end, by hand: a worker seals after every report, and compiling
+        # this through the ORM cost more than reading it.
+        with connection.cursor() as cursor:
+            cursor.execute(_LAST_SEALED)
+            last = cursor.fetchone()
+        seq, prev = (last[0], last[1]) if last else (0, GENESIS)
         entries = list(AuditEntry.objects.filter(seq__isnull=True).order_by("id"))
         for entry in entries:
             seq += 1

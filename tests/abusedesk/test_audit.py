@@ -72,3 +72,20 @@ def test_a_backlog_of_unsealed_entries_is_chained_in_order_in_batches(staff):
     assert all(rows[n][2] == rows[n - 1][3] for n in range(1, len(rows)))
     assert "intact: 1203 entries" in verify()
     assert audit_seal() == 0
+
+
+def test_a_seal_takes_one_statement_per_step(staff):
+    """A worker seals after every report: the lock (and, on PostgreSQL, the index-scan
+    setting with it), the chain's end, the unsealed entries, one update for them all."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    audit_seal()
+    for i in range(3):
+        audit_record(actor=staff, action="test.step", object_type="t", object_id=i)
+    with CaptureQueriesContext(connection) as seen:
+        assert audit_seal() == 3
+    sql = [q["sql"] for q in seen.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
+    expected = 4 if connection.vendor == "postgresql" else 3  # SQLite: one writer, no lock
+    assert len(sql) == expected, sql
+    assert audit_verify().first_broken is None

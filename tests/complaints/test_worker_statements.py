@@ -80,6 +80,10 @@ def test_processing_and_attribution_ask_the_inventory_each_question_once(
     sessions = [s for s in sql if "subscribers_sessionprefixlength" in s]
     assert len(blocks) == 1, blocks
     assert len(sessions) == 1, sessions
+    # The DNS answers on record: the link host's A and AAAA in one statement, the
+    # source's reverse name in another.
+    evidence = [s for s in sql if "complaints_evidence" in s]
+    assert len(evidence) == 2, evidence
     # The hops were written by this task, never read back; nothing of an earlier parse to delete.
     assert not [s for s in sql if "complaints_hop" in s and not s.lstrip().upper().startswith("INSERT")]
 
