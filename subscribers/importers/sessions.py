@@ -29,6 +29,7 @@ from subscribers.importers.common import (
 from subscribers.models import Account
 from subscribers.services import InventoryError, Outcome, SessionResult
 from subscribers.services import sessions_bulk as bulk
+from subscribers.services.sessions import session_close_accounting
 
 CSV_HEADER = ["account_id", "ip", "start", "stop"]
 FORMATS = ("csv", "radius")
@@ -248,6 +249,16 @@ class _RadiusImport:
         rsid = attrs.get("Acct-Session-Id", "")
         routed, notes = _routed_prefixes(attrs)
         results = [self._apply(status, account, ip, at, seconds, rsid) for ip in addresses + routed]
+        if status == "Stop":
+            # Whatever the Stop repeats, it ends all its session held (only a Stop: an
+            # Interim-Update that leaves a route out says nothing about the route).
+            results += session_close_accounting(
+                account=account,
+                stopped_at=at,
+                closed=[r.session for r in results],
+                radius_session_id=rsid,
+                session_time=seconds,
+            )
         return _results(self.file, line, results) + [ImportResult(self.file, line, NOTE, n) for n in notes]
 
     @staticmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -249,3 +250,53 @@ def session_close(
         source=source,
         radius_session_id=radius_session_id,
     )
+
+
+def session_close_accounting(
+    *,
+    account: Account,
+    stopped_at: datetime,
+    closed: Iterable[Session],
+    radius_session_id: str = "",
+    session_time: int | None = None,
+) -> list[SessionResult]:
+    """Close, at stopped_at, the rows of a RADIUS accounting session its Stop did not
+    name: a NAS repeats Framed-IP-Address in the Stop, often not the Framed-Route /
+    Framed-IPv6-Route or the delegated prefix of the Start, and the Stop ends them all.
+
+    `closed` are the rows the Stop named (session_close's sessions). With an
+    Acct-Session-Id, the session is the account's open rows of that id that began within
+    it, i.e. no earlier than its earliest named row or stopped_at less session_time, less
+    CLOCK_SKEW: a NAS that reuses ids after a reboot must not end an older session.
+    Without an id, only the rows that began at the same instant as a named row (what one
+    Start record opened): one login may hold two sessions at once.
+    """
+    _session_validate(account, stopped_at, None)
+    named = [s for s in closed if s.account_id == account.pk and s.radius_session_id == radius_session_id]
+    rows = Session.objects.filter(
+        account=account,
+        radius_session_id=radius_session_id,
+        source=SessionSource.RADIUS,
+        stopped_at__isnull=True,
+        started_at__lte=stopped_at,
+    )
+    if radius_session_id:
+        begins = [s.started_at for s in named]
+        if session_time is not None:
+            begins.append(stopped_at - timedelta(seconds=session_time))
+        if not begins:
+            return []
+        rows = rows.filter(started_at__gte=min(begins) - CLOCK_SKEW)
+    else:
+        begins = {s.started_at for s in named}
+        if not begins:
+            return []
+        rows = rows.filter(started_at__in=begins)
+    open_rows = list(rows)
+    if not open_rows:
+        return []
+    # One statement; the filter on started_at lets PostgreSQL prune the months' partitions.
+    rows.filter(pk__in=[s.pk for s in open_rows]).update(stopped_at=stopped_at)
+    for session in open_rows:
+        session.stopped_at = stopped_at
+    return [SessionResult(session, Outcome.UPDATED) for session in open_rows]
