@@ -21,7 +21,7 @@ from email.message import Message
 from typing import NamedTuple
 
 from . import material as materials
-from . import mime, tables
+from . import mime, notices, tables
 from .common import choose_source, finish
 from .content import about_hosted_content, keep_as_site_address
 from .dates import (
@@ -229,6 +229,10 @@ def read_other(msg: Message, trust: TrustContext, read, depth: int) -> ParsedRep
     if depth == 0 and is_automatic_reply(msg):
         return _automatic_reply(msg)
     found = materials.find(msg) if depth < MAX_DEPTH else materials.Found(None, "", [])
+    if depth == 0 and (reason := _a_programs_mail_reporting_nothing(msg, found)) is not None:
+        # A list manager's, a mail system's or a carrier's own notice: whatever message
+        # it carries or quotes, nobody complains about it (notices.py).
+        return _automatic_reply(msg, reason)
     if depth >= MAX_DEPTH and materials.find(msg).material is not None:
         # Still a forward of something: the reported message lies deeper than is read,
         # and this level is a forwarder's message (our own customer's, it may be), never
@@ -489,7 +493,7 @@ def _written_to_us(msg: Message, prose: str) -> bool:
     """A person writing to an abuse desk about other mail, not the spam itself."""
     subject = mime.header(msg, "Subject") or ""
     speaks = bool(_ABUSE_WORDS.search(subject) or _ABUSE_WORDS.search(prose[:5000]))
-    names_address = named_addresses(prose)[0] is not None
+    names_address = named_addresses(prose)[0] is not None or named_addresses(subject)[0] is not None
     # A program's notice (RFC 3834 "auto-generated", not a reply) about abuse at an
     # address it names, whichever of our mailboxes it was sent to.
     notice = _auto_submitted(msg) in ("auto-generated", "auto-replied") and speaks and names_address
@@ -588,8 +592,12 @@ def _answers_as_away(msg: Message) -> bool:
     if (mime.header(msg, "X-Apple-Action") or "").strip().upper() == "VACATION":
         return True
     subject = mime.decode_words(mime.header(msg, "Subject") or "")
+    if _AWAY_SUBJECT.match(subject) is None:
+        return False
+    # Answering a message it names, or written by a program (a responder marks its mail
+    # Precedence: bulk or junk, or sends it from an address that takes no replies).
     answers = mime.header(msg, "In-Reply-To") or mime.header(msg, "References")
-    return bool(answers) and _AWAY_SUBJECT.match(subject) is not None
+    return bool(answers) or notices.authored_by_a_program(msg) or notices.distributed_in_bulk(msg)
 
 
 def _opens_a_ticket(msg: Message) -> bool:
@@ -622,15 +630,60 @@ _OUT_OF_OFFICE = re.compile(
 )
 
 
-def _automatic_reply(msg: Message) -> ParsedReport:
-    """Nobody complained: a person's responder answered mail we sent. Kept for a person
-    to close, with no address read from its quoted text."""
+_AUTOMATIC_REPLY = "an automatic reply (out of office, a ticket receipt): not an abuse report"
+_PROGRAMS_NOTICES = {
+    notices.RECEIPT: _AUTOMATIC_REPLY,
+    notices.LIST_OR_DELIVERY: (
+        "a mailing list's or a mail system's notice about a message sent to it "
+        "(held for moderation, rejected, not delivered): not an abuse report"
+    ),
+    notices.SEND_ONLY: (
+        "an automatic notice from a sender that takes no replies, reporting no abuse: not an abuse report"
+    ),
+}
+
+
+def _automatic_reply(msg: Message, reason: str = _AUTOMATIC_REPLY) -> ParsedReport:
+    """Nobody complained: a person's responder answered mail we sent, or a program sent a
+    notice. Kept for a person to close, with no address read from its quoted text."""
     report = ParsedReport(format="unknown", category="other", message_kind="machine_report")
     report.reporter = mime.first_address(mime.header(msg, "From"))
     report.subject = mime.header(msg, "Subject")
     report.message_id = mime.header(msg, "Message-ID")
-    report.fail("an automatic reply (out of office, a ticket receipt): not an abuse report")
+    report.fail(reason)
     return report
+
+
+def _a_programs_mail_reporting_nothing(msg: Message, found: materials.Found) -> str | None:
+    """Why a message a program wrote is no abuse report (notices.py), or None.
+
+    Only the message as it reached us: a person forwarding a list's notice or redirecting
+    a spam writes about it. A notice that speaks of abuse from an address it names, and a
+    send-only notice that speaks of abuse, names an address, or carries a message or a
+    table, are a program's complaint (a carrier's, a CERT's, a feed's), read as one."""
+    subject = mime.header(msg, "Subject") or ""
+    if _redirected(msg) or _FORWARD_SUBJECT.match(subject) or not notices.authored_by_a_program(msg):
+        return None
+    shaped_as_a_report = mime.content_type(msg) == "multipart/report"
+    if shaped_as_a_report or mime.header(msg, "X-ARF") or mime.header(msg, "X-XARF"):
+        return None  # a machine report's shape, whatever its reader made of it
+    words = notices.own_words(found.prose)
+    kind = notices.notice_kind(subject, words)
+    if kind == notices.LIST_OR_DELIVERY and _ABUSE_WORDS.search(words):
+        # A receiver's notice of abuse it blocked, naming where it came from ("your
+        # message from 198.51.100.77 was rejected as spam"): a program's complaint.
+        named, others = named_addresses(words)
+        if any(_named_as_source(words, ip) for ip in [named, *others[:3]] if ip):
+            return None
+    if kind == notices.SEND_ONLY and (
+        found.material is not None
+        or _ABUSE_WORDS.search(subject)
+        or _ABUSE_WORDS.search(found.prose[:5000])
+        or named_addresses(found.prose)[0] is not None
+        or tables.data_attachments(msg)
+    ):
+        return None
+    return _PROGRAMS_NOTICES.get(kind) if kind else None
 
 
 def _auto_submitted(msg: Message) -> str:
@@ -700,16 +753,30 @@ def _prose_complaint(msg: Message, found: materials.Found, trust: TrustContext) 
     report.reporter = mime.first_address(mime.header(msg, "From"))
     report.subject = mime.header(msg, "Subject")
     report.category = _complaint_kind(report.subject, found.prose)
+    subject = report.subject or ""
+    # A person may write it all in the subject ("Spam from 203.0.113.5 at 2026-11-20
+    # 13:12 JST") above an empty body: the subject is read by the same rules, and what
+    # the body gives wins.
     named, others = named_addresses(found.prose)
+    named_in = found.prose
+    in_subject = named_addresses(subject)
+    if named is None and in_subject[0] is not None:
+        (named, others), named_in = in_subject, subject
+        report.note("the address was read from the complaint's subject")
+    elif named is not None:  # the body's wins; another in the subject is kept as a signal
+        others += [ip for ip in [in_subject[0], *in_subject[1]] if ip and ip != named and ip not in others]
     report.source_ip_named = named
-    report.source_port_named = named_port(found.prose, named)
+    report.source_port_named = named_port(named_in, named)
     for ip in others:
         report.signal("complainant_named_address", ip)
     if named:
         report.reported_via = "prose"
-        named_time = _named_time(
-            found.prose, parse_date(mime.header(msg, "Date")), named, mime.header(msg, "Subject") or ""
-        )
+        date = parse_date(mime.header(msg, "Date"))
+        named_time = _named_time(found.prose, date, named, subject)
+        if named_time.when is None and subject:
+            named_time = _named_time(subject, date, named, subject)
+            if named_time.when is not None:
+                report.note("the time was read from the complaint's subject")
         when = named_time.when
         for note in named_time.notes:
             report.note(note)

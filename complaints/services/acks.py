@@ -16,6 +16,7 @@ from abusedesk.i18n import mail_language
 from abusedesk.mail import failure_text
 from complaints.choices import Channel, ReportFormat
 from complaints.models import Report
+from complaints.parsing.notices import takes_no_replies
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +28,11 @@ def ack_wanted(report: Report) -> bool:
     if report.channel not in (Channel.MAILBOX, Channel.IMAP) or not report.reporter_key.startswith("email:"):
         return False
     if "@" not in report.reporter_key or report.format in MACHINE_FORMATS:
+        return False
+    # Nor any other program's mail (a bounce, a list's or a carrier's notice, a vacation
+    # reply, a machine report: RFC 3834 section 2), nor an address that takes no replies.
+    address = report.reporter_key.removeprefix("email:")
+    if (report.facts or {}).get("message_kind") == "machine_report" or takes_no_replies(address):
         return False
     head = bytes(report.raw[:65536]).split(b"\n\n", 1)[0]
     try:
