@@ -238,7 +238,7 @@ def read_dmarc_aggregate(msg: Message, trust: TrustContext) -> ParsedReport | No
             break
         if part.is_multipart():
             continue
-        name = part.get_filename() or ""
+        name = mime.filename(part) or ""
         if _AGGREGATE_FILE.match(name.strip()):
             found = True
         elif mime.content_type(part) in ("text/xml", "application/xml", "text/plain"):

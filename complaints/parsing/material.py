@@ -153,10 +153,7 @@ def _is_attachment(part: Message) -> bool:
 
 
 def _filename(part: Message) -> str | None:
-    try:
-        return part.get_filename()
-    except Exception:
-        return None
+    return mime.filename(part)
 
 
 def _attached(msg: Message, notes: list[str]):

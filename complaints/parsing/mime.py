@@ -343,6 +343,18 @@ def param(part: Message, name: str) -> str | None:
     return kept[key]
 
 
+def filename(part: Message) -> str | None:
+    """The part's file name (Content-Disposition's, else Content-Type's "name"), or None."""
+    kept = _kept(part)
+    if "filename" not in kept:
+        try:
+            value = part.get_filename()
+        except Exception:
+            value = None
+        kept["filename"] = str(value) if value else None
+    return kept["filename"]
+
+
 def part_bytes(part: Message) -> bytes:
     """The decoded body of a leaf part, or the text of an embedded message part."""
     try:

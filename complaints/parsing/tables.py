@@ -43,10 +43,7 @@ def data_attachments(msg: Message) -> list[Message]:
     for part in mime.walk(msg):
         if mime.content_type(part).startswith(("multipart/", "message/")):
             continue
-        try:
-            name = part.get_filename() or ""
-        except Exception:
-            name = ""
+        name = mime.filename(part) or ""
         if mime.content_type(part) in _DATA_TYPES or _DATA_NAME.search(name):
             found.append(part)
         elif mime.content_type(part) == "text/plain" and _TEXT_NAME.search(name):
@@ -59,10 +56,7 @@ def attached_tables(msg: Message) -> tuple[str, list[str]]:
     names. Only table-like entries of an archive are read (never a program in it)."""
     texts, names = [], []
     for part in data_attachments(msg):
-        try:
-            name = part.get_filename() or mime.content_type(part)
-        except Exception:
-            name = mime.content_type(part)
+        name = mime.filename(part) or mime.content_type(part)
         data = mime.part_bytes(part)
         for entry, content in _opened(name, data):
             text = mime.decode_bytes(content[:MAX_TABLE_BYTES])

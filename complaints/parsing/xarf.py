@@ -97,10 +97,7 @@ def _xarf_rank(fields: dict) -> int:
 
 
 def _named_json(part: Message) -> bool:
-    try:
-        name = part.get_filename() or ""
-    except Exception:
-        name = ""
+    name = mime.filename(part) or ""
     return name.lower().endswith(".json")
 
 
