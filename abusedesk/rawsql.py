@@ -56,15 +56,109 @@ def fetch(sql: str, params: Sequence) -> list[tuple]:
     return rows
 
 
+def execute(sql: str, params: Sequence) -> int:
+    """Run one statement that returns no rows (prepared on PostgreSQL); its row count."""
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.rowcount
+    import psycopg
+
+    logged = connection.queries_logged
+    started = time.monotonic()
+    connection.ensure_connection()
+    raw = connection.connection
+    if raw.prepare_threshold is None:
+        raw.prepare_threshold = _NEVER
+    with connection.wrap_database_errors:
+        with psycopg.Cursor(raw) as cursor:
+            cursor.execute(sql, params, prepare=True)
+            count = cursor.rowcount
+    if logged:
+        connection.queries_log.append(
+            {"sql": f"{sql} -- {list(params)!r}", "time": f"{time.monotonic() - started:.3f}"}
+        )
+    return count
+
+
+def insert(objs: Sequence[Model]) -> None:
+    """INSERT these unsaved instances of one model in one statement, as bulk_create
+    does (each field's pre_save and get_db_prep_save), primary keys set from RETURNING."""
+    if not objs:
+        return
+    model = type(objs[0])
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if f is not meta.auto_field]
+    key = ("insert", connection.vendor, model, len(objs))
+    sql = _STATEMENTS.get(key)
+    if sql is None:
+        quote = connection.ops.quote_name
+        row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        sql = _STATEMENTS[key] = (
+            f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
+            f"VALUES {', '.join([row] * len(objs))} RETURNING {quote(meta.pk.column)}"
+        )
+    params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for obj in objs for f in fields]
+    for obj, (pk,) in zip(objs, fetch(sql, params), strict=True):
+        obj.pk = pk
+        obj._state.adding, obj._state.db = False, connection.alias
+
+
+def update(obj: Model, names: Sequence[str]) -> int:
+    """UPDATE these fields of a saved instance by its primary key, as save(update_fields=)
+    does (each field's pre_save and get_db_prep_save); the row count."""
+    meta = obj._meta
+    fields = [meta.get_field(name) for name in names]
+    key = ("update", connection.vendor, type(obj), tuple(names))
+    sql = _STATEMENTS.get(key)
+    if sql is None:
+        quote = connection.ops.quote_name
+        sets = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+        where = f"{quote(meta.pk.column)} = %s"
+        sql = _STATEMENTS[key] = f"UPDATE {quote(meta.db_table)} SET {sets} WHERE {where}"  # noqa: S608
+    params = [f.get_db_prep_save(f.pre_save(obj, False), connection) for f in fields]
+    return execute(sql, [*params, obj.pk])
+
+
 _READERS: dict[tuple, RowReader] = {}
+_STATEMENTS: dict[tuple, str] = {}  # the text of each `instances` statement, per reader
 
 
-def row_reader(*models: type[Model]) -> RowReader:
-    """The RowReader of these models for the current connection's backend (cached)."""
-    key = (connection.vendor, models)
+def row_reader(*models: type[Model], omit: tuple[str, ...] = ()) -> RowReader:
+    """The RowReader of these models for the current connection's backend (cached).
+    `omit`: field names left out of every model's columns (deferred on the instances)."""
+    key = (connection.vendor, models, omit)
     if key not in _READERS:
-        _READERS[key] = RowReader(*models)
+        _READERS[key] = RowReader(*models, omit=omit)
     return _READERS[key]
+
+
+def instances(model: type[Model], where: str, params: Sequence, *, tail: str = "",
+              omit: tuple[str, ...] = (), for_update: bool = False) -> list[Model]:  # fmt: skip
+    """Instances of `model` from one hand-written statement: its columns FROM its table
+    (alias `t`) WHERE `where` `tail` ("ORDER BY ... LIMIT 1"), prepared on PostgreSQL.
+    For a read on every report, where the ORM's compiling cost more than the query.
+    `for_update` locks the rows where the backend can (as select_for_update does)."""
+    reader = row_reader(model, omit=omit)
+    key = (reader, where, tail, for_update)
+    sql = _STATEMENTS.get(key)
+    if sql is None:
+        table = connection.ops.quote_name(model._meta.db_table)
+        sql = f"SELECT {reader.columns('t')} FROM {table} t WHERE {where}"  # noqa: S608
+        if tail:
+            sql += f" {tail}"
+        if for_update and connection.features.has_select_for_update:
+            sql += " FOR UPDATE"
+        _STATEMENTS[key] = sql
+    return [reader.read(row)[0][0] for row in fetch(sql, params)]
+
+
+def instance(model: type[Model], where: str, params: Sequence, **kwargs) -> Model:
+    """The one instance `instances` finds; `model.DoesNotExist` as the ORM's get() raises."""
+    found = instances(model, where, params, **kwargs)
+    if not found:
+        raise model.DoesNotExist(f"{model._meta.object_name} matching query does not exist.")
+    return found[0]
 
 
 class RowReader:
@@ -76,10 +170,11 @@ class RowReader:
     converters are the backend's: build it through row_reader().
     """
 
-    def __init__(self, *models: type[Model]):
+    def __init__(self, *models: type[Model], omit: tuple[str, ...] = ()):
         self._models = []
+        self._fields: list[list] = []
         for model in models:
-            fields = model._meta.concrete_fields
+            fields = [f for f in model._meta.concrete_fields if f.name not in omit]
             converters = []
             for field in fields:
                 col = field.get_col(model._meta.db_table)
@@ -87,13 +182,14 @@ class RowReader:
                 converters.append((col, funcs))
             pk_index = [f.attname for f in fields].index(model._meta.pk.attname)
             self._models.append((model, [f.attname for f in fields], converters, pk_index))
+            self._fields.append(fields)
 
     def columns(self, *aliases: str) -> str:
         quote = connection.ops.quote_name
         return ", ".join(
             f"{alias}.{quote(field.column)}"
-            for (model, _names, _conv, _pk), alias in zip(self._models, aliases, strict=True)
-            for field in model._meta.concrete_fields
+            for fields, alias in zip(self._fields, aliases, strict=True)
+            for field in fields
         )
 
     def read(self, row: Sequence) -> tuple[list[Model | None], Sequence]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from abusedesk import rawsql
 from complaints.choices import ConfirmationKind
 from complaints.models import CaseConfirmation, Evidence, Hop, Report
 from complaints.parsing.hosts import is_internal_ip, normalise_ip, registrable_domain
@@ -49,9 +50,11 @@ def check_compromise(
 
 
 def _exploited_listing(result: Attribution, ip: str, at) -> None:
-    listings = Evidence.objects.filter(
-        subject=ip, kind=Evidence.Kind.DNSBL, zone_kind="exploited", listed=True
-    ).order_by("-asked_at")[:20]
+    # Asked for every report of a customer's: by hand (abusedesk.rawsql), not compiled.
+    listings = rawsql.instances(
+        Evidence, "t.subject = %s AND t.kind = %s AND t.zone_kind = %s AND t.listed = %s",
+        [ip, str(Evidence.Kind.DNSBL), "exploited", True], tail="ORDER BY t.asked_at DESC LIMIT 20",
+    )  # fmt: skip
     # S2 reads, inside the report's attribution: the session at the spam's time is the
     # one _attribute_origin already recorded; each one read here goes into the records
     # of the same report.attributed audit entry (POLICY.md: every access recorded).
@@ -184,16 +187,12 @@ def _for_domain(raw: str) -> str | None:
 def _reporter_burst(result: Attribution, report: Report) -> None:
     if report.case_id is None or report.occurred_at is None:
         return
-    reporters = (
-        Report.objects.filter(
-            case_id=report.case_id,
-            occurred_at__gte=report.occurred_at - BURST_WINDOW,
-            occurred_at__lte=report.occurred_at + BURST_WINDOW,
-        )
-        .values("reporter_key")
-        .distinct()
-        .count()
+    sql = (
+        f"SELECT count(*) FROM (SELECT DISTINCT reporter_key FROM {Report._meta.db_table} "  # noqa: S608
+        "WHERE case_id = %s AND occurred_at >= %s AND occurred_at <= %s) r"
     )
+    window = [report.occurred_at - BURST_WINDOW, report.occurred_at + BURST_WINDOW]
+    reporters = rawsql.fetch(sql, [report.case_id, *window])[0][0]
     if reporters >= BURST_REPORTERS:
         minutes = int(BURST_WINDOW.total_seconds() // 60)
         result.compromised(
@@ -205,12 +204,11 @@ def case_confirmation(report: Report, kind: str) -> CaseConfirmation | None:
     """The first confirmation of this kind recorded on the report's case."""
     if report.case_id is None:
         return None
-    return (
-        CaseConfirmation.objects.filter(case_id=report.case_id, kind=kind)
-        .select_related("recorded_by")
-        .order_by("recorded_at", "id")
-        .first()
-    )
+    found = rawsql.instances(
+        CaseConfirmation, "t.case_id = %s AND t.kind = %s", [report.case_id, str(kind)],
+        tail="ORDER BY t.recorded_at, t.id LIMIT 1",
+    )  # fmt: skip
+    return found[0] if found else None
 
 
 def _customer_confirmation(result: Attribution, report: Report) -> None:

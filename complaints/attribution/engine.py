@@ -1318,7 +1318,7 @@ def _abuse_contact(ip, origin_hop, hosts, *, advertised=()) -> dict | None:
         parents[name] = [".".join(labels[i:]) for i in range(len(labels) - 1)]
     wanted = sorted(set().union(*parents.values())) if parents else []
     by_domain: dict[str, NetworkContact] = {}
-    for contact in NetworkContact.objects.filter(domain__in=wanted).order_by("pk") if wanted else []:
+    for contact in _contacts_by_domain(wanted) if wanted else []:
         by_domain.setdefault(contact.domain, contact)
     for name in names:
         for parent in parents[name]:
@@ -1332,14 +1332,26 @@ def _abuse_contact(ip, origin_hop, hosts, *, advertised=()) -> dict | None:
     return None
 
 
+def _contacts_by_domain(domains: list[str]) -> list[NetworkContact]:
+    from abusedesk import rawsql
+
+    marks = ", ".join(["%s"] * len(domains))
+    return rawsql.instances(NetworkContact, f"t.domain IN ({marks})", domains, tail="ORDER BY t.id")
+
+
 def _registry_network(ip: str) -> NetworkContact | None:
     """The most specific registry network (with a prefix) holding `ip`; asked once per
     unit of work (inventory.lookups_memoized)."""
     key = ipkeys.ip_key(ip)
 
     def ask() -> NetworkContact | None:
-        networks = NetworkContact.objects.exclude(prefix="").filter(start_key__lte=key, end_key__gte=key)
-        return networks.order_by("-prefix_len").first()
+        from abusedesk import rawsql
+
+        found = rawsql.instances(
+            NetworkContact, "t.prefix <> '' AND t.start_key <= %s AND t.end_key >= %s", [key, key],
+            tail="ORDER BY t.prefix_len DESC LIMIT 1",
+        )  # fmt: skip
+        return found[0] if found else None
 
     return inventory.memoized(("registry_network", key), ask)
 
@@ -1366,11 +1378,14 @@ def _confirmed_own_name(ip: str, origin_hop) -> str | None:
 
 def _reverse_name(ip, origin_hop) -> str | None:
     if ip:
-        ptr = (
-            Evidence.objects.filter(subject=ip, kind=Evidence.Kind.PTR, outcome=Evidence.Outcome.ANSWER)
-            .order_by("-asked_at")
-            .first()
-        )
+        from abusedesk import rawsql
+
+        found = rawsql.instances(
+            Evidence, "t.subject = %s AND t.kind = %s AND t.outcome = %s",
+            [ip, str(Evidence.Kind.PTR), str(Evidence.Outcome.ANSWER)],
+            tail="ORDER BY t.asked_at DESC LIMIT 1",
+        )  # fmt: skip
+        ptr = found[0] if found else None
         if ptr and ptr.answer:
             return ptr.answer[0].rstrip(".")
     if origin_hop and origin_hop.from_rdns and origin_hop.from_rdns.lower() != "unknown":

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from abusedesk import rawsql
 from abusedesk.audit import audit_record
 from abusedesk.choices import SendingMethod
 from complaints.models import Case, NetworkContact, Report
@@ -62,14 +63,13 @@ def report_attribute(*, report_id: int, version_max_age: float = 0.0, hops: list
     """Compute and store one report's attribution, then refresh its case. Idempotent.
     `version_max_age`: see inventory_version; `hops`: the report's stored hops, when the
     caller has just written them (else they are read)."""
-    report = Report.objects.defer("raw").get(pk=report_id)
+    report = rawsql.instance(Report, "t.id = %s", [report_id], omit=("raw",))
     version = inventory_version(max_age=version_max_age)
     result = attribute(report, hops=hops).to_dict()
     previous = report.attribution
     with transaction.atomic():
-        Report.objects.filter(pk=report.pk).update(
-            attribution=result, attributed_at=timezone.now(), attribution_inputs=version
-        )
+        report.attribution, report.attributed_at, report.attribution_inputs = result, timezone.now(), version
+        rawsql.update(report, ("attribution", "attributed_at", "attribution_inputs"))
         if previous == result:
             return result
         audit_record(
@@ -177,7 +177,7 @@ def case_rollup(*, case_id: int, adding: dict | None = None) -> None:
     With `adding`, fold that one attribution into the stored summary; without,
     recount from every report.
     """
-    case = Case.objects.select_for_update().get(pk=case_id)
+    case = rawsql.instance(Case, "t.id = %s", [case_id], for_update=True)
     # A summary from before a key was added is recounted once rather than folded into.
     if adding is not None and case.attribution and "step_codes" in case.attribution:
         summary = _fold(dict(case.attribution), adding)
@@ -187,17 +187,20 @@ def case_rollup(*, case_id: int, adding: dict | None = None) -> None:
         for a in reports.values_list("attribution", flat=True).iterator():
             if a:
                 _fold(summary, a)
-    Case.objects.filter(pk=case.pk).update(
-        roles=summary["roles"],
-        sending_method=summary["sending_method"] or "",
-        accounts=summary["accounts"],
-        account_kinds=summary["account_kinds"],
-        attribution=summary,
-        roles_text=_as_text(summary["roles"]),
-        account_kinds_text=_as_text(summary["account_kinds"]),
-        accounts_text=_as_text(summary["accounts"])[:500],
-        facts_changed_at=timezone.now(),  # what case_mark_changed stamps, in the same statement
-    )
+    changed = {
+        "roles": summary["roles"],
+        "sending_method": summary["sending_method"] or "",
+        "accounts": summary["accounts"],
+        "account_kinds": summary["account_kinds"],
+        "attribution": summary,
+        "roles_text": _as_text(summary["roles"]),
+        "account_kinds_text": _as_text(summary["account_kinds"]),
+        "accounts_text": _as_text(summary["accounts"])[:500],
+        "facts_changed_at": timezone.now(),  # what case_mark_changed stamps, in the same statement
+    }
+    for name, value in changed.items():
+        setattr(case, name, value)
+    rawsql.update(case, tuple(changed))
     case_changes_announce(case_ids=[case.pk])
 
 

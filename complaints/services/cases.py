@@ -135,7 +135,10 @@ def _shared_holding(report: Report, block) -> tuple[str, str, str] | None:
 
 
 def _open_case(key: str, kind: str, subject: str) -> tuple[Case, bool]:
-    case = Case.objects.filter(key=key, status=CaseStatus.OPEN).first()
+    found = rawsql.instances(
+        Case, "t.key = %s AND t.status = %s", [key, str(CaseStatus.OPEN)], tail="ORDER BY t.id LIMIT 1"
+    )
+    case = found[0] if found else None
     if case:
         return case, False
     try:
@@ -161,7 +164,10 @@ def case_attach(*, report: Report) -> Case | None:
     case, created = _open_case(key, kind, subject)
     # A report grouped for the first time adds itself to the counts; one that already
     # had a case (processed again) has them recounted.
-    first_time = Report.objects.filter(pk=report.pk, case__isnull=True).update(case=case)
+    first_time = rawsql.execute(
+        f"UPDATE {Report._meta.db_table} SET case_id = %s WHERE id = %s AND case_id IS NULL",  # noqa: S608
+        [case.pk, report.pk],
+    )
     if not first_time:
         Report.objects.filter(pk=report.pk).update(case=case)
     report.case = case

@@ -119,3 +119,33 @@ def test_answers_are_kept_only_inside_the_block(held_address):
         )
         assert block_for(ip="198.51.100.23") is block_for(ip="198.51.100.23")
     assert session_at(ip="198.51.100.23", at=AT).account.identifier == "changed@isp"
+
+
+def test_the_reads_made_for_every_report_are_written_by_hand(held_address, no_evaluation, settings):
+    """The report, its claim, its case, the unsealed audit entries, the mail-server check
+    and the compromise checks of a customer's report are read through abusedesk.rawsql
+    (built once, prepared): compiling them through the ORM cost more than running them.
+    What the ORM still compiles here is the new case's first recount."""
+    from unittest import mock
+
+    from django.db.models.sql.compiler import SQLCompiler
+
+    from complaints.attribution.services import inventory_version
+
+    settings.ABUSEDESK_COLLECT_EVIDENCE = False
+    report = stored()
+    inventory_version()  # a worker reads it at most every 5 s (INVENTORY_VERSION_MAX_AGE)
+    compiled: list[str] = []
+    original = SQLCompiler.as_sql
+
+    def counting(self, *args, **kwargs):
+        if type(self) is SQLCompiler:  # a SELECT (inserts and updates have their own compilers)
+            compiled.append(self.query.model._meta.db_table)
+        return original(self, *args, **kwargs)
+
+    with mock.patch.object(SQLCompiler, "as_sql", counting):
+        report_process(report_id=report.pk)
+    report.refresh_from_db()
+    assert report.attribution["accounts"] == ["C-1"] and report.case_id is not None
+    assert not {"complaints_case", "abusedesk_auditentry", "subscribers_addressblock"} & set(compiled), compiled
+    assert len(compiled) <= 1, compiled
