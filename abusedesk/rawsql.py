@@ -17,6 +17,7 @@ connection.queries when queries are being captured, so tests can count it.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Sequence
 
@@ -28,10 +29,19 @@ _NEVER = 2**62
 
 def fetch(sql: str, params: Sequence) -> list[tuple]:
     """The rows of one statement (`%s` placeholders), prepared on PostgreSQL."""
+    return _run(sql, params, lambda cursor: cursor.fetchall())
+
+
+def execute(sql: str, params: Sequence) -> int:
+    """Run one statement that returns no rows (prepared on PostgreSQL); its row count."""
+    return _run(sql, params, lambda cursor: cursor.rowcount)
+
+
+def _run(sql: str, params: Sequence, result):
     if connection.vendor != "postgresql":
-        with connection.cursor() as cursor:  # logged by Django's debug cursor
+        with connection.cursor() as cursor:  # Django's cursor: logged, wrapped
             cursor.execute(sql, params)
-            return cursor.fetchall()
+            return result(cursor)
     import psycopg
 
     logged = connection.queries_logged
@@ -47,38 +57,21 @@ def fetch(sql: str, params: Sequence) -> list[tuple]:
         # A server-side-binding cursor on Django's own connection: same transaction,
         # same loaders.
         with psycopg.Cursor(raw) as cursor:
-            cursor.execute(sql, params, prepare=True)
-            rows = cursor.fetchall()
+
+            def run(sql, params, many, context):
+                cursor.execute(sql, params, prepare=True)
+
+            # Through the connection's execute_wrappers, as Django's own cursor runs a
+            # statement: whoever counts or watches the statements sees these too.
+            for wrapper in reversed(connection.execute_wrappers):
+                run = functools.partial(wrapper, run)
+            run(sql, params, False, {"connection": connection, "cursor": cursor})
+            out = result(cursor)
     if logged:
         connection.queries_log.append(
             {"sql": f"{sql} -- {list(params)!r}", "time": f"{time.monotonic() - started:.3f}"}
         )
-    return rows
-
-
-def execute(sql: str, params: Sequence) -> int:
-    """Run one statement that returns no rows (prepared on PostgreSQL); its row count."""
-    if connection.vendor != "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.rowcount
-    import psycopg
-
-    logged = connection.queries_logged
-    started = time.monotonic()
-    connection.ensure_connection()
-    raw = connection.connection
-    if raw.prepare_threshold is None:
-        raw.prepare_threshold = _NEVER
-    with connection.wrap_database_errors:
-        with psycopg.Cursor(raw) as cursor:
-            cursor.execute(sql, params, prepare=True)
-            count = cursor.rowcount
-    if logged:
-        connection.queries_log.append(
-            {"sql": f"{sql} -- {list(params)!r}", "time": f"{time.monotonic() - started:.3f}"}
-        )
-    return count
+    return out
 
 
 def insert(objs: Sequence[Model]) -> None:

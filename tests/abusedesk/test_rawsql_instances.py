@@ -32,3 +32,19 @@ def test_no_row_raises_the_models_does_not_exist():
     with pytest.raises(Report.DoesNotExist):
         rawsql.instance(Report, "t.id = %s", [-1])
     assert rawsql.instances(Report, "t.id = %s", [-1], for_update=True, tail="ORDER BY t.id LIMIT 1") == []
+
+
+def test_the_connections_execute_wrappers_see_the_statements_by_hand():
+    """Whoever watches a connection's statements (a counter, a tracer) sees these too."""
+    from django.db import connection
+
+    seen = []
+
+    def watch(execute, sql, params, many, context):
+        seen.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(watch):
+        assert rawsql.fetch("SELECT 1 WHERE 1 = %s", [1]) == [(1,)]
+        rawsql.execute(f"UPDATE {Report._meta.db_table} SET size = size WHERE id = %s", [-1])
+    assert seen == ["SELECT 1 WHERE 1 = %s", f"UPDATE {Report._meta.db_table} SET size = size WHERE id = %s"]
