@@ -80,6 +80,10 @@ def insert(objs: Sequence[Model]) -> None:
     if not objs:
         return
     model = type(objs[0])
+    if not connection.features.can_return_rows_from_bulk_insert:  # SQLite before 3.35
+        for obj in objs:
+            obj.save(force_insert=True)
+        return
     meta = model._meta
     fields = [f for f in meta.concrete_fields if f is not meta.auto_field]
     key = ("insert", connection.vendor, model, len(objs))

@@ -48,3 +48,19 @@ def test_the_connections_execute_wrappers_see_the_statements_by_hand():
         assert rawsql.fetch("SELECT 1 WHERE 1 = %s", [1]) == [(1,)]
         rawsql.execute(f"UPDATE {Report._meta.db_table} SET size = size WHERE id = %s", [-1])
     assert seen == ["SELECT 1 WHERE 1 = %s", f"UPDATE {Report._meta.db_table} SET size = size WHERE id = %s"]
+
+
+def test_an_insert_sets_the_primary_keys_where_the_database_returns_no_rows(monkeypatch):
+    """SQLite before 3.35 has no RETURNING: each row is saved as the ORM would."""
+    from django.db import connection
+
+    from abusedesk.models import AuditEntry
+
+    monkeypatch.setattr(type(connection.features), "can_return_rows_from_bulk_insert", False)
+    entries = [AuditEntry(action="test.one", actor_name="system"), AuditEntry(action="test.two", actor_name="system")]
+    rawsql.insert(entries)
+    assert all(e.pk for e in entries) and not any(e._state.adding for e in entries)
+    assert list(AuditEntry.objects.filter(pk__in=[e.pk for e in entries]).values_list("action", flat=True)) == [
+        "test.one",
+        "test.two",
+    ]
