@@ -236,8 +236,13 @@ class _RadiusImport:
 
     def record(self, line: int, attrs: dict[str, str]) -> list[ImportResult]:
         status = attrs.get("Acct-Status-Type", "")
+        if status in ("Accounting-On", "Accounting-Off"):
+            return [
+                ImportResult(self.file, line, IGNORED),
+                ImportResult(self.file, line, NOTE, _nas_note(attrs)),
+            ]
         if status not in ("Start", "Stop", "Interim-Update", "Alive"):
-            return [ImportResult(self.file, line, IGNORED)]  # Accounting-On/Off and the like
+            return [ImportResult(self.file, line, IGNORED)]
         if not attrs.get("User-Name"):
             raise InventoryError("no User-Name")
         account = self._account(attrs["User-Name"])
@@ -273,6 +278,19 @@ class _RadiusImport:
         return services.session_record(
             account=account, ip=ip, started_at=started, source=SessionSource.RADIUS, radius_session_id=rsid
         )
+
+
+def _nas_note(attrs: dict[str, str]) -> str:
+    """What an Accounting-On/Off (a NAS booting or shutting down, RFC 2866) means for the
+    desk. Sessions do not record their NAS, so the record ends nothing itself: each row
+    its NAS left open ends when its address or prefix is next held (session_record)."""
+    status = attrs["Acct-Status-Type"]
+    nas = attrs.get("NAS-Identifier") or attrs.get("NAS-IP-Address") or attrs.get("NAS-IPv6-Address")
+    named = f"NAS {nas}" if nas else "an unnamed NAS"
+    return (
+        f"{status} from {named}: the sessions it had open ended, but their Stops may be lost; "
+        "sessions are not stored by NAS, so each open row ends when its address is next held"
+    )
 
 
 def _routed_prefixes(attrs: dict[str, str]) -> tuple[list[str], list[str]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.db import transaction
 
@@ -22,7 +22,9 @@ class SessionResult:
 
 
 def _ts(value: datetime | None) -> str:
-    return value.isoformat() if value else "open"
+    # In UTC: a stored time reads back in UTC, one just given keeps its offset, and a
+    # note naming both ("00:00+00:00 – 12:00+09:00") would seem to end before it began.
+    return value.astimezone(UTC).isoformat() if value else "open"
 
 
 def _describe(session: Session) -> str:
@@ -70,8 +72,11 @@ def session_record(
 ) -> SessionResult:
     """Record that `account` held `ip` (an address or a delegated prefix) from started_at.
 
-    Re-recording the same session is UNCHANGED. Another account's session still open on
-    the same range is closed at started_at (a lost Stop; reported as a note). Two
+    Re-recording the same session is UNCHANGED; an open record never moves a stop already
+    stored. Another session still open on the same range since before started_at, another
+    account's or another accounting session of this account (_another_session), ended at
+    the latest when this one began (its Stop was lost): it is closed at started_at, with
+    the other open rows of its accounting session (_rows_of_session), and a note. Two
     sessions of different accounts on the range overlapping by no more than CLOCK_SKEW
     (two access servers' clocks) are cut: the earlier one ends when the later began (a
     note). Any other overlap with another account is refused: two holders at one instant
@@ -89,8 +94,15 @@ def session_record(
         raise InventoryError(str(exc)) from None
 
     overlapping = _overlapping(start_key, length, started_at, stopped_at)
-    own = [s for s in overlapping if s.account_id == account.pk]
-    others = [s for s in overlapping if s.account_id != account.pk]
+    # The account's rows of another session on the range take turns with this one as
+    # another account's would; two rows of one session are the same holding.
+    own = [
+        s
+        for s in overlapping
+        if s.account_id == account.pk and not _another_session(s, started_at, radius_session_id, source)
+    ]
+    others = [s for s in overlapping if s not in own]
+    given_stop = stopped_at
     notes: list[str] = []
     to_close: list[Session] = []
     to_cut: list[Session] = []
@@ -103,6 +115,10 @@ def session_record(
             # An older open session imported after a newer one: it ended when the next began.
             stopped_at = other.started_at
             notes.append(f"closed at {_ts(stopped_at)}, when {_describe(other)} began on {address}")
+        elif other.account_id == account.pk:
+            # Rows of two sessions of one account that overlap with their stops known say
+            # nothing of a lost Stop, and name the same holder: left as they are.
+            own.append(other)
         elif other.started_at > started_at and stopped_at - other.started_at <= CLOCK_SKEW:
             # This session's Stop is stamped seconds after the next holder's Start: two
             # clocks. Its hours before are its holder's all the same.
@@ -120,6 +136,9 @@ def session_record(
 
     identical = next((s for s in own if s.started_at == started_at), None)
     if identical is not None:
+        if given_stop is None and identical.stopped_at is not None:
+            # A Start read again: the end its Stop (or the next Start) gave stays.
+            return SessionResult(identical, Outcome.UNCHANGED)
         return replace(_session_update_stop(identical, stopped_at), notes=tuple(notes))
     if own:
         return SessionResult(own[0], Outcome.UNCHANGED)
@@ -128,7 +147,17 @@ def session_record(
         for other in to_close:
             other.stopped_at = started_at
             other.save(update_fields=["stopped_at"])
-            notes.append(f"implicitly closed {address} for {_describe(other)}")
+            if other.account_id == account.pk:
+                notes.append(_lost_stop_note(other, other, address))
+            else:
+                notes.append(f"implicitly closed {address} for {_describe(other)}")
+            for row in _rows_of_session(other, started_at):
+                notes.append(
+                    _lost_stop_note(row, other, address)
+                    if other.account_id == account.pk
+                    else f"implicitly closed {row.address} for {_describe(row)}, of the same session "
+                    f"{other.radius_session_id} as {address}"
+                )
         for other in to_cut:
             cut_from = other.stopped_at
             other.stopped_at = started_at
@@ -150,6 +179,49 @@ def session_record(
         )
     notes += _nested_notes(session)
     return SessionResult(session, Outcome.CREATED, tuple(notes))
+
+
+def _another_session(row: Session, started_at: datetime, radius_session_id: str, source: str) -> bool:
+    """Whether the account's `row` on the range is of another session than a record
+    beginning at started_at. RADIUS: another Acct-Session-Id (RFC 2866: one per session;
+    without both ids an Interim-Update's start, its time less Acct-Session-Time, may be
+    seconds off its Start's and cannot be told apart). CSV: one row is one session."""
+    if row.started_at == started_at:
+        return False
+    if row.radius_session_id and radius_session_id:
+        return row.radius_session_id != radius_session_id
+    return not row.radius_session_id and not radius_session_id and row.source == source == SessionSource.CSV
+
+
+def _rows_of_session(ended: Session, at: datetime) -> list[Session]:
+    """Close at `at` the other open rows of the RADIUS accounting session `ended` was
+    closed at `at` for: the routes and the prefix its Start opened with it (same id, same
+    start) ended with the session, whether or not a later session names them again."""
+    if not ended.radius_session_id or ended.source != SessionSource.RADIUS:
+        return []
+    rows = Session.objects.filter(
+        account_id=ended.account_id,
+        radius_session_id=ended.radius_session_id,
+        source=SessionSource.RADIUS,
+        started_at=ended.started_at,
+        stopped_at__isnull=True,
+    ).exclude(pk=ended.pk)
+    found = list(rows)
+    if found:
+        rows.filter(pk__in=[s.pk for s in found]).update(stopped_at=at)
+    for row in found:
+        row.stopped_at = at
+        row.account = ended.account
+    return found
+
+
+def _lost_stop_note(row: Session, ended: Session, address: str) -> str:
+    session = f" {ended.radius_session_id}" if ended.radius_session_id else ""
+    stop = "Stop" if ended.source == SessionSource.RADIUS else "stop"
+    return (
+        f"{row.address}: the earlier session{session} of {_describe(row)} had no {stop}; "
+        f"ended when this session began on {address}"
+    )
 
 
 def _nested_notes(session: Session) -> list[str]:
