@@ -93,7 +93,7 @@ def attribute(report: Report, *, hops: list[Hop] | None = None) -> Attribution:
         _attribute_host(result, host)
     if NetworkRole.HOSTING not in result.roles and (site := _site_address(report)):
         _attribute_site_address(result, report, site, at)
-    _phishing_planted_in_site(result, report)
+    _content_planted_in_site(result, report)
     if hops and _is_own_name(hops[0].by_name) and not _has(result, NetworkRole.SENDING, NetworkRole.RELAY):
         result.add_role(NetworkRole.RECEIVING)
         result.step("received_by_our_mx", host=hops[0].by_name)
@@ -500,13 +500,14 @@ def _attribute_without_time(result, report, ip, origin_hop, hops) -> None:
     result.sending_method = _sending_method(result, report, ip, None, origin_hop, hops)
 
 
-# A PHP file where a site keeps uploads, caches or temporary files was put there, not
-# written by the site's owner: the classic web shell of a compromised CMS.
+# The folders a web application writes uploaded, cached and temporary files to, and
+# keeps its pictures and media in: a script, a page or a program there was put there
+# (an upload form's, an attacker's), not written to be served by the site's owner.
+_SITE_FILE_FOLDERS = r"uploads?|cache|tmp|temp|images?|media|files"
+# A PHP file in one of them: the classic web shell of a compromised CMS.
 # A hidden file, or a script in a hidden folder (/.well-known/pki-validation/, a
 # /wp-includes/.cache/ of its own): no site's owner writes its mail scripts there.
-_PLANTED = re.compile(
-    r"/(?:uploads?|cache|tmp|temp|images?|media|files)/|/\.[^/]+$|/\.(?!\.?/)[^/]+/", re.IGNORECASE
-)
+_PLANTED = re.compile(rf"/(?:{_SITE_FILE_FOLDERS})/|/\.[^/]+$|/\.(?!\.?/)[^/]+/", re.IGNORECASE)
 
 
 # PHP's names for code a script built at run time ("post.php(3) : eval()'d code"): a
@@ -1181,39 +1182,61 @@ def _attribute_site_address(result: Attribution, report, address: str, at) -> No
     result.step(code, host=host, ip=address, **params)
 
 
-# Where a phishing kit is dropped on a compromised site: the upload, cache and temporary
-# folders a web application writes to, hidden folders (/.well-known/ among them), and
-# WordPress's own code folders (a plugin's or a theme's, wp-includes, wp-admin), which
-# serve no page a site's owner writes: pages are the CMS's, at their permalinks.
+# Where a phishing kit, a malware download or a defacer's page is dropped on a
+# compromised site: the folders a web application writes files to (above), hidden
+# folders (/.well-known/ among them), and WordPress's own code folders (a plugin's or a
+# theme's, wp-includes, wp-admin), which serve no page or download a site's owner
+# writes: its pages are the CMS's, at their permalinks, its downloads where it lists them.
 _PLANTED_PAGE = re.compile(
-    r"^[a-z][a-z0-9+.-]*://[^/?#]+(?:/[^?#]*)?/(?:uploads?|cache|tmp|temp|files|wp-content|wp-includes|wp-admin"
+    rf"^[a-z][a-z0-9+.-]*://[^/?#]+(?:/[^?#]*)?/(?:{_SITE_FILE_FOLDERS}|wp-content|wp-includes|wp-admin"
     r"|\.[^/?#]+)/",
     re.IGNORECASE,
 )
 # An image, a style sheet, a script or a font: what a phishing mail or page borrows from
-# the genuine site it imitates (its logo), never the phishing page itself.
+# the genuine site it imitates (its logo), and what a site keeps in those folders itself.
 _ASSET = re.compile(r"\.(?:png|jpe?g|gif|svg|webp|ico|bmp|css|js|woff2?|ttf|eot|otf)$", re.IGNORECASE)
+# Reports whose URL is content harmful in itself, which a third party may have put into
+# a site, and the step saying it was planted. A spam's advertised URL is not: the
+# owner's own flyer or picture in its uploads is what a spam links to.
+_PLANTED_STEPS = {
+    "phishing": "phishing_planted_in_site",
+    "malware": "malware_planted_in_site",
+    "defacement": "defacement_planted_in_site",
+}
 
 
 def _planted_page(url: str) -> bool:
     return bool(_PLANTED_PAGE.match(url)) and not _ASSET.search(urlsplit(url).path)
 
 
-def _phishing_planted_in_site(result, report) -> None:
-    """A phishing page in a folder a site's owner does not write pages to (the CMS's
-    uploads, a cache, a hidden folder) on a site we host: the site was compromised and
-    the owner is a victim (rule 11: the path disabled at once), not a fraudster
-    promoting their own page (rule 10)."""
-    if (report.category or "").lower() != "phishing" or NetworkRole.HOSTING not in result.roles:
+def _reported_content(report) -> str | None:
+    """ "phishing", "malware" or "defacement" when the report is about such content at
+    its URLs (a defacement report's type is kept, its category is "other")."""
+    category = (report.category or "").lower()
+    if category in ("phishing", "malware"):
+        return category
+    kind = ((report.facts or {}).get("feedback_type") or "").lower()
+    return "defacement" if kind == "defacement" else None
+
+
+def _content_planted_in_site(result, report) -> None:
+    """A phishing page, a malware download or a defacer's page where a site keeps
+    uploads, caches, temporary files or its CMS's own code, or in a hidden folder, on a
+    site we host: a third party put it there, the site was compromised and its owner is
+    a victim (rule 11 for phishing: the path disabled at once), not a fraudster or a
+    distributor of malware serving its own page or file (rule 10). Decided by the path
+    alone: a file at the site's root or its downloads may be the owner's own."""
+    kind = _reported_content(report)
+    if kind is None or NetworkRole.HOSTING not in result.roles:
         return
     ours = {
         host for host in (report.url_hosts or []) if inventory.hosting_account_for_host(host=host) is not None
     }
     for url in (report.facts or {}).get("urls") or []:
         if _planted_page(url) and url_host(url) in ours:
-            result.compromised("compromised_site", url, "phishing_planted_in_site", url=url[:200])
+            result.compromised("compromised_site", url, _PLANTED_STEPS[kind], url=url[:200])
             return
-        if url_host(url) in ours and _redirects_elsewhere(url):
+        if kind == "phishing" and url_host(url) in ours and _redirects_elsewhere(url):
             # A redirect script on the site (a plugin's go.php?u=…) sends the phishing
             # link's readers on to another site: the site is misused, not the fraud's.
             result.compromised("compromised_site", url, "phishing_through_redirect_on_site", url=url[:200])

@@ -54,6 +54,8 @@ COMPROMISE_CODES = frozenset(
         "sent_malware",
         "phishing_planted_in_site",
         "phishing_through_redirect_on_site",
+        "malware_planted_in_site",
+        "defacement_planted_in_site",
     }
 )
 
@@ -387,6 +389,24 @@ SENTENCES: dict[str, tuple[tuple[tuple[str, ...], object], ...]] = {
             _(
                 "The phishing page {url} sits in a folder a site's owner does not write pages to "
                 "(uploads, a cache, a hidden folder): the site was compromised."
+            ),
+        ),
+    ),
+    "malware_planted_in_site": (
+        (
+            ("url",),
+            _(
+                "The malware file {url} lies where a site keeps uploads, caches, temporary files or its CMS's "
+                "own code, or in a hidden folder: a third party put it there, and the site was compromised."
+            ),
+        ),
+    ),
+    "defacement_planted_in_site": (
+        (
+            ("url",),
+            _(
+                "The defacer's page {url} lies where a site keeps uploads, caches, temporary files or its CMS's "
+                "own code, or in a hidden folder: a third party put it there, and the site was compromised."
             ),
         ),
     ),
