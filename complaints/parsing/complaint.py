@@ -20,8 +20,8 @@ from datetime import date, datetime, timedelta, timezone
 from email.message import Message
 from typing import NamedTuple
 
+from . import incidents, mime, notices, tables
 from . import material as materials
-from . import mime, notices, tables
 from .common import choose_source, finish
 from .content import about_hosted_content, keep_as_site_address
 from .dates import (
@@ -253,7 +253,7 @@ def read_other(msg: Message, trust: TrustContext, read, depth: int) -> ParsedRep
             # A program's notice about abuse at an address it names (Safe Browsing, a
             # provider's or a CERT's ticket), redirected to the desk by the mailbox it
             # reached: read what it says, as when it comes straight to us.
-            return _prose_complaint(msg, found, trust)
+            return _each_listed_incident(_prose_complaint(msg, found, trust), msg, found.prose)
         return _spam(msg, trust, kind="machine_report" if is_machine_sender(msg) else "complaint")
     tabled = _with_attached_tables(msg, found, trust) if depth == 0 and found.material is None else None
     if tabled is not None:
@@ -266,14 +266,14 @@ def read_other(msg: Message, trust: TrustContext, read, depth: int) -> ParsedRep
         _each_other_source(report, msg)
         return report
     if _written_to_us(msg, found.prose):
-        return _prose_complaint(msg, found, trust)
+        return _each_listed_incident(_prose_complaint(msg, found, trust), msg, found.prose)
     report = _spam(msg, trust, kind="spam")
     if depth == 0 and _complains_about_our_address(msg, found.prose, trust, _from_our_network(report, trust)):
         # Blind-copied to the desk (To: undisclosed-recipients), or sent to a help desk
         # address no list foresaw: a person writing about abuse from one of our
         # addresses. Its own route is the complainant's (our customer's server, it may
         # be), never the spam's: walking it would accuse the complainant.
-        complaint = _prose_complaint(msg, found, trust)
+        complaint = _each_listed_incident(_prose_complaint(msg, found, trust), msg, found.prose)
         complaint.note(
             "names one of our addresses in words about abuse, though not sent to an abuse mailbox: "
             "read as a complaint about that address, not as spam from its own sender"
@@ -409,23 +409,55 @@ def _each_other_source(report: ParsedReport, msg: Message) -> None:
     header, rows = tables.other_sources(text, report.source_ip)
     if not rows:
         return
-    fields = []
-    for name in ("From", "To", "Subject", "Date", "Auto-Submitted", "Precedence"):
-        value = mime.header(msg, name)
-        if value:
-            fields.append(f"{name}: {' '.join(value.split())}")
     notice = mime.header(msg, "Message-ID") or ""
     for row in rows:
         body = (
             f"One event of the notice {notice} ({', '.join(names[:3])}), filed on its own:\n\n"
             f"[{', '.join(names)}]\n{header}\n{row}\n"
         )
-        head = "\r\n".join([*fields, "MIME-Version: 1.0", "Content-Type: text/plain; charset=utf-8"])
-        report.more_reported_raw.append(f"{head}\r\n\r\n{body}".encode())
+        report.more_reported_raw.append(_filed_on_its_own(msg, body))
     report.note(
         f"the table names {len(rows) + 1} source addresses: this report reads one, and each "
         f"other one ({len(rows)}) is filed as a report of its own"
     )
+
+
+def _each_listed_incident(report: ParsedReport, msg: Message, prose: str) -> ParsedReport:
+    """A notice listing in its words incidents from several of our addresses (a
+    honeypot's or a CERT's list, a person's bullets): this report reads one, and the
+    incidents of each other address are filed as reports of their own, under the
+    notice's header fields and its words before the list (what was seen, in which
+    zone), as a table's rows are. The same bytes each time: filed again, each is found
+    as already stored."""
+    listed = incidents.listed_incidents(prose)
+    if listed is None:
+        return report
+    read = {report.source_ip, report.source_ip_named, report.site_address} - {None}
+    others = [i for i in listed.incidents if i.ip not in read][: incidents.MAX_OTHER_INCIDENTS]
+    if not others or len(others) == len(listed.incidents):
+        return report  # the address read is none of the list's: a person sorts it out
+    notice = mime.header(msg, "Message-ID") or ""
+    context = "\n".join(listed.context)
+    for incident in others:
+        lines = "\n".join(incident.lines)
+        body = f"One incident of the notice {notice}, filed on its own:\n\n{context}\n\n{lines}\n"
+        report.more_reported_raw.append(_filed_on_its_own(msg, body))
+    report.note(
+        f"the notice lists incidents from {len(others) + 1} source addresses: this report reads one, "
+        f"and each other one ({len(others)}) is filed as a report of its own"
+    )
+    return report
+
+
+def _filed_on_its_own(msg: Message, body: str) -> bytes:
+    """One event of a notice as a message of its own: the notice's header fields, then `body`."""
+    fields = []
+    for name in ("From", "To", "Subject", "Date", "Auto-Submitted", "Precedence"):
+        value = mime.header(msg, name)
+        if value:
+            fields.append(f"{name}: {' '.join(value.split())}")
+    head = "\r\n".join([*fields, "MIME-Version: 1.0", "Content-Type: text/plain; charset=utf-8"])
+    return f"{head}\r\n\r\n{body}".encode()
 
 
 def _from_our_own_domain(msg: Message, trust: TrustContext) -> bool:
