@@ -300,9 +300,17 @@ def _build(year, month, day, hour, minute, second, micro, offset) -> datetime | 
     return local.astimezone(UTC)
 
 
+# A zone's letters ("times in CET", "All times are EST"): upper case only, as zones are
+# written, so that a word such as "est" is never read as one. Not the letters that name
+# zones hours apart (IST: India or Ireland; CST: China or the US; BST: Britain or
+# Bangladesh): a declared zone is applied to every time that names none.
+_AMBIGUOUS = {"IST", "CST", "BST"}
+_LETTERS = [z for z in _ZONES if len(z) > 1 and z not in {"UTC", "GMT", "JST", *_AMBIGUOUS}]
+_ABBREVIATIONS = "|".join(sorted(_LETTERS, key=len, reverse=True))
 _OFFSET = (
     rf"(?:(?P<jst>JST\b|{JST_WORDS})"
-    rf"|(?:UTC|GMT|{UTC_WORDS})\s*(?:(?P<sign>[+-])\s*(?P<h>\d{{1,2}})(?::?(?P<m>\d{{2}}))?)?)"
+    rf"|(?:UTC|GMT|{UTC_WORDS})\s*(?:(?P<sign>[+-])\s*(?P<h>\d{{1,2}})(?::?(?P<m>\d{{2}}))?)?"
+    rf"|(?-i:(?P<abbr>{_ABBREVIATIONS}))\b)"
 )
 # Where a report says once which zone its times are in: "Timezone: UTC +0900 (JST)",
 # "(timezone: UTC+0000)", "All times are in UTC", "Date/timestamps (at the very left)
@@ -341,6 +349,8 @@ def declared_offset(text: str, before: int | None = None) -> int | None:
             parts = match.groupdict()
             if parts.get("jst"):
                 offsets.add(9 * 60)
+            elif parts.get("abbr"):
+                offsets.add(_ZONES[parts["abbr"]])
             elif parts.get("sign") and int(parts["h"]) <= 14:
                 sign = -1 if parts["sign"] == "-" else 1
                 offsets.add(sign * (int(parts["h"]) * 60 + int(parts.get("m") or 0)))
