@@ -108,7 +108,7 @@ _ZONE_AFTER = (
     r"(?:\s*(?:Z|[+-]\d{2}(?::?\d{2})?(?![\d.])|(?:UTC|GMT)[+-]\d{1,2}(?::?\d{2})?|UTC|GMT|JST)"
     rf"|\s+(?:{_ZONE_NAMES})\b"
     rf"|\s*{_ZONE_WORDS}"
-    rf"|\s*\(\s*(?:(?:UTC|GMT)\s*[+-]\s*\d{{1,2}}(?::?\d{{2}})?|UTC|GMT|JST|{_ZONE_WORDS})\s*\))?"
+    rf"|\s*\(\s*(?:(?:UTC|GMT)\s*[+-]\s*\d{{1,2}}(?::?\d{{2}})?|{_ZONE_NAMES}|UTC|GMT|JST|{_ZONE_WORDS})\s*\))?"
 )
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?" + _ZONE_AFTER)
 # The half of the day, before the hour or after the time: 午後3時, PM3:05, ＰＭ３：０５ (NFKC:
@@ -169,7 +169,7 @@ _DATE_FORMS = (
     rf"{_DAY}\s+(?:of\s+)?{_MONTH},?\s+(?P<y>\d{{4}})",
     rf"{_MONTH}\s+{_DAY},?\s+(?P<y>\d{{4}})",
     r"(?P<y>\d{4})([-./])(?P<m>\d{1,2})\2(?P<d>\d{1,2})",
-    r"(?P<a>\d{1,2})([/.])(?P<b>\d{1,2})\2(?P<y>\d{4})",
+    r"(?P<a>\d{1,2})([/.-])(?P<b>\d{1,2})\2(?P<y>\d{4})",  # 20-11-2026: Dutch, Danish
 )
 # "1:12 pm Japan time", "13:12 Japan Standard Time", "Tokyo time", "05:29 Coordinated
 # Universal Time": zones in words (dates.py).
@@ -179,12 +179,16 @@ _CLOCK = (
     r"(?P<zone>\s*\(?\s*(?:(?:UTC|GMT)\s*[+-]\s*\d{1,2}(?::?\d{2})?|[+-]\d{2}:?\d{2}|Z\b"
     rf"|{JST_WORDS}|{UTC_WORDS}|[A-Z]{{2,5}}\b)\s*\)?)?"
 )
+# Between a date and its time: "at", and the word other languages use there ("le
+# 20/11/2026 à 05:30", "el 20/11/2026 a las 05:30", "am 20.11.2026 um 05:30", "il
+# 20/11/2026 alle 05:30", "op 20-11-2026 om 05:30", "em 20/11/2026 às 05:30").
+_AT = r"at|@|-|à|a\s+las?|um|alle|ore|om|às|kl\.?"
 _ROUGHLY = r"(?P<about>(?:about|around|approximately|approx\.?|circa|roughly|~)\s*)?"
 _WRITTEN_DATES = tuple(
     re.compile(pattern, re.IGNORECASE)
     for form in _DATE_FORMS
     for pattern in (
-        rf"(?<![\d/.-]){form}(?![\d/.-])(?:\s*,\s*|\s+(?:at|@|-)\s+|\s+|T){_ROUGHLY}{_CLOCK}",
+        rf"(?<![\d/.-]){form}(?![\d/.-])(?:\s*,\s*|\s+(?:{_AT})\s+|\s+|T){_ROUGHLY}{_CLOCK}",
         rf"{_ROUGHLY}{_CLOCK}\s*(?:on|,)\s+(?:[a-z]{{3,9}},?\s+)?(?<![\d/.-]){form}(?![\d/.-])",
     )
 )
@@ -1087,13 +1091,16 @@ def named_port(text: str, ip: str | None) -> int | None:
 
 
 _BRACKETED_ZONE = re.compile(
-    rf"\s*\(?\s*(?:(?:UTC|GMT)\s*([+-])\s*(\d{{1,2}})(?::?(\d{{2}}))?|(UTC|GMT|JST|{_ZONE_WORDS}))\s*\)?$"
+    rf"\s*\(?\s*(?:(?:UTC|GMT)\s*([+-])\s*(\d{{1,2}})(?::?(\d{{2}}))?|(UTC|GMT|JST|{_ZONE_WORDS})|({_ZONE_NAMES}))"
+    r"\s*\)?$"
 )
 
 
 def _zone_named(match: re.Match) -> str:
     if match.group(1):  # UTC+09:00, GMT+9: the offset itself
         return f" {match.group(1)}{int(match.group(2)):02d}{match.group(3) or '00'}"
+    if match.group(5):  # "(KST)", "(CEST)": the zone's letters, as parse_date reads them
+        return f" {match.group(5)}"
     return " JST" if zone_word_offset(match.group(4)) == 9 * 60 else " UTC"  # "日本時間", "世界標準時"
 
 
