@@ -14,6 +14,7 @@ never the spam's origin. Anything else is the spam itself, posted by a partner o
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from datetime import date, datetime, timedelta, timezone
@@ -529,13 +530,16 @@ def _written_to_us(msg: Message, prose: str) -> bool:
     """A person writing to an abuse desk about other mail, not the spam itself."""
     subject = mime.header(msg, "Subject") or ""
     speaks = bool(_ABUSE_WORDS.search(subject) or _ABUSE_WORDS.search(prose[:5000]))
-    names_address = named_addresses(prose)[0] is not None or named_addresses(subject)[0] is not None
-    # A program's notice (RFC 3834 "auto-generated", not a reply) about abuse at an
-    # address it names, whichever of our mailboxes it was sent to.
-    notice = _auto_submitted(msg) in ("auto-generated", "auto-replied") and speaks and names_address
     # Spam talks about spam and carries addresses too: only a message sent to an abuse
-    # mailbox, or forwarded by a person, is read as someone writing about other mail.
-    return (_addressed_as_a_complaint(msg) and (speaks or names_address)) or notice
+    # mailbox, or forwarded by a person, is read as someone writing about other mail;
+    # or a program's notice (RFC 3834 "auto-generated", not a reply) about abuse at an
+    # address it names, whichever of our mailboxes it was sent to.
+    addressed = _addressed_as_a_complaint(msg)
+    if addressed and speaks:
+        return True
+    if not (addressed or (speaks and _auto_submitted(msg) in ("auto-generated", "auto-replied"))):
+        return False  # (the addresses named are read only when they decide)
+    return named_addresses(prose)[0] is not None or named_addresses(subject)[0] is not None
 
 
 def _from_our_network(report: ParsedReport, trust: TrustContext) -> bool:
@@ -987,6 +991,12 @@ def named_addresses(text: str) -> tuple[str | None, list[str]]:
     """
     if not text:
         return None, []
+    preferred, others = _named_addresses(text)  # one message's rules ask of the same words
+    return preferred, list(others)
+
+
+@functools.lru_cache(maxsize=32)
+def _named_addresses(text: str) -> tuple[str | None, tuple[str, ...]]:
     # NFKC: full-width digits and dots (１９８．５１．１００．２３), as Japanese text writes them.
     text = _plain(text)
     # A table pasted into the words: only its source column names the source (a drone
@@ -1012,7 +1022,7 @@ def named_addresses(text: str) -> tuple[str | None, list[str]]:
     preferred = preferred or (row[0] if row and row[0] in ordered else None)
     preferred = preferred or next((ip for _, _, target, ip in found if not target), None)
     preferred = preferred or (ordered[0] if ordered else None)
-    return preferred, [ip for ip in ordered if ip != preferred][:10]
+    return preferred, tuple(ip for ip in ordered if ip != preferred)[:10]
 
 
 # Before an address: where the abuse went, not where it came from ("DNS lookups to",

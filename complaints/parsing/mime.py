@@ -330,17 +330,21 @@ def content_type(part: Message) -> str:
 
 
 def param(part: Message, name: str) -> str | None:
+    """A parameter of the part's Content-Type ("charset", "boundary", "report-type")."""
     kept = _kept(part)
-    key = ("param", name)
-    if key not in kept:
+    if "params" not in kept:
+        # All of them from one parse of the header: each get_param() parses it anew.
         try:
-            value = part.get_param(name)
+            pairs = part.get_params() or []
         except Exception:
-            value = None
-        if isinstance(value, tuple):  # RFC 2231 value
-            value = value[2]
-        kept[key] = str(value) if value else None
-    return kept[key]
+            pairs = []
+        params: dict[str, str | None] = {}
+        for key, value in pairs:  # the first is the type itself ("text/plain", "")
+            if isinstance(value, tuple):  # RFC 2231 value
+                value = value[2]
+            params.setdefault(str(key).lower(), str(value) if value else None)
+        kept["params"] = params
+    return kept["params"].get(name.lower())
 
 
 def filename(part: Message) -> str | None:
