@@ -6,11 +6,13 @@ import base64
 import binascii
 import codecs
 import email
+import functools
 import quopri
 import re
 from email import policy
 from email.generator import BytesGenerator
 from email.message import Message
+from email.policy import EmailPolicy
 from email.utils import getaddresses
 from io import BytesIO
 
@@ -79,10 +81,36 @@ def normalise_bytes(raw: bytes) -> bytes:
     return data
 
 
+class _ReadOncePolicy(EmailPolicy):
+    """policy.default, except that a header value already parsed is not parsed again.
+
+    The email package parses a header each time it is asked for (Content-Type, three
+    times by the parser itself for every part, then again for each parameter or file
+    name asked): the parsed headers are immutable, so the same text gives the same one.
+    """
+
+    def header_fetch_parse(self, name, value):
+        if hasattr(value, "name") or len(value) > _MAX_KEPT_HEADER:
+            return super().header_fetch_parse(name, value)
+        return _parsed_header(name, value)
+
+
+_MAX_KEPT_HEADER = 2048
+
+
+@functools.lru_cache(maxsize=1024)
+def _parsed_header(name: str, value: str):
+    return EmailPolicy.header_fetch_parse(_READ_ONCE, name, value)
+
+
+_READ_ONCE = _ReadOncePolicy()
+
+
 def parse_message(data: bytes) -> Message:
-    """Parse with policy.default; compat32 if the default policy chokes on a header."""
+    """Parse with policy.default (each header parsed once); compat32 if the default
+    policy chokes on a header."""
     try:
-        return email.message_from_bytes(data, policy=policy.default)
+        return email.message_from_bytes(data, policy=_READ_ONCE)
     except Exception:
         return email.message_from_bytes(data, policy=policy.compat32)
 

@@ -30,3 +30,56 @@ def test_each_caller_gets_its_own_list_of_the_other_addresses():
     assert named == "198.51.100.7" and others == ["198.51.100.9", "203.0.113.44"]
     others.append("192.0.2.1")  # a caller adding to its list changes nobody else's
     assert named_addresses(words) == ("198.51.100.7", ["198.51.100.9", "203.0.113.44"])
+
+
+def _fixture_messages():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "fixtures"
+    for path in sorted(root.rglob("*.eml")):
+        yield path.read_bytes()
+
+
+def test_headers_read_once_are_the_default_policys_answers():
+    """Every header of the fixtures' messages, fetched twice from the desk's parse, is
+    what policy.default gives: the same text, class, defects and parameters."""
+    import email
+    from email import policy
+
+    compared = 0
+    for raw in _fixture_messages():
+        data = mime.normalise_bytes(raw)
+        try:
+            plain = email.message_from_bytes(data, policy=policy.default)
+            ours = mime.parse_message(data)
+            expected = [(k, plain.get(k)) for k in plain.keys()]
+        except Exception:
+            continue
+        for key, value in expected:
+            for _ in range(2):
+                got = ours.get(key)
+                assert str(got) == str(value), key
+                # (each policy's registry makes its own classes of the same bases)
+                assert type(got).__mro__[1:3] == type(value).__mro__[1:3], key
+                assert [type(d) for d in got.defects] == [type(d) for d in value.defects]
+                assert getattr(got, "params", None) == getattr(value, "params", None)
+            compared += 1
+    assert compared > 500
+
+
+def test_a_part_type_is_parsed_once_however_often_it_is_asked(monkeypatch):
+    from email.headerregistry import ContentTypeHeader
+
+    calls = []
+    original = ContentTypeHeader.parse.__func__
+
+    def counting(cls, value, kwds):
+        calls.append(value)
+        return original(cls, value, kwds)
+
+    monkeypatch.setattr(ContentTypeHeader, "parse", classmethod(counting))
+    raw = b"Content-Type: text/plain; charset=utf-8; name=a-unique-name-7781.txt\r\n\r\nbody\r\n"
+    part = mime.parse_message(raw)
+    for _ in range(5):
+        part.get_content_type(), part.get_param("charset"), part.get_filename()
+    assert len(calls) == 1
