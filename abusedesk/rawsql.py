@@ -21,7 +21,7 @@ import functools
 import time
 from collections.abc import Sequence
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model
 
 _NEVER = 2**62
@@ -38,6 +38,9 @@ def execute(sql: str, params: Sequence) -> int:
 
 
 def _run(sql: str, params: Sequence, result):
+    # The connection looked up once: each use of django.db.connection (a proxy to this
+    # thread's connection) is a lookup of its own, a dozen per statement.
+    connection = connections[DEFAULT_DB_ALIAS]
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:  # Django's cursor: logged, wrapped
             cursor.execute(sql, params)
@@ -77,6 +80,7 @@ def _run(sql: str, params: Sequence, result):
 def insert(objs: Sequence[Model]) -> None:
     """INSERT these unsaved instances of one model in one statement, as bulk_create
     does (each field's pre_save and get_db_prep_save), primary keys set from RETURNING."""
+    connection = connections[DEFAULT_DB_ALIAS]
     if not objs:
         return
     model = type(objs[0])
@@ -104,6 +108,7 @@ def insert(objs: Sequence[Model]) -> None:
 def update(obj: Model, names: Sequence[str]) -> int:
     """UPDATE these fields of a saved instance by its primary key, as save(update_fields=)
     does (each field's pre_save and get_db_prep_save); the row count."""
+    connection = connections[DEFAULT_DB_ALIAS]
     meta = obj._meta
     fields = [meta.get_field(name) for name in names]
     key = ("update", connection.vendor, type(obj), tuple(names))
@@ -124,7 +129,7 @@ _STATEMENTS: dict[tuple, str] = {}  # the text of each `instances` statement, pe
 def row_reader(*models: type[Model], omit: tuple[str, ...] = ()) -> RowReader:
     """The RowReader of these models for the current connection's backend (cached).
     `omit`: field names left out of every model's columns (deferred on the instances)."""
-    key = (connection.vendor, models, omit)
+    key = (connections[DEFAULT_DB_ALIAS].vendor, models, omit)
     if key not in _READERS:
         _READERS[key] = RowReader(*models, omit=omit)
     return _READERS[key]
@@ -140,6 +145,7 @@ def instances(model: type[Model], where: str, params: Sequence, *, tail: str = "
     key = (reader, where, tail, for_update)
     sql = _STATEMENTS.get(key)
     if sql is None:
+        connection = connections[DEFAULT_DB_ALIAS]
         table = connection.ops.quote_name(model._meta.db_table)
         sql = f"SELECT {reader.columns('t')} FROM {table} t WHERE {where}"  # noqa: S608
         if tail:
@@ -168,6 +174,7 @@ class RowReader:
     """
 
     def __init__(self, *models: type[Model], omit: tuple[str, ...] = ()):
+        connection = connections[DEFAULT_DB_ALIAS]
         self._models = []
         self._fields: list[list] = []
         for model in models:
@@ -182,6 +189,7 @@ class RowReader:
             self._fields.append(fields)
 
     def columns(self, *aliases: str) -> str:
+        connection = connections[DEFAULT_DB_ALIAS]
         quote = connection.ops.quote_name
         return ", ".join(
             f"{alias}.{quote(field.column)}"
@@ -190,6 +198,7 @@ class RowReader:
         )
 
     def read(self, row: Sequence) -> tuple[list[Model | None], Sequence]:
+        connection = connections[DEFAULT_DB_ALIAS]
         objects: list[Model | None] = []
         offset = 0
         for model, names, converters, pk_index in self._models:

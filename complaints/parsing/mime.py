@@ -256,19 +256,33 @@ def raw_headers(msg: Message, name: str) -> list[str]:
     Raw 8-bit bytes in a header (RFC 6532 UTF-8, or a Japanese mailer writing Shift_JIS
     unencoded) arrive as escaped surrogates; they are decoded here, once.
     """
-    wanted = name.lower()
+    out = []
+    for value in _raw_index(msg).get(name.lower(), ()):
+        text = str(value)[:MAX_HEADER]
+        if _ESCAPED_BYTE.search(text):
+            text = guess_decode(text.encode("utf-8", "surrogateescape"), _charset_hint(msg))
+        out.append(text)
+    return out
+
+
+def _raw_index(msg: Message) -> dict[str, list]:
+    """The message's raw header values by lower-case name, built once per message (a
+    report's rules ask for some fifty headers). Built again if headers were added or
+    removed since (the forwarding's redaction edits a copy it reads)."""
+    held = getattr(msg, "_headers", None)
+    kept = _kept(msg)
+    cached = kept.get("raw")
+    if cached is not None and cached[0] is held and cached[1] == len(held or ()):
+        return cached[2]
+    index: dict[str, list] = {}
     try:
         items = msg.raw_items()
     except Exception:
         items = []
-    out = []
     for key, value in items:
-        if str(key).lower() == wanted:
-            text = str(value)[:MAX_HEADER]
-            if _ESCAPED_BYTE.search(text):
-                text = guess_decode(text.encode("utf-8", "surrogateescape"), _charset_hint(msg))
-            out.append(text)
-    return out
+        index.setdefault(str(key).lower(), []).append(value)
+    kept["raw"] = (held, len(held or ()), index)
+    return index
 
 
 def raw_headers_decode(msg: Message, value: str) -> str:

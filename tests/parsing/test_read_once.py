@@ -83,3 +83,17 @@ def test_a_part_type_is_parsed_once_however_often_it_is_asked(monkeypatch):
     for _ in range(5):
         part.get_content_type(), part.get_param("charset"), part.get_filename()
     assert len(calls) == 1
+
+
+def test_headers_are_read_again_after_a_copy_is_edited():
+    """The index of a message's raw headers is built once, and again after a header is
+    added or removed (the forwarding's redaction edits the copy it reads)."""
+    msg = mime.parse_message(
+        b"Received: from a\r\nReceived: from b\r\nTo: victim@example.net\r\n\r\nbody\r\n"
+    )
+    assert mime.headers(msg, "received") == ["from a", "from b"]
+    assert mime.raw_headers(msg, "To") == ["victim@example.net"]
+    del msg["To"]
+    msg["Received"] = "from c"
+    assert mime.header(msg, "To") is None
+    assert mime.headers(msg, "Received") == ["from a", "from b", "from c"]
