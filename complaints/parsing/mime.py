@@ -257,7 +257,7 @@ def raw_headers(msg: Message, name: str) -> list[str]:
     unencoded) arrive as escaped surrogates; they are decoded here, once.
     """
     out = []
-    for value in _raw_index(msg).get(name.lower(), ()):
+    for value in _raw_cache(msg)[0].get(name.lower(), ()):
         text = str(value)[:MAX_HEADER]
         if _ESCAPED_BYTE.search(text):
             text = guess_decode(text.encode("utf-8", "surrogateescape"), _charset_hint(msg))
@@ -265,10 +265,11 @@ def raw_headers(msg: Message, name: str) -> list[str]:
     return out
 
 
-def _raw_index(msg: Message) -> dict[str, list]:
-    """The message's raw header values by lower-case name, built once per message (a
-    report's rules ask for some fifty headers). Built again if headers were added or
-    removed since (the forwarding's redaction edits a copy it reads)."""
+def _raw_cache(msg: Message) -> tuple[dict[str, list], dict[str, str | None]]:
+    """The message's raw header values by lower-case name, and the first values decoded
+    so far (`header`), built once per message (a report's rules ask for some fifty
+    headers). Built again if headers were added or removed since (the forwarding's
+    redaction edits a copy it reads)."""
     held = getattr(msg, "_headers", None)
     kept = _kept(msg)
     cached = kept.get("raw")
@@ -281,8 +282,8 @@ def _raw_index(msg: Message) -> dict[str, list]:
         items = []
     for key, value in items:
         index.setdefault(str(key).lower(), []).append(value)
-    kept["raw"] = (held, len(held or ()), index)
-    return index
+    kept["raw"] = (held, len(held or ()), (index, {}))
+    return kept["raw"][2]
 
 
 def raw_headers_decode(msg: Message, value: str) -> str:
@@ -306,11 +307,12 @@ def header(msg: Message | None, name: str) -> str | None:
     """First value of a header, unfolded and decoded; None when absent or empty."""
     if msg is None:
         return None
-    values = raw_headers(msg, name)
-    if not values:
-        return None
-    decoded = decode_words(values[0]).strip()
-    return decoded or None
+    first = _raw_cache(msg)[1]  # asked ~40 times a report: decoded once per name
+    key = name.lower()
+    if key not in first:
+        values = raw_headers(msg, name)
+        first[key] = (decode_words(values[0]).strip() or None) if values else None
+    return first[key]
 
 
 def headers(msg: Message | None, name: str) -> list[str]:

@@ -97,3 +97,12 @@ def test_headers_are_read_again_after_a_copy_is_edited():
     msg["Received"] = "from c"
     assert mime.header(msg, "To") is None
     assert mime.headers(msg, "Received") == ["from a", "from b", "from c"]
+
+
+def test_a_decoded_header_is_read_again_after_the_copy_is_edited():
+    msg = mime.parse_message(b"Subject: =?utf-8?b?44GC?=\r\nFrom: a@example.net\r\n\r\nbody\r\n")
+    assert mime.header(msg, "subject") == "あ" and mime.header(msg, "Subject") == "あ"
+    assert mime.header(msg, "X-Missing") is None
+    del msg["Subject"]
+    msg["Subject"] = "second"
+    assert mime.header(msg, "Subject") == "second"
