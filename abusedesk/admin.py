@@ -8,8 +8,12 @@ through the services, which check the guards and write the audit entries.
 """
 
 from django.contrib import admin
+from django.contrib.auth import admin as auth_admin  # registers User and Group: replaced below
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.db.models.constants import LOOKUP_SEP
 
+from .audit import audit_record
 from .models import ApiToken, AuditEntry
 from .services import api_token_revoke
 
@@ -121,3 +125,102 @@ class AuditEntryAdmin(RecordAdmin):
     list_display = ["id", "at", "actor_name", "action", "object_type", "object_id", "case_id"]
     list_filter = ["action", "object_type"]
     search_fields = ["actor_name", "object_id", "reason"]
+
+
+# -- who may do what: users, their roles and the roles' permissions -------------------
+
+
+def _m2m_label(obj) -> str:
+    if isinstance(obj, Group):
+        return obj.name
+    return f"{obj.content_type.app_label}.{obj.codename}"  # a Permission
+
+
+class AuditedAccessAdmin:
+    """Django's own user and group pages, writing each change to the sealed audit trail.
+
+    Whoever holds the manager role approves L4 and above, whoever holds a permission
+    opens what it guards: making someone a manager, or letting a role review measures,
+    matters as much as the measures do. Django's admin history is an editable table
+    without who-may-do-what before and after; the audit entry keeps both."""
+
+    audit_name = ""
+    audited_fields: tuple[str, ...] = ()
+    audited_m2m: tuple[str, ...] = ()
+
+    def _access_snapshot(self, obj) -> dict:
+        if obj is None or obj.pk is None:
+            return {}
+        snapshot: dict = {name: getattr(obj, name) for name in self.audited_fields}
+        for name in self.audited_m2m:
+            related = getattr(obj, name).all()
+            if name != "groups":
+                related = related.select_related("content_type")
+            snapshot[name] = sorted(_m2m_label(item) for item in related)
+        return snapshot
+
+    def save_model(self, request, obj, form, change):
+        stored = type(obj).objects.filter(pk=obj.pk).first() if change else None
+        request.abusedesk_access_before = self._access_snapshot(stored)
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        before = getattr(request, "abusedesk_access_before", {})
+        after = self._access_snapshot(form.instance)
+        changed = {}
+        for name, value in after.items():
+            old = before.get(name)
+            if change and old == value:
+                continue
+            if name in self.audited_m2m:
+                old = old or []
+                changed[name] = {
+                    "before": old,
+                    "after": value,
+                    "added": [v for v in value if v not in old],
+                    "removed": [v for v in old if v not in value],
+                }
+            else:
+                changed[name] = {"before": old, "after": value}
+        if changed or not change:
+            audit_record(
+                actor=request.user,
+                action=f"{self.audit_name}.{'changed' if change else 'created'}",
+                obj=form.instance,
+                data={"changed": changed},
+            )
+
+    def delete_model(self, request, obj):
+        before, pk = self._access_snapshot(obj), obj.pk
+        super().delete_model(request, obj)
+        audit_record(
+            actor=request.user,
+            action=f"{self.audit_name}.deleted",
+            object_type=obj._meta.label_lower,
+            object_id=pk,
+            data={"before": before},
+        )
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:  # one entry each, as from the object's own page
+            self.delete_model(request, obj)
+
+
+User = get_user_model()
+admin.site.unregister(User)
+admin.site.unregister(Group)
+
+
+@admin.register(User)
+class UserAdmin(AuditedAccessAdmin, auth_admin.UserAdmin):
+    audit_name = "user"
+    audited_fields = ("username", "is_active", "is_staff", "is_superuser")
+    audited_m2m = ("groups", "user_permissions")
+
+
+@admin.register(Group)
+class GroupAdmin(AuditedAccessAdmin, auth_admin.GroupAdmin):
+    audit_name = "group"
+    audited_fields = ("name",)
+    audited_m2m = ("permissions",)

@@ -332,11 +332,16 @@ def needs_manager(sanction) -> bool:
 #   6. from L4 on, is never proposed, stepped and confirmed by one person alone;
 #   7. is reviewed (a decision, by a manager for L4+) by someone who neither
 #      proposed it nor took the emergency step, within the review deadline, and
-#      notified within the notice deadline (`review_due_at`, `notify_due_at`).
+#      notified within the notice deadline (`review_due_at`, `notify_due_at`);
+#   8. once stepped, is carried out as it was when the step was taken: it is not
+#      sent back to be rewritten under that step (approve it, or reject it, which
+#      undoes it), and sending back a proposal not yet stepped is no review of the
+#      revised measure that may be carried out afterwards.
 #
 # Points 1-3 are `emergency_problems`, checked when the measure is proposed and
 # again when the emergency step is taken (on the values stored on the record);
-# 5-6 are `emergency_execution_problem`; 7 is `review_problem`.
+# 5-6 are `emergency_execution_problem`; 7 is `review_problem`; 8 is
+# `send_back_problem` and services.transition._claim.
 
 EMERGENCY_CLAUSE = "C-09"
 
@@ -389,3 +394,13 @@ def review_problem(sanction, *, actor, stepped_by_id: int | None) -> str | None:
     if stepped_by_id is not None and actor.pk == stepped_by_id:
         return _("Four eyes: whoever took the emergency step cannot review it.")
     return None
+
+
+def send_back_problem(sanction, *, stepped_by_id: int | None) -> str | None:
+    """Point 8: may this emergency proposal be sent back for more evidence?"""
+    if not sanction.emergency or stepped_by_id is None:
+        return None
+    return _(
+        "The emergency step was taken: the measure is carried out as it was proposed. Approve it, "
+        "or reject it (that undoes it) and propose another measure."
+    )

@@ -14,6 +14,7 @@ from ..choices import (
 )
 from ..forms import REQUIRED
 from ..models import Execution, HearingAnswer, Notice, Sanction, Transition
+from ..services.transition import sanction_revision
 
 
 class ProposeSerializer(serializers.Serializer):
@@ -80,10 +81,23 @@ class ReviseSerializer(ProposeSerializer):
 class TransitionRequestSerializer(serializers.Serializer):
     to_state = serializers.CharField()
     reason = serializers.CharField(error_messages={"blank": "Say why: a reason is required."})
+    seen_revision = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=2**63 - 1,
+        help_text="The sanction's `revision` as you read it: the decision is refused (409) "
+        "when the measure changed since (revised and resubmitted, or decided)",
+    )
 
 
 class EmergencyRequestSerializer(serializers.Serializer):
     reason = serializers.CharField(help_text="Why the measure cannot wait for approval")
+    seen_revision = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=2**63 - 1,
+        help_text="The sanction's `revision` as you read it: refused (409) when the measure changed since",
+    )
 
 
 class ConfirmRequestSerializer(serializers.Serializer):
@@ -149,6 +163,9 @@ class SanctionSerializer(serializers.ModelSerializer):
     notices = NoticeSerializer(many=True)
     hearing_answers = HearingAnswerSerializer(many=True)
     executions = ExecutionSerializer(many=True)
+    revision = serializers.SerializerMethodField(
+        help_text="Changes whenever the measure changes: send it back as `seen_revision` with a decision"
+    )
 
     class Meta:
         model = Sanction
@@ -188,4 +205,8 @@ class SanctionSerializer(serializers.ModelSerializer):
             "notices",
             "hearing_answers",
             "executions",
+            "revision",
         ]
+
+    def get_revision(self, obj) -> int:
+        return sanction_revision(obj)

@@ -126,7 +126,7 @@ class SanctionEmergencyView(APIView):
         sanction_get_for_user(request.user, pk)
         form = EmergencyRequestSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        sanction_emergency_execute(sanction_id=pk, actor=request.user, reason=form.validated_data["reason"])
+        sanction_emergency_execute(sanction_id=pk, actor=request.user, **form.validated_data)
         return Response(_output(pk, request.user))
 
 

@@ -4,7 +4,7 @@ from .execution import execution_confirm, execution_request, execution_run, sanc
 from .notices import hearing_answer_record, notice_prepare, notice_retry, notice_send
 from .propose import sanction_propose
 from .revise import revise_refusal, sanction_revise
-from .transition import sanction_transition, transition_refusal
+from .transition import sanction_revision, sanction_transition, transition_refusal
 
 __all__ = [
     "execution_confirm",
@@ -18,6 +18,7 @@ __all__ = [
     "sanction_emergency_execute",
     "sanction_propose",
     "sanction_revise",
+    "sanction_revision",
     "sanction_transition",
     "transition_refusal",
 ]

@@ -240,11 +240,15 @@ def emergency_step(sanction: Sanction) -> Execution | None:
     )
 
 
-def sanction_emergency_execute(*, sanction_id: int, actor, reason: str) -> Execution:
+def sanction_emergency_execute(
+    *, sanction_id: int, actor, reason: str, seen_revision: int | None = None
+) -> Execution:
     """Act before approval (C-09): request the execution of an emergency proposal now.
 
     The emergency rule (checks.py) is checked again on what the record holds, so a
     row written by other means than `sanction_propose` cannot be carried out early.
+    `seen_revision` as in `sanction_transition`: a step taken on a page read before the
+    proposal was revised is refused.
     """
     reason = (reason or "").strip()
     if not actor.has_perm("abusedesk.work_desk"):
@@ -266,6 +270,10 @@ def sanction_emergency_execute(*, sanction_id: int, actor, reason: str) -> Execu
             raise Conflict(
                 _("Only an emergency proposal can be carried out before approval."), code="not_emergency"
             )
+        from .transition import sanction_revision, stale_read_refusal
+
+        if seen_revision is not None and seen_revision != sanction_revision(sanction):
+            raise stale_read_refusal()
         closed = case_closed_problem(sanction.case)
         if closed:
             raise Conflict(closed, code="case_closed")

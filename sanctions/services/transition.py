@@ -20,7 +20,13 @@ from abusedesk.audit import audit_record
 from abusedesk.errors import ApplicationError, Conflict, NotFound, PermissionDenied
 from policies.services import MAX_REVIEW_HOURS
 
-from ..checks import case_closed_problem, emergency_execution_problem, needs_manager, review_problem
+from ..checks import (
+    case_closed_problem,
+    emergency_execution_problem,
+    needs_manager,
+    review_problem,
+    send_back_problem,
+)
 from ..choices import ExecutionAction, State
 from ..models import Sanction, Transition
 from ..transitions import DECISION, EXECUTION, TRANSITIONS, Edge, edge_for
@@ -28,12 +34,39 @@ from .execution import emergency_step
 from .propose import facts_refusal
 
 
+def sanction_revision(sanction: Sanction) -> int:
+    """What the measure says now, as one number: the id of its latest transition (0 before any).
+
+    A proposal's content changes only with a transition (a revision is resubmitted
+    through the "resubmit" edge) and so does its state, so a page or an API client
+    that read the measure at one revision and decides at another decided on
+    something it did not see: `sanction_transition(seen_revision=...)` refuses it."""
+    return max((t.pk for t in sanction.transitions.all()), default=0)
+
+
+def stale_read_refusal() -> Conflict:
+    return Conflict(
+        _("The measure changed since you read it: read it again before you decide."),
+        code="changed_since_read",
+    )
+
+
 def sanction_transition(
-    *, sanction_id: int, to_state: str, actor, reason: str, data: dict | None = None
+    *,
+    sanction_id: int,
+    to_state: str,
+    actor,
+    reason: str,
+    data: dict | None = None,
+    seen_revision: int | None = None,
 ) -> Sanction:
     """Take the edge from the sanction's current state to `to_state`.
 
     `data` is added to the audit entry (a revision's changes, see services.revise).
+    `seen_revision` is `sanction_revision` as the actor read the measure (the page's
+    form, an API client's last read); when the measure changed since, the request is
+    refused (Conflict "changed_since_read"): sent back, revised to another level and
+    resubmitted meanwhile, it is the same state but not what the actor saw.
 
     `actor` None is the system (a provisioning system's confirmation); it may only
     take EXECUTION edges. Raises Conflict when the edge is not open (someone else
@@ -45,8 +78,11 @@ def sanction_transition(
             _("Say why: a reason is required."), fields={"reason": [_("This field is required.")]}
         )
     with transaction.atomic():
+        # Locked: a revision and its resubmission (or another decision) cannot land between
+        # the check of what the actor saw and the decision (services.revise locks the same row).
         sanction = (
-            Sanction.objects.select_related("case", "account__subscriber", "decided_by")
+            Sanction.objects.select_for_update(of=("self",))
+            .select_related("case", "account__subscriber", "decided_by")
             .filter(pk=sanction_id)
             .first()
         )
@@ -57,6 +93,8 @@ def sanction_transition(
         )
         if edge is None:
             raise _refused(sanction, to_state)
+        if seen_revision is not None and seen_revision != sanction_revision(sanction):
+            raise stale_read_refusal()
         _check_actor(edge, sanction, actor)
         if edge.executes == ExecutionAction.CARRY_OUT or (edge.target == State.CARRIED_OUT and actor):
             # Neither asking for a measure to be carried out nor a person carrying it
@@ -168,7 +206,12 @@ def _check_actor(edge: Edge, sanction: Sanction, actor) -> None:
     if needs_manager(sanction) and not actor.has_perm("abusedesk.review_measures"):
         raise PermissionDenied(_("This measure needs a manager's approval."), code="manager_required")
     step = emergency_step(sanction)
-    problem = review_problem(sanction, actor=actor, stepped_by_id=step.requested_by_id if step else None)
+    stepped_by_id = step.requested_by_id if step else None
+    if edge.to_state == State.MORE_EVIDENCE:
+        problem = send_back_problem(sanction, stepped_by_id=stepped_by_id)
+        if problem:
+            raise PermissionDenied(problem, code="emergency_stepped")
+    problem = review_problem(sanction, actor=actor, stepped_by_id=stepped_by_id)
     if problem:
         raise PermissionDenied(problem, code="four_eyes")
 
@@ -178,8 +221,15 @@ def _claim(sanction: Sanction, edge: Edge, actor, now) -> bool:
     fields = {"state": edge.target}
     if edge.rule == DECISION and (edge.source == State.PROPOSED or edge.unreviewed_emergency_only):
         fields.update(decided_by=actor, decided_at=now)
-    if edge.rule == DECISION and sanction.emergency and sanction.reviewed_at is None:
-        # Any decision a reviewer takes on an emergency measure is its review.
+    if (
+        edge.rule == DECISION
+        and sanction.emergency
+        and sanction.reviewed_at is None
+        and edge.to_state != State.MORE_EVIDENCE
+    ):
+        # Any decision a reviewer takes on an emergency measure is its review, except
+        # sending it back: the revised measure is what is carried out and reviewed
+        # (checks.py, point 8 of the emergency rule).
         fields["reviewed_at"] = now
     if edge.rule == EXECUTION:
         fields.update(_carried_out_fields(sanction, now))

@@ -24,6 +24,7 @@ from ..services import (
     notice_retry,
     revise_refusal,
     sanction_emergency_execute,
+    sanction_revision,
     sanction_transition,
     transition_refusal,
 )
@@ -71,6 +72,7 @@ def _detail(request, sanction, *, status: int = 200, **forms):
     """The measure's page. After a refused POST it is shown again (never a redirect) with
     the form as it was sent, so the person sees why and what they typed is still there."""
     dossier = dossier_open(case=sanction.case, user=request.user)
+    revision = sanction_revision(sanction)
     actions, withheld = _actions(sanction, request.user)
     transition_form = forms.pop("transition_form", None)
     # A decision comment for an edge that is no longer open (someone decided meanwhile)
@@ -91,6 +93,7 @@ def _detail(request, sanction, *, status: int = 200, **forms):
         "executions": sanction.executions.all(),
         "history": subscriber_history(sanction.case).exclude(pk=sanction.pk)[:50],
         "transition_form": transition_form,
+        "revision": revision,
         "unsent_comment": unsent_comment,
         "confirm_form": ConfirmForm(),
         "blank_confirm_form": ConfirmForm(),
@@ -113,6 +116,16 @@ def _invalid(request, sanction, form_name: str, form, **extra):
     return _detail(request, sanction, status=400, **{form_name: form}, **extra)
 
 
+def _seen_revision(request) -> int | None:
+    """The measure's revision the page showed (the decision forms carry it, see
+    services.transition.sanction_revision): a decision or an emergency step on a measure
+    revised since is refused, never taken on a text the person did not read. It is not
+    a field of the bound forms, which show the refused comment again: the page shown
+    after a refusal carries the revision it shows."""
+    value = request.POST.get("revision", "")
+    return int(value) if value.isdigit() and len(value) < 19 else None
+
+
 @login_required
 @desk_required
 def sanction_detail_view(request, pk: int):
@@ -133,6 +146,7 @@ def sanction_transition_view(request, pk: int):
             to_state=form.cleaned_data["to_state"],
             actor=request.user,
             reason=form.cleaned_data["reason"],
+            seen_revision=_seen_revision(request),
         )
     except ApplicationError as exc:
         return _refused(request, sanction.pk, exc, transition_form=form)
@@ -150,7 +164,10 @@ def sanction_emergency_view(request, pk: int):
         return _invalid(request, sanction, "emergency_form", form)
     try:
         sanction_emergency_execute(
-            sanction_id=sanction.pk, actor=request.user, reason=form.cleaned_data["reason"]
+            sanction_id=sanction.pk,
+            actor=request.user,
+            reason=form.cleaned_data["reason"],
+            seen_revision=_seen_revision(request),
         )
     except ApplicationError as exc:
         return _refused(request, sanction.pk, exc, emergency_form=form)

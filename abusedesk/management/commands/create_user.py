@@ -5,8 +5,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
-from abusedesk.roles import UserRole
+from abusedesk.audit import audit_record
+from abusedesk.roles import GROUP_NAMES, UserRole
 from abusedesk.services import api_token_create, user_create
 
 
@@ -35,7 +37,21 @@ class Command(BaseCommand):
         except ValidationError as exc:
             raise CommandError("password rejected: " + " ".join(exc.messages)) from None
         try:
-            user = user_create(username=username, role=UserRole(role), password=password, email=email)
+            with transaction.atomic():
+                user = user_create(username=username, role=UserRole(role), password=password, email=email)
+                # Who may decide on measures is on the record, as when the admin's user pages
+                # make someone a manager (abusedesk.admin.AuditedAccessAdmin).
+                audit_record(
+                    action="user.created",
+                    obj=user,
+                    reason="manage.py create_user",
+                    data={
+                        "changed": {
+                            "username": {"before": None, "after": user.username},
+                            "groups": {"added": [GROUP_NAMES[UserRole(role)]]},
+                        }
+                    },
+                )
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from None
         self.stdout.write(f"created {role} user {user.username}")
