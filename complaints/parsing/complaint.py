@@ -166,7 +166,32 @@ _MONTH = (
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 )
 _DAY = r"(?P<d>\d{1,2})(?:st|nd|rd|th)?"
+# Months as Spanish, French, Italian, Portuguese, German and Dutch write them, day first:
+# "20 de noviembre de 2026", "20 novembre 2026", "20. November 2026".
+_LOCAL_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            "enero janvier gennaio janeiro januar jänner januari",
+            "febrero février fevrier febbraio fevereiro februar februari",
+            "marzo mars março marco märz maerz maart",
+            "abril avril aprile april",
+            "mayo mai maggio maio mei",
+            "junio juin giugno junho juni",
+            "julio juillet luglio julho juli",
+            "agosto août aout augustus august",
+            "septiembre setiembre settembre setembro september",
+            "octubre octobre ottobre outubro oktober",
+            "noviembre novembre novembro november",
+            "diciembre décembre decembre dicembre dezembro dezember december",
+        ),
+        1,
+    )
+    for name in names.split()
+}
+_LOCAL_MONTH = "(?P<lmon>" + "|".join(sorted(_LOCAL_MONTHS, key=len, reverse=True)) + ")"
 _DATE_FORMS = (
+    rf"(?P<d>\d{{1,2}})\.?\s+(?:de\s+)?{_LOCAL_MONTH}\.?,?\s+(?:de\s+)?(?P<y>\d{{4}})",
     rf"{_DAY}\s+(?:of\s+)?{_MONTH},?\s+(?P<y>\d{{4}})",
     rf"{_MONTH}\s+{_DAY},?\s+(?P<y>\d{{4}})",
     r"(?P<y>\d{4})([-./])(?P<m>\d{1,2})\2(?P<d>\d{1,2})",
@@ -176,7 +201,9 @@ _DATE_FORMS = (
 # Universal Time": zones in words (dates.py).
 _CLOCK = (
     # "1:12 PMに": no "\b" between "M" and the kana after it
-    r"(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?(?:\s*(?P<ampm>[ap])\.?m(?![A-Za-z0-9])\.?)?"
+    # "05h30" as French writes it; "05:30 Uhr", "05:30 h", "05:30 hrs" before the zone
+    r"(?P<H>\d{1,2})(?::|h(?=\d{2}))(?P<M>\d{2})(?::(?P<S>\d{2}))?(?:\s*(?P<ampm>[ap])\.?m(?![A-Za-z0-9])\.?)?"
+    r"(?:\s*(?:uhr|hrs?|h)(?![A-Za-z]))?"
     r"(?P<zone>\s*\(?\s*(?:(?:UTC|GMT)\s*[+-]\s*\d{1,2}(?::?\d{2})?|[+-]\d{2}:?\d{2}|Z\b"
     rf"|{JST_WORDS}|{UTC_WORDS}|[A-Z]{{2,5}}\b)\s*\)?)?"
 )
@@ -206,7 +233,9 @@ def _written_date(match: re.Match) -> tuple[str, bool] | None:
     _WRITTEN_DATES, and whether the time was given as rough; None for a date that
     could be read two ways (03/04/2026)."""
     found = match.groupdict()
-    if found.get("mon"):
+    if found.get("lmon"):
+        month = _LOCAL_MONTHS[found["lmon"].lower()]
+    elif found.get("mon"):
         month = _MONTHS[found["mon"][:3].lower()]
     elif found.get("m"):
         month = int(found["m"])
