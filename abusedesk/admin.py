@@ -115,7 +115,7 @@ class ApiTokenAdmin(SuperuserAdmin):
     @admin.action(description="Revoke selected tokens")
     def revoke(self, request, queryset):
         for token in queryset:
-            api_token_revoke(token=token)
+            api_token_revoke(token=token, actor=request.user)
 
 
 @admin.register(AuditEntry)

@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from .audit import audit_record
 from .choices import TokenScope
 from .models import ApiToken, token_digest
 from .roles import GROUP_NAMES, UserRole, sync_roles
@@ -20,11 +21,36 @@ def api_token_create(*, user, name: str = "", scope: str = TokenScope.API) -> tu
     return token, key
 
 
-def api_token_revoke(*, token: ApiToken) -> ApiToken:
+@transaction.atomic
+def api_token_revoke(*, token: ApiToken, actor=None) -> ApiToken:
+    """Revoke a token (once); the audit trail says who revoked whose access."""
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
+        audit_record(
+            actor=actor,
+            action="api_token.revoked",
+            obj=token,
+            data={"user": token.user.get_username(), "name": token.name, "prefix": token.prefix},
+        )
     return token
+
+
+def api_token_created_record(*, token: ApiToken, how: str) -> None:
+    """The audit entry of a token given out by a command (create_user --token,
+    create_partner): who got API access, and by which door. Not written by
+    api_token_create itself, which tests and the demo call for every persona."""
+    audit_record(
+        action="api_token.created",
+        obj=token,
+        reason=how,
+        data={
+            "user": token.user.get_username(),
+            "name": token.name,
+            "scope": token.scope,
+            "prefix": token.prefix,
+        },
+    )
 
 
 @transaction.atomic
@@ -42,4 +68,4 @@ def user_create(*, username: str, role: UserRole, password: str | None, email: s
     return user
 
 
-__all__ = ["GROUP_NAMES", "api_token_create", "api_token_revoke", "user_create"]
+__all__ = ["GROUP_NAMES", "api_token_create", "api_token_created_record", "api_token_revoke", "user_create"]

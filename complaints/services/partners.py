@@ -32,7 +32,16 @@ def partner_create(*, name: str, contact_email: str = "", rate_limit: str = "120
     user.set_unusable_password()  # an API client, never a browser user
     user.save()
     partner = Partner.objects.create(name=name, user=user, contact_email=contact_email, rate_limit=rate_limit)
-    _token, key = api_token_create(user=user, name=f"partner {name}")
+    token, key = api_token_create(user=user, name=f"partner {name}")
+    # API access given out: on the record, as its changes (partner_update) and its
+    # revocation (api_token_revoke) are.
+    from abusedesk.audit import audit_record
+
+    audit_record(
+        action="partner.created",
+        obj=partner,
+        data={"contact_email": contact_email, "rate_limit": rate_limit, "token_prefix": token.prefix},
+    )
     return partner, key
 
 

@@ -9,7 +9,7 @@ from django.db import transaction
 
 from abusedesk.audit import audit_record
 from abusedesk.roles import GROUP_NAMES, UserRole
-from abusedesk.services import api_token_create, user_create
+from abusedesk.services import api_token_create, api_token_created_record, user_create
 
 
 class Command(BaseCommand):
@@ -56,5 +56,7 @@ class Command(BaseCommand):
             raise CommandError("; ".join(exc.messages)) from None
         self.stdout.write(f"created {role} user {user.username}")
         if token:
-            _, key = api_token_create(user=user, name="create_user")
+            with transaction.atomic():
+                created, key = api_token_create(user=user, name="create_user")
+                api_token_created_record(token=created, how="manage.py create_user --token")
             self.stdout.write(key)
