@@ -114,18 +114,7 @@ def test_an_emergency_step_on_a_page_read_before_a_revision_is_refused(case, sta
     sanction_transition(
         sanction_id=sanction.pk, to_state=State.MORE_EVIDENCE, actor=manager, reason="Is it still going on?"
     )
-    sanction_revise(
-        sanction_id=sanction.pk,
-        actor=staff,
-        reason="Withdraw the port-25 exemption instead.",
-        level="L3",
-        justification="The flood goes on from the static line: withdraw its port-25 exemption now.",
-        clauses=["C-03a", "C-07", "C-09"],
-        legal_basis="emergency_necessity",
-        evidence_relied_on=factories.evidence_of(case),
-        culpability="intentional",
-        restriction="port25_block",
-    )
+    _revise_emergency(sanction, case, staff)
 
     answer = browser.post(
         f"/sanctions/{sanction.pk}/emergency/", {"reason": "Flood going on now.", "revision": seen}
