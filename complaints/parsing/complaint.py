@@ -26,6 +26,7 @@ from . import material as materials
 from .common import choose_source, finish
 from .content import about_hosted_content, keep_as_site_address
 from .dates import (
+    AMBIGUOUS_ZONES,
     JST_WORDS,
     UTC_WORDS,
     ZONE_OFFSETS,
@@ -103,13 +104,18 @@ _FROM_WORDS = re.compile(
 # makes the full-width brackets plain ones).
 # The zone names mail and reports write after a time ("06:29:00 CEST", "PST"), longest first.
 _ZONE_NAMES = "|".join(sorted((name for name in ZONE_OFFSETS if len(name) > 1), key=len, reverse=True))
+# A zone's letters in brackets after a time ("13:30 (KST)"): not those naming zones hours
+# apart (IST, CST, BST), which leave the time with no zone rather than a wrong one.
+_BRACKETED_NAMES = "|".join(
+    sorted((n for n in ZONE_OFFSETS if len(n) > 1 and n not in AMBIGUOUS_ZONES), key=len, reverse=True)
+)
 # Zones in words: "Japan Standard Time", "日本時間", "協定世界時", "グリニッジ標準時" (dates.py).
 _ZONE_WORDS = rf"(?i:{JST_WORDS}|{UTC_WORDS})"
 _ZONE_AFTER = (
     r"(?:\s*(?:Z|[+-]\d{2}(?::?\d{2})?(?![\d.])|(?:UTC|GMT)[+-]\d{1,2}(?::?\d{2})?|UTC|GMT|JST)"
     rf"|\s+(?:{_ZONE_NAMES})\b"
     rf"|\s*{_ZONE_WORDS}"
-    rf"|\s*\(\s*(?:(?:UTC|GMT)\s*[+-]\s*\d{{1,2}}(?::?\d{{2}})?|{_ZONE_NAMES}|UTC|GMT|JST|{_ZONE_WORDS})\s*\))?"
+    rf"|\s*\(\s*(?:(?:UTC|GMT)\s*[+-]\s*\d{{1,2}}(?::?\d{{2}})?|{_BRACKETED_NAMES}|UTC|GMT|JST|{_ZONE_WORDS})\s*\))?"
 )
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?" + _ZONE_AFTER)
 # The half of the day, before the hour or after the time: 午後3時, PM3:05, ＰＭ３：０５ (NFKC:
@@ -467,9 +473,10 @@ def _each_listed_incident(report: ParsedReport, msg: Message, prose: str) -> Par
     if listed is None:
         return report
     read = {report.source_ip, report.source_ip_named, report.site_address} - {None}
-    others = [i for i in listed.incidents if i.ip not in read][: incidents.MAX_OTHER_INCIDENTS]
+    others = [i for i in listed.incidents if i.ip not in read]
     if not others or len(others) == len(listed.incidents):
         return report  # the address read is none of the list's: a person sorts it out
+    others = others[: incidents.MAX_OTHER_INCIDENTS]  # (counted before: a longer list is cut)
     notice = mime.header(msg, "Message-ID") or ""
     context = "\n".join(listed.context)
     for incident in others:
@@ -1130,7 +1137,7 @@ def named_port(text: str, ip: str | None) -> int | None:
 
 
 _BRACKETED_ZONE = re.compile(
-    rf"\s*\(?\s*(?:(?:UTC|GMT)\s*([+-])\s*(\d{{1,2}})(?::?(\d{{2}}))?|(UTC|GMT|JST|{_ZONE_WORDS})|({_ZONE_NAMES}))"
+    rf"\s*\(?\s*(?:(?:UTC|GMT)\s*([+-])\s*(\d{{1,2}})(?::?(\d{{2}}))?|(UTC|GMT|JST|{_ZONE_WORDS})|({_BRACKETED_NAMES}))"
     r"\s*\)?$"
 )
 

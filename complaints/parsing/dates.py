@@ -305,12 +305,15 @@ def _build(year, month, day, hour, minute, second, micro, offset) -> datetime | 
 # zones hours apart (IST: India or Ireland; CST: China or the US; BST: Britain or
 # Bangladesh): a declared zone is applied to every time that names none.
 _AMBIGUOUS = {"IST", "CST", "BST"}
+AMBIGUOUS_ZONES = frozenset(_AMBIGUOUS)  # for patterns elsewhere
 _LETTERS = [z for z in _ZONES if len(z) > 1 and z not in {"UTC", "GMT", "JST", *_AMBIGUOUS}]
 _ABBREVIATIONS = "|".join(sorted(_LETTERS, key=len, reverse=True))
 _OFFSET = (
     rf"(?:(?P<jst>JST\b|{JST_WORDS})"
     rf"|(?:UTC|GMT|{UTC_WORDS})\s*(?:(?P<sign>[+-])\s*(?P<h>\d{{1,2}})(?::?(?P<m>\d{{2}}))?)?"
-    rf"|(?-i:(?P<abbr>{_ABBREVIATIONS}))\b)"
+    # "CET/CEST", "EST/EDT": the standard or the summer zone, whichever applied on the
+    # day; that is no one offset for every time.
+    rf"|(?-i:(?P<abbr>{_ABBREVIATIONS})\b(?!\s*/\s*[A-Z]{{2,5}}\b)))"
 )
 # Where a report says once which zone its times are in: "Timezone: UTC +0900 (JST)",
 # "(timezone: UTC+0000)", "All times are in UTC", "Date/timestamps (at the very left)

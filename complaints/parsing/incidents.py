@@ -35,11 +35,12 @@ MAX_OTHER_INCIDENTS = 200
 MAX_CONTEXT_LINES = 8
 MAX_BLOCK_LINES = 8
 
-_MARKER = re.compile(r"^[ \t]*(?:[-*•・+]|(?:\d{1,3}[.)]|\(\d{1,3}\))(?=[ \t]))?[ \t]*")
+_MARKER = re.compile(r"^[ \t]*(?:[-*•・+■□◆◇●○◎※]|(?:\d{1,3}[.)]|\(\d{1,3}\))(?=[ \t]))?[ \t]*")
 _LABEL = re.compile(
     r"^(?:(?:source|src|attacker|attacking|offending|infected|compromised|sending|sender)[ \t_-]*)?"
     r"(?:ip(?:v[46])?|host|address)(?:[ \t_-]*address)?[ \t]*[:=][ \t]*"
-    r"|^(?:送信元|発信元|攻撃元)?(?:IP)?(?:アドレス)?[ \t]*[:：][ \t]*",
+    r"|^(?:送信元|発信元|攻撃元)?(?:IP)?(?:アドレス)?[ \t]*[:：][ \t]*"
+    r"|^【(?=[^】])(?:送信元|発信元|攻撃元)?(?:IP)?(?:アドレス)?】[ \t]*(?:[:：][ \t]*)?",  # 【送信元IP】
     re.IGNORECASE,
 )
 # What may stand before a row's address: its time ("2026-11-20 04:30:12 UTC  198.51.100.7").
@@ -61,6 +62,15 @@ _ANY_ADDRESS = re.compile(
     r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d])|\b[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{0,4}){2,7}|::[0-9A-Fa-f]{1,4}"
 )
 _TOKEN = re.compile(r"[^\s,;|]+")
+# A field of a block: a short name, then its value ("Time: …", "Source IP address: …",
+# "受信日時：…", "【日時】…"); a sentence ending in a colon ("Details below:") has no value.
+_FIELD = re.compile(r"(?:【([^】\n]{1,30})】|([^\W\d_][\w .()/-]{0,30}?)[ \t]*[:：=])[ \t]*\S")
+# A pasted mail header field ("Received: from …"): its name has no spaces.
+_HEADER_FIELD = re.compile(r"[A-Za-z][A-Za-z0-9-]*:[ \t]*\S")
+# After a syslog line's host: the program that logged it ("kernel:", "sshd[123]:",
+# "CRON[77]:", a Cisco device's "%ASA-4-106023:"), never a capitalised word or a port
+# of a list's own ("Port: 22", "SSH: …", "22:").
+_SYSLOG_TAG = re.compile(r"[ \t]+(?:[A-Za-z][\w./-]*\[\d+\]|[a-z][a-z0-9./_-]*|%[\w-]+):(?:[ \t]|$)")
 
 
 class Incident(NamedTuple):
@@ -81,37 +91,54 @@ def listed_incidents(prose: str) -> Listed | None:
         return None
     lines = unicodedata.normalize("NFKC", prose).splitlines()
     found: dict[str, Incident] = {}
+    labels: dict[str, int] = {}  # the line of each block's address label
+    fields = _Fields(lines)
     n = 0
     while n < len(lines) and len(found) <= MAX_OTHER_INCIDENTS:
         line = lines[n]
-        block = _block(lines, n)
+        block = _block(lines, n, fields)
         if block is not None:
-            ip, length = block
-            found.setdefault(ip, Incident(ip, n, lines[n : n + length]))
+            ip, label, length = block
+            if ip not in found:
+                found[ip], labels[ip] = Incident(ip, n, lines[n : n + length]), label
             n += length
             continue
-        ip = _row_address(line)
+        ip = _row_address(line) if not _folded_header_line(lines, n) else None
         if ip is not None:
             found.setdefault(ip, Incident(ip, n, [line]))
         n += 1
     if len(found) < 2:
         return None
-    first = min(i.start for i in found.values())
-    context = [
-        line for line in lines[:first] if line.strip() and not _ANY_ADDRESS.search(_DEFANG.sub(".", line))
-    ][-MAX_CONTEXT_LINES:]
-    return Listed(context, sorted(found.values(), key=lambda i: i.start))
+    listed = sorted(found.values(), key=lambda i: i.start)
+    first = listed[0]
+    before = [line for line in lines[: first.start] if line.strip()]
+    if first.ip in labels:
+        # The first block's fields above its address that no other incident repeats
+        # ("Note: all times are UTC") are the notice's words; the ones each repeats
+        # ("URL: …") are that incident's own, never the others'.
+        repeated = {_key(line) for other in listed[1:] for line in other.lines} - {None}
+        head = first.lines[: labels[first.ip] - first.start]
+        before += [line for line in head if _key(line) not in repeated]
+    context = [line for line in before if not _names_address(line)]
+    return Listed(context[-MAX_CONTEXT_LINES:], listed)
 
 
-def _leading(line: str) -> tuple[str, str] | None:
-    """(the text before the line's first address-like token, that token's address)."""
+def _names_address(line: str) -> bool:
+    """Whether a line names an address: not a clock time ("14:00:05") or a MAC address
+    that only looks like an IPv6 one ("All times below are CET, report of 14:00:05")."""
+    return any(normalise_ip(m.group(0)) for m in _ANY_ADDRESS.finditer(_DEFANG.sub(".", line)))
+
+
+def _leading(line: str) -> tuple[str, str, str] | None:
+    """(the text before the line's first address-like token, that token's address, the
+    text after it)."""
     text = _DEFANG.sub(".", line)
     text = text[_MARKER.match(text).end() :]
     text = _LABEL.sub("", text, count=1)
     for match in _TOKEN.finditer(text):
         ip = _address(match.group(0))
         if ip is not None:
-            return text[: match.start()], ip
+            return text[: match.start()], ip, text[match.end() :]
         if not _TIME_PREFIX.fullmatch(match.group(0)):
             return None  # a word before any address: a sentence or a log line, no row
     return None
@@ -125,33 +152,102 @@ def _row_address(line: str) -> str | None:
         return None
     if not (_DATE.search(line) and _CLOCK.search(line)):
         return None
+    if _CLOCK.search(lead[0]) and _SYSLOG_TAG.match(lead[2]):
+        # "Nov 20 04:30:12 192.0.2.10 kernel: DROP SRC=…": a syslog line whose host is
+        # written as its address, the device that logged it, not a source.
+        return None
     return lead[1] if is_routable_ip(lead[1]) else None
 
 
-def _block(lines: list[str], n: int) -> tuple[str, int] | None:
-    """An incident written as a block: a label line holding only its address
-    ("IP: 198.51.100.7"), then its other fields up to a blank line, with a date and a
-    clock time among them: (the address, the number of lines)."""
-    text = _DEFANG.sub(".", lines[n])
+def _folded_header_line(lines: list[str], n: int) -> bool:
+    """A line continuing a pasted mail header field ("Received: from host (host" then
+    " [198.51.100.7]) by mx…; Fri, 20 Nov 2026 04:30:12 +0000"): a hop of a message's
+    path, not an incident's row. The field is the first line above it written less
+    indented, with no blank line between."""
+    indent = _indent(lines[n])
+    if not indent:
+        return False
+    for k in range(n - 1, max(-1, n - 1 - MAX_BLOCK_LINES), -1):
+        if not lines[k].strip():
+            return False
+        if _indent(lines[k]) < indent:
+            return bool(_HEADER_FIELD.match(lines[k].strip()))
+    return False
+
+
+def _indent(line: str) -> int:
+    line = line.expandtabs()
+    return len(line) - len(line.lstrip())
+
+
+def _block(lines: list[str], n: int, fields: _Fields) -> tuple[str, int, int] | None:
+    """An incident written as a block of fields ("URL: …", "IP: 198.51.100.7", "Time:
+    2026-11-20 04:30:12 UTC", "Activity: …") from line `n`, up to a blank line or the
+    next incident's first field (another address label, or a field name the block
+    already has once it has its address and time: "Port: 22" / "Port: 23" before them
+    is one incident's), with one label holding only its address and a date and a clock
+    time among them: (the address, the line of its label, the number of lines)."""
+    if fields.key(n) is None:
+        return None
+    keys: set[str] = set()
+    ip = label = None
+    length = 0
+    while n + length < len(lines) and length < MAX_BLOCK_LINES and lines[n + length].strip():
+        key, address = fields.key(n + length), fields.address(n + length)
+        if ip is not None and (address is not None or (key in keys and _dated(lines[n : n + length]))):
+            break  # the next incident's first field
+        if address is not None and ip is None:
+            ip, label = address, n + length
+        if key is not None:
+            keys.add(key)
+        length += 1
+    if ip is None or not is_routable_ip(ip):
+        return None
+    return (ip, label, length) if _dated(lines[n : n + length]) else None
+
+
+def _dated(lines: list[str]) -> bool:
+    """Whether these lines write a date and a clock time."""
+    written = "\n".join(lines)
+    return bool(_DATE.search(written) and _CLOCK.search(written))
+
+
+class _Fields:
+    """Each line's field name and label address, worked out once (a block is tried
+    from each of its lines)."""
+
+    def __init__(self, lines: list[str]):
+        self._lines = lines
+        self._keys: dict[int, str | None] = {}
+        self._addresses: dict[int, str | None] = {}
+
+    def key(self, n: int) -> str | None:
+        if n not in self._keys:
+            self._keys[n] = _key(self._lines[n])
+        return self._keys[n]
+
+    def address(self, n: int) -> str | None:
+        if n not in self._addresses:
+            self._addresses[n] = _label_address(self._lines[n])
+        return self._addresses[n]
+
+
+def _label_address(line: str) -> str | None:
+    """The address of a label line holding only it ("IP: 198.51.100.7", "送信元IP：…")."""
+    text = _DEFANG.sub(".", line)
     text = text[_MARKER.match(text).end() :]
     label = _LABEL.match(text)
     if label is None or label.end() == 0:
         return None
     rest = text[label.end() :].strip()
-    ip = _address(rest) if rest and " " not in rest else None
-    if ip is None or not is_routable_ip(ip):
-        return None
-    length = 1
-    while n + length < len(lines) and length < MAX_BLOCK_LINES and lines[n + length].strip():
-        following = _DEFANG.sub(".", lines[n + length])
-        following = following[_MARKER.match(following).end() :]
-        if (other := _LABEL.match(following)) and other.end() and _address(following[other.end() :].strip()):
-            break  # the next incident's label line, with no blank line between
-        length += 1
-    written = "\n".join(lines[n : n + length])
-    if not (_DATE.search(written) and _CLOCK.search(written)):
-        return None
-    return ip, length
+    return _address(rest) if rest and " " not in rest else None
+
+
+def _key(line: str) -> str | None:
+    """The name of a field line ("Time: …" -> "time"), None for any other line."""
+    text = _DEFANG.sub(".", line)
+    match = _FIELD.match(text[_MARKER.match(text).end() :])
+    return " ".join((match.group(1) or match.group(2)).lower().split()) if match else None
 
 
 def _address(token: str) -> str | None:

@@ -268,13 +268,15 @@ def raw_headers(msg: Message, name: str) -> list[str]:
 def _raw_cache(msg: Message) -> tuple[dict[str, list], dict[str, str | None]]:
     """The message's raw header values by lower-case name, and the first values decoded
     so far (`header`), built once per message (a report's rules ask for some fifty
-    headers). Built again if headers were added or removed since (the forwarding's
-    redaction edits a copy it reads)."""
+    headers). Built again if a header was added, removed or replaced since (the
+    forwarding's redaction edits a copy it reads; replace_header() edits the list in
+    place, keeping its length): the list is compared item by item, each the same object
+    while unchanged."""
     held = getattr(msg, "_headers", None)
     kept = _kept(msg)
     cached = kept.get("raw")
-    if cached is not None and cached[0] is held and cached[1] == len(held or ()):
-        return cached[2]
+    if cached is not None and cached[0] == held:
+        return cached[1]
     index: dict[str, list] = {}
     try:
         items = msg.raw_items()
@@ -282,8 +284,8 @@ def _raw_cache(msg: Message) -> tuple[dict[str, list], dict[str, str | None]]:
         items = []
     for key, value in items:
         index.setdefault(str(key).lower(), []).append(value)
-    kept["raw"] = (held, len(held or ()), (index, {}))
-    return kept["raw"][2]
+    kept["raw"] = (list(held) if isinstance(held, list) else held, (index, {}))
+    return kept["raw"][1]
 
 
 def raw_headers_decode(msg: Message, value: str) -> str:
