@@ -1142,6 +1142,17 @@ _BRACKETED_ZONE = re.compile(
 )
 
 
+# A person's "10:00 IST", "14:30 CST", "09:00 BST": India's or Ireland's, China's or the
+# US Central, Britain's or Bangladesh's. Mail headers follow RFC 822 (CST is US Central),
+# but a person writes their own: the time is read with no zone (±14 hours, no dynamic
+# address's holder named unless one held it all that time) rather than hours off.
+_AMBIGUOUS_AT_END = re.compile(rf"\s*\(?\s*(?:{'|'.join(sorted(AMBIGUOUS_ZONES))})\s*\)?\s*$")
+
+
+def _unambiguous(stamp: str) -> str:
+    return _AMBIGUOUS_AT_END.sub("", stamp)
+
+
 def _zone_named(match: re.Match) -> str:
     if match.group(1):  # UTC+09:00, GMT+9: the offset itself
         return f" {match.group(1)}{int(match.group(2)):02d}{match.group(3) or '00'}"
@@ -1342,7 +1353,7 @@ def _named_time(
     found: list[tuple[int, datetime, str | None, bool, bool]] = []
     for pattern in (_ISO_DATE, _RFC_DATE, _SLASH_DATE, _LONG_DATE):
         for match in pattern.finditer(text):
-            stamp, note = _BRACKETED_ZONE.sub(_zone_named, match.group(0)), None
+            stamp, note = _unambiguous(_BRACKETED_ZONE.sub(_zone_named, match.group(0))), None
             zoned = stated_offset(stamp) is not None
             if pattern is _SLASH_DATE and japanese and not zoned:
                 stamp, note = stamp + " +0900", "the complaint's date names no time zone: JST assumed"
@@ -1356,6 +1367,7 @@ def _named_time(
             if written is None:
                 continue
             stamp, rough = written
+            stamp = _unambiguous(stamp)
             # "between 05:00 and 06:00 …", "05:00-06:00 …": one end of a span, not the time.
             rough = rough or bool(_SPAN_BEFORE.search(text[max(0, match.start() - 30) : match.start()]))
             zoned, note = stated_offset(stamp) is not None, None

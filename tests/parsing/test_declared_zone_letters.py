@@ -59,3 +59,20 @@ def test_letters_naming_zones_hours_apart_or_lower_case_declare_nothing(declared
     parsed = parse_report(complaint(f"{declared}\nSpam from {SOURCE} at 2026-11-20 04:30:00.\n"))
     assert parsed.source_ip == SOURCE
     assert parsed.occurred_at_no_zone
+
+
+@pytest.mark.parametrize(
+    "when",
+    [
+        "2026-11-20 10:00 IST",
+        "2026-11-20 14:30 CST",
+        "20 Nov 2026 09:00 BST",
+        "November 20, 2026 at 10:00 AM CST",
+    ],
+)
+def test_a_persons_ambiguous_zone_letters_after_a_time_name_no_zone(when):
+    """India's or Ireland's IST, China's or US Central CST, Britain's or Bangladesh's BST:
+    read as one of them, the time could be hours off and name another holder."""
+    parsed = parse_report(complaint(f"Spam from {SOURCE} at {when}.\n"))
+    assert parsed.source_ip == SOURCE
+    assert parsed.occurred_at_no_zone
