@@ -532,7 +532,9 @@ def _web_script(result, report) -> bool:
         result.add_account(account)
     params = {"site": site, "script": path, "account": account.account_id if account else None}
     result.step("sent_by_web_script", weight="signal", **{k: v for k, v in params.items() if v})
-    if path and _PLANTED.search(path):
+    # PHP's X-PHP-Originating-Script names the script's file without its folder
+    # ("33:.sys.php"): read as a path, a hidden file name is hidden all the same.
+    if path and _PLANTED.search(path if path.startswith("/") else f"/{path}"):
         result.compromised("compromised_site", f"{site or ''}{path}", "script_planted_in_site", script=path)
     elif path and _INJECTED.search(path):
         result.compromised("compromised_site", f"{site or ''}{path}", "script_ran_injected_code", script=path)

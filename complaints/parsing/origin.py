@@ -43,6 +43,10 @@ _LOGIN_MARKERS = (
     re.compile(r"SquirrelMail authenticated user\s+([^\s)]+)", re.IGNORECASE),
     re.compile(r"\bauthenticated (?:user|as)[:\s]+([^\s)]+)", re.IGNORECASE),
     re.compile(r"\(account\s+([^\s)]+)", re.IGNORECASE),
+    # Courier: "(AUTH: LOGIN taro@example, TLS: …)", the SASL mechanism before the login.
+    re.compile(r"\(AUTH:\s+[A-Z0-9_-]+\s+([^\s,)]+)", re.IGNORECASE),
+    # OpenSMTPD with its received-auth option: "auth=yes user=taro" ("auth=no" names nobody).
+    re.compile(r"\bauth=yes\s+user=([^\s;,)]+)", re.IGNORECASE),
 )
 # Authentication-Results "auth=pass smtp.auth=X": the client logged in as X (RFC 8601).
 SMTP_AUTH_RESULT = re.compile(r"\bauth=pass\b[^;]{0,200}?\bsmtp\.(?:auth|user)=([^\s;]+)", re.IGNORECASE)
@@ -318,7 +322,9 @@ def _authentication(
 
 def _hop_auth(hop: Hop) -> tuple[bool, str | None]:
     protocol = (hop.with_protocol or "").split()
-    found = bool(protocol) and bool(_AUTH_PROTOCOL.match(protocol[0]))
+    # The protocol word first ("ESMTPSA (TLS1.3) tls …"), or after the product's name
+    # (MailEnable's "with MailEnable ESMTPA"), as _plain_protocol reads it.
+    found = bool(protocol) and any(_AUTH_PROTOCOL.match(word) for word in {protocol[0], protocol[-1]})
     for pattern in (*_LOGIN_MARKERS, SMTP_AUTH_RESULT):
         match = pattern.search(hop.raw)
         if match:
