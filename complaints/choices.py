@@ -30,6 +30,22 @@ class ReportFormat(models.TextChoices):
     UNKNOWN = "unknown", _("Unknown")
 
 
+class ReportCategory(models.TextChoices):
+    """What a report is about (Report.category, a code the parsers and the short form
+    store; the field itself has no choices, so a code from a newer parser still shows)."""
+
+    SPAM = "spam", _("Spam")
+    PHISHING = "phishing", _("Phishing")
+    MALWARE = "malware", _("Malware")
+    SPAMVERTISED = "spamvertised", _("Site advertised by spam")
+    LOGIN_ATTACK = "login-attack", _("Login attack")
+    OTHER = "other", _("Other")
+    COPYRIGHT = "copyright", _("Copyright notice")
+    OPT_OUT = "opt-out", _("Opt-out request")
+    AUTH_FAILURE = "auth-failure", _("Authentication failure report")
+    NOT_SPAM = "not-spam", _("Not spam")
+
+
 class CaseKind(models.TextChoices):
     SESSION = "session", _("Address in one session")
     ADDRESS = "address", _("Address")

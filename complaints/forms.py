@@ -4,7 +4,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from complaints.choices import CaseResolution, ConfirmationKind
+from complaints.choices import CaseResolution, ConfirmationKind, ReportCategory
 from complaints.validation import CATEGORIES, event_time_problem, zone_id_problem
 
 
@@ -51,7 +51,9 @@ class PhoneForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
     )
-    category = forms.ChoiceField(label=_("Category"), choices=[(c, c) for c in CATEGORIES], initial="spam")
+    category = forms.ChoiceField(
+        label=_("Category"), choices=[(c, ReportCategory(c).label) for c in CATEGORIES], initial="spam"
+    )
     reporter = forms.EmailField(label=_("Caller's e-mail"), required=False)
     message = forms.CharField(
         label=_("What the caller said or forwarded"), widget=forms.Textarea(attrs={"rows": 6}), required=False

@@ -13,7 +13,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from abusedesk.models import AuditEntry
-from complaints.services.content import TRAFFIC_VIEWED
+from complaints.services.content import TRAFFIC_VIEWED, TRAFFIC_VIEWED_REASON
 
 CONTENT_VIEWED = "content.viewed"
 DOSSIER_VIEWED = "dossier.viewed"
@@ -23,6 +23,20 @@ KINDS = {
     "content": (_("Message content (S1)"), (CONTENT_VIEWED,)),
     "traffic": (_("Attribution: sessions, logins, NAT (S2)"), (TRAFFIC_VIEWED,)),
     "dossier": (_("Dossier (S1 and S2)"), (DOSSIER_VIEWED,)),
+}
+# What the desk itself records as an access's purpose and the way it was opened: stable
+# English keys in the audit trail and the CSV, shown in the reader's language on the
+# page. A purpose a person typed (to read a message's content) shows as typed.
+PURPOSES = {TRAFFIC_VIEWED_REASON: _("attribution shown within the case")}
+VIAS = {
+    "case page": _("case page"),
+    "report page": _("report page"),
+    "api case": _("API: case"),
+    "api report": _("API: report"),
+    "api report filed": _("API: report filed"),
+    # A dossier's format (sanctions.dossier.dossier_open).
+    "html": _("dossier page"),
+    "pdf": _("dossier PDF"),
 }
 ACTIONS = tuple(action for _label, actions in KINDS.values() for action in actions)
 KIND_OF = {action: kind for kind, (_label, actions) in KINDS.items() for action in actions}

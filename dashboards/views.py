@@ -295,6 +295,9 @@ def _access_rows(entries) -> list[dict]:
                 "via": (entry.data or {}).get("via") or (entry.data or {}).get("format") or "",
             }
         )
+        row = rows[-1]
+        row["purpose_label"] = accesses.PURPOSES.get(row["purpose"], row["purpose"])
+        row["via_label"] = accesses.VIAS.get(row["via"], row["via"])
     return rows
 
 

@@ -12,9 +12,19 @@ from .checks import REQUIRED
 from .choices import MEASURE_BASIS_CHOICES, AnswerChannel, Culpability, Level, Restriction
 
 
+class AccountChoiceField(forms.ModelChoiceField):
+    """An account as a person reads it: its kind as a word in their language, not the
+    stored code that Account.__str__ (admin, logs) shows."""
+
+    def label_from_instance(self, obj: Account) -> str:
+        kind = obj.get_kind_display()
+        shown = f"{kind} {obj.identifier}" if obj.identifier else kind
+        return f"{obj.account_id} ({shown})"
+
+
 class ProposalForm(forms.Form):
     level = forms.ChoiceField(label=_("Level"), choices=Level.choices)
-    account = forms.ModelChoiceField(label=_("Account"), queryset=Account.objects.none(), required=False)
+    account = AccountChoiceField(label=_("Account"), queryset=Account.objects.none(), required=False)
     content_ref = forms.CharField(
         label=_("Hosted content (URL or path)"),
         required=False,

@@ -78,6 +78,7 @@ TABLES: dict[str, dict] = {
     "channel": _of(complaint_choices.Channel),
     "report_status": _of(complaint_choices.ReportStatus),
     "report_format": _of(complaint_choices.ReportFormat),
+    "category": _of(complaint_choices.ReportCategory),
     "resolution": _of(complaint_choices.CaseResolution),
     "contact_source": CONTACT_SOURCES,
     "reply_template": dict(REPLY_TEMPLATES),

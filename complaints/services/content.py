@@ -297,6 +297,9 @@ def _noted(text: str, codec: str, guessed: bool, used: dict) -> str:
 
 
 TRAFFIC_VIEWED = "traffic.viewed"
+# The purpose recorded for every attribution shown: stored in English (the audit trail
+# and the access CSV keep stable text); the access review page shows it translated.
+TRAFFIC_VIEWED_REASON = "attribution shown within the case"
 
 
 def traffic_viewed(*, user, via: str, case=None, report=None) -> None:
@@ -312,6 +315,6 @@ def traffic_viewed(*, user, via: str, case=None, report=None) -> None:
         action=TRAFFIC_VIEWED,
         obj=case if case is not None else report,
         case_id=case.pk if case is not None else report.case_id,
-        reason="attribution shown within the case",
+        reason=TRAFFIC_VIEWED_REASON,
         data={"via": via, "accounts": list(accounts)[:20]},
     )
