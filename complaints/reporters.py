@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import re
 
+from django.utils.translation import gettext_lazy as _
+
 from complaints.parsing.hosts import registrable_domain
 
 _SUBADDRESS = re.compile(r"\+[^@]*(?=@[^@]*$)")
@@ -42,3 +44,24 @@ def reporter_identity(key: str, report_format: str | None, partners: dict[str, s
         return f"service:{registrable_domain(domain) or domain}"
     address = _SUBADDRESS.sub("", address)
     return partners.get(address, f"email:{address}")
+
+
+# How a reporter key reads on a page, by its prefix (the key itself stays in the CSV).
+_KEY_LABELS = {
+    "partner": _("%(name)s (partner)"),
+    "service": _("%(name)s (reporting service)"),
+    "user": _("%(name)s (filed by staff)"),
+    "telemetry": _("login %(name)s (our own telemetry)"),
+}
+
+
+def reporter_label(key: str) -> str:
+    """A `reporter_key` as a person reads it: `email:` drops its prefix (the address is
+    the reporter), other prefixes become words; an unknown one shows as stored."""
+    prefix, colon, name = (key or "").partition(":")
+    if not colon or not name:
+        return key or ""
+    if prefix == "email":
+        return name
+    found = _KEY_LABELS.get(prefix)
+    return str(found) % {"name": name} if found is not None else key

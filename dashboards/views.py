@@ -21,6 +21,7 @@ from abusedesk.pagination import capped_page
 from abusedesk.replica import read_only_page
 from abusedesk.roles import user_role
 from abusedesk.web import search_text
+from complaints.reporters import reporter_label
 from sanctions.labels import label
 
 from . import accesses, metrics, snapshots
@@ -66,6 +67,8 @@ def _cell(slug: str, column: str, value):
         return INTERVALS.get(value, value)
     if column == "state":
         return label(value, "state")
+    if column == "reporter":
+        return reporter_label(value)
     if column.endswith("_at") and isinstance(value, str) and (when := parse_datetime(value)):
         return date_format(localtime(when), "Y-m-d H:i T")
     return value

@@ -11,6 +11,7 @@ It lives in `sanctions`, the one app that may import every app whose codes it sh
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from complaints import choices as complaint_choices
@@ -88,6 +89,12 @@ TABLES: dict[str, dict] = {
     "fact_value": dict(FACT_VALUES),
     "auth_result": dict(AUTH_RESULTS),
     "confirmation_kind": _of(complaint_choices.ConfirmationKind),
+    # How a customer's answer to a hearing reached us.
+    "answer_channel": _of(sanction_choices.AnswerChannel),
+    # Who carries out a measure (settings.ABUSEDESK_EXECUTOR, Execution.executor).
+    "executor": {"manual": _("by hand"), "webhook": _("by the provisioning system")},
+    # The language a notice was written in (Notice.language, an ISO code).
+    "language": dict(settings.LANGUAGES),
 }
 
 

@@ -35,6 +35,7 @@ from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Space
 
 from abusedesk.errors import ApplicationError
 from complaints.facts.sentences import evidence_answer_text
+from complaints.subjects import case_subject
 
 from .dossier import Dossier
 from .labels import clause_title, label, labels
@@ -160,7 +161,7 @@ def dossier_pdf(dossier: Dossier) -> bytes:
     styles = _styles()
     buffer = io.BytesIO()
     case = dossier.case
-    heading = _("Dossier") + " · " + _("Case") + f" {case.pk}: {case.subject}"
+    heading = _("Dossier") + " · " + _("Case") + f" {case.pk}: {case_subject(case.subject)}"
     document = SimpleDocTemplate(
         buffer,
         pagesize=A4,
@@ -386,7 +387,11 @@ def _sanction(s, dossier: Dossier) -> list:
 def _records(s) -> list:
     story = []
     for e in s.executions.all():
-        parts = [label(e.action, "execution_action"), e.executor, label(e.status, "execution_status")]
+        parts = [
+            label(e.action, "execution_action"),
+            label(e.executor, "executor"),
+            label(e.status, "execution_status"),
+        ]
         if e.response_status:
             parts.append(f"HTTP {e.response_status}")
         if e.confirmed_at:
@@ -394,16 +399,16 @@ def _records(s) -> list:
         story.append(_p(_("Executions") + ": " + " · ".join(parts)))
     for n in s.notices.all():
         sent = f"{_('sent')} {_when(n.sent_at)}" if n.sent_at else _("not sent")
+        language = label(n.language, "language")
         story.append(
-            _p(f"{label(n.kind, 'notice_kind')} ({n.language}) → {n.to or '—'} · {sent} · {n.subject}", "h3")
+            _p(f"{label(n.kind, 'notice_kind')} ({language}) → {n.to or '—'} · {sent} · {n.subject}", "h3")
         )
         story.append(_p(n.body))
     for a in s.hearing_answers.all():
         who = a.recorded_by.get_username() if a.recorded_by else "—"
         answer = _("The customer's answer")
-        story.append(
-            _p(f"{answer} · {_when(a.received_at)} · {a.channel or '—'} · {_('recorded by')} {who}", "h3")
-        )
+        channel = label(a.channel, "answer_channel")
+        story.append(_p(f"{answer} · {_when(a.received_at)} · {channel} · {_('recorded by')} {who}", "h3"))
         story.append(_p(a.text))
     story.append(Spacer(1, 3 * mm))
     return story

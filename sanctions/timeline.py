@@ -135,7 +135,7 @@ def _measure_event(action: str, object_id: str, data: dict) -> Event | None:
         text = _("%(kind)s prepared for %(to)s (%(language)s).") % {
             "kind": label(kind, "notice_kind"),
             "to": data.get("to") or "—",
-            "language": data.get("language") or "—",
+            "language": label(data.get("language"), "language"),
         }
         return Event(text, kind="notice")
     if action.startswith("execution."):

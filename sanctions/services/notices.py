@@ -25,6 +25,7 @@ from abusedesk.mail import mail_claim, mail_failed, mail_sent
 from complaints.models import Report
 
 from ..choices import AnswerChannel, Level, NoticeKind, State
+from ..labels import label
 from ..models import HearingAnswer, Notice, Sanction
 
 logger = logging.getLogger(__name__)
@@ -44,7 +45,15 @@ def observations(sanction: Sanction) -> list[dict]:
         .order_by("occurred_at")
         .only("occurred_at", "source_ip", "category")[:MAX_OBSERVATIONS]
     )
-    return [{"at": r.occurred_at, "ip": r.source_ip or "", "category": r.category or ""} for r in reports]
+    # The category as a word in the notice's language ("spam" is a code, 「スパム」 is read).
+    return [
+        {
+            "at": r.occurred_at,
+            "ip": r.source_ip or "",
+            "category": label(r.category, "category") if r.category else "",
+        }
+        for r in reports
+    ]
 
 
 def notice_context(sanction: Sanction, respond_by) -> dict:

@@ -35,3 +35,27 @@ def clause_title(clause) -> str:
 def get_item(mapping, key):
     """`{{ dossier.relied_on|get_item:s.pk }}`: a dict entry by a variable key."""
     return (mapping or {}).get(key, [])
+
+
+@register.filter
+def case_subject(subject) -> str:
+    """`{{ case.subject|case_subject }}`: what a case accuses, in the reader's language."""
+    from complaints.subjects import case_subject as shown
+
+    return shown(subject)
+
+
+@register.filter
+def status_reason(reason) -> str:
+    """`{{ report.status_reason|status_reason }}`: the intake's reason, translated."""
+    from complaints.subjects import status_reason as shown
+
+    return shown(reason)
+
+
+@register.filter
+def reporter_key(key) -> str:
+    """`{{ report.reporter_key|reporter_key }}`: how a report reached us, as words."""
+    from complaints.reporters import reporter_label
+
+    return reporter_label(key)
