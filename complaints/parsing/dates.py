@@ -87,13 +87,37 @@ def zone_word_offset(word: str | None) -> int | None:
 _MAX_LEN = 200
 _COMMENT = re.compile(r"\([^()]*\)?")
 _NUMERIC_ZONE = re.compile(r"(?<![\d:])([+-])(\d{2}):?(\d{2})\b")
+# An offset in whole hours right after the clock: "16:30:00 +09" (Go's "-07" layout,
+# PostgreSQL), "16:30:00 UTC+9", "GMT-5". RFC 5322 wants four digits; parsedate_tz reads
+# two as minutes, nine minutes east for Japan's nine hours.
+_HOURS_ZONE = re.compile(
+    r"\d:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:UTC|GMT|UT)?\s*([+-])(\d{1,2})(?![\d:.])", re.IGNORECASE
+)
 _ZONE_WORD = re.compile(r"\b([A-Za-z]{1,5})\s*$")
 _AMPM = re.compile(r"\b(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp])\.?[Mm]\.?(?![A-Za-z])")
 _ISO = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*"
-    r"(Z|[+-]\d{2}(?::?\d{2})?(?!\d)|[A-Z]{2,5}\b)?",  # "+01" alone too (IntelMQ, PostgreSQL)
+    # "+01" alone too (IntelMQ, PostgreSQL); "UTC+9", "GMT+09:00" and "(UTC+9)", as people
+    # and Japanese software write the offset from universal time.
+    r"(Z|[+-]\d{2}(?::?\d{2})?(?!\d)|\(?\s*(?:UTC|GMT|UT)\s*[+-]\d{1,2}(?::?\d{2})?(?![\d:])\s*\)?|[A-Z]{2,5}\b)?",
     re.IGNORECASE,
 )
+_UT_PLUS = re.compile(r"^\(?\s*(?:UTC|GMT|UT)\s*([+-])(\d{1,2})(?::?(\d{2}))?\s*\)?$", re.IGNORECASE)
+
+
+def _iso_zone_offset(zone: str) -> int | None:
+    """Minutes east of UTC for the zone part _ISO read ("Z", "+09:00", "UTC+9", "JST"),
+    None for a word that names no zone."""
+    zone = zone.upper()
+    if zone in _ZONES:
+        return _ZONES[zone]
+    if zone[0] in "+-":
+        digits = zone[1:].replace(":", "")
+        return (-1 if zone[0] == "-" else 1) * (int(digits[:2]) * 60 + int(digits[2:] or 0))
+    plus = _UT_PLUS.match(zone)
+    if plus and int(plus.group(2)) <= 14:
+        return (-1 if plus.group(1) == "-" else 1) * (int(plus.group(2)) * 60 + int(plus.group(3) or 0))
+    return None
 _RFC_HINT = re.compile(r"\d{1,2}\s+[A-Za-z]{3}[a-z]*\s+\d{2,4}\s+\d{1,2}:\d{2}")
 
 
@@ -106,6 +130,12 @@ _YMD_SLASH = re.compile(r"\b(\d{4})[/.](\d{1,2})[/.](\d{1,2})\b(?:\s*\([^)]{1,6}
 _DMY_DOTS = re.compile(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4}),?\s+(?=\d{1,2}:\d{2})")
 _NUMERIC_MD = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4}),?\s+(?=\d{1,2}:\d{2})")
 _LOG_STAMP = re.compile(r"\b(\d{1,2})/([A-Za-z]{3})/(\d{4}):(?=\d{2}:\d{2})")
+# "20-Nov-2026 16:30:00 +0900": IMAP's INTERNALDATE (RFC 3501), which mail stores and
+# their logs write.
+_DMY_DASHES = re.compile(
+    r"\b(\d{1,2})-(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)-(\d{4})\s+(?=\d{1,2}:\d{2})",
+    re.IGNORECASE,
+)
 _JA_STAMP = re.compile(
     r"(?:(\d{4})年)?\s*(\d{1,2})月\s*(\d{1,2})日\s*(?:[(（][^)）]{1,4}[)）]|[月火水木金土日]曜日)?\s*"
     r"(?:(午前|午後)\s*)?(\d{1,2})\s*(?:時|:)\s*(\d{1,2})\s*分?(?:\s*(\d{1,2})\s*秒?)?"
@@ -135,6 +165,7 @@ def _normalise_forms(text: str) -> str:
     text = _YMD_SLASH.sub(lambda m: f"{m[1]}-{int(m[2]):02d}-{int(m[3]):02d} ", text)
     text = _DMY_DOTS.sub(lambda m: f"{m[3]}-{int(m[2]):02d}-{int(m[1]):02d} ", text)
     text = _LOG_STAMP.sub(lambda m: f"{m[1]} {m[2]} {m[3]} ", text)
+    text = _DMY_DASHES.sub(lambda m: f"{m[1]} {m[2]} {m[3]} ", text)
     return _NUMERIC_MD.sub(_month_day_or_day_month, text)
 
 
@@ -176,12 +207,10 @@ def stated_offset(text: str | None) -> int | None:
     cleaned = _AMPM.sub(_to_24h, _normalise_forms(" ".join(str(text).split())[:_MAX_LEN]))
     iso = _ISO.search(cleaned)
     if iso and iso.group(8) and not _RFC_HINT.search(cleaned):
-        zone = iso.group(8).upper()
-        if zone in _ZONES:
-            return _ZONES[zone]
-        if zone[0] in "+-":  # 2026-11-25T12:00:00+09:00: the offset right after the time
-            digits = zone[1:].replace(":", "")
-            return (-1 if zone[0] == "-" else 1) * (int(digits[:2]) * 60 + int(digits[2:] or 0))
+        # 2026-11-25T12:00:00+09:00: the offset right after the time
+        offset = _iso_zone_offset(iso.group(8))
+        if offset is not None:
+            return offset
     return _explicit_offset(_COMMENT.sub(" ", cleaned))
 
 
@@ -228,17 +257,9 @@ def _parse_iso(text: str) -> datetime | None:
     year, month, day, hour, minute = (int(match.group(i)) for i in range(1, 6))
     second = int(match.group(6) or 0)
     micro = int((match.group(7) or "0")[:6].ljust(6, "0"))
-    zone = (match.group(8) or "Z").upper()
-    if zone in ("Z", "UTC", "GMT"):
-        offset = 0
-    elif zone in _ZONES:
-        offset = _ZONES[zone]
-    elif zone[0] not in "+-":
+    offset = _iso_zone_offset(match.group(8) or "Z")
+    if offset is None:
         offset = 0  # a word after the time that names no zone: UTC, as without one
-    else:
-        sign = -1 if zone[0] == "-" else 1
-        digits = zone[1:].replace(":", "")
-        offset = sign * (int(digits[:2]) * 60 + int(digits[2:] or 0))
     return _build(year, month, day, hour, minute, second, micro, offset)
 
 
@@ -273,6 +294,9 @@ def _explicit_offset(text: str) -> int | None:
     if match:
         sign = -1 if match.group(1) == "-" else 1
         return sign * (int(match.group(2)) * 60 + int(match.group(3)))
+    hours = _HOURS_ZONE.search(text)
+    if hours and int(hours.group(2)) <= 14:
+        return (-1 if hours.group(1) == "-" else 1) * int(hours.group(2)) * 60
     word = _ZONE_WORD.search(text)
     if word and word.group(1).upper() in _ZONES:
         return _ZONES[word.group(1).upper()]
