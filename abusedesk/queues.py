@@ -22,6 +22,7 @@ KINDS = (INTAKE, EVIDENCE, MAIL, EXECUTION)
 TASK_KINDS = {
     "complaints.tasks.process_report": INTAKE,
     "complaints.tasks.process_reports": INTAKE,
+    "complaints.tasks.drain_received": INTAKE,
     "complaints.tasks.attribute_report": INTAKE,
     "complaints.tasks.sweep_reports": INTAKE,
     "complaints.tasks.reattribute_changed": INTAKE,

@@ -418,6 +418,11 @@ CELERY_TIMEZONE = "UTC"
 # never processed, mail never sent) at most this often, in seconds; 0 turns it off
 # (a deployment whose beat runs complaints.tasks.sweep_reports every minute).
 ABUSEDESK_RECOVERY_CHECK_SECONDS = _int("ABUSEDESK_RECOVERY_CHECK_SECONDS", 60, minimum=0)
+# Intake drains (complaints/services/drain.py): with a Redis broker and PostgreSQL, at
+# most this many intake workers take stored reports from the table at once, and a
+# flood of filings costs one queued message per drain instead of one per report. Set it
+# to the intake workers' total concurrency; 0 sends one message per report.
+ABUSEDESK_INTAKE_DRAINS = _int("ABUSEDESK_INTAKE_DRAINS", 4, minimum=0)
 
 # Triage: hours from the first report to the first action before a case is overdue.
 ABUSEDESK_SLA_FIRST_ACTION_HOURS = _int("ABUSEDESK_SLA_FIRST_ACTION_HOURS", 24, minimum=1)

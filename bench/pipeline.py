@@ -8,6 +8,11 @@ PostgreSQL; wrk posts fresh reports for BENCH_PIPELINE_SECONDS, then the bench w
 reports/s = reports attributed / (last attributed_at - first received_at);
 report-to-attributed = attributed_at - received_at per report (both written by the
 database's clock). Evidence collection is off: DNS is workload 5.
+
+CPU per report (from /proc, over the round and its drain): the web tier (gunicorn's
+processes), the workers (Celery's), PostgreSQL (the whole server: a quiet machine's). What
+the machine's other load does to the throughput barely moves these, so they compare
+two versions of the code on a shared machine.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from bench.common import (  # noqa: E402
     DB_PREFIX,
     PORT,
     SMOKE,
+    CpuMeter,
     Process,
     db_exists,
     db_url,
@@ -35,6 +41,7 @@ from bench.common import (  # noqa: E402
     loadavg,
     percentile,
     port_free,
+    postgres_pids,
     say,
     size,
     wait_port,
@@ -104,14 +111,14 @@ def main() -> None:
             with psycopg.connect(url, autocommit=True) as conn:
                 _drained(conn, begun, time.monotonic() + DRAIN)
             time.sleep(1 if SMOKE else 2)
-            rounds.append((rate, *_round(url, target, rate)))
+            rounds.append((rate, *_round(url, target, rate, server=server, worker=worker)))
     finally:
         worker.signal_stop()  # both shut down at once
         server.stop()
         worker.stop()
         intake.purge_queue_named(QUEUE)
-    for rate, result, rows, load in rounds:
-        _figures(rate, result, rows, load)
+    for rate, result, rows, load, cpu in rounds:
+        _figures(rate, result, rows, load, cpu)
 
 
 def _drained(conn, since, deadline: float) -> None:
@@ -127,24 +134,43 @@ def _drained(conn, since, deadline: float) -> None:
         time.sleep(1)
 
 
-def _round(url: str, target, rate: int) -> tuple[dict, list, float]:
+def _round(url: str, target, rate: int, *, server: Process, worker: Process) -> tuple:
     """SECONDS of posts (paced to `rate` per second, or as fast as answered), then the
-    drain: wrk's figures, (received_at, attributed_at) of the round's reports, the load."""
+    drain: wrk's figures, (received_at, attributed_at) of the round's reports, the load,
+    the CPU seconds of the web tier, the workers and PostgreSQL."""
     import psycopg
 
     with psycopg.connect(url, autocommit=True) as conn:
         since = conn.execute("SELECT now()").fetchone()[0]
     load = loadavg()
+    queued_before = _evaluations_queued(url)
+    web, work, db = CpuMeter(), CpuMeter(), CpuMeter()
+    web.begin(server.tree()), work.begin(worker.tree()), db.begin(postgres_pids())
     result = intake.wrk(target, SECONDS, f"{int(time.time())}p{rate}", rate=rate)
     with psycopg.connect(url, autocommit=True) as conn:
         _drained(conn, since, time.monotonic() + DRAIN)
+        cpu = (web.used(server.tree()), work.used(worker.tree()), db.used(postgres_pids()))
+        time.sleep(1)  # PostgreSQL's table counters are flushed within a second
+        cpu = (*cpu, _evaluations_queued(url) - queued_before)
         rows = conn.execute(
             "SELECT received_at, attributed_at FROM complaints_report WHERE received_at >= %s", [since]
         ).fetchall()
-    return result, rows, load
+    return result, rows, load, cpu
 
 
-def _figures(rate: int, result: dict, rows: list, load: float) -> None:
+def _evaluations_queued(url: str) -> int:
+    """Cases' evaluations queued so far (rows written to the queue's table: one per
+    evaluation sent to the workers), from PostgreSQL's counters."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT n_tup_ins + n_tup_upd FROM pg_stat_user_tables WHERE relname = 'sanctions_queuedevaluation'"
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _figures(rate: int, result: dict, rows: list, load: float, cpu: tuple) -> None:
     posted = result["status_201"] + result["status_202"]
     done = [(r, a) for r, a in rows if a is not None]
     if not done:
@@ -154,12 +180,17 @@ def _figures(rate: int, result: dict, rows: list, load: float) -> None:
     delays = [(a - r).total_seconds() for r, a in done]
     p50, p95 = percentile(delays, 50), percentile(delays, 95)
     offered = f"paced at {rate}/s" if rate else "as fast as answered"
+    web_ms, worker_ms, db_ms = (1000 * seconds / max(len(rows), 1) for seconds in cpu[:3])
+    evaluations = cpu[3] / max(len(rows), 1)
     say(f"  {offered}: {len(done)}/{len(rows)} reports attributed ({posted} accepted by the API at "
         f"{result['requests'] / result['seconds']:.1f} req/s): {end_to_end:.1f} reports/s end to end, "
-        f"report-to-attributed p50 {p50:.1f} s, p95 {p95:.1f} s")  # fmt: skip
+        f"report-to-attributed p50 {p50:.1f} s, p95 {p95:.1f} s; CPU per report: web {web_ms:.1f} ms, "
+        f"workers {worker_ms:.1f} ms, PostgreSQL {db_ms:.1f} ms; {evaluations:.2f} case evaluations queued "
+        f"per report")  # fmt: skip
     what = f"API to attributed, paced {rate}/s" if rate else "API to attributed"
     emit("pipeline", what, reports_s=end_to_end, p50_s=p50, p95_s=p95, attributed=len(done), stored=len(rows),
-         accepted=posted, intake_req_s=result["requests"] / result["seconds"], load=load)  # fmt: skip
+         accepted=posted, intake_req_s=result["requests"] / result["seconds"], load=load,
+         web_cpu_ms=web_ms, worker_cpu_ms=worker_ms, db_cpu_ms=db_ms, evaluations=evaluations)  # fmt: skip
 
 
 if __name__ == "__main__":

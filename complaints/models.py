@@ -220,6 +220,9 @@ class Report(models.Model):
             models.Index(
                 fields=["received_at"], condition=Q(status="manual_triage"), name="report_triage_idx"
             ),
+            # The reports still waiting for their processing, oldest first, for the intake
+            # drains and the recovery sweep: a few entries however many reports.
+            models.Index(fields=["id"], condition=Q(status="received"), name="report_waiting_idx"),
         ]
 
     def __str__(self) -> str:

@@ -37,6 +37,14 @@ def process_report(report_id: int) -> None:
 
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def drain_received(slot: int) -> int:
+    """Process stored reports until none is waiting (complaints/services/drain.py)."""
+    from complaints.services.drain import received_drain
+
+    return received_drain(slot=slot)
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
 def process_reports(report_ids: list[int], acknowledge_ids: list[int] | None = None) -> None:
     """A bulk import's chunk of stored reports (import_mailbox); safe to run again."""
     from complaints.services.intake import reports_process_many

@@ -187,7 +187,13 @@ def _queue_processing(report_id: int) -> bool:
     leaves the report "received" for the recovery sweep to queue again."""
     from complaints.tasks import process_report
 
+    from .drain import drains_enabled, intake_kick
+
     def send() -> bool:
+        # With drains, a filing makes sure one will see it (a message only when no
+        # drain holds a slot); without, one message names the report.
+        if drains_enabled():
+            return intake_kick()
         try:
             process_report.delay(report_id)
             return True
@@ -238,27 +244,39 @@ def _report_process(*, report_id: int, form: dict | None) -> None:
             # waits here for the first and then finds nothing left to do.
             if not _claim(report_id):
                 return
-            _store_facts(report, parsed)
-            if parsed.more_reported_raw:
-                others = list(parsed.more_reported_raw)
-                transaction.on_commit(lambda: _file_the_others(report, others), robust=True)
-            if report.status == ReportStatus.PARSED:
-                case_attach(report=report)
-                hops = report.stored_hops
-                transaction.on_commit(lambda: _followups(report_id, hops=hops), robust=True)
-            else:
-                # Even a report nobody can attribute carries "unknown" and the reason.
-                hops = report.stored_hops
-                transaction.on_commit(lambda: _attribute_now(report_id, hops=hops), robust=True)
+            report_store_parsed(report, parsed)
     except OperationalError:
         raise  # the database was busy or away: worth another try, not a person's time
     except Exception as exc:  # the complaint is stored; a person takes it from here
-        logger.exception("processing report %s failed", report_id)
-        Report.objects.filter(pk=report_id, status=ReportStatus.RECEIVED).update(
-            status=ReportStatus.MANUAL_TRIAGE,
-            status_reason=f"processing failed: {type(exc).__name__}: {exc}"[:2000],
-        )
-        transaction.on_commit(lambda: _attribute_now(report_id), robust=True)
+        report_processing_failed(report_id, exc)
+
+
+def report_store_parsed(report: Report, parsed: ParsedReport) -> None:
+    """Inside the transaction that holds the report claimed: store what the parse found,
+    attach the report to its case, and owe its attribution (and evidence) on commit."""
+    report_id = report.pk
+    _store_facts(report, parsed)
+    if parsed.more_reported_raw:
+        others = list(parsed.more_reported_raw)
+        transaction.on_commit(lambda: _file_the_others(report, others), robust=True)
+    hops = report.stored_hops
+    if report.status == ReportStatus.PARSED:
+        case_attach(report=report)
+        transaction.on_commit(lambda: _followups(report_id, hops=hops), robust=True)
+    else:
+        # Even a report nobody can attribute carries "unknown" and the reason.
+        transaction.on_commit(lambda: _attribute_now(report_id, hops=hops), robust=True)
+
+
+def report_processing_failed(report_id: int, exc: Exception) -> None:
+    """The processing raised (not the database): the complaint stays stored and goes to
+    manual triage with the reason, and is still attributed ("unknown" and why)."""
+    logger.exception("processing report %s failed", report_id)
+    Report.objects.filter(pk=report_id, status=ReportStatus.RECEIVED).update(
+        status=ReportStatus.MANUAL_TRIAGE,
+        status_reason=f"processing failed: {type(exc).__name__}: {exc}"[:2000],
+    )
+    transaction.on_commit(lambda: _attribute_now(report_id), robust=True)
 
 
 def _claim(report_id: int) -> bool:

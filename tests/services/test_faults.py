@@ -28,6 +28,7 @@ import pytest
 from django.db.models import F
 from django.utils import timezone
 
+from abusedesk.models import AuditEntry
 from complaints.models import Reply, Report
 from sanctions.choices import State
 from sanctions.models import Execution, Transition
@@ -262,6 +263,9 @@ def test_a_burst_with_redis_stopped_is_stored_processed_and_finished_once_redis_
 
 def test_a_worker_killed_mid_task_loses_nothing_and_mails_once(stack, partner_key):
     partner, key = partner_key
+    # One message per report (no intake drains, as with another broker): the worker is
+    # killed with the burst's messages in flight. A drain killed mid-way is the next test.
+    stack.env["ABUSEDESK_INTAKE_DRAINS"] = "0"
     sink = SmtpSink(port=SMTP_PORT).start()
     try:
         stack.start_redis()
@@ -309,6 +313,33 @@ def test_a_worker_killed_mid_task_loses_nothing_and_mails_once(stack, partner_ke
         assert sorted(recipients) == sorted(f"person{i}@receiver.example" for i in range(20))
     finally:
         sink.stop()
+
+
+def test_a_worker_killed_mid_drain_loses_nothing_and_processes_each_report_once(stack, partner_key):
+    """The burst is stored while no worker runs (the drains' messages wait in Redis); the
+    worker is killed as soon as its drain has processed a few, cutting off the report it
+    holds in its transaction. The drains still queued, and the recovery, finish the rest;
+    none is processed twice."""
+    partner, key = partner_key
+    stack.start_redis()
+    stack.start_web()
+    codes, elapsed = _burst(key, BURST)
+    assert codes == {202: BURST}, (codes, stack.web_errors() or ERRORS[:1])
+    stack.start_worker()
+    assert wait_for(lambda: _processed(partner) > 0, timeout=60, interval=0.02)
+    stack.kill_worker()
+    cut_off = _processed(partner)
+    assert cut_off < BURST, "the drain finished before it could be killed"
+    stack.start_worker()
+    rounds = _all_processed(stack, partner, BURST)
+    processed = _processed(partner)
+    _figure(fault="worker killed mid-drain", sent=BURST, stored=Report.objects.filter(partner=partner).count(),
+            processed=processed, processed_before_the_kill=cut_off, recovery_rounds=rounds,
+            seconds=round(elapsed, 1))  # fmt: skip
+    assert processed == BURST
+    ids = [str(pk) for pk in Report.objects.filter(partner=partner).values_list("pk", flat=True)]
+    parsed = AuditEntry.objects.filter(action="report.parsed", object_id__in=ids)
+    assert parsed.count() == BURST  # one parse recorded per report: none processed twice
 
 
 def _all_processed(stack, partner, n: int) -> int:

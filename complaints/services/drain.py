@@ -1,0 +1,219 @@
+"""Intake drains: workers take stored reports from the table, not one message each.
+
+With a Redis broker and a database that can skip locked rows (PostgreSQL), the partner
+API does not queue one Celery message per report. A few *drain slots* (flags in Redis,
+`ABUSEDESK_INTAKE_DRAINS` of them) stand for drains that are running or queued. After
+its commit, a filing takes a free slot and queues one `drain_received` task for it; if
+every slot is taken it sends nothing, because a drain that holds a slot is bound to
+look at the table again before it lets the slot go:
+
+- a drain claims the oldest report still "received" (FOR UPDATE SKIP LOCKED: two drains
+  never take the same one) and processes it in the claim's transaction, again and
+  again while it finds one;
+- finding none, it waits a moment, looks once more, then frees its slot and looks a
+  last time. A filing that found the slot taken committed before the slot was freed,
+  so that last look sees it. If it finds one, the drain processes it and takes its
+  slot again to go on; if a filing took the slot first, the drain that filing queued
+  looks at the table later than this, and this one stops.
+
+Under a flood the slots stay taken and a message is sent per drain, not per report;
+a lone report costs one message as before. A drain yields after
+`DRAIN_BUDGET_SECONDS` (queueing itself again, at the back of its queue), so the
+evaluations and sweeps on the same queue get their turn. A slot whose drain died
+expires after `SLOT_TTL_SECONDS`; the recovery sweep queues any report left
+"received" meanwhile (process_report, one message each, as without drains).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from functools import lru_cache
+
+from django.conf import settings
+from django.db import OperationalError, connection, transaction
+
+from abusedesk import rawsql
+from abusedesk.audit import audit_seals_held
+from complaints.choices import ReportStatus
+from complaints.models import Report
+
+from .cases import case_changes_held
+
+logger = logging.getLogger(__name__)
+
+# A drain yields its worker after this long (queued again if there was more to do).
+DRAIN_BUDGET_SECONDS = 5.0
+# Finding nothing, a drain looks again after this pause before it frees its slot: a
+# steady stream of filings keeps one drain busy instead of one message per report.
+LINGER_SECONDS = 0.02
+# A slot not freed within this long (its drain died, its message was lost) is free again.
+SLOT_TTL_SECONDS = 60
+
+# Takes the first free slot: 1-based index, or 0 when every slot is taken.
+_TAKE_SLOT = """
+for i, key in ipairs(KEYS) do
+  if redis.call('SET', key, '1', 'NX', 'EX', ARGV[1]) then return i end
+end
+return 0
+"""
+
+
+def drains_enabled() -> bool:
+    """Drains need a Redis broker (for the slots), tasks sent to it (not run in process)
+    and a database that can skip locked rows."""
+    from abusedesk.celery import app
+
+    if settings.ABUSEDESK_INTAKE_DRAINS <= 0 or app.conf.task_always_eager:
+        return False
+    if not _broker_url().startswith(("redis://", "rediss://")):
+        return False
+    return connection.features.has_select_for_update_skip_locked
+
+
+@lru_cache(maxsize=4)
+def _client(url: str):
+    import redis
+
+    return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+
+
+@lru_cache(maxsize=4)
+def _script(url: str):
+    return _client(url).register_script(_TAKE_SLOT)
+
+
+def _broker_url() -> str:
+    """The Redis that Celery sends to (the slots live beside its queues)."""
+    from abusedesk.celery import app
+
+    return str(app.conf.broker_write_url or app.conf.broker_url or "")
+
+
+def slot_keys() -> list[str]:
+    """The slots' keys, under the queues' prefix: another installation (or a test run)
+    on the same Redis has its own."""
+    from abusedesk.celery import app
+
+    prefix = app.conf.task_default_queue
+    return [f"{prefix}:intake-drain:{n}" for n in range(1, settings.ABUSEDESK_INTAKE_DRAINS + 1)]
+
+
+def intake_kick() -> bool:
+    """After a filing's commit: make sure a drain will see it. Takes a free slot and
+    queues a drain for it, or finds every slot taken (a drain will look again). False
+    when Redis or the broker cannot be reached: the caller processes the report itself."""
+    from complaints.tasks import drain_received
+
+    url = _broker_url()
+    keys = slot_keys()
+    try:
+        slot = int(_script(url)(keys=keys, args=[SLOT_TTL_SECONDS]))
+    except Exception:
+        logger.warning("taking an intake drain slot failed", exc_info=True)
+        return False
+    if not slot:
+        return True
+    try:
+        drain_received.delay(slot)
+    except Exception:
+        logger.warning("queueing an intake drain failed", exc_info=True)
+        _release(slot)
+        return False
+    return True
+
+
+def _release(slot: int) -> None:
+    try:
+        _client(_broker_url()).delete(slot_keys()[slot - 1])
+    except Exception:  # the slot expires on its own; a drain may start late, none is lost
+        logger.warning("freeing intake drain slot %s failed", slot, exc_info=True)
+
+
+def _retake(slot: int) -> bool:
+    try:
+        return bool(_client(_broker_url()).set(slot_keys()[slot - 1], "1", nx=True, ex=SLOT_TTL_SECONDS))
+    except Exception:
+        logger.warning("taking intake drain slot %s again failed", slot, exc_info=True)
+        return False
+
+
+def _requeue(slot: int) -> None:
+    """The budget is spent and there is more to do: hold the slot again for its full
+    time and queue this drain again, behind what waits on the queue."""
+    from complaints.tasks import drain_received
+
+    try:
+        _client(_broker_url()).set(slot_keys()[slot - 1], "1", ex=SLOT_TTL_SECONDS)
+        drain_received.delay(slot)
+    except Exception:
+        logger.warning("queueing intake drain %s again failed", slot, exc_info=True)
+        _release(slot)
+
+
+def received_drain(*, slot: int, budget: float = DRAIN_BUDGET_SECONDS) -> int:
+    """Process stored reports until none is left (or the budget is spent); returns how
+    many reports this drain took. `slot` is the one it holds (1-based)."""
+    done = 0
+    deadline = time.monotonic() + budget
+    # Reports whose processing the database refused (a timeout): left to the recovery
+    # sweep's own task and its retries, never in every drain's way.
+    skipped: list[int] = []
+    while True:
+        if time.monotonic() >= deadline:
+            _requeue(slot)
+            return done
+        if _drain_one(skipped):
+            done += 1
+            continue
+        time.sleep(LINGER_SECONDS)
+        if _drain_one(skipped):
+            done += 1
+            continue
+        _release(slot)
+        # The last look: a filing that found this slot taken has committed by now.
+        if not _drain_one(skipped):
+            return done
+        done += 1
+        # More came in: hold the slot again and go on, or, if a filing has taken it since
+        # (and queued a drain that will look at the table after this moment), stop here.
+        if not _retake(slot):
+            return done
+
+
+_NEXT = "t.status = %s"
+_NEXT_SKIPPING = "t.status = %s AND NOT (t.id = ANY(%s))"
+_NEXT_TAIL = "ORDER BY t.id LIMIT 1 FOR UPDATE SKIP LOCKED"
+
+
+def _drain_one(skipped: list[int]) -> bool:
+    """Claim the oldest report still waiting that no other drain holds and process it in
+    the claim's transaction. False when there is none."""
+    from subscribers.selectors import lookups_memoized
+
+    from .intake import _parse, report_processing_failed, report_store_parsed, stored_short_form
+
+    report_id = None
+    waiting = str(ReportStatus.RECEIVED)
+    with audit_seals_held(), case_changes_held(), lookups_memoized():
+        try:
+            with transaction.atomic():
+                if skipped:
+                    found = rawsql.instances(Report, _NEXT_SKIPPING, [waiting, skipped], tail=_NEXT_TAIL)
+                else:
+                    found = rawsql.instances(Report, _NEXT, [waiting], tail=_NEXT_TAIL)
+                if not found:
+                    return False
+                report = found[0]
+                report_id = report.pk
+                report_store_parsed(report, _parse(report, stored_short_form(report)))
+        except OperationalError:
+            if report_id is None:
+                raise  # the database is busy or away: the task is tried again
+            logger.warning("processing report %s failed, left to the recovery", report_id, exc_info=True)
+            skipped.append(report_id)
+        except Exception as exc:
+            if report_id is None:
+                raise
+            report_processing_failed(report_id, exc)
+    return True
