@@ -17,6 +17,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from abusedesk.audit import audit_record
 from abusedesk.errors import ApplicationError, Conflict, NotFound, PermissionDenied
@@ -112,6 +113,17 @@ def notice_prepare(*, sanction: Sanction, kind: str, actor) -> Notice:
     return notice
 
 
+NO_ADDRESS = gettext_noop("No e-mail address on file: send it by post.")
+# What the desk itself stores as a notice's error, shown in the reader's language; a
+# mail server's own answer is shown as it came.
+STORED_ERRORS = {NO_ADDRESS: gettext_lazy(NO_ADDRESS)}
+
+
+def notice_error(error: str) -> str:
+    found = STORED_ERRORS.get(error or "")
+    return str(found) if found is not None else (error or "")
+
+
 def notice_send(*, notice_id: int) -> str:
     """Send once: claim with a conditional update, release the claim if sending fails.
 
@@ -122,7 +134,8 @@ def notice_send(*, notice_id: int) -> str:
     if notice is None:
         return "skipped"
     if not notice.to:
-        Notice.objects.filter(pk=notice_id).update(error=_("No e-mail address on file: send it by post."))
+        # Stored in English (a task has no reader): the pages show it translated.
+        Notice.objects.filter(pk=notice_id).update(error=NO_ADDRESS)
         return "skipped"
     if not mail_claim(Notice, notice_id):
         return "skipped"

@@ -59,3 +59,11 @@ def reporter_key(key) -> str:
     from complaints.reporters import reporter_label
 
     return reporter_label(key)
+
+
+@register.filter
+def notice_error(error) -> str:
+    """`{{ n.error|notice_error }}`: an error the desk stored, in the reader's language."""
+    from sanctions.services.notices import notice_error as shown
+
+    return shown(error)

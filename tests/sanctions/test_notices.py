@@ -165,3 +165,21 @@ def test_an_answers_time_takes_japans_slashes_and_a_future_one_is_refused_at_eve
     assert api.status_code == 400 and "received_at" in api.json().get("fields", api.json())
     staff_client.post(url, {"received_at": "2026/11/22 10:00", "channel": "phone", "text": "Fixed."})
     assert HearingAnswer.objects.get(sanction=sanction).received_at.isoformat() == "2026-11-22T01:00:00+00:00"
+
+
+def test_a_notice_without_an_address_is_stored_in_english_and_shown_in_the_readers_language(
+    sanction, staff, manager, staff_client, mailoutbox, django_capture_on_commit_callbacks
+):
+    from django.utils import translation
+
+    from sanctions.services.notices import NO_ADDRESS
+
+    Subscriber.objects.filter(subscriber_id="S-3").update(email="")
+    with translation.override("ja"):  # whatever language the sending task runs in
+        notify(sanction, staff, manager, django_capture_on_commit_callbacks)
+    notice = sanction.notices.get()
+    assert not mailoutbox and notice.sent_at is None and notice.error == NO_ADDRESS
+    staff_client.cookies.load({"django_language": "ja"})
+    text = staff_client.get(f"/sanctions/{sanction.pk}/", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert "メールアドレスが登録されていません。郵送してください。" in text
+    assert NO_ADDRESS not in text
