@@ -249,8 +249,8 @@ def postgres_pids() -> list[int]:
     the same server counts too."""
     with admin() as conn:
         backend = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
-    with open(f"/proc/{backend}/stat") as f:
-        postmaster = int(f.read().rsplit(")", 1)[1].split()[1])
+        with open(f"/proc/{backend}/stat") as f:  # while the backend is still there
+            postmaster = int(f.read().rsplit(")", 1)[1].split()[1])
     return [postmaster, *children(postmaster)]
 
 
