@@ -19,15 +19,19 @@ look at the table again before it lets the slot go:
 Under a flood the slots stay taken and a message is sent per drain, not per report;
 a lone report costs one message as before. A drain yields after
 `DRAIN_BUDGET_SECONDS` (queueing itself again, at the back of its queue), so the
-evaluations and sweeps on the same queue get their turn. A slot whose drain died
-expires after `SLOT_TTL_SECONDS`; the recovery sweep queues any report left
-"received" meanwhile (process_report, one message each, as without drains).
+evaluations and sweeps on the same queue get their turn; if the broker refuses that
+message it goes on itself, since the filings that found its slot taken count on it. A
+report whose processing the database refused is passed over by every drain for
+`SKIP_SECONDS` (remembered in Redis), left to the recovery sweep's own task. A slot
+whose drain died expires after `SLOT_TTL_SECONDS`; the recovery sweep queues any
+report left "received" meanwhile (process_report, one message each, as without drains).
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from contextlib import ExitStack
 from functools import lru_cache
 
 from django.conf import settings
@@ -47,8 +51,15 @@ DRAIN_BUDGET_SECONDS = 5.0
 # Finding nothing, a drain looks again after this pause before it frees its slot: a
 # steady stream of filings keeps one drain busy instead of one message per report.
 LINGER_SECONDS = 0.02
+# A drain seals its audit entries and announces its changed cases once per this long.
+GROUP_SECONDS = 0.5
 # A slot not freed within this long (its drain died, its message was lost) is free again.
 SLOT_TTL_SECONDS = 60
+# A report whose processing the database refused is passed over by every drain for this
+# long (the recovery sweep, every minute, hands it to its own task meanwhile): a drain
+# queued again after its budget, or started by a filing, does not spend its turn on it
+# once more. A report the database refused only by chance (a deadlock) waits for that.
+SKIP_SECONDS = 60
 
 # Takes the first free slot: 1-based index, or 0 when every slot is taken.
 _TAKE_SLOT = """
@@ -93,10 +104,21 @@ def _broker_url() -> str:
 def slot_keys() -> list[str]:
     """The slots' keys, under the queues' prefix: another installation (or a test run)
     on the same Redis has its own."""
+    return [_key(n) for n in range(1, settings.ABUSEDESK_INTAKE_DRAINS + 1)]
+
+
+def _key(slot: int) -> str:
+    """Slot `slot`'s key, whatever this process's count of slots: a web process given more
+    slots than the worker queues drains for slots the worker must still free."""
     from abusedesk.celery import app
 
-    prefix = app.conf.task_default_queue
-    return [f"{prefix}:intake-drain:{n}" for n in range(1, settings.ABUSEDESK_INTAKE_DRAINS + 1)]
+    return f"{app.conf.task_default_queue}:intake-drain:{slot}"
+
+
+def _skipped_key() -> str:
+    from abusedesk.celery import app
+
+    return f"{app.conf.task_default_queue}:intake-drain:skipped"
 
 
 def intake_kick() -> bool:
@@ -125,51 +147,93 @@ def intake_kick() -> bool:
 
 def _release(slot: int) -> None:
     try:
-        _client(_broker_url()).delete(slot_keys()[slot - 1])
+        _client(_broker_url()).delete(_key(slot))
     except Exception:  # the slot expires on its own; a drain may start late, none is lost
         logger.warning("freeing intake drain slot %s failed", slot, exc_info=True)
 
 
 def _retake(slot: int) -> bool:
     try:
-        return bool(_client(_broker_url()).set(slot_keys()[slot - 1], "1", nx=True, ex=SLOT_TTL_SECONDS))
+        return bool(_client(_broker_url()).set(_key(slot), "1", nx=True, ex=SLOT_TTL_SECONDS))
     except Exception:
         logger.warning("taking intake drain slot %s again failed", slot, exc_info=True)
         return False
 
 
-def _requeue(slot: int) -> None:
+def _requeue(slot: int) -> bool:
     """The budget is spent and there is more to do: hold the slot again for its full
-    time and queue this drain again, behind what waits on the queue."""
+    time and queue this drain again, behind what waits on the queue. False when it could
+    not be queued: the drain still holds its slot, and the filings that found it taken
+    count on it, so it goes on itself."""
     from complaints.tasks import drain_received
 
     try:
-        _client(_broker_url()).set(slot_keys()[slot - 1], "1", ex=SLOT_TTL_SECONDS)
+        _client(_broker_url()).set(_key(slot), "1", ex=SLOT_TTL_SECONDS)
         drain_received.delay(slot)
     except Exception:
-        logger.warning("queueing intake drain %s again failed", slot, exc_info=True)
-        _release(slot)
+        logger.warning("queueing intake drain %s again failed, it goes on", slot, exc_info=True)
+        return False
+    return True
+
+
+def _skipped_lately() -> list[int]:
+    """The reports the database refused to any drain within SKIP_SECONDS."""
+    now = time.time()
+    try:
+        pipe = _client(_broker_url()).pipeline(transaction=False)
+        pipe.zremrangebyscore(_skipped_key(), "-inf", now - SKIP_SECONDS)
+        pipe.zrangebyscore(_skipped_key(), now - SKIP_SECONDS, "+inf")
+        return [int(pk) for pk in pipe.execute()[1]]
+    except Exception:
+        logger.warning("reading the reports the intake drains pass over failed", exc_info=True)
+        return []
+
+
+def _skip(report_id: int, skipped: list[int]) -> None:
+    """Pass over this report from now on, in this drain and (for SKIP_SECONDS) in every other."""
+    skipped.append(report_id)
+    try:
+        pipe = _client(_broker_url()).pipeline(transaction=False)
+        pipe.zadd(_skipped_key(), {str(report_id): time.time()})
+        pipe.expire(_skipped_key(), SKIP_SECONDS)
+        pipe.execute()
+    except Exception:
+        logger.warning("recording report %s as passed over failed", report_id, exc_info=True)
 
 
 def received_drain(*, slot: int, budget: float = DRAIN_BUDGET_SECONDS) -> int:
     """Process stored reports until none is left (or the budget is spent); returns how
     many reports this drain took. `slot` is the one it holds (1-based)."""
+    group = _Group()
+    try:
+        return _drain(slot, budget, group)
+    finally:
+        group.close()
+
+
+def _drain(slot: int, budget: float, group: _Group) -> int:
     done = 0
     deadline = time.monotonic() + budget
-    # Reports whose processing the database refused (a timeout): left to the recovery
-    # sweep's own task and its retries, never in every drain's way.
-    skipped: list[int] = []
+    # Reports whose processing the database refused (a timeout), here or in another
+    # drain lately: left to the recovery sweep's own task and its retries, never in
+    # every drain's way.
+    skipped: list[int] = _skipped_lately()
     while True:
         if time.monotonic() >= deadline:
-            _requeue(slot)
-            return done
+            group.close()
+            if _requeue(slot):
+                return done
+            deadline = time.monotonic() + budget
+        group.tick()
         if _drain_one(skipped):
             done += 1
             continue
+        group.close()  # nothing to wait for: the seal and the announcements go now
         time.sleep(LINGER_SECONDS)
         if _drain_one(skipped):
             done += 1
             continue
+        group.close()
         _release(slot)
         # The last look: a filing that found this slot taken has committed by now.
         if not _drain_one(skipped):
@@ -179,6 +243,34 @@ def received_drain(*, slot: int, budget: float = DRAIN_BUDGET_SECONDS) -> int:
         # (and queued a drain that will look at the table after this moment), stop here.
         if not _retake(slot):
             return done
+
+
+class _Group:
+    """The reports a drain processes within GROUP_SECONDS share one chaining of their
+    audit entries and one announcement of the cases they changed (the evaluations
+    queued once per case), instead of one of each per report. Every entry and every
+    change is still committed with its own report; a drain that dies before the group
+    ends leaves the entries to the next seal and the cases to the periodic sweep of
+    stale recommendations, as one dying between a report's two transactions would."""
+
+    def __init__(self) -> None:
+        self._held: ExitStack | None = None
+        self._until = 0.0
+
+    def tick(self) -> None:
+        """Before a report: end the group if its time is up, and open one if none is."""
+        if self._held is not None and time.monotonic() >= self._until:
+            self.close()
+        if self._held is None:
+            held = ExitStack()
+            held.enter_context(audit_seals_held())
+            held.enter_context(case_changes_held())
+            self._held, self._until = held, time.monotonic() + GROUP_SECONDS
+
+    def close(self) -> None:
+        held, self._held = self._held, None
+        if held is not None:
+            held.close()
 
 
 _NEXT = "t.status = %s"
@@ -211,7 +303,7 @@ def _drain_one(skipped: list[int]) -> bool:
             if report_id is None:
                 raise  # the database is busy or away: the task is tried again
             logger.warning("processing report %s failed, left to the recovery", report_id, exc_info=True)
-            skipped.append(report_id)
+            _skip(report_id, skipped)
         except Exception as exc:
             if report_id is None:
                 raise

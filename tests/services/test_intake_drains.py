@@ -227,3 +227,52 @@ def test_a_drain_stops_when_a_filing_took_its_freed_slot_first(queue, settings):
     statuses = sorted(Report.objects.filter(pk__in=[r.pk for r in late]).values_list("status", flat=True))
     assert statuses == [ReportStatus.PARSED, ReportStatus.RECEIVED]
     assert queued(queue) == 1 and taken(queue) == [True]  # the new drain will take the other
+
+
+def test_a_drain_seals_and_announces_once_per_group_of_reports(queue, settings):
+    """Three reports about one sender in one drain: their audit entries are chained in
+    one seal and their case's evaluation is queued once, not once per report."""
+    from abusedesk import audit
+    from abusedesk.audit import audit_verify
+    from abusedesk.models import AuditEntry
+    from sanctions.services import recommend
+
+    settings.ABUSEDESK_INTAKE_DRAINS = 1
+    reports = [file(n) for n in range(3)]
+    seals, queued_cases = [], []
+    real_seal, real_queue = audit.audit_seal, recommend.evaluations_queue
+
+    def counted_seal():
+        seals.append(1)
+        return real_seal()
+
+    def counted_queue(case_ids):
+        queued_cases.append(list(case_ids))
+        return real_queue(case_ids)
+
+    with mock.patch.object(audit, "audit_seal", counted_seal), \
+            mock.patch.object(recommend, "evaluations_queue", counted_queue):  # fmt: skip
+        assert drain.received_drain(slot=1) == 3
+    case_ids = {r.case_id for r in Report.objects.filter(pk__in=[r.pk for r in reports])}
+    assert len(case_ids) == 1
+    assert len(seals) == 1, seals
+    assert queued_cases == [sorted(case_ids)]
+    assert not AuditEntry.objects.filter(seq__isnull=True).exists()
+    assert audit_verify().first_broken is None
+
+
+def test_a_group_ends_after_its_time(queue, settings, monkeypatch):
+    from abusedesk import audit
+
+    monkeypatch.setattr(drain, "GROUP_SECONDS", 0.0)
+    for n in range(3):
+        file(n)
+    seals, real_seal = [], audit.audit_seal
+
+    def counted_seal():
+        seals.append(1)
+        return real_seal()
+
+    with mock.patch.object(audit, "audit_seal", counted_seal):
+        assert drain.received_drain(slot=1) == 3
+    assert len(seals) == 3
