@@ -98,7 +98,9 @@ def test_the_whole_story(language, isp, staff, manager, page_as, live_server, sm
     page.goto(f"{live_server.url}/cases/{case.pk}/")
     page.click(f"a[href='/sanctions/cases/{case.pk}/propose/']")
     page.select_option("select[name=level]", "L6")
-    page.select_option("select[name=account]", label="C-3 (connection c3@isp)")
+    # The account as a person reads it, its kind a word in the page's language.
+    kind = {"en": "Connection", "ja": "接続"}[language]
+    page.select_option("select[name=account]", label=f"C-3 ({kind} c3@isp)")
     page.fill(
         "textarea[name=justification]",
         "Three complaints in a week from the customer's own mail server; "

@@ -265,4 +265,5 @@ def test_the_case_page_and_the_dashboard_name_reporters_without_their_key_prefix
     dashboard = _text(manager_client, "/dashboard/")
     assert "Receiver ISP（パートナー）" in dashboard and "partner:Receiver ISP" not in dashboard
     rows = list(csv.reader(io.StringIO(manager_client.get("/dashboard/top_reporters.csv").content.decode())))
-    assert any(row and row[0] == "partner:Receiver ISP" for row in rows)  # machines read the key
+    column = rows[0].index("reporter")  # (PostgreSQL's stored snapshot orders its keys its own way)
+    assert "partner:Receiver ISP" in [row[column] for row in rows[1:]]  # machines read the key
