@@ -423,6 +423,9 @@ ABUSEDESK_RECOVERY_CHECK_SECONDS = _int("ABUSEDESK_RECOVERY_CHECK_SECONDS", 60, 
 # flood of filings costs one queued message per drain instead of one per report. Set it
 # to the intake workers' total concurrency; 0 sends one message per report.
 ABUSEDESK_INTAKE_DRAINS = _int("ABUSEDESK_INTAKE_DRAINS", 4, minimum=0)
+# With workers, a case's recommendation is evaluated again after a change at most once
+# per this many seconds (the changes meanwhile wait for that evaluation); 0: after each.
+ABUSEDESK_EVALUATION_INTERVAL_SECONDS = _int("ABUSEDESK_EVALUATION_INTERVAL_SECONDS", 10, minimum=0)
 
 # Triage: hours from the first report to the first action before a case is overdue.
 ABUSEDESK_SLA_FIRST_ACTION_HOURS = _int("ABUSEDESK_SLA_FIRST_ACTION_HOURS", 24, minimum=1)

@@ -22,6 +22,7 @@ import json
 import logging
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import BooleanField, ExpressionWrapper, F, Q
 from django.utils import timezone
@@ -103,9 +104,13 @@ def evaluations_queue(case_ids: list[int]) -> list[int]:
                 logger.exception("evaluating case %s failed; the periodic sweep tries again", case_id)
         return list(case_ids)
     claimed = _claim(case_ids)
+    waits = _waits(claimed)
     for n, case_id in enumerate(claimed):
         try:
-            refresh_case_recommendation.delay(case_id)
+            if waits.get(case_id):
+                refresh_case_recommendation.apply_async((case_id,), countdown=waits[case_id])
+            else:
+                refresh_case_recommendation.delay(case_id)
         except Exception:
             # The broker is away: nothing waits for these cases after all. The periodic
             # sweep of stale cases evaluates them; the next change queues them again.
@@ -113,6 +118,22 @@ def evaluations_queue(case_ids: list[int]) -> list[int]:
             logger.warning("queueing the evaluation of cases %s failed", claimed[n:], exc_info=True)
             return claimed[:n]
     return claimed
+
+
+def _waits(case_ids: list[int]) -> dict[int, float]:
+    """Seconds each case's evaluation waits: a case evaluated less than
+    ABUSEDESK_EVALUATION_INTERVAL_SECONDS ago is evaluated again when that time is up,
+    with every change made meanwhile (its queued evaluation stands for them all). Under
+    a burst of reports a case is evaluated a few times a minute, not after each one;
+    the queues show the recommendation that late at most, and the propose page evaluates
+    the case afresh (with the mail-log figures of the last evaluation)."""
+    interval = settings.ABUSEDESK_EVALUATION_INTERVAL_SECONDS
+    if not interval or not case_ids:
+        return {}
+    now = timezone.now()
+    evaluated = Case.objects.filter(pk__in=case_ids, recommended_at__isnull=False)
+    last = evaluated.values_list("pk", "recommended_at")
+    return {pk: wait for pk, at in last if (wait := interval - (now - at).total_seconds()) > 0}
 
 
 def _in_process() -> bool:

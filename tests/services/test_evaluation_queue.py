@@ -74,6 +74,30 @@ def test_a_case_changed_again_while_its_evaluation_waits_queues_no_second_one(ow
 
 
 @pytest.mark.django_db
+def test_a_case_evaluated_moments_ago_is_evaluated_again_when_its_interval_is_up(own_queue, settings):
+    from datetime import datetime
+
+    settings.ABUSEDESK_EVALUATION_INTERVAL_SECONDS = 10
+    fresh, evaluated, long_ago = _case(), _case("ip:198.51.100.78"), _case("ip:198.51.100.79")
+    now = timezone.now()
+    Case.objects.filter(pk=evaluated.pk).update(recommended_at=now - timedelta(seconds=4))
+    Case.objects.filter(pk=long_ago.pk).update(recommended_at=now - timedelta(minutes=5))
+    assert evaluations_queue([fresh.pk, evaluated.pk, long_ago.pk]) == sorted([fresh.pk, evaluated.pk, long_ago.pk])
+    etas = {m["headers"]["argsrepr"]: m["headers"]["eta"] for m in own_queue()}
+    assert etas[f"({fresh.pk},)"] is None and etas[f"({long_ago.pk},)"] is None  # at once
+    due = datetime.fromisoformat(etas[f"({evaluated.pk},)"])
+    assert 5 <= (due - now).total_seconds() <= 7  # ten seconds after its last evaluation
+    # Changed again meanwhile: its waiting evaluation stands for the change.
+    assert evaluations_queue([evaluated.pk]) == []
+    settings.ABUSEDESK_EVALUATION_INTERVAL_SECONDS = 0
+    Case.objects.filter(pk=long_ago.pk).update(recommended_at=timezone.now())
+    QueuedEvaluation.objects.filter(case_id=long_ago.pk).delete()  # its evaluation ran
+    assert evaluations_queue([long_ago.pk]) == [long_ago.pk]
+    etas = [m["headers"]["eta"] for m in own_queue() if m["headers"]["argsrepr"] == f"({long_ago.pk},)"]
+    assert etas == [None, None]  # evaluated just now, and still queued at once
+
+
+@pytest.mark.django_db
 def test_an_evaluation_queued_too_long_ago_is_taken_as_lost(own_queue):
     case = _case()
     assert evaluations_queue([case.pk]) == [case.pk]
