@@ -17,9 +17,11 @@ from datetime import timedelta
 from email.message import Message
 from io import BytesIO
 
+from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 logger = logging.getLogger(__name__)
 
@@ -92,6 +94,19 @@ def next_attempt_due(attempts: int, last_attempt_at) -> bool:
         return True
     wait = RETRY_MINUTES[min(attempts, len(RETRY_MINUTES)) - 1] if attempts else 0
     return (timezone.now() - last_attempt_at).total_seconds() >= wait * 60
+
+
+def stable_message_id(kind: str, pk: int) -> str:
+    """The Message-ID of one stored outgoing message, the same on every attempt.
+
+    A worker killed after the SMTP server took a message but before sent_at was written
+    sends it again once its claim's lease runs out: SMTP has no way to make that exactly
+    once. The copies then carry one Message-ID, which mail stores and readers use to drop
+    the second. Keyed with the secret so the identifiers do not count the desk's mail.
+    """
+    token = salted_hmac("abusedesk.mail.message-id", f"{kind}:{pk}").hexdigest()[:24]
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip(" >") or "localhost"
+    return f"<{kind}.{token}@{domain}>"
 
 
 def claimable() -> Q:

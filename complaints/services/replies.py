@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from abusedesk.audit import audit_record
 from abusedesk.errors import ApplicationError
 from abusedesk.i18n import mail_language
-from abusedesk.mail import mail_claim, mail_failed, mail_sent
+from abusedesk.mail import mail_claim, mail_failed, mail_sent, stable_message_id
 from complaints.models import Case, Reply
 from complaints.services.triage import case_mark_acted_on
 
@@ -139,7 +139,7 @@ def reply_send(*, reply_id: int) -> str:
             body=body,
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[reply.to],
-            headers={"Auto-Submitted": "auto-replied"},
+            headers={"Auto-Submitted": "auto-replied", "Message-ID": stable_message_id("reply", reply.pk)},
         ).send()
     except Exception as exc:
         logger.warning("reply %s not sent: %s", reply_id, exc, exc_info=True)

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy, gettext_noop
 from abusedesk.audit import audit_record
 from abusedesk.errors import ApplicationError, Conflict, NotFound, PermissionDenied
 from abusedesk.i18n import mail_language
-from abusedesk.mail import mail_claim, mail_failed, mail_sent
+from abusedesk.mail import mail_claim, mail_failed, mail_sent, stable_message_id
 from complaints.models import Report
 
 from ..choices import AnswerChannel, Level, NoticeKind, State
@@ -145,7 +145,11 @@ def notice_send(*, notice_id: int) -> str:
             body=notice.body,
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[notice.to],
-            headers={"X-Abuse-Desk-Reference": notice.sanction.reference, "Auto-Submitted": "auto-generated"},
+            headers={
+                "X-Abuse-Desk-Reference": notice.sanction.reference,
+                "Auto-Submitted": "auto-generated",
+                "Message-ID": stable_message_id("notice", notice_id),
+            },
         ).send()
     except Exception as exc:
         logger.warning("notice %s not sent: %s", notice_id, exc, exc_info=True)

@@ -4,13 +4,25 @@ notice that could not be sent is shown with a retry and sent once."""
 import pytest
 
 from sanctions.choices import State
+from sanctions.models import Notice
+from sanctions.services.notices import notice_send
 from subscribers.models import Subscriber
 from tests.attribution.test_outgoing_mail import DEAD_PORT, Delivered, text_of
+from tests.complaints.test_resend_message_id import _ids, _lost_confirmation
 from tests.support.smtpsink import SmtpSink
 
 from . import factories
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def smtp_sink(settings):
+    s = SmtpSink().start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", s.port
+    yield s
+    s.stop()
 
 
 @pytest.fixture(params=["console", "file", "locmem", "smtp"])
@@ -59,3 +71,16 @@ def test_a_failed_notice_is_shown_with_a_retry_and_sent_once(
     assert len(sink.messages) == 1
     notice.refresh_from_db()
     assert notice.sent_at is not None and notice.error == ""
+
+
+def test_a_notice_sent_again_after_a_lost_confirmation_keeps_its_message_id(
+    smtp_sink, sanction, staff, manager, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        factories.walk(sanction, factories.PATHS[State.NOTIFIED], desk=staff, decider=manager)
+    notice = sanction.notices.get()
+    assert notice.sent_at is not None
+    _lost_confirmation(Notice, notice.pk)
+    assert notice_send(notice_id=notice.pk) == "sent"
+    ids = _ids(smtp_sink)
+    assert len(ids) == 2 and ids[0] == ids[1] and ids[0].startswith("<notice.")

@@ -10,6 +10,7 @@ of this worktree, so it can be stopped without touching anyone else's.
 
 from __future__ import annotations
 
+import email
 import json
 import os
 import shutil
@@ -277,7 +278,8 @@ def test_a_worker_killed_mid_task_loses_nothing_and_mails_once(stack, partner_ke
         assert codes == {202: n}, (codes, stack.web_errors() or ERRORS[:1])
         assert wait_for(lambda: Report.objects.filter(partner=partner).exclude(case=None).exists(), timeout=60)
         # Replies owed to 20 complainants, handed to the worker twice over (the sweep and a
-        # redelivery can both do that): each must arrive exactly once.
+        # redelivery can both do that): each must arrive, once unless the kill fell between
+        # the SMTP server's acceptance and the worker's record of it.
         case_id = Report.objects.filter(partner=partner).exclude(case=None).values_list("case_id", flat=True)[0]
         earlier = timezone.now() - timedelta(minutes=5)
         Reply.objects.bulk_create(
@@ -294,6 +296,7 @@ def test_a_worker_killed_mid_task_loses_nothing_and_mails_once(stack, partner_ke
         # lease has run out (30 minutes): let that time pass for the claims it held.
         from abusedesk.mail import CLAIM_LEASE
 
+        cut_off = set(Reply.objects.filter(sent_at=None, claimed_at__isnull=False).values_list("to", flat=True))
         Reply.objects.filter(sent_at=None, claimed_at__isnull=False).update(
             claimed_at=F("claimed_at") - CLAIM_LEASE
         )
@@ -310,7 +313,17 @@ def test_a_worker_killed_mid_task_loses_nothing_and_mails_once(stack, partner_ke
                 processed=processed, http_5xx=sum(v for c, v in codes.items() if c >= 500),
                 mail_owed=20, mail_sent=len(recipients), seconds=round(elapsed, 1))
         assert processed == n
-        assert sorted(recipients) == sorted(f"person{i}@receiver.example" for i in range(20))
+        assert sorted(set(recipients)) == sorted(f"person{i}@receiver.example" for i in range(20))
+        # SMTP cannot make a send exactly once: a reply the worker was cut off sending may
+        # have been taken already and goes again. Only those, once more, with the same
+        # Message-ID, so the recipient's mail drops the copy.
+        copies = {}
+        for _, rcpts, data in sink.messages:
+            for rcpt in rcpts:
+                copies.setdefault(rcpt, []).append(email.message_from_bytes(data)["Message-ID"])
+        twice = {rcpt for rcpt, ids in copies.items() if len(ids) > 1}
+        assert twice <= cut_off, (twice, cut_off)
+        assert all(len(ids) <= 2 and len(set(ids)) == 1 for ids in copies.values()), copies
     finally:
         sink.stop()
 
