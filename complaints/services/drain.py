@@ -23,8 +23,9 @@ evaluations and sweeps on the same queue get their turn; if the broker refuses t
 message it goes on itself, since the filings that found its slot taken count on it. A
 report whose processing the database refused is passed over by every drain for
 `SKIP_SECONDS` (remembered in Redis), left to the recovery sweep's own task. A slot
-whose drain died expires after `SLOT_TTL_SECONDS`; the recovery sweep queues any
-report left "received" meanwhile (process_report, one message each, as without drains).
+whose drain died expires after `SLOT_TTL_SECONDS`. The recovery sweep, finding reports
+left "received", starts a drain on each free slot rather than a message per report, and
+hands its own task (process_report) only the reports the drains pass over.
 """
 
 from __future__ import annotations
@@ -143,6 +144,37 @@ def intake_kick() -> bool:
         _release(slot)
         return False
     return True
+
+
+def stale_received_hand_over(report_ids: list[int]) -> list[int]:
+    """The recovery sweep found these reports still "received" (oldest first): start a
+    drain on each free slot, since drains take the oldest report first, and return the
+    reports that need a task of their own: those the drains pass over, or all of them
+    when Redis or the broker cannot be reached. A message per report here would race the
+    drains for the same oldest reports through a backlog, a parse wasted for each."""
+    from complaints.tasks import drain_received
+
+    if not report_ids:
+        return []
+    skipped = set(_skipped_lately())
+    left = [pk for pk in report_ids if pk not in skipped]
+    if not left:
+        return report_ids
+    url = _broker_url()
+    try:
+        for _ in range(min(len(left), settings.ABUSEDESK_INTAKE_DRAINS)):
+            slot = int(_script(url)(keys=slot_keys(), args=[SLOT_TTL_SECONDS]))
+            if not slot:
+                break  # the other slots' drains are running or queued: they will look
+            try:
+                drain_received.delay(slot)
+            except Exception:
+                _release(slot)
+                raise
+    except Exception:
+        logger.warning("starting intake drains for the recovery failed", exc_info=True)
+        return report_ids
+    return [pk for pk in report_ids if pk in skipped]
 
 
 def _release(slot: int) -> None:

@@ -23,6 +23,8 @@ from abusedesk.mail import MAX_AUTOMATIC_ATTEMPTS, claimable, next_attempt_due
 from complaints.choices import ReportStatus
 from complaints.models import Forward, Reply, Report
 
+from .drain import drains_enabled, stale_received_hand_over
+
 logger = logging.getLogger(__name__)
 
 # Work younger than this is probably still in the queue: leave it to its task.
@@ -121,14 +123,15 @@ def stale_work_recover(
         **_TASKS,
     }
     found = stale_work_find(stale_seconds=stale_seconds, batch=batch)
-    counts = {}
+    counts = {kind: len(ids) for kind, ids in found.items()}
+    if found["process"] and drains_enabled():
+        found["process"] = stale_received_hand_over(found["process"])
     for kind, ids in found.items():
         for pk in ids:
             try:
                 tasks[kind].delay(pk)
             except Exception:  # one bad row (or the broker gone again) must not stop the rest
                 logger.exception("recovery: %s %s failed", kind, pk)
-        counts[kind] = len(ids)
     if evidence:
         counts["evidence"] = sweep_evidence(batch=batch)
         counts["sender_authentication"] = sweep_sender_authentication(batch=batch)
