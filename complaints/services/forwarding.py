@@ -23,7 +23,7 @@ from email.utils import format_datetime, make_msgid
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -79,6 +79,18 @@ def _relaying_reports(case: Case):
     return case.reports.filter(attribution__relaying_network__host__isnull=False)
 
 
+def newest_first(reports):
+    """A case's reports, newest first, read through the case's index.
+
+    received_at is never null, so DESC NULLS LAST orders them as DESC does, but it is an
+    order the received_at index cannot give: PostgreSQL reads the case's reports by its
+    index and sorts them. Plain DESC with a LIMIT let it walk every report's received_at
+    backwards instead, until enough rows passed the filter; at a million reports that
+    took 1.8 s for a case of ours whose reports no relaying network had logged in to
+    (the filter never passed), on every view of the case's page."""
+    return reports.order_by(F("received_at").desc(nulls_last=True))
+
+
 def case_forwardable(case: Case) -> bool:
     """May the case be forwarded to another network? A case not of ours, always (with the
     consent rule 13 asks for). A case of ours only where another network can act on it
@@ -102,7 +114,7 @@ def forward_contact(case: Case) -> str | None:
     if case_is_ours(case):
         # The relaying provider's contact, as the report that found it names it (a case
         # of ours holds no other network's contact to send our customer's traffic to).
-        rows = _relaying_reports(case).order_by("-received_at").values_list("attribution", flat=True)
+        rows = newest_first(_relaying_reports(case)).values_list("attribution", flat=True)
         for attribution in rows[:20]:
             email = ((attribution or {}).get("abuse_contact") or {}).get("email")
             if email:
@@ -527,7 +539,7 @@ def case_forward(
             _("no abuse contact is known for this case: give one"), fields={"to": ["required"]}
         )
     report = (
-        case.reports.filter(Q(source_ip__isnull=False) | ~Q(url_hosts=[])).order_by("-received_at").first()
+        newest_first(case.reports.filter(Q(source_ip__isnull=False) | ~Q(url_hosts=[]))).first()
     )
     if report is None:
         raise ApplicationError(_("the case has no report with an address or host to forward"))
