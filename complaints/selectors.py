@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from abusedesk.errors import NotFound, PermissionDenied
@@ -139,3 +139,15 @@ def case_facts_shown(case) -> dict:
 
     stored = (case.recommendation or {}).get("facts")
     return explain_facts(stored if stored is not None else case_derived_facts(case, traffic=False))
+
+
+def newest_first(reports: QuerySet) -> QuerySet:
+    """A case's reports, newest first, read through the case's index.
+
+    received_at is never null, so DESC NULLS LAST orders them as DESC does, but it is an
+    order the received_at index cannot give: PostgreSQL reads the case's reports by its
+    index and sorts them. Plain DESC with a LIMIT let it walk every report's received_at
+    backwards instead, until enough rows passed the filter; at a million reports that
+    took 1.8 s for a case of ours whose reports no relaying network had logged in to
+    (the filter never passed), on every view of the case's page."""
+    return reports.order_by(F("received_at").desc(nulls_last=True))

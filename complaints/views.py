@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.db.models.fields.json import KeyTransform
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -286,7 +287,11 @@ def _case_page(request, case, *, status: int = 200, **forms):
     contact = forward_contact(case) if forwardable else None
     context = {
         "case": case,
-        "reports": case.reports.defer("raw").order_by("-received_at")[:200],
+        # The columns the table shows, and only the accounts of each attribution (a
+        # report's attribution is kilobytes of JSON with its steps and records).
+        "reports": case.reports.order_by("-received_at")
+        .only("id", "case_id", "received_at", "occurred_at", "source_ip", "reporter", "reporter_key")
+        .annotate(accounts=KeyTransform("accounts", "attribution"))[:200],
         "evidence": case.evidence.order_by("-asked_at")[:200],
         "ours": ours,
         "forwardable": forwardable,

@@ -23,7 +23,7 @@ from email.utils import format_datetime, make_msgid
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -34,6 +34,7 @@ from complaints.models import Case, Forward, Report
 from complaints.parsing import mime, parse_report
 from complaints.parsing.common import field_key, parse_fields, values, wrapper_parts
 from complaints.parsing.hosts import is_under
+from complaints.selectors import newest_first
 from complaints.services.triage import case_mark_acted_on
 
 logger = logging.getLogger(__name__)
@@ -77,18 +78,6 @@ def _relaying_reports(case: Case):
     """The case's reports whose attribution found another provider's server relaying our
     customer's mail (it logged them in: POLICY rule 9, the relaying network)."""
     return case.reports.filter(attribution__relaying_network__host__isnull=False)
-
-
-def newest_first(reports):
-    """A case's reports, newest first, read through the case's index.
-
-    received_at is never null, so DESC NULLS LAST orders them as DESC does, but it is an
-    order the received_at index cannot give: PostgreSQL reads the case's reports by its
-    index and sorts them. Plain DESC with a LIMIT let it walk every report's received_at
-    backwards instead, until enough rows passed the filter; at a million reports that
-    took 1.8 s for a case of ours whose reports no relaying network had logged in to
-    (the filter never passed), on every view of the case's page."""
-    return reports.order_by(F("received_at").desc(nulls_last=True))
 
 
 def case_forwardable(case: Case) -> bool:

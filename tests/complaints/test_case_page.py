@@ -181,3 +181,16 @@ def test_outsiders_and_partners_cannot_act(ours, client, partner):
     client.force_login(partner[0].user)
     assert client.post(f"/cases/{ours.pk}/action/", {"action": "assign_me"}).status_code == 403
     assert Case.objects.get(pk=ours.pk).assignee is None
+
+
+def test_the_reports_table_shows_each_reports_accounts(ours, staff_client):
+    """The table reads only each attribution's accounts, not the whole attribution."""
+    from complaints.models import Report
+
+    expected = {tuple(r.attribution["accounts"]) for r in Report.objects.filter(case=ours)}
+    assert expected and all(expected)
+    rows = page(staff_client, ours).context["reports"]
+    assert {tuple(r.accounts) for r in rows} == expected
+    html = page(staff_client, ours).content.decode()
+    for accounts in expected:
+        assert f'<td class="mono">{", ".join(accounts)}</td></tr>' in html
