@@ -13,7 +13,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from abusedesk.i18n import mail_language
-from abusedesk.mail import failure_text
+from abusedesk.mail import failure_text, stable_message_id
 from complaints.choices import Channel, ReportFormat
 from complaints.models import Report
 from complaints.parsing.notices import takes_no_replies
@@ -78,7 +78,11 @@ def acknowledgement_send(*, report_id: int) -> str:
             body=body,
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[report.reporter_key.removeprefix("email:")],
-            headers={"Auto-Submitted": "auto-replied", "X-Abuse-Desk-Reference": report.reference},
+            headers={
+                "Auto-Submitted": "auto-replied",
+                "X-Abuse-Desk-Reference": report.reference,
+                "Message-ID": stable_message_id("ack", report.pk),
+            },
         )
         message.send()
     except Exception as exc:

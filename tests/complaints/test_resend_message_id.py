@@ -56,3 +56,20 @@ def test_a_reply_sent_again_after_a_lost_confirmation_keeps_its_message_id(sink,
     ids = _ids(sink)
     assert len(ids) == 3 and ids[0] == ids[1] != ids[2]
     assert ids[0].endswith("@isp.example>") and f".{first.pk}@" not in ids[0]
+
+
+def test_an_acknowledgement_tried_again_after_a_failure_keeps_its_message_id(sink):
+    from complaints.models import Report
+    from complaints.services.acks import acknowledgement_send
+
+    report = report_ingest(
+        raw=spam(at=AT, message_id="<ack-1@pc.invalid>"),
+        channel="mailbox",
+        reporter_key="email:joe@example.com",
+        acknowledge=False,
+    ).report
+    assert acknowledgement_send(report_id=report.pk) == "sent"
+    Report.objects.filter(pk=report.pk).update(acknowledged_at=None, ack_pending=True)
+    assert acknowledgement_send(report_id=report.pk) == "sent"
+    ids = _ids(sink)
+    assert len(ids) == 2 and ids[0] == ids[1] and ids[0].startswith("<ack.")
