@@ -36,9 +36,9 @@ from subscribers.importers.common import (
     ImportResult,
     read_lines,
 )
-from subscribers.models import MailLogEntry
 from subscribers.services import InventoryError, Outcome
 from subscribers.services import maillog_bulk as bulk
+from subscribers.services.maillog import MailLogRow
 
 # Submissions still waiting for their cleanup line. A submission that never gets one
 # (rejected after the client line) is written without a message-id when pushed out.
@@ -133,11 +133,11 @@ class _MaillogImport:
         # The UTC clock hours the written entries fall in (the volume detection's input).
         self.touched = touched if touched is not None else set()
         self.clock = clock
-        self.pending: OrderedDict[tuple[str, str], tuple[int, MailLogEntry]] = OrderedDict()
+        self.pending: OrderedDict[tuple[str, str], tuple[int, MailLogRow]] = OrderedDict()
         # Submissions written without a message-id, so a late cleanup line can still find them.
         self.written_bare: OrderedDict[tuple[str, str], None] = OrderedDict()
         self.senders: OrderedDict[tuple[str, str], tuple[str, str]] = OrderedDict()
-        self.ready: list[tuple[int, MailLogEntry]] = []
+        self.ready: list[tuple[int, MailLogRow]] = []
         self.flushed: list[ImportResult] = []  # results of writes made out of turn
         # On PostgreSQL entries are staged with COPY and written at the end in SQL
         # (services.maillog_bulk); their outcomes come then, as counts.
@@ -208,7 +208,7 @@ class _MaillogImport:
         login = _SASL_USER.search(message)
         if not (parsed and client and login):
             raise InventoryError("submission line without queue id, client=name[address] or sasl_username")
-        entry = services.maillog_entry_build(
+        entry = services.maillog_row_build(
             kind=MailLogKind.SUBMISSION,
             service=MailService.SMTP,
             login=login["login"],
@@ -286,9 +286,9 @@ class _MaillogImport:
         self.ready.append((number, entry))
         return None
 
-    def _recipient(self, at, host, sender, rcpt, outcome, unknown, raw, queue_id) -> MailLogEntry:
+    def _recipient(self, at, host, sender, rcpt, outcome, unknown, raw, queue_id) -> MailLogRow:
         login, client_ip = sender
-        return services.maillog_entry_build(
+        return services.maillog_row_build(
             kind=MailLogKind.RECIPIENT,
             service=MailService.SMTP,
             login=login,
@@ -308,7 +308,7 @@ class _MaillogImport:
         rip = _DOVECOT_RIP.search(service["rest"])
         if not (login and rip):
             raise InventoryError(f"{service['service']}-login line without user=<…> or rip=")
-        entry = services.maillog_entry_build(
+        entry = services.maillog_row_build(
             kind=MailLogKind.LOGIN,
             service=service["service"],
             login=login["login"],
@@ -331,9 +331,7 @@ class _MaillogImport:
         batch, self.ready = self.ready, []
         if not batch:
             return []
-        self.touched.update(
-            e.at.astimezone(UTC).replace(minute=0, second=0, microsecond=0) for _, e in batch
-        )
+        self.touched.update(e.at.astimezone(UTC).replace(minute=0, second=0, microsecond=0) for _, e in batch)
         if self.staged is not None:
             entries = [entry for _, entry in batch]
             self.staged += bulk.maillog_stage_add(entries=entries, first_seq=self.staged)

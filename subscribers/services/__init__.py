@@ -25,6 +25,7 @@ from subscribers.services.maillog import (
     maillog_bulk_record,
     maillog_entry_build,
     maillog_record,
+    maillog_row_build,
 )
 from subscribers.services.natlog import (
     NatBlockResult,
@@ -58,6 +59,7 @@ __all__ = [
     "maillog_bulk_record",
     "maillog_entry_build",
     "maillog_record",
+    "maillog_row_build",
     "NatBlockResult",
     "nat_address_check",
     "nat_block_record",

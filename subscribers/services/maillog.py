@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
+from dataclasses import fields as dataclass_fields
 from datetime import datetime, timedelta
 
 from django.db.models import Q
@@ -13,7 +15,37 @@ from subscribers.models import MailLogEntry
 from subscribers.services.common import InventoryError, Outcome, aware, choice, required
 
 
-def maillog_entry_build(
+@dataclass(slots=True)
+class MailLogRow:
+    """A validated mail-log entry not stored yet: the fields of a MailLogEntry.
+
+    An import of a day's log builds millions of these; a model instance costs about
+    ten times as much to make (14 µs against 1-2 µs), a fifth of a 10 M-line import.
+    """
+
+    kind: str
+    service: str
+    login: str
+    client_ip: str
+    client_key: str
+    at: datetime
+    host: str
+    queue_id: str = ""
+    message_id: str = ""
+    raw_line: str = ""
+    recipient: str = ""
+    outcome: str = ""
+    unknown_recipient: bool = False
+
+    def entry(self) -> MailLogEntry:
+        """The unsaved model instance (for bulk_create)."""
+        return MailLogEntry(**{name: getattr(self, name) for name in _ROW_FIELDS})
+
+
+_ROW_FIELDS = tuple(f.name for f in dataclass_fields(MailLogRow))
+
+
+def maillog_row_build(
     *,
     kind: str,
     service: str,
@@ -27,8 +59,8 @@ def maillog_entry_build(
     recipient: str = "",
     outcome: str = "",
     unknown_recipient: bool = False,
-) -> MailLogEntry:
-    """A validated, unsaved entry; save a batch of them with maillog_bulk_record.
+) -> MailLogRow:
+    """A validated entry not stored yet; save a batch with maillog_bulk_record.
 
     A recipient entry needs a recipient and an outcome; its login may be blank (a
     refused RCPT TO before the client logged in, or without a queue id).
@@ -42,7 +74,7 @@ def maillog_entry_build(
         login = required(login, "login")
         recipient, outcome, unknown_recipient = "", "", False
     client_ip, client_key = _client(client_ip)
-    return MailLogEntry(
+    return MailLogRow(
         kind=kind,
         service=choice(service, MailService, "service"),
         login=login,
@@ -59,6 +91,11 @@ def maillog_entry_build(
     )
 
 
+def maillog_entry_build(**values) -> MailLogEntry:
+    """The same as maillog_row_build, as an unsaved model instance."""
+    return maillog_row_build(**values).entry()
+
+
 @functools.lru_cache(maxsize=65536)
 def _client(text: str) -> tuple[str, str]:
     """The address as stored and its key. A log names the same clients line after line
@@ -70,11 +107,11 @@ def _client(text: str) -> tuple[str, str]:
     return str(address), ipkeys.ip_key(address)
 
 
-def _maillog_key(entry: MailLogEntry) -> tuple:
+def _maillog_key(entry: MailLogEntry | MailLogRow) -> tuple:
     return (entry.kind, entry.host, entry.at, entry.login, entry.client_key, entry.queue_id, entry.recipient)
 
 
-def maillog_bulk_record(*, entries: list[MailLogEntry]) -> list[Outcome]:
+def maillog_bulk_record(*, entries: list[MailLogEntry | MailLogRow]) -> list[Outcome]:
     """Insert new entries and add a late message-id to known ones.
 
     Returns one outcome per entry, in order; a repeat within the batch is UNCHANGED.
@@ -105,7 +142,9 @@ def maillog_bulk_record(*, entries: list[MailLogEntry]) -> list[Outcome]:
         else:
             outcomes.append(Outcome.UNCHANGED)
     # ignore_conflicts: a concurrent import of the same file must not abort this one.
-    MailLogEntry.objects.bulk_create(new, ignore_conflicts=True)
+    MailLogEntry.objects.bulk_create(
+        [e if isinstance(e, MailLogEntry) else e.entry() for e in new], ignore_conflicts=True
+    )
     return outcomes
 
 

@@ -23,7 +23,7 @@ from datetime import datetime
 
 from django.db import DatabaseError, connection, transaction
 
-from subscribers.models import MailLogEntry
+from subscribers.services.maillog import MailLogRow
 
 _COLUMNS = (
     "kind, service, login, client_ip, client_key, at, queue_id, message_id, host, "
@@ -51,8 +51,8 @@ def maillog_stage_open() -> None:
     )
 
 
-def maillog_stage_add(*, entries: Iterable[MailLogEntry], first_seq: int) -> int:
-    """COPY validated, unsaved entries (maillog_entry_build) into the stage; returns how many."""
+def maillog_stage_add(*, entries: Iterable[MailLogRow], first_seq: int) -> int:
+    """COPY validated entries (maillog_row_build) into the stage; returns how many."""
     count = 0
     with connection.cursor() as cursor:
         with cursor.cursor.copy(f"COPY subscribers_maillog_stage (seq, {_COLUMNS}) FROM STDIN") as copy:
