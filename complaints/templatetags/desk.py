@@ -1,9 +1,23 @@
+from datetime import datetime
+
 from django import template
 
 from complaints.attribution.explain import explain
 from complaints.attribution.steps import step_sentence
 
 register = template.Library()
+
+
+@register.filter(expects_localtime=True)
+def stamp(value, seconds: bool = False) -> str:
+    """The text of `date:"Y-m-d H:i T"` (with seconds, `date:"Y-m-d H:i:s T"`), for long
+    tables: Django's date formatting costs ~50 µs a value, a case page shows 600."""
+    if not isinstance(value, datetime):
+        return ""
+    text = f"{value.year:04d}-{value.month:02d}-{value.day:02d} {value.hour:02d}:{value.minute:02d}"
+    if seconds:
+        text += f":{value.second:02d}"
+    return f"{text} {value.tzname() or ''}"
 
 
 @register.filter
