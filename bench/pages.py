@@ -140,6 +140,20 @@ def build() -> None:
     )
 
 
+def vacuum() -> None:
+    """What autovacuum does in a deployment, done here because it may be off (it is on
+    this project's machine): the reeval workload rewrites most open cases, and a later
+    run's queue read the dead versions of those rows through every index (a filtered
+    queue 119 → 237 ms at p95 with 154,701 dead rows in the case table)."""
+    from django.db import connection
+
+    t0 = time.perf_counter()
+    with connection.cursor() as cursor:
+        for table in ("complaints_case", "complaints_report", "sanctions_sanction"):
+            cursor.execute(f"VACUUM (ANALYZE) {table}")
+    say(f"  vacuumed and analysed the case, report and proposal tables in {time.perf_counter() - t0:.0f} s")
+
+
 def ready() -> bool:
     if os.environ.get("BENCH_FRESH") == "1" or not db_exists(DB):
         return False
@@ -224,6 +238,7 @@ def main() -> None:
     )
     if fresh:
         build()
+    vacuum()
     from django.contrib.auth import get_user_model
     from django.test import Client
 
