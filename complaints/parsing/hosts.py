@@ -75,7 +75,7 @@ def split_zone(text: str | None) -> tuple[str | None, str | None]:
     if not value or len(value) > 45:
         return None, None
     try:
-        address = ipaddress.ip_address(value)
+        address = ipaddress.ip_address(_unpadded(value))
     except ValueError:
         return None, None
     if zone and (address.version == 4 or not _ZONE.fullmatch(zone)):
@@ -83,6 +83,21 @@ def split_zone(text: str | None) -> tuple[str | None, str | None]:
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
         address = address.ipv4_mapped
     return str(address), (zone or None)
+
+
+_PADDED_V4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
+
+
+def _unpadded(value: str) -> str:
+    """An IPv4 address written with zero-padded octets, as fixed-width logs and some
+    report forms print it ("198.051.100.023"), in plain decimal ("198.51.100.23").
+
+    Python's parser refuses leading zeros because inet_aton reads them as octal; no log
+    or person writes octal octets, and an address that names nobody helps no one.
+    """
+    if "0" in value and _PADDED_V4.fullmatch(value):
+        return ".".join(str(int(octet)) for octet in value.split("."))
+    return value
 
 
 def normalise_ip(text: str | None) -> str | None:
