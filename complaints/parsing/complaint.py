@@ -1046,8 +1046,12 @@ def _named_addresses(text: str) -> tuple[str | None, tuple[str, ...]]:
                 continue
             if not _after_a_label(text, match.start()):
                 continue  # "deadbeef:1234:…": the middle of something longer
+            line = text[text.rfind("\n", 0, match.start()) + 1 : match.start()]
+            if incidents.syslog_host(line, text[match.end() : match.end() + 80]):
+                continue  # the device that logged a pasted syslog line, never a source
             before = text[max(0, match.start() - 40) : match.start()]
-            near, target = bool(_FROM_WORDS.search(before)), bool(_TO_WORDS.search(before))
+            near = bool(_FROM_WORDS.search(before) or _FROM_FIELDS.search(line[-300:]))
+            target = bool(_TO_WORDS.search(before) or _TO_FIELDS.search(line[-300:]))
             found.append((match.start(), near, target, ip))
     found.sort()
     ordered = list(dict.fromkeys(ip for *_, ip in found))
@@ -1066,6 +1070,19 @@ def _named_addresses(text: str) -> tuple[str | None, tuple[str, ...]]:
 _TO_WORDS = re.compile(
     r"(?:\bdestination(?:\s+ip)?|\bdst(?:[ _-]?ip)?|\btarget(?:ed)?(?:\s+ip)?|\bvictim|\bhoneypot"
     r"|宛先|攻撃先)\W{0,12}$",
+    re.IGNORECASE,
+)
+# A log line's fields naming the client or the server ("SRC=…", "rip=…", "client=…",
+# Postfix's "connect from host.example[…]", a Cisco ASA's "src outside:…/4444"): a pasted
+# firewall or mail server line names the sender by its field, not by the words around it.
+_FROM_FIELDS = re.compile(
+    r"(?:\b(?:src|rip|client|remote)(?:[ _-]?(?:ip|addr(?:ess)?|host))?[ \t]*[=:][ \t]*"
+    r"|\bsrc[ \t]+[\w-]{1,20}:"
+    r"|\b(?:from[ \t]+|client=)[A-Za-z0-9.-]{1,253}\[)$",
+    re.IGNORECASE,
+)
+_TO_FIELDS = re.compile(
+    r"(?:\b(?:dst|lip|local)(?:[ _-]?(?:ip|addr(?:ess)?|host))?[ \t]*[=:][ \t]*|\bdst[ \t]+[\w-]{1,20}:)$",
     re.IGNORECASE,
 )
 # A name in DNS that starts with an address's digits (a blocklist query

@@ -144,6 +144,25 @@ def _leading(line: str) -> tuple[str, str, str] | None:
     return None
 
 
+# A syslog line's priority before its time ("<34>"), and RFC 5424's version after it.
+_PRIORITY = re.compile(r"^[ \t]*<\d{1,3}>(?:1[ \t]+)?")
+# After an RFC 5424 line's host: app-name, procid, msgid and structured data or "-".
+_SYSLOG_5424 = re.compile(r"[ \t]+\S{1,48}[ \t]+\S{1,128}[ \t]+\S{1,32}[ \t]+(?:-|\[)")
+
+
+def syslog_host(before: str, after: str) -> bool:
+    """An address written between `before` (its line up to it) and `after` (what follows)
+    is a pasted syslog line's host: "Nov 20 04:30:12 192.0.2.10 kernel: DROP SRC=…",
+    "<34>1 2026-11-20T04:30:12Z 192.0.2.10 sshd 812 - - …", the device that logged the
+    line (a relay writes the host's address where it has no name), not a source."""
+    stamp = _PRIORITY.sub("", before)
+    if not stamp.strip() or not _TIME_PREFIX.fullmatch(stamp):
+        return False
+    if not (_DATE.search(stamp) and _CLOCK.search(stamp)):
+        return False
+    return bool(_SYSLOG_TAG.match(after) or (before != stamp and _SYSLOG_5424.match(after)))
+
+
 def _row_address(line: str) -> str | None:
     """The source of a row: a line starting with its address (or its time, then the
     address) that writes a date and a clock time."""
