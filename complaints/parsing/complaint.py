@@ -152,10 +152,13 @@ _SLASH_DATE = re.compile(
     + _ZONE_AFTER
     + rf"(?![:\d]|\s*(?:{_HALF}|時))"
 )
-# October 14, 2024 at 10:01:05 AM EDT; Mon, Oct 14, 2024 10:01 AM.
+# October 14, 2024 at 10:01:05 AM EDT; Mon, Oct 14, 2024 10:01 AM; an offset from
+# universal time as people and Windows write it: "2:29 PM GMT+9", "(UTC-05:00)".
+_OFFSET_WRITTEN = r"(?:UTC|GMT)\s*[+-]\s*\d{1,2}(?::?\d{2})?(?![\d:])"
 _LONG_DATE = re.compile(
     r"(?:[A-Za-z]{3,9},?\s+)?[A-Za-z]{3,9}\s+\d{1,2},?\s+\d{4}(?:,?\s+at)?\s+\d{1,2}:\d{2}(?::\d{2})?"
-    r"(?:\s*[AaPp]\.?[Mm]\.?)?(?:\s*(?:[+-]\d{4}|[A-Z]{2,5}\b))?"
+    r"(?:\s*[AaPp]\.?[Mm]\.?)?"
+    rf"(?:\s*(?:[+-]\d{{4}}|{_OFFSET_WRITTEN}|\(\s*{_OFFSET_WRITTEN}\s*\)|[A-Z]{{2,5}}\b))?"
 )
 _RFC_DATE = re.compile(
     r"(?:[A-Za-z]{3},?\s+)?\d{1,2}\s+[A-Za-z]{3}\s+\d{4}\s+\d{1,2}:\d{2}(?::\d{2})?"
@@ -651,9 +654,12 @@ def is_automatic_reply(msg: Message) -> bool:
 
 
 # A responder's subject: its words of absence first, then the subject it answers
-# ("Auto reply: ...", "Automatic reply: ...", "Out of Office: ...", "自動返信: ...").
+# ("Auto reply: ...", "Automatic reply: ...", "Out of Office: ...", "自動返信: ..."),
+# after a ticket system's tag where it writes one (Request Tracker's default receipt:
+# "[rt.example #123456] AutoReply: ...").
 _AWAY_SUBJECT = re.compile(
-    r"\s*(?:[\[【(]\s*)?(?:out of (?:the )?office(?: auto ?reply)?|automatic reply"
+    r"\s*(?:\[[^\]\n]{1,60}#\s?\d{2,}\]\s*)?"  # a ticket system's tag
+    r"(?:[\[【(]\s*)?(?:out of (?:the )?office(?: auto ?reply)?|automatic reply"
     r"|auto(?:matic)?[- ]?(?:reply|respon\w*)|vacation(?: reply)?|abwesenheitsnotiz|r[ée]ponse automatique"
     r"|respuesta autom[áa]tica|不在(?:通知)?|自動応答|自動返信)"
     r"\s*(?:[\]】)]|[:：])",

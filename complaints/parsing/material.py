@@ -11,7 +11,10 @@ message, not words of a particular sample.
 
 from __future__ import annotations
 
+import gzip
+import io
 import re
+import zipfile
 from dataclasses import dataclass, field
 from email.message import Message
 
@@ -66,6 +69,7 @@ _INLINE_MARKER = re.compile(
 )
 _SIGNATURE = re.compile(r"^-- ?$", re.MULTILINE)
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an Outlook .msg file
+_TNEF_MAGIC = b"\x78\x9f\x3e\x22"  # Outlook's winmail.dat (application/ms-tnef)
 
 
 @dataclass
@@ -172,16 +176,46 @@ def _attached(msg: Message, notes: list[str]):
             first_text = False  # the sender's own text, searched for pasted material later
             continue
         data = mime.part_bytes(part)
-        if data.startswith(_OLE_MAGIC):
-            notes.append(
-                f"an Outlook item ({_filename(part) or 'no name'}) is attached: its headers cannot be "
-                "read here; ask for the message as an .eml file or with its headers pasted"
-            )
-            continue
-        if looks_like_message(data):
-            inner = mime.parse_message(mime.normalise_bytes(data))
-            if has_message_headers(inner):
-                yield Material(inner, data, "attachment_as_data"), None
+        for name, content in _unpacked(_filename(part) or "no name", data, notes):
+            if content.startswith(_OLE_MAGIC) or content.startswith(_TNEF_MAGIC):
+                notes.append(
+                    f"an Outlook item ({name}) is attached: its headers cannot be read here; ask for "
+                    "the message as an .eml file or with its headers pasted"
+                )
+                continue
+            if looks_like_message(content):
+                inner = mime.parse_message(mime.normalise_bytes(content))
+                if has_message_headers(inner):
+                    yield Material(inner, content, "attachment_as_data"), None
+
+
+# A message sent inside an archive (mail gateways that refuse .eml and .msg attachments
+# make people zip them): at most this many entries, each read up to this many bytes.
+MAX_ARCHIVED = 5
+MAX_ARCHIVED_BYTES = 10 * 1024 * 1024
+_ARCHIVED_NAME = re.compile(r"\.(?:eml|msg|txt|mbox|mht|rfc822)$|^[^.]*$", re.IGNORECASE)
+
+
+def _unpacked(name: str, data: bytes, notes: list[str]) -> list[tuple[str, bytes]]:
+    """(name, bytes) of what an attachment holds: a zip archive's message files, a
+    gzip file's content, else the attachment itself."""
+    try:
+        if data[:4] == b"PK\x03\x04":
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                entries = [
+                    i for i in archive.infolist() if not i.is_dir() and _ARCHIVED_NAME.search(i.filename)
+                ][:MAX_ARCHIVED]
+                return [(f"{name}: {i.filename}", archive.open(i).read(MAX_ARCHIVED_BYTES)) for i in entries]
+        if data[:2] == b"\x1f\x8b":
+            with gzip.GzipFile(fileobj=io.BytesIO(data)) as unzipped:
+                return [(name, unzipped.read(MAX_ARCHIVED_BYTES))]
+    except RuntimeError:  # zipfile's word for an entry that needs a password
+        notes.append(f"{name} is an archive with a password: what it holds cannot be read here")
+        return []
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, NotImplementedError):
+        notes.append(f"{name} is an archive that cannot be opened")
+        return []
+    return [(name, data)]
 
 
 def in_text(text: str) -> tuple[Material, tuple[int, int]] | None:

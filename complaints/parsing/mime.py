@@ -108,11 +108,41 @@ _READ_ONCE = _ReadOncePolicy()
 
 def parse_message(data: bytes) -> Message:
     """Parse with policy.default (each header parsed once); compat32 if the default
-    policy chokes on a header."""
+    policy chokes on a header. Multipart parts whose declared boundary the body never
+    uses are mended (see mend_boundaries)."""
     try:
-        return email.message_from_bytes(data, policy=_READ_ONCE)
+        msg = email.message_from_bytes(data, policy=_READ_ONCE)
     except Exception:
-        return email.message_from_bytes(data, policy=policy.compat32)
+        msg = email.message_from_bytes(data, policy=policy.compat32)
+    mend_boundaries(msg)
+    return msg
+
+
+def mend_boundaries(msg: Message) -> None:
+    """Give each part declared multipart whose declared boundary never occurs the parts
+    its body's own delimiter lines make. Two kinds of real mail need it: a boundary
+    written unquoted with "=" in it (boundary=----=_NextPart_000_…, which the default
+    policy cuts at the "=") and a header rewritten by a gateway or a signature appender
+    while the body kept its old delimiters. Without it the whole body is one string and
+    a forwarded spam attached to a complaint is never seen. Mended parts are marked
+    (`mended_boundary`) so a reader can say so."""
+    pending, seen = [msg], 0
+    while pending and seen < MAX_PARTS:
+        part = pending.pop()
+        seen += 1
+        if not part.is_multipart() and content_type(part).startswith("multipart/"):
+            repaired = repair_boundary(part)
+            if repaired is None:
+                continue
+            part.set_payload(repaired.get_payload())
+            try:
+                part.set_boundary(repaired.get_boundary())
+            except Exception:
+                pass  # the parts are read; only a re-serialisation would miss it
+            part.mended_boundary = True
+        payload = part.get_payload() if part.is_multipart() else None
+        if isinstance(payload, list):
+            pending.extend(p for p in payload if isinstance(p, Message))
 
 
 def cap_parts(data: bytes) -> tuple[bytes, bool]:
@@ -492,10 +522,23 @@ def repair_boundary(msg: Message) -> Message | None:
     if content_type(msg).split("/")[0] != "multipart" or msg.is_multipart():
         return None
     body = part_bytes(msg)
-    match = _BOUNDARY_LINE.search(body)
-    if not match:
+    boundary = _used_boundary(body)
+    if boundary is None:
         return None
-    boundary = match.group(1).decode("ascii", "replace")
     head = b'MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="' + boundary.encode() + b'"\n\n'
     repaired = parse_message(head + body)
     return repaired if repaired.is_multipart() else None
+
+
+def _used_boundary(body: bytes) -> str | None:
+    """The boundary the body's delimiter lines use: the first "--x" line whose x comes
+    again (another delimiter or the close "--x--"), so a lone dashed rule in a preamble
+    is not taken; else the first such line."""
+    found = [m.group(1) for m in _BOUNDARY_LINE.finditer(body)]
+    if not found:
+        return None
+    counts: dict[bytes, int] = {}
+    for candidate in found:
+        counts[candidate] = counts.get(candidate, 0) + 1
+    chosen = next((c for c in found if counts[c] > 1), found[0])
+    return chosen.decode("ascii", "replace")

@@ -226,10 +226,9 @@ def _addresses(report: ParsedReport, msg: Message) -> None:
 def _bodies(report: ParsedReport, msg: Message, urls: UrlCollector) -> None:
     root = msg
     if mime.content_type(msg).startswith("multipart/") and not msg.is_multipart():
-        repaired = mime.repair_boundary(msg)
-        if repaired is not None:
-            report.note("boundary mismatch: the declared MIME boundary is not used in the body")
-            root = repaired
+        root = mime.repair_boundary(msg) or msg
+    if root is not msg or getattr(msg, "mended_boundary", False):
+        report.note("boundary mismatch: the declared MIME boundary is not used in the body")
     texts, markups = [], []
     for part in mime.walk(root):
         ctype = mime.content_type(part)

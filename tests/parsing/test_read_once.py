@@ -56,6 +56,11 @@ def test_headers_read_once_are_the_default_policys_answers():
         except Exception:
             continue
         for key, value in expected:
+            if key.lower() == "content-type" and getattr(ours, "mended_boundary", False):
+                # A boundary the body never uses is mended (mime.mend_boundaries): the
+                # header then names the body's own boundary, on purpose.
+                assert ours.is_multipart() and not plain.is_multipart()
+                continue
             for _ in range(2):
                 got = ours.get(key)
                 assert str(got) == str(value), key
