@@ -30,8 +30,11 @@ DECISION = "decision"
 DESK = "desk"
 EXECUTION = "execution"
 
-# Where an emergency measure can wait for its review: in force, before any
-# decision on it (upholding it is a decision, and counts as the review).
+# Where an emergency measure can wait for its review: in force, before any decision
+# on it. Its review is an approval or a rejection and nothing else: the decisions on
+# a measure in force (uphold, lift) open once it is reviewed, so that neither stands
+# in for the review and leaves it with no reviewer on record, and a measure nobody
+# approved never counts as an earlier measure because someone lifted it.
 EMERGENCY_IN_FORCE = (State.CARRIED_OUT, State.NOTIFIED, State.HEARING)
 
 
@@ -44,6 +47,7 @@ class Edge:
     result: str | None = None  # None: the sanction moves to `to_state`
     emergency_only: bool = False
     unreviewed_emergency_only: bool = False  # the post-hoc review of an emergency measure
+    reviewed_emergency_only: bool = False  # a decision an emergency measure takes once reviewed
     executes: str | None = None  # the Execution action this edge requests ("carry_out", "lift")
     notice: str | None = None  # the Notice kind this edge sends
 
@@ -61,10 +65,26 @@ _EDGES = [
     Edge("carry_out_emergency", State.PROPOSED, State.CARRIED_OUT, EXECUTION, emergency_only=True),
     Edge("notify", State.CARRIED_OUT, State.NOTIFIED, DESK, notice="notice"),
     Edge("open_hearing", State.NOTIFIED, State.HEARING, DESK, notice="hearing"),
-    Edge("uphold", State.NOTIFIED, State.UPHELD, DECISION),
-    Edge("uphold", State.HEARING, State.UPHELD, DECISION),
-    Edge("lift", State.NOTIFIED, State.LIFTED, DECISION, executes="lift", notice="lift"),
-    Edge("lift", State.HEARING, State.LIFTED, DECISION, executes="lift", notice="lift"),
+    Edge("uphold", State.NOTIFIED, State.UPHELD, DECISION, reviewed_emergency_only=True),
+    Edge("uphold", State.HEARING, State.UPHELD, DECISION, reviewed_emergency_only=True),
+    Edge(
+        "lift",
+        State.NOTIFIED,
+        State.LIFTED,
+        DECISION,
+        reviewed_emergency_only=True,
+        executes="lift",
+        notice="lift",
+    ),
+    Edge(
+        "lift",
+        State.HEARING,
+        State.LIFTED,
+        DECISION,
+        reviewed_emergency_only=True,
+        executes="lift",
+        notice="lift",
+    ),
     # The period ended or the customer cured it: lifting a measure in force is desk work.
     Edge("lift", State.UPHELD, State.LIFTED, DESK, executes="lift", notice="lift"),
 ]
@@ -99,6 +119,8 @@ def edge_for(state: str, to_state: str, *, emergency: bool, reviewed: bool) -> E
     if edge.emergency_only and not emergency:
         return None
     if edge.unreviewed_emergency_only and (not emergency or reviewed):
+        return None
+    if edge.reviewed_emergency_only and emergency and not reviewed:
         return None
     return edge
 
