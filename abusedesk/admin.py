@@ -218,6 +218,28 @@ class UserAdmin(AuditedAccessAdmin, auth_admin.UserAdmin):
     audited_fields = ("username", "is_active", "is_staff", "is_superuser")
     audited_m2m = ("groups", "user_permissions")
 
+    def user_change_password(self, request, id, form_url=""):
+        """The admin's password form: whoever sets someone's password can sign in as
+        them (a manager's approval counts as four eyes), so it is on the record: who,
+        whose, and whether a password is left at all. Never the password or its hash."""
+        before = (
+            User.objects.filter(pk=id).values_list("password", flat=True).first()
+            if str(id).isdigit()
+            else None
+        )
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and before is not None:
+            user = User.objects.filter(pk=id).first()
+            if user is not None and user.password != before:
+                audit_record(
+                    actor=request.user,
+                    action="user.password_set",
+                    obj=user,
+                    reason="the admin's password form",
+                    data={"username": user.username, "usable_password": user.has_usable_password()},
+                )
+        return response
+
 
 @admin.register(Group)
 class GroupAdmin(AuditedAccessAdmin, auth_admin.GroupAdmin):

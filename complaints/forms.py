@@ -109,7 +109,13 @@ class BulkForm(forms.Form):
         super().__init__(data, *args, **kwargs)
 
     def clean_cases(self):
-        ids = [int(x) for x in self.cleaned_data["cases"].split(",") if x.strip().isdigit()]
+        # A number no row can have (over a 64-bit key) selects nothing rather than
+        # overflowing the database driver.
+        ids = [
+            int(x)
+            for x in self.cleaned_data["cases"].split(",")
+            if x.strip().isdigit() and 0 < int(x) < 2**63
+        ]
         if not ids:
             raise forms.ValidationError(_("Select at least one case."))
         return ids
@@ -158,6 +164,8 @@ class CaseActionForm(forms.Form):
         if data.get("action") == "close" and not data.get("resolution"):
             self.add_error("resolution", _("Say how the case ends."))
         return data
+
+
 class ConfirmationForm(forms.Form):
     kind = forms.ChoiceField(label=_("What was confirmed"), choices=ConfirmationKind.choices)
     statement = forms.CharField(

@@ -12,3 +12,8 @@ from django.dispatch import Signal
 # reports, their attribution, the case's evidence or confirmations).
 # Arguments: case_ids (list[int]).
 case_changed = Signal()
+
+# Sent inside case_close's transaction, before the cases close; a listener that must
+# keep a case open raises an ApplicationError (Conflict) with the reason, and nothing
+# closes. Arguments: case_ids (list[int]).
+case_closing = Signal()

@@ -55,6 +55,8 @@ def parse_evidence_refs(values) -> list[dict]:
             ref = {"type": str(kind), "id": int(pk)}
         except (TypeError, ValueError):
             raise ValueError(f"not an evidence reference: {value!r}") from None
+        if not 0 < ref["id"] < 2**63:  # no record has it; the database driver would overflow
+            raise ValueError(f"not an evidence reference: {value!r}")
         if ref not in refs:
             refs.append(ref)
     return refs

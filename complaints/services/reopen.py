@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from abusedesk.audit import audit_record
-from abusedesk.errors import Conflict
+from abusedesk.errors import ApplicationError, Conflict
 from complaints.choices import CaseStatus
 from complaints.models import Case
 
@@ -24,7 +24,15 @@ def case_reopen(*, case_ids: list[int], actor, reason: str = "") -> int:
     Open cases are left alone (reopening twice records nothing the second time). A
     case whose resource has a newer open case (reports kept coming after it closed)
     cannot be reopened: one resource has one open case, and the work goes on there.
+    The reason is on the record (at least CASE_REASON_MIN characters).
     """
+    from complaints.services.triage import CASE_REASON_MIN
+
+    reason = (reason or "").strip()
+    if len(reason) < CASE_REASON_MIN:
+        raise ApplicationError(
+            _("Say why the case is reopened (at least 5 characters)."), fields={"reason": ["required"]}
+        )
     closed = list(
         Case.objects.select_for_update()
         .filter(pk__in=case_ids, status=CaseStatus.CLOSED)

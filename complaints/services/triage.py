@@ -17,6 +17,7 @@ from abusedesk.audit import audit_record
 from abusedesk.errors import ApplicationError
 from complaints.choices import CaseResolution, CaseStatus
 from complaints.models import Case
+from complaints.signals import case_closing
 
 
 def case_mark_acted_on(case_ids: list[int]) -> None:
@@ -51,6 +52,10 @@ def case_assign(*, case_ids: list[int], assignee_id: int | None, actor) -> int:
     return changed
 
 
+# The shortest reason the desk takes for closing or reopening a case or a report.
+CASE_REASON_MIN = 5
+
+
 @transaction.atomic
 def case_close(
     *, case_ids: list[int], resolution: str, actor, reason: str = "", duplicate_of: int | None = None
@@ -58,6 +63,16 @@ def case_close(
     if resolution not in CaseResolution.values:
         raise ApplicationError(
             _("unknown resolution %(r)s") % {"r": repr(resolution)}, fields={"resolution": ["invalid"]}
+        )
+    reason = (reason or "").strip()
+    # A case closed with no action, or as a joe job, says why on the record; a duplicate
+    # names the case it duplicates and "not ours" is the forward to the network's contact.
+    if (
+        resolution not in (CaseResolution.DUPLICATE, CaseResolution.NOT_OURS)
+        and len(reason) < CASE_REASON_MIN
+    ):
+        raise ApplicationError(
+            _("Say why the case is closed (at least 5 characters)."), fields={"reason": ["required"]}
         )
     if resolution == "duplicate":
         if duplicate_of is None:
@@ -73,6 +88,7 @@ def case_close(
             raise ApplicationError(_("a case cannot duplicate itself"), fields={"duplicate_of": ["invalid"]})
     now = timezone.now()
     open_ids = list(Case.objects.filter(pk__in=case_ids, status=CaseStatus.OPEN).values_list("pk", flat=True))
+    case_closing.send(sender=Case, case_ids=open_ids)  # a listener may keep a case open (raises)
     if resolution == "joe_job":
         _require_derived_joe_job(open_ids)
     case_mark_acted_on(open_ids)
@@ -184,7 +200,7 @@ def case_forward_and_close(*, case_ids: list[int], actor, fmt: str = "arf", reas
         )
 
 
-REPORT_CLOSE_REASON_MIN = 5
+REPORT_CLOSE_REASON_MIN = CASE_REASON_MIN
 
 
 @transaction.atomic

@@ -145,11 +145,11 @@ def test_a_closing_needs_a_resolution(ours, staff_client):
 
 def test_reopening_is_refused_while_a_newer_case_is_open_for_the_same_resource(staff, staff_client):
     first = not_ours_case(1)
-    case_close(case_ids=[first.pk], resolution="no_action", actor=staff)
+    case_close(case_ids=[first.pk], resolution="no_action", actor=staff, reason="customer fixed it")
     raw = spam(origin_ip="192.0.2.200", at=factories.HANDOVER, message_id="<later@pc.invalid>")
     newer = report_ingest(raw=raw, channel="mailbox", reporter_key="email:late@rx.example").report.case
     assert newer.pk != first.pk
-    response = act(staff_client, first, action="reopen")
+    response = act(staff_client, first, action="reopen", reason="it started again")
     assert f"case {newer.pk} is open for the same resource" in response.content.decode()
     assert Case.objects.get(pk=first.pk).status == CaseStatus.CLOSED
 

@@ -5,6 +5,7 @@ through the services. tests/security/test_guard_entry_points.py walks the same
 points through the API, the pages, the executor and the tasks.
 """
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -222,3 +223,90 @@ def test_the_criteria_can_ask_for_a_sooner_review(case, staff, recommended):
     recommended(emergency_allowed=True, review_within_hours=4)
     sanction = factories.propose(case, staff, emergency=True)
     assert timedelta(hours=3) < sanction.review_due_at - timezone.now() <= timedelta(hours=4)
+
+
+def _notified_emergency(case, staff, other_staff):
+    sanction = factories.propose(case, staff, emergency=True)
+    factories.walk(sanction, factories.EMERGENCY_PATHS[State.NOTIFIED], desk=other_staff, decider=None)
+    sanction.refresh_from_db()
+    assert sanction.state == State.NOTIFIED and sanction.reviewed_at is None
+    return sanction
+
+
+@pytest.mark.parametrize("to_state", [State.UPHELD, State.LIFTED])
+def test_an_unreviewed_emergency_is_approved_or_rejected_before_it_is_upheld_or_lifted(
+    case, staff, other_staff, manager, to_state
+):
+    """Upholding or lifting stood in for the review and left it with no reviewer on record;
+    lifted, a measure nobody approved counted as an earlier measure (E4, rule 14)."""
+    from sanctions.facts import taken_measures
+
+    sanction = _notified_emergency(case, staff, other_staff)
+    with pytest.raises(ApplicationError):
+        sanction_transition(sanction_id=sanction.pk, to_state=to_state, actor=manager, reason="decided on it")
+    sanction.refresh_from_db()
+    assert sanction.state == State.NOTIFIED and sanction.reviewed_at is None and sanction.decided_by is None
+
+    reviewed = sanction_transition(
+        sanction_id=sanction.pk, to_state=State.APPROVED, actor=manager, reason="reviewed: justified"
+    )
+    assert reviewed.state == State.NOTIFIED and reviewed.decided_by == manager and reviewed.reviewed_at
+    ended = sanction_transition(
+        sanction_id=sanction.pk, to_state=to_state, actor=manager, reason="decided on it"
+    )
+    assert ended.state == to_state and ended.decided_by == manager
+    assert taken_measures().filter(pk=sanction.pk).exists()  # approved on review: a valid measure
+
+
+def test_the_api_and_the_page_offer_an_unreviewed_emergency_only_its_review(
+    case, staff, other_staff, manager, manager_client
+):
+    from abusedesk.services import api_token_create
+    from tests.sanctions.test_api import token_client
+
+    sanction = _notified_emergency(case, staff, other_staff)
+    api = token_client(api_token_create(user=manager)[1])
+    refused = api.post(
+        f"/api/v1/sanctions/{sanction.pk}/transition/",
+        {"to_state": "upheld", "reason": "decided on it"},
+        content_type="application/json",
+    )
+    assert 400 <= refused.status_code < 500 and refused.json()["code"]
+    page = manager_client.get(f"/sanctions/{sanction.pk}/").content.decode()
+    offered = set(re.findall(r'name="to_state" value="(\w+)"', page))
+    assert {"approved", "rejected"} <= offered and not offered & {"upheld", "lifted"}, offered
+    posted = manager_client.post(
+        f"/sanctions/{sanction.pk}/transition/", {"to_state": "upheld", "reason": "decided on it"}
+    )
+    assert posted.status_code < 500
+    sanction.refresh_from_db()
+    assert sanction.state == State.NOTIFIED and sanction.reviewed_at is None
+
+
+def test_a_case_stays_open_while_its_emergency_measure_awaits_review(case, staff, other_staff, manager):
+    """Closed, the case's reports would be purged on the retention clock before anyone
+    reviewed the measure that rests on them; every path closes through case_close."""
+    from django.test import Client
+    from django.urls import reverse
+
+    from complaints.models import Case
+    from complaints.services.triage import case_close
+
+    sanction = factories.propose(case, staff, emergency=True)
+    factories.walk(sanction, factories.EMERGENCY_PATHS[State.CARRIED_OUT], desk=other_staff, decider=None)
+    with pytest.raises(Conflict, match=f"{sanction.reference} is in force and awaits its review"):
+        case_close(case_ids=[case.pk], resolution="no_action", actor=staff, reason="nothing more to do")
+    client = Client()
+    client.force_login(staff)
+    page = client.post(
+        reverse("case-action", args=[case.pk]),
+        {"action": "close", "resolution": "no_action", "reason": "nothing more to do"},
+    )
+    assert page.status_code == 409 and "awaits its review" in page.content.decode()
+    assert Case.objects.get(pk=case.pk).status == "open"
+
+    sanction_transition(
+        sanction_id=sanction.pk, to_state=State.APPROVED, actor=manager, reason="reviewed: justified"
+    )
+    case_close(case_ids=[case.pk], resolution="no_action", actor=staff, reason="nothing more to do")
+    assert Case.objects.get(pk=case.pk).status == "closed"

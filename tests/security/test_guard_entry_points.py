@@ -240,7 +240,7 @@ def test_never_l7_for_a_victim_or_undetermined_case(door, case, staff, recommend
 
 
 def _close(case, staff):
-    data = {"action": "close", "resolution": "no_action", "reason": "done"}
+    data = {"action": "close", "resolution": "no_action", "reason": "nothing more to do"}
     response = _browser(staff).post(reverse("case-action", args=[case.pk]), data)
     assert response.status_code == 302
     case.refresh_from_db()
