@@ -1058,6 +1058,15 @@ def _relay_for_outsider(result, ip, at) -> None:
     if not logins:
         result.step("relay_without_login", ip=ip)
         return
+    distinct = {e.login.lower() for e in logins if e.login}
+    if len(distinct) > 1:
+        # POP before SMTP lets the address relay, not a mailbox: with two mailboxes
+        # read from it (an office behind one NAT), either owner could have sent.
+        for e in logins:
+            result.record("maillog", e.pk)
+        result.sending_method = SendingMethod.OTHER_ISP_SERVER
+        result.step("pop_before_smtp_ambiguous", ip=ip, logins=len(distinct))
+        return
     entry = logins[0]
     result.record("maillog", entry.pk)
     result.sending_method = SendingMethod.OTHER_ISP_SERVER

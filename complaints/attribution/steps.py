@@ -659,6 +659,15 @@ SENTENCES: dict[str, tuple[tuple[tuple[str, ...], object], ...]] = {
             _("{login} logged in from {ip} at {at}, just before the mail: POP before SMTP."),
         ),
     ),
+    "pop_before_smtp_ambiguous": (
+        (
+            ("logins", "ip"),
+            _(
+                "{logins} different mailboxes logged in from {ip} just before the mail. POP before SMTP "
+                "lets an address relay, not a mailbox, so none of them is named."
+            ),
+        ),
+    ),
     # Method 4: another provider's server.
     "submitted_to_other_isp": (
         (

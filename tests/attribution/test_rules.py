@@ -122,6 +122,33 @@ def test_pop_before_smtp_relay_for_an_outside_address(isp):
     assert "pop_before_smtp" in codes(result)
 
 
+def test_pop_before_smtp_with_two_mailboxes_read_from_the_address_names_neither(isp):
+    """POP before SMTP opens the relay to an address, not a mailbox: two mailboxes read
+    from one office NAT address just before the mail, and either owner could have sent."""
+    from subscribers.services import maillog_record
+
+    maillog_record(
+        kind="login",
+        service="pop3",
+        login="taro",
+        client_ip="192.0.2.140",
+        at=HANDOVER - timedelta(minutes=2),
+        host="pop1",
+    )
+    at = HANDOVER
+    result = attributed(
+        message(
+            [
+                f"from smtp1.isp.example.jp (smtp1.isp.example.jp [192.0.2.5]) by mx.receiver.example with ESMTPS id 5D; {at:%a, %d %b %Y %H:%M:%S +0000}",
+                f"from client.elsewhere.example (client.elsewhere.example [192.0.2.140]) by smtp1.isp.example.jp (Postfix) with ESMTP id 6E; {at:%a, %d %b %Y %H:%M:%S +0000}",
+            ]
+        )
+    )
+    assert result["roles"] == ["relay"] and result["accounts"] == []
+    assert "pop_before_smtp_ambiguous" in codes(result) and "pop_before_smtp" not in codes(result)
+    assert len([r for r in result["records"] if r["type"] == "maillog"]) == 2
+
+
 def test_our_customer_sending_through_another_isps_server(isp):
     at = HANDOVER + timedelta(minutes=1)
     result = attributed(
@@ -341,7 +368,11 @@ def test_the_nearest_registered_parent_domain_names_the_contact(isp):
         contact.full_clean()
         contact.save()
     result = attributed(message([direct("192.0.2.177", HANDOVER, rdns="host77.tokyo.bulk-hoster.example")]))
-    assert result["abuse_contact"] == {"email": "noc-tokyo@bulk.example", "name": "Bulk Hoster Tokyo", "source": "registry"}
+    assert result["abuse_contact"] == {
+        "email": "noc-tokyo@bulk.example",
+        "name": "Bulk Hoster Tokyo",
+        "source": "registry",
+    }
     result = attributed(message([direct("192.0.2.178", HANDOVER, rdns="host78.osaka.bulk-hoster.example")]))
     assert result["abuse_contact"]["email"] == "abuse@group.example"
 
@@ -349,7 +380,9 @@ def test_the_nearest_registered_parent_domain_names_the_contact(isp):
 def _dated_by_the_sender_only(ip: str, date: datetime) -> bytes:
     """The receiver's line has no time (some MTAs, some copies); only the sender's Date."""
     raw = message([f"from pc ([{ip}]) by mx.receiver.example (Postfix) with ESMTP id 2B"])
-    return raw.replace(b"Date: Fri, 20 Nov 2026 14:00:00 +0900", f"Date: {date:%a, %d %b %Y %H:%M:%S +0000}".encode())
+    return raw.replace(
+        b"Date: Fri, 20 Nov 2026 14:00:00 +0900", f"Date: {date:%a, %d %b %Y %H:%M:%S +0000}".encode()
+    )
 
 
 def test_a_time_only_the_sender_wrote_names_no_holder_of_a_dynamic_address_it_could_get_wrong(isp):
@@ -372,7 +405,13 @@ def test_a_time_only_the_sender_wrote_still_names_a_holder_no_clock_error_can_ch
 
 @pytest.mark.parametrize(
     "offset",
-    [timedelta(seconds=-29), timedelta(seconds=-1), timedelta(0), timedelta(seconds=1), timedelta(seconds=29)],
+    [
+        timedelta(seconds=-29),
+        timedelta(seconds=-1),
+        timedelta(0),
+        timedelta(seconds=1),
+        timedelta(seconds=29),
+    ],
 )
 def test_an_instant_within_two_clocks_skew_of_a_handover_names_nobody(isp, offset):
     """The receiver's clock and our session log's may each be off by the skew the parser
@@ -384,7 +423,9 @@ def test_an_instant_within_two_clocks_skew_of_a_handover_names_nobody(isp, offse
     assert a["roles"] == ["sending"]  # still our address, still our problem: a person decides
 
 
-@pytest.mark.parametrize(("offset", "holder"), [(timedelta(seconds=-31), "C-1"), (timedelta(seconds=31), "C-2")])
+@pytest.mark.parametrize(
+    ("offset", "holder"), [(timedelta(seconds=-31), "C-1"), (timedelta(seconds=31), "C-2")]
+)
 def test_an_instant_clear_of_the_handover_margin_names_its_holder(isp, offset, holder):
     a = attributed(message([direct("198.51.100.23", HANDOVER + offset)]))
     assert a["accounts"] == [holder], codes(a)
