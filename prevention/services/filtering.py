@@ -58,6 +58,10 @@ def filtering_consent_record(
         problems["given_at"] = [_("The time needs a time zone.")]
     elif given_at > timezone.now() + CLOCK_SKEW:
         problems["given_at"] = [_("The time is in the future.")]
+    if case is not None and not _case_concerns(case, subscriber):
+        # Filed under a case, the consent is on that case's record and timeline: only
+        # under a case that names one of this customer's accounts.
+        problems["case"] = [_("Case %(case)s names none of this customer's accounts.") % {"case": case.pk}]
     if problems:
         raise ApplicationError(_("The consent record is incomplete."), fields=problems)
     with transaction.atomic():
@@ -213,3 +217,9 @@ def instruction_confirm(*, instruction_id: int, actor, note: str) -> FilteringIn
     _confirm(instruction, actor=actor, note=(note or "").strip() or _("Done by hand."))
     instruction.refresh_from_db()
     return instruction
+
+
+def _case_concerns(case, subscriber: Subscriber) -> bool:
+    from subscribers.models import Account
+
+    return Account.objects.filter(subscriber=subscriber, account_id__in=case.accounts or []).exists()

@@ -118,3 +118,41 @@ def test_a_bulk_close_as_duplicate_names_the_case_it_duplicates_instead(case, st
     assert (
         AuditEntry.objects.get(action="case.closed", object_id=str(other.pk)).data["duplicate_of"] == case.pk
     )
+
+
+def test_a_consent_is_filed_only_under_a_case_that_names_the_customer(case, staff):
+    """The case names C-3 (S-3); S-5's consent under it would sit on another customer's
+    record and timeline, through the page and the API alike."""
+    from prevention.models import FilteringConsent
+
+    page = _client(staff).post(
+        reverse("filtering-detail", args=["S-5"]),
+        {
+            "action": "consent",
+            "given_at": "2026-11-21 10:00",
+            "channel": "phone",
+            "note": "called",
+            "case": case.pk,
+        },
+    )
+    assert page.status_code < 500 and "names none of this customer" in page.content.decode()
+    client = token_client(api_token_create(user=staff)[1])
+    client.raise_request_exception = False
+    body = {
+        "subscriber": "S-5",
+        "action": "consent",
+        "given_at": "2026-11-21T10:00+09:00",
+        "channel": "phone",
+    }
+    api = client.post(
+        "/api/v1/filtering/consents/", {**body, "case": case.pk}, content_type="application/json"
+    )
+    assert api.status_code == 400 and "case" in api.json().get("fields", api.json())
+    assert not FilteringConsent.objects.filter(subscriber__subscriber_id="S-5").exists()
+    own = client.post(
+        "/api/v1/filtering/consents/",
+        {**body, "subscriber": "S-3", "case": case.pk},
+        content_type="application/json",
+    )
+    assert own.status_code in (200, 201), own.content[:300]
+    assert FilteringConsent.objects.get(subscriber__subscriber_id="S-3").case_id == case.pk
