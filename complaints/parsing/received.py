@@ -203,7 +203,8 @@ def _source_port(text: str, address: str) -> int | None:
     # A bare IPv6 address cannot take ":port" without brackets; only "port N".
     for pattern in (_BRACKET_PORT, _BARE_V6_PORT if ":" in address else _BARE_V4_PORT):
         for match in pattern.finditer(text):
-            if match.group(1).lower() == wanted:
+            # As the address was read: "[::ffff:203.0.113.130]:51400" is 203.0.113.130's port.
+            if match.group(1).lower() == wanted or split_zone(match.group(1))[0] == address:
                 port = int(next(g for g in match.groups()[1:] if g))
                 return port if port <= 65535 else None
     return None

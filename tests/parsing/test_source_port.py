@@ -90,3 +90,19 @@ def test_an_arf_source_ip_written_with_its_port(written):
     assert (report.source_ip, report.source_basis, report.source_port) == (
         written.rsplit(":", 1)[0].strip("[]"), "field", 40000
     )
+
+
+@pytest.mark.parametrize(
+    "literal",
+    ["[::ffff:203.0.113.130]:51400", "[IPv6:::ffff:203.0.113.130]:51400", "[::FFFF:203.0.113.130]:51400"],
+)
+def test_a_port_after_an_ipv4_mapped_literal_is_the_addresses_port(literal):
+    # A dual-stack listener logs an IPv4 client as ::ffff:a.b.c.d; the address is read as
+    # IPv4, and behind a carrier's NAT its port is what names the subscriber.
+    raw = (
+        f"Received: from pc ({literal} helo=pc) by mx.receiver.example with esmtp (Exim 4.96) id 1tE; "
+        "Fri, 20 Nov 2026 10:00:00 +0000\r\n"
+        "From: a@offers.example\r\nSubject: Offer\r\nDate: Fri, 20 Nov 2026 10:00:00 +0000\r\n\r\nBuy\r\n"
+    ).encode()
+    report = parse_report(raw)
+    assert (report.source_ip, report.source_port) == ("203.0.113.130", 51400)
