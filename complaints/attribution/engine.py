@@ -31,6 +31,9 @@ from .compromise import _for_domain, case_confirmation, check_compromise, hop_au
 from .result import Attribution
 
 LOG_WINDOW = timedelta(minutes=10)  # mail log entries this close to the spam confirm it
+# POP before SMTP: a mailbox read from an address opens the relay to that address for a
+# grace period, 30 minutes by default in the daemons that do it (pop-before-smtp, DRAC).
+POP_BEFORE_SMTP_GRACE = timedelta(minutes=30)
 ORIGIN_BASES = ("field", "walked", "stated")
 MAX_PARSER_SIGNALS = 20
 
@@ -1053,7 +1056,7 @@ def _mail_account(login: str | None) -> Account | None:
 
 def _relay_for_outsider(result, ip, at) -> None:
     """Our server took mail from an outside address without a login: POP-before-SMTP?"""
-    logins = list(inventory.mail_logins(client_ip=ip, before=at, window=LOG_WINDOW)[:5])
+    logins = list(inventory.mail_logins(client_ip=ip, before=at, window=POP_BEFORE_SMTP_GRACE)[:5])
     result.add_role(NetworkRole.RELAY)
     if not logins:
         result.step("relay_without_login", ip=ip)

@@ -149,6 +149,31 @@ def test_pop_before_smtp_with_two_mailboxes_read_from_the_address_names_neither(
     assert len([r for r in result["records"] if r["type"] == "maillog"]) == 2
 
 
+@pytest.mark.parametrize(("minutes", "accounts"), [(20, ["M-1"]), (29, ["M-1"]), (31, [])])
+def test_pop_before_smtp_holds_for_the_relays_grace_period(isp, minutes, accounts):
+    """The relay stays open to the address for 30 minutes after the mailbox was read."""
+    from subscribers.services import maillog_record
+
+    at = HANDOVER
+    maillog_record(
+        kind="login",
+        service="pop3",
+        login="taro",
+        client_ip="192.0.2.141",
+        at=at - timedelta(minutes=minutes),
+        host="pop1",
+    )
+    result = attributed(
+        message(
+            [
+                f"from smtp1.isp.example.jp (smtp1.isp.example.jp [192.0.2.5]) by mx.receiver.example with ESMTPS id 5D; {at:%a, %d %b %Y %H:%M:%S +0000}",
+                f"from client.elsewhere.example (client.elsewhere.example [192.0.2.141]) by smtp1.isp.example.jp (Postfix) with ESMTP id 6E; {at:%a, %d %b %Y %H:%M:%S +0000}",
+            ]
+        )
+    )
+    assert result["accounts"] == accounts
+
+
 def test_our_customer_sending_through_another_isps_server(isp):
     at = HANDOVER + timedelta(minutes=1)
     result = attributed(
