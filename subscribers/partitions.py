@@ -31,7 +31,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 
 MONTHS_AHEAD = 3
@@ -338,3 +338,182 @@ def upkeep(*, now: datetime | None = None) -> dict:
             expired = drop_expired(log.table, cutoff=now - timedelta(days=days))
         done[log.table] = {"created": created, **expired}
     return done
+
+
+# --- Bulk loads into empty partitions ---------------------------------------------------
+# Row by row, maintaining a partition's indexes and checking its foreign key is most of
+# what a large INSERT (or COPY) into the live table costs; built once on the loaded rows,
+# the same indexes cost a fifth as much (bench/README.md). So when a bulk import brings
+# many rows for a partition that holds none yet (a first load of a month, or of the
+# history below the first month), the rows go into a table of their own, which gets the
+# partition's indexes and constraints afterwards and then takes the empty partition's
+# place. Anything else is inserted into the table as before.
+
+SWAP_MIN_ROWS = 50_000
+# The swap needs the table's ACCESS EXCLUSIVE lock for a moment. An import waits for it
+# at most this long per try, less than the server's deadlock_timeout (1 s by default):
+# a writer that read the table and then queued behind this import's own lock would
+# otherwise be a deadlock, which this import could lose with all its work.
+SWAP_LOCK_TIMEOUT_MS = 400
+SWAP_LOCK_TRIES = 5
+_BOUND = re.compile(r"^FOR VALUES FROM \((.+?)\) TO \((.+?)\)$")
+
+
+@dataclass(frozen=True)
+class LoadTarget:
+    """One range partition: its name, its bound as PostgreSQL prints it, and the SQL
+    condition on the time column that selects its rows."""
+
+    name: str
+    bound: str
+    condition: str
+
+
+def load_targets(table: str) -> list[LoadTarget]:
+    """The range partitions of `table` (not DEFAULT), read from the catalog."""
+    column = _BY_TABLE[table].column
+    targets = []
+    for name, bound in _rows(
+        "SELECT c.relname, pg_get_expr(c.relpartbound, c.oid) FROM pg_inherits i "
+        "JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = to_regclass(%s) ORDER BY c.relname",
+        [table],
+    ):
+        m = _BOUND.match(bound or "")
+        if not m:
+            continue  # DEFAULT
+        parts = [
+            f"{column} >= {m[1]}" if m[1] != "MINVALUE" else "",
+            f"{column} < {m[2]}" if m[2] != "MAXVALUE" else "",
+        ]
+        targets.append(LoadTarget(name, bound, " AND ".join(p for p in parts if p) or "true"))
+    return targets
+
+
+def load_table_create(table: str, target: LoadTarget) -> str:
+    """An empty table shaped like the partition (columns, defaults, CHECK constraints),
+    without its indexes or foreign keys; returns its name."""
+    load = f"{target.name}_load"
+    _execute(f"DROP TABLE IF EXISTS {load}")
+    _execute(
+        f"CREATE TABLE {load} (LIKE {target.name} INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE)"
+    )
+    return load
+
+
+def load_table_finish(target: LoadTarget, load: str) -> None:
+    """Give the loaded table the partition's bound, keys, indexes and foreign keys (each
+    built or checked in one pass over the rows), and fresh planner statistics."""
+    _execute(f"ALTER TABLE {load} ADD CONSTRAINT {load}_bound CHECK ({target.condition})")
+    constraints = _rows(
+        "SELECT contype, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = to_regclass(%s) "
+        "AND contype IN ('p', 'u', 'f') ORDER BY contype = 'f', conname",
+        [target.name],
+    )
+    indexes = _rows(
+        "SELECT pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid = to_regclass(%s) AND NOT EXISTS ("
+        "  SELECT 1 FROM pg_constraint c "
+        "  WHERE c.conindid = pg_index.indexrelid AND c.conrelid = pg_index.indrelid)",
+        [target.name],
+    )
+    for n, (definition,) in enumerate(indexes):
+        using = re.search(r" ON \S+ (USING .*)$", definition)
+        unique = "UNIQUE " if definition.startswith("CREATE UNIQUE") else ""
+        _execute(f"CREATE {unique}INDEX {load}_i{n} ON {load} {using[1]}")
+    for n, (_kind, definition) in enumerate(constraints):
+        _execute(f"ALTER TABLE {load} ADD CONSTRAINT {load}_c{n} {definition}")
+    _execute(f"ANALYZE {load}")
+
+
+def load_table_swap(table: str, target: LoadTarget, load: str) -> bool:
+    """Put the loaded table in the place of the partition, if that is still empty.
+
+    Runs inside the caller's transaction, in a savepoint: when the table's lock is not
+    had within SWAP_LOCK_TRIES short waits, or the partition has rows or another bound
+    by then, nothing changes and False is returned (the caller inserts the rows instead).
+    """
+    previous = _rows("SELECT current_setting('lock_timeout')")[0][0]
+    for _ in range(SWAP_LOCK_TRIES):
+        sid = transaction.savepoint()
+        try:
+            _execute("SELECT set_config('lock_timeout', %s, true)", [f"{SWAP_LOCK_TIMEOUT_MS}ms"])
+            _execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
+            _execute("SELECT set_config('lock_timeout', %s, true)", [previous])
+        except DatabaseError:
+            transaction.savepoint_rollback(sid)
+            continue
+        try:
+            now = [t for t in load_targets(table) if t.name == target.name]
+            empty = _rows(f"SELECT NOT EXISTS (SELECT 1 FROM {target.name})")[0][0] if now else False
+            if not now or now[0].bound != target.bound or not empty:
+                transaction.savepoint_rollback(sid)
+                return False
+            _execute(f"ALTER TABLE {table} DETACH PARTITION {target.name}")
+            _execute(f"DROP TABLE {target.name}")
+            _execute(f"ALTER TABLE {load} RENAME TO {target.name}")
+            _execute(f"ALTER TABLE {table} ATTACH PARTITION {target.name} {target.bound}")
+            _execute(f"ALTER TABLE {target.name} DROP CONSTRAINT {load}_bound")
+            name_indexes(table)
+        except DatabaseError:
+            transaction.savepoint_rollback(sid)
+            return False
+        transaction.savepoint_commit(sid)
+        return True
+    return False
+
+
+def insert_partitioned(
+    table: str, columns: list[str], select_sql: str, params=(), *, conflict: str = ""
+) -> int:
+    """INSERT INTO table (columns) SELECT … FROM (select_sql), returning the rows written.
+
+    `select_sql` yields the columns under their names (no `id`: it comes from the
+    table's identity). Runs inside the caller's transaction; see the section comment
+    for the partitions that are built apart and swapped in. `conflict` is the INSERT's
+    ON CONFLICT clause, for the rows inserted.
+    """
+    names = ", ".join(columns)
+    source = f"SELECT {names} FROM ({select_sql}) AS bulk_rows"
+    built: list[LoadTarget] = []
+    written = 0
+    if is_partitioned(table):
+        targets = load_targets(table)
+        if targets:
+            sequence = _rows("SELECT pg_get_serial_sequence(%s, 'id')", [table])[0][0]
+            cases = " ".join(f"WHEN {t.condition} THEN {n}" for n, t in enumerate(targets))
+            counts = dict(
+                _rows(f"SELECT CASE {cases} ELSE -1 END, count(*) FROM ({source}) AS b GROUP BY 1", params)
+            )
+            for n, target in enumerate(targets):
+                if counts.get(n, 0) < SWAP_MIN_ROWS:
+                    continue
+                if _rows(f"SELECT EXISTS (SELECT 1 FROM {target.name})")[0][0]:
+                    continue
+                load = load_table_create(table, target)
+                loaded = _execute(
+                    f"INSERT INTO {load} (id, {names}) SELECT nextval(%s::regclass), "
+                    f"{names} FROM ({source}) AS b WHERE {target.condition}",
+                    [sequence, *params],
+                )
+                sid = transaction.savepoint()
+                try:
+                    load_table_finish(target, load)
+                except DatabaseError:
+                    transaction.savepoint_rollback(sid)
+                    swapped = False
+                else:
+                    transaction.savepoint_commit(sid)
+                    swapped = load_table_swap(table, target, load)
+                if not swapped:
+                    # Rows that could not be swapped in (a key the partition refuses, the
+                    # lock not had): inserted with the rest's rules.
+                    loaded = _execute(
+                        f"INSERT INTO {table} (id, {names}) SELECT id, {names} FROM {load} {conflict}"
+                    )
+                    _execute(f"DROP TABLE {load}")
+                written += loaded
+                built.append(target)
+            if sum(counts.values()) == sum(counts.get(targets.index(t), 0) for t in built):
+                return written
+    rest = " AND ".join(f"NOT ({t.condition})" for t in built) or "true"
+    written += _execute(f"INSERT INTO {table} ({names}) {source} WHERE {rest} {conflict}", params)
+    return written

@@ -23,6 +23,7 @@ from datetime import datetime
 
 from django.db import DatabaseError, connection, transaction
 
+from subscribers.partitions import insert_partitioned
 from subscribers.services.maillog import MailLogRow
 
 _COLUMNS = (
@@ -114,18 +115,21 @@ def maillog_stage_apply() -> dict[str, int]:
             """
         )
         # ON CONFLICT: a concurrent import of the same file must not abort this one.
-        _execute(
+        # A first load of a month (or of the history below the first month) is built
+        # apart and swapped in (partitions.insert_partitioned).
+        insert_partitioned(
+            "subscribers_maillogentry",
+            ["kind", "service", "login", "client_ip", "client_key", "at", "queue_id", "message_id", "host",
+             "recipient", "outcome", "unknown_recipient", "raw_line"],
             """
-            INSERT INTO subscribers_maillogentry
-                (kind, service, login, client_ip, client_key, at, queue_id, message_id, host,
-                 recipient, outcome, unknown_recipient, raw_line)
             SELECT s.kind, s.service, s.login, s.client_ip, s.client_key, s.at, s.queue_id,
-                   d.first_message_id, s.host, s.recipient, s.outcome, s.unknown_recipient, s.raw_line
+                   d.first_message_id AS message_id, s.host, s.recipient, s.outcome, s.unknown_recipient,
+                   s.raw_line
             FROM subscribers_maillog_decided d JOIN subscribers_maillog_stage s USING (seq)
             WHERE d.decision = 'created' ORDER BY s.seq
-            ON CONFLICT ON CONSTRAINT maillog_unique_event DO NOTHING
-            """
-        )
+            """,
+            conflict="ON CONFLICT ON CONSTRAINT maillog_unique_event DO NOTHING",
+        )  # fmt: skip
         _execute(
             "UPDATE subscribers_maillogentry e SET message_id = d.first_message_id "
             "FROM subscribers_maillog_decided d WHERE d.decision = 'updated' AND e.id = d.existing_id"

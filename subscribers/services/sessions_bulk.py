@@ -27,6 +27,8 @@ from datetime import datetime
 
 from django.db import DatabaseError, connection, transaction
 
+from subscribers.partitions import insert_partitioned
+
 STAGE = "subscribers_session_stage"
 DECIDED = "subscribers_session_decided"
 
@@ -166,12 +168,17 @@ def sessions_decide(*, source: str) -> Decided:
             FROM lines WHERE NOT valid
             """
         )
-        _execute(
-            "INSERT INTO subscribers_session (account_id, ip_start_key, prefix_len, address, started_at, "
-            "stopped_at, source, radius_session_id) SELECT account_pk, start_key, prefix_len, address, "
-            "started_at, stopped_at, %s, '' FROM subscribers_session_decided WHERE route = 'insert'",
+        # A first load of a month (or of the history below the first month) is built
+        # apart and swapped in (partitions.insert_partitioned).
+        insert_partitioned(
+            "subscribers_session",
+            ["account_id", "ip_start_key", "prefix_len", "address", "started_at", "stopped_at", "source",
+             "radius_session_id"],
+            "SELECT account_pk AS account_id, start_key AS ip_start_key, prefix_len, address, started_at, "
+            "stopped_at, %s AS source, '' AS radius_session_id FROM subscribers_session_decided "
+            "WHERE route = 'insert'",
             [source],
-        )
+        )  # fmt: skip
         _execute(
             "UPDATE subscribers_session s SET stopped_at = d.stopped_at FROM subscribers_session_decided d "
             "WHERE d.route = 'update' AND s.id = d.exact_id"

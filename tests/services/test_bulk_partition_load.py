@@ -1,0 +1,192 @@
+"""A bulk import's first load of a partition is built apart and swapped in
+(partitions.insert_partitioned), on PostgreSQL.
+
+The layout is made again in each test's transaction (as in test_partitions): `_old`
+below 2026-09-01, one partition per month 2026-09 .. 2026-12, DEFAULT above.
+SWAP_MIN_ROWS is lowered so that small files take the path a large one takes.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+
+from subscribers import partitions
+from subscribers.models import MailLogEntry, Session
+from subscribers.selectors import session_at
+from tests.subscribers.commands import run_command
+from tests.subscribers.conftest import inventory  # noqa: F401  (fixture)
+
+pytestmark = [pytest.mark.services, pytest.mark.django_db, pytest.mark.usefixtures("inventory")]
+
+CSV_HEADER = "account_id,ip,start,stop\n"
+
+
+def utc(*args) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def layout(monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("partitions are PostgreSQL's (make test-services)")
+    for log in partitions.LOGS:
+        for name in partitions.partition_names(log.table):
+            partitions._execute(f"DROP TABLE {name}")
+        partitions.lay_out(log.table, first=utc(2026, 9, 1), last=utc(2026, 12, 1))
+    monkeypatch.setattr(partitions, "SWAP_MIN_ROWS", 10)
+
+
+def oid(name: str) -> int:
+    return partitions._rows("SELECT to_regclass(%s)::oid", [name])[0][0]
+
+
+def where(table: str, pk: int) -> str:
+    return partitions._rows(f"SELECT tableoid::regclass::text FROM {table} WHERE id = %s", [pk])[0][0]
+
+
+def definitions(name: str) -> list[str]:
+    """The partition's indexes and constraints, with its own name taken out."""
+    rows = partitions._rows(
+        "SELECT pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid = to_regclass(%s) "
+        "UNION ALL SELECT contype::text || ' ' || pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE conrelid = to_regclass(%s)",
+        [name, name],
+    )
+    return sorted(row[0].replace(name, "<partition>") for row in rows)
+
+
+def sessions_csv(tmp_path, day: str, lines: int, *, account="C-1001", net="10.88") -> str:
+    path = tmp_path / f"sessions-{day}-{net}.csv"
+    path.write_text(
+        CSV_HEADER
+        + "".join(
+            f"{account},{net}.{n // 250}.{n % 250},{day}T01:00:00Z,{day}T02:00:00Z\n" for n in range(lines)
+        ),
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_a_first_load_of_a_month_becomes_the_month_with_its_indexes_and_keys(tmp_path):
+    month = "subscribers_session_p202610"
+    before_oid, before_shape = oid(month), definitions(month)
+    output = run_command("import_sessions", sessions_csv(tmp_path, "2026-10-05", 40))
+    assert "read 40, created 40," in output.out
+    assert oid(month) != before_oid  # the loaded table took the partition's place
+    assert definitions(month) == before_shape  # the same primary key, indexes, foreign key
+    assert partitions.partition_names("subscribers_session") == sorted(
+        ["subscribers_session_old", "subscribers_session_default"]
+        + [f"subscribers_session_p2026{m:02d}" for m in (9, 10, 11, 12)]
+    )
+    session = session_at(ip="10.88.0.7", at=utc(2026, 10, 5, 1, 30))
+    assert session.account.account_id == "C-1001"
+    assert where("subscribers_session", session.pk) == month
+    # Its ids come from the table's identity: a row written afterwards does not collide.
+    later = Session.objects.create(
+        account=session.account, address="10.99.0.1", ip_start_key=session.ip_start_key[:-1] + "0",
+        prefix_len=128, started_at=utc(2026, 10, 6), source=session.source,
+    )  # fmt: skip
+    assert later.pk > max(Session.objects.exclude(pk=later.pk).values_list("pk", flat=True))
+
+
+def test_the_swapped_month_keeps_refusing_what_the_table_refuses(tmp_path):
+    run_command("import_sessions", sessions_csv(tmp_path, "2026-10-05", 20))
+    session = Session.objects.filter(started_at__month=10).first()
+    with pytest.raises(IntegrityError), transaction.atomic():  # the foreign key to the accounts
+        partitions._execute(
+            "INSERT INTO subscribers_session_p202610 (id, account_id, ip_start_key, prefix_len, address, "
+            "started_at, source, radius_session_id) VALUES (-1, -42, 'x', 128, '10.0.0.1', %s, 'csv', '')",
+            [utc(2026, 10, 9)],
+        )
+        partitions._execute("SET CONSTRAINTS ALL IMMEDIATE")
+    with pytest.raises(IntegrityError), transaction.atomic():  # the primary key (id, started_at)
+        partitions._execute(
+            "INSERT INTO subscribers_session SELECT * FROM subscribers_session WHERE id = %s", [session.pk]
+        )
+    with pytest.raises(IntegrityError), transaction.atomic():  # the partition's bound
+        partitions._execute(
+            "UPDATE subscribers_session_p202610 SET started_at = %s WHERE id = %s", [utc(2026, 11, 2), session.pk]
+        )
+
+
+def test_a_month_that_holds_rows_is_written_into_as_before(tmp_path):
+    month = "subscribers_session_p202610"
+    run_command("import_sessions", sessions_csv(tmp_path, "2026-10-05", 3))  # below SWAP_MIN_ROWS
+    first = oid(month)
+    output = run_command("import_sessions", sessions_csv(tmp_path, "2026-10-07", 30, net="10.89"))
+    assert "read 30, created 30," in output.out
+    assert oid(month) == first
+    assert Session.objects.filter(started_at__month=10).count() == 33
+
+
+def test_history_below_the_first_month_is_loaded_into_old_and_months_apart(tmp_path):
+    old, october = "subscribers_session_old", "subscribers_session_p202610"
+    old_oid, october_oid = oid(old), oid(october)
+    path = tmp_path / "mixed.csv"
+    path.write_text(
+        CSV_HEADER
+        + "".join(f"C-1002,10.90.0.{n},2025-06-0{1 + n % 9}T01:00:00Z,2025-06-0{1 + n % 9}T02:00:00Z\n" for n in range(25))
+        + "".join(f"C-1002,10.91.0.{n},2026-10-0{1 + n % 9}T01:00:00Z,2026-10-0{1 + n % 9}T02:00:00Z\n" for n in range(25))
+        + "C-1002,10.92.0.1,2026-11-03T01:00:00Z,2026-11-03T02:00:00Z\n",
+        encoding="utf-8",
+    )  # fmt: skip
+    output = run_command("import_sessions", path)
+    assert "read 51, created 51," in output.out
+    assert oid(old) != old_oid and oid(october) != october_oid
+    counts = dict(
+        partitions._rows("SELECT tableoid::regclass::text, count(*) FROM subscribers_session GROUP BY 1")
+    )
+    assert counts == {old: 25, october: 25, "subscribers_session_p202611": 1}
+    assert session_at(ip="10.90.0.3", at=utc(2025, 6, 4, 1, 30)).account.account_id == "C-1002"
+
+
+def test_overlaps_and_rejections_are_decided_as_before_the_swap(tmp_path):
+    path = tmp_path / "overlaps.csv"
+    path.write_text(
+        CSV_HEADER
+        + "".join(f"C-1001,10.93.0.{n},2026-10-05T01:00:00Z,2026-10-05T02:00:00Z\n" for n in range(20))
+        + "C-1002,10.93.0.4,2026-10-05T01:30:00Z,2026-10-05T03:00:00Z\n"  # overlaps line 5
+        + "M-1001,10.93.1.1,2026-10-05T01:00:00Z,2026-10-05T02:00:00Z\n",  # a mail account
+        encoding="utf-8",
+    )
+    output = run_command("import_sessions", path)
+    assert "read 22, created 20," in output.out and "rejected 2" in output.out
+    assert session_at(ip="10.93.0.4", at=utc(2026, 10, 5, 1, 45)).account.account_id == "C-1001"
+
+
+def maillog(tmp_path, day: str, lines: int) -> str:
+    path = tmp_path / f"mail-{day}.log"
+    path.write_text(
+        "".join(
+            f"{day}T10:{n // 60 % 60:02d}:{n % 60:02d}.000001+09:00 mail2 dovecot: imap-login: "
+            f"Login: user=<u{n}>, method=PLAIN, rip=61.114.5.24\n"
+            for n in range(lines)
+        )
+    )
+    return path
+
+
+def test_a_mail_log_first_load_is_swapped_in_and_a_second_import_changes_nothing(tmp_path):
+    month = "subscribers_maillogentry_p202610"
+    before_oid, before_shape = oid(month), definitions(month)
+    path = maillog(tmp_path, "2026-10-12", 30)
+    assert "read 30, created 30," in run_command("import_maillog", path).out
+    assert oid(month) != before_oid
+    assert definitions(month) == before_shape
+    assert "created 0" in run_command("import_maillog", path).out
+    assert MailLogEntry.objects.count() == 30
+    assert oid(month) != before_oid
+
+
+def test_a_month_that_could_not_be_swapped_gets_the_rows_inserted(tmp_path, monkeypatch):
+    month = "subscribers_session_p202610"
+    before = oid(month)
+    monkeypatch.setattr(partitions, "load_table_swap", lambda *args: False)
+    output = run_command("import_sessions", sessions_csv(tmp_path, "2026-10-05", 30))
+    assert "read 30, created 30," in output.out
+    assert oid(month) == before
+    assert Session.objects.filter(started_at__month=10).count() == 30
+    assert partitions._rows("SELECT to_regclass('subscribers_session_p202610_load')")[0][0] is None
