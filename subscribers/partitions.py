@@ -405,7 +405,8 @@ def load_table_finish(target: LoadTarget, load: str) -> None:
     built or checked in one pass over the rows), and fresh planner statistics."""
     _execute(f"ALTER TABLE {load} ADD CONSTRAINT {load}_bound CHECK ({target.condition})")
     constraints = _rows(
-        "SELECT contype, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = to_regclass(%s) "
+        "SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE conrelid = to_regclass(%s) "
         "AND contype IN ('p', 'u', 'f') ORDER BY contype = 'f', conname",
         [target.name],
     )
@@ -419,8 +420,10 @@ def load_table_finish(target: LoadTarget, load: str) -> None:
         using = re.search(r" ON \S+ (USING .*)$", definition)
         unique = "UNIQUE " if definition.startswith("CREATE UNIQUE") else ""
         _execute(f"CREATE {unique}INDEX {load}_i{n} ON {load} {using[1]}")
-    for n, (_kind, definition) in enumerate(constraints):
-        _execute(f"ALTER TABLE {load} ADD CONSTRAINT {load}_c{n} {definition}")
+    for n, (name, kind, definition) in enumerate(constraints):
+        # A key's name is its index's, which the partition still holds (name_indexes
+        # renames it after the swap); a foreign key keeps its own.
+        _execute(f"ALTER TABLE {load} ADD CONSTRAINT {name if kind == 'f' else f'{load}_c{n}'} {definition}")
     _execute(f"ANALYZE {load}")
 
 

@@ -27,6 +27,8 @@ from datetime import datetime
 
 from django.db import DatabaseError, connection, transaction
 
+from subscribers.partitions import insert_partitioned
+
 
 @dataclass(frozen=True)
 class StagedBlock:
@@ -161,13 +163,17 @@ def nat_decide(*, source: str) -> dict[str, int]:
             WHERE NOT EXISTS (SELECT 1 FROM lines l WHERE l.line = s.line)
             """
         )
-        _execute(
-            "INSERT INTO subscribers_natportblock (address, address_key, port_start, port_end, started_at, "
-            "stopped_at, account_id, inside_address, source) SELECT address, address_key, port_start, "
-            "port_end, started_at, stopped_at, account_pk, '', %s FROM subscribers_nat_decided "
+        # A first load of a month (or of the history below the first month) is built
+        # apart and swapped in (partitions.insert_partitioned).
+        insert_partitioned(
+            "subscribers_natportblock",
+            ["address", "address_key", "port_start", "port_end", "started_at", "stopped_at", "account_id",
+             "inside_address", "source"],
+            "SELECT address, address_key, port_start, port_end, started_at, stopped_at, "
+            "account_pk AS account_id, '' AS inside_address, %s AS source FROM subscribers_nat_decided "
             "WHERE route = 'insert'",
             [source],
-        )
+        )  # fmt: skip
         _execute(
             "INSERT INTO subscribers_natportblocksize (size) SELECT DISTINCT port_end - port_start + 1 "
             "FROM subscribers_nat_decided WHERE route = 'insert' ON CONFLICT (size) DO NOTHING"

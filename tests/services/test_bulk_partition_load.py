@@ -190,3 +190,74 @@ def test_a_month_that_could_not_be_swapped_gets_the_rows_inserted(tmp_path, monk
     assert oid(month) == before
     assert Session.objects.filter(started_at__month=10).count() == 30
     assert partitions._rows("SELECT to_regclass('subscribers_session_p202610_load')")[0][0] is None
+
+
+def test_a_nat_port_block_first_load_is_swapped_in(tmp_path):
+    from subscribers.selectors import nat_block_at
+    from subscribers.services import block_upsert
+
+    block_upsert(prefix="198.51.100.0/28", kind="shared")
+    month = "subscribers_natportblock_p202610"
+    before_oid, before_shape = oid(month), definitions(month)
+    path = tmp_path / "nat.csv"
+    path.write_text(
+        "address,port_start,port_end,start,stop,account_id\n"
+        + "".join(f"198.51.100.{1 + n // 32},{1024 + (n % 32) * 512},{1535 + (n % 32) * 512},"
+                  f"2026-10-09T01:00:00Z,2026-10-09T05:00:00Z,C-100{1 + n % 2}\n" for n in range(40)),
+        encoding="utf-8",
+    )  # fmt: skip
+    output = run_command("import_natlog", path)
+    assert "read 40, created 40," in output.out
+    assert oid(month) != before_oid
+    assert definitions(month) == before_shape
+    row = nat_block_at(ip="198.51.100.2", port=1024 + 3 * 512 + 7, at=utc(2026, 10, 9, 2))
+    assert row.account.account_id == "C-1002"
+
+
+def test_a_first_load_is_decided_alike_without_the_probes_of_stored_sessions():
+    from subscribers.models import Account
+    from subscribers.services import sessions_bulk as bulk
+
+    assert Account.objects.filter(account_id__in=["C-1001", "C-1002", "M-1001"]).count() == 3
+
+    def line(n, account, last_octet, start_h, stop_h):
+        stop = utc(2026, 10, 1, stop_h) if stop_h is not None else None
+        return bulk.StagedSession(
+            n, account, f"k{last_octet}", 128, f"10.97.0.{last_octet}", utc(2026, 10, 1, start_h), stop
+        )
+
+    rows = [
+        line(1, "C-1001", 1, 1, 2),
+        line(2, "C-1002", 1, 1, 3),  # overlaps line 1 in the file
+        line(3, "C-1001", 2, 4, 3),  # stops before it starts
+        line(4, "C-1001", 3, 5, None),  # open
+        line(5, "C-1002", 3, 7, 8),  # after the open one began
+        line(6, "C-9999", 4, 1, 2),  # unknown account
+        line(7, "M-1001", 5, 1, 2),  # a mail account
+        line(8, "C-1002", 6, 1, 2),
+        line(9, "C-1002", 6, 1, 2),  # the same line twice
+        line(10, "C-1001", 7, 1, 2),
+    ]
+    bulk.sessions_stage(rows)
+    assert not bulk._stored_within_reach()
+    decided = []
+    for stored in (True, False):
+        partitions._execute("DROP TABLE IF EXISTS subscribers_session_decided")
+        partitions._execute(bulk._decide_sql(stored=stored))
+        decided.append(partitions._rows("SELECT * FROM subscribers_session_decided ORDER BY line"))
+    assert decided[0] == decided[1]
+    assert [row[8] for row in decided[0]] == ["row"] * 5 + ["rejected"] * 2 + ["row"] * 2 + ["insert"]
+    bulk.sessions_unstage()
+
+
+def test_an_open_session_stored_long_before_keeps_the_probes(tmp_path):
+    run_command("import_sessions", sessions_csv(tmp_path, "2025-01-05", 1, account="C-1001", net="10.98"))
+    session = Session.objects.get()
+    Session.objects.filter(pk=session.pk).update(stopped_at=None)  # still open today
+    # A later first load for the same address: the open session is within reach, and the
+    # new holder's line closes it (as a line by line import would), not a blind insert.
+    output = run_command("import_sessions", sessions_csv(tmp_path, "2026-10-05", 20, account="C-1002", net="10.98"))
+    assert "read 20, created 20," in output.out
+    assert "note: implicitly closed" in output.out and "note 1" in output.out
+    session.refresh_from_db()
+    assert session.stopped_at == utc(2026, 10, 5, 1)
