@@ -306,7 +306,7 @@ def read_other(msg: Message, trust: TrustContext, read, depth: int) -> ParsedRep
         precedence = (mime.header(msg, "Precedence") or "").strip().lower()
         if is_machine_sender(msg) or precedence in ("bulk", "list"):
             report.message_kind = "machine_report"
-        _each_other_source(report, msg)
+        _each_other_source(report, msg, trust)
         return report
     if _written_to_us(msg, found.prose):
         return _each_listed_incident(_prose_complaint(msg, found, trust), msg, found.prose)
@@ -442,14 +442,16 @@ def _with_attached_tables(
     return materials.Found(None, f"{found.prose}\n\n[{', '.join(names)}]\n{text}", notes, found.others)
 
 
-def _each_other_source(report: ParsedReport, msg: Message) -> None:
+def _each_other_source(report: ParsedReport, msg: Message, trust: TrustContext) -> None:
     """A feed's table names many sources (a Shadowserver report lists every address of
     ours it saw): this report reads one, and each other address is filed as a report of
     its own, its row pasted under the notice's own header fields, so each customer is
     attributed and grouped on that row's facts. The same bytes each time the notice is
     processed: filed again, each is found as already stored."""
     text, names = tables.attached_tables(msg)
-    header, rows = tables.other_sources(text, report.source_ip)
+    header, rows = tables.other_sources(
+        text, report.source_ip, chosen_port=report.source_port, shared=trust.is_shared_address
+    )
     if not rows:
         return
     notice = mime.header(msg, "Message-ID") or ""

@@ -20,11 +20,15 @@ class TrustContext:
     `is_own_mail_server` answers whether an IP (text) lies in our mail server blocks.
     A Received hop from one of these continues the chain of trust.
     `is_our_address` answers whether an IP (text) lies in any of our address blocks.
+    `is_shared_address` answers whether it lies in one we share between customers by
+    port (a carrier-grade NAT pool, a MAP-E domain): there an address with a source
+    port names a customer, the address alone does not.
     """
 
     own_domains: tuple[str, ...] = ()
     is_own_mail_server: Callable[[str], bool] = _never_own
     is_our_address: Callable[[str], bool] = _never_own
+    is_shared_address: Callable[[str], bool] = _never_own
 
 
 @dataclass(frozen=True)

@@ -328,23 +328,45 @@ def table_source(text: str) -> tuple[str, str] | None:
 MAX_OTHER_SOURCES = 200
 
 
-def other_sources(text: str, chosen: str | None) -> tuple[str, list[str]]:
+def other_sources(
+    text: str, chosen: str | None, *, chosen_port: int | None = None, shared=lambda ip: False
+) -> tuple[str, list[str]]:
     """(the table's header line, one row for each other routable source address, in the
     table's order): the events `table_source` did not read. The first row of each address
-    stands for it; a row of the address already read is none of them."""
+    stands for it; a row of the address already read is none of them.
+
+    An address that `shared` says is shared between customers by port (carrier-grade
+    NAT) names a customer only with its source port: there the first row of each
+    (address, port) stands for it, when the table has a source-port column."""
     found = source_column(text)
     if found is None:
         return "", []
     number, separator, index = found
     lines = text.splitlines()
-    seen, rows = {normalise_ip(chosen)} if chosen else set(), []
+    header = _cells(_uncommented(lines[number]), separator)
+    port_column = next((i for i, cell in enumerate(header) if _SOURCE_PORT_KEY.match(_key(cell))), None)
+    verdicts: dict[str, bool] = {}
+
+    def key(ip: str, port: int | None) -> tuple[str, int | None]:
+        if port_column is None or port is None:
+            return ip, None
+        if ip not in verdicts:
+            verdicts[ip] = bool(shared(ip))
+        return (ip, port) if verdicts[ip] else (ip, None)
+
+    rows = []
+    seen = {key(normalise_ip(chosen), chosen_port)} if chosen and normalise_ip(chosen) else set()
     for line in lines[number + 1 : number + 1 + MAX_ROWS * 25]:
         if not line.strip():
             break  # the table ends at its first blank line
         cells = _cells(line, separator)
         ip = normalise_ip(cells[index]) if len(cells) > index else None
-        if ip and is_routable_ip(ip) and ip not in seen:
-            seen.add(ip)
+        if not ip or not is_routable_ip(ip):
+            continue
+        port = _port(cells[port_column]) if port_column is not None and port_column < len(cells) else None
+        event = key(ip, port)
+        if event not in seen:
+            seen.add(event)
             rows.append(line)
             if len(rows) >= MAX_OTHER_SOURCES:
                 break

@@ -43,15 +43,21 @@ class IngestResult:
 
 
 def trust_context() -> TrustContext:
+    from subscribers.choices import BlockKind
     from subscribers.selectors import block_for, is_own_mail_server
 
     def is_our_address(ip: str) -> bool:
         return block_for(ip=ip) is not None
 
+    def is_shared_address(ip: str) -> bool:
+        block = block_for(ip=ip)
+        return block is not None and block.kind == BlockKind.SHARED
+
     return TrustContext(
         own_domains=tuple(settings.ABUSEDESK_OWN_DOMAINS),
         is_own_mail_server=is_own_mail_server,
         is_our_address=is_our_address,
+        is_shared_address=is_shared_address,
     )
 
 

@@ -164,3 +164,42 @@ def test_a_cert_csvs_source_port_names_the_nat_holder(cgn):
     csv = f"timestamp,src_ip,src_port,dst_ip,dst_port,protocol\r\n{AT:%Y-%m-%d %H:%M:%S}Z,{CGN},51400,192.0.2.250,25,tcp\r\n"
     attribution = _attributed(with_attachment("events.csv", "text/csv", csv), "email:cert@cert.example")
     assert attribution["accounts"] == ["C-2"]
+
+
+@pytest.mark.django_db
+def test_a_cert_csvs_rows_of_one_shared_address_are_one_report_per_port(cgn, django_capture_on_commit_callbacks):
+    # One carrier-grade NAT address seen from two source ports is two customers: each
+    # (address, port) is filed on its own and named by its own port block. Before, the
+    # first row stood for the address and the second customer was attributed to nobody.
+    from complaints.models import Report
+
+    csv = (
+        "timestamp,src_ip,src_port,dst_ip,dst_port,protocol\r\n"
+        f"{AT:%Y-%m-%d %H:%M:%S}Z,{CGN},51400,192.0.2.250,25,tcp\r\n"
+        f"{AT:%Y-%m-%d %H:%M:%S}Z,{CGN},50500,192.0.2.250,25,tcp\r\n"
+        f"{AT:%Y-%m-%d %H:%M:%S}Z,{CGN},51400,192.0.2.250,25,tcp\r\n"  # the first row's event again
+        f"{AT:%Y-%m-%d %H:%M:%S}Z,{CGN},51401,192.0.2.250,25,tcp\r\n"  # another connection, C-2's block
+    )
+    with django_capture_on_commit_callbacks(execute=True):  # the rows filed on their own, as under make run
+        first = _attributed(with_attachment("events.csv", "text/csv", csv), "email:cert@cert.example")
+    assert first["accounts"] == ["C-2"]
+    filed = Report.objects.order_by("pk")[1:]
+    assert [(r.source_ip, r.attribution["accounts"]) for r in filed] == [(CGN, ["C-3"]), (CGN, ["C-2"])]
+    assert [b",50500," in bytes(r.raw) for r in filed] == [True, False]
+
+
+@pytest.mark.django_db
+def test_rows_of_one_unshared_address_with_several_ports_stay_one_report(cgn, django_capture_on_commit_callbacks):
+    # A customer's own address names the customer whatever the port: one report, as before.
+    from complaints.models import Report
+
+    static = "203.0.113.5"  # C-3's static line in the isp fixture
+    csv = (
+        "timestamp,src_ip,src_port,dst_ip,dst_port,protocol\r\n"
+        f"{AT:%Y-%m-%d %H:%M:%S}Z,{static},51400,192.0.2.250,25,tcp\r\n"
+        f"{AT:%Y-%m-%d %H:%M:%S}Z,{static},50500,192.0.2.250,25,tcp\r\n"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        first = _attributed(with_attachment("events.csv", "text/csv", csv), "email:cert@cert.example")
+    assert first["accounts"] == ["C-3"]
+    assert Report.objects.count() == 1
