@@ -296,7 +296,7 @@ def read_other(msg: Message, trust: TrustContext, read, depth: int) -> ParsedRep
             # A program's notice about abuse at an address it names (Safe Browsing, a
             # provider's or a CERT's ticket), redirected to the desk by the mailbox it
             # reached: read what it says, as when it comes straight to us.
-            return _each_listed_incident(_prose_complaint(msg, found, trust), msg, found.prose)
+            return _each_listed_incident(_prose_complaint(msg, found, trust), msg, found.prose, trust)
         return _spam(msg, trust, kind="machine_report" if is_machine_sender(msg) else "complaint")
     tabled = _with_attached_tables(msg, found, trust) if depth == 0 and found.material is None else None
     if tabled is not None:
@@ -309,14 +309,14 @@ def read_other(msg: Message, trust: TrustContext, read, depth: int) -> ParsedRep
         _each_other_source(report, msg, trust)
         return report
     if _written_to_us(msg, found.prose):
-        return _each_listed_incident(_prose_complaint(msg, found, trust), msg, found.prose)
+        return _each_listed_incident(_prose_complaint(msg, found, trust), msg, found.prose, trust)
     report = _spam(msg, trust, kind="spam")
     if depth == 0 and _complains_about_our_address(msg, found.prose, trust, _from_our_network(report, trust)):
         # Blind-copied to the desk (To: undisclosed-recipients), or sent to a help desk
         # address no list foresaw: a person writing about abuse from one of our
         # addresses. Its own route is the complainant's (our customer's server, it may
         # be), never the spam's: walking it would accuse the complainant.
-        complaint = _each_listed_incident(_prose_complaint(msg, found, trust), msg, found.prose)
+        complaint = _each_listed_incident(_prose_complaint(msg, found, trust), msg, found.prose, trust)
         complaint.note(
             "names one of our addresses in words about abuse, though not sent to an abuse mailbox: "
             "read as a complaint about that address, not as spam from its own sender"
@@ -467,18 +467,36 @@ def _each_other_source(report: ParsedReport, msg: Message, trust: TrustContext) 
     )
 
 
-def _each_listed_incident(report: ParsedReport, msg: Message, prose: str) -> ParsedReport:
+def _each_listed_incident(
+    report: ParsedReport, msg: Message, prose: str, trust: TrustContext
+) -> ParsedReport:
     """A notice listing in its words incidents from several of our addresses (a
     honeypot's or a CERT's list, a person's bullets): this report reads one, and the
     incidents of each other address are filed as reports of their own, under the
     notice's header fields and its words before the list (what was seen, in which
     zone), as a table's rows are. The same bytes each time: filed again, each is found
     as already stored."""
-    listed = incidents.listed_incidents(prose)
+    shared: dict[str, bool] = {}
+
+    def port_of(ip: str, lines: list[str]) -> int | None:
+        # A shared (carrier-grade NAT) address names a customer only with its port, as
+        # the incident's own line writes it ("203.0.113.130:51234", "… port 51234").
+        if ip not in shared:
+            shared[ip] = bool(trust.is_shared_address(ip))
+        return named_port("\n".join(lines), ip) if shared[ip] else None
+
+    def event_key(ip: str, lines: list[str]):
+        port = port_of(ip, lines)
+        return ip if port is None else (ip, port)
+
+    listed = incidents.listed_incidents(prose, event_key=event_key)
     if listed is None:
         return report
     read = {report.source_ip, report.source_ip_named, report.site_address} - {None}
-    others = [i for i in listed.incidents if i.ip not in read]
+    read_port = report.source_port_named or report.source_port
+    others = [
+        i for i in listed.incidents if i.ip not in read or port_of(i.ip, i.lines) not in (None, read_port)
+    ]
     if not others or len(others) == len(listed.incidents):
         return report  # the address read is none of the list's: a person sorts it out
     others = others[: incidents.MAX_OTHER_INCIDENTS]  # (counted before: a longer list is cut)

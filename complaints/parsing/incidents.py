@@ -84,13 +84,17 @@ class Listed(NamedTuple):
     incidents: list[Incident]  # the first incident of each address, in the notice's order
 
 
-def listed_incidents(prose: str) -> Listed | None:
+def listed_incidents(prose: str, *, event_key=None) -> Listed | None:
     """The incidents a notice lists in its words, one per source address, when it lists
-    those of two addresses or more; else None."""
+    those of two addresses or more; else None.
+
+    `event_key(ip, lines)` says which incidents are one: by default those of one address.
+    For an address shared between customers by port the caller keys by (address, port)."""
     if not prose:
         return None
+    key_of = event_key or (lambda ip, lines: ip)
     lines = unicodedata.normalize("NFKC", prose).splitlines()
-    found: dict[str, Incident] = {}
+    found: dict[object, Incident] = {}
     labels: dict[str, int] = {}  # the line of each block's address label
     fields = _Fields(lines)
     n = 0
@@ -99,25 +103,27 @@ def listed_incidents(prose: str) -> Listed | None:
         block = _block(lines, n, fields)
         if block is not None:
             ip, label, length = block
-            if ip not in found:
-                found[ip], labels[ip] = Incident(ip, n, lines[n : n + length]), label
+            key = key_of(ip, lines[n : n + length])
+            if key not in found:
+                found[key], labels[key] = Incident(ip, n, lines[n : n + length]), label
             n += length
             continue
         ip = _row_address(line) if not _folded_header_line(lines, n) else None
         if ip is not None:
-            found.setdefault(ip, Incident(ip, n, [line]))
+            found.setdefault(key_of(ip, [line]), Incident(ip, n, [line]))
         n += 1
     if len(found) < 2:
         return None
     listed = sorted(found.values(), key=lambda i: i.start)
     first = listed[0]
     before = [line for line in lines[: first.start] if line.strip()]
-    if first.ip in labels:
+    first_key = next(key for key, incident in found.items() if incident is first)
+    if first_key in labels:
         # The first block's fields above its address that no other incident repeats
         # ("Note: all times are UTC") are the notice's words; the ones each repeats
         # ("URL: …") are that incident's own, never the others'.
         repeated = {_key(line) for other in listed[1:] for line in other.lines} - {None}
-        head = first.lines[: labels[first.ip] - first.start]
+        head = first.lines[: labels[first_key] - first.start]
         before += [line for line in head if _key(line) not in repeated]
     context = [line for line in before if not _names_address(line)]
     return Listed(context[-MAX_CONTEXT_LINES:], listed)

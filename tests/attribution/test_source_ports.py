@@ -203,3 +203,39 @@ def test_rows_of_one_unshared_address_with_several_ports_stay_one_report(cgn, dj
         first = _attributed(with_attachment("events.csv", "text/csv", csv), "email:cert@cert.example")
     assert first["accounts"] == ["C-3"]
     assert Report.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_listed_incidents_of_one_shared_address_are_one_report_per_port(cgn, django_capture_on_commit_callbacks):
+    # A honeypot's list in its own words: the same NAT address seen from two ports is
+    # two customers, each filed and named by its own port block.
+    from complaints.models import Report
+
+    body = (
+        "The following hosts in your network were observed sending spam to our traps:\r\n\r\n"
+        f"- {CGN}:51400 at {AT:%Y-%m-%d %H:%M:%S} UTC\r\n"
+        f"- {CGN}:50500 at {AT:%Y-%m-%d %H:%M:%S} UTC\r\n"
+        f"- {CGN}:51400 at {AT:%Y-%m-%d %H:%M:%S} UTC\r\n"
+        "\r\nPlease investigate.\r\n"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        first = _attributed(complaint(body, frm="traps@honeypot.example"), "email:traps@honeypot.example")
+    assert first["accounts"] == ["C-2"]
+    filed = Report.objects.order_by("pk")[1:]
+    assert [(r.source_ip, r.attribution["accounts"]) for r in filed] == [(CGN, ["C-3"])]
+
+
+@pytest.mark.django_db
+def test_a_list_naming_one_unshared_address_twice_is_no_list(cgn, django_capture_on_commit_callbacks):
+    from complaints.models import Report
+
+    body = (
+        "The following hosts in your network were observed sending spam to our traps:\r\n\r\n"
+        f"- 203.0.113.5:51400 at {AT:%Y-%m-%d %H:%M:%S} UTC\r\n"
+        f"- 203.0.113.5:50500 at {AT:%Y-%m-%d %H:%M:%S} UTC\r\n"
+        "\r\nPlease investigate.\r\n"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        first = _attributed(complaint(body, frm="traps@honeypot.example"), "email:traps@honeypot.example")
+    assert first["accounts"] == ["C-3"]
+    assert Report.objects.count() == 1
