@@ -17,7 +17,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from prevention.selectors import HOUR, NETWORK_HISTORY, hour_runs, login_hours_over
+from prevention.selectors import HOUR, NETWORK_HISTORY, fewest_lines, hour_runs, login_hours_over
 from subscribers.choices import MailLogKind
 from subscribers.ipkeys import ip_key
 from subscribers.models import MailLogEntry
@@ -186,3 +186,48 @@ def test_runs_are_consecutive_hours_and_never_longer_than_the_limit():
         (START + 12 * HOUR, START + 13 * HOUR),
     ]
     assert hour_runs([]) == []
+
+
+@pytest.mark.parametrize(
+    "limit, figure",
+    [
+        ("volume_messages", "messages"),
+        ("volume_recipients", "recipients"),
+        ("volume_domains", "domains"),
+        ("volume_addresses", "addresses"),
+        ("volume_new_networks", "new_networks"),
+    ],
+)
+def test_the_login_hours_over_one_limit_come_back_with_all_their_figures(limit, figure):
+    # Only login-hours with at least as many lines as the lowest limit are summed in
+    # detail; their figures (new networks against hours that were not) must not change.
+    start, end = START + timedelta(days=20), START + timedelta(days=25)
+    # The 20 days after the history folded into 5 (a few lines per login-hour) after a
+    # history of one day (networks often new).
+    rows = [row for row in _rows(4) + _rows(5) if row.at >= start - timedelta(days=1)]
+    for row in rows:
+        if row.at >= start:
+            row.at = start + (row.at - start) % (end - start)
+    MailLogEntry.objects.bulk_create(rows)
+    expected = _expected(rows, start, end)
+    limits = SimpleNamespace(**{name: 10**6 for name in vars(EVERYTHING)})
+    limits.volume_unknown_percent = 0
+    setattr(limits, limit, 2)
+
+    total, over = login_hours_over(start=start, end=end, criteria=limits)
+
+    crossing = {k: f for k, f in expected.items() if f[figure] >= 2}
+    assert 5 < len(crossing) < len(expected) - 5
+    assert total == len(expected)
+    assert {
+        (f.login, f.hour): {name: getattr(f, name) for name in next(iter(expected.values()))} for f in over
+    } == crossing
+
+
+def test_the_fewest_lines_that_can_cross_a_limit():
+    limits = SimpleNamespace(**{name: 50 for name in vars(EVERYTHING)})
+    assert fewest_lines(limits) == 50
+    limits.volume_new_networks = 3
+    assert fewest_lines(limits) == 3
+    limits.volume_unknown_minimum = 0  # the share alone, from the first recipient: every login-hour
+    assert fewest_lines(limits) == 0
