@@ -247,13 +247,20 @@ def _report(name, lines, expected, stored, run, copy_seconds, how, small_run, lo
         f"  {name} {stored:,}/{expected:,} rows of {lines:,} lines in {run['seconds']:.1f} s = {rate:,.0f} rows/s"
         f"{' (stopped at the deadline)' if partial else ''}; COPY {copy_rate:,.0f} rows/s ({how}); peak RSS "
         f"{small_run['maxrss_kb'] / 1024:.0f} MiB at {SMALL_LINES:,} lines, {run['maxrss_kb'] / 1024:.0f} MiB at "
-        f"{lines:,}; {run['stderr_lines']} rejected lines listed"
+        f"{lines:,}{_reader_rss(run)}; {run['stderr_lines']} rejected lines listed"
     )
     emit(
         "imports", name, rate=rate, copy_rate=copy_rate, ratio=rate / copy_rate, unit="rows/s", lines=lines,
         done=stored, expected=expected, partial=partial, copy_how=how, rss_small_mib=small_run["maxrss_kb"] / 1024,
-        rss_big_mib=run["maxrss_kb"] / 1024, small_lines=SMALL_LINES, load=load,
+        rss_big_mib=run["maxrss_kb"] / 1024, rss_reader_mib=run.get("children_maxrss_kb", 0) / 1024,
+        small_lines=SMALL_LINES, load=load,
     )  # fmt: skip
+
+
+def _reader_rss(run: dict) -> str:
+    """The peak of the process an import read its file in (import_maillog), if it had one."""
+    kb = run.get("children_maxrss_kb", 0)
+    return f" (and {kb / 1024:.0f} MiB in its reader process)" if kb else ""
 
 
 def main() -> None:

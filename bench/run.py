@@ -85,6 +85,8 @@ def table(results: list[dict]) -> list[str]:
             )
             if "rss_big_mib" in r:
                 figures += f"; RSS {_f(r['rss_small_mib'], 0)} MiB at {r['small_lines']:,} lines, {_f(r['rss_big_mib'], 0)} MiB at {r['lines']:,}"
+                if r.get("rss_reader_mib"):
+                    figures += f" (reader process {_f(r['rss_reader_mib'], 0)} MiB)"
             target = "≥10%" if n == "import_mailbox" else "≥25%"
             ratio = f"{r['ratio']:.1%} of COPY (target {target})"
         elif w == "lookups":

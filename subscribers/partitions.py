@@ -465,17 +465,20 @@ def load_table_swap(table: str, target: LoadTarget, load: str) -> bool:
 
 
 def insert_partitioned(
-    table: str, columns: list[str], select_sql: str, params=(), *, conflict: str = ""
+    table: str, columns: list[str], select_sql: str, params=(), *, conflict: str = "", order_by: str = ""
 ) -> int:
     """INSERT INTO table (columns) SELECT … FROM (select_sql), returning the rows written.
 
     `select_sql` yields the columns under their names (no `id`: it comes from the
     table's identity). Runs inside the caller's transaction; see the section comment
     for the partitions that are built apart and swapped in. `conflict` is the INSERT's
-    ON CONFLICT clause, for the rows inserted.
+    ON CONFLICT clause, for the rows inserted; `order_by` (columns of `select_sql`'s
+    rows, as bulk_rows.column) the order they are inserted in, so their ids follow it.
+    The count per partition leaves the order out: it would sort every row to count them.
     """
     names = ", ".join(columns)
-    source = f"SELECT {names} FROM ({select_sql}) AS bulk_rows"
+    counted = f"SELECT {names} FROM ({select_sql}) AS bulk_rows"
+    source = f"{counted} ORDER BY {order_by}" if order_by else counted
     built: list[LoadTarget] = []
     written = 0
     if is_partitioned(table):
@@ -484,7 +487,7 @@ def insert_partitioned(
             sequence = _rows("SELECT pg_get_serial_sequence(%s, 'id')", [table])[0][0]
             cases = " ".join(f"WHEN {t.condition} THEN {n}" for n, t in enumerate(targets))
             counts = dict(
-                _rows(f"SELECT CASE {cases} ELSE -1 END, count(*) FROM ({source}) AS b GROUP BY 1", params)
+                _rows(f"SELECT CASE {cases} ELSE -1 END, count(*) FROM ({counted}) AS b GROUP BY 1", params)
             )
             for n, target in enumerate(targets):
                 if counts.get(n, 0) < SWAP_MIN_ROWS:
@@ -518,5 +521,7 @@ def insert_partitioned(
             if sum(counts.values()) == sum(counts.get(targets.index(t), 0) for t in built):
                 return written
     rest = " AND ".join(f"NOT ({t.condition})" for t in built) or "true"
-    written += _execute(f"INSERT INTO {table} ({names}) {source} WHERE {rest} {conflict}", params)
+    written += _execute(
+        f"INSERT INTO {table} ({names}) SELECT {names} FROM ({source}) AS b WHERE {rest} {conflict}", params
+    )
     return written

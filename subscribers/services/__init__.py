@@ -26,6 +26,7 @@ from subscribers.services.maillog import (
     maillog_entry_build,
     maillog_record,
     maillog_row_build,
+    maillog_row_values,
 )
 from subscribers.services.natlog import (
     NatBlockResult,
@@ -60,6 +61,7 @@ __all__ = [
     "maillog_entry_build",
     "maillog_record",
     "maillog_row_build",
+    "maillog_row_values",
     "NatBlockResult",
     "nat_address_check",
     "nat_block_record",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from enum import StrEnum
 
 from django.core.exceptions import ValidationError
@@ -44,7 +44,16 @@ def _values(choices: type[models.TextChoices]) -> frozenset[str]:
     return frozenset(choices.values)
 
 
+@functools.cache
+def _canonical(choices: type[models.TextChoices]) -> dict[str, str]:
+    return {value: value for value in choices.values}
+
+
 def choice(value: str, choices: type[models.TextChoices], field: str) -> str:
+    try:
+        return _canonical(choices)[value]  # as given (an importer's constant): no cleaning to do
+    except (KeyError, TypeError):
+        pass
     value = (value or "").strip().lower()
     if value not in _values(choices):
         raise InventoryError(f"{field} {value!r} is not one of {', '.join(choices.values)}")
@@ -62,6 +71,8 @@ def email_or_blank(value: str, field: str = "email") -> str:
 
 
 def aware(value: datetime, field: str) -> datetime:
+    if value.tzinfo.__class__ is timezone:  # a fixed offset (a parsed RFC 3339 stamp)
+        return value
     if value.tzinfo is None or value.utcoffset() is None:
         raise InventoryError(f"{field} {value.isoformat()} has no UTC offset")
     return value

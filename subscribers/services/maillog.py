@@ -45,7 +45,16 @@ class MailLogRow:
 _ROW_FIELDS = tuple(f.name for f in dataclass_fields(MailLogRow))
 
 
-def maillog_row_build(
+def maillog_row_build(**values) -> MailLogRow:
+    """A validated entry not stored yet; save a batch with maillog_bulk_record.
+
+    A recipient entry needs a recipient and an outcome; its login may be blank (a
+    refused RCPT TO before the client logged in, or without a queue id).
+    """
+    return MailLogRow(*maillog_row_values(**values))
+
+
+def maillog_row_values(
     *,
     kind: str,
     service: str,
@@ -59,12 +68,9 @@ def maillog_row_build(
     recipient: str = "",
     outcome: str = "",
     unknown_recipient: bool = False,
-) -> MailLogRow:
-    """A validated entry not stored yet; save a batch with maillog_bulk_record.
-
-    A recipient entry needs a recipient and an outcome; its login may be blank (a
-    refused RCPT TO before the client logged in, or without a queue id).
-    """
+) -> tuple:
+    """maillog_row_build's fields as a tuple in MailLogRow's order (cheap to send to
+    another process)."""
     kind = choice(kind, MailLogKind, "kind")
     if kind == MailLogKind.RECIPIENT:
         recipient = required(recipient, "recipient")[:320]
@@ -74,20 +80,20 @@ def maillog_row_build(
         login = required(login, "login")
         recipient, outcome, unknown_recipient = "", "", False
     client_ip, client_key = _client(client_ip)
-    return MailLogRow(
-        kind=kind,
-        service=choice(service, MailService, "service"),
-        login=login,
-        client_ip=client_ip,
-        client_key=client_key,
-        at=aware(at, "time"),
-        host=required(host, "host"),
-        queue_id=queue_id,
-        message_id=message_id.strip().strip("<>"),  # stored bare: "abc@example"
-        raw_line=raw_line,
-        recipient=recipient,
-        outcome=outcome,
-        unknown_recipient=bool(unknown_recipient),
+    return (
+        kind,
+        choice(service, MailService, "service"),
+        login,
+        client_ip,
+        client_key,
+        aware(at, "time"),
+        required(host, "host"),
+        queue_id,
+        message_id.strip().strip("<>"),  # stored bare: "abc@example"
+        raw_line,
+        recipient,
+        outcome,
+        bool(unknown_recipient),
     )
 
 

@@ -261,3 +261,53 @@ def test_an_open_session_stored_long_before_keeps_the_probes(tmp_path):
     assert "note: implicitly closed" in output.out and "note 1" in output.out
     session.refresh_from_db()
     assert session.stopped_at == utc(2026, 10, 5, 1)
+
+
+@pytest.mark.parametrize("month_holds_rows", [False, True], ids=["swapped", "inserted"])
+def test_mail_log_entries_get_their_ids_in_the_order_of_the_file(tmp_path, month_holds_rows):
+    if month_holds_rows:
+        run_command("import_maillog", maillog(tmp_path, "2026-10-02", 1))
+    # Later lines carry earlier times and other hosts: any order but the file's differs.
+    path = tmp_path / "backwards.log"
+    path.write_text(
+        "".join(
+            f"2026-10-12T10:{59 - n:02d}:00.000001+09:00 mail{n % 3} dovecot: imap-login: "
+            f"Login: user=<u{n}>, method=PLAIN, rip=61.114.5.{n}\n"
+            for n in range(30)
+        )
+    )
+    assert "created 30," in run_command("import_maillog", str(path)).out
+    logins = MailLogEntry.objects.filter(at__day=12).order_by("id").values_list("login", flat=True)
+    assert list(logins) == [f"u{n}" for n in range(30)]
+
+
+def test_a_mail_log_first_load_is_decided_alike_without_the_join_with_stored_entries():
+    from subscribers.services import maillog_bulk, maillog_row_build
+
+    def row(login: str, message_id: str = "", second: int = 0):
+        return maillog_row_build(
+            kind="submission", service="smtp", login=login, client_ip="61.114.5.23",
+            at=utc(2026, 10, 12, 1, 0, second), host="mail1", queue_id=f"Q{login}", message_id=message_id,
+            raw_line=f"{login} {message_id}",
+        )  # fmt: skip
+
+    entries = [
+        row("a"), row("b", "c@x"), row("a", "a@x"), row("c"), row("b"), row("a", "b@x"), row("c"),
+        row("d", "d@x", 1), row("d", "", 2),
+    ]  # fmt: skip
+    maillog_bulk.maillog_stage_open()
+    maillog_bulk.maillog_stage_add(entries=entries, first_seq=0)
+    decided = {}
+    for stored in (True, False):
+        partitions._execute(maillog_bulk.decide_sql(stored=stored))
+        decided[stored] = partitions._rows(
+            "SELECT seq, existing_id, decision, first_message_id FROM subscribers_maillog_decided ORDER BY seq"
+        )
+        partitions._execute("DROP TABLE subscribers_maillog_decided")
+    maillog_bulk.maillog_stage_close()
+
+    assert decided[False] == decided[True]
+    assert [(d, m) for _seq, _id, d, m in decided[False]] == [
+        ("created", "a@x"), ("created", "c@x"), ("updated", "a@x"), ("created", ""), ("unchanged", "c@x"),
+        ("unchanged", "a@x"), ("unchanged", ""), ("created", "d@x"), ("created", ""),
+    ]  # fmt: skip

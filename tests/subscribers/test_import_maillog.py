@@ -1,3 +1,4 @@
+import os
 from datetime import UTC, datetime
 
 import pytest
@@ -7,7 +8,7 @@ from subscribers.importers import maillog
 from subscribers.models import MailLogEntry
 from tests.subscribers.commands import DATA, run_command
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("maillog_reader")]
 
 RFC3339 = DATA / "maillog-rfc3339.log"
 TRADITIONAL = DATA / "maillog-traditional.log"
@@ -180,3 +181,65 @@ def test_on_postgresql_only_the_copy_of_each_batch_grows_with_the_file(tmp_path)
         assert f"read {lines}, created {lines}," in output.out
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_the_hours_a_file_touched_are_its_entries_utc_clock_hours(tmp_path):
+    # The last microsecond of an hour, the first of the next, and a line in another zone
+    # falling into the first hour again: two UTC clock hours for the volume limits.
+    path = tmp_path / "hours.log"
+    path.write_text(
+        "2026-10-12T10:59:59.999999+09:00 mail2 dovecot: imap-login: Login: user=<a>, rip=61.114.5.24\n"
+        "2026-10-12T11:00:00.000000+09:00 mail2 dovecot: imap-login: Login: user=<b>, rip=61.114.5.24\n"
+        "2026-10-12T01:30:00.000000+00:00 mail2 dovecot: imap-login: Login: user=<c>, rip=61.114.5.24\n"
+    )
+    touched: set = set()
+    results = list(maillog.import_maillog(path, touched=touched))
+    assert sum(r.count for r in results if r.outcome == "created") == 3
+    assert touched == {datetime(2026, 10, 12, 1, tzinfo=UTC), datetime(2026, 10, 12, 2, tzinfo=UTC)}
+
+
+def test_lines_without_a_record_are_counted_not_listed(tmp_path):
+    path = tmp_path / "quiet.log"
+    path.write_text(
+        "not syslog at all\n"
+        "2026-10-12T10:00:00+09:00 mail2 postfix/qmgr[7]: 4F2A1C3D: removed\n"
+        "2026-10-12T10:00:01+09:00 mail2 dovecot: imap-login: Login: user=<a>, rip=61.114.5.24\n"
+        "2026-10-12T10:00:02+09:00 mail2 dovecot: imap-login: Login: user=<b>, rip=not-an-ip\n"
+    )
+    results = list(maillog.import_maillog(path))
+    assert [(r.line, r.outcome, r.count) for r in results if r.outcome in ("ignored", "rejected")] == [
+        (4, "rejected", 1),
+        (0, "ignored", 2),
+    ]
+
+
+def test_a_large_file_is_read_by_a_process_of_its_own(monkeypatch, maillog_reader):
+    started = []
+    original = maillog._ReaderProcess.__init__
+
+    def spy(self, *args):
+        original(self, *args)
+        started.append(self.process.pid)
+
+    monkeypatch.setattr(maillog._ReaderProcess, "__init__", spy)
+    output = run_command("import_maillog", RFC3339)
+    assert "read 11, created 4, updated 0, unchanged 0, rejected 2, ignored 4, joined 1" in output.out
+    assert len(started) == (1 if maillog_reader == "reader-process" else 0)
+
+
+def test_a_reader_process_that_dies_fails_the_import_and_stores_nothing(monkeypatch, maillog_reader):
+    if maillog_reader != "reader-process":
+        pytest.skip("the reader process only")
+    monkeypatch.setattr(maillog, "_read_in_process", lambda path, clock, sender: os._exit(3))
+    with pytest.raises(CommandError, match="reader process stopped before the file ended"):
+        run_command("import_maillog", RFC3339)
+    assert MailLogEntry.objects.count() == 0
+
+
+def test_where_no_process_may_be_started_the_file_is_read_here(monkeypatch, maillog_reader):
+    def refuse(self, *args):
+        raise AssertionError("daemonic processes are not allowed to have children")
+
+    monkeypatch.setattr(maillog._ReaderProcess, "__init__", refuse)
+    output = run_command("import_maillog", RFC3339)
+    assert "read 11, created 4, updated 0, unchanged 0, rejected 2, ignored 4, joined 1" in output.out

@@ -10,7 +10,7 @@ from subscribers.models import MailLogEntry
 from subscribers.selectors import recipient_outcomes
 from tests.subscribers.commands import run_command
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("maillog_reader")]
 
 LOG = """\
 2026-11-20T10:00:00+09:00 smtp1 postfix/smtpd[100]: 4AA1: client=pc[198.51.100.23], sasl_method=PLAIN, sasl_username=taro
