@@ -52,11 +52,18 @@ def maillog_stage_open() -> None:
     )
 
 
+_STAGE_TYPES = ["int8"] + ["varchar"] * 5 + ["timestamptz"] + ["varchar"] * 5 + ["bool", "text"]
+
+
 def maillog_stage_add(*, entries: Iterable[MailLogRow], first_seq: int) -> int:
     """COPY validated entries (maillog_row_build) into the stage; returns how many."""
     count = 0
     with connection.cursor() as cursor:
-        with cursor.cursor.copy(f"COPY subscribers_maillog_stage (seq, {_COLUMNS}) FROM STDIN") as copy:
+        with cursor.cursor.copy(
+            f"COPY subscribers_maillog_stage (seq, {_COLUMNS}) FROM STDIN (FORMAT BINARY)"
+        ) as copy:
+            # Binary: an instant goes as its microseconds, not as text for the server to parse.
+            copy.set_types(_STAGE_TYPES)
             for entry in entries:
                 copy.write_row(
                     (
